@@ -1,0 +1,1 @@
+"""The HTTP machinery every API resource shares: errors, wire format, listing, routing."""

@@ -1,0 +1,157 @@
+"""The one request pipeline of the API.
+
+`api_route` wraps a plain synchronous handler. For every call, in this order: body size limit,
+JSON-only writes, JSON parsing, bearer authentication, read-only scope, business selection
+(`X-Business` or the lead business) and role, then the handler inside one unit of work; any error
+becomes Sage's error array. Handlers run in the thread pool, so the event loop never waits on the
+database.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ledgerd.api.errors import (
+    ApiError,
+    Forbidden,
+    InvalidJson,
+    PayloadTooLarge,
+    Unavailable,
+    UnsupportedMediaType,
+)
+from ledgerd.api.wire import JsonResponse
+from ledgerd.auth.bearer import Principal, authenticate
+from ledgerd.db.engine import unit_of_work
+from ledgerd.db.tenancy import bind_business
+from ledgerd.runtime import Runtime
+from ledgerd.tenancy.models import Business, Role
+
+log = logging.getLogger("ledgerd.api")
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class Call:
+    """Everything a handler may look at."""
+
+    request: Request
+    runtime: Runtime
+    db: Session
+    principal: Principal
+    query: QueryParams
+    body: Any
+    business: Business | None = None
+    role: Role | None = None
+    path_params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    payload: Any
+    status: int = 200
+    # The business whose id goes in the X-Business response header (None: no header).
+    business_id: str | None = None
+
+
+Handler = Callable[[Call], Result]
+
+
+def error_response(exc: ApiError, request_id: str | None = None) -> Response:
+    headers = dict(exc.headers)
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    return JsonResponse(exc.body(), status_code=exc.status, headers=headers)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def read_json_body(request: Request, limit: int) -> Any:
+    """The parsed JSON body, or None when there is none; enforces the size limit and JSON-only rule."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return None
+    if not _is_json(request.headers.get("content-type", "")):
+        raise UnsupportedMediaType()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidJson(f"The request body is not valid JSON: {exc}.") from None
+
+
+def api_route(path: str, handler: Handler, *, methods: list[str], business: bool,
+              select_business: Callable[[Session, str, str | None], tuple[Business, Role]] | None = None,
+              name: str | None = None) -> Route:
+    """A Starlette route running `handler` through the API pipeline.
+
+    `business=True` resolves the business from `X-Business` (or the lead business) and checks the role
+    before the handler runs; the selector is injected so this module knows no tenancy rules.
+    """
+    if business and select_business is None:
+        raise ValueError("business-scoped routes need a business selector")
+
+    def run(request: Request, runtime: Runtime, body: Any, request_id: str) -> Response:
+        write = request.method in WRITE_METHODS
+        with unit_of_work(runtime.sessions, write=write) as db:
+            principal = authenticate(db, runtime.tokens, request.headers.get("authorization"))
+            if write and principal.read_only:
+                raise Forbidden("The access token has the readonly scope; it cannot change data.")
+            call = Call(request=request, runtime=runtime, db=db, principal=principal,
+                        query=request.query_params, body=body, path_params=dict(request.path_params))
+            if business:
+                assert select_business is not None
+                call.business, call.role = select_business(db, principal.user_id,
+                                                           request.headers.get("x-business"))
+                if not call.role.can_read or (write and not call.role.can_write):
+                    raise Forbidden()
+                bind_business(db, call.business.id)
+            result = handler(call)
+        headers = {"X-Request-Id": request_id}
+        if result.business_id:
+            headers["X-Business"] = result.business_id
+        if result.status == 204:
+            return Response(status_code=204, headers=headers)
+        return JsonResponse(result.payload, status_code=result.status, headers=headers)
+
+    async def endpoint(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        request_id = secrets.token_hex(16)
+        try:
+            body = await read_json_body(request, runtime.settings.max_body_bytes)
+            return await run_in_threadpool(run, request, runtime, body, request_id)
+        except ApiError as exc:
+            return error_response(exc, request_id)
+        except OperationalError:
+            log.exception("database unavailable (request %s)", request_id)
+            return error_response(Unavailable(), request_id)
+        except Exception:
+            log.exception("unexpected error (request %s)", request_id)
+            return error_response(ApiError(), request_id)
+
+    return Route(path, endpoint, methods=methods, name=name)

@@ -1,0 +1,87 @@
+"""List endpoints: paging, the `$items` envelope and `attributes` selection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from ledgerd.api.errors import InvalidParameter
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 200
+BASE_KEYS = ("id", "displayed_as", "$path")
+
+
+def int_param(query: Mapping[str, str], name: str, default: int, lo: int, hi: int | None = None) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be an integer, got {raw!r}.", name) from None
+    if value < lo or (hi is not None and value > hi):
+        bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
+        raise InvalidParameter(f"{name} must be {bound}, got {value}.", name)
+    return value
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    per_page: int
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> Page:
+        return cls(int_param(query, "page", 1, 1),
+                   int_param(query, "items_per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE))
+
+    def clamp(self, total: int) -> Page:
+        """A page past the end answers as the last page, as Sage documents."""
+        last = max(1, -(-total // self.per_page))
+        return self if self.number <= last else Page(last, self.per_page)
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.per_page
+
+
+def envelope(path: str, query: Iterable[tuple[str, str]], page: Page, total: int,
+             items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sage's list envelope; `$next`/`$back` are paths without the version prefix and keep the other
+    query parameters of the request."""
+    others = [(k, v) for k, v in query if k not in ("page", "items_per_page")]
+
+    def link(number: int) -> str:
+        return f"{path}?" + urlencode([("page", number), ("items_per_page", page.per_page), *others])
+
+    last = max(1, -(-total // page.per_page))
+    return {
+        "$total": total,
+        "$page": page.number,
+        "$next": link(page.number + 1) if page.number < last else None,
+        "$back": link(page.number - 1) if page.number > 1 else None,
+        "$itemsPerPage": page.per_page,
+        "$items": items,
+    }
+
+
+class Attributes:
+    """The `attributes` parameter: which keys beyond the base three a response shows."""
+
+    def __init__(self, raw: str | None, *, default_all: bool) -> None:
+        if raw is None or raw.strip() == "":
+            self.all = default_all
+            self.names: frozenset[str] = frozenset()
+        else:
+            names = {part.strip() for part in raw.split(",") if part.strip()}
+            self.all = "all" in names
+            self.names = frozenset(names - {"all"})
+
+    def select(self, full: Mapping[str, Any]) -> dict[str, Any]:
+        """Keep the base keys and the chosen attributes, in the resource's own key order."""
+        if self.all:
+            return dict(full)
+        return {k: v for k, v in full.items() if k in BASE_KEYS or k in self.names}

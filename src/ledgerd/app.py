@@ -1,0 +1,100 @@
+"""`create_app`: builds the whole server from settings; nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount
+
+from ledgerd.api.endpoint import error_response
+from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
+from ledgerd.auth import routes as oauth_routes
+from ledgerd.auth.keys import KeyRing
+from ledgerd.auth.models import ServerSecret
+from ledgerd.auth.tokens import Tokens
+from ledgerd.clock import Clock
+from ledgerd.config import Settings
+from ledgerd.db.engine import make_engine, make_sessionmaker
+from ledgerd.runtime import Runtime
+from ledgerd.tenancy import api as tenancy_api
+from ledgerd.web import pages
+
+API_PREFIX = "/v3.1"
+log = logging.getLogger("ledgerd")
+
+
+def _secret_key(runtime_sessions: object, settings: Settings, clock: Clock) -> bytes:
+    """The configured secret, or one generated on first start and shared through the database."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    from sqlalchemy.orm import Session, sessionmaker
+
+    assert isinstance(runtime_sessions, sessionmaker)
+    sessions: sessionmaker[Session] = runtime_sessions
+    with sessions() as db:
+        value = db.scalar(select(ServerSecret.value).where(ServerSecret.name == "cookie_key"))
+        if value is None:
+            db.add(ServerSecret(name="cookie_key", value=secrets.token_urlsafe(48), created_at=clock.now()))
+            try:
+                db.commit()
+            except IntegrityError:  # another process created it first
+                db.rollback()
+            value = db.scalar(select(ServerSecret.value).where(ServerSecret.name == "cookie_key"))
+    assert value is not None
+    return value.encode()
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    clock = clock or Clock()
+    engine = make_engine(settings)
+    sessions = make_sessionmaker(engine)
+    keys = KeyRing(sessions, clock)
+    keys.ensure()
+    return Runtime(settings=settings, clock=clock, engine=engine, sessions=sessions, keys=keys,
+                   tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if not request.url.path.startswith(API_PREFIX + "/") and request.url.path != API_PREFIX:
+        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+    error: ApiError
+    if exc.status_code == 404:
+        error = RouteNotFound(f"The path {request.url.path} does not exist.")
+    elif exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "")
+        error = MethodNotAllowed(f"The HTTP method {request.method} is not allowed for {request.url.path}; "
+                                 f"use {allow}.", headers={"Allow": allow})
+    else:
+        error = ApiError(exc.detail)
+        error.status = exc.status_code
+    return error_response(error)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               runtime: Runtime | None = None) -> Starlette:
+    """The ASGI application. Run `ledgerd db upgrade` (or `migrate.upgrade`) on the database first."""
+    if runtime is None:
+        runtime = build_runtime(settings or Settings.load(), clock)
+    routes = [
+        Mount(API_PREFIX, routes=list(tenancy_api.routes)),
+        *oauth_routes.routes,
+        *pages.routes,
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.state.runtime = runtime
+    app.state.oauth_server = oauth_routes.build(runtime)
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn workers (`ledgerd serve --workers N` passes settings by environment)."""
+    logging.basicConfig(level=logging.INFO)
+    return create_app(Settings.load())

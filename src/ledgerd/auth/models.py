@@ -1,0 +1,93 @@
+"""Auth models. Secrets, codes and refresh tokens are stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ledgerd.db.base import Base, IdMixin, TimestampMixin
+
+MAX_REDIRECT_URIS = 100
+
+
+class App(IdMixin, TimestampMixin, Base):
+    """A registered client application."""
+
+    __tablename__ = "apps"
+
+    client_id: Mapped[str] = mapped_column(String(80), unique=True)
+    client_secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    redirect_uris: Mapped[list[RedirectUri]] = relationship(
+        order_by="RedirectUri.position", lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def callback_urls(self) -> list[str]:
+        return [r.uri for r in self.redirect_uris]
+
+
+class RedirectUri(IdMixin, Base):
+    __tablename__ = "app_redirect_uris"
+    __table_args__ = (UniqueConstraint("app_id", "uri"),)
+
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    uri: Mapped[str] = mapped_column(String(2000))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class AuthorizationCode(Base):
+    """A single-use code; the row is deleted when exchanged."""
+
+    __tablename__ = "authorization_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    scope: Mapped[str] = mapped_column(String(40))
+    country: Mapped[str] = mapped_column(String(2))
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(10))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class TokenFamily(IdMixin, TimestampMixin, Base):
+    """All tokens descended from one authorization. Reusing a superseded refresh token ends the family,
+    and with it every access token minted from it."""
+
+    __tablename__ = "token_families"
+
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(40))
+    country: Mapped[str] = mapped_column(String(2))
+    # Hash of the only refresh token of this family that may still be used.
+    current_refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class SigningKey(Base):
+    """RSA keys that sign access and refresh tokens; generated on first start, published in the JWKS."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    retired_at: Mapped[datetime | None] = mapped_column()
+
+
+class ServerSecret(Base):
+    """Named server-wide secrets generated on first start (e.g. the cookie signing key)."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column()

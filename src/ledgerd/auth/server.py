@@ -1,0 +1,293 @@
+"""The token and revocation endpoints, on Authlib's OAuth 2.0 core.
+
+Authlib ships no Starlette glue: `FormRequest` adapts a parsed form post, and the grants below bind
+Authlib's hooks to our models. One grant per request, one database session per request.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import defaultdict
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from authlib.oauth2 import AuthorizationServer, OAuth2Request
+from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from ledgerd.auth.models import App, AuthorizationCode, TokenFamily
+from ledgerd.auth.passwords import hash_secret
+from ledgerd.auth.tokens import Grant, TokenInvalid, Tokens
+from ledgerd.clock import Clock
+from ledgerd.tenancy.models import User
+
+SCOPES = ("full_access", "readonly")
+DEFAULT_SCOPE = "full_access"
+
+# Authlib asks for clients without passing the request; the token endpoint sets the session here.
+_db: ContextVar[Session] = ContextVar("ledgerd_oauth_db")
+
+
+def current_db() -> Session:
+    return _db.get()
+
+
+class FamilyReused(Exception):
+    """A refresh token that is no longer the family's current one was presented: end the family."""
+
+    def __init__(self, family_id: str) -> None:
+        super().__init__(family_id)
+        self.family_id = family_id
+
+
+class _Payload(OAuth2Payload):
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._data = dict(items)
+        self._datalist: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in items:
+            self._datalist[key].append(value)
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        return self._datalist
+
+
+class FormRequest(OAuth2Request):  # type: ignore[misc]
+    """An Authlib request made from an already-read form post, bound to this request's session."""
+
+    def __init__(self, uri: str, headers: dict[str, str], items: list[tuple[str, str]], db: Session) -> None:
+        super().__init__("POST", uri, headers=headers)
+        self.payload = _Payload(items)
+        self.db = db
+        self.ledgerd_family_id = ""
+        _db.set(db)
+
+    @property
+    def args(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self.payload.data  # type: ignore[no-any-return]
+
+
+class Client(ClientMixin):  # type: ignore[misc]
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def get_client_id(self) -> str:
+        return self.app.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        uris = self.app.callback_urls
+        return uris[0] if len(uris) == 1 else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        return scope if scope in SCOPES else DEFAULT_SCOPE
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri in self.app.callback_urls
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return hmac.compare_digest(hash_secret(client_secret), self.app.client_secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in ("client_secret_post", "client_secret_basic")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in ("authorization_code", "refresh_token")
+
+
+@dataclass
+class CodeRecord:
+    row: AuthorizationCode
+
+    def get_redirect_uri(self) -> str:
+        return self.row.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.row.scope
+
+
+@dataclass
+class RefreshRecord:
+    family: TokenFamily
+    token: str
+
+    def get_scope(self) -> str:
+        return self.family.scope
+
+    def check_client(self, client: Client) -> bool:
+        return self.family.app_id == client.app.id
+
+
+class _Server(AuthorizationServer):  # type: ignore[misc]
+    def __init__(self, tokens: Tokens, clock: Clock) -> None:
+        super().__init__(scopes_supported=list(SCOPES))
+        self.tokens = tokens
+        self.clock = clock
+
+    def query_client(self, client_id: str) -> Client | None:
+        app = current_db().scalar(select(App).where(App.client_id == client_id))
+        return Client(app) if app else None
+
+    def save_token(self, token: dict[str, Any], request: FormRequest) -> None:
+        """Make the new refresh token the family's only live one (compare-and-swap on the old one)."""
+        family_id = request.ledgerd_family_id
+        now = self.clock.now()
+        values = {"current_refresh_hash": hash_secret(token["refresh_token"]), "updated_at": now,
+                  "refresh_expires_at": now + timedelta(seconds=token["refresh_token_expires_in"])}
+        stmt = update(TokenFamily).where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+        if request.refresh_token is not None:
+            stmt = stmt.where(TokenFamily.current_refresh_hash == hash_secret(request.refresh_token.token))
+        if request.db.execute(stmt.values(**values)).rowcount != 1:  # type: ignore[attr-defined]
+            raise FamilyReused(family_id)
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def handle_response(self, status: int, body: Any, headers: Any) -> tuple[int, Any, Any]:
+        return status, body, headers
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def query_authorization_code(self, code: str, client: Client) -> CodeRecord | None:
+        db: Session = self.request.db
+        row = db.get(AuthorizationCode, hash_secret(code))
+        if row is None or row.app_id != client.app.id or row.expires_at <= self.server.clock.now():
+            return None
+        # Single use: the first exchange deletes the row; a concurrent second one finds nothing.
+        deleted = db.execute(delete(AuthorizationCode).where(AuthorizationCode.code_hash == row.code_hash))
+        if deleted.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return CodeRecord(row)
+
+    def delete_authorization_code(self, authorization_code: CodeRecord) -> None:
+        return None  # already deleted when it was read
+
+    def authenticate_user(self, authorization_code: CodeRecord) -> User | None:
+        user: User | None = self.request.db.get(User, authorization_code.row.user_id)
+        return user
+
+    def generate_token(self, user: User | None = None, scope: str | None = None, grant_type: str | None = None,
+                       expires_in: int | None = None, include_refresh_token: bool = True) -> dict[str, Any]:
+        assert user is not None
+        row: AuthorizationCode = self.request.authorization_code.row
+        family = start_family(self.request.db, self.server.clock, app_id=row.app_id, user_id=user.id,
+                              scope=row.scope, country=row.country)
+        self.request.ledgerd_family_id = family.id
+        return _issue(self.server.tokens, family, user, self.request.client)
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token: str) -> RefreshRecord | None:
+        try:
+            claims = self.server.tokens.verify_refresh(refresh_token)
+        except TokenInvalid:
+            return None
+        family = self.request.db.get(TokenFamily, claims["fam"])
+        if family is None or family.revoked_at is not None:
+            return None
+        if family.current_refresh_hash != hash_secret(refresh_token):
+            raise FamilyReused(family.id)
+        return RefreshRecord(family, refresh_token)
+
+    def authenticate_user(self, refresh_token: RefreshRecord) -> User | None:
+        user: User | None = self.request.db.get(User, refresh_token.family.user_id)
+        return user
+
+    def generate_token(self, user: User | None = None, scope: str | None = None, grant_type: str | None = None,
+                       expires_in: int | None = None, include_refresh_token: bool = True) -> dict[str, Any]:
+        assert user is not None
+        family: TokenFamily = self.request.refresh_token.family
+        self.request.ledgerd_family_id = family.id
+        return _issue(self.server.tokens, family, user, self.request.client)
+
+    def revoke_old_credential(self, refresh_token: RefreshRecord) -> None:
+        return None  # save_token already replaced the family's live refresh token
+
+
+class Revocation(RevocationEndpoint):  # type: ignore[misc]
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> TokenFamily | None:
+        tokens: Tokens = self.server.tokens
+        for verify in (tokens.verify_refresh, tokens.verify_access):
+            try:
+                claims = verify(token_string)
+            except TokenInvalid:
+                continue
+            family: TokenFamily | None = current_db().get(TokenFamily, claims["fam"])
+            return family
+        return None
+
+    def revoke_token(self, token: TokenFamily, request: FormRequest) -> None:
+        if token.app_id == request.client.app.id and token.revoked_at is None:
+            token.revoked_at = self.server.clock.now()
+            token.revoked_reason = "revoked"
+            token.current_refresh_hash = None
+
+    def create_endpoint_response(self, request: FormRequest) -> tuple[int, Any, Any]:
+        super().create_endpoint_response(request)
+        return 200, {"success": "ok"}, [("Content-Type", "application/json")]
+
+
+def _issue(tokens: Tokens, family: TokenFamily, user: User, client: Client) -> dict[str, Any]:
+    return tokens.issue(Grant(family_id=family.id, user_id=user.id, user_subject=user.subject,
+                              client_id=client.app.client_id, scope=family.scope, country=family.country))
+
+
+def start_family(db: Session, clock: Clock, *, app_id: str, user_id: str, scope: str, country: str) -> TokenFamily:
+    now = clock.now()
+    family = TokenFamily(app_id=app_id, user_id=user_id, scope=scope, country=country, created_at=now,
+                         updated_at=now)
+    db.add(family)
+    db.flush()
+    return family
+
+
+def issue_without_consent(db: Session, tokens: Tokens, clock: Clock, *, app: App, user: User, scope: str,
+                          country: str) -> dict[str, Any]:
+    """A real token response for an app and user, skipping the browser (CLI, tests, sandbox)."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
+    family = start_family(db, clock, app_id=app.id, user_id=user.id, scope=scope, country=country.upper())
+    token = _issue(tokens, family, user, Client(app))
+    family.current_refresh_hash = hash_secret(token["refresh_token"])
+    family.refresh_expires_at = clock.now() + timedelta(seconds=token["refresh_token_expires_in"])
+    db.flush()
+    return token
+
+
+def revoke_family(db: Session, clock: Clock, family_id: str, reason: str) -> None:
+    db.execute(update(TokenFamily).where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+               .values(revoked_at=clock.now(), revoked_reason=reason, current_refresh_hash=None))
+
+
+def build_server(tokens: Tokens, clock: Clock) -> _Server:
+    server = _Server(tokens, clock)
+    server.register_grant(AuthorizationCodeGrant, [CodeChallenge(required=False)])
+    server.register_grant(RefreshTokenGrant)
+    server.register_endpoint(Revocation)
+    return server
+
+
+__all__ = ["InvalidGrantError", "FamilyReused", "FormRequest", "build_server", "revoke_family"]

@@ -1,0 +1,282 @@
+"""The `ledgerd` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import ApiError
+from ledgerd.config import DEFAULT_PORT, Settings, SettingsError
+
+DEMO_EMAIL = "demo@ledgerd.example"
+DEMO_PASSWORD = "demo-password"
+DEMO_CALLBACKS = ["http://localhost:8080/callback", "https://oauth.pstmn.io/v1/browser-callback",
+                  "https://www.postman.com/oauth2/callback"]
+
+
+class CliError(Exception):
+    pass
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    return Settings.load(database_url=getattr(args, "database_url", None), **extra)
+
+
+def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    print(json.dumps(data, indent=2) if getattr(args, "json", False) else text)
+
+
+def _with_db(settings: Settings, fn: Callable[[Session, Any], dict[str, Any]]) -> dict[str, Any]:
+    """Run `fn(db, runtime)` in one committed transaction on an up-to-date database."""
+    from ledgerd.app import build_runtime
+    from ledgerd.db.engine import unit_of_work
+    from ledgerd.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    try:
+        with unit_of_work(runtime.sessions, write=True) as db:
+            return fn(db, runtime)
+    finally:
+        runtime.engine.dispose()
+
+
+def _user(db: Session, email: str) -> Any:
+    from ledgerd.tenancy.service import find_user
+
+    user = find_user(db, email)
+    if user is None:
+        raise CliError(f"no user with e-mail {email}")
+    return user
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    from ledgerd.db.migrate import upgrade
+
+    settings = _settings(args)
+    upgrade(settings.database_url)
+    print(f"database at head: {settings.database_url}")
+
+
+def cmd_users_create(args: argparse.Namespace) -> None:
+    from ledgerd.tenancy.service import create_user
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        user = create_user(db, rt.clock, email=args.email, password=args.password,
+                           first_name=args.first_name or "", last_name=args.last_name or "")
+        return {"id": user.id, "email": user.email, "requested_by_id": user.subject}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"created user {data['email']} (id {data['id']})")
+
+
+def cmd_businesses_create(args: argparse.Namespace) -> None:
+    from ledgerd.tenancy.service import create_business
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        business = create_business(db, rt.clock, owner=_user(db, args.owner), name=args.name,
+                                   country_id=args.country, is_demo=args.demo)
+        return {"id": business.id, "name": business.name, "country": business.country_id}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"created business {data['name']} ({data['country']}), id {data['id']}")
+
+
+def cmd_businesses_invite(args: argparse.Namespace) -> None:
+    from ledgerd.tenancy.models import Business, Membership, Role
+    from ledgerd.tenancy.service import invite
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        business = db.get(Business, args.business)
+        if business is None:
+            raise CliError(f"no business with id {args.business}")
+        result = invite(db, rt.clock, business=business, email=args.email, role=Role(args.role))
+        status = "member" if isinstance(result, Membership) else "invited"
+        return {"business": business.id, "email": args.email.lower(), "role": args.role, "status": status}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"{data['email']}: {data['status']} as {data['role']} of business {data['business']}")
+
+
+def cmd_apps_create(args: argparse.Namespace) -> None:
+    from ledgerd.auth.apps import create_app
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        app, secret = create_app(db, rt.clock, owner=_user(db, args.owner), name=args.name,
+                                 redirect_uris=args.redirect_uri)
+        return {"name": app.name, "client_id": app.client_id, "client_secret": secret,
+                "redirect_uris": app.callback_urls}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"app {data['name']}\n  client id:     {data['client_id']}\n"
+                       f"  client secret: {data['client_secret']}  (shown once)")
+
+
+def cmd_tokens_issue(args: argparse.Namespace) -> None:
+    from ledgerd.auth.models import App
+    from ledgerd.auth.server import issue_without_consent
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        app = db.scalar(select(App).where(App.client_id == args.app))
+        if app is None:
+            raise CliError(f"no app with client id {args.app}")
+        return issue_without_consent(db, rt.tokens, rt.clock, app=app, user=_user(db, args.user),
+                                     scope=args.scope, country=args.country)
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, json.dumps(data, indent=2))
+
+
+def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
+    from ledgerd.auth.apps import create_app, rotate_secret
+    from ledgerd.auth.models import App
+    from ledgerd.tenancy.service import accessible, create_business, create_user, find_user
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        user = find_user(db, DEMO_EMAIL) or create_user(db, rt.clock, email=DEMO_EMAIL, password=DEMO_PASSWORD,
+                                                        first_name="Demo", last_name="User")
+        if not accessible(db, user.id):
+            create_business(db, rt.clock, owner=user, name="Demo Business Ltd", country_id=country, is_demo=True)
+        app = db.scalar(select(App).where(App.owner_id == user.id, App.name == "Demo App"))
+        if app is None:
+            app, secret = create_app(db, rt.clock, owner=user, name="Demo App", redirect_uris=DEMO_CALLBACKS)
+        else:
+            secret = rotate_secret(db, rt.clock, app)
+        authorize = f"{settings.public_url}/oauth2/auth/central?" + urlencode({
+            "filter": "apiv3.1", "response_type": "code", "client_id": app.client_id,
+            "redirect_uri": DEMO_CALLBACKS[0], "scope": "full_access", "state": "demo"})
+        return {"login": DEMO_EMAIL, "password": DEMO_PASSWORD, "client_id": app.client_id,
+                "client_secret": secret, "redirect_uri": DEMO_CALLBACKS[0], "authorize_url": authorize,
+                "token_url": f"{settings.public_url}/token", "api_base": f"{settings.public_url}/v3.1"}
+
+    return _with_db(settings, run)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    port = args.port or DEFAULT_PORT
+    settings = _settings(args, env="development", port=port, host=args.host,
+                         public_url=os.environ.get("LEDGERD_PUBLIC_URL", f"http://127.0.0.1:{port}"))
+    data = _demo_setup(settings, args.country)
+    _print(args, data, "\n".join([
+        "ledgerd demo business is ready.",
+        f"  sign in as:     {data['login']} / {data['password']}",
+        f"  client id:      {data['client_id']}",
+        f"  client secret:  {data['client_secret']}",
+        f"  redirect uri:   {data['redirect_uri']}",
+        f"  authorize URL:  {data['authorize_url']}",
+        f"  token URL:      {data['token_url']}",
+        f"  API base URL:   {data['api_base']}",
+        f"  a token now:    ledgerd tokens issue --user {data['login']} --app '{data['client_id']}'",
+        f"  developer page: {settings.public_url}/developer",
+    ]))
+    sys.stdout.flush()
+    if not args.no_serve:
+        _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from ledgerd.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    os.environ.update(settings.to_environ())
+    uvicorn.run("ledgerd.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers, log_level=settings.log_level, access_log=False,
+                proxy_headers=True, server_header=False)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    port = args.port or DEFAULT_PORT
+    public = os.environ.get("LEDGERD_PUBLIC_URL") or f"http://{args.host or '127.0.0.1'}:{port}"
+    _serve(_settings(args, host=args.host, port=port, workers=args.workers, public_url=public))
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="ledgerd", description="A Sage Accounting API v3.1 compatible server.")
+    top.add_argument("--database-url", help="SQLAlchemy URL (default: LEDGERD_DATABASE_URL or a SQLite file)")
+    verbs = top.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def verb(parent: Any, name: str, fn: Callable[[argparse.Namespace], None], help_: str,
+             json_out: bool = True) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_, description=help_)
+        p.set_defaults(fn=fn)
+        p.add_argument("--database-url", help="SQLAlchemy URL (default: LEDGERD_DATABASE_URL)")
+        if json_out:
+            p.add_argument("--json", action="store_true", help="print the result as JSON")
+        return p
+
+    serve = verb(verbs, "serve", cmd_serve, "Serve the API, OAuth server and pages.", json_out=False)
+    serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+
+    db = verbs.add_parser("db", help="Database maintenance.", description="Database maintenance.")
+    db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="VERB")
+    verb(db_verbs, "upgrade", cmd_db_upgrade, "Create or migrate the database schema to the newest version.",
+         json_out=False)
+
+    users = verbs.add_parser("users", help="User accounts.", description="User accounts.")
+    users_verbs = users.add_subparsers(dest="users_verb", required=True, metavar="VERB")
+    p = verb(users_verbs, "create", cmd_users_create, "Create a user account.")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--first-name")
+    p.add_argument("--last-name")
+
+    businesses = verbs.add_parser("businesses", help="Businesses.", description="Businesses and members.")
+    b_verbs = businesses.add_subparsers(dest="businesses_verb", required=True, metavar="VERB")
+    p = verb(b_verbs, "create", cmd_businesses_create, "Create a business owned by a user.")
+    p.add_argument("--owner", required=True, metavar="EMAIL")
+    p.add_argument("--name", required=True)
+    p.add_argument("--country", required=True, choices=["GB", "IE", "US", "CA", "ES", "FR", "DE"],
+                   type=str.upper)
+    p.add_argument("--demo", action="store_true", help="mark it as a demo business")
+    p = verb(b_verbs, "invite", cmd_businesses_invite, "Give an e-mail address a role in a business.")
+    p.add_argument("--business", required=True, metavar="ID")
+    p.add_argument("--email", required=True)
+    p.add_argument("--role", required=True, choices=["full_access", "read_only", "no_access"])
+
+    apps = verbs.add_parser("apps", help="Client applications.", description="Client applications.")
+    a_verbs = apps.add_subparsers(dest="apps_verb", required=True, metavar="VERB")
+    p = verb(a_verbs, "create", cmd_apps_create, "Register an app; prints its client id and secret.")
+    p.add_argument("--owner", required=True, metavar="EMAIL")
+    p.add_argument("--name", required=True)
+    p.add_argument("--redirect-uri", required=True, action="append", metavar="URI",
+                   help="a callback URL (repeat for more, up to 100)")
+
+    tokens = verbs.add_parser("tokens", help="Tokens.", description="Tokens.")
+    t_verbs = tokens.add_subparsers(dest="tokens_verb", required=True, metavar="VERB")
+    p = verb(t_verbs, "issue", cmd_tokens_issue, "Issue a real token response for a user and app.")
+    p.add_argument("--user", required=True, metavar="EMAIL")
+    p.add_argument("--app", required=True, metavar="CLIENT_ID")
+    p.add_argument("--scope", default="full_access", choices=["full_access", "readonly"])
+    p.add_argument("--country", default="GB", type=str.upper)
+
+    p = verb(verbs, "demo", cmd_demo, "Set up a demo user, business and app, then serve them.")
+    p.add_argument("--country", default="GB", type=str.upper, choices=["GB", "IE", "US", "CA", "ES", "FR", "DE"])
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--no-serve", action="store_true", help="set up and print, but do not serve")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.fn(args)
+    except (CliError, SettingsError) as exc:
+        print(f"ledgerd: {exc}", file=sys.stderr)
+        return 2
+    except ApiError as exc:
+        print(f"ledgerd: {exc.problems[0].message}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,78 @@
+"""Settings: one validated object, read from `LEDGERD_*` environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# Values people paste from examples; accepted only in development mode.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "password",
+                                 "please-change-me", "ledgerd", "test", "xxx"})
+MIN_SECRET_LENGTH = 32
+DEFAULT_PORT = 8031
+
+
+class SettingsError(ValueError):
+    """Settings that must not be used to start a server."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    env: Literal["development", "production", "test"] = "production"
+    database_url: str = "sqlite:///var/ledgerd.sqlite"
+    host: str = "127.0.0.1"
+    port: int = Field(DEFAULT_PORT, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    # The URL clients use to reach this server; it is the JWT issuer and the base of metadata URLs.
+    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
+    # Signs browser-session and CSRF cookies. Generated and persisted on first start when unset.
+    secret_key: str | None = None
+    access_token_ttl: int = Field(300, ge=1)
+    refresh_token_ttl: int = Field(31 * 24 * 3600, ge=1)
+    authorization_code_ttl: int = Field(60, ge=1)
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    # Number of pooled connections per process (PostgreSQL only).
+    db_pool_size: int = Field(10, ge=1)
+    log_level: str = "info"
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env == "development" or self.secret_key is None:
+            return self
+        if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"LEDGERD_SECRET_KEY is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
+                "set a random value, unset it to have one generated, or run with LEDGERD_ENV=development")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from `LEDGERD_<FIELD>` variables, then explicit overrides (CLI flags)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = environ.get(f"LEDGERD_{name.upper()}")
+            if raw is not None:
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+            raise SettingsError(problems) from None
+
+    def to_environ(self) -> dict[str, str]:
+        """The same settings as environment variables, for worker processes."""
+        return {f"LEDGERD_{k.upper()}": str(v) for k, v in self.model_dump().items() if v is not None}

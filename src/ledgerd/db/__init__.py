@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models' base, engines, the unit of work and migrations."""

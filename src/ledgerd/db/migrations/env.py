@@ -1,0 +1,22 @@
+"""Alembic environment: batch mode on SQLite, the same engine settings as the server."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from ledgerd.config import Settings
+from ledgerd.db.engine import make_engine
+from ledgerd.db.registry import metadata
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+assert url is not None
+engine = make_engine(Settings(database_url=url, env="development"))
+target = metadata()
+
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=target,
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

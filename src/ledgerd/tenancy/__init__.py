@@ -1,0 +1,1 @@
+"""Users, businesses, memberships and roles; the lead business."""

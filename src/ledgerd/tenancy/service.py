@@ -1,0 +1,166 @@
+"""Tenancy rules: accounts, businesses, memberships, invitations and the lead business."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Forbidden, Invalid, NotFound
+from ledgerd.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from ledgerd.clock import Clock
+from ledgerd.db.counters import next_value
+from ledgerd.regions import COUNTRIES
+from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BUSINESS_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise Invalid(f"{email!r} is not a valid e-mail address.", "email")
+    return email
+
+
+def initials_of(first_name: str, last_name: str) -> str:
+    return "".join(part[:1].upper() for part in (first_name, last_name) if part)
+
+
+def find_user(db: Session, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(db: Session, clock: Clock, *, email: str, password: str, first_name: str = "",
+                last_name: str = "", locale: str = "en-GB") -> User:
+    """A new account; invitations already sent to its e-mail address become memberships."""
+    email = normalise_email(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.", "password")
+    if db.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise Invalid("An account with this e-mail address already exists.", "email")
+    now = clock.now()
+    user = User(email=email, password_hash=hash_password(password), first_name=first_name.strip(),
+                last_name=last_name.strip(), initials=initials_of(first_name, last_name), locale=locale,
+                created_at=now, updated_at=now)
+    db.add(user)
+    db.flush()
+    for invitation in db.scalars(select(Invitation).where(Invitation.email == email)
+                                 .order_by(Invitation.created_at)).all():
+        db.add(Membership(user_id=user.id, business_id=invitation.business_id, role=invitation.role,
+                          created_at=invitation.created_at, updated_at=now))
+        db.delete(invitation)
+    db.flush()
+    return user
+
+
+def create_business(db: Session, clock: Clock, *, owner: User, name: str, country_id: str,
+                    is_demo: bool = False) -> Business:
+    country = COUNTRIES.get(country_id.upper())
+    if country is None:
+        raise Invalid(f"Country {country_id!r} is not served; use one of {', '.join(COUNTRIES)}.", "country")
+    if not name.strip():
+        raise Invalid("The business name is required.", "name")
+    now = clock.now()
+    business = Business(name=name.strip(), country_id=country.id, is_demo=is_demo, created_at=now,
+                        updated_at=now, legacy_id=next_value(db, "global:business_legacy_id"))
+    business.subscriptions.append(Subscription(code="ACCOUNTING", active=True, status="paying",
+                                               created_at=now, updated_at=now))
+    db.add(business)
+    db.flush()
+    db.add(Membership(user_id=owner.id, business_id=business.id, role=Role.OWNER, created_at=now,
+                      updated_at=now))
+    db.flush()
+    return business
+
+
+def invite(db: Session, clock: Clock, *, business: Business, email: str, role: Role) -> Membership | Invitation:
+    """Give `email` a role in `business`: at once if the account exists, at sign-up otherwise."""
+    if role is Role.OWNER:
+        raise Invalid("A business has exactly one owner; invite with another role.", "role")
+    email = normalise_email(email)
+    now = clock.now()
+    user = db.scalar(select(User).where(User.email == email))
+    if user is None:
+        invitation = db.scalar(select(Invitation).where(Invitation.business_id == business.id,
+                                                        Invitation.email == email))
+        if invitation is None:
+            invitation = Invitation(business_id=business.id, email=email, role=role, created_at=now,
+                                    updated_at=now)
+            db.add(invitation)
+        else:
+            invitation.role, invitation.updated_at = role, now
+        db.flush()
+        return invitation
+    membership = db.scalar(select(Membership).where(Membership.business_id == business.id,
+                                                    Membership.user_id == user.id))
+    if membership is None:
+        membership = Membership(user_id=user.id, business_id=business.id, role=role, created_at=now,
+                                updated_at=now)
+        db.add(membership)
+    elif membership.role is Role.OWNER:
+        raise Invalid("The owner's role cannot be changed.", "role")
+    else:
+        membership.role, membership.updated_at = role, now
+    db.flush()
+    return membership
+
+
+def accessible(db: Session, user_id: str) -> list[tuple[Business, Role]]:
+    """The user's businesses, lead first.
+
+    The lead business is the first business the user created; a user who owns none leads with the
+    first business they were invited to. Deleting a business or creating one's own moves the lead.
+    """
+    rows = db.execute(
+        select(Business, Membership.role).join(Membership, Membership.business_id == Business.id)
+        .where(Membership.user_id == user_id)
+        .order_by((Membership.role == Role.OWNER).desc(), Membership.created_at, Business.created_at,
+                  Business.id)
+    ).all()
+    return [(b, r) for b, r in rows]
+
+
+def lead_business(db: Session, user_id: str) -> tuple[Business, Role] | None:
+    businesses = accessible(db, user_id)
+    return businesses[0] if businesses else None
+
+
+def business_for_key(db: Session, user_id: str, key: str) -> tuple[Business, Role]:
+    """The business named by a path key (`lead` allowed), only if the user is a member."""
+    if key == "lead":
+        found = lead_business(db, user_id)
+    else:
+        found = _membership(db, user_id, key)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _membership(db: Session, user_id: str, business_id: str) -> tuple[Business, Role] | None:
+    if not _BUSINESS_ID.match(business_id):
+        return None
+    row = db.execute(
+        select(Business, Membership.role).join(Membership, Membership.business_id == Business.id)
+        .where(Membership.user_id == user_id, Business.id == business_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def select_business(db: Session, user_id: str, header: str | None) -> tuple[Business, Role]:
+    """The business an API call works on: `X-Business`, else the lead business.
+
+    Unknown, malformed and foreign ids are answered alike, so the header cannot probe for businesses.
+    """
+    if header is None or header.strip() == "":
+        found = lead_business(db, user_id)
+        if found is None:
+            raise Forbidden("The current user has no business; create one or accept an invitation first.",
+                            "X-Business")
+        return found
+    found = _membership(db, user_id, header.strip().lower())
+    if found is None:
+        raise Forbidden("The X-Business header names a business the current user cannot access.", "X-Business")
+    return found

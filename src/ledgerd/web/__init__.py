@@ -1,0 +1,1 @@
+"""Server-rendered pages: country, sign-up, login, consent and the developer portal."""

@@ -1,0 +1,353 @@
+"""The browser pages: authorization (country → login/sign-up → consent), and the developer portal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ledgerd.api.errors import ApiError
+from ledgerd.auth import apps as app_service
+from ledgerd.auth import authorize
+from ledgerd.auth.models import App
+from ledgerd.auth.passwords import verify_password
+from ledgerd.db.engine import unit_of_work
+from ledgerd.regions import COUNTRIES
+from ledgerd.runtime import Runtime
+from ledgerd.tenancy import service as tenancy
+from ledgerd.tenancy.models import User
+from ledgerd.web.session import csrf_ok, csrf_token, end_session, keep_csrf, session_user_id, start_session
+
+log = logging.getLogger("ledgerd.web")
+T = TypeVar("T")
+_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                         autoescape=select_autoescape(default=True), auto_reload=False)
+SCOPE_TEXT = {"full_access": "read and change your accounting data",
+              "readonly": "read your accounting data, without changing anything"}
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _render(request: Request, name: str, status: int = 200, user: User | None = None, **context: Any) -> Response:
+    token = csrf_token(request)
+    lang = (request.query_params.get("locale") or "en").split("-")[0] or "en"
+    html = _templates.get_template(name).render(lang=lang, user=user, csrf=token, **context)
+    response = HTMLResponse(html, status_code=status)
+    keep_csrf(response, request, token)
+    return response
+
+
+async def _db(request: Request, fn: Callable[[Session], T], *, write: bool = False) -> T:
+    runtime = _runtime(request)
+
+    def run() -> T:
+        with unit_of_work(runtime.sessions, write=write) as db:
+            return fn(db)
+
+    return await run_in_threadpool(run)
+
+
+def _current_user(request: Request, db: Session) -> User | None:
+    runtime = _runtime(request)
+    uid = session_user_id(request, runtime.secret_key, runtime.clock.timestamp())
+    return db.get(User, uid) if uid else None
+
+
+def _safe_next(value: str | None) -> str:
+    """Only same-site paths: a login must never bounce the browser to another host."""
+    if value and value.startswith("/") and not value.startswith("//") and not urlsplit(value).netloc:
+        return value
+    return "/developer"
+
+
+def _login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+
+def _page_error(request: Request, title: str, message: str, status: int = 400) -> Response:
+    return _render(request, "error.html", status=status, title=title, message=message)
+
+
+# ---- authorization --------------------------------------------------------------------------------
+
+async def authorize_get(request: Request) -> Response:
+    items = list(request.query_params.multi_items())
+
+    def work(db: Session) -> Response:
+        try:
+            auth = authorize.parse(db, items)
+        except authorize.PageError as exc:
+            return _page_error(request, exc.title, exc.message)
+        except authorize.RedirectError as exc:
+            return RedirectResponse(exc.location, status_code=302)
+        if auth.country is None:
+            return _country_page(request, auth)
+        user = _current_user(request, db)
+        if user is None:
+            return _login_redirect(request)
+        try:
+            authorize.check_data_centre(db, auth, user)
+        except authorize.RedirectError as exc:
+            return RedirectResponse(exc.location, status_code=302)
+        businesses = [b.name for b, role in tenancy.accessible(db, user.id) if role.can_read]
+        return _render(request, "consent.html", user=user, app_name=auth.app.name, scope=auth.scope,
+                       scope_description=SCOPE_TEXT[auth.scope], businesses=businesses,
+                       action=request.url.path, hidden=dict(auth.params))
+
+    return await _db(request, work)
+
+
+def _country_page(request: Request, auth: authorize.AuthRequest) -> Response:
+    base = [(k, v) for k, v in auth.params if k != "country"]
+    filter_error = all_href = None
+    if auth.filter is not None and auth.filter not in authorize.FILTERS:
+        filter_error = f"The filter {auth.filter!r} is not known, so no countries match it."
+        all_href = request.url.path + "?" + urlencode([(k, v) for k, v in base if k != "filter"])
+        shown = []
+    else:
+        shown = list(COUNTRIES.values())
+    countries = [{"id": c.id, "name": c.name,
+                  "href": request.url.path + "?" + urlencode([*base, ("country", c.id)])} for c in shown]
+    return _render(request, "country.html", countries=countries, filter_error=filter_error,
+                   all_countries_href=all_href)
+
+
+async def authorize_post(request: Request) -> Response:
+    form = await request.form()
+    items = [(k, v) for k, v in form.multi_items() if k in authorize.PARAMS and isinstance(v, str)]
+    decision = form.get("decision")
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return _page_error(request, "Form expired", "Please go back and try again.", 403)
+    runtime = _runtime(request)
+
+    def work(db: Session) -> Response:
+        try:
+            auth = authorize.parse(db, items)
+            if auth.country is None:
+                raise auth.fail("invalid_request", "Missing country.")
+            user = _current_user(request, db)
+            if user is None:
+                return _login_redirect(request)
+            authorize.check_data_centre(db, auth, user)
+            if decision != "allow":
+                raise auth.fail("access_denied", "The user did not authorize the app.")
+            location = authorize.issue_code(db, runtime.clock, runtime.settings.authorization_code_ttl, auth,
+                                            user)
+            return RedirectResponse(location, status_code=302)
+        except authorize.PageError as exc:
+            return _page_error(request, exc.title, exc.message)
+        except authorize.RedirectError as exc:
+            return RedirectResponse(exc.location, status_code=302)
+
+    try:
+        return await _db(request, work, write=True)
+    except Exception:
+        log.exception("authorization failed")
+        try:
+            auth = await _db(request, lambda db: authorize.parse(db, items))
+        except (authorize.PageError, authorize.RedirectError, Exception):
+            return _page_error(request, "Something went wrong", "Please try again later.", 500)
+        return RedirectResponse(auth.fail("server_error", "An unexpected error occurred.").location, 302)
+
+
+# ---- login, sign-up, logout ------------------------------------------------------------------------
+
+async def login_get(request: Request) -> Response:
+    nxt = _safe_next(request.query_params.get("next"))
+    return _render(request, "login.html", error=None, email="", next=nxt,
+                   signup_href="/signup?" + urlencode({"next": nxt}))
+
+
+async def login_post(request: Request) -> Response:
+    form = await request.form()
+    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    nxt = _safe_next(str(form.get("next", "")))
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return _page_error(request, "Form expired", "Please go back and try again.", 403)
+
+    def check(db: Session) -> str | None:
+        try:
+            user = tenancy.find_user(db, email)
+        except ApiError:
+            return None
+        if user is not None and verify_password(password, user.password_hash):
+            return user.id
+        return None
+
+    user_id = await _db(request, check)
+    if user_id is None:
+        return _render(request, "login.html", status=401, error="The e-mail address or password is wrong.",
+                       email=email, next=nxt, signup_href="/signup?" + urlencode({"next": nxt}))
+    response = RedirectResponse(nxt, status_code=303)
+    runtime = _runtime(request)
+    start_session(response, request, runtime.secret_key, user_id, runtime.clock.timestamp())
+    return response
+
+
+def _signup_country(nxt: str) -> str:
+    """Pre-select the country the authorization request chose, if any."""
+    query = dict(tuple(p.split("=", 1)) for p in urlsplit(nxt).query.split("&") if "=" in p)
+    code = query.get("country", "GB").upper()
+    return code if code in COUNTRIES else "GB"
+
+
+async def signup_get(request: Request) -> Response:
+    nxt = _safe_next(request.query_params.get("next"))
+    values = {"email": "", "first_name": "", "last_name": "", "business_name": "", "country": _signup_country(nxt)}
+    return _render(request, "signup.html", error=None, values=values, countries=list(COUNTRIES.values()),
+                   next=nxt, login_href="/login?" + urlencode({"next": nxt}))
+
+
+async def signup_post(request: Request) -> Response:
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in ("email", "first_name", "last_name", "business_name", "country")}
+    password = str(form.get("password", ""))
+    nxt = _safe_next(str(form.get("next", "")))
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return _page_error(request, "Form expired", "Please go back and try again.", 403)
+    runtime = _runtime(request)
+
+    def create(db: Session) -> str:
+        user = tenancy.create_user(db, runtime.clock, email=values["email"], password=password,
+                                   first_name=values["first_name"], last_name=values["last_name"],
+                                   locale=COUNTRIES.get(values["country"].upper(), COUNTRIES["GB"]).locale)
+        if values["business_name"].strip():
+            tenancy.create_business(db, runtime.clock, owner=user, name=values["business_name"],
+                                    country_id=values["country"])
+        return user.id
+
+    try:
+        user_id = await _db(request, create, write=True)
+    except ApiError as exc:
+        return _render(request, "signup.html", status=422, error=exc.problems[0].message, values=values,
+                       countries=list(COUNTRIES.values()), next=nxt,
+                       login_href="/login?" + urlencode({"next": nxt}))
+    response = RedirectResponse(nxt, status_code=303)
+    start_session(response, request, runtime.secret_key, user_id, runtime.clock.timestamp())
+    return response
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return _page_error(request, "Form expired", "Please go back and try again.", 403)
+    response = RedirectResponse("/", status_code=303)
+    end_session(response)
+    return response
+
+
+async def index(request: Request) -> Response:
+    user = await _db(request, lambda db: _current_user(request, db))
+    return _render(request, "index.html", user=user)
+
+
+# ---- developer portal ------------------------------------------------------------------------------
+
+def _app_view(app: App) -> dict[str, Any]:
+    return {"name": app.name, "client_id": app.client_id, "href": f"/developer/apps/{app.id}",
+            "callback_urls": app.callback_urls, "callback_count": len(app.redirect_uris)}
+
+
+async def portal(request: Request) -> Response:
+    def work(db: Session) -> Response:
+        user = _current_user(request, db)
+        if user is None:
+            return _login_redirect(request)
+        apps = db.scalars(select(App).where(App.owner_id == user.id).order_by(App.created_at)).all()
+        return _render(request, "portal.html", user=user, apps=[_app_view(a) for a in apps],
+                       message=None, error=None)
+
+    return await _db(request, work)
+
+
+async def portal_create(request: Request) -> Response:
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return _page_error(request, "Form expired", "Please go back and try again.", 403)
+    runtime = _runtime(request)
+
+    def work(db: Session) -> Response:
+        user = _current_user(request, db)
+        if user is None:
+            return _login_redirect(request)
+        try:
+            app, secret = app_service.create_app(db, runtime.clock, owner=user, name=str(form.get("name", "")),
+                                                 redirect_uris=str(form.get("redirect_uris", "")).splitlines())
+        except ApiError as exc:
+            apps = db.scalars(select(App).where(App.owner_id == user.id).order_by(App.created_at)).all()
+            return _render(request, "portal.html", status=422, user=user, apps=[_app_view(a) for a in apps],
+                           message=None, error=exc.problems[0].message)
+        return _render(request, "portal_app.html", status=201, user=user, app=_app_view(app),
+                       client_secret=secret, message="App registered.", error=None)
+
+    return await _db(request, work, write=True)
+
+
+async def portal_app(request: Request) -> Response:
+    app_id = request.path_params["app_id"]
+    action = request.path_params.get("action")
+    form = await request.form() if request.method == "POST" else None
+    if form is not None and not csrf_ok(request, str(form.get("csrf", ""))):
+        return _page_error(request, "Form expired", "Please go back and try again.", 403)
+    runtime = _runtime(request)
+
+    def work(db: Session) -> Response:
+        user = _current_user(request, db)
+        if user is None:
+            return _login_redirect(request)
+        app = db.scalar(select(App).where(App.id == app_id, App.owner_id == user.id))
+        if app is None:
+            return _page_error(request, "Not found", "No such app.", 404)
+        secret = message = error = None
+        try:
+            if action == "callbacks":
+                app_service.add_callback(db, runtime.clock, app, str(form and form.get("uri") or ""))
+                message = "Callback URL added."
+            elif action == "callbacks/delete":
+                app_service.remove_callback(db, runtime.clock, app, str(form and form.get("uri") or ""))
+                message = "Callback URL removed."
+            elif action == "secret":
+                secret = app_service.rotate_secret(db, runtime.clock, app)
+                message = "A new client secret was generated; the old one no longer works."
+            elif action == "delete":
+                db.delete(app)
+                db.flush()
+                return RedirectResponse("/developer", status_code=303)
+        except ApiError as exc:
+            error = exc.problems[0].message
+        return _render(request, "portal_app.html", status=422 if error else 200, user=user,
+                       app=_app_view(app), client_secret=secret, message=message, error=error)
+
+    return await _db(request, work, write=form is not None)
+
+
+routes: list[BaseRoute] = [
+    Route("/", index, methods=["GET"]),
+    Route("/oauth2/auth/central", authorize_get, methods=["GET"]),
+    Route("/oauth2/auth/central", authorize_post, methods=["POST"]),
+    Route("/oauth2/auth", authorize_get, methods=["GET"]),
+    Route("/oauth2/auth", authorize_post, methods=["POST"]),
+    Route("/login", login_get, methods=["GET"]),
+    Route("/login", login_post, methods=["POST"]),
+    Route("/signup", signup_get, methods=["GET"]),
+    Route("/signup", signup_post, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/developer", portal, methods=["GET"]),
+    Route("/developer/apps", portal_create, methods=["POST"]),
+    Route("/developer/apps/{app_id}", portal_app, methods=["GET"]),
+    Route("/developer/apps/{app_id}/{action:path}", portal_app, methods=["POST"]),
+]
