@@ -121,6 +121,14 @@ class CodeRecord:
     def get_scope(self) -> str:
         return self.row.scope
 
+    @property
+    def code_challenge(self) -> str | None:
+        return self.row.code_challenge
+
+    @property
+    def code_challenge_method(self) -> str | None:
+        return self.row.code_challenge_method
+
 
 @dataclass
 class RefreshRecord:
@@ -158,6 +166,9 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         return None
+
+    def create_oauth2_request(self, request: FormRequest) -> FormRequest:
+        return request  # already built by the endpoint from the parsed form
 
     def handle_response(self, status: int, body: Any, headers: Any) -> tuple[int, Any, Any]:
         return status, body, headers
@@ -290,4 +301,4 @@ def build_server(tokens: Tokens, clock: Clock) -> _Server:
     return server
 
 
-__all__ = ["InvalidGrantError", "FamilyReused", "FormRequest", "build_server", "revoke_family"]
+__all__ = ["FamilyReused", "FormRequest", "InvalidGrantError", "build_server", "revoke_family"]

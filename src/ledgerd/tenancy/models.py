@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship

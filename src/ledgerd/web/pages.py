@@ -315,10 +315,10 @@ async def portal_app(request: Request) -> Response:
         secret = message = error = None
         try:
             if action == "callbacks":
-                app_service.add_callback(db, runtime.clock, app, str(form and form.get("uri") or ""))
+                app_service.add_callback(db, runtime.clock, app, str((form and form.get("uri")) or ""))
                 message = "Callback URL added."
             elif action == "callbacks/delete":
-                app_service.remove_callback(db, runtime.clock, app, str(form and form.get("uri") or ""))
+                app_service.remove_callback(db, runtime.clock, app, str((form and form.get("uri")) or ""))
                 message = "Callback URL removed."
             elif action == "secret":
                 secret = app_service.rotate_secret(db, runtime.clock, app)

@@ -1,0 +1,97 @@
+"""Every test that touches the database runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from LEDGERD_TEST_POSTGRES_URL or a throwaway cluster (tests/support/postgres.py).
+Under CI=true a missing PostgreSQL fails the run; elsewhere those tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from ledgerd.app import build_runtime, create_app
+from ledgerd.clock import Clock
+from ledgerd.config import Settings
+from ledgerd.db.migrate import upgrade
+from ledgerd.runtime import Runtime
+from tests.support.factories import Factory
+from tests.support.postgres import PostgresServer, PostgresUnavailable, provide_server
+
+BACKENDS = ("sqlite", "postgresql")
+PUBLIC_URL = "http://testserver"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | None]:
+    try:
+        server = provide_server()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true: {exc}", pytrace=False)
+        yield None
+        return
+    yield server
+    server.stop()
+
+
+def _database(backend: str, postgres: PostgresServer | None, tmp: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'ledgerd.sqlite'}"
+    if postgres is None:
+        pytest.skip("no PostgreSQL available (set LEDGERD_TEST_POSTGRES_URL or install initdb/pg_ctl)")
+    return postgres.create_database()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, postgres: PostgresServer | None,
+                 tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database per backend, shared by the session; tests make their own tenants in it."""
+    url = _database(request.param, postgres, tmp_path_factory.mktemp(request.param))
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url: str) -> Iterator[Runtime]:
+    settings = Settings(database_url=database_url, env="test", public_url=PUBLIC_URL)
+    rt = build_runtime(settings, Clock())
+    yield rt
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def clock(runtime: Runtime) -> Iterator[Clock]:
+    runtime.clock.reset()
+    yield runtime.clock
+    runtime.clock.reset()
+
+
+@pytest.fixture
+def factory(runtime: Runtime, clock: Clock) -> Factory:
+    return Factory(runtime)
+
+
+@pytest.fixture
+def client(runtime: Runtime, clock: Clock) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime), base_url=PUBLIC_URL) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def fresh_database(postgres: PostgresServer | None, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Make a new, migrated database of a backend (for tests that start real servers)."""
+    def make(backend: str) -> str:
+        url = _database(backend, postgres, tmp_path_factory.mktemp(f"live-{backend}"))
+        upgrade(url)
+        return url
+
+    return make
