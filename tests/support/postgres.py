@@ -29,7 +29,7 @@ _BINDIR_GLOBS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin")
 _START_TIMEOUT = 60.0
 
 
-class PostgresUnavailable(RuntimeError):  # noqa: N818 - name is part of the suite's public API
+class PostgresUnavailable(RuntimeError):
     """No usable PostgreSQL server could be found or started."""
 
 
