@@ -37,6 +37,9 @@ class Settings(BaseModel):
     # Number of pooled connections per process (PostgreSQL only).
     db_pool_size: int = Field(10, ge=1)
     log_level: str = "info"
+    # Requests per app per window; 0 turns limiting off. Sage allows 1,296,000 a day per app.
+    rate_limit: int = Field(0, ge=0)
+    rate_limit_window: int = Field(86_400, ge=1)
 
     @field_validator("public_url")
     @classmethod

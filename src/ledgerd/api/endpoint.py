@@ -1,7 +1,7 @@
 """The one request pipeline of the API.
 
 `api_route` wraps a plain synchronous handler. For every call, in this order: body size limit,
-JSON-only writes, JSON parsing, bearer authentication, read-only scope, business selection
+JSON-only writes, JSON parsing, bearer token, the app's rate limit, token family, read-only scope, business selection
 (`X-Business` or the lead business) and role, then the handler inside one unit of work; any error
 becomes Sage's error array. Handlers run in the thread pool, so the event loop never waits on the
 database.
@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ledgerd.api import ratelimit
 from ledgerd.api.errors import (
     ApiError,
     Forbidden,
@@ -33,7 +34,7 @@ from ledgerd.api.errors import (
     UnsupportedMediaType,
 )
 from ledgerd.api.wire import JsonResponse
-from ledgerd.auth.bearer import Principal, authenticate
+from ledgerd.auth.bearer import Principal, load_principal, verify
 from ledgerd.db.engine import unit_of_work
 from ledgerd.db.tenancy import bind_business
 from ledgerd.runtime import Runtime
@@ -118,8 +119,10 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
 
     def run(request: Request, runtime: Runtime, body: Any, request_id: str) -> Response:
         write = request.method in WRITE_METHODS
+        claims = verify(runtime.tokens, request.headers.get("authorization"))
+        ratelimit.enforce(runtime, str(claims.get("azp", "")))
         with unit_of_work(runtime.sessions, write=write) as db:
-            principal = authenticate(db, runtime.tokens, request.headers.get("authorization"))
+            principal = load_principal(db, claims)
             if write and principal.read_only:
                 raise Forbidden("The access token has the readonly scope; it cannot change data.")
             call = Call(request=request, runtime=runtime, db=db, principal=principal,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,12 +44,16 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
-def authenticate(db: Session, tokens: Tokens, authorization: str | None) -> Principal:
-    token = bearer_token(authorization)
+def verify(tokens: Tokens, authorization: str | None) -> dict[str, Any]:
+    """The claims of a valid access token in the Authorization header (no database needed)."""
     try:
-        claims = tokens.verify_access(token)
+        return tokens.verify_access(bearer_token(authorization))
     except TokenInvalid as exc:
         raise Unauthorized(str(exc)) from None
+
+
+def load_principal(db: Session, claims: dict[str, Any]) -> Principal:
+    """The caller, if the token's family is still alive; one round trip also fetches the user."""
     row = db.execute(
         select(_families.revoked_at, _families.scope, _users.id, _users.email, _users.first_name,
                _users.last_name, _users.initials, _users.locale, _users.created_at, _users.updated_at)

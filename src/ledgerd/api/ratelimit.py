@@ -1,0 +1,24 @@
+"""Per-app request limits in fixed windows, counted in the database so every process shares them."""
+
+from __future__ import annotations
+
+from ledgerd.api.errors import TooManyRequests
+from ledgerd.db.counters import next_value
+from ledgerd.db.engine import unit_of_work
+from ledgerd.runtime import Runtime
+
+
+def enforce(runtime: Runtime, client_id: str) -> None:
+    """Count this request against the app's window; past the limit answer 429 with Retry-After."""
+    settings = runtime.settings
+    if settings.rate_limit <= 0:
+        return
+    now = runtime.clock.timestamp()
+    window = now // settings.rate_limit_window
+    with unit_of_work(runtime.sessions, write=True) as db:
+        used = next_value(db, f"ratelimit:{client_id}:{settings.rate_limit_window}:{window}")
+    if used > settings.rate_limit:
+        retry_after = (window + 1) * settings.rate_limit_window - now
+        raise TooManyRequests(
+            f"The rate limit of {settings.rate_limit} requests per {settings.rate_limit_window} s for this app "
+            f"is used up; retry after {retry_after} s.", headers={"Retry-After": str(retry_after)})
