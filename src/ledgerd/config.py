@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -61,12 +62,12 @@ class Settings(BaseModel):
         return self.database_url.startswith("sqlite")
 
     @classmethod
-    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from `LEDGERD_<FIELD>` variables, then explicit overrides (CLI flags)."""
-        environ = os.environ if environ is None else environ
+        source: Mapping[str, str] = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for name in cls.model_fields:
-            raw = environ.get(f"LEDGERD_{name.upper()}")
+            raw = source.get(f"LEDGERD_{name.upper()}")
             if raw is not None:
                 values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -62,7 +62,7 @@ class _Payload(OAuth2Payload):
         return self._datalist
 
 
-class FormRequest(OAuth2Request):  # type: ignore[misc]
+class FormRequest(OAuth2Request):
     """An Authlib request made from an already-read form post, bound to this request's session."""
 
     def __init__(self, uri: str, headers: dict[str, str], items: list[tuple[str, str]], db: Session) -> None:
@@ -78,10 +78,10 @@ class FormRequest(OAuth2Request):  # type: ignore[misc]
 
     @property
     def form(self) -> dict[str, str]:
-        return self.payload.data  # type: ignore[no-any-return]
+        return self.payload.data
 
 
-class Client(ClientMixin):  # type: ignore[misc]
+class Client(ClientMixin):
     def __init__(self, app: App) -> None:
         self.app = app
 
@@ -142,7 +142,7 @@ class RefreshRecord:
         return self.family.app_id == client.app.id
 
 
-class _Server(AuthorizationServer):  # type: ignore[misc]
+class _Server(AuthorizationServer):
     def __init__(self, tokens: Tokens, clock: Clock) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self.tokens = tokens
@@ -174,7 +174,7 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
         return status, body, headers
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def query_authorization_code(self, code: str, client: Client) -> CodeRecord | None:
@@ -205,7 +205,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         return _issue(self.server.tokens, family, user, self.request.client)
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+class RefreshTokenGrant(grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
@@ -236,7 +236,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         return None  # save_token already replaced the family's live refresh token
 
 
-class Revocation(RevocationEndpoint):  # type: ignore[misc]
+class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenFamily | None:

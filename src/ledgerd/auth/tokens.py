@@ -15,7 +15,7 @@ from ledgerd.config import Settings
 SCOPES = ("full_access", "readonly")
 # Sage's own access tokens carry their internal scopes in a `scopes` claim; we mirror the shape.
 _SAGE_SCOPES = {"full_access": "accounts:rw accounting:rw core:rw", "readonly": "accounts:r accounting:r core:r"}
-_DECODE_OPTIONS = {"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+_DECODE_OPTIONS: Any = {"verify_exp": False, "verify_iat": False, "verify_nbf": False,
                    "require": ["exp", "iat", "sub", "fam", "jti"]}
 
 

@@ -104,7 +104,7 @@ class Subscription(TenantScoped, TimestampMixin, Base):
 
     __tablename__ = "subscriptions"
 
-    business_id: Mapped[str] = mapped_column(  # type: ignore[assignment]
+    business_id: Mapped[str] = mapped_column(
         ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -200,8 +200,7 @@ async def login_post(request: Request) -> Response:
 
 def _signup_country(nxt: str) -> str:
     """Pre-select the country the authorization request chose, if any."""
-    query = dict(tuple(p.split("=", 1)) for p in urlsplit(nxt).query.split("&") if "=" in p)
-    code = query.get("country", "GB").upper()
+    code = parse_qs(urlsplit(nxt).query).get("country", ["GB"])[0].upper()
     return code if code in COUNTRIES else "GB"
 
 
