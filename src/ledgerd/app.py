@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Match, Mount, Route
 
 from ledgerd.api.endpoint import error_response
 from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
@@ -61,6 +61,20 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                    tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock))
 
 
+def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[str]:
+    """The methods of every route matching the path (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            methods |= _allowed_methods(route.routes, {**scope, **child})
+        elif isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return methods
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not request.url.path.startswith(API_PREFIX + "/") and request.url.path != API_PREFIX:
@@ -69,13 +83,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         error = RouteNotFound(f"The path {request.url.path} does not exist.")
     elif exc.status_code == 405:
-        allow = (exc.headers or {}).get("Allow", "")
+        scope = {"type": "http", "method": request.method, "path": request.scope["path"],
+                 "root_path": request.scope.get("app_root_path", "")}
+        allow = ", ".join(sorted(_allowed_methods(request.app.routes, scope))) or \
+            (exc.headers or {}).get("Allow", "")
         error = MethodNotAllowed(f"The HTTP method {request.method} is not allowed for {request.url.path}; "
                                  f"use {allow}.", headers={"Allow": allow})
     else:
         error = ApiError(exc.detail)
         error.status = exc.status_code
-    return error_response(error)
+    return error_response(error, secrets.token_hex(16))
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,

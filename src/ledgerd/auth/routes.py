@@ -56,7 +56,8 @@ def _endpoint(run_grant: str) -> Any:
         server = request.app.state.oauth_server
         # Authlib insists on https; the deployment's TLS terminator is what guarantees it.
         uri = str(request.url.replace(scheme="https"))
-        headers = dict(request.headers)
+        # Starlette's Headers look names up case-insensitively; Authlib asks for "Authorization".
+        headers = request.headers
 
         def run() -> tuple[int, Any, Any]:
             try:

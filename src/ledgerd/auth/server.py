@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 from collections import defaultdict
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,7 +16,7 @@ from typing import Any
 
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidGrantError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy import delete, select, update
@@ -65,7 +66,7 @@ class _Payload(OAuth2Payload):
 class FormRequest(OAuth2Request):
     """An Authlib request made from an already-read form post, bound to this request's session."""
 
-    def __init__(self, uri: str, headers: dict[str, str], items: list[tuple[str, str]], db: Session) -> None:
+    def __init__(self, uri: str, headers: Mapping[str, str], items: list[tuple[str, str]], db: Session) -> None:
         super().__init__("POST", uri, headers=headers)
         self.payload = _Payload(items)
         self.db = db
@@ -151,6 +152,17 @@ class _Server(AuthorizationServer):
     def query_client(self, client_id: str) -> Client | None:
         app = current_db().scalar(select(App).where(App.client_id == client_id))
         return Client(app) if app else None
+
+    def authenticate_client(self, request: FormRequest, methods: list[str], endpoint: str = "token") -> Client:
+        # Authlib answers every failed client authentication with 401 once HTTP Basic is allowed; RFC 6749
+        # §5.2 (and Sage) keep 401 for clients that sent an Authorization header, 400 for body credentials.
+        try:
+            client: Client = super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError as exc:
+            if exc.status_code == 401 and not request.headers.get("Authorization"):
+                exc.status_code = 400
+            raise
+        return client
 
     def save_token(self, token: dict[str, Any], request: FormRequest) -> None:
         """Make the new refresh token the family's only live one (compare-and-swap on the old one)."""
@@ -249,6 +261,12 @@ class Revocation(RevocationEndpoint):
             family: TokenFamily | None = current_db().get(TokenFamily, claims["fam"])
             return family
         return None
+
+    def authenticate_token(self, request: FormRequest, client: Client) -> TokenFamily | None:
+        # Authlib's version calls `token.check_client`, which a TokenFamily does not have; revoke_token
+        # checks the client instead, so another client's token is answered like an unknown one.
+        self.check_params(request, client)
+        return self.query_token(request.form["token"], request.form.get("token_type_hint"))
 
     def revoke_token(self, token: TokenFamily, request: FormRequest) -> None:
         if token.app_id == request.client.app.id and token.revoked_at is None:

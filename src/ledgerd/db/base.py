@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import BigInteger, Date, DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -45,14 +45,44 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-Money = Numeric(18, 2)
-Rate = Numeric(18, 6)
+class Scaled(TypeDecorator[Decimal]):
+    """Exact decimals stored as integers of 10**-scale units.
+
+    SQLite has no exact decimal type (NUMERIC there is a float); integers are exact on every engine,
+    and SUM() over them stays exact and fast. The Python side always sees `Decimal`.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self._unit = Decimal(1).scaleb(-scale)
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        exact = Decimal(value).scaleb(self.scale)
+        if exact != exact.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        return int(exact)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-self.scale)
+
+
+# Money to the cent; prices, quantities, rates and percentages to 1e-6.
+Money = Scaled(2)
+Fine = Scaled(6)
 IdColumn = String(32)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), Decimal: Money}
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), Decimal: Money, date: Date()}
 
 
 class IdMixin:

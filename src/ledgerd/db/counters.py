@@ -1,13 +1,13 @@
-"""Gap-free counters (legacy ids, document numbers), safe across processes and hosts.
+"""Gap-free counters (legacy ids, document numbers, rate limits), safe across processes and hosts.
 
-The increment is one UPDATE ... RETURNING inside the caller's transaction: concurrent callers queue on
-the row lock, and a rolled-back transaction gives its number back.
+One upsert (`INSERT … ON CONFLICT DO UPDATE … RETURNING`) inside the caller's transaction: concurrent
+callers queue on the row lock, and a rolled-back transaction gives its number back.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, String, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledgerd.db.base import Base
@@ -16,26 +16,37 @@ from ledgerd.db.base import Base
 class Counter(Base):
     __tablename__ = "counters"
 
-    # "<scope>:<name>", e.g. "global:business_legacy_id" or "<business id>:sales_invoice_number".
+    # "<scope>:<name>", e.g. "global:business_legacy_id" or "<business id>:legacy:contacts".
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def next_value(db: Session, name: str, start: int = 1) -> int:
-    """The next value of counter `name` (the first is `start`)."""
-    stmt = update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
-    value = db.execute(stmt, execution_options={"synchronize_session": False}).scalar()
-    if value is not None:
-        return value
-    try:
-        with db.begin_nested():
-            db.execute(insert(Counter).values(name=name, value=start))
-        return start
-    except IntegrityError:
-        # Another transaction created the counter first; take the next value after theirs.
-        value = db.execute(stmt, execution_options={"synchronize_session": False}).scalar()
-        assert value is not None
-        return value
+def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
+    """The next value of counter `name` (the first is `start`); with `count`, reserves that many values
+    and returns the last of them."""
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Counter).values(name=name, value=start + count - 1)
+    stmt = stmt.on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + count})
+    value = db.execute(stmt.returning(Counter.value)).scalar_one()
+    return int(value)
+
+
+def set_at_least(db: Session, name: str, value: int) -> None:
+    """Make sure the next value is above `value` (after an explicit number was used)."""
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Counter).values(name=name, value=value)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Counter.name],
+        set_={"value": _greatest(dialect, Counter.value, stmt.excluded.value)})
+    db.execute(stmt)
+
+
+def _greatest(dialect: str, a: object, b: object) -> object:
+    from sqlalchemy import func
+
+    return func.greatest(a, b) if dialect == "postgresql" else func.max(a, b)
 
 
 def peek(db: Session, name: str) -> int:

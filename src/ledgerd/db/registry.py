@@ -6,9 +6,17 @@ from sqlalchemy import MetaData
 
 
 def metadata() -> MetaData:
+    from ledgerd.artefacts import models as _artefacts  # noqa: F401
     from ledgerd.auth import models as _auth  # noqa: F401
+    from ledgerd.banking import models as _banking  # noqa: F401
+    from ledgerd.catalog import models as _catalog  # noqa: F401
+    from ledgerd.contacts import models as _contacts  # noqa: F401
     from ledgerd.db import counters as _counters  # noqa: F401
+    from ledgerd.db import deletions as _deletions  # noqa: F401
     from ledgerd.db.base import Base
+    from ledgerd.ledger import models as _ledger  # noqa: F401
+    from ledgerd.payments import models as _payments  # noqa: F401
+    from ledgerd.settings import models as _settings  # noqa: F401
     from ledgerd.tenancy import models as _tenancy  # noqa: F401
 
     return Base.metadata

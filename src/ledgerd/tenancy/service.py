@@ -12,6 +12,7 @@ from ledgerd.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from ledgerd.clock import Clock
 from ledgerd.db.counters import next_value
 from ledgerd.regions import COUNTRIES
+from ledgerd.regions.seed import seed_business
 from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -73,6 +74,7 @@ def create_business(db: Session, clock: Clock, *, owner: User, name: str, countr
     db.add(Membership(user_id=owner.id, business_id=business.id, role=Role.OWNER, created_at=now,
                       updated_at=now))
     db.flush()
+    seed_business(db, clock, business.id, country.id)
     return business
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from ledgerd.config import Settings
+from ledgerd.db.base import Scaled, UTCDateTime
 from ledgerd.db.engine import make_engine
 from ledgerd.db.registry import metadata
 
@@ -14,8 +17,19 @@ assert url is not None
 engine = make_engine(Settings(database_url=url, env="development"))
 target = metadata()
 
+
+
+def render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Migrations spell our column types as their storage types, so they never import app code."""
+    if kind == "type" and isinstance(obj, Scaled):
+        return "sa.BigInteger()"
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=target,
+    context.configure(connection=connection, target_metadata=target, render_item=render_item,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -2,15 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:25:19.383295
+Create Date: 2026-11-23 06:36:50.957427
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-import ledgerd.db.base
 
 revision = '0001'
 down_revision = None
@@ -35,8 +33,8 @@ def upgrade() -> None:
     sa.Column('ni_based', sa.Boolean(), nullable=False),
     sa.Column('legacy_id', sa.Integer(), nullable=False),
     sa.Column('id', sa.String(length=32), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_businesses')),
     sa.UniqueConstraint('legacy_id', name=op.f('uq_businesses_legacy_id'))
     )
@@ -48,14 +46,14 @@ def upgrade() -> None:
     op.create_table('server_secrets',
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_server_secrets'))
     )
     op.create_table('signing_keys',
     sa.Column('kid', sa.String(length=64), nullable=False),
     sa.Column('private_pem', sa.Text(), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('retired_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('kid', name=op.f('pk_signing_keys'))
     )
     op.create_table('users',
@@ -67,8 +65,8 @@ def upgrade() -> None:
     sa.Column('initials', sa.String(length=10), nullable=False),
     sa.Column('locale', sa.String(length=5), nullable=False),
     sa.Column('id', sa.String(length=32), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('subject', name=op.f('uq_users_subject'))
@@ -79,8 +77,8 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('owner_id', sa.String(length=32), nullable=False),
     sa.Column('id', sa.String(length=32), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_apps_owner_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_apps')),
     sa.UniqueConstraint('client_id', name=op.f('uq_apps_client_id'))
@@ -88,13 +86,118 @@ def upgrade() -> None:
     with op.batch_alter_table('apps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_apps_owner_id'), ['owner_id'], unique=False)
 
+    op.create_table('business_settings',
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('financial', sa.JSON(), nullable=False),
+    sa.Column('invoice', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_business_settings_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('business_id', name=op.f('pk_business_settings'))
+    )
+    op.create_table('catalog_items',
+    sa.Column('item_type', sa.String(length=20), nullable=False),
+    sa.Column('item_code', sa.String(length=50), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('sales_ledger_account_id', sa.String(length=32), nullable=True),
+    sa.Column('sales_tax_rate_id', sa.String(length=40), nullable=True),
+    sa.Column('purchase_ledger_account_id', sa.String(length=32), nullable=True),
+    sa.Column('purchase_tax_rate_id', sa.String(length=40), nullable=True),
+    sa.Column('purchase_description', sa.String(length=255), nullable=False),
+    sa.Column('cost_price', sa.BigInteger(), nullable=False),
+    sa.Column('sales_prices', sa.JSON(), nullable=False),
+    sa.Column('usual_supplier_id', sa.String(length=32), nullable=True),
+    sa.Column('source_guid', sa.String(length=255), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_catalog_items_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_items'))
+    )
+    with op.batch_alter_table('catalog_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_items_business_id'), ['business_id'], unique=False)
+        batch_op.create_index('ix_catalog_items_kind', ['business_id', 'item_type'], unique=False)
+
+    op.create_table('contact_allocations',
+    sa.Column('transaction_type_id', sa.String(length=40), nullable=False),
+    sa.Column('contact_id', sa.String(length=32), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_contact_allocations_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_allocations'))
+    )
+    with op.batch_alter_table('contact_allocations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_allocations_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contact_allocations_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('contacts',
+    sa.Column('contact_type_ids', sa.JSON(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('reference', sa.String(length=10), nullable=False),
+    sa.Column('default_sales_ledger_account_id', sa.String(length=32), nullable=True),
+    sa.Column('default_sales_tax_rate_id', sa.String(length=40), nullable=True),
+    sa.Column('default_purchase_ledger_account_id', sa.String(length=32), nullable=True),
+    sa.Column('tax_number', sa.String(length=255), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('locale', sa.String(length=10), nullable=False),
+    sa.Column('credit_limit', sa.BigInteger(), nullable=True),
+    sa.Column('credit_days', sa.Integer(), nullable=True),
+    sa.Column('credit_terms', sa.String(length=30), nullable=True),
+    sa.Column('credit_terms_and_conditions', sa.Text(), nullable=True),
+    sa.Column('currency_id', sa.String(length=3), nullable=True),
+    sa.Column('aux_reference', sa.String(length=4), nullable=False),
+    sa.Column('registered_number', sa.String(length=25), nullable=False),
+    sa.Column('email', sa.String(length=100), nullable=False),
+    sa.Column('source_guid', sa.String(length=255), nullable=True),
+    sa.Column('tax_treatment', sa.JSON(), nullable=False),
+    sa.Column('bank_account_details', sa.JSON(), nullable=True),
+    sa.Column('system', sa.Boolean(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('gb_based', sa.Boolean(), nullable=False),
+    sa.Column('ni_based', sa.Boolean(), nullable=False),
+    sa.Column('cis_registered', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_contacts_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts')),
+    sa.UniqueConstraint('business_id', 'reference', name=op.f('uq_contacts_business_id_reference'))
+    )
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contacts_business_id'), ['business_id'], unique=False)
+
+    op.create_table('deletions',
+    sa.Column('resource', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.String(length=32), nullable=False),
+    sa.Column('displayed_as', sa.String(length=255), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_deletions_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deletions'))
+    )
+    with op.batch_alter_table('deletions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deletions_business_id'), ['business_id'], unique=False)
+        batch_op.create_index('ix_deletions_lookup', ['business_id', 'resource', 'deleted_at'], unique=False)
+
     op.create_table('invitations',
     sa.Column('business_id', sa.String(length=32), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('role', sa.Enum('owner', 'full_access', 'read_only', 'no_access', name='role', native_enum=False, length=16), nullable=False),
     sa.Column('id', sa.String(length=32), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_invitations_business_id_businesses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
     sa.UniqueConstraint('business_id', 'email', name=op.f('uq_invitations_business_id_email'))
@@ -103,13 +206,61 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_invitations_business_id'), ['business_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitations_email'), ['email'], unique=False)
 
+    op.create_table('journals',
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('reference', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('transaction_type_id', sa.String(length=40), nullable=False),
+    sa.Column('migrated', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_journals_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journals'))
+    )
+    with op.batch_alter_table('journals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journals_business_id'), ['business_id'], unique=False)
+
+    op.create_table('ledger_accounts',
+    sa.Column('ledger_account_type_id', sa.String(length=30), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=False),
+    sa.Column('nominal_code', sa.Integer(), nullable=False),
+    sa.Column('included_in_chart', sa.Boolean(), nullable=False),
+    sa.Column('visible_in', sa.JSON(), nullable=False),
+    sa.Column('tax_rate_id', sa.String(length=40), nullable=True),
+    sa.Column('fixed_tax_rate', sa.Boolean(), nullable=False),
+    sa.Column('control_name', sa.String(length=40), nullable=True),
+    sa.Column('ledger_account_classification_id', sa.String(length=40), nullable=True),
+    sa.Column('gifi_code', sa.Integer(), nullable=True),
+    sa.Column('tax_recoverable', sa.Boolean(), nullable=True),
+    sa.Column('recoverable_percentage', sa.BigInteger(), nullable=True),
+    sa.Column('cis_materials', sa.Boolean(), nullable=False),
+    sa.Column('cis_labour', sa.Boolean(), nullable=False),
+    sa.Column('tax_instalment', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_ledger_accounts_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_accounts')),
+    sa.UniqueConstraint('business_id', 'nominal_code', name=op.f('uq_ledger_accounts_business_id_nominal_code'))
+    )
+    with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_accounts_business_id'), ['business_id'], unique=False)
+
     op.create_table('memberships',
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('business_id', sa.String(length=32), nullable=False),
     sa.Column('role', sa.Enum('owner', 'full_access', 'read_only', 'no_access', name='role', native_enum=False, length=16), nullable=False),
     sa.Column('id', sa.String(length=32), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_memberships_business_id_businesses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
@@ -124,11 +275,80 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=20), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_subscriptions_business_id_businesses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('business_id', 'code', name=op.f('pk_subscriptions'))
     )
+    op.create_table('tax_rates',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('agency', sa.String(length=100), nullable=True),
+    sa.Column('percentages', sa.JSON(), nullable=False),
+    sa.Column('label_percentage', sa.Boolean(), nullable=False),
+    sa.Column('is_visible', sa.Boolean(), nullable=False),
+    sa.Column('retailer', sa.Boolean(), nullable=False),
+    sa.Column('usage', sa.JSON(), nullable=False),
+    sa.Column('address_regions', sa.JSON(), nullable=False),
+    sa.Column('components', sa.JSON(), nullable=False),
+    sa.Column('editable', sa.Boolean(), nullable=False),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_tax_rates_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', 'business_id', name=op.f('pk_tax_rates'))
+    )
+    op.create_table('transactions',
+    sa.Column('transaction_type_id', sa.String(length=40), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('reference', sa.String(length=255), nullable=False),
+    sa.Column('contact_id', sa.String(length=32), nullable=True),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('total_in_transaction_currency', sa.BigInteger(), nullable=True),
+    sa.Column('origin_type', sa.String(length=40), nullable=True),
+    sa.Column('origin_id', sa.String(length=32), nullable=True),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('reverses_id', sa.String(length=32), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_transactions_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transactions'))
+    )
+    with op.batch_alter_table('transactions', schema=None) as batch_op:
+        batch_op.create_index('ix_transactions_business_date', ['business_id', 'date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_transactions_business_id'), ['business_id'], unique=False)
+
+    op.create_table('addresses',
+    sa.Column('contact_id', sa.String(length=32), nullable=True),
+    sa.Column('bank_account_id', sa.String(length=32), nullable=True),
+    sa.Column('address_type_id', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('address_line_1', sa.String(length=255), nullable=False),
+    sa.Column('address_line_2', sa.String(length=255), nullable=False),
+    sa.Column('city', sa.String(length=255), nullable=False),
+    sa.Column('postal_code', sa.String(length=50), nullable=False),
+    sa.Column('region', sa.String(length=255), nullable=False),
+    sa.Column('country_id', sa.String(length=2), nullable=True),
+    sa.Column('country_group_id', sa.String(length=10), nullable=True),
+    sa.Column('is_main_address', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_addresses_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_addresses_contact_id_contacts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_addresses'))
+    )
+    with op.batch_alter_table('addresses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_addresses_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_addresses_contact_id'), ['contact_id'], unique=False)
+
     op.create_table('app_redirect_uris',
     sa.Column('app_id', sa.String(length=32), nullable=False),
     sa.Column('uri', sa.String(length=2000), nullable=False),
@@ -141,6 +361,65 @@ def upgrade() -> None:
     with op.batch_alter_table('app_redirect_uris', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_app_redirect_uris_app_id'), ['app_id'], unique=False)
 
+    op.create_table('artefacts',
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('contact_id', sa.String(length=32), nullable=False),
+    sa.Column('contact_name', sa.String(length=255), nullable=False),
+    sa.Column('contact_reference', sa.String(length=50), nullable=False),
+    sa.Column('number_prefix', sa.String(length=10), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=True),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('expiry_date', sa.Date(), nullable=True),
+    sa.Column('reference', sa.String(length=255), nullable=False),
+    sa.Column('vendor_reference', sa.String(length=255), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('terms_and_conditions', sa.Text(), nullable=False),
+    sa.Column('main_address', sa.JSON(), nullable=True),
+    sa.Column('delivery_address', sa.JSON(), nullable=True),
+    sa.Column('shipping_net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('shipping_tax_rate_id', sa.String(length=40), nullable=True),
+    sa.Column('shipping_tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_quantity', sa.BigInteger(), nullable=False),
+    sa.Column('total_discount_amount', sa.BigInteger(), nullable=False),
+    sa.Column('currency_id', sa.String(length=3), nullable=False),
+    sa.Column('exchange_rate', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_shipping_net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_shipping_tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_total_discount_amount', sa.BigInteger(), nullable=False),
+    sa.Column('outstanding_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_paid', sa.BigInteger(), nullable=False),
+    sa.Column('total_discount_paid', sa.BigInteger(), nullable=False),
+    sa.Column('last_paid', sa.Date(), nullable=True),
+    sa.Column('status_id', sa.String(length=20), nullable=False),
+    sa.Column('sent', sa.Boolean(), nullable=False),
+    sa.Column('sent_by_email', sa.Boolean(), nullable=False),
+    sa.Column('void_reason', sa.String(length=255), nullable=True),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('original_artefact_id', sa.String(length=32), nullable=True),
+    sa.Column('tax_address_region_id', sa.String(length=10), nullable=True),
+    sa.Column('details', sa.String(length=255), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_artefacts_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_artefacts_contact_id_contacts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_artefacts')),
+    sa.UniqueConstraint('business_id', 'kind', 'number', name=op.f('uq_artefacts_business_id_kind_number'))
+    )
+    with op.batch_alter_table('artefacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_artefacts_business_id'), ['business_id'], unique=False)
+        batch_op.create_index('ix_artefacts_contact', ['business_id', 'contact_id'], unique=False)
+        batch_op.create_index('ix_artefacts_list', ['business_id', 'kind', 'date'], unique=False)
+
     op.create_table('authorization_codes',
     sa.Column('code_hash', sa.String(length=64), nullable=False),
     sa.Column('app_id', sa.String(length=32), nullable=False),
@@ -150,7 +429,7 @@ def upgrade() -> None:
     sa.Column('country', sa.String(length=2), nullable=False),
     sa.Column('code_challenge', sa.String(length=128), nullable=True),
     sa.Column('code_challenge_method', sa.String(length=10), nullable=True),
-    sa.Column('expires_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['app_id'], ['apps.id'], name=op.f('fk_authorization_codes_app_id_apps'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_authorization_codes_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('code_hash', name=op.f('pk_authorization_codes'))
@@ -158,18 +437,107 @@ def upgrade() -> None:
     with op.batch_alter_table('authorization_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_authorization_codes_app_id'), ['app_id'], unique=False)
 
+    op.create_table('bank_accounts',
+    sa.Column('ledger_account_id', sa.String(length=32), nullable=False),
+    sa.Column('bank_account_type_id', sa.String(length=20), nullable=False),
+    sa.Column('bank_account_details', sa.JSON(), nullable=False),
+    sa.Column('main_address', sa.JSON(), nullable=True),
+    sa.Column('main_contact_person', sa.JSON(), nullable=True),
+    sa.Column('currency_id', sa.String(length=3), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('default_payment_method_id', sa.String(length=20), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_bank_accounts_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ledger_account_id'], ['ledger_accounts.id'], name=op.f('fk_bank_accounts_ledger_account_id_ledger_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_accounts')),
+    sa.UniqueConstraint('ledger_account_id', name=op.f('uq_bank_accounts_ledger_account_id'))
+    )
+    with op.batch_alter_table('bank_accounts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_accounts_business_id'), ['business_id'], unique=False)
+
+    op.create_table('contact_persons',
+    sa.Column('contact_id', sa.String(length=32), nullable=True),
+    sa.Column('address_id', sa.String(length=32), nullable=True),
+    sa.Column('contact_person_type_ids', sa.JSON(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('job_title', sa.String(length=255), nullable=False),
+    sa.Column('telephone', sa.String(length=50), nullable=False),
+    sa.Column('mobile', sa.String(length=50), nullable=False),
+    sa.Column('email', sa.String(length=255), nullable=False),
+    sa.Column('fax', sa.String(length=50), nullable=False),
+    sa.Column('is_main_contact', sa.Boolean(), nullable=False),
+    sa.Column('is_preferred_contact', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_contact_persons_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_contact_persons_contact_id_contacts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_persons'))
+    )
+    with op.batch_alter_table('contact_persons', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_persons_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contact_persons_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('journal_lines',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('journal_id', sa.String(length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('ledger_account_id', sa.String(length=32), nullable=False),
+    sa.Column('details', sa.String(length=255), nullable=False),
+    sa.Column('debit', sa.BigInteger(), nullable=False),
+    sa.Column('credit', sa.BigInteger(), nullable=False),
+    sa.Column('include_on_tax_return', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['journal_id'], ['journals.id'], name=op.f('fk_journal_lines_journal_id_journals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ledger_account_id'], ['ledger_accounts.id'], name=op.f('fk_journal_lines_ledger_account_id_ledger_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journal_lines'))
+    )
+    with op.batch_alter_table('journal_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journal_lines_journal_id'), ['journal_id'], unique=False)
+
+    op.create_table('ledger_entries',
+    sa.Column('transaction_id', sa.String(length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('ledger_account_id', sa.String(length=32), nullable=False),
+    sa.Column('debit', sa.BigInteger(), nullable=False),
+    sa.Column('credit', sa.BigInteger(), nullable=False),
+    sa.Column('contact_id', sa.String(length=32), nullable=True),
+    sa.Column('tax_rate_id', sa.String(length=40), nullable=True),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('transaction_type_id', sa.String(length=40), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_ledger_entries_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ledger_account_id'], ['ledger_accounts.id'], name=op.f('fk_ledger_entries_ledger_account_id_ledger_accounts')),
+    sa.ForeignKeyConstraint(['transaction_id'], ['transactions.id'], name=op.f('fk_ledger_entries_transaction_id_transactions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries'))
+    )
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_entries_account_date', ['business_id', 'ledger_account_id', 'date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entries_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entries_transaction_id'), ['transaction_id'], unique=False)
+
     op.create_table('token_families',
     sa.Column('app_id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('scope', sa.String(length=40), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=False),
     sa.Column('current_refresh_hash', sa.String(length=64), nullable=True),
-    sa.Column('refresh_expires_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('refresh_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_reason', sa.String(length=40), nullable=True),
     sa.Column('id', sa.String(length=32), nullable=False),
-    sa.Column('created_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ledgerd.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['app_id'], ['apps.id'], name=op.f('fk_token_families_app_id_apps'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_token_families_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_token_families')),
@@ -179,35 +547,298 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_token_families_app_id'), ['app_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_token_families_user_id'), ['user_id'], unique=False)
 
+    op.create_table('artefact_lines',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('artefact_id', sa.String(length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('product_id', sa.String(length=32), nullable=True),
+    sa.Column('service_id', sa.String(length=32), nullable=True),
+    sa.Column('ledger_account_id', sa.String(length=32), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('unit_price', sa.BigInteger(), nullable=False),
+    sa.Column('unit_price_includes_tax', sa.Boolean(), nullable=False),
+    sa.Column('discount_amount', sa.BigInteger(), nullable=False),
+    sa.Column('discount_percentage', sa.BigInteger(), nullable=False),
+    sa.Column('net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('tax_rate_id', sa.String(length=40), nullable=True),
+    sa.Column('tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('tax_breakdown', sa.JSON(), nullable=False),
+    sa.Column('base_currency_unit_price', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_discount_amount', sa.BigInteger(), nullable=False),
+    sa.Column('eu_goods_services_type_id', sa.String(length=20), nullable=True),
+    sa.Column('trade_of_asset', sa.Boolean(), nullable=False),
+    sa.Column('is_purchase_for_resale', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['artefact_id'], ['artefacts.id'], name=op.f('fk_artefact_lines_artefact_id_artefacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ledger_account_id'], ['ledger_accounts.id'], name=op.f('fk_artefact_lines_ledger_account_id_ledger_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_artefact_lines'))
+    )
+    with op.batch_alter_table('artefact_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_artefact_lines_artefact_id'), ['artefact_id'], unique=False)
+
+    op.create_table('bank_deposits',
+    sa.Column('from_bank_account_id', sa.String(length=32), nullable=False),
+    sa.Column('to_bank_account_id', sa.String(length=32), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('reference', sa.String(length=255), nullable=False),
+    sa.Column('cash_amount', sa.BigInteger(), nullable=False),
+    sa.Column('cheque_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_bank_deposits_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['from_bank_account_id'], ['bank_accounts.id'], name=op.f('fk_bank_deposits_from_bank_account_id_bank_accounts')),
+    sa.ForeignKeyConstraint(['to_bank_account_id'], ['bank_accounts.id'], name=op.f('fk_bank_deposits_to_bank_account_id_bank_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_deposits'))
+    )
+    with op.batch_alter_table('bank_deposits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_deposits_business_id'), ['business_id'], unique=False)
+
+    op.create_table('bank_opening_balances',
+    sa.Column('bank_account_id', sa.String(length=32), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('debit', sa.BigInteger(), nullable=False),
+    sa.Column('credit', sa.BigInteger(), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['bank_account_id'], ['bank_accounts.id'], name=op.f('fk_bank_opening_balances_bank_account_id_bank_accounts')),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_bank_opening_balances_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_opening_balances'))
+    )
+    with op.batch_alter_table('bank_opening_balances', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_opening_balances_business_id'), ['business_id'], unique=False)
+
+    op.create_table('bank_transfers',
+    sa.Column('from_bank_account_id', sa.String(length=32), nullable=False),
+    sa.Column('to_bank_account_id', sa.String(length=32), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('reference', sa.String(length=255), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_bank_transfers_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['from_bank_account_id'], ['bank_accounts.id'], name=op.f('fk_bank_transfers_from_bank_account_id_bank_accounts')),
+    sa.ForeignKeyConstraint(['to_bank_account_id'], ['bank_accounts.id'], name=op.f('fk_bank_transfers_to_bank_account_id_bank_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_transfers'))
+    )
+    with op.batch_alter_table('bank_transfers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bank_transfers_business_id'), ['business_id'], unique=False)
+
+    op.create_table('payments',
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('transaction_type_id', sa.String(length=40), nullable=False),
+    sa.Column('payment_method_id', sa.String(length=20), nullable=True),
+    sa.Column('contact_id', sa.String(length=32), nullable=True),
+    sa.Column('bank_account_id', sa.String(length=32), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('reference', sa.String(length=255), nullable=False),
+    sa.Column('net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('currency_id', sa.String(length=3), nullable=False),
+    sa.Column('exchange_rate', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_currency_charge', sa.BigInteger(), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('payment_on_account_id', sa.String(length=32), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['bank_account_id'], ['bank_accounts.id'], name=op.f('fk_payments_bank_account_id_bank_accounts')),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_payments_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments'))
+    )
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payments_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payments_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('allocations',
+    sa.Column('artefact_id', sa.String(length=32), nullable=False),
+    sa.Column('payment_id', sa.String(length=32), nullable=True),
+    sa.Column('contact_allocation_id', sa.String(length=32), nullable=True),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('discount', sa.BigInteger(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['artefact_id'], ['artefacts.id'], name=op.f('fk_allocations_artefact_id_artefacts')),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_allocations_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_allocation_id'], ['contact_allocations.id'], name=op.f('fk_allocations_contact_allocation_id_contact_allocations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_allocations_payment_id_payments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_allocations'))
+    )
+    with op.batch_alter_table('allocations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_allocations_artefact_id'), ['artefact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_allocations_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_allocations_contact_allocation_id'), ['contact_allocation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_allocations_payment_id'), ['payment_id'], unique=False)
+
+    op.create_table('payment_lines',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('payment_id', sa.String(length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('ledger_account_id', sa.String(length=32), nullable=False),
+    sa.Column('details', sa.String(length=255), nullable=False),
+    sa.Column('tax_rate_id', sa.String(length=40), nullable=True),
+    sa.Column('net_amount', sa.BigInteger(), nullable=False),
+    sa.Column('tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['ledger_account_id'], ['ledger_accounts.id'], name=op.f('fk_payment_lines_ledger_account_id_ledger_accounts')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_payment_lines_payment_id_payments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_lines'))
+    )
+    with op.batch_alter_table('payment_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_lines_payment_id'), ['payment_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('payment_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_lines_payment_id'))
+
+    op.drop_table('payment_lines')
+    with op.batch_alter_table('allocations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_allocations_payment_id'))
+        batch_op.drop_index(batch_op.f('ix_allocations_contact_allocation_id'))
+        batch_op.drop_index(batch_op.f('ix_allocations_business_id'))
+        batch_op.drop_index(batch_op.f('ix_allocations_artefact_id'))
+
+    op.drop_table('allocations')
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payments_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_payments_business_id'))
+
+    op.drop_table('payments')
+    with op.batch_alter_table('bank_transfers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_transfers_business_id'))
+
+    op.drop_table('bank_transfers')
+    with op.batch_alter_table('bank_opening_balances', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_opening_balances_business_id'))
+
+    op.drop_table('bank_opening_balances')
+    with op.batch_alter_table('bank_deposits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_deposits_business_id'))
+
+    op.drop_table('bank_deposits')
+    with op.batch_alter_table('artefact_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_artefact_lines_artefact_id'))
+
+    op.drop_table('artefact_lines')
     with op.batch_alter_table('token_families', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_token_families_user_id'))
         batch_op.drop_index(batch_op.f('ix_token_families_app_id'))
 
     op.drop_table('token_families')
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_entries_transaction_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_entries_business_id'))
+        batch_op.drop_index('ix_ledger_entries_account_date')
+
+    op.drop_table('ledger_entries')
+    with op.batch_alter_table('journal_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journal_lines_journal_id'))
+
+    op.drop_table('journal_lines')
+    with op.batch_alter_table('contact_persons', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_persons_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_contact_persons_business_id'))
+
+    op.drop_table('contact_persons')
+    with op.batch_alter_table('bank_accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_accounts_business_id'))
+
+    op.drop_table('bank_accounts')
     with op.batch_alter_table('authorization_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_authorization_codes_app_id'))
 
     op.drop_table('authorization_codes')
+    with op.batch_alter_table('artefacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_artefacts_list')
+        batch_op.drop_index('ix_artefacts_contact')
+        batch_op.drop_index(batch_op.f('ix_artefacts_business_id'))
+
+    op.drop_table('artefacts')
     with op.batch_alter_table('app_redirect_uris', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_app_redirect_uris_app_id'))
 
     op.drop_table('app_redirect_uris')
+    with op.batch_alter_table('addresses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_addresses_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_addresses_business_id'))
+
+    op.drop_table('addresses')
+    with op.batch_alter_table('transactions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_transactions_business_id'))
+        batch_op.drop_index('ix_transactions_business_date')
+
+    op.drop_table('transactions')
+    op.drop_table('tax_rates')
     op.drop_table('subscriptions')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_business_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_accounts_business_id'))
+
+    op.drop_table('ledger_accounts')
+    with op.batch_alter_table('journals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journals_business_id'))
+
+    op.drop_table('journals')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitations_email'))
         batch_op.drop_index(batch_op.f('ix_invitations_business_id'))
 
     op.drop_table('invitations')
+    with op.batch_alter_table('deletions', schema=None) as batch_op:
+        batch_op.drop_index('ix_deletions_lookup')
+        batch_op.drop_index(batch_op.f('ix_deletions_business_id'))
+
+    op.drop_table('deletions')
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contacts_business_id'))
+
+    op.drop_table('contacts')
+    with op.batch_alter_table('contact_allocations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_allocations_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_contact_allocations_business_id'))
+
+    op.drop_table('contact_allocations')
+    with op.batch_alter_table('catalog_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_catalog_items_kind')
+        batch_op.drop_index(batch_op.f('ix_catalog_items_business_id'))
+
+    op.drop_table('catalog_items')
+    op.drop_table('business_settings')
     with op.batch_alter_table('apps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_apps_owner_id'))
 

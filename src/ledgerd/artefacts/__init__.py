@@ -1,0 +1,1 @@
+"""Sales and purchase documents (invoices, credit notes, quotes, estimates) and their lines."""

@@ -1,0 +1,108 @@
+"""One table for every sales and purchase document, so allocations and numbering treat them alike."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ledgerd.db.base import Base, Fine, IdColumn, Money, new_id
+from ledgerd.db.records import Record
+
+
+class Artefact(Record, Base):
+    __tablename__ = "artefacts"
+    __table_args__ = (
+        UniqueConstraint("business_id", "kind", "number"),
+        Index("ix_artefacts_list", "business_id", "kind", "date"),
+        Index("ix_artefacts_contact", "business_id", "contact_id"),
+    )
+
+    # SALES_INVOICE, SALES_CREDIT_NOTE, SALES_QUOTE, SALES_ESTIMATE, PURCHASE_INVOICE, PURCHASE_CREDIT_NOTE,
+    # CUSTOMER_PAYMENT_ON_ACCOUNT, VENDOR_PAYMENT_ON_ACCOUNT, and the contact opening balance kinds.
+    kind: Mapped[str] = mapped_column(String(40))
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
+    contact_name: Mapped[str] = mapped_column(String(255), default="")
+    contact_reference: Mapped[str] = mapped_column(String(50), default="")
+    number_prefix: Mapped[str] = mapped_column(String(10), default="")
+    # Sequential per business and kind for numbered kinds (never skips, never repeats); else NULL.
+    number: Mapped[int | None] = mapped_column(Integer)
+    date: Mapped[date] = mapped_column()
+    due_date: Mapped[date | None] = mapped_column()
+    expiry_date: Mapped[date | None] = mapped_column()
+    reference: Mapped[str] = mapped_column(String(255), default="")
+    vendor_reference: Mapped[str] = mapped_column(String(255), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    terms_and_conditions: Mapped[str] = mapped_column(Text, default="")
+    main_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    delivery_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    shipping_net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    shipping_tax_rate_id: Mapped[str | None] = mapped_column(String(40))
+    shipping_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    total_quantity: Mapped[Decimal] = mapped_column(Fine, default=Decimal(0))
+    total_discount_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    currency_id: Mapped[str] = mapped_column(String(3))
+    exchange_rate: Mapped[Decimal] = mapped_column(Fine, default=Decimal(1))
+    base_currency_shipping_net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    base_currency_shipping_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    base_currency_net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    base_currency_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    base_currency_total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    base_currency_total_discount_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # Derived from allocations by the payments service; kept here so lists need no aggregation.
+    outstanding_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    total_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    total_discount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    last_paid: Mapped[date | None] = mapped_column()
+    status_id: Mapped[str] = mapped_column(String(20))
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_by_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(String(255))
+    transaction_id: Mapped[str | None] = mapped_column(IdColumn)
+    original_artefact_id: Mapped[str | None] = mapped_column(IdColumn)
+    tax_address_region_id: Mapped[str | None] = mapped_column(String(10))
+    details: Mapped[str] = mapped_column(String(255), default="")
+
+    lines: Mapped[list[ArtefactLine]] = relationship(order_by="ArtefactLine.position", lazy="selectin",
+                                                     cascade="all, delete-orphan")
+
+    @property
+    def document_number(self) -> str:
+        return f"{self.number_prefix}{self.number}" if self.number is not None else ""
+
+
+class ArtefactLine(Base):
+    __tablename__ = "artefact_lines"
+
+    id: Mapped[str] = mapped_column(IdColumn, primary_key=True, default=new_id)
+    artefact_id: Mapped[str] = mapped_column(ForeignKey("artefacts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(255))
+    product_id: Mapped[str | None] = mapped_column(IdColumn)
+    service_id: Mapped[str | None] = mapped_column(IdColumn)
+    ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"))
+    quantity: Mapped[Decimal] = mapped_column(Fine)
+    unit_price: Mapped[Decimal] = mapped_column(Fine)
+    unit_price_includes_tax: Mapped[bool] = mapped_column(Boolean, default=False)
+    discount_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    discount_percentage: Mapped[Decimal] = mapped_column(Fine, default=Decimal(0))
+    net_amount: Mapped[Decimal] = mapped_column(Money)
+    tax_rate_id: Mapped[str | None] = mapped_column(String(40))
+    tax_amount: Mapped[Decimal] = mapped_column(Money)
+    total_amount: Mapped[Decimal] = mapped_column(Money)
+    # [{"tax_rate_id": "CA_GST", "percentage": "5.0", "amount": "5.0"}, ...] for combined rates.
+    tax_breakdown: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    base_currency_unit_price: Mapped[Decimal] = mapped_column(Fine)
+    base_currency_net_amount: Mapped[Decimal] = mapped_column(Money)
+    base_currency_tax_amount: Mapped[Decimal] = mapped_column(Money)
+    base_currency_total_amount: Mapped[Decimal] = mapped_column(Money)
+    base_currency_discount_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    eu_goods_services_type_id: Mapped[str | None] = mapped_column(String(20))
+    trade_of_asset: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_purchase_for_resale: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,1 @@
+"""Bank accounts, transfers, deposits and bank opening balances."""

@@ -1,0 +1,62 @@
+"""Banking models. Each bank account is backed by one ledger account of type BANK."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledgerd.db.base import Base, IdColumn, Money
+from ledgerd.db.records import Record
+
+
+class BankAccount(Record, Base):
+    __tablename__ = "bank_accounts"
+
+    ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
+    bank_account_type_id: Mapped[str] = mapped_column(String(20))
+    # account_name, account_number, sort_code, bic, iban
+    bank_account_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    main_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    main_contact_person: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    currency_id: Mapped[str] = mapped_column(String(3))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_payment_method_id: Mapped[str | None] = mapped_column(String(20))
+
+
+class BankTransfer(Record, Base):
+    __tablename__ = "bank_transfers"
+
+    from_bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
+    to_bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
+    date: Mapped[date] = mapped_column()
+    reference: Mapped[str] = mapped_column(String(255), default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    transaction_id: Mapped[str | None] = mapped_column(IdColumn)
+
+
+class BankDeposit(Record, Base):
+    __tablename__ = "bank_deposits"
+
+    from_bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
+    to_bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
+    date: Mapped[date] = mapped_column()
+    reference: Mapped[str] = mapped_column(String(255), default="")
+    cash_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    cheque_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    total_amount: Mapped[Decimal] = mapped_column(Money)
+    transaction_id: Mapped[str | None] = mapped_column(IdColumn)
+
+
+class BankOpeningBalance(Record, Base):
+    __tablename__ = "bank_opening_balances"
+
+    bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
+    date: Mapped[date] = mapped_column()
+    debit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    credit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    transaction_id: Mapped[str | None] = mapped_column(IdColumn)

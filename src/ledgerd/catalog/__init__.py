@@ -1,0 +1,1 @@
+"""Products and services a business sells and buys."""

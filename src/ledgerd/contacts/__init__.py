@@ -1,0 +1,1 @@
+"""Customers and suppliers, their addresses and contact persons."""

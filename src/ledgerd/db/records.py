@@ -1,0 +1,57 @@
+"""`Record`: the base of every business-owned resource (tenant, id, legacy id, timestamps).
+
+A flush stamps what clients never send: `created_at`/`updated_at` from the request's clock and a
+`legacy_id` from a per-business counter (the integer id v1/v2 clients knew), so no service repeats it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, event
+from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
+
+from ledgerd.clock import Clock
+from ledgerd.db.base import IdMixin
+from ledgerd.db.counters import next_value
+from ledgerd.db.tenancy import TenantScoped
+
+CLOCK_KEY = "ledgerd.clock"
+
+
+class Record(TenantScoped, IdMixin):
+    legacy_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+def bind_clock(session: Session, clock: Clock) -> None:
+    session.info[CLOCK_KEY] = clock
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    clock = session.info.get(CLOCK_KEY)
+    if clock is None:
+        return
+    now = clock.now()
+    pending: dict[str, list[Record]] = defaultdict(list)
+    for obj in session.new:
+        if isinstance(obj, Record):
+            if obj.created_at is None:
+                obj.created_at = now
+            if obj.updated_at is None:
+                obj.updated_at = now
+            if obj.legacy_id is None:
+                assert obj.business_id is not None, f"{type(obj).__name__} has no business"
+                pending[f"{obj.business_id}:legacy:{obj.__tablename__}"].append(obj)
+    # One counter round trip per table and flush, however many rows the flush inserts.
+    for name, objs in pending.items():
+        last = next_value(session, name, count=len(objs))
+        for offset, obj in enumerate(objs, start=last - len(objs) + 1):
+            obj.legacy_id = offset
+    for obj in session.dirty:
+        if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
+            obj.updated_at = now

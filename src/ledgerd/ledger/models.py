@@ -1,0 +1,132 @@
+"""Ledger models. Transactions and ledger entries are append-only: corrections post reversals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ledgerd.db.base import Base, Fine, IdColumn, Money, new_id
+from ledgerd.db.records import Record
+
+
+class LedgerAccount(Record, Base):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (UniqueConstraint("business_id", "nominal_code"),)
+
+    ledger_account_type_id: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(200))
+    nominal_code: Mapped[int] = mapped_column(Integer)
+    included_in_chart: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Subset of sales, expenses, banking, other_payments, other_receipts, journals, reporting.
+    visible_in: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tax_rate_id: Mapped[str | None] = mapped_column(String(40))
+    fixed_tax_rate: Mapped[bool] = mapped_column(Boolean, default=False)
+    control_name: Mapped[str | None] = mapped_column(String(40))
+    ledger_account_classification_id: Mapped[str | None] = mapped_column(String(40))
+    gifi_code: Mapped[int | None] = mapped_column(Integer)
+    tax_recoverable: Mapped[bool | None] = mapped_column(Boolean)
+    recoverable_percentage: Mapped[Decimal | None] = mapped_column(Fine)
+    cis_materials: Mapped[bool] = mapped_column(Boolean, default=False)
+    cis_labour: Mapped[bool] = mapped_column(Boolean, default=False)
+    tax_instalment: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def displayed_as(self) -> str:
+        return f"{self.name} ({self.nominal_code})"
+
+
+class TaxRate(Record, Base):
+    """A business's tax rate; `id` is Sage's mnemonic (`GB_STANDARD`) or a GUID for US custom rates."""
+
+    __tablename__ = "tax_rates"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    agency: Mapped[str | None] = mapped_column(String(100))
+    # [{"percentage": "20.0", "from_date": "2011-01-04", "to_date": null}, ...] in date order.
+    percentages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    label_percentage: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    retailer: Mapped[bool] = mapped_column(Boolean, default=False)
+    usage: Mapped[list[str]] = mapped_column(JSON, default=list)
+    address_regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    components: Mapped[list[str]] = mapped_column(JSON, default=list)
+    editable: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Transaction(Record, Base):
+    """One balanced posting: Σ debit = Σ credit of its entries, in base currency."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (Index("ix_transactions_business_date", "business_id", "date"),)
+
+    transaction_type_id: Mapped[str] = mapped_column(String(40))
+    date: Mapped[date] = mapped_column()
+    reference: Mapped[str] = mapped_column(String(255), default="")
+    contact_id: Mapped[str | None] = mapped_column(IdColumn)
+    total: Mapped[Decimal] = mapped_column(Money)
+    total_in_transaction_currency: Mapped[Decimal | None] = mapped_column(Money)
+    # The resource that made it: ("sales_invoices", id), ("journals", id), …
+    origin_type: Mapped[str | None] = mapped_column(String(40))
+    origin_id: Mapped[str | None] = mapped_column(IdColumn)
+    # Set when a later transaction reversed this one (void, edit, delete); entries are never changed.
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    reverses_id: Mapped[str | None] = mapped_column(IdColumn)
+
+    entries: Mapped[list[LedgerEntry]] = relationship(
+        back_populates="transaction", order_by="LedgerEntry.position", lazy="selectin")
+
+
+class LedgerEntry(Record, Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        Index("ix_ledger_entries_account_date", "business_id", "ledger_account_id", "date"),
+    )
+
+    transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    date: Mapped[date] = mapped_column()
+    ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"))
+    debit: Mapped[Decimal] = mapped_column(Money)
+    credit: Mapped[Decimal] = mapped_column(Money)
+    contact_id: Mapped[str | None] = mapped_column(IdColumn)
+    tax_rate_id: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(255), default="")
+    transaction_type_id: Mapped[str] = mapped_column(String(40))
+
+    transaction: Mapped[Transaction] = relationship(back_populates="entries")
+
+
+class Journal(Record, Base):
+    __tablename__ = "journals"
+
+    date: Mapped[date] = mapped_column()
+    reference: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    total: Mapped[Decimal] = mapped_column(Money)
+    transaction_id: Mapped[str | None] = mapped_column(IdColumn)
+    transaction_type_id: Mapped[str] = mapped_column(String(40), default="JOURNAL")
+    migrated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    lines: Mapped[list[JournalLine]] = relationship(order_by="JournalLine.position", lazy="selectin",
+                                                    cascade="all, delete-orphan")
+
+
+class JournalLine(Base):
+    __tablename__ = "journal_lines"
+
+    id: Mapped[str] = mapped_column(IdColumn, primary_key=True, default=new_id)
+    journal_id: Mapped[str] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"))
+    details: Mapped[str] = mapped_column(String(255), default="")
+    debit: Mapped[Decimal] = mapped_column(Money)
+    credit: Mapped[Decimal] = mapped_column(Money)
+    include_on_tax_return: Mapped[bool] = mapped_column(Boolean, default=False)

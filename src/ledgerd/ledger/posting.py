@@ -1,0 +1,102 @@
+"""Posting: the only way money enters the ledger.
+
+A posting is built in memory, checked (Σ debits = Σ credits in base currency, every account known and
+of this business), then flushed once, in the caller's unit of work — so an artefact and its
+transaction commit or roll back together. Entries are never updated: `reverse` posts the mirror image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid
+from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Line:
+    ledger_account_id: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    description: str = ""
+    contact_id: str | None = None
+    tax_rate_id: str | None = None
+
+
+class Unbalanced(Invalid):
+    data_code = "RecordInvalid"
+
+
+def _net(lines: Sequence[Line]) -> list[Line]:
+    """Drop zero lines; a line never carries both a debit and a credit."""
+    out = []
+    for line in lines:
+        if line.debit < 0 or line.credit < 0:
+            raise Invalid("Debit and credit amounts cannot be negative.", "debit")
+        if line.debit == ZERO and line.credit == ZERO:
+            continue
+        if line.debit and line.credit:
+            diff = line.debit - line.credit
+            line = Line(line.ledger_account_id, max(diff, ZERO), max(-diff, ZERO), line.description,
+                        line.contact_id, line.tax_rate_id)
+        out.append(line)
+    return out
+
+
+def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, lines: Sequence[Line],
+         reference: str = "", contact_id: str | None = None, origin: tuple[str, str] | None = None,
+         total_in_transaction_currency: Decimal | None = None) -> Transaction:
+    """Write one balanced transaction with its entries."""
+    entries = _net(lines)
+    debits = sum((line.debit for line in entries), ZERO)
+    credits = sum((line.credit for line in entries), ZERO)
+    if any(line.debit.quantize(CENT) != line.debit or line.credit.quantize(CENT) != line.credit for line in entries):
+        raise Unbalanced("Ledger amounts are kept to the cent.", "debit")
+    if debits != credits:
+        raise Unbalanced(f"The transaction does not balance: debits {debits} ≠ credits {credits}.", "base")
+    account_ids = {line.ledger_account_id for line in entries}
+    known = set(db.scalars(select(LedgerAccount.id).where(LedgerAccount.id.in_(account_ids))).all())
+    if unknown := account_ids - known:
+        raise Invalid(f"Ledger account {sorted(unknown)[0]} does not exist.", "ledger_account_id")
+    transaction = Transaction(business_id=business_id, transaction_type_id=transaction_type_id, date=on,
+                              reference=reference[:255], contact_id=contact_id, total=debits,
+                              total_in_transaction_currency=total_in_transaction_currency,
+                              origin_type=origin[0] if origin else None, origin_id=origin[1] if origin else None)
+    transaction.entries = [
+        LedgerEntry(business_id=business_id, position=i, date=on, ledger_account_id=line.ledger_account_id,
+                    debit=line.debit, credit=line.credit, contact_id=line.contact_id or contact_id,
+                    tax_rate_id=line.tax_rate_id, description=line.description[:255],
+                    transaction_type_id=transaction_type_id)
+        for i, line in enumerate(entries)
+    ]
+    db.add(transaction)
+    db.flush()
+    return transaction
+
+
+def reverse(db: Session, transaction: Transaction, *, on: date | None = None) -> Transaction:
+    """Cancel a transaction by posting its mirror image; the original stays, marked deleted."""
+    if transaction.deleted:
+        raise Invalid("The transaction was already reversed.", "transaction")
+    mirror = post(
+        db, business_id=transaction.business_id, transaction_type_id=transaction.transaction_type_id,
+        on=on or transaction.date, reference=transaction.reference, contact_id=transaction.contact_id,
+        origin=(transaction.origin_type, transaction.origin_id) if transaction.origin_type and transaction.origin_id
+        else None,
+        lines=[Line(e.ledger_account_id, debit=e.credit, credit=e.debit, description=e.description,
+                    contact_id=e.contact_id, tax_rate_id=e.tax_rate_id) for e in transaction.entries])
+    # Only the headers learn about the reversal; posted entries are never touched.
+    mirror.reverses_id = transaction.id
+    mirror.deleted = True
+    transaction.deleted = True
+    db.flush()
+    return mirror

@@ -1,0 +1,1 @@
+"""Money movement: contact payments and receipts, allocations, other payments."""

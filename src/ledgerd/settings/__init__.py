@@ -1,0 +1,1 @@
+"""Per-business settings singletons: financial settings and invoice settings."""

@@ -1,0 +1,702 @@
+"""The API request pipeline over HTTP: authentication, scope, body rules, errors and the wire format.
+
+Every HTTP test runs against the real app on SQLite and PostgreSQL; the pure helpers (wire format,
+listing, settings, clock) are tested directly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import jwt
+import orjson
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.testclient import TestClient
+
+from ledgerd.api.errors import InvalidParameter
+from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.api.wire import decimal_str, timestamp_str
+from ledgerd.clock import Clock
+from ledgerd.config import Settings, SettingsError
+from ledgerd.tenancy.models import User
+from tests.support.factories import Factory
+
+REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ERROR_KEYS = ["$severity", "$dataCode", "$message", "$source"]
+DEFAULT_LIMIT = 4 * 1024 * 1024
+UNSUPPORTED_MEDIA = ("API v3.1 only accepts request bodies with a content type of JSON "
+                     "(Content-Type: application/json).")
+READONLY_MESSAGE = "The access token has the readonly scope; it cannot change data."
+
+
+def error(data_code: str, message: str, source: str = "") -> list[dict[str, str]]:
+    return [{"$severity": "error", "$dataCode": data_code, "$message": message, "$source": source}]
+
+
+def assert_error(response: Any, status: int, data_code: str, message: str, source: str = "") -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body == error(data_code, message, source)
+    assert list(body[0]) == ERROR_KEYS
+
+
+def assert_unauthorized(response: Any, message: str) -> None:
+    assert_error(response, 401, "AuthorizationFailure", message)
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith("Bearer ")
+    assert 'error="invalid_token"' in challenge
+    assert f'error_description="{message.replace(chr(34), chr(39))}"' in challenge
+    assert REQUEST_ID.match(response.headers["x-request-id"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def user(factory: Factory) -> User:
+    owner = factory.user(first_name="Grace", last_name="Hopper")
+    factory.business(owner, name="Hopper Ltd")
+    return owner
+
+
+@pytest.fixture
+def headers(factory: Factory, user: User) -> dict[str, str]:
+    return factory.headers(user)
+
+
+# --- 1. Authentication ---------------------------------------------------------------------------
+
+MALFORMED_HEADER = "The Authorization header must be 'Bearer <access token>'."
+
+
+@pytest.mark.parametrize(("authorization", "message"), [
+    (None, "The Authorization header is missing; send 'Authorization: Bearer <access token>'."),
+    ("Basic x", MALFORMED_HEADER),
+    ("Bearer", MALFORMED_HEADER),
+    ("Bearer    ", MALFORMED_HEADER),
+    ("Bearer not-a-jwt", "The access token is malformed."),
+    ("Bearer a.b.c", "The access token is malformed."),
+], ids=["missing", "basic-scheme", "bearer-no-token", "bearer-blank-token", "garbage", "garbage-dotted"])
+def test_unusable_authorization_header_is_401(client: TestClient, authorization: str | None, message: str) -> None:
+    sent = {} if authorization is None else {"Authorization": authorization}
+    assert_unauthorized(client.get("/v3.1/user", headers=sent), message)
+
+
+def test_token_signed_by_a_foreign_key_is_401(client: TestClient, factory: Factory, user: User) -> None:
+    genuine = jwt.decode(factory.token(user)["access_token"], options={"verify_signature": False})
+    foreign = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(genuine, foreign, algorithm="RS512", headers={"kid": "made-up-key-id"})
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(forged)),
+                        "The access token was not issued by this server.")
+
+
+def test_token_signed_by_a_foreign_key_under_our_kid_is_401(client: TestClient, factory: Factory,
+                                                           user: User) -> None:
+    token = factory.token(user)["access_token"]
+    genuine = jwt.decode(token, options={"verify_signature": False})
+    foreign = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(genuine, foreign, algorithm="RS512", headers={"kid": jwt.get_unverified_header(token)["kid"]})
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(forged)), "The access token is invalid.")
+
+
+def test_tampered_signature_is_401(client: TestClient, factory: Factory, user: User) -> None:
+    token = factory.token(user)["access_token"]
+    head, payload, signature = token.split(".")
+    flipped = "A" if signature[10] != "A" else "B"
+    tampered = f"{head}.{payload}.{signature[:10]}{flipped}{signature[11:]}"
+    assert client.get("/v3.1/user", headers=bearer(token)).status_code == 200
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(tampered)), "The access token is invalid.")
+
+
+def test_tampered_claims_are_401(client: TestClient, factory: Factory, user: User) -> None:
+    token = factory.token(user, scope="readonly")["access_token"]
+    head, _, signature = token.split(".")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["scope"] = "full_access"
+    forged_payload = jwt.utils.base64url_encode(orjson.dumps(claims)).decode()
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(f"{head}.{forged_payload}.{signature}")),
+                        "The access token is invalid.")
+
+
+def test_expired_token_is_401(client: TestClient, factory: Factory, user: User, clock: Clock) -> None:
+    clock.freeze()
+    token = factory.token(user)["access_token"]
+    assert client.get("/v3.1/user", headers=bearer(token)).status_code == 200
+    clock.advance(timedelta(seconds=301))
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(token)), "The access token has expired.")
+
+
+def test_token_expires_exactly_at_its_ttl(client: TestClient, factory: Factory, user: User, clock: Clock) -> None:
+    clock.freeze(datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC))
+    token = factory.token(user)["access_token"]
+    clock.advance(timedelta(seconds=299, microseconds=999_999))
+    assert client.get("/v3.1/user", headers=bearer(token)).status_code == 200
+    clock.advance(timedelta(microseconds=1))
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(token)), "The access token has expired.")
+
+
+def test_token_still_valid_at_299_seconds(client: TestClient, factory: Factory, user: User, clock: Clock) -> None:
+    clock.freeze()
+    token = factory.token(user)["access_token"]
+    clock.advance(timedelta(seconds=299))
+    response = client.get("/v3.1/user", headers=bearer(token))
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == user.id
+
+
+@pytest.mark.parametrize("which", ["refresh_token", "access_token"])
+def test_revoked_family_is_401(client: TestClient, factory: Factory, user: User, which: str) -> None:
+    app, secret = factory.app(user)
+    token = factory.token(user, app=app)
+    other = factory.token(user, app=app)
+    assert client.get("/v3.1/user", headers=bearer(token["access_token"])).status_code == 200
+
+    revoked = client.post("/revoke", data={"client_id": app.client_id, "client_secret": secret, "token": token[which]})
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json() == {"success": "ok"}
+
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(token["access_token"])),
+                        "The access token has been revoked.")
+    # Revocation ends one family (one authorization), not every token of the app.
+    assert client.get("/v3.1/user", headers=bearer(other["access_token"])).status_code == 200
+
+
+def test_revoking_another_apps_token_revokes_nothing(client: TestClient, factory: Factory, user: User) -> None:
+    app, _ = factory.app(user)
+    stranger, stranger_secret = factory.app(user)
+    token = factory.token(user, app=app)
+    answer = client.post("/revoke", data={"client_id": stranger.client_id, "client_secret": stranger_secret,
+                                          "token": token["refresh_token"]})
+    assert answer.status_code == 200, answer.text
+    assert client.get("/v3.1/user", headers=bearer(token["access_token"])).status_code == 200
+
+
+def test_refresh_token_is_not_an_access_token(client: TestClient, factory: Factory, user: User) -> None:
+    refresh = factory.token(user)["refresh_token"]
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(refresh)), "The access token is invalid.")
+
+
+def test_bearer_scheme_is_case_insensitive(client: TestClient, factory: Factory, user: User) -> None:
+    token = factory.token(user)["access_token"]
+    response = client.get("/v3.1/user", headers={"Authorization": f"bearer {token}"})
+    assert response.status_code == 200, response.text
+
+
+# --- 2. Read-only scope --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/v3.1/user", {"user": {"first_name": "Changed"}}),
+    ("/v3.1/businesses/lead", {"business": {"name": "Changed Ltd"}}),
+])
+def test_readonly_token_cannot_write(client: TestClient, factory: Factory, user: User, path: str,
+                                     body: dict[str, Any]) -> None:
+    readonly = factory.headers(user, scope="readonly")
+    before = client.get(path, headers=readonly)
+    assert before.status_code == 200, before.text
+    response = client.put(path, headers=readonly, json=body)
+    assert_error(response, 403, "MultiUserAccessDenied", READONLY_MESSAGE)
+    assert REQUEST_ID.match(response.headers["x-request-id"])
+    assert client.get(path, headers=readonly).json() == before.json()
+
+
+@pytest.mark.parametrize("path", ["/v3.1/user", "/v3.1/businesses", "/v3.1/businesses/lead"])
+def test_readonly_token_can_read(client: TestClient, factory: Factory, user: User, path: str) -> None:
+    response = client.get(path, headers=factory.headers(user, scope="readonly"))
+    assert response.status_code == 200, response.text
+
+
+def test_full_access_token_can_write(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers=headers, json={"user": {"first_name": "Amazing"}})
+    assert response.status_code == 200, response.text
+    assert response.json()["first_name"] == "Amazing"
+    assert response.json()["initials"] == "AH"
+
+
+# --- 3. Content types ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("content_type", "content"), [
+    ("text/plain", b'{"user": {"first_name": "Plain"}}'),
+    ("application/x-www-form-urlencoded", b"user%5Bfirst_name%5D=Form"),
+    ("multipart/form-data; boundary=xyz", b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--xyz--\r\n'),
+    ("application/jsonx", b'{"user": {"first_name": "Near"}}'),
+], ids=["text-plain", "form", "multipart", "not-quite-json"])
+def test_non_json_body_is_415(client: TestClient, headers: dict[str, str], content_type: str,
+                              content: bytes) -> None:
+    response = client.put("/v3.1/user", headers={**headers, "Content-Type": content_type}, content=content)
+    assert_error(response, 415, "UnsupportedMediaType", UNSUPPORTED_MEDIA)
+    assert REQUEST_ID.match(response.headers["x-request-id"])
+    assert client.get("/v3.1/user", headers=headers).json()["first_name"] == "Grace"
+
+
+def test_form_data_helper_body_is_415(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers=headers, data={"first_name": "Form"})
+    assert_error(response, 415, "UnsupportedMediaType", UNSUPPORTED_MEDIA)
+
+
+def test_body_without_content_type_is_415(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers=headers, content=b'{"user": {"first_name": "Bare"}}')
+    assert_error(response, 415, "UnsupportedMediaType", UNSUPPORTED_MEDIA)
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/json",
+    "application/json; charset=utf-8",
+    "Application/JSON ; charset=UTF-8",
+    "application/vnd.api+json",
+])
+def test_json_content_types_are_accepted(client: TestClient, headers: dict[str, str], content_type: str) -> None:
+    response = client.put("/v3.1/user", headers={**headers, "Content-Type": content_type},
+                          content=orjson.dumps({"user": {"last_name": "Jason"}}))
+    assert response.status_code == 200, response.text
+    assert response.json()["last_name"] == "Jason"
+    assert client.get("/v3.1/user", headers=headers).json()["last_name"] == "Jason"
+
+
+# --- 4. Malformed JSON ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", [
+    b'{"user": {"first_name": "x",}}',
+    b'{"user": ',
+    b"{'user': {}}",
+    b"\xff\xfe",
+], ids=["trailing-comma", "truncated", "single-quotes", "not-utf8"])
+def test_malformed_json_is_400(client: TestClient, headers: dict[str, str], raw: bytes) -> None:
+    with pytest.raises(orjson.JSONDecodeError) as parse_error:
+        orjson.loads(raw)
+    response = client.put("/v3.1/user", headers={**headers, "Content-Type": "application/json"}, content=raw)
+    assert_error(response, 400, "InvalidJson", f"The request body is not valid JSON: {parse_error.value}.")
+    assert REQUEST_ID.match(response.headers["x-request-id"])
+
+
+def test_invalid_json_message_names_the_problem(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers={**headers, "Content-Type": "application/json"},
+                          content=b'{"user": {"first_name": "x",}}')
+    assert response.status_code == 400
+    message = response.json()[0]["$message"]
+    assert message.startswith("The request body is not valid JSON: ")
+    assert "trailing comma" in message and "line 1 column 28" in message
+
+
+# --- 5. Body size limit --------------------------------------------------------------------------
+
+TOO_LARGE = f"The request body exceeds the limit of {DEFAULT_LIMIT} bytes."
+
+
+def test_body_over_the_limit_is_413(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers={**headers, "Content-Type": "application/json"},
+                          content=b" " * (DEFAULT_LIMIT + 1))
+    assert_error(response, 413, "RequestEntityTooLarge", TOO_LARGE)
+    assert REQUEST_ID.match(response.headers["x-request-id"])
+
+
+def test_body_at_the_limit_is_read(client: TestClient, headers: dict[str, str]) -> None:
+    body = orjson.dumps({"user": {"first_name": "Big"}})
+    padded = body + b" " * (DEFAULT_LIMIT - len(body))
+    response = client.put("/v3.1/user", headers={**headers, "Content-Type": "application/json"}, content=padded)
+    assert response.status_code == 200, response.text
+    assert response.json()["first_name"] == "Big"
+
+
+def test_streamed_body_over_the_limit_is_413(client: TestClient, headers: dict[str, str]) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(5):
+            yield b" " * (1024 * 1024)
+
+    response = client.put("/v3.1/user", headers={**headers, "Content-Type": "application/json"}, content=chunks())
+    assert response.request.headers.get("content-length") is None
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    assert_error(response, 413, "RequestEntityTooLarge", TOO_LARGE)
+
+
+def test_size_limit_applies_before_authentication(client: TestClient) -> None:
+    response = client.put("/v3.1/user", headers={"Content-Type": "application/json"},
+                          content=b" " * (DEFAULT_LIMIT + 1))
+    assert_error(response, 413, "RequestEntityTooLarge", TOO_LARGE)
+
+
+# --- 6. Validation -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({}, "user is missing"),
+    ({"first_name": "Unwrapped"}, "user is missing"),
+    ([{"user": {}}], "user is missing"),
+    ({"user": []}, "user must be an object"),
+    ({"user": "Ada"}, "user must be an object"),
+    ({"user": None}, "user must be an object"),
+], ids=["empty", "unwrapped", "array", "user-array", "user-string", "user-null"])
+def test_missing_or_wrong_wrapper_is_422(client: TestClient, headers: dict[str, str], body: Any,
+                                         message: str) -> None:
+    response = client.put("/v3.1/user", headers=headers, json=body)
+    assert_error(response, 422, "Validation", message, "user")
+    assert REQUEST_ID.match(response.headers["x-request-id"])
+
+
+def test_empty_body_is_a_missing_wrapper(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers={**headers, "Content-Type": "application/json"}, content=b"")
+    assert_error(response, 422, "Validation", "user is missing", "user")
+
+
+def test_invalid_locale_is_record_invalid(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers=headers, json={"user": {"locale": "xx-XX"}})
+    assert_error(response, 422, "RecordInvalid",
+                 "Input should be 'en-GB', 'en-IE', 'en-US', 'es-US', 'en-CA', 'fr-CA', 'fr-FR', 'de-DE' or 'es-ES'",
+                 "locale")
+
+
+def test_every_invalid_field_is_reported(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers=headers,
+                          json={"user": {"first_name": "x" * 101, "initials": 7, "locale": "xx"}})
+    assert response.status_code == 422
+    body = response.json()
+    assert [(p["$dataCode"], p["$source"]) for p in body] == [
+        ("RecordInvalid", "first_name"), ("RecordInvalid", "initials"), ("RecordInvalid", "locale")]
+    assert all(list(p) == ERROR_KEYS and p["$severity"] == "error" for p in body)
+
+
+def test_unknown_attributes_are_ignored(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.put("/v3.1/user", headers=headers,
+                          json={"user": {"first_name": "Known", "favourite_colour": "blue", "id": "x"}})
+    assert response.status_code == 200, response.text
+    assert response.json()["first_name"] == "Known"
+    assert "favourite_colour" not in response.json()
+
+
+# --- 7. Routing ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/v3.1/nope", "/v3.1/sales_invoices/123/whatever", "/v3.1/"])
+@pytest.mark.parametrize("authorised", [True, False], ids=["with-token", "without-token"])
+def test_unknown_api_path_is_404(client: TestClient, factory: Factory, user: User, path: str,
+                                 authorised: bool) -> None:
+    response = client.get(path, headers=factory.headers(user) if authorised else {})
+    assert_error(response, 404, "RouteNotFound", f"The path {path} does not exist.")
+    assert REQUEST_ID.match(response.headers["x-request-id"])
+
+
+def test_unknown_path_outside_the_api_is_not_sage_shaped(client: TestClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert not response.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("DELETE", "/v3.1/user", {"GET", "HEAD", "PUT"}),
+    ("POST", "/v3.1/user", {"GET", "HEAD", "PUT"}),
+    ("POST", "/v3.1/businesses", {"GET", "HEAD"}),
+    ("DELETE", "/v3.1/businesses/lead", {"GET", "HEAD", "PUT"}),
+])
+def test_wrong_method_is_405_with_allow(client: TestClient, headers: dict[str, str], method: str, path: str,
+                                        allowed: set[str]) -> None:
+    response = client.request(method, path, headers=headers)
+    assert response.status_code == 405, response.text
+    allow = response.headers["allow"]
+    assert {m.strip() for m in allow.split(",")} == allowed
+    assert_error(response, 405, "MethodNotAllowed",
+                 f"The HTTP method {method} is not allowed for {path}; use {allow}.")
+    assert REQUEST_ID.match(response.headers["x-request-id"])
+
+
+# --- 8. Request ids ------------------------------------------------------------------------------
+
+def test_every_api_response_has_a_fresh_request_id(client: TestClient, headers: dict[str, str]) -> None:
+    responses = [
+        client.get("/v3.1/user", headers=headers),
+        client.get("/v3.1/user", headers=headers),
+        client.put("/v3.1/user", headers=headers, json={"user": {"first_name": "Id"}}),
+        client.get("/v3.1/businesses", headers=headers),
+        client.get("/v3.1/user"),
+        client.put("/v3.1/user", headers=headers, json={}),
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 401, 422]
+    ids = [r.headers["x-request-id"] for r in responses]
+    assert all(REQUEST_ID.match(i) for i in ids)
+    assert len(set(ids)) == len(ids)
+
+
+# --- 9. Atomic writes ----------------------------------------------------------------------------
+
+def test_failed_write_changes_nothing(client: TestClient, headers: dict[str, str]) -> None:
+    before = client.get("/v3.1/user", headers=headers).json()
+    response = client.put("/v3.1/user", headers=headers,
+                          json={"user": {"first_name": "Half", "locale": "xx-XX"}})
+    assert response.status_code == 422
+    assert client.get("/v3.1/user", headers=headers).json() == before
+
+
+def test_failed_business_write_changes_nothing(client: TestClient, headers: dict[str, str]) -> None:
+    before = client.get("/v3.1/businesses/lead", headers=headers).json()
+    response = client.put("/v3.1/businesses/lead", headers=headers,
+                          json={"business": {"city": "Leeds", "name": ""}})
+    assert response.status_code == 422
+    assert response.json()[0]["$source"] == "name"
+    assert client.get("/v3.1/businesses/lead", headers=headers).json() == before
+
+
+def test_successful_write_updates_the_timestamp(client: TestClient, factory: Factory, user: User,
+                                               clock: Clock) -> None:
+    clock.freeze(datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC))
+    headers = factory.headers(user)
+    response = client.put("/v3.1/user", headers=headers, json={"user": {"locale": "fr-FR"}})
+    assert response.status_code == 200, response.text
+    assert response.json()["updated_at"] == "2031-05-06T07:08:09Z"
+    after = client.get("/v3.1/user", headers=headers).json()
+    assert after["locale"] == "fr-FR" and after["updated_at"] == "2031-05-06T07:08:09Z"
+
+
+# --- 10. Wire format and listing helpers ---------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0", "0.0"),
+    ("0.00", "0.0"),
+    ("45.830", "45.83"),
+    ("5009.50", "5009.5"),
+    ("100", "100.0"),
+    ("1E+2", "100.0"),
+    ("-430035.84", "-430035.84"),
+    ("0.001", "0.001"),
+    ("12345678901234.56", "12345678901234.56"),
+])
+def test_decimal_str(value: str, expected: str) -> None:
+    assert decimal_str(Decimal(value)) == expected
+
+
+def test_timestamp_str_is_utc_with_z() -> None:
+    assert timestamp_str(datetime(2024, 3, 1, 9, 5, 7, 123456, tzinfo=UTC)) == "2024-03-01T09:05:07Z"
+    plus_two = timezone(timedelta(hours=2))
+    assert timestamp_str(datetime(2024, 3, 1, 1, 0, 0, tzinfo=plus_two)) == "2024-02-29T23:00:00Z"
+    minus_five = timezone(timedelta(hours=-5, minutes=-30))
+    assert timestamp_str(datetime(2024, 12, 31, 20, 0, 0, tzinfo=minus_five)) == "2025-01-01T01:30:00Z"
+
+
+def test_page_defaults() -> None:
+    assert Page.from_query({}) == Page(1, 20)
+    assert Page.from_query({"page": "", "items_per_page": ""}) == Page(1, 20)
+    assert Page.from_query({"page": "3", "items_per_page": "200"}) == Page(3, 200)
+    assert Page(3, 25).offset == 50
+
+
+@pytest.mark.parametrize(("query", "source", "message"), [
+    ({"items_per_page": "0"}, "items_per_page", "items_per_page must be between 1 and 200, got 0."),
+    ({"items_per_page": "201"}, "items_per_page", "items_per_page must be between 1 and 200, got 201."),
+    ({"items_per_page": "abc"}, "items_per_page", "items_per_page must be an integer, got 'abc'."),
+    ({"page": "0"}, "page", "page must be at least 1, got 0."),
+    ({"page": "-2"}, "page", "page must be at least 1, got -2."),
+    ({"page": "abc"}, "page", "page must be an integer, got 'abc'."),
+    ({"page": "1.5"}, "page", "page must be an integer, got '1.5'."),
+])
+def test_page_bounds(query: dict[str, str], source: str, message: str) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        Page.from_query(query)
+    assert raised.value.status == 400
+    assert raised.value.body() == error("InvalidParameter", message, source)
+
+
+@pytest.mark.parametrize(("page", "total", "expected"), [
+    (Page(1, 20), 0, Page(1, 20)),
+    (Page(5, 20), 0, Page(1, 20)),
+    (Page(3, 20), 60, Page(3, 20)),
+    (Page(4, 20), 60, Page(3, 20)),
+    (Page(9, 20), 61, Page(4, 20)),
+    (Page(2, 25), 100, Page(2, 25)),
+])
+def test_page_clamp(page: Page, total: int, expected: Page) -> None:
+    assert page.clamp(total) == expected
+
+
+QUERY = [("page", "2"), ("items_per_page", "25"), ("attributes", "date"), ("sort", "date:asc")]
+
+
+def test_envelope_middle_page() -> None:
+    items = [{"id": "a"}]
+    body = envelope("/sales_invoices", QUERY, Page(2, 25), 100, items)
+    assert list(body) == ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"]
+    assert body == {
+        "$total": 100,
+        "$page": 2,
+        "$next": "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date%3Aasc",
+        "$back": "/sales_invoices?page=1&items_per_page=25&attributes=date&sort=date%3Aasc",
+        "$itemsPerPage": 25,
+        "$items": items,
+    }
+
+
+def test_envelope_first_and_last_page() -> None:
+    first = envelope("/sales_invoices", QUERY, Page(1, 25), 100, [])
+    assert first["$back"] is None
+    assert first["$next"] == "/sales_invoices?page=2&items_per_page=25&attributes=date&sort=date%3Aasc"
+    last = envelope("/sales_invoices", QUERY, Page(4, 25), 100, [])
+    assert last["$next"] is None
+    assert last["$back"] == "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date%3Aasc"
+    only = envelope("/contacts", [], Page(1, 20), 0, [])
+    assert only == {"$total": 0, "$page": 1, "$next": None, "$back": None, "$itemsPerPage": 20, "$items": []}
+
+
+def test_envelope_links_when_page_params_were_absent() -> None:
+    body = envelope("/contacts", [("search", "a b&c")], Page(1, 20), 45, [])
+    assert body["$next"] == "/contacts?page=2&items_per_page=20&search=a+b%26c"
+
+
+FULL = {"id": "1", "date": "2024-01-01", "displayed_as": "SI-1", "$path": "/sales_invoices/1",
+        "due_date": "2024-02-01", "total_amount": "10.0"}
+
+
+@pytest.mark.parametrize(("raw", "default_all", "keys"), [
+    (None, True, list(FULL)),
+    ("", True, list(FULL)),
+    (None, False, ["id", "displayed_as", "$path"]),
+    ("  ", False, ["id", "displayed_as", "$path"]),
+    ("date,due_date", False, ["id", "date", "displayed_as", "$path", "due_date"]),
+    ("due_date , date", True, ["id", "date", "displayed_as", "$path", "due_date"]),
+    ("all", False, list(FULL)),
+    ("date,all", False, list(FULL)),
+    ("nonexistent", True, ["id", "displayed_as", "$path"]),
+])
+def test_attributes(raw: str | None, default_all: bool, keys: list[str]) -> None:
+    selected = Attributes(raw, default_all=default_all).select(FULL)
+    assert list(selected) == keys
+    assert all(selected[k] == FULL[k] for k in keys)
+
+
+def test_attributes_over_http(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.get("/v3.1/businesses/lead", headers=headers, params={"attributes": "name,city"})
+    assert response.status_code == 200, response.text
+    assert list(response.json()) == ["displayed_as", "id", "name", "city"]
+
+
+# --- 11. Settings and clock ----------------------------------------------------------------------
+
+LONG_SECRET = "k3J9vQ2mX7pL0sR5tY8wZ1aB4cD6eF9gH2jK5nM8qT1u"
+
+
+@pytest.mark.parametrize("secret", ["changeme", "Secret", " dev ", "x" * 31, "password"])
+def test_placeholder_secret_refused_in_production(secret: str) -> None:
+    with pytest.raises(SettingsError, match="LEDGERD_SECRET_KEY"):
+        Settings.load(environ={"LEDGERD_SECRET_KEY": secret})
+    with pytest.raises(SettingsError, match="LEDGERD_SECRET_KEY"):
+        Settings.load(environ={"LEDGERD_ENV": "production", "LEDGERD_SECRET_KEY": secret})
+
+
+@pytest.mark.parametrize("secret", ["changeme", "x" * 31])
+def test_placeholder_secret_accepted_in_development(secret: str) -> None:
+    settings = Settings.load(environ={"LEDGERD_ENV": "development", "LEDGERD_SECRET_KEY": secret})
+    assert settings.env == "development" and settings.secret_key == secret
+
+
+def test_long_random_secret_accepted_in_production() -> None:
+    settings = Settings.load(environ={"LEDGERD_SECRET_KEY": LONG_SECRET})
+    assert settings.env == "production" and settings.secret_key == LONG_SECRET
+
+
+def test_unset_secret_is_accepted() -> None:
+    assert Settings.load(environ={}).secret_key is None
+
+
+def test_settings_read_the_environment() -> None:
+    settings = Settings.load(environ={"LEDGERD_ACCESS_TOKEN_TTL": "600", "LEDGERD_PUBLIC_URL": "https://x.test/",
+                                      "LEDGERD_MAX_BODY_BYTES": "2048", "UNRELATED": "1"})
+    assert settings.access_token_ttl == 600
+    assert settings.public_url == "https://x.test"
+    assert settings.max_body_bytes == 2048
+    assert Settings.load(environ={}).access_token_ttl == 300
+    assert Settings.load(environ={"LEDGERD_ACCESS_TOKEN_TTL": "600"}, access_token_ttl=60).access_token_ttl == 60
+
+
+@pytest.mark.parametrize("environ", [
+    {"LEDGERD_ACCESS_TOKEN_TTL": "0"},
+    {"LEDGERD_ACCESS_TOKEN_TTL": "soon"},
+    {"LEDGERD_ENV": "staging"},
+    {"LEDGERD_PORT": "70000"},
+])
+def test_bad_settings_raise_settings_error(environ: dict[str, str]) -> None:
+    with pytest.raises(SettingsError):
+        Settings.load(environ=environ)
+
+
+def test_clock_is_aware_utc_and_real_by_default() -> None:
+    clock = Clock()
+    now = clock.now()
+    assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
+    assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
+    assert abs(clock.timestamp() - now.timestamp()) < 5
+
+
+def test_clock_freeze_and_advance() -> None:
+    clock = Clock()
+    at = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+    clock.freeze(at)
+    assert clock.now() == at and clock.now() == at
+    clock.advance(timedelta(seconds=90))
+    assert clock.now() == at + timedelta(seconds=90)
+    assert clock.timestamp() == int(at.timestamp()) + 90
+    clock.advance(timedelta(seconds=-30))
+    assert clock.now() == at + timedelta(seconds=60)
+
+
+def test_clock_freeze_naive_means_utc() -> None:
+    clock = Clock()
+    clock.freeze(datetime(2030, 6, 1, 12, 0))
+    assert clock.now() == datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+    assert clock.now().tzinfo is not None
+
+
+def test_clock_shift_advance_and_reset() -> None:
+    clock = Clock()
+    clock.freeze(datetime(2030, 1, 1, tzinfo=UTC))
+    clock.shift(timedelta(days=10))
+    shifted = clock.now() - datetime.now(UTC)
+    assert timedelta(days=10) - timedelta(seconds=5) < shifted <= timedelta(days=10)
+    clock.advance(timedelta(days=1))
+    assert timedelta(days=11) - timedelta(seconds=5) < clock.now() - datetime.now(UTC) <= timedelta(days=11)
+    clock.reset()
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+# --- 12. Token shape -----------------------------------------------------------------------------
+
+TOKEN_KEYS = ["access_token", "scope", "token_type", "expires_in", "refresh_token", "refresh_token_expires_in",
+              "requested_by_id"]
+
+
+def test_access_token_header_and_jwks(client: TestClient, factory: Factory, user: User) -> None:
+    token = factory.token(user)["access_token"]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "RS512"
+    jwks = client.get("/.well-known/jwks.json")
+    assert jwks.status_code == 200
+    keys = {k["kid"]: k for k in jwks.json()["keys"]}
+    assert header["kid"] in keys
+    jwk = keys[header["kid"]]
+    assert jwk["kty"] == "RSA" and jwk["alg"] == "RS512" and jwk["use"] == "sig"
+    assert "d" not in jwk and "p" not in jwk
+
+    claims = jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=["RS512"], audience="http://testserver/v3.1",
+                        issuer="http://testserver", options={"verify_exp": False})
+    assert claims["sub"] == user.id
+    assert claims["scope"] == "full_access"
+    assert claims["exp"] - claims["iat"] == 300
+    with pytest.raises(jwt.InvalidAudienceError):
+        jwt.decode(factory.token(user)["refresh_token"], jwt.PyJWK(jwk).key, algorithms=["RS512"],
+                   audience="http://testserver/v3.1", options={"verify_exp": False})
+
+
+@pytest.mark.parametrize("scope", ["full_access", "readonly"])
+def test_token_response_shape(client: TestClient, factory: Factory, user: User, scope: str) -> None:
+    response = factory.token(user, scope=scope)
+    assert list(response) == TOKEN_KEYS
+    assert response["scope"] == scope
+    assert response["token_type"] == "bearer"
+    assert response["expires_in"] == 300
+    assert response["refresh_token_expires_in"] == 31 * 24 * 3600
+    assert len(response["access_token"].encode()) <= 2048
+    assert len(response["refresh_token"].encode()) <= 2048
+    assert UUID.match(response["requested_by_id"])
+    me = client.get("/v3.1/user", headers=bearer(response["access_token"])).json()
+    assert response["requested_by_id"] != me["id"]
+    assert response["requested_by_id"] == factory.token(user, scope=scope)["requested_by_id"]
