@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint typecheck bench browser clean
+.PHONY: setup demo test lint typecheck bench browser clean migration
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "ledgerd needs Python 3.11+"; exit 1; }
@@ -40,3 +40,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+
+# Regenerate the initial migration from the models (allowed until the first release; see docs/architecture.md).
+migration: $(STAMP)
+	rm -f /tmp/ledgerd-migration.sqlite src/ledgerd/db/migrations/versions/0001_initial_schema.py
+	$(BIN)/python -c "from alembic import command; from ledgerd.db.migrate import alembic_config as c; \
+	command.revision(c('sqlite:////tmp/ledgerd-migration.sqlite'), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(BIN)/ruff check --fix -q src/ledgerd/db/migrations || true

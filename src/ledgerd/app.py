@@ -15,18 +15,29 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 
 from ledgerd.api.endpoint import error_response
 from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
+from ledgerd.artefacts import api as artefacts_api
 from ledgerd.auth import routes as oauth_routes
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
 from ledgerd.auth.tokens import Tokens
+from ledgerd.banking import api as banking_api
+from ledgerd.catalog import api as catalog_api
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
+from ledgerd.contacts import api as contacts_api
 from ledgerd.db.engine import make_engine, make_sessionmaker
+from ledgerd.ledger import api as ledger_api
+from ledgerd.lookups import api as lookups_api
+from ledgerd.payments import api as payments_api
+from ledgerd.reports import api as reports_api
 from ledgerd.runtime import Runtime
+from ledgerd.settings import api as settings_api
 from ledgerd.tenancy import api as tenancy_api
 from ledgerd.web import pages
 
 API_PREFIX = "/v3.1"
+# ledgerd's own endpoints (reports, sandbox) live apart from Sage's paths so they can never collide.
+EXTENSIONS_PREFIX = "/ledgerd/v1"
 log = logging.getLogger("ledgerd")
 
 
@@ -77,7 +88,7 @@ def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[s
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if not request.url.path.startswith(API_PREFIX + "/") and request.url.path != API_PREFIX:
+    if not request.url.path.startswith((API_PREFIX + "/", EXTENSIONS_PREFIX + "/")):
         return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
     error: ApiError
     if exc.status_code == 404:
@@ -101,7 +112,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     if runtime is None:
         runtime = build_runtime(settings or Settings.load(), clock)
     routes = [
-        Mount(API_PREFIX, routes=list(tenancy_api.routes)),
+        Mount(API_PREFIX, routes=[*tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
+                                  *ledger_api.routes, *settings_api.routes, *artefacts_api.routes,
+                                  *payments_api.routes, *banking_api.routes, *catalog_api.routes]),
+        Mount(EXTENSIONS_PREFIX, routes=list(reports_api.routes)),
         *oauth_routes.routes,
         *pages.routes,
     ]

@@ -36,6 +36,7 @@ from ledgerd.api.errors import (
 from ledgerd.api.wire import JsonResponse
 from ledgerd.auth.bearer import Principal, load_principal, verify
 from ledgerd.db.engine import unit_of_work
+from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import Business, Role
@@ -122,6 +123,7 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         claims = verify(runtime.tokens, request.headers.get("authorization"))
         ratelimit.enforce(runtime, str(claims.get("azp", "")))
         with unit_of_work(runtime.sessions, write=write) as db:
+            bind_clock(db, runtime.clock)
             principal = load_principal(db, claims)
             if write and principal.read_only:
                 raise Forbidden("The access token has the readonly scope; it cannot change data.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -30,9 +30,9 @@ class Artefact(Record, Base):
     number_prefix: Mapped[str] = mapped_column(String(10), default="")
     # Sequential per business and kind for numbered kinds (never skips, never repeats); else NULL.
     number: Mapped[int | None] = mapped_column(Integer)
-    date: Mapped[date] = mapped_column()
-    due_date: Mapped[date | None] = mapped_column()
-    expiry_date: Mapped[date | None] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
+    due_date: Mapped[dt.date | None] = mapped_column()
+    expiry_date: Mapped[dt.date | None] = mapped_column()
     reference: Mapped[str] = mapped_column(String(255), default="")
     vendor_reference: Mapped[str] = mapped_column(String(255), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -59,7 +59,7 @@ class Artefact(Record, Base):
     outstanding_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     total_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     total_discount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
-    last_paid: Mapped[date | None] = mapped_column()
+    last_paid: Mapped[dt.date | None] = mapped_column()
     status_id: Mapped[str] = mapped_column(String(20))
     sent: Mapped[bool] = mapped_column(Boolean, default=False)
     sent_by_email: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ class BankTransfer(Record, Base):
 
     from_bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
     to_bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     reference: Mapped[str] = mapped_column(String(255), default="")
     amount: Mapped[Decimal] = mapped_column(Money)
     description: Mapped[str] = mapped_column(String(255), default="")
@@ -44,7 +44,7 @@ class BankDeposit(Record, Base):
 
     from_bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
     to_bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     reference: Mapped[str] = mapped_column(String(255), default="")
     cash_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     cheque_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
@@ -56,7 +56,7 @@ class BankOpeningBalance(Record, Base):
     __tablename__ = "bank_opening_balances"
 
     bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     debit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     credit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     transaction_id: Mapped[str | None] = mapped_column(IdColumn)

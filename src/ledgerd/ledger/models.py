@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -68,7 +68,7 @@ class Transaction(Record, Base):
     __table_args__ = (Index("ix_transactions_business_date", "business_id", "date"),)
 
     transaction_type_id: Mapped[str] = mapped_column(String(40))
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     reference: Mapped[str] = mapped_column(String(255), default="")
     contact_id: Mapped[str | None] = mapped_column(IdColumn)
     total: Mapped[Decimal] = mapped_column(Money)
@@ -92,7 +92,7 @@ class LedgerEntry(Record, Base):
 
     transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"))
     debit: Mapped[Decimal] = mapped_column(Money)
     credit: Mapped[Decimal] = mapped_column(Money)
@@ -107,7 +107,7 @@ class LedgerEntry(Record, Base):
 class Journal(Record, Base):
     __tablename__ = "journals"
 
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     reference: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(String(200), default="")
     total: Mapped[Decimal] = mapped_column(Money)

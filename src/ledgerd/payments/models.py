@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Integer, String
@@ -22,7 +22,7 @@ class Payment(Record, Base):
     payment_method_id: Mapped[str | None] = mapped_column(String(20))
     contact_id: Mapped[str | None] = mapped_column(IdColumn, index=True)
     bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     reference: Mapped[str] = mapped_column(String(255), default="")
     net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
@@ -64,7 +64,7 @@ class ContactAllocation(Record, Base):
 
     transaction_type_id: Mapped[str] = mapped_column(String(40))
     contact_id: Mapped[str] = mapped_column(IdColumn, index=True)
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     transaction_id: Mapped[str | None] = mapped_column(IdColumn)
 
 
@@ -77,6 +77,6 @@ class Allocation(Record, Base):
     payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
     contact_allocation_id: Mapped[str | None] = mapped_column(
         ForeignKey("contact_allocations.id", ondelete="CASCADE"), index=True)
-    date: Mapped[date] = mapped_column()
+    date: Mapped[dt.date] = mapped_column()
     amount: Mapped[Decimal] = mapped_column(Money)
     discount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))

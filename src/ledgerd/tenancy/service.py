@@ -132,7 +132,7 @@ def lead_business(db: Session, user_id: str) -> tuple[Business, Role] | None:
 
 def business_for_key(db: Session, user_id: str, key: str) -> tuple[Business, Role]:
     """The business named by a path key (`lead` allowed), only if the user is a member."""
-    found = lead_business(db, user_id) if key == "lead" else _membership(db, user_id, key)
+    found = lead_business(db, user_id) if key == "lead" else _membership(db, user_id, key.strip().lower())
     if found is None:
         raise NotFound()
     return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 
@@ -19,7 +19,7 @@ target = metadata()
 
 
 
-def render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Migrations spell our column types as their storage types, so they never import app code."""
     if kind == "type" and isinstance(obj, Scaled):
         return "sa.BigInteger()"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:36:50.957427
+Create Date: 2026-11-23 06:40:37.417504
 """
 
 from __future__ import annotations

@@ -1,0 +1,198 @@
+"""The generic resource engine: one declarative `Resource` spec → Sage's list/read/create/update/delete.
+
+Everything a list endpoint shares lives here once: paging and the envelope, `attributes`, `search`,
+`sort`, `from_date`/`to_date`, `updated_or_created_since` (inclusive), `deleted_since` (exclusive,
+from tombstones) and spec-declared filters. Resources supply what differs: the model, how a record
+looks on the wire (`present`), and plain service functions for writes. Non-CRUD actions (void,
+release, allocate…) are ordinary `api_route`s beside the spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import ColumnElement
+from starlette.routing import BaseRoute
+
+from ledgerd.api import params
+from ledgerd.api.endpoint import Call, Result, api_route
+from ledgerd.api.errors import InvalidParameter, NotFound
+from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.db.base import Base
+from ledgerd.db.deletions import Deletion
+from ledgerd.tenancy.service import select_business
+
+M = TypeVar("M", bound=Base)
+Present = Callable[[Call, Sequence[Any]], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Resource(Generic[M]):
+    path: str
+    wrapper: str
+    model: type[M]
+    present: Present
+    displayed_as: Callable[[Any], str]
+    # Conditions every query of this resource carries (e.g. one kind of a shared table).
+    scope: Callable[[Select[Any]], Select[Any]] | None = None
+    filters: Mapping[str, Callable[[str], ColumnElement[bool]]] = field(default_factory=dict)
+    sorts: Mapping[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
+    search: Callable[[str], ColumnElement[bool]] | None = None
+    date_column: InstrumentedAttribute[Any] | None = None
+    key_column: InstrumentedAttribute[Any] | None = None
+    create: Callable[[Call], Any] | None = None
+    update: Callable[[Call, Any], Any] | None = None
+    delete: Callable[[Call, Any], Result | None] | None = None
+    list_enabled: bool = True
+    read_enabled: bool = True
+
+    def _column(self, name: str) -> InstrumentedAttribute[Any]:
+        column: InstrumentedAttribute[Any] = getattr(self.model, name)
+        return column
+
+    @property
+    def key(self) -> InstrumentedAttribute[Any]:
+        return self.key_column if self.key_column is not None else self._column("id")
+
+    def base_query(self) -> Select[Any]:
+        stmt = select(self.model)
+        return self.scope(stmt) if self.scope else stmt
+
+    def link(self, obj: Any) -> dict[str, str]:
+        key = getattr(obj, self.key.key)
+        return {"id": key, "displayed_as": self.displayed_as(obj), "$path": f"/{self.path}/{key}"}
+
+    def find(self, call: Call, key: str) -> Any:
+        obj = call.db.scalars(self.base_query().where(self.key == key)).first()
+        if obj is None:
+            raise NotFound()
+        return obj
+
+    def show(self, call: Call, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
+        if not attributes.all and not attributes.names:
+            return [self.link(obj) for obj in objs]
+        return [attributes.select(item) for item in self.present(call, objs)]
+
+
+def _order(resource: Resource[Any], query: Mapping[str, str]) -> list[Any]:
+    created = resource._column("created_at")
+    default = [created.asc(), resource.key.asc()]
+    raw = query.get("sort")
+    if not raw:
+        return default
+    name, _, direction = raw.partition(":")
+    column = resource.sorts.get(name.strip())
+    if column is None or direction.strip().lower() not in ("", "asc", "desc"):
+        allowed = ", ".join(resource.sorts) or "none"
+        raise InvalidParameter(f"sort must be <attribute>[:asc|desc] with attribute one of: {allowed}.", "sort")
+    first = column.desc() if direction.strip().lower() == "desc" else column.asc()
+    return [first, *default]
+
+
+def _deleted(call: Call, resource: Resource[Any], page: Page) -> Result:
+    since = params.instant("deleted_since", call.query["deleted_since"])
+    stmt = select(Deletion).where(Deletion.resource == resource.path, Deletion.deleted_at > since)
+    total = call.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = page.clamp(total)
+    rows = call.db.scalars(stmt.order_by(Deletion.deleted_at, Deletion.id).offset(page.offset)
+                           .limit(page.per_page)).all()
+    items = [{"id": d.record_id, "displayed_as": d.displayed_as, "$path": f"/{resource.path}/{d.record_id}",
+              "deleted_at": d.deleted_at} for d in rows]
+    return Result(envelope(f"/{resource.path}", call.query.multi_items(), page, total, items),
+                  business_id=_business(call))
+
+
+def _business(call: Call) -> str | None:
+    return call.business.id if call.business else None
+
+
+def list_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
+    def handler(call: Call) -> Result:
+        query = call.query
+        page = Page.from_query(query)
+        if "deleted_since" in query:
+            return _deleted(call, resource, page)
+        stmt = resource.base_query()
+        for name, build in resource.filters.items():
+            if name in query and query[name] != "":
+                stmt = stmt.where(build(query[name]))
+        if "updated_or_created_since" in query:
+            since = params.instant("updated_or_created_since", query["updated_or_created_since"])
+            stmt = stmt.where(resource._column("updated_at") >= since)
+        if resource.date_column is not None:
+            if query.get("from_date"):
+                stmt = stmt.where(resource.date_column >= params.day("from_date", query["from_date"]))
+            if query.get("to_date"):
+                stmt = stmt.where(resource.date_column <= params.day("to_date", query["to_date"]))
+        if resource.search is not None and query.get("search"):
+            stmt = stmt.where(resource.search(query["search"].strip()))
+        total = call.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        page = page.clamp(total)
+        objs = call.db.scalars(stmt.order_by(*_order(resource, query)).offset(page.offset)
+                               .limit(page.per_page)).all()
+        items = resource.show(call, objs, Attributes(query.get("attributes"), default_all=False))
+        return Result(envelope(f"/{resource.path}", query.multi_items(), page, total, items),
+                      business_id=_business(call))
+
+    return handler
+
+
+def read_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
+    def handler(call: Call) -> Result:
+        obj = resource.find(call, call.path_params["key"])
+        item = resource.show(call, [obj], Attributes(call.query.get("attributes"), default_all=True))[0]
+        return Result(item, business_id=_business(call))
+
+    return handler
+
+
+def _write_result(call: Call, resource: Resource[Any], obj: Any, status: int) -> Result:
+    call.db.flush()
+    return Result(resource.present(call, [obj])[0], status=status, business_id=_business(call))
+
+
+def forget(call: Call, resource: Resource[Any], obj: Any) -> None:
+    """Delete a record, leaving a tombstone for `deleted_since`."""
+    assert call.business is not None
+    call.db.add(Deletion(business_id=call.business.id, resource=resource.path,
+                         record_id=getattr(obj, resource.key.key), displayed_as=resource.displayed_as(obj)[:255],
+                         deleted_at=call.runtime.clock.now()))
+    call.db.delete(obj)
+    call.db.flush()
+
+
+def routes(resource: Resource[Any]) -> list[BaseRoute]:
+    """The Starlette routes a spec declares (only the operations it has)."""
+    collection, member = f"/{resource.path}", f"/{resource.path}/{{key}}"
+    out: list[BaseRoute] = []
+
+    def add(path: str, handler: Callable[[Call], Result], method: str) -> None:
+        out.append(api_route(path, handler, methods=[method], business=True, select_business=select_business))
+
+    if resource.list_enabled:
+        add(collection, list_handler(resource), "GET")
+    if resource.create is not None:
+        create = resource.create
+        add(collection, lambda call: _write_result(call, resource, create(call), 201), "POST")
+    if resource.read_enabled:
+        add(member, read_handler(resource), "GET")
+    if resource.update is not None:
+        update = resource.update
+
+        def put(call: Call) -> Result:
+            return _write_result(call, resource, update(call, resource.find(call, call.path_params["key"])), 200)
+
+        add(member, put, "PUT")
+    if resource.delete is not None:
+        remove = resource.delete
+
+        def delete(call: Call) -> Result:
+            result = remove(call, resource.find(call, call.path_params["key"]))
+            return result or Result(None, status=204, business_id=_business(call))
+
+        add(member, delete, "DELETE")
+    return out

@@ -1,0 +1,86 @@
+"""Contact request bodies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CreditTerms = Literal["month_end_invoice", "date_from_invoice", "immediate_invoice", "month_end_payment",
+                      "date_from_payment", "immediate_payment"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class AddressIn(_Body):
+    address_type_id: str | None = None
+    name: str | None = Field(None, max_length=200)
+    address_line_1: str | None = Field(None, max_length=255)
+    address_line_2: str | None = Field(None, max_length=255)
+    city: str | None = Field(None, max_length=255)
+    postal_code: str | None = Field(None, max_length=50)
+    region: str | None = Field(None, max_length=255)
+    country_id: str | None = Field(None, max_length=2)
+    country_group_id: str | None = None
+    is_main_address: bool | None = None
+
+
+class ContactPersonIn(_Body):
+    name: str | None = Field(None, max_length=255)
+    job_title: str | None = Field(None, max_length=255)
+    telephone: str | None = Field(None, max_length=50)
+    mobile: str | None = Field(None, max_length=50)
+    email: str | None = Field(None, max_length=255)
+    fax: str | None = Field(None, max_length=50)
+    contact_person_type_ids: list[str] | None = None
+
+
+class BankDetailsIn(_Body):
+    account_name: str | None = None
+    account_number: str | None = None
+    sort_code: str | None = None
+    bic: str | None = None
+    iban: str | None = None
+
+
+class TaxTreatmentIn(_Body):
+    home_tax: bool | None = None
+    eu_tax_registered: bool | None = None
+    eu_not_tax_registered: bool | None = None
+    rest_of_world_tax: bool | None = None
+    is_importer: bool | None = None
+
+
+class ContactUpdate(_Body):
+    contact_type_ids: list[Literal["CUSTOMER", "VENDOR"]] | None = Field(None, min_length=1)
+    name: str | None = Field(None, min_length=1, max_length=100)
+    reference: str | None = Field(None, max_length=10)
+    default_sales_ledger_account_id: str | None = None
+    default_sales_tax_rate_id: str | None = None
+    default_purchase_ledger_account_id: str | None = None
+    tax_number: str | None = Field(None, max_length=255)
+    notes: str | None = Field(None, max_length=4000)
+    locale: str | None = Field(None, max_length=10)
+    main_address: AddressIn | None = None
+    delivery_address: AddressIn | None = None
+    main_contact_person: ContactPersonIn | None = None
+    bank_account_details: BankDetailsIn | None = None
+    credit_limit: Decimal | None = Field(None, ge=0, decimal_places=2)
+    credit_days: int | None = Field(None, ge=0, le=365)
+    credit_terms: CreditTerms | None = None
+    credit_terms_and_conditions: str | None = Field(None, max_length=2000)
+    currency_id: str | None = Field(None, min_length=3, max_length=3)
+    aux_reference: str | None = Field(None, max_length=4)
+    registered_number: str | None = Field(None, max_length=25)
+    email: str | None = Field(None, max_length=100)
+    source_guid: str | None = Field(None, max_length=255)
+    tax_treatment: TaxTreatmentIn | None = None
+    is_active: bool | None = None
+
+
+class ContactCreate(ContactUpdate):
+    contact_type_ids: list[Literal["CUSTOMER", "VENDOR"]] = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)

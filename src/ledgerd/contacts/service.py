@@ -1,0 +1,154 @@
+"""Contact rules: unique references, valid defaults, main address and person, balances from the ledger."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid
+from ledgerd.contacts.models import Address, Contact, ContactPerson
+from ledgerd.contacts.schemas import AddressIn, ContactCreate, ContactPersonIn, ContactUpdate
+from ledgerd.ledger.accounts import control, usable
+from ledgerd.ledger.models import LedgerEntry, TaxRate
+
+ZERO = Decimal(0)
+
+
+def _unique_reference(db: Session, wanted: str | None, name: str, exclude: str | None = None) -> str:
+    def taken(ref: str) -> bool:
+        stmt = select(func.count()).select_from(Contact).where(func.lower(Contact.reference) == ref.lower())
+        if exclude:
+            stmt = stmt.where(Contact.id != exclude)
+        return bool(db.scalar(stmt))
+
+    if wanted:
+        if taken(wanted):
+            raise Invalid("must be unique.", "reference")
+        return wanted
+    stem = (re.sub(r"[^A-Za-z0-9]", "", name).upper() or "CONTACT")[:7]
+    for n in range(1, 1000):
+        candidate = f"{stem}{n:03d}"[:10]
+        if not taken(candidate):
+            return candidate
+    raise Invalid("Could not generate a unique reference; give one.", "reference")
+
+
+def _address(contact: Contact, data: AddressIn, type_id: str, main: bool) -> Address:
+    return Address(business_id=contact.business_id, contact=contact, address_type_id=data.address_type_id or type_id,
+                   name=data.name or "", address_line_1=data.address_line_1 or "",
+                   address_line_2=data.address_line_2 or "", city=data.city or "", postal_code=data.postal_code or "",
+                   region=data.region or "", country_id=data.country_id, country_group_id=data.country_group_id,
+                   is_main_address=main)
+
+
+def _apply(db: Session, contact: Contact, body: ContactUpdate) -> None:
+    data = body.model_dump(exclude_unset=True)
+    simple = ("name", "tax_number", "notes", "locale", "credit_limit", "credit_days", "credit_terms",
+              "credit_terms_and_conditions", "currency_id", "aux_reference", "registered_number", "email",
+              "source_guid", "is_active", "contact_type_ids")
+    for key in simple:
+        if key in data and data[key] is not None:
+            setattr(contact, key, data[key])
+    if body.default_sales_ledger_account_id is not None:
+        contact.default_sales_ledger_account_id = usable(db, body.default_sales_ledger_account_id, area="sales",
+                                                         source="default_sales_ledger_account_id").id
+    if body.default_purchase_ledger_account_id is not None:
+        contact.default_purchase_ledger_account_id = usable(
+            db, body.default_purchase_ledger_account_id, area="expenses",
+            source="default_purchase_ledger_account_id").id
+    if body.default_sales_tax_rate_id is not None:
+        if db.get(TaxRate, (body.default_sales_tax_rate_id, contact.business_id)) is None:
+            raise Invalid("Couldn't find tax rate.", "default_sales_tax_rate_id")
+        contact.default_sales_tax_rate_id = body.default_sales_tax_rate_id
+    if body.bank_account_details is not None:
+        contact.bank_account_details = body.bank_account_details.model_dump(exclude_none=True)
+    if body.tax_treatment is not None:
+        contact.tax_treatment = {**(contact.tax_treatment or {}), **body.tax_treatment.model_dump(exclude_none=True)}
+    if body.main_address is not None:
+        _replace_address(contact, body.main_address, "ACCOUNTS", main=True)
+    if body.delivery_address is not None:
+        _replace_address(contact, body.delivery_address, "DELIVERY", main=False)
+    if body.main_contact_person is not None:
+        _main_person(contact, body.main_contact_person)
+
+
+def _replace_address(contact: Contact, data: AddressIn, type_id: str, main: bool) -> None:
+    current = next((a for a in contact.addresses if a.is_main_address == main
+                    and (main or a.address_type_id == "DELIVERY")), None)
+    if current is None:
+        contact.addresses.append(_address(contact, data, type_id, main))
+        return
+    for key, value in data.model_dump(exclude_none=True).items():
+        if key != "is_main_address":
+            setattr(current, key, value)
+
+
+def _main_person(contact: Contact, data: ContactPersonIn) -> None:
+    current = next((p for p in contact.contact_persons if p.is_main_contact), None)
+    values = data.model_dump(exclude_none=True)
+    if current is None:
+        contact.contact_persons.append(ContactPerson(
+            business_id=contact.business_id, contact=contact, name=values.pop("name", contact.name),
+            is_main_contact=True, contact_person_type_ids=values.pop("contact_person_type_ids", ["ACCOUNTS"]),
+            **values))
+        return
+    for key, value in values.items():
+        setattr(current, key, value)
+
+
+def create(db: Session, business_id: str, body: ContactCreate) -> Contact:
+    contact = Contact(business_id=business_id, contact_type_ids=list(dict.fromkeys(body.contact_type_ids)),
+                      name=body.name, reference=_unique_reference(db, body.reference, body.name))
+    db.add(contact)
+    _apply(db, contact, body)
+    if body.main_address is None:
+        contact.addresses.append(_address(contact, AddressIn(), "ACCOUNTS", main=True))
+    db.flush()
+    return contact
+
+
+def update(db: Session, contact: Contact, body: ContactUpdate) -> Contact:
+    if contact.system:
+        raise Invalid("System contacts cannot be changed.", "base")
+    if body.reference is not None and body.reference != contact.reference:
+        contact.reference = _unique_reference(db, body.reference, contact.name, exclude=contact.id)
+    removed = set(contact.contact_type_ids) - set(body.contact_type_ids or contact.contact_type_ids)
+    if removed and has_transactions(db, contact.id):
+        raise Invalid("The contact type cannot be removed from a contact with transactions.", "contact_type_ids")
+    _apply(db, contact, body)
+    db.flush()
+    return contact
+
+
+def has_transactions(db: Session, contact_id: str) -> bool:
+    return bool(db.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.contact_id == contact_id)))
+
+
+def balances(db: Session, contact_ids: list[str]) -> dict[str, Decimal]:
+    """What each contact owes (customers, positive) or is owed (suppliers, negative), from the control accounts."""
+    if not contact_ids:
+        return {}
+    controls = [control(db, "DEBTORS").id, control(db, "CREDITORS").id]
+    rows = db.execute(
+        select(LedgerEntry.contact_id, func.sum(LedgerEntry.debit), func.sum(LedgerEntry.credit))
+        .where(LedgerEntry.contact_id.in_(contact_ids), LedgerEntry.ledger_account_id.in_(controls))
+        .group_by(LedgerEntry.contact_id)).all()
+    found = {cid: (debit or ZERO) - (credit or ZERO) for cid, debit, credit in rows}
+    return {cid: found.get(cid, ZERO) for cid in contact_ids}
+
+
+def address_wire(address: Address | None, *, path: bool = True) -> dict[str, Any] | None:
+    from ledgerd.lookups.api import link
+
+    if address is None:
+        return None
+    return {"id": address.id, "displayed_as": address.displayed_as,
+            "$path": f"/addresses/{address.id}" if path else "",
+            "address_line_1": address.address_line_1, "address_line_2": address.address_line_2,
+            "city": address.city, "postal_code": address.postal_code, "country": link("countries", address.country_id),
+            "address_type": link("address_types", address.address_type_id), "region": address.region,
+            "country_group": link("country_groups", address.country_group_id)}

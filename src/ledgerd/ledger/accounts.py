@@ -1,0 +1,36 @@
+"""Finding ledger accounts by role and checking that an account may be used where it is given."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid, Problem
+from ledgerd.db.tenancy import current_business
+from ledgerd.ledger.models import LedgerAccount
+
+_CACHE_KEY = "ledgerd.controls"
+
+
+def control(db: Session, role: str) -> LedgerAccount:
+    """The business's control account for a posting role (DEBTORS, CREDITORS, SALES_TAX, …)."""
+    cache: dict[str, LedgerAccount] = db.info.setdefault(_CACHE_KEY, {})
+    account = cache.get(role)
+    if account is None:
+        account = db.scalars(select(LedgerAccount).where(LedgerAccount.control_name == role)).first()
+        if account is None:
+            raise RuntimeError(f"business has no {role} control account")
+        cache[role] = account
+    return account
+
+
+def usable(db: Session, account_id: str | None, *, area: str | None, source: str) -> LedgerAccount:
+    """The ledger account `account_id`, if it exists for this business and is visible in `area`
+    (`sales`, `expenses`, `banking`, `other_payments`, `other_receipts`, `journals`)."""
+    account = db.get(LedgerAccount, account_id) if account_id else None
+    if account is None or account.business_id != current_business(db):
+        raise Invalid(problems=[Problem("RecordInvalid", "Couldn't find ledger account.", source)])
+    if area is not None and area not in account.visible_in:
+        raise Invalid(problems=[Problem("RecordInvalid",
+                                        f"Ledger account {account.displayed_as} cannot be used in {area}.", source)])
+    return account

@@ -1,0 +1,79 @@
+"""Link objects for ledger accounts and tax rates, loaded in one query per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.wire import decimal_str
+from ledgerd.ledger.models import LedgerAccount, TaxRate
+
+
+def percentage_on(rate: TaxRate, on: date) -> Decimal:
+    """The rate's percentage on a day (the latest band before it if none covers it)."""
+    chosen = Decimal(0)
+    for band in rate.percentages:
+        start = date.fromisoformat(band["from_date"])
+        end = date.fromisoformat(band["to_date"]) if band.get("to_date") else None
+        if start <= on and (end is None or on <= end):
+            return Decimal(band["percentage"])
+        if start <= on:
+            chosen = Decimal(band["percentage"])
+    return chosen
+
+
+def tax_rate_label(rate: TaxRate, on: date) -> str:
+    """Sage's display text: "Standard 20.00%" (or just the name for rates shown without a figure)."""
+    if not rate.label_percentage:
+        return rate.name
+    return f"{rate.name} {percentage_on(rate, on):.2f}%"
+
+
+class Links:
+    """Collects ids during presentation, then resolves each kind with one query."""
+
+    def __init__(self, db: Session, on: date) -> None:
+        self.db = db
+        self.on = on
+        self._accounts: dict[str, LedgerAccount] = {}
+        self._rates: dict[str, TaxRate] = {}
+
+    def load(self, account_ids: Iterable[str | None] = (), tax_rate_ids: Iterable[str | None] = ()) -> None:
+        wanted = {i for i in account_ids if i and i not in self._accounts}
+        if wanted:
+            for account in self.db.scalars(select(LedgerAccount).where(LedgerAccount.id.in_(wanted))):
+                self._accounts[account.id] = account
+        rates = {i for i in tax_rate_ids if i and i not in self._rates}
+        if rates:
+            for rate in self.db.scalars(select(TaxRate).where(TaxRate.id.in_(rates))):
+                self._rates[rate.id] = rate
+
+    def account(self, account_id: str | None) -> dict[str, str] | None:
+        account = self._accounts.get(account_id) if account_id else None
+        if account is None:
+            return None
+        return {"id": account.id, "displayed_as": account.displayed_as, "$path": f"/ledger_accounts/{account.id}"}
+
+    def tax_rate(self, rate_id: str | None, on: date | None = None) -> dict[str, str] | None:
+        rate = self._rates.get(rate_id) if rate_id else None
+        if rate is None:
+            return None
+        return {"id": rate.id, "displayed_as": tax_rate_label(rate, on or self.on), "$path": f"/tax_rates/{rate.id}"}
+
+    def rate(self, rate_id: str | None) -> TaxRate | None:
+        return self._rates.get(rate_id) if rate_id else None
+
+    def percentage(self, rate_id: str | None, on: date) -> str | None:
+        rate = self.rate(rate_id)
+        return decimal_str(percentage_on(rate, on)) if rate else None
+
+
+def links_for(db: Session, on: date, **ids: Any) -> Links:
+    links = Links(db, on)
+    links.load(**ids)
+    return links

@@ -1,0 +1,1 @@
+"""Static lists (countries, currencies, types, statuses): served from the region data files."""

@@ -1,0 +1,1 @@
+"""Financial reports beyond Sage's API: profit and loss, balance sheet, aged debtors and creditors."""
