@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ledgerd.api.wire import JsonResponse
-from ledgerd.auth.server import FamilyReused, FormRequest, build_server, revoke_family
+from ledgerd.auth.server import FamilyReused, FormRequest, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
 from ledgerd.runtime import Runtime
 
@@ -28,9 +28,10 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
 class _Failed(Exception):
     """Carries a non-200 Authlib answer out of the unit of work, so nothing it did is kept."""
 
-    def __init__(self, answer: tuple[int, Any, Any]) -> None:
+    def __init__(self, answer: tuple[int, Any, Any], code: str | None = None) -> None:
         super().__init__(answer[0])
         self.answer = answer
+        self.code = code
 
 
 async def _form_items(request: Request) -> list[tuple[str, str]] | Response:
@@ -68,9 +69,13 @@ def _endpoint(run_grant: str) -> Any:
                     else:
                         answer = server.create_endpoint_response("revocation", oauth_request)
                     if answer[0] != 200:
-                        raise _Failed(answer)
+                        raise _Failed(answer, oauth_request.ledgerd_code_hash)
                     return answer  # type: ignore[no-any-return]
             except _Failed as failed:
+                if failed.code is not None:
+                    # A code is single use even when its exchange fails (wrong verifier, wrong redirect_uri).
+                    with unit_of_work(runtime.sessions, write=True) as db:
+                        consume_code(db, failed.code)
                 return failed.answer
             except FamilyReused as reused:
                 with unit_of_work(runtime.sessions, write=True) as db:

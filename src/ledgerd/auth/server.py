@@ -71,6 +71,8 @@ class FormRequest(OAuth2Request):
         self.payload = _Payload(items)
         self.db = db
         self.ledgerd_family_id = ""
+        # The code this request presented, once found: consumed even if the exchange then fails.
+        self.ledgerd_code_hash: str | None = None
         _db.set(db)
 
     @property
@@ -198,6 +200,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         deleted = db.execute(delete(AuthorizationCode).where(AuthorizationCode.code_hash == row.code_hash))
         if deleted.rowcount != 1:  # type: ignore[attr-defined]
             return None
+        self.request.ledgerd_code_hash = row.code_hash
         return CodeRecord(row)
 
     def delete_authorization_code(self, authorization_code: CodeRecord) -> None:
@@ -282,6 +285,10 @@ class Revocation(RevocationEndpoint):
 def _issue(tokens: Tokens, family: TokenFamily, user: User, client: Client) -> dict[str, Any]:
     return tokens.issue(Grant(family_id=family.id, user_id=user.id, user_subject=user.subject,
                               client_id=client.app.client_id, scope=family.scope, country=family.country))
+
+
+def consume_code(db: Session, code_hash: str) -> None:
+    db.execute(delete(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
 
 
 def start_family(db: Session, clock: Clock, *, app_id: str, user_id: str, scope: str, country: str) -> TokenFamily:

@@ -68,7 +68,8 @@ def _current_user(request: Request, db: Session) -> User | None:
 
 def _safe_next(value: str | None) -> str:
     """Only same-site paths: a login must never bounce the browser to another host."""
-    if value and value.startswith("/") and not value.startswith("//") and not urlsplit(value).netloc:
+    if (value and value.startswith("/") and not value.startswith("//") and "\\" not in value
+            and not urlsplit(value).netloc):
         return value
     return "/developer"
 
@@ -326,6 +327,8 @@ async def portal_app(request: Request) -> Response:
                 db.delete(app)
                 db.flush()
                 return RedirectResponse("/developer", status_code=303)
+            elif action is not None:
+                return _page_error(request, "Not found", "No such action.", 404)
         except ApiError as exc:
             error = exc.problems[0].message
         return _render(request, "portal_app.html", status=422 if error else 200, user=user,
