@@ -47,6 +47,8 @@ class TaxRateDef:
     is_visible: bool = True
 
     def percentage_on(self, day: date) -> Decimal:
+        if not self.percentages:
+            return Decimal(0)
         for p in self.percentages:
             if p.from_date <= day and (p.to_date is None or day <= p.to_date):
                 return p.percentage
