@@ -14,7 +14,7 @@ from ledgerd.api.endpoint import Call, Result
 from ledgerd.api.errors import Invalid
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
-from ledgerd.contacts import service
+from ledgerd.contacts import addresses_api, persons_api, service
 from ledgerd.contacts.models import Contact, ContactPerson
 from ledgerd.contacts.schemas import ContactCreate, ContactUpdate
 from ledgerd.ledger.links import links_for
@@ -80,6 +80,11 @@ def _update(call: Call, contact: Contact) -> Contact:
 def _delete(call: Call, contact: Contact) -> Result | None:
     if contact.system or service.has_transactions(call.db, contact.id):
         raise Invalid("The contact has transactions or is a system contact and cannot be deleted.", "base")
+    # Its people and addresses go with it, each remembered for deleted_since on its own endpoint.
+    for person in list(contact.contact_persons):
+        forget(call, persons_api.CONTACT_PERSONS, person)
+    for address in list(contact.addresses):
+        forget(call, addresses_api.ADDRESSES, address)
     forget(call, CONTACTS, contact)
     return None
 
@@ -106,4 +111,4 @@ CONTACTS: Resource[Contact] = Resource(
     search=_search, create=_create, update=_update, delete=_delete,
 )
 
-routes: list[BaseRoute] = resource.routes(CONTACTS)
+routes: list[BaseRoute] = [*resource.routes(CONTACTS), *addresses_api.routes, *persons_api.routes]

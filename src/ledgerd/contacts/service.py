@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ledgerd.api.errors import Invalid
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.schemas import AddressIn, ContactCreate, ContactPersonIn, ContactUpdate
+from ledgerd.db.base import new_id
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.models import LedgerEntry, TaxRate
 
@@ -38,7 +39,8 @@ def _unique_reference(db: Session, wanted: str | None, name: str, exclude: str |
 
 
 def _address(contact: Contact, data: AddressIn, type_id: str, main: bool) -> Address:
-    return Address(business_id=contact.business_id, contact=contact, address_type_id=data.address_type_id or type_id,
+    return Address(id=new_id(), business_id=contact.business_id, contact=contact,
+                   address_type_id=data.address_type_id or type_id,
                    name=data.name or "", address_line_1=data.address_line_1 or "",
                    address_line_2=data.address_line_2 or "", city=data.city or "", postal_code=data.postal_code or "",
                    region=data.region or "", country_id=data.country_id, country_group_id=data.country_group_id,
@@ -91,8 +93,10 @@ def _main_person(contact: Contact, data: ContactPersonIn) -> None:
     current = next((p for p in contact.contact_persons if p.is_main_contact), None)
     values = data.model_dump(exclude_none=True)
     if current is None:
+        main = next((a for a in contact.addresses if a.is_main_address), None)
         contact.contact_persons.append(ContactPerson(
             business_id=contact.business_id, contact=contact, name=values.pop("name", contact.name),
+            address_id=main.id if main is not None else None,
             is_main_contact=True, contact_person_type_ids=values.pop("contact_person_type_ids", ["ACCOUNTS"]),
             **values))
         return
@@ -104,9 +108,9 @@ def create(db: Session, business_id: str, body: ContactCreate) -> Contact:
     contact = Contact(business_id=business_id, contact_type_ids=list(dict.fromkeys(body.contact_type_ids)),
                       name=body.name, reference=_unique_reference(db, body.reference, body.name))
     db.add(contact)
-    _apply(db, contact, body)
     if body.main_address is None:
         contact.addresses.append(_address(contact, AddressIn(), "ACCOUNTS", main=True))
+    _apply(db, contact, body)
     db.flush()
     return contact
 

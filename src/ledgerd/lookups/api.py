@@ -24,6 +24,8 @@ STATIC_LISTS = {
     "bank_account_types": "bank_account_types",
     "contact_types": "contact_types",
     "address_types": "address_types",
+    "contact_person_types": "contact_person_types",
+    "catalog_item_types": "catalog_item_types",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ledgerd.banking.models import BankAccount
+from ledgerd.catalog.service import seed_price_types
 from ledgerd.clock import Clock
 from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business, current_business
@@ -40,6 +41,7 @@ def seed_business(db: Session, clock: Clock, business_id: str, country: str) -> 
                                    bank_account_type_id=account.bank_account_type,
                                    bank_account_details={"account_name": account.name},
                                    currency_id=data.currency))
+        seed_price_types(db, business_id, now)
         db.add(BusinessSettings(business_id=business_id, financial={"base_currency_id": data.currency,
                                                                     **data.financial_settings},
                                 invoice=dict(data.invoice_settings), created_at=now, updated_at=now))

@@ -1,0 +1,197 @@
+"""Reports in base currency: profit and loss and balance sheet from ledger entries, aged debtors and
+creditors from open documents. Each report is one grouped query; sums stay exact (integer cents).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import case, func, null, select, type_coerce
+from sqlalchemy.orm import Session
+
+from ledgerd.artefacts.models import Artefact
+from ledgerd.contacts.models import Contact
+from ledgerd.db.base import Money
+from ledgerd.ledger.models import LedgerAccount, LedgerEntry
+from ledgerd.lookups.api import link
+from ledgerd.payments.models import Allocation
+from ledgerd.regions.data import lookups
+from ledgerd.settings.models import BusinessSettings
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_91_plus")
+# Document kinds an aged report counts, with the sign of their outstanding amount.
+DEBTOR_KINDS = {"SALES_INVOICE": 1, "CUSTOMER_OPENING_BALANCE_INVOICE": 1, "SALES_CREDIT_NOTE": -1,
+                "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE": -1, "CUSTOMER_PAYMENT_ON_ACCOUNT": -1}
+CREDITOR_KINDS = {"PURCHASE_INVOICE": 1, "VENDOR_OPENING_BALANCE_INVOICE": 1, "PURCHASE_CREDIT_NOTE": -1,
+                  "VENDOR_OPENING_BALANCE_CREDIT_NOTE": -1, "VENDOR_PAYMENT_ON_ACCOUNT": -1}
+NOT_POSTED = ("DRAFT", "VOID", "PRO_FORMA")
+
+
+def account_groups() -> dict[str, str]:
+    """Ledger account type id → INCOME, EXPENDITURE, ASSET, LIABILITY or EQUITY."""
+    return {t["id"]: t["group"] for t in lookups()["ledger_account_types"]}
+
+
+def _financial(db: Session) -> Mapping[str, Any]:
+    settings = db.scalars(select(BusinessSettings)).first()
+    return settings.financial if settings else {}
+
+
+def base_currency(db: Session) -> dict[str, str] | None:
+    return link("currencies", _financial(db).get("base_currency_id"))
+
+
+def financial_year_start(db: Session, on: date) -> date:
+    """The first day of the financial year that contains `on`."""
+    fin = _financial(db)
+    if fin.get("year_end_date"):
+        year_end = date.fromisoformat(str(fin["year_end_date"]))
+        month, day = year_end.month, year_end.day
+    else:
+        month, day = int(fin.get("year_end_month", 12)), int(fin.get("year_end_day", 31))
+
+    def end_in(year: int) -> date:
+        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+    end = end_in(on.year)
+    if end >= on:
+        end = end_in(on.year - 1)
+    return end + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class AccountSum:
+    id: str
+    name: str
+    nominal_code: int
+    type_id: str
+    amount: Decimal  # debit - credit
+
+
+def _section(sums: Iterable[AccountSum], sign: int) -> dict[str, Any]:
+    """Accounts (non-zero, in nominal code order) under their types (in Sage's list order), with totals;
+    `sign` -1 shows credit balances as positive amounts."""
+    order = {t["id"]: n for n, t in enumerate(lookups()["ledger_account_types"])}
+    by_type: dict[str, list[AccountSum]] = defaultdict(list)
+    for item in sums:
+        if item.amount != ZERO:
+            by_type[item.type_id].append(item)
+    types: list[dict[str, Any]] = []
+    for type_id in sorted(by_type, key=lambda t: order.get(t, len(order))):
+        accounts = sorted(by_type[type_id], key=lambda a: a.nominal_code)
+        types.append({
+            "ledger_account_type": link("ledger_account_types", type_id),
+            "total": sum((a.amount * sign for a in accounts), ZERO),
+            "ledger_accounts": [{"ledger_account": {"id": a.id, "displayed_as": f"{a.name} ({a.nominal_code})",
+                                                    "$path": f"/ledger_accounts/{a.id}"},
+                                 "nominal_code": a.nominal_code, "name": a.name, "amount": a.amount * sign}
+                                for a in accounts],
+        })
+    return {"total": sum((t["total"] for t in types), ZERO), "ledger_account_types": types}
+
+
+_ACCOUNT_COLUMNS = (LedgerAccount.id, LedgerAccount.name, LedgerAccount.nominal_code,
+                    LedgerAccount.ledger_account_type_id)
+
+
+def profit_and_loss(db: Session, from_date: date, to_date: date) -> dict[str, Any]:
+    groups = account_groups()
+    delta = type_coerce(func.sum(LedgerEntry.debit - LedgerEntry.credit), Money)
+    rows = db.execute(
+        select(*_ACCOUNT_COLUMNS, delta)
+        .join(LedgerEntry, LedgerEntry.ledger_account_id == LedgerAccount.id)
+        .where(LedgerEntry.date >= from_date, LedgerEntry.date <= to_date,
+               LedgerAccount.ledger_account_type_id.in_([t for t, g in groups.items() if g in ("INCOME",
+                                                                                             "EXPENDITURE")]))
+        .group_by(*_ACCOUNT_COLUMNS)).all()
+    sums = [AccountSum(r[0], r[1], r[2], r[3], r[4] or ZERO) for r in rows]
+    income = _section((s for s in sums if groups[s.type_id] == "INCOME"), -1)
+    expenditure = _section((s for s in sums if groups[s.type_id] == "EXPENDITURE"), 1)
+    return {"from_date": from_date, "to_date": to_date, "currency": base_currency(db), "income": income,
+            "expenditure": expenditure, "net_profit": income["total"] - expenditure["total"]}
+
+
+def balance_sheet(db: Session, on: date) -> dict[str, Any]:
+    """Assets = liabilities + equity, exactly: profit and loss accounts not yet closed into equity appear
+    as profit brought forward (earlier years) and current year earnings."""
+    groups = account_groups()
+    year_start = financial_year_start(db, on)
+    movement = LedgerEntry.debit - LedgerEntry.credit
+    rows = db.execute(
+        select(*_ACCOUNT_COLUMNS, type_coerce(func.sum(movement), Money),
+               type_coerce(func.sum(case((LedgerEntry.date < year_start, movement), else_=0)), Money))
+        .join(LedgerEntry, LedgerEntry.ledger_account_id == LedgerAccount.id)
+        .where(LedgerEntry.date <= on)
+        .group_by(*_ACCOUNT_COLUMNS)).all()
+    sums: dict[str, list[AccountSum]] = defaultdict(list)
+    earlier = current = ZERO
+    for r in rows:
+        total, before = r[4] or ZERO, r[5] or ZERO
+        group = groups[r[3]]
+        if group in ("INCOME", "EXPENDITURE"):
+            earlier -= before
+            current -= total - before
+        else:
+            sums[group].append(AccountSum(r[0], r[1], r[2], r[3], total))
+    assets = _section(sums["ASSET"], 1)
+    liabilities = _section(sums["LIABILITY"], -1)
+    equity = _section(sums["EQUITY"], -1)
+    equity = {"total": equity["total"] + earlier + current, "ledger_account_types": equity["ledger_account_types"],
+              "profit_brought_forward": earlier, "current_year_earnings": current}
+    return {"date": on, "financial_year_start": year_start, "currency": base_currency(db), "assets": assets,
+            "liabilities": liabilities, "equity": equity, "total_assets": assets["total"],
+            "total_liabilities_and_equity": liabilities["total"] + equity["total"]}
+
+
+def aged(db: Session, on: date, kinds: Mapping[str, int]) -> dict[str, Any]:
+    """Open documents dated up to `on`, outstanding as at `on` (allocations up to that day), in base
+    currency, by contact and by days past due (the due date, or the document date when there is none)."""
+    paid = (select(Allocation.artefact_id, func.sum(Allocation.amount + Allocation.discount).label("paid"))
+            .where(Allocation.date <= on).group_by(Allocation.artefact_id).subquery())
+    open_amount = Artefact.total_amount - func.coalesce(paid.c.paid, 0)
+    due = func.coalesce(Artefact.due_date, Artefact.date)
+    bucket = case((due >= on, 0), (due >= on - timedelta(days=30), 1), (due >= on - timedelta(days=60), 2),
+                  (due >= on - timedelta(days=90), 3), else_=4)
+    sign = case((Artefact.kind.in_([k for k, s in kinds.items() if s < 0]), -1), else_=1)
+    # Base-currency documents are summed in SQL; each foreign one keeps its own row (grouped by its id)
+    # so its outstanding amount converts at its own rate.
+    foreign = case((Artefact.total_amount == Artefact.base_currency_total_amount, null()), else_=Artefact.id)
+    docs = (select(Artefact.contact_id, bucket.label("bucket"), foreign.label("foreign_id"),
+                   (sign * open_amount).label("amount"), Artefact.total_amount.label("total"),
+                   Artefact.base_currency_total_amount.label("base_total"))
+            .outerjoin(paid, paid.c.artefact_id == Artefact.id)
+            .where(Artefact.kind.in_(list(kinds)), Artefact.status_id.not_in(NOT_POSTED), Artefact.date <= on,
+                   open_amount != 0)
+            .subquery())
+    rows = db.execute(
+        select(docs.c.contact_id, Contact.name, Contact.reference, docs.c.bucket, docs.c.foreign_id,
+               type_coerce(func.sum(docs.c.amount), Money), func.max(docs.c.total), func.max(docs.c.base_total))
+        .join(Contact, Contact.id == docs.c.contact_id)
+        .group_by(docs.c.contact_id, Contact.name, Contact.reference, docs.c.bucket, docs.c.foreign_id)).all()
+    return {"date": on, "currency": base_currency(db), "buckets": list(BUCKETS), **_aged_rows(rows)}
+
+
+def _aged_rows(rows: Iterable[Any]) -> dict[str, Any]:
+    contacts: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        contact_id, name, reference, bucket, foreign_id, amount, total, base_total = row
+        value = amount or ZERO
+        if foreign_id is not None and total:
+            value = (value * base_total / total).quantize(CENT, rounding=ROUND_HALF_UP)
+        entry = contacts.setdefault(contact_id, {
+            "contact": {"id": contact_id, "displayed_as": f"{name} ({reference})" if reference else name,
+                        "$path": f"/contacts/{contact_id}"},
+            "name": name, "reference": reference, **{b: ZERO for b in BUCKETS}, "total": ZERO})
+        entry[BUCKETS[int(bucket)]] += value
+        entry["total"] += value
+    ordered = sorted(contacts.values(), key=lambda c: (c["name"].lower(), c["reference"]))
+    totals = {b: sum((c[b] for c in ordered), ZERO) for b in (*BUCKETS, "total")}
+    return {"contacts": ordered, "totals": totals}
