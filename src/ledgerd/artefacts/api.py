@@ -1,7 +1,111 @@
-"""HTTP routes of this domain (filled in as its resources land)."""
+"""Sales and purchase documents: six resource specs over one table, plus release and void.
+
+DELETE differs by kind (docs/decisions/artefacts.md): sales invoices and credit notes are voided (200 with
+the voided document; a draft is deleted, 204); purchase documents answer 204 either way (a posted one is
+voided and kept, a draft deleted); quotes and estimates are deleted (204).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import String, cast, false, func, or_, true
+from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from ledgerd.api import params, resource
+from ledgerd.api.endpoint import Call, Result, api_route
+from ledgerd.api.errors import Invalid
+from ledgerd.api.resource import Resource, forget
+from ledgerd.api.validation import parse_body
+from ledgerd.artefacts import service
+from ledgerd.artefacts.kinds import KINDS, UNPOSTED, Kind
+from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.schemas import BODIES
+from ledgerd.artefacts.wire import displayed_as, presenter
+from ledgerd.tenancy.service import select_business
+
+SORTS: dict[str, Any] = {"created_at": Artefact.created_at, "updated_at": Artefact.updated_at,
+                         "date": Artefact.date}
+
+
+def _context(call: Call) -> service.Context:
+    assert call.business is not None
+    return service.context(call.db, call.business.id)
+
+
+def _search(term: str) -> ColumnElement[bool]:
+    pattern = f"%{term.lower()}%"
+    number = func.lower(Artefact.number_prefix + cast(Artefact.number, String))
+    return or_(func.lower(Artefact.contact_name).like(pattern), func.lower(Artefact.reference).like(pattern),
+               func.lower(Artefact.vendor_reference).like(pattern), number.like(pattern))
+
+
+def _has_attachments(value: str) -> ColumnElement[bool]:
+    # No document has attachments yet.
+    return false() if params.boolean("has_attachments", value) else true()
+
+
+def _sorts(kind: Kind) -> dict[str, Any]:
+    if kind.has_due_date:
+        return {**SORTS, "due_date": Artefact.due_date}
+    if kind.is_quote:
+        return {**SORTS, "expiry_date": Artefact.expiry_date}
+    return SORTS
+
+
+def _scope(kind: Kind) -> Callable[[Any], Any]:
+    return lambda stmt: stmt.where(Artefact.kind == kind.kind)
+
+
+def _spec(kind: Kind) -> Resource[Artefact]:
+    body_model = BODIES[kind.lines_key]
+
+    def create(call: Call) -> Artefact:
+        return service.create(call.db, _context(call), kind, parse_body(call.body, kind.wrapper, body_model))
+
+    def update(call: Call, artefact: Artefact) -> Artefact:
+        return service.update(call.db, _context(call), kind, artefact,
+                              parse_body(call.body, kind.wrapper, body_model))
+
+    return Resource(
+        path=kind.path, wrapper=kind.wrapper, model=Artefact, present=presenter(kind), displayed_as=displayed_as,
+        scope=_scope(kind),
+        filters={"contact_id": lambda v: Artefact.contact_id == v,
+                 "status_id": lambda v: Artefact.status_id == v.strip().upper(),
+                 "has_attachments": _has_attachments},
+        sorts=_sorts(kind), search=_search, date_column=Artefact.date, create=create, update=update,
+        delete=lambda call, artefact: _delete(call, kind, artefact))
+
+
+def _delete(call: Call, kind: Kind, artefact: Artefact) -> Result | None:
+    if kind.is_quote or artefact.status_id in UNPOSTED:
+        if service.allocated(call.db, artefact.id):
+            raise Invalid("The document has payments or allocations; delete them first.", "base")
+        service.before_delete(call.db, artefact)
+        forget(call, SPECS[kind.kind], artefact)
+        return None
+    reason = call.query.get("void_reason", "").strip()
+    service.void(call.db, kind, artefact, reason or None, reason_required=kind.sales)
+    if not kind.sales:
+        return None
+    call.db.flush()
+    return Result(SPECS[kind.kind].present(call, [artefact])[0], 200, business_id=artefact.business_id)
+
+
+def _release(kind: Kind) -> Callable[[Call], Result]:
+    def handler(call: Call) -> Result:
+        spec = SPECS[kind.kind]
+        artefact = service.release(call.db, _context(call), kind, spec.find(call, call.path_params["key"]))
+        call.db.flush()
+        return Result(spec.present(call, [artefact])[0], 201, business_id=artefact.business_id)
+
+    return handler
+
+
+SPECS: dict[str, Resource[Artefact]] = {kind.kind: _spec(kind) for kind in KINDS}
+
+routes: list[BaseRoute] = [route for kind in KINDS for route in resource.routes(SPECS[kind.kind])]
+routes += [api_route(f"/{kind.path}/{{key}}/release", _release(kind), methods=["POST"], business=True,
+                     select_business=select_business) for kind in KINDS if kind.posts]

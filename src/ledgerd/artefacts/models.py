@@ -33,6 +33,8 @@ class Artefact(Record, Base):
     date: Mapped[dt.date] = mapped_column()
     due_date: Mapped[dt.date | None] = mapped_column()
     expiry_date: Mapped[dt.date | None] = mapped_column()
+    # Credit notes: the date of the invoice they credit, as the client gives it.
+    original_invoice_date: Mapped[dt.date | None] = mapped_column()
     reference: Mapped[str] = mapped_column(String(255), default="")
     vendor_reference: Mapped[str] = mapped_column(String(255), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -42,6 +44,8 @@ class Artefact(Record, Base):
     shipping_net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     shipping_tax_rate_id: Mapped[str | None] = mapped_column(String(40))
     shipping_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # Same shape as ArtefactLine.tax_breakdown.
+    shipping_tax_breakdown: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
@@ -96,7 +100,8 @@ class ArtefactLine(Base):
     tax_rate_id: Mapped[str | None] = mapped_column(String(40))
     tax_amount: Mapped[Decimal] = mapped_column(Money)
     total_amount: Mapped[Decimal] = mapped_column(Money)
-    # [{"tax_rate_id": "CA_GST", "percentage": "5.0", "amount": "5.0"}, ...] for combined rates.
+    # [{"tax_rate_id": "CA_GST", "percentage": "5.0", "amount": "5.0", "base_currency_amount": "3.95"}, ...]:
+    # one part per component of a combined rate, else one part; empty without a tax rate.
     tax_breakdown: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     base_currency_unit_price: Mapped[Decimal] = mapped_column(Fine)
     base_currency_net_amount: Mapped[Decimal] = mapped_column(Money)

@@ -129,7 +129,12 @@ def update(db: Session, contact: Contact, body: ContactUpdate) -> Contact:
 
 
 def has_transactions(db: Session, contact_id: str) -> bool:
-    return bool(db.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.contact_id == contact_id)))
+    """Whether anything refers to the contact: ledger entries, or documents (drafts and quotes included)."""
+    from ledgerd.artefacts.models import Artefact
+
+    if db.scalar(select(LedgerEntry.id).where(LedgerEntry.contact_id == contact_id).limit(1)):
+        return True
+    return db.scalar(select(Artefact.id).where(Artefact.contact_id == contact_id).limit(1)) is not None
 
 
 def balances(db: Session, contact_ids: list[str]) -> dict[str, Decimal]:

@@ -1,0 +1,189 @@
+"""Line and document arithmetic: pure functions on Decimals, no database.
+
+Rules (docs/decisions/artefacts.md):
+* net = quantity * unit price - discount, rounded half-up to the cent; a tax-inclusive unit price is first
+  divided by (1 + rate); the discount is a net amount.
+* tax = net * rate, rounded half-up. v3.1 wants a line's `tax_amount` sent whenever its rate has a
+  percentage above zero; a sent value within the tolerance of ours is kept as sent (the client's invoice
+  is the legal document), anything further off is refused with our figure in the message.
+* Foreign currency: `exchange_rate` is units of the document currency per one unit of base currency, so
+  base = amount / exchange_rate, rounded per component; base totals are sums of converted components.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+MICRO = Decimal("0.000001")
+HUNDRED = Decimal(100)
+# A sent tax amount may differ from ours by this much, or by 1% of ours when that is more.
+TAX_TOLERANCE = Decimal("0.05")
+TAX_TOLERANCE_SHARE = Decimal("0.01")
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fine(value: Decimal) -> Decimal:
+    return value.quantize(MICRO, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A tax rate as it applies on the document's date; combined rates list their components."""
+
+    id: str
+    percentage: Decimal
+    components: tuple[tuple[str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One tax component of a line: rate id, percentage, amount (document and base currency)."""
+
+    rate_id: str
+    percentage: Decimal
+    amount: Decimal
+    base_amount: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Figures:
+    net: Decimal
+    tax: Decimal
+    discount: Decimal = ZERO
+    discount_percentage: Decimal = ZERO
+    breakdown: tuple[Part, ...] = ()
+    base_net: Decimal = ZERO
+    base_tax: Decimal = ZERO
+    base_discount: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.net + self.tax
+
+    @property
+    def base_total(self) -> Decimal:
+        return self.base_net + self.base_tax
+
+
+class TaxMismatch(ValueError):
+    """The sent tax amount is missing or too far from ours; the message says what we expected."""
+
+
+def tax_on(net: Decimal, rate: Rate | None) -> Decimal:
+    return money(net * rate.percentage / HUNDRED) if rate else ZERO
+
+
+def check_tax(sent: Decimal | None, expected: Decimal, rate: Rate | None, *, required: bool = True) -> Decimal:
+    """The tax amount to store: the sent one if acceptable, ours if none was needed."""
+    if rate is None:
+        if sent not in (None, ZERO):
+            raise TaxMismatch("A line without a tax rate cannot carry tax; give tax_rate_id.")
+        return ZERO
+    if sent is None:
+        if required and rate.percentage != ZERO:
+            raise TaxMismatch(f"tax_amount is required for tax rate {rate.id} ({rate.percentage.normalize():f}%)"
+                              f"; expected {expected}.")
+        return expected
+    allowed = max(TAX_TOLERANCE, money(abs(expected) * TAX_TOLERANCE_SHARE))
+    if abs(sent - expected) > allowed:
+        raise TaxMismatch(f"tax_amount {sent} does not match tax rate {rate.id} "
+                          f"({rate.percentage.normalize():f}%) on the net amount; expected {expected}.")
+    return sent
+
+
+def split(tax: Decimal, net: Decimal, rate: Rate | None) -> tuple[Part, ...]:
+    """The tax breakdown: one part per component, the last one absorbing rounding so parts sum to `tax`."""
+    if rate is None:
+        return ()
+    if not rate.components:
+        return (Part(rate.id, rate.percentage, tax),)
+    parts = [Part(cid, pct, money(net * pct / HUNDRED)) for cid, pct in rate.components]
+    rest = tax - sum((p.amount for p in parts[:-1]), ZERO)
+    parts[-1] = Part(parts[-1].rate_id, parts[-1].percentage, rest)
+    return tuple(parts)
+
+
+def line(*, quantity: Decimal, unit_price: Decimal, includes_tax: bool, discount_amount: Decimal | None,
+         discount_percentage: Decimal | None, rate: Rate | None, sent_tax: Decimal | None,
+         tax_required: bool = True) -> Figures:
+    """A line's net, tax, discount and breakdown; raises TaxMismatch for a bad `tax_amount`."""
+    gross = quantity * unit_price
+    before_discount = gross / (1 + rate.percentage / HUNDRED) if includes_tax and rate else gross
+    if discount_amount is not None:
+        discount = discount_amount
+        percentage = (money(discount / before_discount * HUNDRED) if before_discount else ZERO)
+    elif discount_percentage is not None:
+        discount = money(before_discount * discount_percentage / HUNDRED)
+        percentage = discount_percentage
+    else:
+        discount, percentage = ZERO, ZERO
+    net = money(before_discount - discount)
+    tax = check_tax(sent_tax, tax_on(net, rate), rate, required=tax_required)
+    return Figures(net=net, tax=tax, discount=discount, discount_percentage=percentage,
+                   breakdown=split(tax, net, rate))
+
+
+def to_base(amount: Decimal, exchange_rate: Decimal) -> Decimal:
+    return amount if exchange_rate == 1 else money(amount / exchange_rate)
+
+
+def convert(figures: Figures, exchange_rate: Decimal) -> Figures:
+    """Add the base-currency amounts; breakdown parts sum to the converted tax."""
+    base_tax = to_base(figures.tax, exchange_rate)
+    parts = [Part(p.rate_id, p.percentage, p.amount, to_base(p.amount, exchange_rate)) for p in figures.breakdown]
+    if parts:
+        rest = base_tax - sum((p.base_amount for p in parts[:-1]), ZERO)
+        parts[-1] = Part(parts[-1].rate_id, parts[-1].percentage, parts[-1].amount, rest)
+    return Figures(net=figures.net, tax=figures.tax, discount=figures.discount,
+                   discount_percentage=figures.discount_percentage, breakdown=tuple(parts),
+                   base_net=to_base(figures.net, exchange_rate), base_tax=base_tax,
+                   base_discount=to_base(figures.discount, exchange_rate))
+
+
+@dataclass
+class Analysis:
+    """Per-rate sums for `tax_analysis`."""
+
+    net: Decimal = ZERO
+    tax: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.net + self.tax
+
+
+@dataclass
+class Totals:
+    net: Decimal = ZERO
+    tax: Decimal = ZERO
+    discount: Decimal = ZERO
+    base_net: Decimal = ZERO
+    base_tax: Decimal = ZERO
+    base_discount: Decimal = ZERO
+    analysis: dict[str, Analysis] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        return self.net + self.tax
+
+    @property
+    def base_total(self) -> Decimal:
+        return self.base_net + self.base_tax
+
+    def add(self, figures: Figures, rate_id: str | None) -> None:
+        self.net += figures.net
+        self.tax += figures.tax
+        self.discount += figures.discount
+        self.base_net += figures.base_net
+        self.base_tax += figures.base_tax
+        self.base_discount += figures.base_discount
+        if rate_id:
+            entry = self.analysis.setdefault(rate_id, Analysis())
+            entry.net += figures.net
+            entry.tax += figures.tax

@@ -1,0 +1,264 @@
+"""Document lines: checking what a request's lines reference, merging edits into stored lines, and figuring
+every line and the document's totals.
+
+A request that sends the lines sends the whole set: a line with `id` updates that stored line (attributes
+it leaves out keep their values), a line without `id` is new, and stored lines not sent are removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid, Problem
+from ledgerd.artefacts import compute
+from ledgerd.artefacts.kinds import Kind
+from ledgerd.artefacts.models import Artefact, ArtefactLine
+from ledgerd.artefacts.schemas import LineIn
+from ledgerd.catalog.models import CatalogItem
+from ledgerd.db.base import new_id
+from ledgerd.ledger.accounts import usable
+from ledgerd.ledger.links import percentage_on
+from ledgerd.ledger.models import TaxRate
+
+ZERO = Decimal(0)
+# Beyond this no document amount is plausible, and the ledger's integer columns stay far from overflow.
+LIMIT = Decimal(10) ** 12
+# What a line's figures depend on: when one changes, a stored tax amount no longer stands for the line.
+INPUTS = ("quantity", "unit_price", "unit_price_includes_tax", "discount_amount", "tax_rate_id")
+ITEM_TYPES = {"product_id": ("PRODUCT", "STOCK_ITEM"), "service_id": ("SERVICE",)}
+
+
+@dataclass
+class Pending:
+    """A line about to be figured, with the tax amount and discount the client stands by."""
+
+    row: ArtefactLine
+    sent_tax: Decimal | None
+    discount_amount: Decimal | None
+    discount_percentage: Decimal | None
+    source: str
+
+
+class LineRefs:
+    """Tax rates as they apply on the document date, loaded once per request; unknown ids become problems."""
+
+    def __init__(self, db: Session, kind: Kind, on: date) -> None:
+        self.db = db
+        self.kind = kind
+        self.on = on
+        self.problems: list[Problem] = []
+        self._rates: dict[str, TaxRate | None] = {}
+
+    def _load(self, rate_id: str) -> TaxRate | None:
+        if rate_id not in self._rates:
+            found = self.db.scalar(select(TaxRate).where(TaxRate.id == rate_id))
+            self._rates[rate_id] = found if found is not None and not found.deleted else None
+        return self._rates[rate_id]
+
+    def check(self, rate_id: str | None, source: str) -> None:
+        if not rate_id:
+            return
+        found = self._load(rate_id)
+        if found is None:
+            self.problems.append(Problem("RecordInvalid", "Couldn't find tax rate.", source))
+        elif found.usage and self.kind.tax_usage not in found.usage:
+            self.problems.append(Problem("RecordInvalid", f"Tax rate {rate_id} cannot be used for "
+                                                          f"{self.kind.tax_usage}s.", source))
+
+    def rate(self, rate_id: str | None, source: str | None = None) -> compute.Rate | None:
+        if not rate_id:
+            return None
+        if source is not None:
+            self.check(rate_id, source)
+        found = self._load(rate_id)
+        if found is None:
+            return None
+        parts: list[tuple[str, Decimal]] = []
+        for component_id in found.components:
+            component = self._load(component_id)
+            if component is not None:
+                parts.append((component_id, percentage_on(component, self.on)))
+        return compute.Rate(found.id, percentage_on(found, self.on), tuple(parts))
+
+
+def _inputs(row: ArtefactLine) -> tuple[object, ...]:
+    return tuple(getattr(row, name) for name in INPUTS)
+
+
+def _new_row() -> ArtefactLine:
+    return ArtefactLine(id=new_id(), quantity=Decimal(1), unit_price_includes_tax=False, discount_amount=ZERO,
+                        discount_percentage=ZERO, trade_of_asset=False, is_purchase_for_resale=False,
+                        tax_breakdown=[])
+
+
+def _references(db: Session, kind: Kind, refs: LineRefs, row: ArtefactLine, data: LineIn, source: str) -> None:
+    sent = data.model_fields_set
+    if "ledger_account_id" in sent:
+        try:
+            usable(db, data.ledger_account_id, area=kind.ledger_area, source=f"{source}.ledger_account_id")
+        except Invalid as exc:
+            refs.problems.extend(exc.problems)
+    if "tax_rate_id" in sent:
+        refs.check(data.tax_rate_id, f"{source}.tax_rate_id")
+    for name, types in ITEM_TYPES.items():
+        item_id = getattr(data, name)
+        if name in sent and item_id:
+            item = db.scalar(select(CatalogItem).where(CatalogItem.id == item_id))
+            if item is None or item.item_type not in types:
+                label = name.removesuffix("_id")
+                refs.problems.append(Problem("RecordInvalid", f"Couldn't find {label}.", f"{source}.{name}"))
+
+
+def apply_lines(db: Session, artefact: Artefact, kind: Kind, lines: list[LineIn], *, replace: bool) -> list[Pending]:
+    """Merge the sent lines into the document (the sent set replaces the stored one)."""
+    stored = {row.id: row for row in artefact.lines}
+    refs = LineRefs(db, kind, artefact.date)
+    rows: list[ArtefactLine] = []
+    pending: list[Pending] = []
+    required = ["description", "ledger_account_id", "unit_price"] + (["quantity"] if kind.line_quantity_required
+                                                                     else [])
+    for index, data in enumerate(lines):
+        source = f"{kind.lines_key}[{index}]"
+        if data.id:
+            row = stored.get(data.id)
+            if row is None or row in rows:
+                refs.problems.append(Problem("RecordInvalid", "Couldn't find that line on this document.",
+                                             f"{source}.id"))
+                continue
+            before: tuple[object, ...] | None = _inputs(row)
+        else:
+            missing = [name for name in required if getattr(data, name) is None]
+            refs.problems.extend(Problem("RecordInvalid", "Field required", f"{source}.{name}") for name in missing)
+            if missing:
+                continue
+            row, before = _new_row(), None
+        _references(db, kind, refs, row, data, source)
+        values = data.model_dump(exclude_unset=True, exclude={"id", "tax_amount", "discount_amount",
+                                                              "discount_percentage"})
+        for name, value in values.items():
+            if name in ("description", "ledger_account_id", "quantity", "unit_price") and value is None:
+                continue  # required attributes cannot be cleared
+            if name == "is_purchase_for_resale" and kind.sales:
+                continue
+            if name.endswith("_id"):
+                setattr(row, name, value or None)
+            elif value is not None:
+                setattr(row, name, value)
+        discount_amount, discount_percentage = _discount(kind, row, data, before is not None)
+        if discount_amount is not None:
+            row.discount_amount = discount_amount
+        unchanged = before is not None and before == _inputs(row) and data.discount_percentage is None
+        sent_tax = data.tax_amount if data.tax_amount is not None else (row.tax_amount if unchanged else None)
+        rows.append(row)
+        pending.append(Pending(row, sent_tax, discount_amount, discount_percentage, source))
+    if refs.problems:
+        raise Invalid(problems=refs.problems)
+    if replace:
+        artefact.lines = rows
+    for position, row in enumerate(artefact.lines):
+        row.position = position
+    return pending
+
+
+def _discount(kind: Kind, row: ArtefactLine, data: LineIn, stored: bool) -> tuple[Decimal | None, Decimal | None]:
+    """The discount to apply: an amount, a percentage, or the stored amount of an edited line."""
+    if not kind.has_discounts:
+        return None, None
+    if data.discount_amount is not None:
+        return data.discount_amount, None
+    if data.discount_percentage is not None:
+        return None, data.discount_percentage
+    return (row.discount_amount, None) if stored else (None, None)
+
+
+def keep_lines(artefact: Artefact, kind: Kind) -> list[Pending]:
+    """The stored lines, standing by their stored tax amounts (a PUT that sends no lines)."""
+    return [Pending(row, row.tax_amount, row.discount_amount if kind.has_discounts else None, None,
+                    f"{kind.lines_key}[{index}]") for index, row in enumerate(artefact.lines)]
+
+
+def copy_lines(artefact: Artefact, quote: Artefact, kind: Kind) -> list[Pending]:
+    """An invoice made from a quote without lines of its own takes the quote's lines."""
+    rows = []
+    for row in quote.lines:
+        copy = _new_row()
+        for name in ("description", "product_id", "service_id", "ledger_account_id", "quantity", "unit_price",
+                     "unit_price_includes_tax", "discount_amount", "tax_rate_id", "eu_goods_services_type_id",
+                     "trade_of_asset"):
+            setattr(copy, name, getattr(row, name))
+        rows.append((copy, row))
+    artefact.lines = [copy for copy, _ in rows]
+    for position, (copy, _) in enumerate(rows):
+        copy.position = position
+    return [Pending(copy, row.tax_amount, row.discount_amount, None, f"{kind.lines_key}[{index}]")
+            for index, (copy, row) in enumerate(rows)]
+
+
+def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
+            shipping_tax: Decimal | None, keep_shipping: bool) -> None:
+    """Compute every line and the totals, or raise one 422 listing every problem."""
+    refs = LineRefs(db, kind, artefact.date)
+    problems: list[Problem] = []
+    totals = compute.Totals()
+    quantity = ZERO
+    for item in pending:
+        row = item.row
+        try:
+            figures = compute.line(quantity=row.quantity, unit_price=row.unit_price,
+                                   includes_tax=row.unit_price_includes_tax, discount_amount=item.discount_amount,
+                                   discount_percentage=item.discount_percentage, rate=refs.rate(row.tax_rate_id),
+                                   sent_tax=item.sent_tax)
+        except compute.TaxMismatch as exc:
+            problems.append(Problem("RecordInvalid", str(exc), f"{item.source}.tax_amount"))
+            continue
+        figures = compute.convert(figures, artefact.exchange_rate)
+        base_price = compute.fine(row.unit_price / artefact.exchange_rate)
+        if max(abs(figures.total), abs(figures.base_total), abs(base_price)) > LIMIT:
+            problems.append(Problem("RecordInvalid", f"The line's amounts exceed {LIMIT}.",
+                                    f"{item.source}.unit_price"))
+            continue
+        row.net_amount, row.tax_amount, row.total_amount = figures.net, figures.tax, figures.total
+        row.discount_amount, row.discount_percentage = figures.discount, figures.discount_percentage
+        row.tax_breakdown = _breakdown(figures)
+        row.base_currency_unit_price = base_price
+        row.base_currency_net_amount, row.base_currency_tax_amount = figures.base_net, figures.base_tax
+        row.base_currency_total_amount, row.base_currency_discount_amount = figures.base_total, figures.base_discount
+        totals.add(figures, row.tax_rate_id)
+        quantity += row.quantity
+    if kind.has_shipping:
+        rate = refs.rate(artefact.shipping_tax_rate_id, source="shipping_tax_rate_id")
+        net = artefact.shipping_net_amount
+        try:
+            tax = compute.check_tax(shipping_tax, compute.tax_on(net, rate), rate, required=False)
+        except compute.TaxMismatch as exc:
+            if not keep_shipping:
+                problems.append(Problem("RecordInvalid", str(exc), "shipping_tax_amount"))
+            tax = compute.tax_on(net, rate)
+        figures = compute.convert(compute.Figures(net=net, tax=tax, breakdown=compute.split(tax, net, rate)
+                                                  if net else ()), artefact.exchange_rate)
+        artefact.shipping_tax_amount = tax
+        artefact.shipping_tax_breakdown = _breakdown(figures)
+        artefact.base_currency_shipping_net_amount = figures.base_net
+        artefact.base_currency_shipping_tax_amount = figures.base_tax
+        totals.add(figures, artefact.shipping_tax_rate_id if net else None)
+    problems.extend(refs.problems)
+    if not problems and totals.total < ZERO:
+        problems.append(Problem("RecordInvalid", "The total cannot be negative; record a credit note instead.",
+                                "base"))
+    if problems:
+        raise Invalid(problems=problems)
+    artefact.net_amount, artefact.tax_amount, artefact.total_amount = totals.net, totals.tax, totals.total
+    artefact.total_discount_amount, artefact.total_quantity = totals.discount, quantity
+    artefact.base_currency_net_amount, artefact.base_currency_tax_amount = totals.base_net, totals.base_tax
+    artefact.base_currency_total_amount = totals.base_total
+    artefact.base_currency_total_discount_amount = totals.base_discount
+
+
+def _breakdown(figures: compute.Figures) -> list[dict[str, str]]:
+    return [{"tax_rate_id": p.rate_id, "percentage": str(p.percentage), "amount": str(p.amount),
+             "base_currency_amount": str(p.base_amount)} for p in figures.breakdown]

@@ -1,0 +1,341 @@
+"""Document rules: create, edit, release, void and delete sales and purchase documents.
+
+Services flush, never commit: a document, its number and its transaction land together or not at all.
+Figures come from `compute`, ledger entries from `artefacts.posting`, paid/outstanding/status from
+`artefacts.status.refresh` (allocations are the payments package's business).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid, Problem
+from ledgerd.artefacts import compute, posting, status
+from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
+from ledgerd.artefacts.lines import apply_lines, copy_lines, figure, keep_lines
+from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.schemas import AddressIn, ArtefactIn
+from ledgerd.contacts.models import Contact
+from ledgerd.db.base import new_id
+from ledgerd.db.counters import next_value
+from ledgerd.regions.data import lookup
+from ledgerd.settings.models import BusinessSettings
+
+ZERO = Decimal(0)
+REQUIRED = "Field required"
+QUOTE_KINDS = ("SALES_QUOTE", "SALES_ESTIMATE")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every rule needs to know about the request's business."""
+
+    business_id: str
+    base_currency: str
+    invoice_settings: dict[str, Any]
+
+
+def context(db: Session, business_id: str) -> Context:
+    settings = db.get(BusinessSettings, business_id)
+    financial = settings.financial if settings else {}
+    return Context(business_id, str(financial.get("base_currency_id", "GBP")),
+                   dict(settings.invoice) if settings else {})
+
+
+def allocated(db: Session, artefact_id: str) -> Decimal:
+    """Payments, allocations and discounts applied to a document."""
+    from ledgerd.payments.models import Allocation
+
+    amount, discount = db.execute(select(func.sum(Allocation.amount), func.sum(Allocation.discount))
+                                  .where(Allocation.artefact_id == artefact_id)).one()
+    return (amount or ZERO) + (discount or ZERO)
+
+
+def _contact(db: Session, ctx: Context, kind: Kind, contact_id: str) -> Contact:
+    contact = db.get(Contact, contact_id)
+    if contact is None or contact.business_id != ctx.business_id or kind.contact_type not in contact.contact_type_ids:
+        raise Invalid(f"Couldn't find {kind.contact_label}.", "contact_id")
+    return contact
+
+
+def _address(data: AddressIn | None, current: dict[str, Any] | None, type_id: str) -> dict[str, Any] | None:
+    """A sent address replaces the document's copy as a whole (it keeps its id)."""
+    if data is None:
+        return current
+    return {"id": (current or {}).get("id") or new_id(), "address_type_id": type_id,
+            **data.model_dump(exclude_none=True)}
+
+
+def _contact_address(contact: Contact, main: bool) -> dict[str, Any] | None:
+    found = next((a for a in contact.addresses if (a.is_main_address if main else
+                                                  (a.address_type_id == "DELIVERY" and not a.is_main_address))), None)
+    if found is None:
+        return None
+    return {"id": new_id(), "address_line_1": found.address_line_1, "address_line_2": found.address_line_2,
+            "city": found.city, "postal_code": found.postal_code, "region": found.region,
+            "country_id": found.country_id, "address_type_id": "SALES" if main else "DELIVERY",
+            "country_group_id": found.country_group_id}
+
+
+def _take_contact(artefact: Artefact, kind: Kind, contact: Contact) -> None:
+    artefact.contact_id = contact.id
+    artefact.contact_name = contact.name
+    artefact.contact_reference = contact.reference
+    if kind.sales:
+        artefact.main_address = _contact_address(contact, main=True)
+        artefact.delivery_address = _contact_address(contact, main=False)
+
+
+def _currency(ctx: Context, artefact: Artefact, body: ArtefactIn, contact: Contact | None) -> None:
+    wanted = (body.currency_id or "").upper() or artefact.currency_id or (contact.currency_id if contact else None)
+    currency = wanted or ctx.base_currency
+    if lookup("currencies", currency) is None:
+        raise Invalid("Couldn't find currency.", "currency_id")
+    changed = currency != artefact.currency_id
+    artefact.currency_id = currency
+    if currency == ctx.base_currency:
+        if body.exchange_rate not in (None, Decimal(1)):
+            raise Invalid(f"must be 1 for a document in the base currency ({currency}).", "exchange_rate")
+        artefact.exchange_rate = Decimal(1)
+    elif body.exchange_rate is not None:
+        artefact.exchange_rate = body.exchange_rate
+    elif body.inverse_exchange_rate is not None:
+        artefact.exchange_rate = compute.fine(1 / body.inverse_exchange_rate)
+        if artefact.exchange_rate <= ZERO:
+            raise Invalid("inverse_exchange_rate is too large.", "inverse_exchange_rate")
+    elif changed or artefact.exchange_rate is None:
+        raise Invalid(f"exchange_rate is required for a document in {currency} (units of {currency} per one "
+                      f"{ctx.base_currency}).", "exchange_rate")
+
+
+def _dates(artefact: Artefact, kind: Kind, ctx: Context, contact: Contact | None, body: ArtefactIn) -> None:
+    if body.date is not None:
+        artefact.date = body.date
+    if kind.is_quote:
+        if body.expiry_date is not None:
+            artefact.expiry_date = body.expiry_date
+        if artefact.expiry_date is not None and artefact.expiry_date < artefact.date:
+            raise Invalid("expiry_date cannot be before date.", "expiry_date")
+    elif kind.has_due_date:
+        if body.due_date is not None:
+            artefact.due_date = body.due_date
+        elif artefact.due_date is None:
+            days = contact.credit_days if contact and contact.credit_days is not None else \
+                ctx.invoice_settings.get("customer_credit_days" if kind.sales else "vendor_credit_days", 30)
+            artefact.due_date = artefact.date + dt.timedelta(days=int(days))
+        if artefact.due_date is not None and artefact.due_date < artefact.date:
+            raise Invalid("due_date cannot be before date.", "due_date")
+    elif body.original_invoice_date is not None:
+        artefact.original_invoice_date = body.original_invoice_date
+
+
+def _header(artefact: Artefact, body: ArtefactIn) -> None:
+    for name in ("reference", "vendor_reference", "notes", "terms_and_conditions", "contact_name",
+                 "contact_reference", "sent", "tax_address_region_id"):
+        value = getattr(body, name)
+        if value is not None:
+            setattr(artefact, name, value)
+    artefact.main_address = _address(body.main_address, artefact.main_address, "SALES")
+    artefact.delivery_address = _address(body.delivery_address, artefact.delivery_address, "DELIVERY")
+
+
+def _status(kind: Kind, wanted: str | None) -> str:
+    if wanted is None:
+        return kind.initial_statuses[0]
+    if wanted.upper() not in kind.initial_statuses:
+        allowed = ", ".join(kind.initial_statuses)
+        raise Invalid(f"status_id must be one of {allowed} for a {kind.wrapper.replace('_', ' ')}.", "status_id")
+    return wanted.upper()
+
+
+def _missing(kind: Kind, body: ArtefactIn) -> list[Problem]:
+    needed = ["contact_id", "date"]
+    if kind.kind == "PURCHASE_INVOICE":
+        needed.append("due_date")
+    if kind.is_quote:
+        needed.append("expiry_date")
+    problems = [Problem("RecordInvalid", REQUIRED, name) for name in needed if getattr(body, name) is None]
+    lines = body.lines()
+    converting = kind is SALES_INVOICE and body.original_quote_estimate_id
+    if lines is None and not converting:
+        problems.append(Problem("RecordInvalid", REQUIRED, kind.lines_key))
+    elif lines is not None and not lines and not converting:
+        problems.append(Problem("RecordInvalid", "A document needs at least one line.", kind.lines_key))
+    return problems
+
+
+def _number(db: Session, ctx: Context, artefact: Artefact, kind: Kind) -> None:
+    """Give the next number of the kind; called only once the document is certain to be kept."""
+    if kind.number_field is None or artefact.number is not None:
+        return
+    assert kind.prefix_setting is not None
+    artefact.number_prefix = str(ctx.invoice_settings.get(kind.prefix_setting, ""))[:10]
+    artefact.number = next_value(db, f"{ctx.business_id}:number:{kind.kind}")
+
+
+def _quote(db: Session, artefact: Artefact, quote_id: str) -> Artefact:
+    quote = db.scalar(select(Artefact).where(Artefact.id == quote_id, Artefact.kind.in_(QUOTE_KINDS)))
+    source = "original_quote_estimate_id"
+    if quote is None:
+        raise Invalid("Couldn't find quote or estimate.", source)
+    if quote.status_id == "INVOICED":
+        raise Invalid(f"{quote.document_number} has already been invoiced.", source)
+    if quote.contact_id != artefact.contact_id:
+        raise Invalid(f"{quote.document_number} belongs to another contact.", source)
+    return quote
+
+
+def _settle(db: Session, artefact: Artefact, kind: Kind) -> None:
+    """Derive paid/outstanding/status: a draft owes its total, a posted document what allocations leave."""
+    if kind.posts:
+        artefact.outstanding_amount = artefact.total_amount
+        if artefact.status_id not in UNPOSTED:
+            status.refresh(db, artefact)
+
+
+def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
+    if problems := _missing(kind, body):
+        raise Invalid(problems=problems)
+    assert body.contact_id is not None and body.date is not None
+    contact = _contact(db, ctx, kind, body.contact_id)
+    artefact = Artefact(business_id=ctx.business_id, kind=kind.kind, status_id=_status(kind, body.status_id),
+                        date=body.date, currency_id="", shipping_net_amount=ZERO, shipping_tax_amount=ZERO)
+    _take_contact(artefact, kind, contact)
+    quote = _quote(db, artefact, body.original_quote_estimate_id) \
+        if kind is SALES_INVOICE and body.original_quote_estimate_id else None
+    lines = body.lines()
+    if quote is not None:
+        _inherit(artefact, quote)
+    _header(artefact, body)
+    _dates(artefact, kind, ctx, contact, body)
+    _currency(ctx, artefact, body, contact)
+    _shipping(artefact, kind, body)
+    pending = copy_lines(artefact, quote, kind) if quote is not None and lines is None else \
+        apply_lines(db, artefact, kind, lines or [], replace=True)
+    # From a quote, its shipping tax stands unless the request restates shipping.
+    inherited = quote is not None and body.shipping_tax_amount is None
+    figure(db, artefact, kind, pending, artefact.shipping_tax_amount if inherited else body.shipping_tax_amount,
+           keep_shipping=inherited)
+    if quote is not None:
+        quote.status_id = "INVOICED"
+        artefact.original_artefact_id = quote.id
+    db.add(artefact)
+    if kind.is_quote or artefact.status_id not in UNPOSTED:
+        _number(db, ctx, artefact, kind)
+    db.flush()
+    if kind.posts and artefact.status_id not in UNPOSTED:
+        posting.post(db, artefact, kind)
+    _settle(db, artefact, kind)
+    db.flush()
+    return artefact
+
+
+def _inherit(artefact: Artefact, quote: Artefact) -> None:
+    """An invoice made from a quote starts as a copy of it; the request's attributes then override."""
+    for name in ("reference", "notes", "terms_and_conditions", "main_address", "delivery_address",
+                 "shipping_net_amount", "shipping_tax_rate_id", "shipping_tax_amount", "currency_id",
+                 "exchange_rate", "tax_address_region_id"):
+        setattr(artefact, name, getattr(quote, name))
+
+
+def _shipping(artefact: Artefact, kind: Kind, body: ArtefactIn) -> bool:
+    """Apply shipping attributes; True when they changed the shipping figures' inputs."""
+    if not kind.has_shipping:
+        return False
+    before = (artefact.shipping_net_amount, artefact.shipping_tax_rate_id)
+    if body.shipping_net_amount is not None:
+        artefact.shipping_net_amount = body.shipping_net_amount
+    if "shipping_tax_rate_id" in body.model_fields_set:
+        artefact.shipping_tax_rate_id = body.shipping_tax_rate_id or None
+    return before != (artefact.shipping_net_amount, artefact.shipping_tax_rate_id)
+
+
+def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: ArtefactIn) -> Artefact:
+    if artefact.status_id == "VOID":
+        raise Invalid(f"A void {kind.wrapper.replace('_', ' ')} cannot be changed.", "base")
+    if kind.is_quote and artefact.status_id == "INVOICED":
+        raise Invalid("An invoiced quote or estimate cannot be changed.", "base")
+    paid = allocated(db, artefact.id) if kind.posts else ZERO
+    contact = None
+    if body.contact_id is not None and body.contact_id != artefact.contact_id:
+        if paid:
+            raise Invalid("The contact of a document with payments or allocations cannot be changed.", "contact_id")
+        contact = _contact(db, ctx, kind, body.contact_id)
+        _take_contact(artefact, kind, contact)
+    old_date, old_currency, old_rate = artefact.date, artefact.currency_id, artefact.exchange_rate
+    _header(artefact, body)
+    _dates(artefact, kind, ctx, contact, body)
+    _currency(ctx, artefact, body, contact)
+    if paid and (artefact.currency_id, artefact.exchange_rate) != (old_currency, old_rate):
+        raise Invalid("The currency of a document with payments or allocations cannot be changed.", "currency_id")
+    if kind.is_quote and body.status_id is not None:
+        artefact.status_id = _status(kind, body.status_id)
+    shipping_changed = _shipping(artefact, kind, body) or artefact.date != old_date
+    lines = body.lines()
+    if lines is not None and not lines:
+        raise Invalid("A document needs at least one line.", kind.lines_key)
+    sent_shipping = body.shipping_tax_amount if body.shipping_tax_amount is not None else \
+        (None if shipping_changed else artefact.shipping_tax_amount)
+    with db.no_autoflush:  # new lines have no figures until figure() has run
+        pending = keep_lines(artefact, kind) if lines is None else \
+            apply_lines(db, artefact, kind, lines, replace=True)
+        figure(db, artefact, kind, pending, sent_shipping, keep_shipping=body.shipping_tax_amount is None)
+    if paid > artefact.total_amount:
+        raise Invalid(f"The total cannot go below the {paid} already paid or allocated.", "base")
+    db.flush()
+    if kind.posts and artefact.status_id not in UNPOSTED:
+        posting.repost(db, artefact, kind)
+    _settle(db, artefact, kind)
+    db.flush()
+    return artefact
+
+
+def release(db: Session, ctx: Context, kind: Kind, artefact: Artefact) -> Artefact:
+    """A draft (or pro-forma) becomes a numbered, posted document."""
+    if artefact.status_id not in UNPOSTED:
+        raise Invalid(f"Only a draft can be released; this one is {artefact.status_id}.", "status")
+    artefact.status_id = "UNPAID"
+    _number(db, ctx, artefact, kind)
+    db.flush()
+    posting.post(db, artefact, kind)
+    _settle(db, artefact, kind)
+    db.flush()
+    return artefact
+
+
+def void(db: Session, kind: Kind, artefact: Artefact, reason: str | None, *, reason_required: bool) -> Artefact:
+    """Cancel a posted document: its transaction is reversed and it stays, marked VOID."""
+    if artefact.status_id == "VOID":
+        raise Invalid("The document is already void.", "base")
+    if not reason and reason_required:
+        raise Invalid("void_reason is required to void a document that is not a draft.", "void_reason")
+    if reason and len(reason) > 200:
+        raise Invalid("void_reason is limited to 200 characters.", "void_reason")
+    if allocated(db, artefact.id):
+        raise Invalid("The document has payments or allocations; delete them before voiding it.", "base")
+    posting.cancel(db, artefact)
+    artefact.status_id = "VOID"
+    artefact.void_reason = reason
+    artefact.outstanding_amount = ZERO
+    _unlink_quote(db, artefact)
+    db.flush()
+    return artefact
+
+
+def _unlink_quote(db: Session, artefact: Artefact) -> None:
+    """A voided or deleted invoice gives its quote back: the quote may be invoiced again."""
+    if artefact.kind == "SALES_INVOICE" and artefact.original_artefact_id:
+        quote = db.get(Artefact, artefact.original_artefact_id)
+        if quote is not None and quote.status_id == "INVOICED":
+            quote.status_id = "PENDING"
+
+
+def before_delete(db: Session, artefact: Artefact) -> None:
+    """What deleting a draft, quote or estimate undoes besides the row itself."""
+    _unlink_quote(db, artefact)
