@@ -12,13 +12,15 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledgerd.auth.models import SigningKey
 from ledgerd.clock import Clock
+from ledgerd.db.engine import unit_of_work
 
 ALGORITHM = "RS512"
+_KEYGEN_LOCK = 0x1ED6E7D  # any constant shared by all ledgerd processes
 
 
 def _b64url_uint(value: int) -> str:
@@ -64,15 +66,21 @@ class KeyRing:
         self._last_reload = 0.0
 
     def ensure(self) -> None:
-        """Load the keys, generating the first one if the database has none."""
-        with self._sessions() as session:
+        """Load the keys, generating the first one if the database has none.
+
+        Processes starting together on an empty database must not each make a key: the check and the
+        insert run under one lock (SQLite: the IMMEDIATE write transaction; PostgreSQL: an advisory
+        lock), so exactly one key is created and every process then loads the same set.
+        """
+        with unit_of_work(self._sessions, write=True) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEYGEN_LOCK})
             if session.scalar(select(SigningKey.kid).where(SigningKey.retired_at.is_(None)).limit(1)) is None:
                 private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
                 pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                             serialization.NoEncryption()).decode()
                 session.add(SigningKey(kid=_thumbprint(private.public_key()), private_pem=pem,
                                        created_at=self._clock.now()))
-                session.commit()
         self.reload()
 
     def reload(self) -> None:

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledgerd.db.base import Base, IdColumn, Money
 from ledgerd.db.records import Record
+from ledgerd.ledger.models import LedgerAccount
 
 
 class BankAccount(Record, Base):
@@ -25,6 +26,14 @@ class BankAccount(Record, Base):
     currency_id: Mapped[str] = mapped_column(String(3))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     default_payment_method_id: Mapped[str | None] = mapped_column(String(20))
+
+    # Loaded with the account: its name and nominal code are how a bank account is displayed.
+    ledger_account: Mapped[LedgerAccount] = relationship(lazy="joined", viewonly=True)
+
+    @property
+    def displayed_as(self) -> str:
+        """Like Sage's "woodside snooker (0600)": the ledger account's name and nominal code."""
+        return self.ledger_account.displayed_as
 
 
 class BankTransfer(Record, Base):

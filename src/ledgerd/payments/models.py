@@ -80,3 +80,6 @@ class Allocation(Record, Base):
     date: Mapped[dt.date] = mapped_column()
     amount: Mapped[Decimal] = mapped_column(Money)
     discount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # What the settled part (amount + discount) of the artefact was worth in base currency when it was
+    # posted; the artefact's base value less the sum of these is what its control account still carries.
+    base_currency_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))

@@ -1,0 +1,107 @@
+"""Request bodies of bank accounts, transfers, deposits and bank opening balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Positive = Annotated[Decimal, Field(gt=0, decimal_places=2, max_digits=15)]
+NonNegative = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=15)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class BankDetailsIn(_Body):
+    account_name: str | None = Field(None, min_length=1, max_length=200)
+    account_number: str | None = Field(None, max_length=50)
+    sort_code: str | None = Field(None, max_length=20)
+    bic: str | None = Field(None, max_length=20)
+    iban: str | None = Field(None, max_length=50)
+
+
+class NewBankDetailsIn(BankDetailsIn):
+    account_name: str = Field(min_length=1, max_length=200)
+
+
+class BankAddressIn(_Body):
+    address_line_1: str | None = Field(None, max_length=255)
+    address_line_2: str | None = Field(None, max_length=255)
+    city: str | None = Field(None, max_length=255)
+    postal_code: str | None = Field(None, max_length=50)
+    country_id: str | None = Field(None, max_length=2)
+    region: str | None = Field(None, max_length=255)
+    name: str | None = Field(None, max_length=200)
+    address_type_id: str | None = None
+    country_group_id: str | None = None
+
+
+class BankContactIn(_Body):
+    name: str | None = Field(None, max_length=255)
+    job_title: str | None = Field(None, max_length=255)
+    telephone: str | None = Field(None, max_length=50)
+    mobile: str | None = Field(None, max_length=50)
+    email: str | None = Field(None, max_length=255)
+    fax: str | None = Field(None, max_length=50)
+
+
+class BankAccountUpdate(_Body):
+    bank_account_type_id: str | None = None
+    nominal_code: int | None = Field(None, ge=1, le=99999999)
+    default_payment_method_id: str | None = None
+    gifi_code: int | None = Field(None, ge=0, le=999999)
+    is_active: bool | None = None
+    currency_id: str | None = Field(None, min_length=3, max_length=3)
+    bank_account_details: BankDetailsIn | None = None
+    main_address: BankAddressIn | None = None
+    main_contact_person: BankContactIn | None = None
+
+
+class BankAccountCreate(BankAccountUpdate):
+    bank_account_type_id: str
+    ledger_account_id: str | None = None
+    bank_account_details: NewBankDetailsIn
+
+
+class BankTransferUpdate(_Body):
+    from_bank_account_id: str | None = None
+    to_bank_account_id: str | None = None
+    date: dt.date | None = None
+    amount: Positive | None = None
+    reference: str | None = Field(None, max_length=255)
+    description: str | None = Field(None, max_length=255)
+
+
+class BankTransferCreate(BankTransferUpdate):
+    from_bank_account_id: str
+    to_bank_account_id: str
+    date: dt.date
+    amount: Positive
+
+
+class BankDepositCreate(_Body):
+    from_bank_account_id: str
+    to_bank_account_id: str
+    date: dt.date
+    reference: str = Field(max_length=255)
+    cash_amount: NonNegative
+    cheque_amount: NonNegative = Decimal(0)
+    total_amount: Positive | None = None
+
+
+class BankOpeningBalanceUpdate(_Body):
+    bank_account_id: str | None = None
+    date: dt.date | None = None
+    debit: NonNegative | None = None
+    credit: NonNegative | None = None
+
+
+class BankOpeningBalanceCreate(BankOpeningBalanceUpdate):
+    bank_account_id: str
+    date: dt.date
+    debit: NonNegative
+    credit: NonNegative

@@ -1,0 +1,180 @@
+"""What a payment or an allocation may settle, and what settling it is worth in base currency.
+
+Documents on a contact's account are either *charges* (invoices, opening-balance invoices: what the
+customer owes us or we owe the supplier) or *credits* (credit notes, opening-balance credit notes,
+payments on account). Allocations are stored as positive amounts that reduce a document's outstanding
+amount; on the wire, the side a document is on gives the sign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid
+from ledgerd.artefacts import status
+from ledgerd.artefacts.models import Artefact
+from ledgerd.contacts.models import Contact
+from ledgerd.db.tenancy import current_business
+from ledgerd.ledger.posting import Line
+from ledgerd.payments.models import Allocation
+from ledgerd.settings.models import BusinessSettings
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the books: customers on DEBTORS, suppliers on CREDITORS."""
+
+    contact_type: str
+    label: str
+    control: str
+    charges: frozenset[str]
+    credits: frozenset[str]
+    payment_on_account: str
+    allocation_type: str
+    # A charge is posted as a debit on the control account (customers) or as a credit (suppliers).
+    charge_is_debit: bool
+
+
+CUSTOMER = Side("CUSTOMER", "Customer", "DEBTORS",
+                frozenset({"SALES_INVOICE", "CUSTOMER_OPENING_BALANCE_INVOICE"}),
+                frozenset({"SALES_CREDIT_NOTE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE", "CUSTOMER_PAYMENT_ON_ACCOUNT"}),
+                "CUSTOMER_PAYMENT_ON_ACCOUNT", "CUSTOMER_ALLOCATION", charge_is_debit=True)
+VENDOR = Side("VENDOR", "Supplier", "CREDITORS",
+              frozenset({"PURCHASE_INVOICE", "VENDOR_OPENING_BALANCE_INVOICE"}),
+              frozenset({"PURCHASE_CREDIT_NOTE", "VENDOR_OPENING_BALANCE_CREDIT_NOTE", "VENDOR_PAYMENT_ON_ACCOUNT"}),
+              "VENDOR_PAYMENT_ON_ACCOUNT", "VENDOR_ALLOCATION", charge_is_debit=False)
+SIDES = {"CUSTOMER_ALLOCATION": CUSTOMER, "VENDOR_ALLOCATION": VENDOR}
+
+# Where each kind is served, for the artefact link objects.
+PATHS = {
+    "SALES_INVOICE": "sales_invoices", "SALES_CREDIT_NOTE": "sales_credit_notes",
+    "PURCHASE_INVOICE": "purchase_invoices", "PURCHASE_CREDIT_NOTE": "purchase_credit_notes",
+    "CUSTOMER_OPENING_BALANCE_INVOICE": "contact_opening_balances",
+    "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE": "contact_opening_balances",
+    "VENDOR_OPENING_BALANCE_INVOICE": "contact_opening_balances",
+    "VENDOR_OPENING_BALANCE_CREDIT_NOTE": "contact_opening_balances",
+    "CUSTOMER_PAYMENT_ON_ACCOUNT": "unallocated_artefacts", "VENDOR_PAYMENT_ON_ACCOUNT": "unallocated_artefacts",
+}
+LABELS = {"CUSTOMER_PAYMENT_ON_ACCOUNT": "Payment on Account", "VENDOR_PAYMENT_ON_ACCOUNT": "Payment on Account"}
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def base_currency(db: Session) -> str:
+    settings = db.get(BusinessSettings, current_business(db))
+    return str(settings.financial.get("base_currency_id", "GBP")) if settings else "GBP"
+
+
+def to_base(amount: Decimal, rate: Decimal) -> Decimal:
+    """An amount in a foreign currency in base currency; `rate` is foreign units per base unit (1 GBP = 1.25 USD)."""
+    return cents(amount / rate)
+
+
+def artefact_link(artefact: Artefact) -> dict[str, Any]:
+    """Sage's `Generic` link for an artefact (`links` included)."""
+    shown = (artefact.document_number or artefact.reference or artefact.vendor_reference
+             or LABELS.get(artefact.kind, artefact.kind))
+    return {"id": artefact.id, "displayed_as": shown,
+            "$path": f"/{PATHS.get(artefact.kind, 'artefacts')}/{artefact.id}", "links": []}
+
+
+def find_contact(db: Session, contact_id: str | None, source: str) -> Contact:
+    contact = db.scalars(select(Contact).where(Contact.id == contact_id)).first() if contact_id else None
+    if contact is None:
+        raise Invalid("Couldn't find contact.", source)
+    return contact
+
+
+def require_type(contact: Contact, side: Side, source: str) -> None:
+    if side.contact_type not in contact.contact_type_ids:
+        raise Invalid(f"Couldn't find {side.label}.", source)
+
+
+def open_document(db: Session, artefact_id: str, contact: Contact, kinds: frozenset[str], source: str) -> Artefact:
+    """An artefact of `contact`, of one of `kinds`, that can take an allocation."""
+    # Locked (PostgreSQL) and re-read, so two payments racing for one invoice cannot both take its balance.
+    artefact = db.scalars(select(Artefact).where(Artefact.id == artefact_id).with_for_update()
+                          .execution_options(populate_existing=True)).first()
+    if artefact is None:
+        raise Invalid("Couldn't find artefact.", source)
+    if artefact.contact_id != contact.id:
+        raise Invalid("The artefact belongs to another contact.", source)
+    if artefact.kind not in kinds:
+        raise Invalid(f"A {artefact.kind.lower().replace('_', ' ')} cannot be allocated here.", source)
+    if artefact.status_id in ("DRAFT", "VOID", "PRO_FORMA"):
+        raise Invalid(f"A {artefact.status_id.lower().replace('_', '-')} artefact cannot be allocated.", source)
+    return artefact
+
+
+def allocated_base(db: Session, artefact_ids: Iterable[str]) -> dict[str, Decimal]:
+    """Σ of the base values already settled, per artefact."""
+    ids = list(set(artefact_ids))
+    if not ids:
+        return {}
+    rows = db.execute(select(Allocation.artefact_id, func.sum(Allocation.base_currency_amount))
+                      .where(Allocation.artefact_id.in_(ids)).group_by(Allocation.artefact_id)).all()
+    found = {aid: total or ZERO for aid, total in rows}
+    return {aid: found.get(aid, ZERO) for aid in ids}
+
+
+def settled_value(artefact: Artefact, settled: Decimal, already: Decimal, base: str) -> Decimal:
+    """The base-currency value of settling `settled` (amount + discount) of `artefact` now.
+
+    Settling the last of a document always takes exactly what its control account still carries, so
+    partial payments never leave a cent behind.
+    """
+    if artefact.currency_id == base or artefact.total_amount == ZERO:
+        return settled
+    if settled == artefact.outstanding_amount:
+        return artefact.base_currency_total_amount - already
+    return cents(settled * artefact.base_currency_total_amount / artefact.total_amount)
+
+
+def refresh(db: Session, artefacts: Iterable[Artefact]) -> None:
+    db.flush()
+    for artefact in {a.id: a for a in artefacts}.values():
+        status.refresh(db, artefact)
+    db.flush()
+
+
+def remove_allocations(db: Session, allocations: Iterable[Allocation]) -> list[Artefact]:
+    """Delete allocations; returns the artefacts they settled, refreshed."""
+    rows = list(allocations)
+    ids = {a.artefact_id for a in rows}
+    for row in rows:
+        db.delete(row)
+    db.flush()
+    artefacts = list(db.scalars(select(Artefact).where(Artefact.id.in_(ids)))) if ids else []
+    refresh(db, artefacts)
+    return artefacts
+
+
+class Entries:
+    """Ledger lines built up side by side; `balance_to` closes the difference on one account."""
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+
+    def add(self, account_id: str, amount: Decimal, *, debit: bool, contact_id: str | None = None,
+            tax_rate_id: str | None = None, description: str = "") -> None:
+        if amount == ZERO:
+            return
+        if amount < ZERO:
+            amount, debit = -amount, not debit
+        self.lines.append(Line(account_id, debit=amount if debit else ZERO, credit=ZERO if debit else amount,
+                               description=description, contact_id=contact_id, tax_rate_id=tax_rate_id))
+
+    def balance_to(self, account_id: str, *, contact_id: str | None = None, description: str = "") -> None:
+        difference = sum((line.credit - line.debit for line in self.lines), ZERO)
+        self.add(account_id, difference, debit=True, contact_id=contact_id, description=description)

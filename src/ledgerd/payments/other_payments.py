@@ -1,0 +1,118 @@
+"""Other payments and receipts: money in or out of a bank account straight to ledger accounts, no document.
+
+An OTHER_PAYMENT debits each line's account with its net amount and PURCHASE_TAX with its tax, and
+credits the bank with the total; an OTHER_RECEIPT is the mirror image (SALES_TAX for the tax).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid
+from ledgerd.banking import service as banking
+from ledgerd.db.base import new_id
+from ledgerd.db.tenancy import current_business
+from ledgerd.ledger.accounts import control, usable
+from ledgerd.ledger.links import percentage_on
+from ledgerd.ledger.models import TaxRate, Transaction
+from ledgerd.ledger.posting import post, reverse
+from ledgerd.payments import documents
+from ledgerd.payments.documents import ZERO, Entries
+from ledgerd.payments.models import Payment, PaymentLine
+from ledgerd.payments.schemas import OtherPaymentCreate, OtherPaymentUpdate, PaymentLineIn
+from ledgerd.regions.data import lookup
+
+AREAS = {"OTHER_PAYMENT": "other_payments", "OTHER_RECEIPT": "other_receipts"}
+
+
+def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherPaymentUpdate) -> Payment:
+    business_id = current_business(db)
+    assert business_id is not None
+    kind = body.transaction_type_id or (payment.transaction_type_id if payment else None)
+    assert kind is not None
+    bank_id = body.bank_account_id or (payment.bank_account_id if payment else None)
+    if bank_id is None:
+        raise Invalid("is required.", "bank_account_id")
+    bank = banking.find(db, bank_id, "bank_account_id")
+    base = documents.base_currency(db)
+    if bank.currency_id != base:
+        raise Invalid(f"Other payments are recorded in {base}; this bank account is in {bank.currency_id}.",
+                      "bank_account_id")
+    contact_id = body.contact_id or (payment.contact_id if payment else None)
+    if contact_id is not None:
+        documents.find_contact(db, contact_id, "contact_id")
+    method = body.payment_method_id or (payment.payment_method_id if payment else bank.default_payment_method_id)
+    if method is not None and lookup("payment_methods", method) is None:
+        raise Invalid(f"{method} is not a valid payment method.", "payment_method_id")
+    on = body.date or (payment.date if payment else None)
+    assert on is not None
+    wanted = body.payment_lines
+    if wanted is None:
+        assert payment is not None
+        wanted = [PaymentLineIn(ledger_account_id=line.ledger_account_id, total_amount=line.total_amount,
+                                net_amount=line.net_amount, tax_amount=line.tax_amount, tax_rate_id=line.tax_rate_id,
+                                details=line.details) for line in payment.lines]
+    lines = [_line(db, kind, i, item, on) for i, item in enumerate(wanted)]
+    total = body.total_amount or (payment.total_amount if payment else ZERO)
+    if sum((line.total_amount for line in lines), ZERO) != total:
+        raise Invalid(f"must equal the sum of the payment lines ({sum(line.total_amount for line in lines)}).",
+                      "total_amount")
+
+    if payment is None:
+        payment = Payment(id=new_id(), business_id=business_id, kind="OTHER_PAYMENT")
+    elif payment.transaction_id:
+        old = db.get(Transaction, payment.transaction_id)
+        if old is not None and not old.deleted:
+            reverse(db, old)
+    payment.transaction_type_id, payment.bank_account_id, payment.contact_id = kind, bank.id, contact_id
+    payment.payment_method_id, payment.date = method, on
+    if body.reference is not None:
+        payment.reference = body.reference
+    payment.currency_id, payment.exchange_rate = base, Decimal(1)
+    payment.net_amount = payment.base_currency_net_amount = sum((line.net_amount for line in lines), ZERO)
+    payment.tax_amount = payment.base_currency_tax_amount = sum((line.tax_amount for line in lines), ZERO)
+    payment.total_amount = payment.base_currency_total_amount = total
+    payment.lines = lines
+    db.add(payment)
+    db.flush()
+
+    receipt = kind == "OTHER_RECEIPT"
+    tax_account = control(db, "SALES_TAX" if receipt else "PURCHASE_TAX").id
+    entries = Entries()
+    for line in lines:
+        entries.add(line.ledger_account_id, line.net_amount, debit=not receipt, contact_id=contact_id,
+                    tax_rate_id=line.tax_rate_id, description=line.details)
+        entries.add(tax_account, line.tax_amount, debit=not receipt, contact_id=contact_id,
+                    tax_rate_id=line.tax_rate_id, description=line.details)
+    entries.add(bank.ledger_account_id, total, debit=receipt, contact_id=contact_id)
+    payment.transaction_id = post(db, business_id=business_id, transaction_type_id=kind, on=on, lines=entries.lines,
+                                  reference=payment.reference, contact_id=contact_id,
+                                  origin=("other_payments", payment.id)).id
+    db.flush()
+    return payment
+
+
+def _line(db: Session, kind: str, i: int, item: PaymentLineIn, on: dt.date) -> PaymentLine:
+    where = f"payment_lines[{i}]"
+    account = usable(db, item.ledger_account_id, area=AREAS[kind], source=f"{where}.ledger_account_id")
+    rate = None
+    if item.tax_rate_id:
+        rate = db.scalars(select(TaxRate).where(TaxRate.id == item.tax_rate_id)).first()
+        if rate is None:
+            raise Invalid("Couldn't find tax rate.", f"{where}.tax_rate_id")
+    total, net, tax = item.total_amount, item.net_amount, item.tax_amount
+    if net is None and tax is None:
+        percentage = percentage_on(rate, on) if rate is not None else ZERO
+        tax = documents.cents(total * percentage / (100 + percentage))
+    if net is None:
+        net = total - (tax or ZERO)
+    if tax is None:
+        tax = total - net
+    if net < ZERO or net + tax != total:
+        raise Invalid("must equal net_amount + tax_amount.", f"{where}.total_amount")
+    return PaymentLine(id=new_id(), position=i, ledger_account_id=account.id, details=item.details or "",
+                       tax_rate_id=item.tax_rate_id, net_amount=net, tax_amount=tax, total_amount=total)

@@ -1,0 +1,127 @@
+"""Request bodies of contact payments, contact allocations, other payments and contact opening balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Amount = Annotated[Decimal, Field(decimal_places=2, max_digits=15)]
+Positive = Annotated[Decimal, Field(gt=0, decimal_places=2, max_digits=15)]
+NonNegative = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=15)]
+Rate = Annotated[Decimal, Field(gt=0, decimal_places=6, max_digits=18)]
+ContactPaymentType = Literal["CUSTOMER_RECEIPT", "CUSTOMER_REFUND", "VENDOR_PAYMENT", "VENDOR_REFUND"]
+AllocationType = Literal["CUSTOMER_ALLOCATION", "VENDOR_ALLOCATION"]
+OtherPaymentType = Literal["OTHER_PAYMENT", "OTHER_RECEIPT"]
+OpeningBalanceType = Literal["INVOICE", "CREDIT_NOTE"]
+OpeningBalanceTransactionType = Literal["CUSTOMER_OPENING_BALANCE_INVOICE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE",
+                                        "VENDOR_OPENING_BALANCE_INVOICE", "VENDOR_OPENING_BALANCE_CREDIT_NOTE"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class AllocatedPaymentArtefactIn(_Body):
+    artefact_id: str
+    amount: Amount
+    discount: NonNegative = Decimal(0)
+
+
+class PaymentOnAccountIn(_Body):
+    reference: str | None = Field(None, max_length=255)
+    total_amount: NonNegative | None = None
+
+
+class ContactPaymentUpdate(_Body):
+    transaction_type_id: ContactPaymentType | None = None
+    contact_id: str | None = None
+    bank_account_id: str | None = None
+    date: dt.date | None = None
+    total_amount: Positive | None = None
+    payment_method_id: str | None = None
+    currency_id: str | None = Field(None, min_length=3, max_length=3)
+    exchange_rate: Rate | None = None
+    base_currency_total_amount: Positive | None = None
+    reference: str | None = Field(None, max_length=255)
+    allocated_artefacts: list[AllocatedPaymentArtefactIn] | None = None
+    payment_on_account: PaymentOnAccountIn | None = None
+
+
+class ContactPaymentCreate(ContactPaymentUpdate):
+    transaction_type_id: ContactPaymentType
+    contact_id: str
+    bank_account_id: str
+    date: dt.date
+    total_amount: Positive
+
+
+class AllocatedArtefactIn(_Body):
+    artefact_id: str
+    amount: Amount
+
+
+class ContactAllocationUpdate(_Body):
+    transaction_type_id: AllocationType | None = None
+    contact_id: str | None = None
+    date: dt.date | None = None
+    allocated_artefacts: list[AllocatedArtefactIn] | None = Field(None, min_length=2)
+
+
+class ContactAllocationCreate(ContactAllocationUpdate):
+    transaction_type_id: AllocationType
+    contact_id: str
+    allocated_artefacts: list[AllocatedArtefactIn] = Field(min_length=2)
+
+
+class PaymentLineIn(_Body):
+    ledger_account_id: str
+    total_amount: NonNegative
+    net_amount: NonNegative | None = None
+    tax_amount: NonNegative | None = None
+    tax_rate_id: str | None = None
+    details: str | None = Field(None, max_length=255)
+
+
+class OtherPaymentUpdate(_Body):
+    transaction_type_id: OtherPaymentType | None = None
+    date: dt.date | None = None
+    total_amount: Positive | None = None
+    payment_method_id: str | None = None
+    contact_id: str | None = None
+    bank_account_id: str | None = None
+    reference: str | None = Field(None, max_length=255)
+    payment_lines: list[PaymentLineIn] | None = Field(None, min_length=1)
+
+
+class OtherPaymentCreate(OtherPaymentUpdate):
+    transaction_type_id: OtherPaymentType
+    date: dt.date
+    total_amount: Positive
+    payment_lines: list[PaymentLineIn] = Field(min_length=1)
+
+
+class ContactOpeningBalanceUpdate(_Body):
+    contact_opening_balance_type_id: OpeningBalanceType | None = None
+    transaction_type_id: OpeningBalanceTransactionType | None = None
+    date: dt.date | None = None
+    contact_id: str | None = None
+    reference: str | None = Field(None, min_length=1, max_length=25)
+    details: str | None = Field(None, max_length=255)
+    total_amount: Positive | None = None
+    net_amount: NonNegative | None = None
+    tax_rate_id: str | None = None
+    tax_amount: NonNegative | None = None
+    currency_id: str | None = Field(None, min_length=3, max_length=3)
+    exchange_rate: Rate | None = None
+    base_currency_total_amount: Positive | None = None
+
+
+class ContactOpeningBalanceCreate(ContactOpeningBalanceUpdate):
+    contact_opening_balance_type_id: OpeningBalanceType
+    date: dt.date
+    contact_id: str
+    reference: str = Field(min_length=1, max_length=25)
+    total_amount: Positive

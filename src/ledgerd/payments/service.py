@@ -1,0 +1,275 @@
+"""Contact payments: customer receipts and refunds, supplier payments and refunds.
+
+A payment moves money through a bank account and settles documents of one contact. Whatever a
+receipt or supplier payment leaves unallocated lives on as a payment-on-account artefact that can be
+allocated later (`/contact_allocations`). Editing a payment reverses its transaction, removes its
+allocations and applies it afresh; deleting it reverses and removes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid
+from ledgerd.artefacts.models import Artefact
+from ledgerd.banking import service as banking
+from ledgerd.contacts.models import Contact
+from ledgerd.db.base import new_id
+from ledgerd.db.tenancy import current_business
+from ledgerd.ledger.accounts import control
+from ledgerd.ledger.models import Transaction
+from ledgerd.ledger.posting import post, reverse
+from ledgerd.payments import documents
+from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Entries, Side
+from ledgerd.payments.models import Allocation, Payment
+from ledgerd.payments.schemas import AllocatedPaymentArtefactIn, ContactPaymentCreate, ContactPaymentUpdate
+from ledgerd.regions.data import lookup
+
+
+@dataclass(frozen=True)
+class PaymentKind:
+    side: Side
+    # Money comes into the bank account (receipts, supplier refunds) or goes out.
+    money_in: bool
+    # Settles charges (invoices) or credits (credit notes, payments on account).
+    settles_charges: bool
+    discount_role: str | None
+    leaves_on_account: bool
+
+    def settles(self, artefact: Artefact) -> bool:
+        return artefact.kind in (self.side.charges if self.settles_charges else self.side.credits)
+
+
+KINDS = {
+    "CUSTOMER_RECEIPT": PaymentKind(CUSTOMER, True, True, "DISCOUNTS_ALLOWED", True),
+    "CUSTOMER_REFUND": PaymentKind(CUSTOMER, False, False, None, False),
+    "VENDOR_PAYMENT": PaymentKind(VENDOR, False, True, "DISCOUNTS_RECEIVED", True),
+    "VENDOR_REFUND": PaymentKind(VENDOR, True, False, None, False),
+}
+
+
+def allocations_of(db: Session, payment: Payment) -> list[Allocation]:
+    return list(db.scalars(select(Allocation).where(Allocation.payment_id == payment.id)
+                           .order_by(Allocation.created_at, Allocation.legacy_id)))
+
+
+def signed(kind: PaymentKind, artefact: Artefact, amount: Decimal) -> Decimal:
+    """An allocation as the wire shows it: documents on the other side of the account are negative."""
+    return amount if kind.settles(artefact) else -amount
+
+
+def create(db: Session, body: ContactPaymentCreate) -> Payment:
+    business_id = current_business(db)
+    assert business_id is not None
+    payment = Payment(id=new_id(), business_id=business_id, kind="CONTACT_PAYMENT",
+                      transaction_type_id=body.transaction_type_id, contact_id=body.contact_id,
+                      bank_account_id=body.bank_account_id, date=body.date, total_amount=body.total_amount,
+                      reference=body.reference or "")
+    _apply(db, payment, body, body.allocated_artefacts or [], poa=None)
+    return payment
+
+
+def update(db: Session, payment: Payment, body: ContactPaymentUpdate) -> Payment:
+    wanted = body.allocated_artefacts
+    if wanted is None:
+        kind = KINDS[payment.transaction_type_id]
+        current = allocations_of(db, payment)
+        artefacts = {a.id: a for a in db.scalars(select(Artefact).where(
+            Artefact.id.in_([row.artefact_id for row in current])))}
+        wanted = [AllocatedPaymentArtefactIn(artefact_id=row.artefact_id, discount=row.discount,
+                                             amount=signed(kind, artefacts[row.artefact_id], row.amount))
+                  for row in current]
+    if body.bank_account_id is not None:
+        banking.find(db, body.bank_account_id, "bank_account_id")  # before it can be flushed
+    for key in ("transaction_type_id", "contact_id", "bank_account_id", "date", "total_amount", "reference"):
+        value = getattr(body, key)
+        if value is not None:
+            setattr(payment, key, value)
+    poa = _unwind(db, payment)
+    _apply(db, payment, body, wanted, poa)
+    return payment
+
+
+def delete(db: Session, payment: Payment) -> None:
+    poa = _unwind(db, payment)
+    if poa is not None:
+        if _allocated(db, poa) > ZERO:
+            raise Invalid("The payment on account of this payment has been allocated; remove those allocations "
+                          "first.", "base")
+        db.delete(poa)
+        db.flush()
+
+
+def _unwind(db: Session, payment: Payment) -> Artefact | None:
+    """Take back what applying the payment did (its posting and allocations); returns its payment on account."""
+    transaction = db.get(Transaction, payment.transaction_id) if payment.transaction_id else None
+    if transaction is not None and not transaction.deleted:
+        reverse(db, transaction)
+    documents.remove_allocations(db, allocations_of(db, payment))
+    poa = db.get(Artefact, payment.payment_on_account_id) if payment.payment_on_account_id else None
+    return poa
+
+
+def _allocated(db: Session, artefact: Artefact) -> Decimal:
+    # Summed separately: an expression over the cents columns would come back as raw integers.
+    amount, discount = db.execute(select(func.sum(Allocation.amount), func.sum(Allocation.discount))
+                                  .where(Allocation.artefact_id == artefact.id)).one()
+    return (amount or ZERO) + (discount or ZERO)
+
+
+def _currency(payment: Payment, body: ContactPaymentUpdate, first: Artefact | None,
+              contact_currency: str | None, base: str) -> tuple[str, Decimal]:
+    currency = body.currency_id or (payment.currency_id if payment.transaction_id else None) \
+        or (first.currency_id if first else None) or contact_currency or base
+    if lookup("currencies", currency) is None:
+        raise Invalid(f"{currency} is not a valid currency.", "currency_id")
+    if currency == base:
+        if body.exchange_rate is not None and body.exchange_rate != 1:
+            raise Invalid("must be 1 for a payment in the base currency.", "exchange_rate")
+        return currency, Decimal(1)
+    rate = body.exchange_rate or (payment.exchange_rate if payment.transaction_id and
+                                  payment.currency_id == currency else None)
+    if rate is None:
+        raise Invalid("is required for a payment in a foreign currency.", "exchange_rate")
+    return currency, rate
+
+
+def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: list[AllocatedPaymentArtefactIn],
+           poa: Artefact | None) -> None:
+    kind = KINDS[payment.transaction_type_id]
+    side = kind.side
+    contact = documents.find_contact(db, payment.contact_id, "contact_id")
+    documents.require_type(contact, side, "contact_id")
+    bank = banking.find(db, payment.bank_account_id, "bank_account_id")
+    method = body.payment_method_id or payment.payment_method_id or bank.default_payment_method_id
+    if method is not None and lookup("payment_methods", method) is None:
+        raise Invalid(f"{method} is not a valid payment method.", "payment_method_id")
+    payment.payment_method_id = method
+
+    # Which documents, for how much: each within what it still has outstanding.
+    seen: set[str] = set()
+    rows: list[tuple[Artefact, AllocatedPaymentArtefactIn]] = []
+    for i, item in enumerate(wanted):
+        where = f"allocated_artefacts[{i}]"
+        if item.artefact_id in seen:
+            raise Invalid("The artefact is allocated twice.", f"{where}.artefact_id")
+        seen.add(item.artefact_id)
+        artefact = documents.open_document(db, item.artefact_id, contact, side.charges | side.credits,
+                                           f"{where}.artefact_id")
+        rows.append((artefact, item))
+    base = documents.base_currency(db)
+    currency, rate = _currency(payment, body, rows[0][0] if rows else None, contact.currency_id, base)
+    if bank.currency_id not in (base, currency):
+        raise Invalid(f"The bank account is in {bank.currency_id}; the payment is in {currency}.", "bank_account_id")
+    allocated = ZERO
+    for i, (artefact, item) in enumerate(rows):
+        where = f"allocated_artefacts[{i}]"
+        if artefact.currency_id != currency:
+            raise Invalid(f"The artefact is in {artefact.currency_id}; the payment is in {currency}.",
+                          f"{where}.artefact_id")
+        if kind.settles(artefact):
+            if item.amount < ZERO or item.amount + item.discount == ZERO:
+                raise Invalid("must be greater than 0.", f"{where}.amount")
+            if item.discount and kind.discount_role is None:
+                raise Invalid("A refund cannot carry a discount.", f"{where}.discount")
+        else:
+            if item.amount >= ZERO:
+                raise Invalid("must be negative: the artefact is on the other side of the contact's account.",
+                              f"{where}.amount")
+            if item.discount:
+                raise Invalid("Only the artefacts a payment settles can carry a discount.", f"{where}.discount")
+        if abs(item.amount) + item.discount > artefact.outstanding_amount:
+            raise Invalid(f"exceeds the outstanding amount of the artefact ({artefact.outstanding_amount}).",
+                          f"{where}.amount")
+        allocated += item.amount
+    remainder = payment.total_amount - allocated
+    if remainder < ZERO:
+        raise Invalid(f"is less than the amount allocated ({allocated}).", "total_amount")
+    given = body.payment_on_account.total_amount if body.payment_on_account else None
+    if given is not None and given != remainder:
+        raise Invalid(f"must equal the unallocated part of the payment ({remainder}).",
+                      "payment_on_account.total_amount")
+    if remainder > ZERO and not kind.leaves_on_account:
+        raise Invalid(f"A refund must be allocated in full ({remainder} unallocated).", "total_amount")
+
+    payment.currency_id, payment.exchange_rate = currency, rate
+    foreign = currency != base
+    payment.base_currency_total_amount = (body.base_currency_total_amount or documents.to_base(
+        payment.total_amount, rate)) if foreign else payment.total_amount
+    payment.net_amount, payment.tax_amount = payment.total_amount, ZERO
+    payment.base_currency_net_amount, payment.base_currency_tax_amount = payment.base_currency_total_amount, ZERO
+    db.add(payment)
+    db.flush()
+
+    # The posting: bank on one side, the contact's control account on the other; discounts beside the bank,
+    # and whatever base-currency difference is left is the exchange gain or loss.
+    controls = control(db, side.control).id
+    bank_debit = kind.money_in
+    entries = Entries()
+    entries.add(bank.ledger_account_id, payment.base_currency_total_amount, debit=bank_debit)
+    already = documents.allocated_base(db, [a.id for a, _ in rows])
+    new_rows = []
+    for artefact, item in rows:
+        value = documents.settled_value(artefact, abs(item.amount) + item.discount, already[artefact.id], base)
+        entries.add(controls, value, debit=not bank_debit if kind.settles(artefact) else bank_debit,
+                    contact_id=contact.id)
+        if item.discount and kind.discount_role:
+            entries.add(control(db, kind.discount_role).id,
+                        documents.to_base(item.discount, rate) if foreign else item.discount, debit=bank_debit,
+                        contact_id=contact.id)
+        new_rows.append(Allocation(business_id=payment.business_id, artefact_id=artefact.id, payment_id=payment.id,
+                                   date=payment.date, amount=abs(item.amount), discount=item.discount,
+                                   base_currency_amount=value))
+    on_account = documents.to_base(remainder, rate) if foreign else remainder
+    entries.add(controls, on_account, debit=not bank_debit, contact_id=contact.id)
+    entries.balance_to(control(db, "EXCHANGE_GAIN_LOSS").id)
+    transaction = post(db, business_id=payment.business_id, transaction_type_id=payment.transaction_type_id,
+                       on=payment.date, lines=entries.lines, reference=payment.reference, contact_id=contact.id,
+                       origin=("contact_payments", payment.id),
+                       total_in_transaction_currency=payment.total_amount if foreign else None)
+    payment.transaction_id = transaction.id
+    db.add_all(new_rows)
+
+    poa = _on_account(db, payment, body, poa, remainder, on_account, contact, side)
+    payment.payment_on_account_id = poa.id if poa else None
+    documents.refresh(db, [a for a, _ in rows] + ([poa] if poa else []))
+
+
+def _on_account(db: Session, payment: Payment, body: ContactPaymentUpdate, poa: Artefact | None,
+                remainder: Decimal, base_value: Decimal, contact: Contact, side: Side) -> Artefact | None:
+    """Create, resize or drop the payment on account holding the unallocated part."""
+    used = _allocated(db, poa) if poa else ZERO
+    if remainder == ZERO:
+        if poa is not None:
+            if used:
+                raise Invalid("The payment on account of this payment has been allocated; it cannot be removed.",
+                              "total_amount")
+            db.delete(poa)
+            db.flush()
+        return None
+    if poa is None:
+        poa = Artefact(id=new_id(), business_id=payment.business_id, kind=side.payment_on_account,
+                       contact_id=contact.id, date=payment.date, currency_id=payment.currency_id, status_id="UNPAID")
+        db.add(poa)
+    elif used > remainder:
+        raise Invalid(f"{used} of the payment on account has been allocated already.", "total_amount")
+    elif used and poa.contact_id != contact.id:
+        raise Invalid("The payment on account of this payment has been allocated; the contact cannot change.",
+                      "contact_id")
+    elif used and poa.kind != side.payment_on_account:
+        raise Invalid("The payment on account of this payment has been allocated; the type cannot change.",
+                      "transaction_type_id")
+    poa.kind = side.payment_on_account
+    reference = (body.payment_on_account.reference if body.payment_on_account else None) or payment.reference
+    poa.contact_id, poa.contact_name, poa.contact_reference = contact.id, contact.name, contact.reference
+    poa.date, poa.reference, poa.currency_id, poa.exchange_rate = payment.date, reference, payment.currency_id, \
+        payment.exchange_rate
+    poa.net_amount = poa.total_amount = remainder
+    poa.base_currency_net_amount = poa.base_currency_total_amount = base_value
+    poa.transaction_id = payment.transaction_id
+    db.flush()
+    return poa
