@@ -1,7 +1,10 @@
-"""HTTP routes of this domain (filled in as its resources land)."""
+"""HTTP routes of the ledger: chart of accounts, tax rates, journals, the audit trail and the trial balance."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from ledgerd.ledger import accounts_api, balances, journals, tax_rates, transactions
+
+routes: list[BaseRoute] = [*accounts_api.routes, *tax_rates.routes, *journals.routes, *transactions.routes,
+                           *balances.routes]

@@ -31,6 +31,7 @@ class LedgerAccount(Record, Base):
     gifi_code: Mapped[int | None] = mapped_column(Integer)
     tax_recoverable: Mapped[bool | None] = mapped_column(Boolean)
     recoverable_percentage: Mapped[Decimal | None] = mapped_column(Fine)
+    non_recoverable_ledger_account_id: Mapped[str | None] = mapped_column(IdColumn)
     cis_materials: Mapped[bool] = mapped_column(Boolean, default=False)
     cis_labour: Mapped[bool] = mapped_column(Boolean, default=False)
     tax_instalment: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:40:37.417504
+Create Date: 2026-11-23 06:50:40.274609
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def upgrade() -> None:
     )
     op.create_table('catalog_items',
     sa.Column('item_type', sa.String(length=20), nullable=False),
-    sa.Column('item_code', sa.String(length=50), nullable=False),
+    sa.Column('item_code', sa.String(length=255), nullable=False),
     sa.Column('description', sa.String(length=255), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('sales_ledger_account_id', sa.String(length=32), nullable=True),
@@ -110,6 +110,7 @@ def upgrade() -> None:
     sa.Column('usual_supplier_id', sa.String(length=32), nullable=True),
     sa.Column('source_guid', sa.String(length=255), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('oss_service', sa.Boolean(), nullable=False),
     sa.Column('legacy_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -121,6 +122,22 @@ def upgrade() -> None:
     with op.batch_alter_table('catalog_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_items_business_id'), ['business_id'], unique=False)
         batch_op.create_index('ix_catalog_items_kind', ['business_id', 'item_type'], unique=False)
+
+    op.create_table('catalog_price_types',
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_catalog_price_types_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_price_types'))
+    )
+    with op.batch_alter_table('catalog_price_types', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_price_types_business_id'), ['business_id'], unique=False)
+        batch_op.create_index('ix_catalog_price_types_kind', ['business_id', 'kind'], unique=False)
 
     op.create_table('contact_allocations',
     sa.Column('transaction_type_id', sa.String(length=40), nullable=False),
@@ -239,6 +256,7 @@ def upgrade() -> None:
     sa.Column('gifi_code', sa.Integer(), nullable=True),
     sa.Column('tax_recoverable', sa.Boolean(), nullable=True),
     sa.Column('recoverable_percentage', sa.BigInteger(), nullable=True),
+    sa.Column('non_recoverable_ledger_account_id', sa.String(length=32), nullable=True),
     sa.Column('cis_materials', sa.Boolean(), nullable=False),
     sa.Column('cis_labour', sa.Boolean(), nullable=False),
     sa.Column('tax_instalment', sa.Boolean(), nullable=False),
@@ -371,6 +389,7 @@ def upgrade() -> None:
     sa.Column('date', sa.Date(), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('expiry_date', sa.Date(), nullable=True),
+    sa.Column('original_invoice_date', sa.Date(), nullable=True),
     sa.Column('reference', sa.String(length=255), nullable=False),
     sa.Column('vendor_reference', sa.String(length=255), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
@@ -380,6 +399,7 @@ def upgrade() -> None:
     sa.Column('shipping_net_amount', sa.BigInteger(), nullable=False),
     sa.Column('shipping_tax_rate_id', sa.String(length=40), nullable=True),
     sa.Column('shipping_tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('shipping_tax_breakdown', sa.JSON(), nullable=False),
     sa.Column('net_amount', sa.BigInteger(), nullable=False),
     sa.Column('tax_amount', sa.BigInteger(), nullable=False),
     sa.Column('total_amount', sa.BigInteger(), nullable=False),
@@ -680,6 +700,7 @@ def upgrade() -> None:
     sa.Column('date', sa.Date(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('discount', sa.BigInteger(), nullable=False),
+    sa.Column('base_currency_amount', sa.BigInteger(), nullable=False),
     sa.Column('legacy_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -833,6 +854,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_allocations_business_id'))
 
     op.drop_table('contact_allocations')
+    with op.batch_alter_table('catalog_price_types', schema=None) as batch_op:
+        batch_op.drop_index('ix_catalog_price_types_kind')
+        batch_op.drop_index(batch_op.f('ix_catalog_price_types_business_id'))
+
+    op.drop_table('catalog_price_types')
     with op.batch_alter_table('catalog_items', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_items_kind')
         batch_op.drop_index(batch_op.f('ix_catalog_items_business_id'))

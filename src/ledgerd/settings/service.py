@@ -1,0 +1,201 @@
+"""Financial and invoice settings: region defaults under what the business stored, validation, numbering.
+
+The singletons are JSON documents in `BusinessSettings`, stored with Sage's request names
+(`base_currency_id`, `customer_credit_days`, …) and dates/decimals as strings, except a few keys the region
+seed files name differently (`sales_invoice_prefix` for `sales_invoice_number_prefix`, …): those keep the seed
+name in storage, so code reading the document directly finds them; `financial` and `invoice` answer with
+Sage's names only. Document numbers come from gap-free counters (`take_number`).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid
+from ledgerd.db.counters import next_value as counter_next
+from ledgerd.db.counters import peek, set_at_least
+from ledgerd.db.tenancy import current_business
+from ledgerd.ledger.models import Transaction
+from ledgerd.regions.data import lookup
+from ledgerd.settings.models import BusinessSettings
+
+FINANCIAL_DEFAULTS: dict[str, Any] = {
+    "year_end_lockdown_date": None, "accounting_type": "accrual", "accounts_start_date": None,
+    "base_currency_id": None, "multi_currency_enabled": False, "use_live_exchange_rates": False,
+    "tax_scheme_id": None, "tax_return_frequency_id": None, "tax_number": None, "general_tax_number": None,
+    "tax_office_id": None, "default_irpf_rate": "0.0", "flat_rate_tax_percentage": None,
+    "recoverable_percentage": None, "sales_tax_calculation": None, "purchase_tax_calculation": None,
+    "postponed_accounting": False, "destination_vat": False,
+    "default_sales_tax_rate": None, "default_purchase_tax_rate": None,
+}
+
+INVOICE_DEFAULTS: dict[str, Any] = {
+    "separate_invoice_credit_note_numbering": True, "sales_invoice_number_prefix": "SI-",
+    "sales_credit_note_number_prefix": "SCN-", "invoice_terms_and_conditions": "", "default_note_on_invoice": "",
+    "default_note_on_credit_note": "", "default_note_on_estimate": "", "default_note_on_quote": "",
+    "quote_number_prefix": "SQ-", "estimate_number_prefix": "SE-", "quote_default_days_to_expiry": 30,
+    "estimate_default_days_to_expiry": 30, "quote_terms_and_conditions": "", "estimate_terms_and_conditions": "",
+    "delivery_note_terms_and_conditions": "", "delivery_note_show_signature": False,
+    "delivery_note_show_picked": False, "delivery_note_show_notes": True, "delivery_note_show_contact_details": True,
+    "quick_entry_prefix": "", "late_payment_percentage": None, "prompt_payment_percentage": None,
+    "show_auto_entrepreneur": False, "show_insurance": False, "insurer_id": None, "insurance_area": None,
+    "insurance_type": None, "insurance_text": None, "payment_bank_account_id": None,
+    "sales_corrective_invoice_number_prefix": None,
+    "document_headings": {
+        "sales_invoice": "Sales Invoice", "sales_credit_note": "Sales Credit Note",
+        "sales_corrective_invoice": "Corrective Invoice", "sales_quote": "Sales Quote",
+        "sales_estimate": "Sales Estimate", "pro_forma": "Pro-Forma Invoice", "remittance_advice": "Remittance Advice",
+        "statement": "Statement", "delivery_note": "Delivery Note"},
+    "line_item_titles": {"description": "Description", "unit_price": "Unit Price", "quantity": "Qty",
+                         "discount": "Discount"},
+    "footer_details": {"column_1": "", "column_2": "", "column_3": ""},
+    "print_contact_details": {"business_name": True, "website": True, "telephone": True, "mobile": True,
+                              "email_address": True, "due_date": True, "default_delivery_address": "INVOICE_ADDRESS"},
+    "print_statements": {"days_overdue": True, "table_of_balances": True},
+    "customer_credit_days": 30, "vendor_credit_days": 30, "customer_credit_terms": "date_from_invoice",
+    "vendor_credit_terms": "date_from_payment",
+}
+
+# Storage (region seed) names → Sage's names.
+_SEED_NAMES = {
+    "sales_invoice_prefix": "sales_invoice_number_prefix",
+    "sales_credit_note_prefix": "sales_credit_note_number_prefix",
+    "sales_quote_prefix": "quote_number_prefix", "sales_estimate_prefix": "estimate_number_prefix",
+    "sales_corrective_invoice_prefix": "sales_corrective_invoice_number_prefix",
+    "tax_return_frequency": "tax_return_frequency_id",
+}
+
+# Numbered documents → the counter they draw from; `None` entries depend on the settings (see `sequence`).
+SEQUENCES = ("SALES_INVOICE", "SALES_CREDIT_NOTE", "SALES_QUOTE", "SALES_ESTIMATE", "SALES_CORRECTIVE_INVOICE")
+_PREFIXES = {"SALES_INVOICE": "sales_invoice_number_prefix", "SALES_CREDIT_NOTE": "sales_credit_note_number_prefix",
+             "SALES_QUOTE": "quote_number_prefix", "SALES_ESTIMATE": "estimate_number_prefix",
+             "SALES_CORRECTIVE_INVOICE": "sales_corrective_invoice_number_prefix"}
+
+
+def row(db: Session) -> BusinessSettings:
+    found = db.scalars(select(BusinessSettings)).first()
+    if found is None:
+        raise RuntimeError("business has no settings row")
+    return found
+
+
+_STORAGE_NAMES = {sage: seed for seed, sage in _SEED_NAMES.items()}
+
+
+def _translated(raw: dict[str, Any]) -> dict[str, Any]:
+    return {_SEED_NAMES.get(k, k): v for k, v in raw.items()}
+
+
+def _stored(changes: dict[str, Any]) -> dict[str, Any]:
+    return {_STORAGE_NAMES.get(k, k): v for k, v in changes.items()}
+
+
+def _year_end_on_or_after(month: int, day: int, on: date) -> date:
+    def at(year: int) -> date:
+        # A 29 February year end falls on the 28th in other years.
+        return date(year, month, 28 if month == 2 and day == 29 and not calendar.isleap(year) else day)
+
+    end = at(on.year)
+    return end if end >= on else at(on.year + 1)
+
+
+def _year_end_day(stored: dict[str, Any]) -> tuple[int, int]:
+    if stored.get("year_end_date"):
+        end = date.fromisoformat(stored["year_end_date"])
+        return end.month, end.day
+    return int(stored.get("year_end_month", 12)), int(stored.get("year_end_day", 31))
+
+
+def financial(db: Session, today: date) -> dict[str, Any]:
+    """The financial settings with defaults filled in; `year_end_date` is the end of the current year
+    unless the business set one."""
+    stored = _translated(row(db).financial)
+    out = {**FINANCIAL_DEFAULTS, **{k: v for k, v in stored.items() if k not in ("year_end_day", "year_end_month")}}
+    if not out.get("year_end_date"):
+        out["year_end_date"] = _year_end_on_or_after(*_year_end_day(stored), today).isoformat()
+    return out
+
+
+def financial_year(db: Session, on: date) -> tuple[date, date]:
+    """First and last day of the financial year that contains `on`."""
+    end = _year_end_on_or_after(*_year_end_day(row(db).financial), on)
+    previous = _year_end_on_or_after(end.month, end.day, date(end.year - 1, 1, 1))
+    return previous + timedelta(days=1), end
+
+
+def invoice(db: Session) -> dict[str, Any]:
+    """The invoice settings with defaults filled in (nested objects merged key by key)."""
+    stored = _translated(row(db).invoice)
+    out = {**INVOICE_DEFAULTS, **stored}
+    for key, default in INVOICE_DEFAULTS.items():
+        if isinstance(default, dict):
+            out[key] = {**default, **(stored.get(key) or {})}
+    return out
+
+
+def save(db: Session, now: datetime, *, financial_changes: dict[str, Any] | None = None,
+         invoice_changes: dict[str, Any] | None = None) -> None:
+    """Store changes (JSON documents are replaced, never mutated in place, so the ORM sees them)."""
+    settings = row(db)
+    if financial_changes is not None:
+        settings.financial = {**settings.financial, **_stored(financial_changes), "updated_at": now.isoformat()}
+    if invoice_changes is not None:
+        settings.invoice = {**settings.invoice, **_stored(invoice_changes), "updated_at": now.isoformat()}
+    settings.updated_at = now
+    db.flush()
+
+
+def updated_at(db: Session, document: str) -> datetime:
+    settings = row(db)
+    stamp = (settings.financial if document == "financial" else settings.invoice).get("updated_at")
+    return datetime.fromisoformat(stamp) if stamp else settings.updated_at
+
+
+def has_transactions(db: Session) -> bool:
+    return bool(db.scalar(select(func.count()).select_from(select(Transaction.id).limit(1).subquery())))
+
+
+# --- document numbering ---------------------------------------------------------------------------------
+
+def sequence(db: Session, kind: str) -> str:
+    """The counter a document kind draws from (`<business>:number:<kind>`): its own, except credit notes,
+    which share the invoices' when `separate_invoice_credit_note_numbering` is off."""
+    if kind == "SALES_CREDIT_NOTE" and not invoice(db)["separate_invoice_credit_note_numbering"]:
+        return "SALES_INVOICE"
+    if kind not in SEQUENCES:
+        raise ValueError(f"{kind} is not a numbered document")
+    return kind
+
+
+def _counter(db: Session, name: str) -> str:
+    return f"{current_business(db)}:number:{name}"
+
+
+def next_number(db: Session, sequence_name: str) -> int:
+    """The number the next document of a sequence will get."""
+    return peek(db, _counter(db, sequence_name)) + 1
+
+
+def set_next_number(db: Session, sequence_name: str, number: int, source: str) -> None:
+    """Move a sequence forward; never back, so a number is never given twice."""
+    current = next_number(db, sequence_name)
+    if number < current:
+        raise Invalid(f"must be at least {current}: lower numbers may already be in use.", source)
+    set_at_least(db, _counter(db, sequence_name), number - 1)
+
+
+def take_number(db: Session, kind: str) -> tuple[str, int]:
+    """(prefix, number) for a new document of `kind` (SALES_INVOICE, SALES_CREDIT_NOTE, SALES_QUOTE,
+    SALES_ESTIMATE, SALES_CORRECTIVE_INVOICE): gap-free and safe under concurrency; a rolled-back
+    request gives its number back."""
+    number = counter_next(db, _counter(db, sequence(db, kind)))
+    return str(invoice(db).get(_PREFIXES[kind]) or ""), number
+
+
+def currency_known(currency_id: str) -> bool:
+    return lookup("currencies", currency_id) is not None
