@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import operators
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -54,6 +55,20 @@ class Scaled(TypeDecorator[Decimal]):
 
     impl = BigInteger
     cache_ok = True
+
+    class Comparator(TypeDecorator.Comparator[Decimal]):
+        """Sums and differences of same-scale columns stay in this type, so `SUM(debit) - SUM(credit)`
+        comes back as a Decimal, not as raw integer units."""
+
+        def _adapt_expression(self, op: Any, other_comparator: Any) -> Any:
+            other = other_comparator.type
+            mine = self.type
+            if op in (operators.add, operators.sub) and isinstance(other, Scaled) and isinstance(mine, Scaled) \
+                    and other.scale == mine.scale:
+                return op, self.type
+            return super()._adapt_expression(op, other_comparator)
+
+    comparator_factory = Comparator
 
     def __init__(self, scale: int) -> None:
         super().__init__()
