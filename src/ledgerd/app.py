@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,7 +26,7 @@ from ledgerd.catalog import api as catalog_api
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.contacts import api as contacts_api
-from ledgerd.db.engine import make_engine, make_sessionmaker
+from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
 from ledgerd.ledger import api as ledger_api
 from ledgerd.lookups import api as lookups_api
 from ledgerd.payments import api as payments_api
@@ -41,25 +42,23 @@ EXTENSIONS_PREFIX = "/ledgerd/v1"
 log = logging.getLogger("ledgerd")
 
 
-def _secret_key(runtime_sessions: object, settings: Settings, clock: Clock) -> bytes:
+def _secret_key(sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> bytes:
     """The configured secret, or one generated on first start and shared through the database."""
     if settings.secret_key:
         return settings.secret_key.encode()
-    from sqlalchemy.orm import Session, sessionmaker
-
-    assert isinstance(runtime_sessions, sessionmaker)
-    sessions: sessionmaker[Session] = runtime_sessions
-    with sessions() as db:
-        value = db.scalar(select(ServerSecret.value).where(ServerSecret.name == "cookie_key"))
-        if value is None:
-            db.add(ServerSecret(name="cookie_key", value=secrets.token_urlsafe(48), created_at=clock.now()))
-            try:
-                db.commit()
-            except IntegrityError:  # another process created it first
-                db.rollback()
-            value = db.scalar(select(ServerSecret.value).where(ServerSecret.name == "cookie_key"))
-    assert value is not None
-    return value.encode()
+    for _ in range(2):
+        try:
+            # A write transaction from the start: SQLite then queues concurrent first starts instead of
+            # failing one of them when it upgrades a read to a write.
+            with unit_of_work(sessions, write=True) as db:
+                value = db.scalar(select(ServerSecret.value).where(ServerSecret.name == "cookie_key"))
+                if value is None:
+                    value = secrets.token_urlsafe(48)
+                    db.add(ServerSecret(name="cookie_key", value=value, created_at=clock.now()))
+            return value.encode()
+        except IntegrityError:  # PostgreSQL: another process inserted it first; read theirs
+            continue
+    raise RuntimeError("could not establish the cookie secret")
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
