@@ -28,6 +28,8 @@ from ledgerd.tenancy.service import select_business
 
 M = TypeVar("M", bound=Base)
 Present = Callable[[Call, Sequence[Any]], list[dict[str, Any]]]
+# Every spec served, by path: contract tests and the OpenAPI document are generated from it.
+REGISTRY: dict[str, Resource[Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ def forget(call: Call, resource: Resource[Any], obj: Any) -> None:
 
 def routes(resource: Resource[Any]) -> list[BaseRoute]:
     """The Starlette routes a spec declares (only the operations it has)."""
+    REGISTRY[resource.path] = resource
     collection, member = f"/{resource.path}", f"/{resource.path}/{{key}}"
     out: list[BaseRoute] = []
 
