@@ -13,8 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from ledgerd.ledger.models import LedgerAccount
+from tests.support.books import Books, D
 from tests.support.factories import Factory
-from tests.support.payment_books import Books, D
 
 BANK_KEYS = ["id", "displayed_as", "$path", "created_at", "updated_at", "deleted_at", "bank_account_details",
              "ledger_account", "bank_account_type", "balance", "main_address", "main_contact_person", "nominal_code",
@@ -30,7 +30,7 @@ OPENING_KEYS = ["id", "displayed_as", "$path", "created_at", "updated_at", "tran
 
 @pytest.fixture
 def books(factory: Factory, client: TestClient) -> Iterator[Books]:
-    opened = Books.open(factory, client)
+    opened = Books.open(client, factory)
     yield opened
     opened.check()
 
@@ -253,7 +253,7 @@ def test_balance_is_the_sum_of_the_ledger_entries(books: Books) -> None:
 
 def test_banking_access_rules(books: Books, factory: Factory) -> None:
     assert books.client.get("/v3.1/bank_accounts").status_code == 401
-    stranger = Books.open(factory, books.client)
+    stranger = Books.open(books.client, factory)
     assert stranger.get(f"/bank_accounts/{books.bank()}").status_code == 404
     problem(stranger.post("/bank_transfers", {"bank_transfer": {
         "from_bank_account_id": books.bank(), "to_bank_account_id": stranger.bank(), "date": "2024-01-01",

@@ -8,8 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from ledgerd.tenancy.models import Role
+from tests.support.books import Books, problem
 from tests.support.factories import Factory
-from tests.support.ledger_books import Books, open_books, problem
 
 JOURNAL_KEYS = ["id", "displayed_as", "$path", "created_at", "updated_at", "transaction", "transaction_type",
                 "deleted_at", "date", "reference", "description", "total", "journal_code", "journal_lines", "migrated"]
@@ -25,7 +25,7 @@ FREEHOLD, CAPITAL, SALES, RENT, DEBTORS, OPENING_CONTROL = 10, 3000, 4000, 7100,
 
 @pytest.fixture
 def books(client: TestClient, factory: Factory) -> Books:
-    return open_books(client, factory)
+    return Books.open(client, factory)
 
 
 def _lines(books: Books, *lines: tuple[int, object, object]) -> list[dict[str, object]]:
@@ -57,7 +57,7 @@ def test_create_read_list_journal(books: Books) -> None:
     assert transaction["origin"] == {"id": journal["id"], "displayed_as": "JNL-1", "$path": journal["$path"],
                                      "links": []}
     assert books.get("/ledger_entries", transaction_id=transaction["id"]).json()["$total"] == 2
-    assert books.ledger_sums() == {books.accounts[FREEHOLD]: Decimal(250), books.accounts[CAPITAL]: Decimal(-250)}
+    assert books.balances(zeros=True) == {FREEHOLD: Decimal(250), CAPITAL: Decimal(-250)}
 
     assert books.get(journal["$path"]).json() == journal
     listing = books.get("/journals").json()
@@ -86,7 +86,7 @@ def test_invalid_journals_post_nothing(books: Books, lines: list[tuple[int, obje
                                                     "journal_lines": _lines(books, *lines)}})
     problem(response, 422, "RecordInvalid", source)
     assert books.get("/journals").json()["$total"] == 0
-    assert books.ledger_sums() == {}
+    assert books.balances(zeros=True) == {}
 
 
 def test_journal_required_fields_and_references(books: Books) -> None:
@@ -111,7 +111,7 @@ def test_journal_required_fields_and_references(books: Books) -> None:
 
 def test_another_business_cannot_see_or_use(books: Books, client: TestClient, factory: Factory) -> None:
     journal = books.journal("2024-01-01", (FREEHOLD, 10, 0), (CAPITAL, 0, 10))
-    other = open_books(client, factory)
+    other = Books.open(client, factory)
     problem(other.get(journal["$path"]), 404, "RecordNotFound")
     problem(other.delete(journal["$path"]), 404, "RecordNotFound")
     problem(other.post("/journals", {"journal": {"date": "2024-01-01", "reference": "X", "journal_lines": [
@@ -132,9 +132,9 @@ def test_delete_reverses_and_leaves_a_tombstone(books: Books) -> None:
     assert [(i["id"], i["displayed_as"]) for i in tombstones["$items"]] == [(gone["id"], "GONE")]
 
     # The ledger: the original stays, a mirror cancels it on the same date, both marked deleted.
-    sums = books.ledger_sums()
-    assert sums[books.accounts[FREEHOLD]] == 0 and sums[books.accounts[SALES]] == 0
-    assert sums[books.accounts[RENT]] == Decimal(40) and sums[books.accounts[CAPITAL]] == Decimal(-40)
+    sums = books.balances(zeros=True)
+    assert sums[FREEHOLD] == 0 and sums[SALES] == 0
+    assert sums[RENT] == Decimal(40) and sums[CAPITAL] == Decimal(-40)
     entries = books.get("/ledger_entries", ledger_account_id=books.accounts[FREEHOLD], attributes="all").json()
     assert [(e["debit"], e["credit"], e["deleted"], e["date"]) for e in entries["$items"]] == [
         ("100.0", "0.0", True, "2024-02-02"), ("0.0", "100.0", True, "2024-02-02")]
@@ -161,13 +161,13 @@ def test_reissue_voids_and_posts_anew(books: Books) -> None:
     assert new["id"] != old["id"] and new["reference"] == "R-2" and new["date"] == "2024-05-01"
     assert new["total"] == "45.0"
     problem(books.get(old["$path"]), 404, "RecordNotFound")
-    assert books.ledger_sums()[books.accounts[RENT]] == Decimal(45)
+    assert books.balances(zeros=True)[RENT] == Decimal(45)
 
     # Without a body: the same journal again under a new id (and the ledger unchanged).
     again = books.post(f"{new['$path']}/reissue", None)
     assert again.status_code == 201, again.text
     assert again.json()["journal_lines"][0]["debit"] == "45.0" and again.json()["reference"] == "R-2"
-    assert books.ledger_sums()[books.accounts[RENT]] == Decimal(45)
+    assert books.balances(zeros=True)[RENT] == Decimal(45)
     assert {i["id"] for i in books.get("/journals", deleted_since="2000-01-01").json()["$items"]} == {
         old["id"], new["id"]}
 
@@ -190,8 +190,8 @@ def test_opening_balance_journal_balances_against_control(books: Books) -> None:
     assert journal["transaction_type"]["id"] == "GENERAL_LEDGER_OPENING_BALANCE"
     assert len(journal["journal_lines"]) == 2
     # The 400 difference sits on the opening balances control account.
-    assert books.ledger_sums() == {books.accounts[FREEHOLD]: Decimal(1000), books.accounts[CAPITAL]: Decimal(-600),
-                                   books.accounts[OPENING_CONTROL]: Decimal(-400)}
+    assert books.balances(zeros=True) == {FREEHOLD: Decimal(1000), CAPITAL: Decimal(-600),
+                                          OPENING_CONTROL: Decimal(-400)}
     transaction = books.get(journal["transaction"]["$path"]).json()
     assert transaction["total"] == "1000.0" and transaction["origin"]["$path"] == journal["$path"]
     assert books.get(journal["$path"]).json() == journal
@@ -200,7 +200,7 @@ def test_opening_balance_journal_balances_against_control(books: Books) -> None:
 
     response = books.delete(journal["$path"])
     assert response.status_code == 204
-    assert set(books.ledger_sums().values()) == {Decimal(0)}
+    assert set(books.balances(zeros=True).values()) == {Decimal(0)}
     problem(books.get(journal["$path"]), 404)
 
 
@@ -230,5 +230,5 @@ def test_roles_and_tokens(books: Books, client: TestClient, factory: Factory) ->
     problem(client.delete(f"/v3.1{journal['$path']}", headers=headers), 403, "MultiUserAccessDenied")
     problem(client.post(f"/v3.1{journal['$path']}/reissue", headers=headers), 403, "MultiUserAccessDenied")
     problem(client.get("/v3.1/journals"), 401, "AuthorizationFailure")
-    readonly_token = factory.headers(books.user, scope="readonly", business=books.business.id)
+    readonly_token = factory.headers(books.owner, scope="readonly", business=books.business.id)
     problem(client.post("/v3.1/journals", headers=readonly_token, json=body), 403, "MultiUserAccessDenied")

@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 from ledgerd.clock import Clock
 from ledgerd.regions.data import DATA
 from ledgerd.runtime import Runtime
+from tests.support.books import Books, problem
 from tests.support.factories import Factory
-from tests.support.ledger_books import Books, open_books, problem
 
 ACCOUNT_KEYS = ["id", "displayed_as", "$path", "created_at", "updated_at", "ledger_account_group", "name",
                 "display_name", "visible_scopes", "included_in_chart", "nominal_code", "ledger_account_type",
@@ -48,7 +48,7 @@ def frozen(clock: Clock) -> Iterator[Clock]:
 @pytest.fixture
 def books(client: TestClient, factory: Factory, frozen: Clock) -> Books:
     """A GB business opened on 15 June 2024 (noon UTC); tokens live five minutes from then."""
-    return open_books(client, factory)
+    return Books.open(client, factory)
 
 
 def _account(books: Books, code: int, **params: Any) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def test_balance_details_over_a_date_range(books: Books) -> None:
     assert details(from_date="2024-02-01", to_date="2024-04-30")["credit_or_debit"] == "credit"
     whole = details(from_date="2024-01-01", to_date="2024-12-31")
     assert (whole["balance"], whole["debits"], whole["credits"]) == ("59.75", "100.25", "40.5")
-    assert Decimal(whole["balance"]) == books.ledger_sums()[books.accounts[FREEHOLD]]
+    assert Decimal(whole["balance"]) == books.balances(zeros=True)[FREEHOLD]
     assert details()["balance"] == "59.75"
     assert _account(books, FREEHOLD)["balance_details"] is None
     listed = books.get("/ledger_accounts", show_balance_details="true", from_date="2024-01-01",
@@ -254,7 +254,7 @@ def test_tax_rate_writes_are_us_only(books: Books) -> None:
 def test_us_custom_and_combined_tax_rates(client: TestClient, factory: Factory, frozen: Clock) -> None:
     if not (DATA / "us" / "tax_rates.toml").is_file():
         pytest.skip("US region data (regions/data/us) is not there yet")
-    books = open_books(client, factory, country="US")
+    books = Books.open(client, factory, country="US")
     response = books.post("/tax_rates", {"tax_rate": {"name": "Springfield", "agency": "State of Illinois",
                                                       "component_tax_rate": [
                                                           {"name": "State", "percentage": 6.25},
@@ -365,7 +365,7 @@ def test_trial_balance_balances_and_matches_the_ledger(books: Books, frozen: Clo
 
     # From the beginning of time, every balance is the ledger's own sum of entries up to the date.
     everything = books.get("/trial_balance", from_date="2000-01-01", to_date="2030-12-31").json()
-    ledger = {k: v for k, v in books.ledger_sums().items() if v}
+    ledger = {books.accounts[code]: amount for code, amount in books.balances().items()}
     assert {i["id"]: Decimal(i["balance"]) for i in everything["$items"]} == ledger
     assert Decimal(everything["$totals"]["debit"]) == sum(v for v in ledger.values() if v > 0)
     assert everything["$totals"]["debit"] == everything["$totals"]["credit"]

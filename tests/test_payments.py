@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.support.books import Books, D
 from tests.support.factories import Factory
-from tests.support.payment_books import Books, D
 
 PAYMENT_KEYS = ["id", "displayed_as", "$path", "created_at", "updated_at", "links", "transaction",
                 "transaction_type", "deleted_at", "payment_method", "contact", "bank_account", "date", "net_amount",
@@ -45,7 +45,7 @@ OPENING_KEYS = ["id", "displayed_as", "$path", "created_at", "updated_at", "tran
 
 @pytest.fixture
 def books(factory: Factory, client: TestClient) -> Iterator[Books]:
-    opened = Books.open(factory, client)
+    opened = Books.open(client, factory)
     yield opened
     opened.check()
 
@@ -300,7 +300,7 @@ def test_update_payment_reposts_and_reallocates(books: Books) -> None:
 
 
 def test_foreign_currency_receipt_posts_the_exchange_difference(books: Books) -> None:
-    customer = books.contact("CUSTOMER", name="Yankee", currency="USD")
+    customer = books.contact("CUSTOMER", name="Yankee", currency_id="USD")
     # USD 120 invoiced at 1.20 USD per GBP: GBP 100 on DEBTORS.
     invoice = books.document(customer, "120.00", currency="USD", rate="1.2")
     problem(receipt(books, customer, 120, (invoice, "120")), "exchange_rate")
@@ -321,7 +321,7 @@ def test_foreign_currency_receipt_posts_the_exchange_difference(books: Books) ->
 
 
 def test_other_payment_and_receipt_with_vat(books: Books) -> None:
-    stationery, bank = books.account(7500), books.bank()
+    stationery, bank = books.accounts[7500], books.bank()
     supplier = books.contact("VENDOR", name="Paper Co")
     made = books.post("/other_payments", {"other_payment": {
         "transaction_type_id": "OTHER_PAYMENT", "date": "2024-02-10", "bank_account_id": bank,
@@ -340,7 +340,7 @@ def test_other_payment_and_receipt_with_vat(books: Books) -> None:
     assert books.balance(role="PURCHASE_TAX") == D("20.00")
     assert books.balance(code=1200) == D("-120.00")
 
-    income = books.account(4900)
+    income = books.accounts[4900]
     got = books.post("/other_payments", {"other_payment": {
         "transaction_type_id": "OTHER_RECEIPT", "date": "2024-02-11", "bank_account_id": bank, "total_amount": "60",
         "payment_lines": [{"ledger_account_id": income, "total_amount": 60, "net_amount": 50, "tax_amount": 10,
@@ -470,14 +470,14 @@ def test_access_rules(books: Books, factory: Factory) -> None:
     assert books.client.get(f"/v3.1/contact_payments/{made['id']}", headers=headers).status_code == 200
     denied = books.client.delete(f"/v3.1/contact_payments/{made['id']}", headers=headers)
     assert denied.status_code == 403 and denied.json()[0]["$dataCode"] == "MultiUserAccessDenied"
-    stranger = Books.open(factory, books.client)
+    stranger = Books.open(books.client, factory)
     assert stranger.get(f"/contact_payments/{made['id']}").status_code == 404
     assert stranger.get(f"/unallocated_artefacts/{made['payment_on_account']['id']}").status_code == 404
     problem(receipt(stranger, stranger.contact("CUSTOMER"), 10, bank_account_id=books.bank()), "bank_account_id")
 
 
 def test_foreign_payment_on_account_allocated_at_another_rate(books: Books) -> None:
-    customer = books.contact("CUSTOMER", name="Yankee", currency="USD")
+    customer = books.contact("CUSTOMER", name="Yankee", currency_id="USD")
     # USD 60 received on account at 1.25 (GBP 48), later set against USD 60 invoiced at 1.20 (GBP 50).
     paid = receipt(books, customer, 60, exchange_rate="1.25").json()
     poa = paid["payment_on_account"]

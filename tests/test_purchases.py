@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.artefact_books import Books
+from tests.support.books import Books
 from tests.support.factories import Factory
 
 D = Decimal
@@ -50,7 +50,7 @@ def _problem(response: Any, status: int, source: str) -> dict[str, str]:
 
 def _line(books: Books, code: int, description: str, quantity: str, unit_price: str, rate: str | None,
           tax: str | None = None) -> dict[str, Any]:
-    line: dict[str, Any] = {"description": description, "ledger_account_id": books.account(code),
+    line: dict[str, Any] = {"description": description, "ledger_account_id": books.accounts[code],
                             "quantity": quantity, "unit_price": unit_price}
     if rate:
         line["tax_rate_id"] = rate
@@ -72,7 +72,7 @@ def _bill(books: Books, vendor: str, **extra: Any) -> dict[str, Any]:
 
 def test_purchase_invoice_totals_and_ledger(books: Books) -> None:
     vendor = books.contact("VENDOR", name="Acme Supplies")
-    bill = books.post("purchase_invoices", "purchase_invoice", _bill(books, vendor))
+    bill = books.created("/purchase_invoices", "purchase_invoice", _bill(books, vendor))
     assert list(bill) == PURCHASE_INVOICE_KEYS
     assert all(list(line) == PURCHASE_LINE_KEYS for line in bill["invoice_lines"])
     assert (bill["displayed_as"], bill["reference"], bill["vendor_reference"]) == ("BILL-1042", "BILL-1042",
@@ -93,7 +93,7 @@ def test_purchase_invoice_totals_and_ledger(books: Books) -> None:
 
 def test_purchase_credit_note_reverses_the_sides(books: Books) -> None:
     vendor = books.contact("VENDOR")
-    note = books.post("purchase_credit_notes", "purchase_credit_note", {
+    note = books.created("/purchase_credit_notes", "purchase_credit_note", {
         "contact_id": vendor, "date": "2024-04-10", "vendor_reference": "CN-5",
         "credit_note_lines": [_line(books, 5000, "Damaged", "2", "8.75", "GB_STANDARD", "3.50")]})
     assert note["displayed_as"] == "CN-5" and note["transaction_type"]["id"] == "PURCHASE_CREDIT_NOTE"
@@ -104,34 +104,34 @@ def test_purchase_credit_note_reverses_the_sides(books: Books) -> None:
 
 def test_supplier_rules(books: Books) -> None:
     customer = books.contact("CUSTOMER")
-    response = books.request("POST", "/purchase_invoices", {"purchase_invoice": _bill(books, customer)})
+    response = books.post("/purchase_invoices", {"purchase_invoice": _bill(books, customer)})
     assert _problem(response, 422, "contact_id")["$message"] == "Couldn't find Supplier."
     vendor = books.contact("VENDOR")
     body = _bill(books, vendor)
     del body["due_date"]
-    body["invoice_lines"][0]["ledger_account_id"] = books.account(4000)  # a sales account
+    body["invoice_lines"][0]["ledger_account_id"] = books.accounts[4000]  # a sales account
     del body["invoice_lines"][1]["quantity"]
-    response = books.request("POST", "/purchase_invoices", {"purchase_invoice": body})
+    response = books.post("/purchase_invoices", {"purchase_invoice": body})
     assert _problem(response, 422, "due_date")["$message"] == "Field required"
     body["due_date"] = "2024-05-02"
-    response = books.request("POST", "/purchase_invoices", {"purchase_invoice": body})
+    response = books.post("/purchase_invoices", {"purchase_invoice": body})
     assert "cannot be used in expenses" in _problem(response, 422, "invoice_lines[0].ledger_account_id")["$message"]
     _problem(response, 422, "invoice_lines[1].quantity")
     both = books.contact("CUSTOMER", "VENDOR")
-    assert books.post("purchase_invoices", "purchase_invoice", _bill(books, both))["contact"]["id"] == both
-    assert books.request("DELETE", "/purchase_invoices/nope").status_code == 404
+    assert books.created("/purchase_invoices", "purchase_invoice", _bill(books, both))["contact"]["id"] == both
+    assert books.delete("/purchase_invoices/nope").status_code == 404
 
 
 def test_purchase_drafts_release_and_delete(books: Books) -> None:
     vendor = books.contact("VENDOR")
-    draft = books.post("purchase_invoices", "purchase_invoice", _bill(books, vendor, status_id="DRAFT"))
+    draft = books.created("/purchase_invoices", "purchase_invoice", _bill(books, vendor, status_id="DRAFT"))
     assert draft["transaction"] is None and books.transactions() == []
-    response = books.request("POST", f"/purchase_invoices/{draft['id']}/release")
+    response = books.post(f"/purchase_invoices/{draft['id']}/release")
     assert response.status_code == 201 and response.json()["status"]["id"] == "UNPAID"
     assert books.balances()[2100] == D("-184.18")
 
-    other = books.post("purchase_invoices", "purchase_invoice", _bill(books, vendor, status_id="DRAFT"))
-    assert books.request("DELETE", f"/purchase_invoices/{other['id']}").status_code == 204
+    other = books.created("/purchase_invoices", "purchase_invoice", _bill(books, vendor, status_id="DRAFT"))
+    assert books.delete(f"/purchase_invoices/{other['id']}").status_code == 204
     assert books.get(f"/purchase_invoices/{other['id']}").status_code == 404
     assert [i["id"] for i in books.get("/purchase_invoices", deleted_since="2000-01-01").json()["$items"]] == \
         [other["id"]]
@@ -139,23 +139,23 @@ def test_purchase_drafts_release_and_delete(books: Books) -> None:
 
 def test_deleting_a_posted_purchase_invoice_voids_it(books: Books) -> None:
     vendor = books.contact("VENDOR")
-    bill = books.post("purchase_invoices", "purchase_invoice", _bill(books, vendor))
-    response = books.request("DELETE", f"/purchase_invoices/{bill['id']}")
+    bill = books.created("/purchase_invoices", "purchase_invoice", _bill(books, vendor))
+    response = books.delete(f"/purchase_invoices/{bill['id']}")
     assert response.status_code == 204 and response.content == b""
     kept = books.get(f"/purchase_invoices/{bill['id']}").json()
     assert (kept["status"]["id"], kept["outstanding_amount"], kept["editable"]) == ("VOID", "0.0", False)
     assert books.balances() == {}
     debits, credits = books.totals()
     assert debits == credits == D("368.36")
-    assert books.request("DELETE", f"/purchase_invoices/{bill['id']}").status_code == 422
+    assert books.delete(f"/purchase_invoices/{bill['id']}").status_code == 422
 
 
 def test_editing_a_purchase_invoice_reposts(books: Books) -> None:
     vendor = books.contact("VENDOR")
-    bill = books.post("purchase_invoices", "purchase_invoice", _bill(books, vendor))
+    bill = books.created("/purchase_invoices", "purchase_invoice", _bill(books, vendor))
     stock = bill["invoice_lines"][0]
     # Only the stock line stays, now 10 x 8.75 = 87.50 at 20% = 17.50.
-    edited = books.put("purchase_invoices", bill["id"], "purchase_invoice", {
+    edited = books.updated(f"/purchase_invoices/{bill['id']}", "purchase_invoice", {
         "vendor_reference": "INV-88123-A",
         "invoice_lines": [{"id": stock["id"], "quantity": "10", "tax_amount": "17.50"}]})
     assert (edited["total_amount"], edited["vendor_reference"]) == ("105.0", "INV-88123-A")
@@ -165,8 +165,8 @@ def test_editing_a_purchase_invoice_reposts(books: Books) -> None:
 
 def test_purchase_lists(books: Books) -> None:
     vendor = books.contact("VENDOR", name="Paper Mill")
-    first = books.post("purchase_invoices", "purchase_invoice", _bill(books, vendor))
-    second = books.post("purchase_invoices", "purchase_invoice", _bill(books, vendor, reference="BILL-2",
+    first = books.created("/purchase_invoices", "purchase_invoice", _bill(books, vendor))
+    second = books.created("/purchase_invoices", "purchase_invoice", _bill(books, vendor, reference="BILL-2",
                                                                        vendor_reference="X-1", date="2024-04-20"))
     listed = books.get("/purchase_invoices", search="x-1").json()
     assert [i["id"] for i in listed["$items"]] == [second["id"]] and listed["$items"][0]["displayed_as"] == "BILL-2"

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from ledgerd.artefacts.models import Artefact
 from ledgerd.payments.models import Allocation
-from tests.support.artefact_books import Books
+from tests.support.books import Books
 from tests.support.factories import Factory
 
 D = Decimal
@@ -66,7 +66,7 @@ def _problem(response: Any, status: int, source: str) -> dict[str, str]:
 
 def _line(books: Books, code: int, description: str, quantity: str, unit_price: str, rate: str | None,
           tax: str | None = None, **extra: Any) -> dict[str, Any]:
-    line: dict[str, Any] = {"description": description, "ledger_account_id": books.account(code),
+    line: dict[str, Any] = {"description": description, "ledger_account_id": books.accounts[code],
                             "quantity": quantity, "unit_price": unit_price, **extra}
     if rate:
         line["tax_rate_id"] = rate
@@ -102,7 +102,7 @@ def test_mixed_rate_invoice_totals_and_ledger(books: Books) -> None:
     customer = books.contact("CUSTOMER", name="Hartfield Books", reference="HART01",
                              main_address={"address_line_1": "79 Hartfield Rd", "city": "London",
                                            "postal_code": "SW19 3ES", "country_id": "GB"})
-    invoice = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    invoice = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
 
     assert invoice["displayed_as"] == "SI-1"
     assert invoice["invoice_number_prefix"] == "SI-" and invoice["invoice_number"] == "SI-1"
@@ -167,7 +167,7 @@ def test_mixed_rate_invoice_totals_and_ledger(books: Books) -> None:
 
 def test_full_invoice_key_order_matches_the_recorded_response(books: Books) -> None:
     customer = books.contact("CUSTOMER")
-    created = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    created = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
     invoice = books.get(f"/sales_invoices/{created['id']}").json()
     assert list(invoice) == RECORDED_INVOICE_KEYS
     assert all(list(line) == RECORDED_LINE_KEYS for line in invoice["invoice_lines"])
@@ -180,7 +180,7 @@ def test_tax_amount_is_required_for_a_rate_above_zero(books: Books) -> None:
     customer = books.contact()
     body = _mixed_invoice(books, customer)
     del body["invoice_lines"][0]["tax_amount"]
-    problem = _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422,
+    problem = _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422,
                        "invoice_lines[0].tax_amount")
     assert problem["$dataCode"] == "RecordInvalid"
     assert "required" in problem["$message"] and "75.30" in problem["$message"]
@@ -191,14 +191,14 @@ def test_a_wrong_tax_amount_is_refused_with_the_expected_figure(books: Books) ->
     body = _mixed_invoice(books, customer)
     body["invoice_lines"][1]["tax_amount"] = "3.50"  # 5% of 37.98 is 1.90
     body["invoice_lines"][0]["tax_amount"] = "70.00"  # 20% of 376.50 is 75.30
-    response = books.request("POST", "/sales_invoices", {"sales_invoice": body})
+    response = books.post("/sales_invoices", {"sales_invoice": body})
     assert "expected 1.90" in _problem(response, 422, "invoice_lines[1].tax_amount")["$message"]
     assert "expected 75.30" in _problem(response, 422, "invoice_lines[0].tax_amount")["$message"]
     # A zero-rated line may not carry tax, nor may a line without a rate.
     body = _mixed_invoice(books, customer)
     body["invoice_lines"][2]["tax_amount"] = "1.00"
     body["invoice_lines"].append(_line(books, 4000, "Untaxed", "1", "10", None, "2.00"))
-    response = books.request("POST", "/sales_invoices", {"sales_invoice": body})
+    response = books.post("/sales_invoices", {"sales_invoice": body})
     _problem(response, 422, "invoice_lines[2].tax_amount")
     _problem(response, 422, "invoice_lines[3].tax_amount")
     assert books.transactions() == []
@@ -208,7 +208,7 @@ def test_a_tax_amount_within_tolerance_is_kept_as_sent(books: Books) -> None:
     customer = books.contact()
     body = _mixed_invoice(books, customer)
     body["invoice_lines"][0]["tax_amount"] = "75.34"  # 4p off: a per-unit rounding in the client's system
-    invoice = books.post("sales_invoices", "sales_invoice", body)
+    invoice = books.created("/sales_invoices", "sales_invoice", body)
     assert invoice["invoice_lines"][0]["tax_amount"] == "75.34"
     assert (invoice["tax_amount"], invoice["total_amount"]) == ("79.74", "516.1")
     assert books.balances()[2200] == D("-79.74")
@@ -217,7 +217,7 @@ def test_a_tax_amount_within_tolerance_is_kept_as_sent(books: Books) -> None:
 def test_shipping_tax_is_computed_and_a_tax_inclusive_price_is_split(books: Books) -> None:
     customer = books.contact()
     # 2 x 60.00 gross at 20% = 120.00 gross -> net 100.00, tax 20.00.
-    invoice = books.post("sales_invoices", "sales_invoice", {
+    invoice = books.created("/sales_invoices", "sales_invoice", {
         "contact_id": customer, "date": "2024-03-01",
         "invoice_lines": [_line(books, 4000, "Gross", "2", "60", "GB_STANDARD", "20.00",
                                 unit_price_includes_tax=True)],
@@ -233,7 +233,7 @@ def test_shipping_tax_is_computed_and_a_tax_inclusive_price_is_split(books: Book
 def test_combined_rates_are_broken_down_and_posted_per_component(client: TestClient, factory: Factory) -> None:
     books = Books.open(client, factory, country="CA")
     customer = books.contact()
-    invoice = books.post("sales_invoices", "sales_invoice", {
+    invoice = books.created("/sales_invoices", "sales_invoice", {
         "contact_id": customer, "date": "2024-05-01",
         "invoice_lines": [_line(books, 4010, "Design", "1", "250.25", "CA_GST_PST_BC", "30.03")]})
     line = invoice["invoice_lines"][0]
@@ -254,7 +254,7 @@ def test_foreign_currency_invoice_balances_exactly(books: Books) -> None:
     # exchange_rate = USD per GBP, so base = USD / 1.17, each component rounded on its own:
     #   99.99 -> 85.46, tax 20.00 -> 17.09, 0.07 -> 0.06, tax 0.01 -> 0.01, shipping 5.55 -> 4.74, its tax 1.11
     #   -> 0.95; the debtors line is their sum, 108.31 (converting the 126.73 total would give 108.32).
-    invoice = books.post("sales_invoices", "sales_invoice", {
+    invoice = books.created("/sales_invoices", "sales_invoice", {
         "contact_id": customer, "date": "2024-06-03", "exchange_rate": "1.17",
         "invoice_lines": [_line(books, 4000, "Widgets", "3", "33.33", "GB_STANDARD", "20.00"),
                           _line(books, 4000, "Stickers", "1", "0.07", "GB_STANDARD", "0.01")],
@@ -285,12 +285,12 @@ def test_foreign_currency_needs_a_rate_and_a_known_currency(books: Books) -> Non
     customer = books.contact()
     body = {"contact_id": customer, "date": "2024-06-03", "currency_id": "USD",
             "invoice_lines": [_line(books, 4000, "Widgets", "1", "10", "GB_ZERO")]}
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422, "exchange_rate")
+    _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "exchange_rate")
     body["currency_id"] = "XYZ"
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422, "currency_id")
+    _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "currency_id")
     # inverse_exchange_rate alone is enough: 1 / 0.8 = 1.25 USD per GBP, 10 USD -> 8 GBP.
     body.update(currency_id="USD", inverse_exchange_rate="0.8")
-    invoice = books.post("sales_invoices", "sales_invoice", body)
+    invoice = books.created("/sales_invoices", "sales_invoice", body)
     assert (invoice["exchange_rate"], invoice["base_currency_total_amount"]) == ("1.25", "8.0")
 
 
@@ -298,31 +298,31 @@ def test_foreign_currency_needs_a_rate_and_a_known_currency(books: Books) -> Non
 
 def test_drafts_post_nothing_until_released(books: Books) -> None:
     customer = books.contact()
-    draft = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer, status_id="DRAFT"))
+    draft = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer, status_id="DRAFT"))
     assert draft["status"]["id"] == "DRAFT" and draft["transaction"] is None
     assert (draft["invoice_number"], draft["displayed_as"]) == ("", "")
     assert draft["outstanding_amount"] == "516.06"
     assert books.transactions() == []
-    edited = books.put("sales_invoices", draft["id"], "sales_invoice", {"notes": "still a draft"})
+    edited = books.updated(f"/sales_invoices/{draft['id']}", "sales_invoice", {"notes": "still a draft"})
     assert edited["transaction"] is None and books.transactions() == []
 
-    released = books.request("POST", f"/sales_invoices/{draft['id']}/release")
+    released = books.post(f"/sales_invoices/{draft['id']}/release")
     assert released.status_code == 201, released.text
     body = released.json()
     assert (body["status"]["id"], body["invoice_number"], body["notes"]) == ("UNPAID", "SI-1", "still a draft")
     assert books.balances()[1100] == D("516.06")
-    _problem(books.request("POST", f"/sales_invoices/{draft['id']}/release"), 422, "status")
+    _problem(books.post(f"/sales_invoices/{draft['id']}/release"), 422, "status")
 
 
 def test_numbers_are_sequential_and_skip_nothing(books: Books) -> None:
     customer = books.contact()
-    first = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
-    books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer, status_id="DRAFT"))
+    first = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer, status_id="DRAFT"))
     bad = _mixed_invoice(books, customer)
     bad["invoice_lines"][0]["tax_amount"] = "1.00"
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": bad}), 422, "invoice_lines[0].tax_amount")
-    second = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
-    note = books.post("sales_credit_notes", "sales_credit_note", {
+    _problem(books.post("/sales_invoices", {"sales_invoice": bad}), 422, "invoice_lines[0].tax_amount")
+    second = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    note = books.created("/sales_credit_notes", "sales_credit_note", {
         "contact_id": customer, "date": "2024-03-20",
         "credit_note_lines": [_line(books, 4000, "Return", "1", "10", "GB_ZERO")]})
     assert [first["invoice_number"], second["invoice_number"], note["credit_note_number"]] == \
@@ -358,9 +358,9 @@ def test_numbers_stay_gap_free_under_concurrent_requests(books: Books, runtime: 
 
 def test_void_reverses_the_transaction(books: Books) -> None:
     customer = books.contact()
-    invoice = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
-    _problem(books.request("DELETE", f"/sales_invoices/{invoice['id']}"), 422, "void_reason")
-    response = books.request("DELETE", f"/sales_invoices/{invoice['id']}", void_reason="Raised in error")
+    invoice = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    _problem(books.delete(f"/sales_invoices/{invoice['id']}"), 422, "void_reason")
+    response = books.delete(f"/sales_invoices/{invoice['id']}", void_reason="Raised in error")
     assert response.status_code == 200, response.text
     voided = response.json()
     assert voided["status"]["id"] == "VOID" and voided["void_reason"] == "Raised in error"
@@ -374,17 +374,17 @@ def test_void_reverses_the_transaction(books: Books) -> None:
     original, mirror = books.transactions()
     assert original.deleted and mirror.deleted and mirror.reverses_id == original.id
     assert mirror.date == original.date
-    _problem(books.request("DELETE", f"/sales_invoices/{invoice['id']}", void_reason="again"), 422, "base")
-    _problem(books.request("PUT", f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"notes": "x"}}), 422,
+    _problem(books.delete(f"/sales_invoices/{invoice['id']}", void_reason="again"), 422, "base")
+    _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"notes": "x"}}), 422,
              "base")
 
 
 def test_deleting_a_draft_removes_it(books: Books) -> None:
     customer = books.contact()
-    draft = books.post("sales_credit_notes", "sales_credit_note", {
+    draft = books.created("/sales_credit_notes", "sales_credit_note", {
         "contact_id": customer, "date": "2024-03-20", "status_id": "DRAFT",
         "credit_note_lines": [_line(books, 4000, "Return", "1", "10", "GB_ZERO")]})
-    response = books.request("DELETE", f"/sales_credit_notes/{draft['id']}")
+    response = books.delete(f"/sales_credit_notes/{draft['id']}")
     assert response.status_code == 204 and response.content == b""
     assert books.get(f"/sales_credit_notes/{draft['id']}").status_code == 404
     gone = books.get("/sales_credit_notes", deleted_since="2000-01-01").json()["$items"]
@@ -417,7 +417,7 @@ def _allocate(books: Books, artefact_id: str, amount: str, on: str = "2024-04-01
 
 def test_documents_with_allocations_cannot_be_voided_or_cut_below_them(books: Books) -> None:
     customer = books.contact()
-    invoice = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    invoice = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
     _allocate(books, invoice["id"], "500.00")
     shown = books.get(f"/sales_invoices/{invoice['id']}", show_payments_allocations="true").json()
     assert shown["status"]["id"] == "PART_PAID" and shown["last_paid"] == "2024-04-01"
@@ -428,16 +428,16 @@ def test_documents_with_allocations_cannot_be_voided_or_cut_below_them(books: Bo
     assert (allocation["date"], allocation["amount"], allocation["type"]) == ("2024-04-01", "500.0",
                                                                               "Customer Allocation")
     assert "payments_allocations" not in books.get(f"/sales_invoices/{invoice['id']}").json()
-    _problem(books.request("DELETE", f"/sales_invoices/{invoice['id']}", void_reason="x"), 422, "base")
+    _problem(books.delete(f"/sales_invoices/{invoice['id']}", void_reason="x"), 422, "base")
     smaller = {"invoice_lines": [_line(books, 4000, "Consulting", "1", "100", "GB_STANDARD", "20.00")]}
-    problem = _problem(books.request("PUT", f"/sales_invoices/{invoice['id']}", {"sales_invoice": smaller}), 422,
+    problem = _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": smaller}), 422,
                        "base")
     assert "500.00" in problem["$message"]
     other = books.contact()
-    _problem(books.request("PUT", f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"contact_id": other}}),
+    _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"contact_id": other}}),
              422, "contact_id")
     # An edit that keeps the total above the allocations re-derives the outstanding amount.
-    body = books.put("sales_invoices", invoice["id"], "sales_invoice", {"shipping_net_amount": "20.00"})
+    body = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {"shipping_net_amount": "20.00"})
     assert (body["total_amount"], body["outstanding_amount"], body["status"]["id"]) == ("525.06", "25.06",
                                                                                       "PART_PAID")
 
@@ -446,11 +446,11 @@ def test_documents_with_allocations_cannot_be_voided_or_cut_below_them(books: Bo
 
 def test_editing_a_posted_invoice_reverses_and_reposts(books: Books) -> None:
     customer = books.contact()
-    invoice = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    invoice = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
     consulting, _books_line, food = invoice["invoice_lines"]
     # Update the first line (5 x 125.50 = 627.50, tax 125.50), drop the second, keep the third as it was,
     # add a new one; no shipping.
-    edited = books.put("sales_invoices", invoice["id"], "sales_invoice", {
+    edited = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {
         "shipping_net_amount": "0",
         "invoice_lines": [{"id": consulting["id"], "quantity": "5", "tax_amount": "125.50"},
                           {"id": food["id"]},
@@ -465,23 +465,23 @@ def test_editing_a_posted_invoice_reverses_and_reposts(books: Books) -> None:
     assert original.deleted and mirror.deleted and not current.deleted
     assert edited["transaction"]["id"] == current.id
     # A changed line must restate its tax; an edit of the notes leaves the ledger alone.
-    _problem(books.request("PUT", f"/sales_invoices/{invoice['id']}", {"sales_invoice": {
+    _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {
         "invoice_lines": [{"id": consulting["id"], "quantity": "6"}]}}), 422, "invoice_lines[0].tax_amount")
-    _problem(books.request("PUT", f"/sales_invoices/{invoice['id']}", {"sales_invoice": {
+    _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {
         "invoice_lines": [{"id": "f" * 32}]}}), 422, "invoice_lines[0].id")
-    noted = books.put("sales_invoices", invoice["id"], "sales_invoice", {"notes": "Thanks!"})
+    noted = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {"notes": "Thanks!"})
     assert noted["notes"] == "Thanks!" and len(books.transactions()) == 3
 
 
 def test_moving_the_date_moves_the_posting(books: Books) -> None:
     customer = books.contact()
-    invoice = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
-    moved = books.put("sales_invoices", invoice["id"], "sales_invoice", {"date": "2024-03-31"})
+    invoice = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    moved = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {"date": "2024-03-31"})
     assert (moved["date"], moved["due_date"]) == ("2024-03-31", "2024-04-14")
     assert moved["transaction"]["id"] != invoice["transaction"]["id"]
     tx, _ = books.transaction(moved["transaction"]["id"])
     assert str(tx.date) == "2024-03-31"
-    _problem(books.request("PUT", f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"date": "2024-05-01"}}),
+    _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"date": "2024-05-01"}}),
              422, "due_date")
 
 
@@ -489,7 +489,7 @@ def test_moving_the_date_moves_the_posting(books: Books) -> None:
 
 def test_credit_note_posts_the_mirror_of_an_invoice(books: Books) -> None:
     customer = books.contact()
-    note = books.post("sales_credit_notes", "sales_credit_note", {
+    note = books.created("/sales_credit_notes", "sales_credit_note", {
         "contact_id": customer, "date": "2024-03-20", "original_invoice_date": "2024-03-15",
         "credit_note_lines": [_line(books, 4000, "Returned", "2", "125.50", "GB_STANDARD", "50.20")],
         "shipping_net_amount": "5", "shipping_tax_rate_id": "GB_STANDARD"})
@@ -504,7 +504,7 @@ def test_credit_note_posts_the_mirror_of_an_invoice(books: Books) -> None:
     keys = list(note)
     assert keys[keys.index("shipping_tax_breakdown") + 1] == "total_quantity"
     assert keys[-3:] == ["withholding_tax_rate", "withholding_tax_amount", "base_currency_withholding_tax_amount"]
-    voided = books.request("DELETE", f"/sales_credit_notes/{note['id']}", void_reason="Wrong customer")
+    voided = books.delete(f"/sales_credit_notes/{note['id']}", void_reason="Wrong customer")
     assert voided.status_code == 200 and voided.json()["status"]["id"] == "VOID"
     assert books.balances() == {}
 
@@ -512,7 +512,7 @@ def test_credit_note_posts_the_mirror_of_an_invoice(books: Books) -> None:
 # --- quotes and estimates -------------------------------------------------------------------------------------
 
 def _quote(books: Books, customer: str, kind: str = "quote") -> dict[str, Any]:
-    return books.post(f"sales_{kind}s", f"sales_{kind}", {
+    return books.created(f"/sales_{kind}s", f"sales_{kind}", {
         "contact_id": customer, "date": "2024-02-01", "expiry_date": "2024-03-01", "reference": "Q-REF",
         f"{kind}_lines": [_line(books, 4000, "Consulting", "3", "125.50", "GB_STANDARD", "75.30")],
         "shipping_net_amount": "10", "shipping_tax_rate_id": "GB_STANDARD"})
@@ -529,7 +529,7 @@ def test_quotes_post_nothing_and_become_invoices(books: Books) -> None:
                                                  "profit": "376.5", "profit_percentage": "100.0"}
     assert books.transactions() == []
 
-    invoice = books.post("sales_invoices", "sales_invoice", {
+    invoice = books.created("/sales_invoices", "sales_invoice", {
         "contact_id": customer, "date": "2024-02-10", "original_quote_estimate_id": quote["id"]})
     assert invoice["original_quote_estimate"] == {"id": quote["id"], "displayed_as": "SQ-1",
                                                   "$path": f"/sales_quotes/{quote['id']}", "links": []}
@@ -540,10 +540,10 @@ def test_quotes_post_nothing_and_become_invoices(books: Books) -> None:
     assert quote["status"]["id"] == "INVOICED" and quote["editable"] is False
     assert quote["invoice"]["id"] == invoice["id"]
     again = {"contact_id": customer, "date": "2024-02-10", "original_quote_estimate_id": quote["id"]}
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": again}), 422, "original_quote_estimate_id")
-    _problem(books.request("PUT", f"/sales_quotes/{quote['id']}", {"sales_quote": {"notes": "x"}}), 422, "base")
+    _problem(books.post("/sales_invoices", {"sales_invoice": again}), 422, "original_quote_estimate_id")
+    _problem(books.put(f"/sales_quotes/{quote['id']}", {"sales_quote": {"notes": "x"}}), 422, "base")
     # Voiding the invoice gives the quote back.
-    books.request("DELETE", f"/sales_invoices/{invoice['id']}", void_reason="Customer changed their mind")
+    books.delete(f"/sales_invoices/{invoice['id']}", void_reason="Customer changed their mind")
     assert books.get(f"/sales_quotes/{quote['id']}").json()["status"]["id"] == "PENDING"
 
 
@@ -553,60 +553,60 @@ def test_estimates_are_numbered_apart_edited_and_deleted(books: Books) -> None:
     assert (estimate["estimate_number"], estimate["status"]["id"]) == ("SE-1", "PENDING")
     keys = list(estimate)
     assert keys[keys.index("sent_by_email") + 1] == "estimate_lines" and keys[-1] == "invoice"
-    accepted = books.put("sales_estimates", estimate["id"], "sales_estimate", {"status_id": "ACCEPTED"})
+    accepted = books.updated(f"/sales_estimates/{estimate['id']}", "sales_estimate", {"status_id": "ACCEPTED"})
     assert accepted["status"] == {"id": "ACCEPTED", "displayed_as": "Accepted"}
-    response = books.request("DELETE", f"/sales_estimates/{estimate['id']}")
+    response = books.delete(f"/sales_estimates/{estimate['id']}")
     assert response.status_code == 204
     assert books.get(f"/sales_estimates/{estimate['id']}").status_code == 404
     body = {"contact_id": customer, "date": "2024-02-01", "estimate_lines": [
-        {"description": "x", "ledger_account_id": books.account(4000), "unit_price": "1"}]}
-    _problem(books.request("POST", "/sales_estimates", {"sales_estimate": body}), 422, "expiry_date")
+        {"description": "x", "ledger_account_id": books.accounts[4000], "unit_price": "1"}]}
+    _problem(books.post("/sales_estimates", {"sales_estimate": body}), 422, "expiry_date")
     body["expiry_date"] = "2024-03-01"
-    _problem(books.request("POST", "/sales_estimates", {"sales_estimate": body}), 422, "estimate_lines[0].quantity")
+    _problem(books.post("/sales_estimates", {"sales_estimate": body}), 422, "estimate_lines[0].quantity")
     body["estimate_lines"][0]["quantity"] = "1"
     body["expiry_date"] = "2024-01-31"
-    _problem(books.request("POST", "/sales_estimates", {"sales_estimate": body}), 422, "expiry_date")
+    _problem(books.post("/sales_estimates", {"sales_estimate": body}), 422, "expiry_date")
     assert books.transactions() == []
 
 
 # --- validation -------------------------------------------------------------------------------------------------
 
 def test_required_fields_and_references(books: Books) -> None:
-    response = books.request("POST", "/sales_invoices", {"sales_invoice": {}})
+    response = books.post("/sales_invoices", {"sales_invoice": {}})
     for source in ("contact_id", "date", "invoice_lines"):
         assert _problem(response, 422, source)["$message"] == "Field required"
-    _problem(books.request("POST", "/sales_invoices", {"invoice": {}}), 422, "sales_invoice")
+    _problem(books.post("/sales_invoices", {"invoice": {}}), 422, "sales_invoice")
     vendor = books.contact("VENDOR")
     body = _mixed_invoice(books, vendor)
-    problem = _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422, "contact_id")
+    problem = _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "contact_id")
     assert problem["$message"] == "Couldn't find Customer."
     customer = books.contact()
     body = _mixed_invoice(books, customer)
-    body["invoice_lines"][0]["ledger_account_id"] = books.account(5000)  # an expense account
+    body["invoice_lines"][0]["ledger_account_id"] = books.accounts[5000]  # an expense account
     body["invoice_lines"][1]["tax_rate_id"] = "GB_NOPE"
     body["invoice_lines"][2]["product_id"] = "a" * 32
-    body["invoice_lines"].append({"description": "no price", "ledger_account_id": books.account(4000)})
-    response = books.request("POST", "/sales_invoices", {"sales_invoice": body})
+    body["invoice_lines"].append({"description": "no price", "ledger_account_id": books.accounts[4000]})
+    response = books.post("/sales_invoices", {"sales_invoice": body})
     assert "cannot be used in sales" in _problem(response, 422, "invoice_lines[0].ledger_account_id")["$message"]
     _problem(response, 422, "invoice_lines[1].tax_rate_id")
     _problem(response, 422, "invoice_lines[2].product_id")
     _problem(response, 422, "invoice_lines[3].unit_price")
     body = _mixed_invoice(books, customer, due_date="2024-03-01", status_id="PAID")
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422, "status_id")
+    _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "status_id")
     body = _mixed_invoice(books, customer, due_date="2024-03-01")
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422, "due_date")
+    _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "due_date")
     body = _mixed_invoice(books, customer)
     body["invoice_lines"][0]["quantity"] = "1.0000001"
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422, "invoice_lines[0].quantity")
+    _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "invoice_lines[0].quantity")
     body = {"contact_id": customer, "date": "2024-03-01",
             "invoice_lines": [_line(books, 4000, "Refund", "1", "-10", "GB_ZERO")]}
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422, "base")
+    _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "base")
     assert books.transactions() == []
 
 
 def test_access_is_checked(books: Books, factory: Factory) -> None:
     customer = books.contact()
-    invoice = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    invoice = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
     assert books.client.get("/v3.1/sales_invoices").status_code == 401
     outsider = factory.user()
     factory.business(outsider)
@@ -625,11 +625,11 @@ def test_access_is_checked(books: Books, factory: Factory) -> None:
 def test_list_filters_search_and_sort(books: Books, clock: Any) -> None:
     alice = books.contact(name="Alice Antiques")
     bob = books.contact(name="Bob Bicycles")
-    first = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, alice, date="2024-01-10",
+    first = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, alice, date="2024-01-10",
                                                                           due_date="2024-03-01"))
-    second = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, bob, reference="ORDER-9",
+    second = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, bob, reference="ORDER-9",
                                                                            date="2024-02-10", due_date="2024-02-20"))
-    draft = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, bob, status_id="DRAFT",
+    draft = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, bob, status_id="DRAFT",
                                                                          date="2024-03-10"))
 
     def ids(**params: Any) -> list[str]:
@@ -677,7 +677,7 @@ def test_catalog_items_on_lines_and_quote_profit(books: Books) -> None:
     fitting = _item(books, "SERVICE", "Fitting", "0")
     lines = [_line(books, 4000, "Chair", "3", "2", "GB_ZERO", product_id=chair),
              _line(books, 4000, "Fitting", "1", "30", "GB_ZERO", service_id=fitting)]
-    quote = books.post("sales_quotes", "sales_quote", {"contact_id": customer, "date": "2024-02-01",
+    quote = books.created("/sales_quotes", "sales_quote", {"contact_id": customer, "date": "2024-02-01",
                                                       "expiry_date": "2024-02-29", "quote_lines": lines})
     first, second = quote["quote_lines"]
     assert first["product"] == {"id": chair, "displayed_as": "Chair", "$path": f"/products/{chair}"}
@@ -692,35 +692,35 @@ def test_catalog_items_on_lines_and_quote_profit(books: Books) -> None:
             {"description": "Fitting", "total_cost": "0.0", "total_sale": "30.0", "profit": "30.0",
              "profit_percentage": "100.0"}]}
     bad = [_line(books, 4000, "Chair", "1", "2", "GB_ZERO", service_id=chair)]
-    response = books.request("POST", "/sales_quotes", {"sales_quote": {
+    response = books.post("/sales_quotes", {"sales_quote": {
         "contact_id": customer, "date": "2024-02-01", "expiry_date": "2024-02-29", "quote_lines": bad}})
     _problem(response, 422, "quote_lines[0].service_id")
 
 
 def test_edge_cases_of_edits_and_amounts(books: Books) -> None:
     customer = books.contact()
-    invoice = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
-    _problem(books.request("PUT", f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"invoice_lines": []}}),
+    invoice = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"invoice_lines": []}}),
              422, "invoice_lines")
-    _problem(books.request("PUT", f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"exchange_rate": 2}}),
+    _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"exchange_rate": 2}}),
              422, "exchange_rate")
     body = {"contact_id": customer, "date": "2024-03-01",
             "invoice_lines": [_line(books, 4000, "Huge", "999999999", "999999999", "GB_ZERO")]}
-    _problem(books.request("POST", "/sales_invoices", {"sales_invoice": body}), 422, "invoice_lines[0].unit_price")
+    _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "invoice_lines[0].unit_price")
     # A pro-forma is a draft by another name: no number, no posting, released like a draft.
-    proforma = books.post("sales_invoices", "sales_invoice", _mixed_invoice(books, customer, status_id="PRO_FORMA"))
+    proforma = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer, status_id="PRO_FORMA"))
     assert proforma["status"]["id"] == "PRO_FORMA" and proforma["transaction"] is None
-    released = books.request("POST", f"/sales_invoices/{proforma['id']}/release").json()
+    released = books.post(f"/sales_invoices/{proforma['id']}/release").json()
     assert released["invoice_number"] == "SI-2"
     # Changing the contact re-snapshots name and address; a removed line disappears.
     other = books.contact("CUSTOMER", name="New Owner", main_address={"address_line_1": "2 Lane"})
-    moved = books.put("sales_invoices", invoice["id"], "sales_invoice", {
+    moved = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {
         "contact_id": other, "invoice_lines": [{"id": invoice["invoice_lines"][2]["id"]}]})
     assert (moved["contact_name"], moved["main_address"]["address_line_1"]) == ("New Owner", "2 Lane")
     assert [line["description"] for line in moved["invoice_lines"]] == ["Food"]
     tx, _ = books.transaction(moved["transaction"]["id"])
     assert tx.contact_id == other
-    addressed = books.put("sales_invoices", invoice["id"], "sales_invoice", {
+    addressed = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {
         "main_address": {"address_line_1": "3 Way", "city": "Leeds", "country_id": "GB"},
         "delivery_address": {"address_line_1": "Dock 4", "postal_code": "LS1 1AA"}})
     assert addressed["main_address"]["id"] == moved["main_address"]["id"]

@@ -13,8 +13,8 @@ from ledgerd.clock import Clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.settings import service
 from ledgerd.tenancy.models import Role
+from tests.support.books import Books, problem
 from tests.support.factories import Factory
-from tests.support.ledger_books import Books, open_books, problem
 
 FINANCIAL_KEYS = ["$path", "year_end_date", "year_end_lockdown_date", "accounting_type", "accounts_start_date",
                   "base_currency", "multi_currency_enabled", "use_live_exchange_rates", "mtd_activation_status",
@@ -45,7 +45,7 @@ def frozen(clock: Clock) -> Iterator[Clock]:
 
 @pytest.fixture
 def books(client: TestClient, factory: Factory, frozen: Clock) -> Books:
-    return open_books(client, factory)
+    return Books.open(client, factory)
 
 
 def _financial(books: Books, **changes: Any) -> Any:
@@ -239,13 +239,13 @@ def test_settings_access(books: Books, client: TestClient, factory: Factory) -> 
 
 
 def test_region_defaults(client: TestClient, factory: Factory, frozen: Clock) -> None:
-    spain = open_books(client, factory, country="ES")
+    spain = Books.open(client, factory, country="ES")
     invoice = spain.get("/invoice_settings").json()
     assert invoice["sales_corrective_invoice_number_prefix"] == "SCI-"
     assert invoice["next_sales_corrective_invoice_number"] == 1
     financial = spain.get("/financial_settings").json()
     assert financial["base_currency"]["id"] == "EUR" and financial["mtd_activation_status"] is None
-    us = open_books(client, factory, country="US")
+    us = Books.open(client, factory, country="US")
     assert us.get("/financial_settings").json()["tax_return_frequency"] is None
     problem(_financial(us, tax_return_frequency_id="QUARTERLY"), 422, "RecordInvalid", "tax_return_frequency_id")
     problem(_financial(us, tax_scheme_id="STANDARD"), 422, "RecordInvalid", "tax_scheme_id")
