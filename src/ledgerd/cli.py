@@ -138,13 +138,17 @@ def cmd_tokens_issue(args: argparse.Namespace) -> None:
 def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
     from ledgerd.auth.apps import create_app, rotate_secret
     from ledgerd.auth.models import App
+    from ledgerd.sandbox.demo import seed_demo_books
     from ledgerd.tenancy.service import accessible, create_business, create_user, find_user
 
     def run(db: Session, rt: Any) -> dict[str, Any]:
         user = find_user(db, DEMO_EMAIL) or create_user(db, rt.clock, email=DEMO_EMAIL, password=DEMO_PASSWORD,
                                                         first_name="Demo", last_name="User")
         if not accessible(db, user.id):
-            create_business(db, rt.clock, owner=user, name="Demo Business Ltd", country_id=country, is_demo=True)
+            business = create_business(db, rt.clock, owner=user, name="Demo Business Ltd", country_id=country,
+                                       is_demo=True)
+            if country == "GB":  # the demo books use the GB chart and VAT rates
+                seed_demo_books(db, rt.clock, business.id)
         app = db.scalar(select(App).where(App.owner_id == user.id, App.name == "Demo App"))
         if app is None:
             app, secret = create_app(db, rt.clock, owner=user, name="Demo App", redirect_uris=DEMO_CALLBACKS)

@@ -1,0 +1,1 @@
+"""Sandbox conveniences for integration developers: demo books (later: reset, snapshots, faults)."""
