@@ -213,7 +213,8 @@ def parser() -> argparse.ArgumentParser:
              json_out: bool = True) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = parent.add_parser(name, help=help_, description=help_)
         p.set_defaults(fn=fn)
-        p.add_argument("--database-url", help="SQLAlchemy URL (default: LEDGERD_DATABASE_URL)")
+        p.add_argument("--database-url", default=argparse.SUPPRESS,
+                       help="SQLAlchemy URL (default: LEDGERD_DATABASE_URL)")
         if json_out:
             p.add_argument("--json", action="store_true", help="print the result as JSON")
         return p
