@@ -35,8 +35,8 @@ from ledgerd.api.errors import (
 )
 from ledgerd.api.wire import JsonResponse
 from ledgerd.auth.bearer import Principal, load_principal, verify
-from ledgerd.db.engine import unit_of_work
-from ledgerd.db.records import bind_clock
+from ledgerd.db.engine import UnitOfWork
+from ledgerd.db.records import CLOCK_KEY, bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import Business, Role
@@ -48,17 +48,24 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 @dataclass
 class Call:
-    """Everything a handler may look at."""
+    """Everything a handler may look at. `db` opens the request's transaction on first use."""
 
     request: Request
     runtime: Runtime
-    db: Session
+    work: UnitOfWork
     principal: Principal
     query: QueryParams
     body: Any
     business: Business | None = None
     role: Role | None = None
     path_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Session:
+        session = self.work.session
+        if CLOCK_KEY not in session.info:
+            bind_clock(session, self.runtime.clock)
+        return session
 
 
 @dataclass
@@ -122,20 +129,19 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         write = request.method in WRITE_METHODS
         claims = verify(runtime.tokens, request.headers.get("authorization"))
         ratelimit.enforce(runtime, str(claims.get("azp", "")))
-        with unit_of_work(runtime.sessions, write=write) as db:
-            bind_clock(db, runtime.clock)
-            principal = load_principal(db, claims)
-            if write and principal.read_only:
-                raise Forbidden("The access token has the readonly scope; it cannot change data.")
-            call = Call(request=request, runtime=runtime, db=db, principal=principal,
+        principal = load_principal(runtime.engine, claims)
+        if write and principal.read_only:
+            raise Forbidden("The access token has the readonly scope; it cannot change data.")
+        with UnitOfWork(runtime.sessions, write=write) as work:
+            call = Call(request=request, runtime=runtime, work=work, principal=principal,
                         query=request.query_params, body=body, path_params=dict(request.path_params))
             if business:
                 assert select_business is not None
-                call.business, call.role = select_business(db, principal.user_id,
+                call.business, call.role = select_business(call.db, principal.user_id,
                                                            request.headers.get("x-business"))
                 if not call.role.can_read or (write and not call.role.can_write):
                     raise Forbidden()
-                bind_business(db, call.business.id)
+                bind_business(call.db, call.business.id)
             result = handler(call)
         headers = {"X-Request-Id": request_id}
         if result.business_id:
@@ -149,6 +155,10 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         request_id = secrets.token_hex(16)
         try:
             body = await read_json_body(request, runtime.settings.max_body_bytes)
+            if request.method == "GET" and runtime.engine.dialect.name == "sqlite":
+                # SQLite reads are local and take microseconds (WAL readers never wait for writers);
+                # a thread hop would cost more than the work, so they run on the event loop.
+                return run(request, runtime, body, request_id)
             return await run_in_threadpool(run, request, runtime, body, request_id)
         except ApiError as exc:
             return error_response(exc, request_id)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, bindparam, select
 
 from ledgerd.api.errors import Unauthorized
 from ledgerd.auth.models import TokenFamily
 from ledgerd.auth.tokens import TokenInvalid, Tokens
+from ledgerd.db.engine import FastQuery
 from ledgerd.tenancy.models import User
 
 _families = TokenFamily.__table__.c
@@ -52,16 +52,21 @@ def verify(tokens: Tokens, authorization: str | None) -> dict[str, Any]:
         raise Unauthorized(str(exc)) from None
 
 
-def load_principal(db: Session, claims: dict[str, Any]) -> Principal:
-    """The caller, if the token's family is still alive; one round trip also fetches the user."""
-    row = db.execute(
-        select(_families.revoked_at, _families.scope, _users.id, _users.email, _users.first_name,
-               _users.last_name, _users.initials, _users.locale, _users.created_at, _users.updated_at)
-        .join_from(TokenFamily.__table__, User.__table__, _families.user_id == _users.id)
-        .where(_families.id == claims["fam"])
-    ).first()
-    if row is None or row.revoked_at is not None:
+# Every API request asks this; one round trip answers "is the family alive?" and "who is the user?".
+_PRINCIPAL = FastQuery(
+    select(_families.revoked_at, _families.scope, _users.id, _users.email, _users.first_name, _users.last_name,
+           _users.initials, _users.locale, _users.created_at, _users.updated_at)
+    .join_from(TokenFamily.__table__, User.__table__, _families.user_id == _users.id)
+    .where(_families.id == bindparam("family_id"))
+)
+
+
+def load_principal(engine: Engine, claims: dict[str, Any]) -> Principal:
+    """The caller, if the token's family is still alive."""
+    row = _PRINCIPAL.first(engine, family_id=claims["fam"])
+    if row is None or row["revoked_at"] is not None:
         raise Unauthorized("The access token has been revoked.")
-    return Principal(user_id=row.id, email=row.email, first_name=row.first_name, last_name=row.last_name,
-                     initials=row.initials, locale=row.locale, created_at=row.created_at,
-                     updated_at=row.updated_at, scope=row.scope, client_id=str(claims.get("azp", "")))
+    return Principal(user_id=row["id"], email=row["email"], first_name=row["first_name"],
+                     last_name=row["last_name"], initials=row["initials"], locale=row["locale"],
+                     created_at=row["created_at"], updated_at=row["updated_at"], scope=row["scope"],
+                     client_id=str(claims.get("azp", "")))

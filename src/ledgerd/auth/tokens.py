@@ -15,6 +15,7 @@ from ledgerd.config import Settings
 SCOPES = ("full_access", "readonly")
 # Sage's own access tokens carry their internal scopes in a `scopes` claim; we mirror the shape.
 _SAGE_SCOPES = {"full_access": "accounts:rw accounting:rw core:rw", "readonly": "accounts:r accounting:r core:r"}
+VERIFIED_CACHE_SIZE = 10_000
 _DECODE_OPTIONS: Any = {"verify_exp": False, "verify_iat": False, "verify_nbf": False,
                    "require": ["exp", "iat", "sub", "fam", "jti"]}
 
@@ -42,6 +43,12 @@ class Tokens:
         self.clock = clock
         self.api_audience = f"{settings.public_url}/v3.1"
         self.token_audience = f"{settings.public_url}/token"
+        # Access tokens whose signature and claims were verified once. A client sends the same token
+        # for its whole five minutes, and the signature check is most of a request's cost; expiry is
+        # still checked against the clock on every use, and revocation is the token family's (checked
+        # in the database per request). Immutable facts only: nothing here needs sharing between
+        # processes.
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def _sign(self, claims: dict[str, Any]) -> str:
         key = self.keys.signing
@@ -86,7 +93,16 @@ class Tokens:
         return claims
 
     def verify_access(self, token: str) -> dict[str, Any]:
-        return self._decode(token, self.api_audience, "access")
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._decode(token, self.api_audience, "access")
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+        elif claims["exp"] <= self.clock.timestamp():
+            del self._verified[token]
+            raise TokenInvalid("The access token has expired.")
+        return claims
 
     def verify_refresh(self, token: str) -> dict[str, Any]:
         return self._decode(token, self.token_audience, "refresh")

@@ -7,14 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, Select, create_engine, event
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from ledgerd.config import Settings
 
 WRITE_OPTION = "ledgerd_write"
+AUTOCOMMIT_OPTION = "ledgerd_autocommit"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -51,8 +52,10 @@ def _sqlite_engine(path: str | None) -> Engine:
     def _begin(conn: Any) -> None:
         # A write transaction takes SQLite's write lock at BEGIN: two writers then queue on
         # busy_timeout instead of failing with "database is locked" when a reader upgrades.
-        write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(AUTOCOMMIT_OPTION):
+            return  # single-statement reads (see read_connection) need no transaction
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
     return engine
 
@@ -61,17 +64,103 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+class UnitOfWork:
+    """One transaction, opened on first use: services flush, `__exit__` commits on success and rolls back
+    on any error. A request that never touches the database never opens a session."""
+
+    def __init__(self, factory: sessionmaker[Session], *, write: bool) -> None:
+        self._factory = factory
+        self._write = write
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._factory()
+            if self._write:
+                self._session.connection(execution_options={WRITE_OPTION: True})
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if kind is None:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session], *, write: bool) -> Iterator[Session]:
-    """One transaction: services flush, this commits on success and rolls back on any error."""
-    session = factory()
-    try:
-        if write:
-            session.connection(execution_options={WRITE_OPTION: True})
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    """One transaction around a block (eager form of `UnitOfWork`)."""
+    with UnitOfWork(factory, write=write) as work:
+        yield work.session
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for single-statement reads, without BEGIN/COMMIT round trips."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            # pysqlite already runs in autocommit mode here (isolation_level=None); just skip our BEGIN.
+            yield conn.execution_options(**{AUTOCOMMIT_OPTION: True})
+        else:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT", **{AUTOCOMMIT_OPTION: True})
+
+
+class FastQuery:
+    """A prebuilt SELECT run straight on a pooled DBAPI connection, in autocommit.
+
+    For the lookups every request makes (token family, lead business), SQLAlchemy's execution
+    machinery costs several times the query itself. The statement is still built with SQLAlchemy and
+    compiled once per dialect, and each column's own result processing is applied, so values come back
+    exactly as a normal query would return them (rows as dicts).
+    """
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._prepared: dict[str, tuple[Any, list[tuple[str, Any]]]] = {}
+
+    def _prepare(self, dialect: Dialect) -> tuple[Any, list[tuple[str, Any]]]:
+        prepared = self._prepared.get(dialect.name)
+        if prepared is None:
+            compiled = self.statement.compile(dialect=dialect)
+            columns = [(str(column.key), column.type.dialect_impl(dialect).result_processor(dialect, None))
+                       for column in self.statement.selected_columns]
+            prepared = self._prepared[dialect.name] = (compiled, columns)
+        return prepared
+
+    def all(self, engine: Engine, **params: Any) -> list[dict[str, Any]]:
+        compiled, columns = self._prepare(engine.dialect)
+        values = compiled.construct_params(params)
+        args: Any = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
+        raw = engine.raw_connection()
+        # pysqlite runs in autocommit here already (isolation_level=None); psycopg is switched for the read
+        # and back, so the pooled connection returns as sessions expect it.
+        driver: Any = raw.driver_connection if engine.dialect.name != "sqlite" else None
+        try:
+            if driver is not None:
+                driver.autocommit = True
+            cursor = raw.cursor()
+            try:
+                cursor.execute(compiled.string, args)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        finally:
+            if driver is not None:
+                driver.autocommit = False
+            raw.close()
+        return [{name: process(value) if process else value
+                 for (name, process), value in zip(columns, row, strict=True)} for row in rows]
+
+    def first(self, engine: Engine, **params: Any) -> dict[str, Any] | None:
+        rows = self.all(engine, **params)
+        return rows[0] if rows else None

@@ -24,9 +24,10 @@ def list_businesses(call: Call) -> Result:
 
 
 def get_business(call: Call) -> Result:
-    business, _ = service.business_for_key(call.db, call.principal.user_id, call.path_params["key"])
+    business, subscriptions = service.read_business(call.runtime.engine, call.principal.user_id,
+                                                    call.path_params["key"])
     attributes = Attributes(call.query.get("attributes"), default_all=True)
-    return Result(attributes.select(business_read(business)), business_id=business.id)
+    return Result(attributes.select(business_read(business, subscriptions)), business_id=business.id)
 
 
 def put_business(call: Call) -> Result:
@@ -38,7 +39,7 @@ def put_business(call: Call) -> Result:
         setattr(business, name, value)
     business.updated_at = call.runtime.clock.now()
     call.db.flush()
-    return Result(business_read(business), business_id=business.id)
+    return Result(business_read(business, business.subscriptions), business_id=business.id)
 
 
 def get_user(call: Call) -> Result:

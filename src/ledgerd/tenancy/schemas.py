@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerd.auth.bearer import Principal
 from ledgerd.regions import COUNTRIES
-from ledgerd.tenancy.models import Business, User
+from ledgerd.tenancy.models import Business, Subscription, User
 
 Locale = Literal["en-GB", "en-IE", "en-US", "es-US", "en-CA", "fr-CA", "fr-FR", "de-DE", "es-ES"]
 
@@ -41,7 +43,8 @@ def business_link(business: Business) -> dict[str, str]:
     return {"displayed_as": business.name, "id": business.id, "$path": f"/businesses/{business.id}"}
 
 
-def business_read(business: Business) -> dict[str, Any]:
+def business_read(business: Business | SimpleNamespace,
+                  subscriptions: Sequence[Subscription | SimpleNamespace]) -> dict[str, Any]:
     country = COUNTRIES[business.country_id]
     return {
         "created_at": business.created_at,
@@ -64,7 +67,7 @@ def business_read(business: Business) -> dict[str, Any]:
             {"created_at": s.created_at, "updated_at": s.updated_at,
              "displayed_as": "Accounting" if s.code == "ACCOUNTING" else s.code.title(), "id": s.code,
              "active": s.active, "status": s.status, "accountant_pays": False}
-            for s in business.subscriptions
+            for s in subscriptions
         ],
     }
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ledgerd.api.errors import Forbidden, Invalid, NotFound
 from ledgerd.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from ledgerd.clock import Clock
 from ledgerd.db.counters import next_value
+from ledgerd.db.engine import FastQuery
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions.seed import seed_business
 from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
@@ -110,24 +112,25 @@ def invite(db: Session, clock: Clock, *, business: Business, email: str, role: R
     return membership
 
 
-def accessible(db: Session, user_id: str) -> list[tuple[Business, Role]]:
+def _ranked(user_id: str) -> Select[Business, Role]:
     """The user's businesses, lead first.
 
     The lead business is the first business the user created; a user who owns none leads with the
     first business they were invited to. Deleting a business or creating one's own moves the lead.
     """
-    rows = db.execute(
-        select(Business, Membership.role).join(Membership, Membership.business_id == Business.id)
-        .where(Membership.user_id == user_id)
-        .order_by((Membership.role == Role.OWNER).desc(), Membership.created_at, Business.created_at,
-                  Business.id)
-    ).all()
-    return [(b, r) for b, r in rows]
+    return (select(Business, Membership.role).join(Membership, Membership.business_id == Business.id)
+            .where(Membership.user_id == user_id)
+            .order_by((Membership.role == Role.OWNER).desc(), Membership.created_at, Business.created_at,
+                      Business.id))
+
+
+def accessible(db: Session, user_id: str) -> list[tuple[Business, Role]]:
+    return [(b, r) for b, r in db.execute(_ranked(user_id)).all()]
 
 
 def lead_business(db: Session, user_id: str) -> tuple[Business, Role] | None:
-    businesses = accessible(db, user_id)
-    return businesses[0] if businesses else None
+    row = db.execute(_ranked(user_id).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def business_for_key(db: Session, user_id: str, key: str) -> tuple[Business, Role]:
@@ -163,3 +166,34 @@ def select_business(db: Session, user_id: str, header: str | None) -> tuple[Busi
     if found is None:
         raise Forbidden("The X-Business header names a business the current user cannot access.", "X-Business")
     return found
+
+
+# Read-only lookups for the core endpoints, without an ORM session: scoped by membership in the query
+# itself, since they cross businesses by nature.
+_businesses = Business.__table__.c
+_memberships = Membership.__table__.c
+_LEAD_STATEMENT = (select(Business.__table__, _memberships.role)
+         .join_from(Business.__table__, Membership.__table__, _memberships.business_id == _businesses.id)
+         .where(_memberships.user_id == bindparam("user_id"))
+         .order_by((_memberships.role == Role.OWNER.value).desc(), _memberships.created_at, _businesses.created_at,
+                   _businesses.id)
+         .limit(1))
+_LEAD = FastQuery(_LEAD_STATEMENT)
+_MEMBER = FastQuery(_LEAD_STATEMENT.where(_businesses.id == bindparam("business_id")))
+_SUBSCRIPTIONS = FastQuery(select(Subscription.__table__)
+                           .where(Subscription.__table__.c.business_id == bindparam("business_id"))
+                           .order_by(Subscription.__table__.c.created_at))
+
+
+def read_business(engine: Engine, user_id: str, key: str) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
+    """The business a path key names (`lead` allowed) with its subscriptions, if the user is a member."""
+    key = key.strip().lower()
+    if key == "lead":
+        row = _LEAD.first(engine, user_id=user_id)
+    elif _BUSINESS_ID.match(key):
+        row = _MEMBER.first(engine, user_id=user_id, business_id=key)
+    else:
+        row = None
+    if row is None:
+        raise NotFound()
+    return SimpleNamespace(**row), [SimpleNamespace(**s) for s in _SUBSCRIPTIONS.all(engine, business_id=row["id"])]
