@@ -172,28 +172,34 @@ def select_business(db: Session, user_id: str, header: str | None) -> tuple[Busi
 # itself, since they cross businesses by nature.
 _businesses = Business.__table__.c
 _memberships = Membership.__table__.c
-_LEAD_STATEMENT = (select(Business.__table__, _memberships.role)
-         .join_from(Business.__table__, Membership.__table__, _memberships.business_id == _businesses.id)
-         .where(_memberships.user_id == bindparam("user_id"))
-         .order_by((_memberships.role == Role.OWNER.value).desc(), _memberships.created_at, _businesses.created_at,
-                   _businesses.id)
-         .limit(1))
-_LEAD = FastQuery(_LEAD_STATEMENT)
-_MEMBER = FastQuery(_LEAD_STATEMENT.where(_businesses.id == bindparam("business_id")))
-_SUBSCRIPTIONS = FastQuery(select(Subscription.__table__)
-                           .where(Subscription.__table__.c.business_id == bindparam("business_id"))
-                           .order_by(Subscription.__table__.c.created_at))
+_subscriptions = Subscription.__table__.c
+_SUBSCRIPTION_FIELDS = ("code", "active", "status", "created_at", "updated_at")
+# One round trip: the ranked businesses with their subscriptions (a business has a handful at most).
+_RANKED_WITH_SUBSCRIPTIONS = (
+    select(Business.__table__, _memberships.role,
+           *(_subscriptions[name].label(f"subscription_{name}") for name in _SUBSCRIPTION_FIELDS))
+    .join_from(Business.__table__, Membership.__table__, _memberships.business_id == _businesses.id)
+    .outerjoin(Subscription.__table__, _subscriptions.business_id == _businesses.id)
+    .where(_memberships.user_id == bindparam("user_id"))
+    .order_by((_memberships.role == Role.OWNER.value).desc(), _memberships.created_at, _businesses.created_at,
+              _businesses.id, _subscriptions.created_at)
+    .limit(20))
+_LEAD = FastQuery(_RANKED_WITH_SUBSCRIPTIONS)
+_MEMBER = FastQuery(_RANKED_WITH_SUBSCRIPTIONS.where(_businesses.id == bindparam("business_id")))
 
 
 def read_business(engine: Engine, user_id: str, key: str) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
     """The business a path key names (`lead` allowed) with its subscriptions, if the user is a member."""
     key = key.strip().lower()
     if key == "lead":
-        row = _LEAD.first(engine, user_id=user_id)
+        rows = _LEAD.all(engine, user_id=user_id)
     elif _BUSINESS_ID.match(key):
-        row = _MEMBER.first(engine, user_id=user_id, business_id=key)
+        rows = _MEMBER.all(engine, user_id=user_id, business_id=key)
     else:
-        row = None
-    if row is None:
+        rows = []
+    if not rows:
         raise NotFound()
-    return SimpleNamespace(**row), [SimpleNamespace(**s) for s in _SUBSCRIPTIONS.all(engine, business_id=row["id"])]
+    mine = [row for row in rows if row["id"] == rows[0]["id"]]
+    subscriptions = [SimpleNamespace(**{name: row[f"subscription_{name}"] for name in _SUBSCRIPTION_FIELDS})
+                     for row in mine if row["subscription_code"] is not None]
+    return SimpleNamespace(**rows[0]), subscriptions
