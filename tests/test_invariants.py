@@ -3,8 +3,8 @@
 Hypothesis drives a state machine on a fresh GB business: sales and purchase invoices, credit notes,
 customer receipts and supplier payments (partial and full), credit-note allocations, voids, edits,
 payment deletions and journals. After every step (tests/support/invariants.py): the books balance,
-each account's API balance equals the sum of its entries, each contact's control balance equals its
-open documents, and no entry posted earlier has changed.
+each account's API balance and daily balances equal the sums of its entries, each contact's control
+balance equals its open documents, and no entry posted earlier has changed.
 """
 
 from __future__ import annotations
@@ -201,6 +201,7 @@ class Books(RuleBasedStateMachine):
         def check(db: Any) -> invariants.Snapshot:
             bind_business(db, self.business.id)
             invariants.books_balance(db)
+            invariants.daily_balances_match_entries(db)
             invariants.contacts_match_documents(db, "GBP")
             sums = invariants.account_sums(db)
             after = invariants.entries_snapshot(db)

@@ -30,7 +30,7 @@ class Clock:
     def freeze(self, at: datetime | None = None) -> None:
         with self._lock:
             at = at or self.now()
-            self._frozen = at if at.tzinfo else at.replace(tzinfo=UTC)
+            self._frozen = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
 
     def advance(self, delta: timedelta) -> None:
         """Move time forward (or back), whether frozen or offset."""

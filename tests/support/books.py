@@ -243,9 +243,11 @@ class Books:
         return found.status_id, found.outstanding_amount
 
     def check(self, base_currency: str = "GBP") -> None:
-        """The books balance, and every contact's control balance equals its open documents."""
+        """The books balance, the daily balances equal the entries, and every contact's control balance
+        equals its open documents."""
         def run(db: Session) -> None:
             invariants.books_balance(db)
+            invariants.daily_balances_match_entries(db)
             invariants.contacts_match_documents(db, base_currency)
 
         self.tx(run)

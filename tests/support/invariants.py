@@ -1,7 +1,8 @@
 """The ledger's invariants, checked against the database of one business.
 
 1. The books balance: Σ debits = Σ credits.
-2. Every account's balance (what the API reports) equals the sum of its entries.
+2. Every account's balance (what the API reports) equals the sum of its entries; so do its daily
+   balances (`LedgerBalance`, what the balances and reports read), account by account and day by day.
 3. Every contact's control-account balance equals what its open documents still have outstanding.
 4. No posted entry ever changes (compare `entries_snapshot` before and after).
 """
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.models import Artefact
 from ledgerd.ledger.accounts import control
-from ledgerd.ledger.models import LedgerEntry
+from ledgerd.ledger.models import LedgerBalance, LedgerEntry
 from ledgerd.payments.models import Allocation
 
 ZERO = Decimal(0)
@@ -38,6 +39,17 @@ def account_sums(db: Session) -> dict[str, Decimal]:
     rows = db.execute(select(LedgerEntry.ledger_account_id, func.sum(LedgerEntry.debit) - func.sum(LedgerEntry.credit))
                       .group_by(LedgerEntry.ledger_account_id)).all()
     return {account: amount or ZERO for account, amount in rows}
+
+
+def daily_balances_match_entries(db: Session) -> None:
+    """Each (account, day) bucket holds exactly Σ debit and Σ credit of that account's entries that day."""
+    entries = {(account, day): (debit, credit) for account, day, debit, credit in db.execute(
+        select(LedgerEntry.ledger_account_id, LedgerEntry.date, func.sum(LedgerEntry.debit),
+               func.sum(LedgerEntry.credit)).group_by(LedgerEntry.ledger_account_id, LedgerEntry.date))}
+    buckets = {(account, day): (debit, credit) for account, day, debit, credit in db.execute(
+        select(LedgerBalance.ledger_account_id, LedgerBalance.date, LedgerBalance.debit, LedgerBalance.credit))}
+    for key in set(entries) | set(buckets):
+        assert buckets.get(key) == entries.get(key), f"daily balance {key}: {buckets.get(key)} != {entries.get(key)}"
 
 
 def contacts_match_documents(db: Session, base_currency: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,15 +25,15 @@ def timestamp_str(value: datetime) -> str:
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return decimal_str(value)
-    if isinstance(value, datetime):
-        return timestamp_str(value)
-    if isinstance(value, date):
-        return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+# orjson writes dates as YYYY-MM-DD and (timezone-aware, UTC) datetimes as Sage does: second precision, `Z`.
+_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
+
+
 def dumps(payload: Any) -> bytes:
-    return orjson.dumps(payload, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    return orjson.dumps(payload, default=_default, option=_OPTIONS)
 
 
 class JsonResponse(Response):

@@ -35,7 +35,7 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
                       tax_rate_ids=[c.default_sales_tax_rate_id for c in contacts])
     show_balance = params.boolean("show_balance", call.query.get("show_balance", "true"))
     balances = service.balances(call.db, [c.id for c in contacts]) if show_balance else {}
-    used = {c.id for c in contacts if service.has_transactions(call.db, c.id)}
+    used = service.with_transactions(call.db, [c.id for c in contacts])
     out = []
     for c in contacts:
         main = next((a for a in c.addresses if a.is_main_address), None)

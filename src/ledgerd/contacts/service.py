@@ -128,13 +128,19 @@ def update(db: Session, contact: Contact, body: ContactUpdate) -> Contact:
     return contact
 
 
-def has_transactions(db: Session, contact_id: str) -> bool:
-    """Whether anything refers to the contact: ledger entries, or documents (drafts and quotes included)."""
+def with_transactions(db: Session, contact_ids: list[str]) -> set[str]:
+    """The contacts something refers to: ledger entries, or documents (drafts and quotes included)."""
     from ledgerd.artefacts.models import Artefact
 
-    if db.scalar(select(LedgerEntry.id).where(LedgerEntry.contact_id == contact_id).limit(1)):
-        return True
-    return db.scalar(select(Artefact.id).where(Artefact.contact_id == contact_id).limit(1)) is not None
+    if not contact_ids:
+        return set()
+    used = {cid for cid in db.scalars(select(LedgerEntry.contact_id).where(LedgerEntry.contact_id.in_(contact_ids))
+                                      .distinct()) if cid}
+    return used | set(db.scalars(select(Artefact.contact_id).where(Artefact.contact_id.in_(contact_ids)).distinct()))
+
+
+def has_transactions(db: Session, contact_id: str) -> bool:
+    return bool(with_transactions(db, [contact_id]))
 
 
 def balances(db: Session, contact_ids: list[str]) -> dict[str, Decimal]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledgerd.db.base import Base, Fine, IdColumn, Money, new_id
 from ledgerd.db.records import Record
+from ledgerd.db.tenancy import TenantScoped
 
 
 class LedgerAccount(Record, Base):
@@ -103,6 +104,22 @@ class LedgerEntry(Record, Base):
     transaction_type_id: Mapped[str] = mapped_column(String(40))
 
     transaction: Mapped[Transaction] = relationship(back_populates="entries")
+
+
+class LedgerBalance(TenantScoped, Base):
+    """Σ debit and Σ credit of one account's entries on one day: what every balance and report sums.
+
+    Kept by `posting.post` in the same unit of work as the entries (an atomic upsert of the posting's
+    accounts for its day), so it always equals the entries; `balances.rebuild` recomputes it from them.
+    """
+
+    __tablename__ = "ledger_balances"
+
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(primary_key=True)
+    debit: Mapped[Decimal] = mapped_column(Money)
+    credit: Mapped[Decimal] = mapped_column(Money)
 
 
 class Journal(Record, Base):

@@ -13,10 +13,11 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ledgerd.api.errors import Invalid
-from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
+from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, Transaction
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -80,7 +81,30 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
     ]
     db.add(transaction)
     db.flush()
+    _add_to_balances(db, business_id, on, entries)
     return transaction
+
+
+def _add_to_balances(db: Session, business_id: str, on: date, entries: Sequence[Line]) -> None:
+    """Add the entries to their accounts' balances of the day: one upsert, atomic under concurrency.
+
+    The flush above already holds the business's legacy-id counter lock until commit, so concurrent
+    postings of a business reach this point one at a time; rows go in account order all the same.
+    """
+    totals: dict[str, tuple[Decimal, Decimal]] = {}
+    for line in entries:
+        debit, credit = totals.get(line.ledger_account_id, (ZERO, ZERO))
+        totals[line.ledger_account_id] = (debit + line.debit, credit + line.credit)
+    if not totals:
+        return
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(LedgerBalance).values([
+        {"business_id": business_id, "ledger_account_id": account_id, "date": on, "debit": debit, "credit": credit}
+        for account_id, (debit, credit) in sorted(totals.items())])
+    db.execute(stmt.on_conflict_do_update(
+        index_elements=[LedgerBalance.business_id, LedgerBalance.ledger_account_id, LedgerBalance.date],
+        set_={"debit": LedgerBalance.debit + stmt.excluded.debit,
+              "credit": LedgerBalance.credit + stmt.excluded.credit}))
 
 
 def reverse(db: Session, transaction: Transaction, *, on: date | None = None) -> Transaction:

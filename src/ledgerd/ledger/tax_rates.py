@@ -190,7 +190,8 @@ def _delete(call: Call, rate: TaxRate) -> Result | None:
         raise Invalid(f"The tax rate is part of the combined rate {users[0]}.", "base")
     rate.deleted = True
     call.db.add(Deletion(business_id=call.business.id, resource="tax_rates", record_id=rate.id,
-                         displayed_as=rate.name[:255], deleted_at=call.runtime.clock.now()))
+                         displayed_as=tax_rate_label(rate, call.runtime.clock.now().date())[:255],
+                         deleted_at=call.runtime.clock.now()))
     call.db.flush()
     return None
 

@@ -1,5 +1,6 @@
-"""Reports in base currency: profit and loss and balance sheet from ledger entries, aged debtors and
-creditors from open documents. Each report is one grouped query; sums stay exact (integer cents).
+"""Reports in base currency: profit and loss and balance sheet from the ledger (its daily balances per
+account, `LedgerBalance`), aged debtors and creditors from open documents. Each report is one grouped
+query; sums stay exact (integer cents).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from ledgerd.artefacts.models import Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import Money
-from ledgerd.ledger.models import LedgerAccount, LedgerEntry
+from ledgerd.ledger.models import LedgerAccount, LedgerBalance
 from ledgerd.lookups.api import link
 from ledgerd.payments.models import Allocation
 from ledgerd.regions.data import lookups
@@ -104,11 +105,11 @@ _ACCOUNT_COLUMNS = (LedgerAccount.id, LedgerAccount.name, LedgerAccount.nominal_
 
 def profit_and_loss(db: Session, from_date: date, to_date: date) -> dict[str, Any]:
     groups = account_groups()
-    delta = type_coerce(func.sum(LedgerEntry.debit - LedgerEntry.credit), Money)
+    delta = type_coerce(func.sum(LedgerBalance.debit - LedgerBalance.credit), Money)
     rows = db.execute(
         select(*_ACCOUNT_COLUMNS, delta)
-        .join(LedgerEntry, LedgerEntry.ledger_account_id == LedgerAccount.id)
-        .where(LedgerEntry.date >= from_date, LedgerEntry.date <= to_date,
+        .join(LedgerBalance, LedgerBalance.ledger_account_id == LedgerAccount.id)
+        .where(LedgerBalance.date >= from_date, LedgerBalance.date <= to_date,
                LedgerAccount.ledger_account_type_id.in_([t for t, g in groups.items() if g in ("INCOME",
                                                                                              "EXPENDITURE")]))
         .group_by(*_ACCOUNT_COLUMNS)).all()
@@ -124,12 +125,12 @@ def balance_sheet(db: Session, on: date) -> dict[str, Any]:
     as profit brought forward (earlier years) and current year earnings."""
     groups = account_groups()
     year_start = financial_year_start(db, on)
-    movement = LedgerEntry.debit - LedgerEntry.credit
+    movement = LedgerBalance.debit - LedgerBalance.credit
     rows = db.execute(
         select(*_ACCOUNT_COLUMNS, type_coerce(func.sum(movement), Money),
-               type_coerce(func.sum(case((LedgerEntry.date < year_start, movement), else_=0)), Money))
-        .join(LedgerEntry, LedgerEntry.ledger_account_id == LedgerAccount.id)
-        .where(LedgerEntry.date <= on)
+               type_coerce(func.sum(case((LedgerBalance.date < year_start, movement), else_=0)), Money))
+        .join(LedgerBalance, LedgerBalance.ledger_account_id == LedgerAccount.id)
+        .where(LedgerBalance.date <= on)
         .group_by(*_ACCOUNT_COLUMNS)).all()
     sums: dict[str, list[AccountSum]] = defaultdict(list)
     earlier = current = ZERO

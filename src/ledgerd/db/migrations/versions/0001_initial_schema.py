@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:50:40.274609
+Create Date: 2026-11-23 07:24:19.222867
 """
 
 from __future__ import annotations
@@ -520,6 +520,16 @@ def upgrade() -> None:
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_journal_lines_journal_id'), ['journal_id'], unique=False)
 
+    op.create_table('ledger_balances',
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('ledger_account_id', sa.String(length=32), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('debit', sa.BigInteger(), nullable=False),
+    sa.Column('credit', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_ledger_balances_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ledger_account_id'], ['ledger_accounts.id'], name=op.f('fk_ledger_balances_ledger_account_id_ledger_accounts')),
+    sa.PrimaryKeyConstraint('business_id', 'ledger_account_id', 'date', name=op.f('pk_ledger_balances'))
+    )
     op.create_table('ledger_entries',
     sa.Column('transaction_id', sa.String(length=32), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -783,6 +793,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ledger_entries_account_date')
 
     op.drop_table('ledger_entries')
+    op.drop_table('ledger_balances')
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_journal_lines_journal_id'))
 

@@ -1,0 +1,1 @@
+"""Contract tests generated from every served resource spec (`ledgerd.api.resource.REGISTRY`)."""
