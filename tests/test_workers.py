@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,58 +21,20 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.cluster import bearer, cli, start_together
 from tests.support.live import LiveServer
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.server
 
-# The issuer and audience base of every server in this module: a token from one is valid on all.
-COMMON_URL = "http://ledgerd-cluster.test"
 EMAIL, PASSWORD = "cluster@example.com", "cluster-password-1"
 CALLBACK = "http://localhost:8080/callback"
-
-
-def cli(database_url: str, *args: str) -> dict[str, Any]:
-    """Run the real `ledgerd` command (a third process on the same database) and parse its --json."""
-    env = {**os.environ, "LEDGERD_PUBLIC_URL": COMMON_URL, "LEDGERD_ENV": "test"}
-    env.pop("LEDGERD_DATABASE_URL", None)
-    # `--database-url` goes after the verb: given before it, argparse lets the sub-command's own
-    # default (None) overwrite it and the command silently falls back to the default SQLite file.
-    verb, rest = args[:2], args[2:]
-    done = subprocess.run([sys.executable, "-m", "ledgerd", *verb, "--database-url", database_url, *rest, "--json"],
-                          env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
 
 
 def kid_of(token: str) -> str:
     header = token.split(".", 1)[0]
     kid: str = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
     return kid
-
-
-def bearer(token: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token['access_token']}"}
-
-
-def start_together(count: int, database_url: str, *, workers: int = 1) -> list[LiveServer]:
-    """Start `count` servers on one database at the same instant; stop them all if any fails."""
-    barrier = threading.Barrier(count)
-
-    def start() -> LiveServer:
-        barrier.wait(timeout=30)
-        return LiveServer(database_url, workers=workers, extra_env={"LEDGERD_PUBLIC_URL": COMMON_URL})
-
-    with ThreadPoolExecutor(count) as pool:
-        futures = [pool.submit(start) for _ in range(count)]
-    servers = [f.result() for f in futures if f.exception() is None]
-    errors = [f.exception() for f in futures if f.exception() is not None]
-    if errors:
-        for server in servers:
-            server.stop()
-        raise RuntimeError(f"a server did not start: {errors[0]}") from errors[0]
-    return servers
 
 
 def published_keys(server: LiveServer) -> list[dict[str, str]]:
