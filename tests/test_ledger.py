@@ -13,7 +13,6 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from ledgerd.clock import Clock
-from ledgerd.regions.data import DATA
 from ledgerd.runtime import Runtime
 from tests.support.books import Books, problem
 from tests.support.factories import Factory
@@ -252,8 +251,6 @@ def test_tax_rate_writes_are_us_only(books: Books) -> None:
 
 
 def test_us_custom_and_combined_tax_rates(client: TestClient, factory: Factory, frozen: Clock) -> None:
-    if not (DATA / "us" / "tax_rates.toml").is_file():
-        pytest.skip("US region data (regions/data/us) is not there yet")
     books = Books.open(client, factory, country="US")
     response = books.post("/tax_rates", {"tax_rate": {"name": "Springfield", "agency": "State of Illinois",
                                                       "component_tax_rate": [
