@@ -9,7 +9,7 @@ release, allocate…) are ordinary `api_route`s beside the spec.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import params
 from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import InvalidParameter, NotFound
-from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.api.listing import BASE_KEYS, Attributes, Page, envelope
 from ledgerd.db.base import Base
 from ledgerd.db.deletions import Deletion
 from ledgerd.tenancy.service import select_business
@@ -77,7 +77,49 @@ class Resource(Generic[M]):
     def show(self, call: Call, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
         if not attributes.all and not attributes.names:
             return [self.link(obj) for obj in objs]
-        return [attributes.select(item) for item in self.present(call, objs)]
+        items = [attributes.select(item) for item in self.present(call, objs)]
+        nested = call.query.get("nested_attributes")
+        if nested:
+            expand(call, items, Attributes(nested, default_all=False))
+        return items
+
+
+def _links(value: Any) -> Iterator[dict[str, Any]]:
+    """Link objects (`{"id", "displayed_as", "$path"}`) inside a value, one level down."""
+    if isinstance(value, dict):
+        if "$path" in value and "id" in value:
+            yield value
+        else:
+            for inner in value.values():
+                yield from _links(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _links(inner)
+
+
+def expand(call: Call, items: list[dict[str, Any]], nested: Attributes) -> None:
+    """`nested_attributes`: link objects to other resources of this API become those records, with the
+    chosen attributes (`all` for every one), one level deep, one query per linked resource."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        for key, value in item.items():
+            if key in BASE_KEYS:
+                continue
+            for link in _links(value):
+                parts = str(link["$path"]).split("/")
+                if len(parts) == 3 and parts[1] in REGISTRY:
+                    found.setdefault(parts[1], []).append(link)
+    for path, links in found.items():
+        resource = REGISTRY[path]
+        ids = {link["id"] for link in links}
+        objs = call.db.scalars(resource.base_query().where(resource.key.in_(ids))).all()
+        full = {getattr(obj, resource.key.key): nested.select(shown)
+                for obj, shown in zip(objs, resource.present(call, objs), strict=True)}
+        for link in links:
+            record = full.get(link["id"])
+            if record is not None:
+                link.clear()
+                link.update(record)
 
 
 def _order(resource: Resource[Any], query: Mapping[str, str]) -> list[Any]:
