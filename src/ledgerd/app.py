@@ -26,6 +26,7 @@ from ledgerd.catalog import api as catalog_api
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.contacts import api as contacts_api
+from ledgerd.currencies import api as currencies_api
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
 from ledgerd.ledger import api as ledger_api
 from ledgerd.lookups import api as lookups_api
@@ -113,7 +114,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     routes = [
         Mount(API_PREFIX, routes=[*tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
                                   *ledger_api.routes, *settings_api.routes, *artefacts_api.routes,
-                                  *payments_api.routes, *banking_api.routes, *catalog_api.routes]),
+                                  *payments_api.routes, *banking_api.routes, *catalog_api.routes,
+                                  *currencies_api.routes]),
         Mount(EXTENSIONS_PREFIX, routes=list(reports_api.routes)),
         *oauth_routes.routes,
         *pages.routes,

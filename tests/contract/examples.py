@@ -226,6 +226,14 @@ def _make_credit_note(books: Books) -> None:
     sales_credit_note(books)
 
 
+def _business_exchange_rate(books: Books) -> Body:
+    # One rate per currency: the first currency (besides the GBP base) this business has no rate for yet.
+    taken = {item["id"] for item in books.get("/business_exchange_rates", items_per_page=200).json()["$items"]}
+    currency = next(c for c in ("USD", "EUR", "CAD", "JPY", "CHF", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK",
+                                "HUF", "ZAR", "INR", "SGD", "HKD", "CNY", "MXN", "BRL") if c not in taken)
+    return {"business_exchange_rate": {"currency_id": currency, "rate": "1.25"}}
+
+
 EXAMPLES: dict[str, Example] = {
     "addresses": Example(_address, lambda books, made: {"address": {"city": "Harrogate"}}),
     "bank_accounts": Example(_bank_account, lambda books, made: {"bank_account": {
@@ -234,6 +242,8 @@ EXAMPLES: dict[str, Example] = {
     "bank_opening_balances": Example(_bank_opening_balance, lambda books, made: {"bank_opening_balance": {
         "debit": 150}}),
     "bank_transfers": Example(_bank_transfer, lambda books, made: {"bank_transfer": {"amount": 30}}),
+    "business_exchange_rates": Example(_business_exchange_rate, lambda books, made: {"business_exchange_rate": {
+        "rate": 1.3}}),
     "contact_allocations": Example(_contact_allocation, lambda books, made: {"contact_allocation": {
         "date": "2024-03-22"}}),
     "contact_opening_balances": Example(_contact_opening_balance, lambda books, made: {"contact_opening_balance": {

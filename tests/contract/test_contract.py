@@ -175,6 +175,8 @@ def test_unknown_id_is_not_found(path: str, world: World) -> None:
 @pytest.mark.parametrize("path", PATHS)
 def test_another_business_record_is_not_found(path: str, world: World) -> None:
     books, resource = world.reader, spec(path)
+    if resource.key_column is not None:
+        pytest.skip("keyed by a natural key (a currency code) every business can hold; its own tests check isolation")
     other = world.foreign(path)
     problem(books.get(f"/{path}/{other}"), 404, "RecordNotFound")
     assert other not in listed_ids(books, path)

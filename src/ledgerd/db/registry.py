@@ -11,6 +11,7 @@ def metadata() -> MetaData:
     from ledgerd.banking import models as _banking  # noqa: F401
     from ledgerd.catalog import models as _catalog  # noqa: F401
     from ledgerd.contacts import models as _contacts  # noqa: F401
+    from ledgerd.currencies import models as _currencies  # noqa: F401
     from ledgerd.db import counters as _counters  # noqa: F401
     from ledgerd.db import deletions as _deletions  # noqa: F401
     from ledgerd.db.base import Base

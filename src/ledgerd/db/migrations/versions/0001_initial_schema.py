@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 07:24:19.222867
+Create Date: 2026-11-23 07:46:57.078038
 """
 
 from __future__ import annotations
@@ -85,6 +85,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('apps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_apps_owner_id'), ['owner_id'], unique=False)
+
+    op.create_table('business_exchange_rates',
+    sa.Column('currency_id', sa.String(length=3), nullable=False),
+    sa.Column('base_currency_id', sa.String(length=3), nullable=False),
+    sa.Column('rate', sa.BigInteger(), nullable=False),
+    sa.Column('inverse_rate', sa.BigInteger(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_business_exchange_rates_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_business_exchange_rates')),
+    sa.UniqueConstraint('business_id', 'currency_id', name=op.f('uq_business_exchange_rates_business_id_currency_id'))
+    )
+    with op.batch_alter_table('business_exchange_rates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_business_exchange_rates_business_id'), ['business_id'], unique=False)
 
     op.create_table('business_settings',
     sa.Column('business_id', sa.String(length=32), nullable=False),
@@ -876,6 +893,10 @@ def downgrade() -> None:
 
     op.drop_table('catalog_items')
     op.drop_table('business_settings')
+    with op.batch_alter_table('business_exchange_rates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_business_exchange_rates_business_id'))
+
+    op.drop_table('business_exchange_rates')
     with op.batch_alter_table('apps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_apps_owner_id'))
 

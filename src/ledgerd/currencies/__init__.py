@@ -1,0 +1,1 @@
+"""Exchange rates: the simulated reference feed, business-defined rates and their endpoints."""
