@@ -18,6 +18,8 @@ class Artefact(Record, Base):
     __table_args__ = (
         UniqueConstraint("business_id", "kind", "number"),
         Index("ix_artefacts_list", "business_id", "kind", "date"),
+        # The default list order (created_at, id) of every document list.
+        Index("ix_artefacts_created", "business_id", "kind", "created_at", "id"),
         Index("ix_artefacts_contact", "business_id", "contact_id"),
     )
 

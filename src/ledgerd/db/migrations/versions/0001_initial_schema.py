@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 07:46:57.078038
+Create Date: 2026-11-23 07:59:19.063612
 """
 
 from __future__ import annotations
@@ -455,6 +455,7 @@ def upgrade() -> None:
     with op.batch_alter_table('artefacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_artefacts_business_id'), ['business_id'], unique=False)
         batch_op.create_index('ix_artefacts_contact', ['business_id', 'contact_id'], unique=False)
+        batch_op.create_index('ix_artefacts_created', ['business_id', 'kind', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_artefacts_list', ['business_id', 'kind', 'date'], unique=False)
 
     op.create_table('authorization_codes',
@@ -830,6 +831,7 @@ def downgrade() -> None:
     op.drop_table('authorization_codes')
     with op.batch_alter_table('artefacts', schema=None) as batch_op:
         batch_op.drop_index('ix_artefacts_list')
+        batch_op.drop_index('ix_artefacts_created')
         batch_op.drop_index('ix_artefacts_contact')
         batch_op.drop_index(batch_op.f('ix_artefacts_business_id'))
 
