@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -115,6 +118,37 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
             yield conn.execution_options(isolation_level="AUTOCOMMIT", **{AUTOCOMMIT_OPTION: True})
 
 
+# SQLite: each thread keeps one plain read connection per engine for FastQuery. Checking a connection out
+# of the pool and back costs more than these reads; WAL readers need no coordination with the pool's
+# writers. Closed when the engine is disposed.
+_readers: weakref.WeakKeyDictionary[Engine, tuple[threading.local, list[sqlite3.Connection]]] = (
+    weakref.WeakKeyDictionary())
+_readers_lock = threading.Lock()
+
+
+def _sqlite_reader(engine: Engine) -> sqlite3.Connection:
+    with _readers_lock:
+        if engine not in _readers:
+            _readers[engine] = (threading.local(), [])
+            event.listen(engine, "engine_disposed", _close_readers)
+        local, opened = _readers[engine]
+    conn: sqlite3.Connection | None = getattr(local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(str(engine.url.database), timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=30000")
+        local.conn = conn
+        with _readers_lock:
+            opened.append(conn)
+    return conn
+
+
+def _close_readers(engine: Engine) -> None:
+    with _readers_lock:
+        _, opened = _readers.pop(engine, (None, []))
+    for conn in opened:
+        conn.close()
+
+
 class FastQuery:
     """A prebuilt SELECT run straight on a pooled DBAPI connection, in autocommit.
 
@@ -141,25 +175,35 @@ class FastQuery:
         compiled, columns = self._prepare(engine.dialect)
         values = compiled.construct_params(params)
         args: Any = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
+        if engine.dialect.name == "sqlite":
+            cursor = _sqlite_reader(engine).execute(compiled.string, args)
+            try:
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        else:
+            rows = self._pooled(engine, compiled.string, args)
+        return [{name: process(value) if process else value
+                 for (name, process), value in zip(columns, row, strict=True)} for row in rows]
+
+    @staticmethod
+    def _pooled(engine: Engine, sql: str, args: Any) -> list[Any]:
         raw = engine.raw_connection()
-        # pysqlite runs in autocommit here already (isolation_level=None); psycopg is switched for the read
-        # and back, so the pooled connection returns as sessions expect it.
-        driver: Any = raw.driver_connection if engine.dialect.name != "sqlite" else None
+        # psycopg is switched to autocommit for the read and back, so the pooled connection returns as
+        # sessions expect it.
+        driver: Any = raw.driver_connection
         try:
-            if driver is not None:
-                driver.autocommit = True
+            driver.autocommit = True
             cursor = raw.cursor()
             try:
-                cursor.execute(compiled.string, args)
+                cursor.execute(sql, args)
                 rows = cursor.fetchall()
             finally:
                 cursor.close()
         finally:
-            if driver is not None:
-                driver.autocommit = False
+            driver.autocommit = False
             raw.close()
-        return [{name: process(value) if process else value
-                 for (name, process), value in zip(columns, row, strict=True)} for row in rows]
+        return list(rows)
 
     def first(self, engine: Engine, **params: Any) -> dict[str, Any] | None:
         rows = self.all(engine, **params)
