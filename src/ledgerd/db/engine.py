@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -127,11 +127,14 @@ _readers_lock = threading.Lock()
 
 
 def _sqlite_reader(engine: Engine) -> sqlite3.Connection:
-    with _readers_lock:
-        if engine not in _readers:
-            _readers[engine] = (threading.local(), [])
-            event.listen(engine, "engine_disposed", _close_readers)
-        local, opened = _readers[engine]
+    entry = _readers.get(engine)
+    if entry is None:
+        with _readers_lock:
+            if engine not in _readers:
+                _readers[engine] = (threading.local(), [])
+                event.listen(engine, "engine_disposed", _close_readers)
+            entry = _readers[engine]
+    local, opened = entry
     conn: sqlite3.Connection | None = getattr(local, "conn", None)
     if conn is None:
         conn = sqlite3.connect(str(engine.url.database), timeout=30, isolation_level=None, check_same_thread=False)
@@ -160,29 +163,37 @@ class FastQuery:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._prepared: dict[str, tuple[Any, list[tuple[str, Any]]]] = {}
+        self._prepared: dict[str, tuple[str, Callable[[dict[str, Any]], Any], list[tuple[str, Any]]]] = {}
 
-    def _prepare(self, dialect: Dialect) -> tuple[Any, list[tuple[str, Any]]]:
+    def _prepare(self, dialect: Dialect) -> tuple[str, Callable[[dict[str, Any]], Any], list[tuple[str, Any]]]:
         prepared = self._prepared.get(dialect.name)
         if prepared is None:
             compiled = self.statement.compile(dialect=dialect)
             columns = [(str(column.key), column.type.dialect_impl(dialect).result_processor(dialect, None))
                        for column in self.statement.selected_columns]
-            prepared = self._prepared[dialect.name] = (compiled, columns)
+            # Literal values bound in the statement (e.g. LIMIT 20) never change: take them once.
+            fixed = {name: value for name, value in compiled.construct_params({}, _check=False).items()
+                     if value is not None}
+            order = tuple(compiled.positiontup or ())
+
+            def bind(params: dict[str, Any]) -> Any:
+                values = {**fixed, **params}
+                return tuple(values[name] for name in order) if compiled.positional else values
+
+            prepared = self._prepared[dialect.name] = (compiled.string, bind, columns)
         return prepared
 
     def all(self, engine: Engine, **params: Any) -> list[dict[str, Any]]:
-        compiled, columns = self._prepare(engine.dialect)
-        values = compiled.construct_params(params)
-        args: Any = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
+        sql, bind, columns = self._prepare(engine.dialect)
+        args = bind(params)
         if engine.dialect.name == "sqlite":
-            cursor = _sqlite_reader(engine).execute(compiled.string, args)
+            cursor = _sqlite_reader(engine).execute(sql, args)
             try:
                 rows = cursor.fetchall()
             finally:
                 cursor.close()
         else:
-            rows = self._pooled(engine, compiled.string, args)
+            rows = self._pooled(engine, sql, args)
         return [{name: process(value) if process else value
                  for (name, process), value in zip(columns, row, strict=True)} for row in rows]
 
