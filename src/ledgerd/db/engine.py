@@ -138,7 +138,8 @@ def _sqlite_reader(engine: Engine) -> sqlite3.Connection:
     conn: sqlite3.Connection | None = getattr(local, "conn", None)
     if conn is None:
         conn = sqlite3.connect(str(engine.url.database), timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout=30000")
+        for pragma in ("busy_timeout=30000", "query_only=1", "temp_store=MEMORY", "mmap_size=268435456"):
+            conn.execute(f"PRAGMA {pragma}")
         local.conn = conn
         with _readers_lock:
             opened.append(conn)
