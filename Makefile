@@ -35,8 +35,9 @@ test: $(STAMP) browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-	$(BIN)/python bench/bench_auth.py
+	@for tool in wrk hledger; do command -v $$tool >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$tool >/dev/null; }; done
+	for b in bench_auth bench_posting bench_trial_balance bench_list_page; do $(BIN)/python bench/$$b.py || true; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
