@@ -67,6 +67,22 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+# SQLite has one writer at a time. Threads of one process queue here, in order, instead of in SQLite's
+# busy handler (which sleeps and retries, unfairly, and turns a queue of writers into seconds of latency);
+# other processes still queue on busy_timeout.
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
+def _writer_lock(engine: Any) -> threading.RLock | None:
+    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
+        return None
+    lock = _writer_locks.get(engine)
+    if lock is None:
+        with _readers_lock:
+            lock = _writer_locks.setdefault(engine, threading.RLock())
+    return lock
+
+
 class UnitOfWork:
     """One transaction, opened on first use: services flush, `__exit__` commits on success and rolls back
     on any error. A request that never touches the database never opens a session."""
@@ -75,10 +91,15 @@ class UnitOfWork:
         self._factory = factory
         self._write = write
         self._session: Session | None = None
+        self._lock: threading.RLock | None = None
 
     @property
     def session(self) -> Session:
         if self._session is None:
+            if self._write:
+                self._lock = _writer_lock(self._factory.kw.get("bind"))
+                if self._lock is not None:
+                    self._lock.acquire()
             self._session = self._factory()
             if self._write:
                 self._session.connection(execution_options={WRITE_OPTION: True})
@@ -89,6 +110,7 @@ class UnitOfWork:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
         session, self._session = self._session, None
+        lock, self._lock = self._lock, None
         if session is None:
             return
         try:
@@ -98,6 +120,8 @@ class UnitOfWork:
                 session.rollback()
         finally:
             session.close()
+            if lock is not None:
+                lock.release()
 
 
 @contextmanager
