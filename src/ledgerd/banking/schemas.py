@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerd.contacts.schemas import AddressIn, BankDetailsIn, ContactPersonIn
+
 Positive = Annotated[Decimal, Field(gt=0, decimal_places=2, max_digits=15)]
 NonNegative = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=15)]
 
@@ -16,37 +18,8 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class BankDetailsIn(_Body):
-    account_name: str | None = Field(None, min_length=1, max_length=200)
-    account_number: str | None = Field(None, max_length=50)
-    sort_code: str | None = Field(None, max_length=20)
-    bic: str | None = Field(None, max_length=20)
-    iban: str | None = Field(None, max_length=50)
-
-
 class NewBankDetailsIn(BankDetailsIn):
     account_name: str = Field(min_length=1, max_length=200)
-
-
-class BankAddressIn(_Body):
-    address_line_1: str | None = Field(None, max_length=255)
-    address_line_2: str | None = Field(None, max_length=255)
-    city: str | None = Field(None, max_length=255)
-    postal_code: str | None = Field(None, max_length=50)
-    country_id: str | None = Field(None, max_length=2)
-    region: str | None = Field(None, max_length=255)
-    name: str | None = Field(None, max_length=200)
-    address_type_id: str | None = None
-    country_group_id: str | None = None
-
-
-class BankContactIn(_Body):
-    name: str | None = Field(None, max_length=255)
-    job_title: str | None = Field(None, max_length=255)
-    telephone: str | None = Field(None, max_length=50)
-    mobile: str | None = Field(None, max_length=50)
-    email: str | None = Field(None, max_length=255)
-    fax: str | None = Field(None, max_length=50)
 
 
 class BankAccountUpdate(_Body):
@@ -57,8 +30,8 @@ class BankAccountUpdate(_Body):
     is_active: bool | None = None
     currency_id: str | None = Field(None, min_length=3, max_length=3)
     bank_account_details: BankDetailsIn | None = None
-    main_address: BankAddressIn | None = None
-    main_contact_person: BankContactIn | None = None
+    main_address: AddressIn | None = None
+    main_contact_person: ContactPersonIn | None = None
 
 
 class BankAccountCreate(BankAccountUpdate):

@@ -39,11 +39,11 @@ class ContactPersonIn(_Body):
 
 
 class BankDetailsIn(_Body):
-    account_name: str | None = None
-    account_number: str | None = None
-    sort_code: str | None = None
-    bic: str | None = None
-    iban: str | None = None
+    account_name: str | None = Field(None, min_length=1, max_length=200)
+    account_number: str | None = Field(None, max_length=50)
+    sort_code: str | None = Field(None, max_length=20)
+    bic: str | None = Field(None, max_length=20)
+    iban: str | None = Field(None, max_length=50)
 
 
 class TaxTreatmentIn(_Body):
