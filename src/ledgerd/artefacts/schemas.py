@@ -13,22 +13,13 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerd.contacts.schemas import AddressIn
+
 BIG = Decimal("999999999")
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
-class AddressIn(_Body):
-    address_line_1: str | None = Field(None, max_length=255)
-    address_line_2: str | None = Field(None, max_length=255)
-    city: str | None = Field(None, max_length=255)
-    postal_code: str | None = Field(None, max_length=50)
-    region: str | None = Field(None, max_length=255)
-    country_id: str | None = Field(None, max_length=2)
-    address_type_id: str | None = Field(None, max_length=20)
-    country_group_id: str | None = Field(None, max_length=10)
 
 
 class LineIn(_Body):

@@ -20,8 +20,9 @@ from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
 from ledgerd.artefacts.lines import apply_lines, copy_lines, figure, keep_lines
 from ledgerd.artefacts.models import Artefact
-from ledgerd.artefacts.schemas import AddressIn, ArtefactIn
+from ledgerd.artefacts.schemas import ArtefactIn
 from ledgerd.contacts.models import Contact
+from ledgerd.contacts.schemas import AddressIn
 from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value
 from ledgerd.regions.data import lookup

@@ -51,8 +51,7 @@ def update(db: Session, allocation: ContactAllocation, body: ContactAllocationUp
     if wanted is None:
         side = SIDES[allocation.transaction_type_id]
         current = rows_of(db, allocation)
-        artefacts = {a.id: a for a in db.scalars(select(Artefact).where(
-            Artefact.id.in_([row.artefact_id for row in current])))}
+        artefacts = documents.artefacts_of(db, current)
         wanted = [AllocatedArtefactIn(artefact_id=row.artefact_id,
                                       amount=signed(side, artefacts[row.artefact_id], row.amount)) for row in current]
     for key in ("transaction_type_id", "contact_id", "date"):

@@ -8,7 +8,7 @@ amount; on the wire, the side a document is on gives the sign.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -178,3 +178,9 @@ class Entries:
     def balance_to(self, account_id: str, *, contact_id: str | None = None, description: str = "") -> None:
         difference = sum((line.credit - line.debit for line in self.lines), ZERO)
         self.add(account_id, difference, debit=True, contact_id=contact_id, description=description)
+
+
+def artefacts_of(db: Session, rows: Sequence[Allocation]) -> dict[str, Artefact]:
+    """The documents some allocation rows point at, by id (one query)."""
+    ids = [row.artefact_id for row in rows]
+    return {a.id: a for a in db.scalars(select(Artefact).where(Artefact.id.in_(ids)))} if ids else {}

@@ -78,8 +78,7 @@ def update(db: Session, payment: Payment, body: ContactPaymentUpdate) -> Payment
     if wanted is None:
         kind = KINDS[payment.transaction_type_id]
         current = allocations_of(db, payment)
-        artefacts = {a.id: a for a in db.scalars(select(Artefact).where(
-            Artefact.id.in_([row.artefact_id for row in current])))}
+        artefacts = documents.artefacts_of(db, current)
         wanted = [AllocatedPaymentArtefactIn(artefact_id=row.artefact_id, discount=row.discount,
                                              amount=signed(kind, artefacts[row.artefact_id], row.amount))
                   for row in current]
