@@ -44,7 +44,8 @@ clean:
 
 # Regenerate the initial migration from the models (allowed until the first release; see docs/architecture.md).
 migration: $(STAMP)
-	rm -f /tmp/ledgerd-migration.sqlite src/ledgerd/db/migrations/versions/0001_initial_schema.py
+	flock $(VENV)/.migration.lock sh -c 'scratch=$$(mktemp -d) && \
+	rm -f src/ledgerd/db/migrations/versions/0001_initial_schema.py && \
 	$(BIN)/python -c "from alembic import command; from ledgerd.db.migrate import alembic_config as c; \
-	command.revision(c('sqlite:////tmp/ledgerd-migration.sqlite'), message='initial schema', autogenerate=True, rev_id='0001')"
-	$(BIN)/ruff check --fix -q src/ledgerd/db/migrations || true
+	command.revision(c(\"sqlite:///$$scratch/schema.sqlite\"), message=\"initial schema\", autogenerate=True, rev_id=\"0001\")" && \
+	rm -rf $$scratch && $(BIN)/ruff check --fix -q src/ledgerd/db/migrations || true'

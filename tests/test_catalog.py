@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -21,9 +20,9 @@ from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount
 from ledgerd.tenancy.models import Role
+from tests.support import reference
 from tests.support.factories import Factory
 
-SWAGGER = "/work/shared/reference/sage-accounting-v3.1.swagger.json"
 PRODUCT_KEYS = ["id", "displayed_as", "$path", "created_at", "updated_at", "deleted_at", "deletable", "deactivatable",
                 "used_on_recurring_invoice", "item_code", "description", "notes", "sales_ledger_account",
                 "sales_tax_rate", "purchase_ledger_account", "usual_supplier", "purchase_tax_rate", "cost_price",
@@ -120,8 +119,7 @@ def _put_on_invoice(factory: Factory, books: Books, contact_id: str, **line: str
 # --- products -------------------------------------------------------------------------------------------------
 
 def test_product_wire_shape_follows_the_swagger_definitions(client: TestClient, books: Books) -> None:
-    with open(SWAGGER) as handle:
-        definitions = json.load(handle)["definitions"]
+    definitions = reference.definitions()
     assert list(definitions["Product"]["properties"]) == PRODUCT_KEYS
     assert list(definitions["SalesPrice"]["properties"]) == SALES_PRICE_KEYS
     assert list(definitions["Service"]["properties"]) == SERVICE_KEYS

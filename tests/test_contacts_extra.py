@@ -3,7 +3,6 @@ over HTTP on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,9 +17,9 @@ from ledgerd.clock import Clock
 from ledgerd.contacts.models import Address, ContactPerson
 from ledgerd.db.tenancy import bind_business
 from ledgerd.tenancy.models import Business, Role
+from tests.support import reference
 from tests.support.factories import Factory
 
-SWAGGER = "/work/shared/reference/sage-accounting-v3.1.swagger.json"
 ADDRESS_KEYS = ["id", "displayed_as", "$path", "address_line_1", "address_line_2", "city", "postal_code", "country",
                 "deleted_at", "created_at", "updated_at", "bank_account", "contact", "address_type", "name", "region",
                 "country_group", "is_main_address"]
@@ -30,8 +29,7 @@ PERSON_KEYS = ["id", "displayed_as", "$path", "created_at", "updated_at", "delet
 
 
 def _definition(name: str) -> list[str]:
-    with open(SWAGGER) as handle:
-        return list(json.load(handle)["definitions"][name]["properties"])
+    return list(reference.definitions()[name]["properties"])
 
 
 @dataclass

@@ -14,9 +14,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 
+from ledgerd.analysis import api as analysis_api
 from ledgerd.api.endpoint import error_response
 from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
 from ledgerd.artefacts import api as artefacts_api
+from ledgerd.attachments import api as attachments_api
 from ledgerd.auth import routes as oauth_routes
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
@@ -31,9 +33,11 @@ from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
 from ledgerd.ledger import api as ledger_api
 from ledgerd.lookups import api as lookups_api
 from ledgerd.payments import api as payments_api
+from ledgerd.quick_entries import api as quick_entries_api
 from ledgerd.reports import api as reports_api
 from ledgerd.runtime import Runtime
 from ledgerd.settings import api as settings_api
+from ledgerd.stock import api as stock_api
 from ledgerd.tenancy import api as tenancy_api
 from ledgerd.web import pages
 
@@ -115,7 +119,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         Mount(API_PREFIX, routes=[*tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
                                   *ledger_api.routes, *settings_api.routes, *artefacts_api.routes,
                                   *payments_api.routes, *banking_api.routes, *catalog_api.routes,
-                                  *currencies_api.routes]),
+                                  *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
+                                  *stock_api.routes, *quick_entries_api.routes]),
         Mount(EXTENSIONS_PREFIX, routes=list(reports_api.routes)),
         *oauth_routes.routes,
         *pages.routes,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 07:59:19.063612
+Create Date: 2026-11-23 09:00:01.296932
 """
 
 from __future__ import annotations

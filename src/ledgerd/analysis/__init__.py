@@ -1,0 +1,1 @@
+"""Analysis types and their categories, and journal codes."""

@@ -1,0 +1,3 @@
+"""Tables of this package (imported by `ledgerd.db.registry`)."""
+
+from __future__ import annotations
