@@ -1,4 +1,8 @@
-"""Read-only endpoints for the static lists, with Sage's envelope, paging and `$path` links."""
+"""Read-only endpoints for Sage's reference lists (`GET /<list>` and `GET /<list>/{key}`) and `link()`.
+
+Every list in `lists.LISTS` gets both routes: the list with Sage's envelope, paging and `attributes` (base
+keys by default), the item by key with all its definition's fields (404 for a key the business cannot see).
+"""
 
 from __future__ import annotations
 
@@ -9,67 +13,53 @@ from starlette.routing import BaseRoute
 from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import NotFound
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.regions.data import lookup, lookups
+from ledgerd.lookups import lists
+from ledgerd.lookups.lists import LookupList
 from ledgerd.tenancy.service import select_business
 
-# Endpoint path → list name in data/common/*.toml.
-STATIC_LISTS = {
-    "countries": "countries",
-    "currencies": "currencies",
-    "country_groups": "country_groups",
-    "ledger_account_types": "ledger_account_types",
-    "artefact_statuses": "artefact_statuses",
-    "transaction_types": "transaction_types",
-    "payment_methods": "payment_methods",
-    "bank_account_types": "bank_account_types",
-    "contact_types": "contact_types",
-    "address_types": "address_types",
-    "contact_person_types": "contact_person_types",
-    "catalog_item_types": "catalog_item_types",
-}
+
+def link(path: str, key: str | None, country: str | None = None) -> dict[str, str] | None:
+    """`{"id","displayed_as","$path"}` for a reference-list id, the one way every package links to one
+    (None stays None). Give the business's `country` for per-country lists whose ids repeat across
+    countries with other names (`tax_schemes`, `tax_return_frequencies`)."""
+    return lists.reference(path, key, country)
 
 
-def link(path: str, key: str | None) -> dict[str, str] | None:
-    """`{"id","displayed_as","$path"}` for a static-list id (None stays None)."""
-    if key is None:
-        return None
-    item = lookup(STATIC_LISTS.get(path, path), key)
-    return {"id": key, "displayed_as": item["displayed_as"] if item else key, "$path": f"/{path}/{key}"}
-
-
-def _item(path: str, raw: dict[str, str]) -> dict[str, str]:
-    return {"id": raw["id"], "displayed_as": raw["displayed_as"], "$path": f"/{path}/{raw['id']}"}
-
-
-def _list(path: str) -> Callable[[Call], Result]:
+def _list(spec: LookupList) -> Callable[[Call], Result]:
     def handler(call: Call) -> Result:
-        items = [_item(path, raw) for raw in lookups().get(STATIC_LISTS[path], ())]
-        page = Page.from_query(call.query).clamp(len(items))
-        attributes = Attributes(call.query.get("attributes"), default_all=False)
-        shown = [attributes.select(i) for i in items[page.offset:page.offset + page.per_page]]
         assert call.business is not None
-        return Result(envelope(f"/{path}", call.query.multi_items(), page, len(items), shown),
+        page = Page.from_query(call.query)
+        items = lists.select(spec, call.query, call.business.country_id)
+        page = page.clamp(len(items))
+        attributes = Attributes(call.query.get("attributes"), default_all=False)
+        today = call.runtime.clock.now().date()
+        shown = [attributes.select(lists.present(spec, item, today))
+                 for item in items[page.offset:page.offset + page.per_page]]
+        return Result(envelope(f"/{spec.path}", call.query.multi_items(), page, len(items), shown),
                       business_id=call.business.id)
 
     return handler
 
 
-def _read(path: str) -> Callable[[Call], Result]:
+def _read(spec: LookupList) -> Callable[[Call], Result]:
     def handler(call: Call) -> Result:
-        raw = lookup(STATIC_LISTS[path], call.path_params["key"])
-        if raw is None:
-            raise NotFound()
         assert call.business is not None
-        return Result(_item(path, raw), business_id=call.business.id)
+        item = lists.find(spec, call.path_params["key"], call.business.country_id)
+        if item is None:
+            raise NotFound()
+        shown = lists.present(spec, item, call.runtime.clock.now().date())
+        return Result(Attributes(call.query.get("attributes"), default_all=True).select(shown),
+                      business_id=call.business.id)
 
     return handler
 
 
 routes: list[BaseRoute] = [
     route
-    for path in STATIC_LISTS
+    for spec in lists.LISTS.values()
     for route in (
-        api_route(f"/{path}", _list(path), methods=["GET"], business=True, select_business=select_business),
-        api_route(f"/{path}/{{key}}", _read(path), methods=["GET"], business=True, select_business=select_business),
+        api_route(f"/{spec.path}", _list(spec), methods=["GET"], business=True, select_business=select_business),
+        api_route(f"/{spec.path}/{{key}}", _read(spec), methods=["GET"], business=True,
+                  select_business=select_business),
     )
 ]

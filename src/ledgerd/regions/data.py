@@ -79,6 +79,8 @@ class Region:
     tax_rates: tuple[TaxRateDef, ...]
     accounts: tuple[AccountDef, ...]
     address_regions: tuple[dict[str, str], ...] = field(default=())
+    # Every table of region.toml as read; packages with sections of their own (settings) parse them.
+    tables: dict[str, Any] = field(default_factory=dict)
 
     def control(self, role: str) -> AccountDef:
         return next(a for a in self.accounts if a.control == role)
@@ -136,7 +138,7 @@ def region(country: str) -> Region:
                     tax_name=meta.get("tax_name", "Tax"), country_group=meta.get("country_group", "ALL"),
                     financial_settings=dict(meta.get("financial_settings", {})),
                     invoice_settings=dict(meta.get("invoice_settings", {})), tax_rates=rates, accounts=accounts,
-                    address_regions=tuple(meta.get("address_regions", ())))
+                    address_regions=tuple(meta.get("address_regions", ())), tables=meta)
     _check(result)
     return result
 
@@ -170,3 +172,130 @@ def _check(data: Region) -> None:
         value = data.financial_settings.get(key)
         if value is not None and value not in rate_ids:
             raise RegionDataError(f"{data.country}: {key} {value} is not a tax rate")
+
+
+@dataclass(frozen=True)
+class JournalCodeDef:
+    code: str
+    name: str
+    type: str
+    control_name: str
+
+
+@cache
+def journal_codes(country: str) -> tuple[JournalCodeDef, ...]:
+    """The region's reserved journal codes (`data/<cc>/journal_codes.toml`; none where there is no file)."""
+    path = DATA / country.lower() / "journal_codes.toml"
+    if not path.exists():
+        return ()
+    try:
+        found = tuple(JournalCodeDef(code=str(j["code"]), name=j["name"], type=j["journal_code_type"],
+                                     control_name=j["control_name"]) for j in _read(path).get("journal_code", ()))
+    except KeyError as exc:
+        raise RegionDataError(f"{country} journal code without {exc}") from None
+    for attribute in ("code", "control_name"):
+        values = [getattr(j, attribute) for j in found]
+        if len(set(values)) != len(values):
+            raise RegionDataError(f"{country} journal codes: duplicate {attribute}")
+    # The types are a static list of their own (`/journal_code_types`); checked once it is there.
+    types = {t["id"] for t in lookups().get("journal_code_types", ())}
+    if types and (unknown := {j.type for j in found} - types):
+        raise RegionDataError(f"{country} journal codes: unknown types {sorted(unknown)}")
+    return found
+
+
+# The per-country reference lists a region's `lookups.toml` holds (served by ledgerd.lookups); lists every
+# country shares live in data/common and are read by `lookups()`.
+REGION_LISTS = ("address_regions", "coa_templates", "tax_offices", "tax_return_frequencies", "tax_schemes",
+                "tax_types")
+
+
+@cache
+def region_lookups(country: str) -> dict[str, tuple[dict[str, Any], ...]]:
+    """A region's own reference lists by name, in file order, completed and checked.
+
+    Every item gets a `displayed_as` (its `name` when the file gives none). `address_regions` also holds
+    region.toml's list (US states, CA provinces), each with its `code` (the part after the country). The
+    tax types are region.toml's `[[tax_type]]`, each completed from the `[[tax_types]]` entry of the same
+    id: a tax type without an address region is national (`federal_tax`), covers every address region but
+    the `excluded_address_regions`, and every tax rate unless `tax_rates` names them. A tax return
+    frequency without `tax_types` serves them all.
+    """
+    data = region(country)
+    folder = DATA / country.lower()
+    path = folder / "lookups.toml"
+    raw = _read(path) if path.exists() else {}
+    if unknown := set(raw) - set(REGION_LISTS):
+        raise RegionDataError(f"{data.country} lookups.toml: unknown lists {sorted(unknown)}")
+    lists = {name: tuple(_displayed(item) for item in raw.get(name, ()))
+             for name in REGION_LISTS if name not in ("address_regions", "tax_types")}
+    lists["address_regions"] = tuple(_address_region(item) for item in (*data.address_regions,
+                                                                         *raw.get("address_regions", ())))
+    declared = _read(folder / "region.toml").get("tax_type", ())
+    lists["tax_types"] = _tax_types(data, declared, raw.get("tax_types", ()), lists["address_regions"])
+    all_types = [t["id"] for t in lists["tax_types"]]
+    lists["tax_return_frequencies"] = tuple({**f, "tax_types": list(f.get("tax_types", all_types))}
+                                            for f in lists["tax_return_frequencies"])
+    lists["coa_templates"] = tuple({**t, "country": data.country} for t in lists["coa_templates"])
+    _check_lookups(data, lists, declared)
+    return lists
+
+
+def _displayed(item: dict[str, Any]) -> dict[str, Any]:
+    if "displayed_as" in item:
+        return dict(item)
+    if "name" not in item:
+        raise RegionDataError(f"lookup item {item.get('id')} has neither displayed_as nor name")
+    return {"displayed_as": item["name"], **item}
+
+
+def _address_region(item: dict[str, Any]) -> dict[str, Any]:
+    return {"id": item["id"], "displayed_as": item.get("displayed_as", item["name"]),
+            "code": item.get("code", item["id"].split("-", 1)[-1]), "name": item["name"]}
+
+
+def _tax_types(data: Region, declared: Any, extras: Any,
+               regions: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    by_id = {e["id"]: e for e in extras}
+    if unknown := set(by_id) - {t["id"] for t in declared}:
+        raise RegionDataError(f"{data.country} lookups.toml: tax types {sorted(unknown)} are not in region.toml")
+    out = []
+    for tax_type in declared:
+        extra = by_id.get(tax_type["id"], {})
+        local = tax_type.get("address_region")
+        excluded = set(extra.get("excluded_address_regions", ()))
+        out.append({
+            "id": tax_type["id"], "displayed_as": tax_type["name"],
+            "federal_tax": extra.get("federal_tax", local is None), "country": data.country,
+            "address_regions": [local] if local else [r["id"] for r in regions if r["id"] not in excluded],
+            "tax_rates": list(extra.get("tax_rates", [r.id for r in data.tax_rates])),
+            "excluded_address_regions": sorted(excluded),
+        })
+    return tuple(out)
+
+
+def _check_lookups(data: Region, lists: dict[str, tuple[dict[str, Any], ...]], declared: Any) -> None:
+    where = f"{data.country} lookups"
+    for name, items in lists.items():
+        ids = [item["id"] for item in items]
+        if len(set(ids)) != len(ids):
+            raise RegionDataError(f"{where}: duplicate ids in {name}")
+    regions = {r["id"] for r in lists["address_regions"]}
+    rates = {r.id for r in data.tax_rates}
+    for tax_type in lists["tax_types"]:
+        if bad := (set(tax_type["address_regions"]) | set(tax_type["excluded_address_regions"])) - regions:
+            raise RegionDataError(f"{where}: tax type {tax_type['id']} names unknown regions {sorted(bad)}")
+        if bad := set(tax_type["tax_rates"]) - rates:
+            raise RegionDataError(f"{where}: tax type {tax_type['id']} names unknown tax rates {sorted(bad)}")
+    serves = {f["id"]: set(f["tax_types"]) for f in lists["tax_return_frequencies"]}
+    for frequency, types in serves.items():
+        if bad := types - {t["id"] for t in lists["tax_types"]}:
+            raise RegionDataError(f"{where}: frequency {frequency} names unknown tax types {sorted(bad)}")
+    wanted = [(None, data.financial_settings.get("tax_return_frequency"))]
+    wanted += [(t["id"], t.get("tax_return_frequency")) for t in declared]
+    for type_id, frequency in wanted:
+        if frequency is not None and (frequency not in serves or (type_id and type_id not in serves[frequency])):
+            raise RegionDataError(f"{where}: tax return frequency {frequency} is not offered"
+                                  + (f" for {type_id}" if type_id else ""))
+    if len(lists["coa_templates"]) != 1:
+        raise RegionDataError(f"{where}: a region has one chart of accounts, so exactly one coa template")
