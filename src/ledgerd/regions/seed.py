@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ledgerd.analysis.journal_codes import seed_journal_codes
+from ledgerd.analysis.service import seed_analysis_types
 from ledgerd.banking.models import BankAccount
 from ledgerd.catalog.service import seed_price_types
 from ledgerd.clock import Clock
@@ -11,6 +13,7 @@ from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business, current_business
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 from ledgerd.regions.data import region
+from ledgerd.settings.defaults import seed as seed_settings
 from ledgerd.settings.models import BusinessSettings
 
 
@@ -42,9 +45,12 @@ def seed_business(db: Session, clock: Clock, business_id: str, country: str) -> 
                                    bank_account_details={"account_name": account.name},
                                    currency_id=data.currency))
         seed_price_types(db, business_id, now)
+        seed_analysis_types(db, business_id, now)
+        seed_journal_codes(db, business_id, country, now)
         db.add(BusinessSettings(business_id=business_id, financial={"base_currency_id": data.currency,
                                                                     **data.financial_settings},
                                 invoice=dict(data.invoice_settings), created_at=now, updated_at=now))
+        seed_settings(db, business_id, country)
         db.flush()
     finally:
         bind_business(db, previous)

@@ -1,1 +1,2 @@
-"""Per-business settings singletons: financial settings and invoice settings."""
+"""Per-business settings: the singletons (financial, invoice, business, CIS, DATEV, e-mail, migration), tax
+profiles, tax determinations, hosted payment settings and migrated tax returns."""

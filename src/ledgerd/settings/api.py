@@ -1,4 +1,5 @@
-"""`/financial_settings` and `/invoice_settings`: per-business singletons (GET, PUT), in Sage's key order."""
+"""`/financial_settings` and `/invoice_settings`: per-business singletons (GET, PUT), in Sage's key order; `routes`
+also mounts the other settings endpoints of this package (one module each)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,28 @@ from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import Invalid
 from ledgerd.api.validation import parse_body
 from ledgerd.lookups.api import link
-from ledgerd.settings import service
+from ledgerd.regions.data import region_lookups
+from ledgerd.settings import (
+    business,
+    email,
+    hosted_payments,
+    migrations,
+    service,
+    statutory,
+    tax_determinations,
+    tax_profiles,
+)
 from ledgerd.settings.schemas import FinancialSettingsUpdate, InvoiceSettingsUpdate
 from ledgerd.tenancy.service import select_business
 
-TAX_SCHEMES = {"NOT_REGISTERED": "Not Registered", "STANDARD": "Standard", "CASH": "Cash Accounting",
-               "FLAT_RATE_INVOICE": "Flat Rate - Invoice Based", "FLAT_RATE_CASH": "Flat Rate - Cash Based"}
-TAX_SCHEME_COUNTRIES = frozenset({"ES", "FR", "GB", "IE"})
-TAX_RETURN_FREQUENCIES = {"MONTHLY": "Monthly", "BI_MONTHLY": "Bi-monthly", "QUARTERLY": "Quarterly",
-                          "ANNUALLY": "Annually"}
 
-
-def _named(path: str, key: str | None, names: dict[str, str]) -> dict[str, str] | None:
-    return {"id": key, "displayed_as": names.get(key, key), "$path": f"/{path}/{key}"} if key else None
+def _one_of(country: str, name: str, value: str, source: str, what: str) -> None:
+    """`value` must be an id of the country's reference list `name` (`/tax_schemes`, …); 422 on `source`."""
+    allowed = [item["id"] for item in region_lookups(country).get(name, ())]
+    if not allowed:
+        raise Invalid(f"{what} are not used in {country}.", source)
+    if value not in allowed:
+        raise Invalid(f"must be one of {', '.join(allowed)}.", source)
 
 
 def _day(value: str | None) -> date | None:
@@ -38,7 +48,8 @@ def _decimal(value: Any) -> Decimal | None:
 def _financial_wire(call: Call) -> dict[str, Any]:
     assert call.business is not None
     data = service.financial(call.db, call.runtime.clock.now().date())
-    gb = call.business.country_id == "GB"
+    country = call.business.country_id
+    gb = country == "GB"
     return {
         "$path": "/financial_settings", "year_end_date": _day(data["year_end_date"]),
         "year_end_lockdown_date": _day(data["year_end_lockdown_date"]), "accounting_type": data["accounting_type"],
@@ -49,11 +60,10 @@ def _financial_wire(call: Call) -> dict[str, Any]:
         # ledgerd never connects to HMRC: Making Tax Digital is unavailable for GB and meaningless elsewhere.
         "mtd_activation_status": "mtd_unavailable" if gb else None, "mtd_connected": False,
         "mtd_authenticated_date": None,
-        "tax_scheme": _named("tax_schemes", data["tax_scheme_id"], TAX_SCHEMES),
-        "tax_return_frequency": _named("tax_return_frequencies", data["tax_return_frequency_id"],
-                                       TAX_RETURN_FREQUENCIES),
+        "tax_scheme": link("tax_schemes", data["tax_scheme_id"], country),
+        "tax_return_frequency": link("tax_return_frequencies", data["tax_return_frequency_id"], country),
         "tax_number": data["tax_number"], "general_tax_number": data["general_tax_number"],
-        "tax_office": _named("tax_offices", data["tax_office_id"], {}),
+        "tax_office": link("tax_offices", data["tax_office_id"], country),
         "default_irpf_rate": _decimal(data["default_irpf_rate"]),
         "flat_rate_tax_percentage": _decimal(data["flat_rate_tax_percentage"]),
         "recoverable_percentage": _decimal(data["recoverable_percentage"]),
@@ -87,16 +97,10 @@ def _financial_changes(call: Call, body: FinancialSettingsUpdate) -> dict[str, A
     lockdown = given.get("year_end_lockdown_date", _day(current["year_end_lockdown_date"]))
     if lockdown is not None and lockdown >= year_end:
         raise Invalid("must be before the year end date.", "year_end_lockdown_date")
-    if given.get("tax_scheme_id") is not None:
-        if country not in TAX_SCHEME_COUNTRIES:
-            raise Invalid(f"Tax schemes are not used in {country}.", "tax_scheme_id")
-        if given["tax_scheme_id"] not in TAX_SCHEMES:
-            raise Invalid(f"must be one of {', '.join(TAX_SCHEMES)}.", "tax_scheme_id")
-    if given.get("tax_return_frequency_id") is not None:
-        if country == "US":
-            raise Invalid("Tax return frequencies are not used in US.", "tax_return_frequency_id")
-        if given["tax_return_frequency_id"] not in TAX_RETURN_FREQUENCIES:
-            raise Invalid(f"must be one of {', '.join(TAX_RETURN_FREQUENCIES)}.", "tax_return_frequency_id")
+    for key, name, what in (("tax_scheme_id", "tax_schemes", "Tax schemes"),
+                            ("tax_return_frequency_id", "tax_return_frequencies", "Tax return frequencies")):
+        if given.get(key) is not None:
+            _one_of(country, name, given[key], key, what)
     out: dict[str, Any] = {}
     for key, value in given.items():
         out[key] = value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
@@ -112,6 +116,8 @@ def _put_financial(call: Call) -> Result:
     assert call.business is not None
     changes = _financial_changes(call, parse_body(call.body, "financial_settings", FinancialSettingsUpdate))
     service.save(call.db, call.runtime.clock.now(), financial_changes=changes)
+    if changes.keys() & {"tax_number", "tax_return_frequency_id"}:
+        tax_profiles.touch_primary(call.db, call.business.country_id, call.runtime.clock.now())
     return Result(_financial_wire(call), business_id=call.business.id)
 
 
@@ -222,4 +228,9 @@ def _route(path: str, get: Any, put: Any) -> list[BaseRoute]:
 
 
 routes: list[BaseRoute] = [*_route("/financial_settings", _get_financial, _put_financial),
-                           *_route("/invoice_settings", _get_invoice, _put_invoice)]
+                           *_route("/invoice_settings", _get_invoice, _put_invoice),
+                           *business.BUSINESS_SETTINGS.routes, *statutory.CIS_SETTINGS.routes,
+                           *statutory.DATEV_SETTINGS.routes, *email.EMAIL_SETTINGS.routes,
+                           *migrations.MIGRATIONS.routes,
+                           *migrations.routes, *tax_profiles.routes, *tax_determinations.routes,
+                           *hosted_payments.routes]

@@ -1,4 +1,4 @@
-"""Request bodies of `PUT /financial_settings` and `PUT /invoice_settings` (every field optional)."""
+"""Request bodies of the settings endpoints (PUT bodies: every field optional, `null` where a field may be cleared)."""
 
 from __future__ import annotations
 
@@ -125,3 +125,148 @@ class InvoiceSettingsUpdate(_Body):
     footer_details: FooterDetailsIn | None = None
     print_contact_details: PrintContactDetailsIn | None = None
     print_statements: PrintStatementsIn | None = None
+
+
+# --- business settings ---------------------------------------------------------------------------------------
+
+class DefaultLedgerAccountsIn(_Body):
+    bank_charges_ledger_account_id: str | None = None
+    bank_interest_received_ledger_account_id: str | None = None
+    bank_interest_charges_paid_ledger_account_id: str | None = None
+    exchange_rate_gains_ledger_account_id: str | None = None
+    exchange_rate_losses_ledger_account_id: str | None = None
+    sales_ledger_account_id: str | None = None
+    sales_discount_ledger_account_id: str | None = None
+    purchase_ledger_account_id: str | None = None
+    purchase_discount_ledger_account_id: str | None = None
+    product_sales_ledger_account_id: str | None = None
+    product_purchase_ledger_account_id: str | None = None
+    service_sales_ledger_account_id: str | None = None
+    service_purchase_ledger_account_id: str | None = None
+    stock_purchase_ledger_account_id: str | None = None
+    other_receipt_ledger_account_id: str | None = None
+    other_payment_ledger_account_id: str | None = None
+    customer_receipt_discount_ledger_account_id: str | None = None
+    vendor_payment_discount_ledger_account_id: str | None = None
+    carriage_ledger_account_id: str | None = None
+
+
+class BusinessSettingsUpdate(_Body):
+    siret: str | None = Field(None, pattern=r"^\d{14}$")
+    management_centre_member: bool | None = None
+    rcs_number: str | None = Field(None, max_length=255)
+    share_capital: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=2)
+    business_activity_type_id: str | None = None
+    legal_form_type_id: str | None = None
+    auxiliary_accounts_visible: bool | None = None
+    business_type_id: str | None = None
+    country_of_registration_id: str | None = None
+    wizard_complete: bool | None = None
+    default_ledger_accounts: DefaultLedgerAccountsIn | None = None
+
+
+# --- CIS (GB) and DATEV (DE) ---------------------------------------------------------------------------------
+
+class CisSettingsUpdate(_Body):
+    # Formats from the swagger: ########## ; ###PX???????? ; ###/X?#####
+    unique_tax_reference: str | None = Field(None, pattern=r"^\d{10}$")
+    contractor: bool | None = None
+    subcontractor: bool | None = None
+    accounts_office_reference: str | None = Field(None, pattern=r"^\d{3}P[A-Z]\d{7}[0-9A-Z]$")
+    paye_reference: str | None = Field(None, pattern=r"^\d{3}/[A-Z][A-Z0-9]?\d{5}$")
+    tax_rate_id: str | None = None
+
+
+class DatevSettingsUpdate(_Body):
+    # Ranges from the swagger (putDatevSettings).
+    tax_consultant_number: int | None = Field(None, ge=1000, le=9999999)
+    client_number: int | None = Field(None, ge=1, le=99999)
+    next_customer_number: int | None = Field(None, ge=10000, le=69999)
+    next_supplier_number: int | None = Field(None, ge=70000, le=99999)
+
+
+# --- e-mail settings ----------------------------------------------------------------------------------------
+
+class EmailMessageIn(_Body):
+    message_type: str = Field(max_length=50)
+    locale: str = Field(max_length=10)
+    message: str = Field(max_length=5000)
+
+
+class EmailSettingsUpdate(_Body):
+    pdf_attached: bool | None = None
+    send_bcc: bool | None = None
+    default_messages: list[EmailMessageIn] | None = None
+
+
+# --- migrations ---------------------------------------------------------------------------------------------
+
+Source = Field(None, max_length=50)
+
+
+class MigrationUpdate(_Body):
+    status_id: str | None = None
+    started_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    source_product: str | None = Source
+    source_product_version: str | None = Source
+    source_license: str | None = Source
+    source_tool: str | None = Source
+    source_tool_version: str | None = Source
+    schema_id: str | None = Field(None, max_length=100)
+
+
+Box = Field(None, max_digits=15, decimal_places=2)
+
+
+class GBBoxesIn(_Body):
+    box_1: Decimal | None = Box
+    box_2: Decimal | None = Box
+    box_3: Decimal | None = Box
+    box_4: Decimal | None = Box
+    box_5: Decimal | None = Box
+    box_6: Decimal | None = Box
+    box_7: Decimal | None = Box
+    box_8: Decimal | None = Box
+    box_9: Decimal | None = Box
+
+
+class IEBoxesIn(_Body):
+    box_T1: Decimal | None = Box  # noqa: N815 - Sage's box names
+    box_T2: Decimal | None = Box  # noqa: N815
+    box_T3: Decimal | None = Box  # noqa: N815
+    box_T4: Decimal | None = Box  # noqa: N815
+    box_E1: Decimal | None = Box  # noqa: N815
+    box_E2: Decimal | None = Box  # noqa: N815
+    box_ES1: Decimal | None = Box  # noqa: N815
+    box_ES2: Decimal | None = Box  # noqa: N815
+
+
+class MigrationTaxReturnCreate(_Body):
+    from_date: dt.date
+    to_date: dt.date
+    total_amount: Decimal = Field(max_digits=15, decimal_places=2)
+    tax_return_frequency_id: str
+    gb: GBBoxesIn | None = None
+    ie: IEBoxesIn | None = None
+
+
+# --- tax profiles, hosted payment settings --------------------------------------------------------------------
+
+class AddressRegionIn(_Body):
+    name: str | None = Field(None, max_length=255)
+    code: str | None = Field(None, max_length=10)
+
+
+class TaxProfileUpdate(_Body):
+    tax_type_id: str | None = None
+    tax_number: str | None = Field(None, max_length=255)
+    tax_number_suffix: str | None = Field(None, max_length=255)
+    collect_tax: bool | None = None
+    tax_return_frequency_id: str | None = None
+    address_region: AddressRegionIn | None = None
+
+
+class HostedArtefactPaymentSettingCreate(_Body):
+    object_guid: str = Field(min_length=1, max_length=32)
+    disable_payment: bool = True

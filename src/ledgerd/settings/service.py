@@ -140,20 +140,38 @@ def invoice(db: Session) -> dict[str, Any]:
 
 def save(db: Session, now: datetime, *, financial_changes: dict[str, Any] | None = None,
          invoice_changes: dict[str, Any] | None = None) -> None:
-    """Store changes (JSON documents are replaced, never mutated in place, so the ORM sees them)."""
-    settings = row(db)
+    """Store changes of the financial and invoice settings."""
     if financial_changes is not None:
-        settings.financial = {**settings.financial, **_stored(financial_changes), "updated_at": now.isoformat()}
+        save_document(db, now, "financial", _stored(financial_changes))
     if invoice_changes is not None:
-        settings.invoice = {**settings.invoice, **_stored(invoice_changes), "updated_at": now.isoformat()}
+        save_document(db, now, "invoice", _stored(invoice_changes))
+
+
+# Column of `BusinessSettings` → the document it holds.
+DOCUMENTS = ("financial", "invoice", "business", "cis", "datev", "email", "migration")
+
+
+def stored(db: Session, document: str) -> dict[str, Any]:
+    """What the business set in one singleton (no defaults)."""
+    if document not in DOCUMENTS:
+        raise ValueError(f"{document} is not a settings document")
+    found: dict[str, Any] = getattr(row(db), document)
+    return found
+
+
+def save_document(db: Session, now: datetime, document: str, changes: dict[str, Any]) -> None:
+    """Merge changes into one singleton and stamp its `updated_at` (documents are replaced, never mutated in
+    place, so the ORM sees the change)."""
+    settings = row(db)
+    setattr(settings, document, {**stored(db, document), **changes, "updated_at": now.isoformat()})
     settings.updated_at = now
     db.flush()
 
 
 def updated_at(db: Session, document: str) -> datetime:
-    settings = row(db)
-    stamp = (settings.financial if document == "financial" else settings.invoice).get("updated_at")
-    return datetime.fromisoformat(stamp) if stamp else settings.updated_at
+    """When a singleton last changed (the business's creation until its first PUT)."""
+    stamp = stored(db, document).get("updated_at")
+    return datetime.fromisoformat(stamp) if stamp else row(db).created_at
 
 
 def has_transactions(db: Session) -> bool:

@@ -1,0 +1,557 @@
+"""Business, CIS, DATEV, e-mail and migration settings, tax profiles, tax determinations, hosted payment
+settings and migrated tax returns over HTTP (SQLite and PostgreSQL): Sage's key order, region defaults, PUT
+round trips, validation and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from ledgerd.artefacts.models import Artefact
+from ledgerd.clock import Clock
+from ledgerd.settings.defaults import region_settings
+from ledgerd.settings.hosted_payments import online_payment_enabled
+from ledgerd.tenancy.models import Role
+from tests.support import reference
+from tests.support.books import Books, problem
+from tests.support.factories import Factory
+
+REGIONS = ("GB", "IE", "FR", "ES", "DE", "CA", "US")
+SINGLETONS = {"/business_settings": "BusinessSettings", "/cis_settings": "CisSettings",
+              "/datev_settings": "DatevSettings", "/email_settings": "EmailSettings", "/migrations": "Migration"}
+# Where a singleton is not offered everywhere: the country its tests use.
+COUNTRY = {"/datev_settings": "DE"}
+WRAPPERS = {"/business_settings": "business_settings", "/cis_settings": "cis_settings",
+            "/datev_settings": "datev_settings", "/email_settings": "email_settings", "/migrations": "migrations"}
+
+
+def keys(definition: str) -> list[str]:
+    return list(reference.definitions()[definition]["properties"])
+
+
+@pytest.fixture
+def frozen(clock: Clock) -> Iterator[Clock]:
+    clock.freeze(datetime(2024, 6, 15, 12, tzinfo=UTC))
+    yield clock
+
+
+@pytest.fixture
+def books(client: TestClient, factory: Factory, frozen: Clock) -> Books:
+    return Books.open(client, factory)
+
+
+def _put(books: Books, path: str, **changes: Any) -> Any:
+    return books.put(path, {WRAPPERS[path]: changes})
+
+
+# --- key order ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", SINGLETONS)
+def test_singletons_follow_sages_key_order(client: TestClient, factory: Factory, frozen: Clock, path: str) -> None:
+    books = Books.open(client, factory, country=COUNTRY.get(path, "GB"))
+    body = books.get(path).json()
+    assert list(body) == keys(SINGLETONS[path])
+    assert list(_put(books, path).json()) == keys(SINGLETONS[path])
+
+
+def test_nested_objects_follow_sages_key_order(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    gb = Books.open(client, factory)
+    settings = _put(gb, "/business_settings", business_type_id="SOLE_TRADER").json()
+    assert list(settings["default_ledger_accounts"]) == keys("DefaultLedgerAccounts")
+    assert list(settings["business_type"]) == keys("BusinessType")
+    assert list(books_email := gb.get("/email_settings").json()["default_messages"][0]) == keys("DefaultMessages")
+    assert books_email
+    assert list(gb.get("/migrations").json()["status"]) == keys("MigrationStatus")
+    ca = Books.open(client, factory, country="CA")
+    profile = ca.get("/tax_profiles", attributes="all").json()["$items"][1]
+    assert list(profile) == keys("TaxProfile")
+    assert list(profile["address_region"]) == keys("AddressRegion")
+    made = gb.created("/migration_tax_returns", "migration_tax_return", _gb_return())
+    assert list(made) == keys("MigrationTaxReturn")
+    assert list(made["gb"]) == keys("GBBoxData")
+    ie = Books.open(client, factory, country="IE")
+    assert list(ie.created("/migration_tax_returns", "migration_tax_return", _ie_return())["ie"]) == keys("IEBoxData")
+    rate = gb.get("/tax_determinations", usage="sales", attributes="all").json()["$items"][0]
+    assert list(rate) == keys("TaxRate")
+    setting = gb.created("/hosted_artefact_payment_settings", "hosted_artefact_payment_setting",
+                         {"object_guid": gb.contact()})
+    assert list(setting) == keys("HostedArtefactPaymentSetting")
+
+
+# --- business settings ----------------------------------------------------------------------------------------
+
+def test_business_settings_defaults_per_region(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    gb = Books.open(client, factory).get("/business_settings").json()
+    assert gb["$path"] == "/business_settings" and gb["siret"] is None and gb["auxiliary_accounts_visible"] is None
+    assert gb["country_of_registration"] == {"id": "ENGLAND_AND_WALES", "displayed_as": "England and Wales"}
+    assert gb["business_type"] is None and gb["wizard_complete"] is False
+    assert gb["business_created_at"] == gb["updated_at"] == "2024-06-15T12:00:00Z"
+    ledger = gb["default_ledger_accounts"]
+    assert ledger["sales_ledger_account"]["displayed_as"] == "Sales - Products (4000)"
+    assert ledger["service_sales_ledger_account"]["displayed_as"] == "Sales - Services (4010)"
+    assert ledger["carriage_ledger_account"]["displayed_as"] == "Distribution and Carriage (4905)"
+    assert all(link is not None for link in ledger.values())
+    ireland = Books.open(client, factory, country="IE").get("/business_settings").json()
+    assert ireland["country_of_registration"]["id"] == "REPUBLIC_OF_IRELAND"
+    france = Books.open(client, factory, country="FR").get("/business_settings").json()
+    assert (france["management_centre_member"], france["auxiliary_accounts_visible"]) == (False, False)
+    assert france["country_of_registration"] is None and france["siret"] is None
+    assert france["default_ledger_accounts"]["sales_ledger_account"]["displayed_as"] == \
+        "Ventes de marchandises (707000)"
+    spain = Books.open(client, factory, country="ES").get("/business_settings").json()
+    assert spain["auxiliary_accounts_visible"] is False and spain["management_centre_member"] is None
+
+
+def test_business_settings_update(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    france = Books.open(client, factory, country="FR")
+    frozen.advance(timedelta(minutes=1))
+    account = france.accounts[706000]
+    response = _put(france, "/business_settings", siret="73282932000074", rcs_number="RCS Paris B 732 829 320",
+                    share_capital=1000.5, management_centre_member=True, legal_form_type_id="SARL",
+                    business_activity_type_id="COMMERCIAL", business_type_id="LIMITED_COMPANY",
+                    wizard_complete=True, country_of_registration_id="SCOTLAND",
+                    default_ledger_accounts={"sales_ledger_account_id": account})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["siret"], body["share_capital"], body["management_centre_member"]) == (
+        "73282932000074", "1000.5", True)
+    assert body["legal_form_type"] == {"id": "SARL", "displayed_as": "Société à responsabilité limitée (SARL)",
+                                       "$path": "/legal_form_types/SARL"}
+    assert body["business_activity_type"]["id"] == "COMMERCIAL"
+    assert body["business_type"]["name"] == "Limited Company" and body["wizard_complete"] is True
+    assert body["country_of_registration"] is None  # not a French field: ignored
+    assert body["default_ledger_accounts"]["sales_ledger_account"]["id"] == account
+    assert body["updated_at"] == "2024-06-15T12:01:00Z" and body["business_created_at"] == "2024-06-15T12:00:00Z"
+    assert france.get("/business_settings").json() == body
+    cleared = _put(france, "/business_settings", siret=None, default_ledger_accounts={
+        "sales_ledger_account_id": None}).json()
+    assert cleared["siret"] is None
+    assert cleared["default_ledger_accounts"]["sales_ledger_account"]["displayed_as"] == \
+        "Ventes de marchandises (707000)"
+
+
+@pytest.mark.parametrize(("changes", "source"), [
+    ({"siret": "1234"}, "siret"),
+    ({"siret": "73282932000075"}, "siret"),
+    ({"share_capital": -1}, "share_capital"),
+    ({"legal_form_type_id": "PLC"}, "legal_form_type_id"),
+    ({"business_type_id": "EMPIRE"}, "business_type_id"),
+    ({"default_ledger_accounts": {"carriage_ledger_account_id": "0" * 32}},
+     "default_ledger_accounts.carriage_ledger_account_id"),
+])
+def test_business_settings_validation(client: TestClient, factory: Factory, frozen: Clock,
+                                      changes: dict[str, Any], source: str) -> None:
+    france = Books.open(client, factory, country="FR")
+    before = france.get("/business_settings").json()
+    problem(_put(france, "/business_settings", **changes), 422, "RecordInvalid", source)
+    assert france.get("/business_settings").json() == before
+
+
+# --- CIS, DATEV, e-mail, migrations ---------------------------------------------------------------------------
+
+def test_cis_settings(books: Books) -> None:
+    assert books.get("/cis_settings").json() == {
+        "$path": "/cis_settings", "unique_tax_reference": None, "contractor": False, "subcontractor": False,
+        "accounts_office_reference": None, "paye_reference": None, "tax_rate": None}
+    problem(_put(books, "/cis_settings", contractor=True), 422, "RecordInvalid", "unique_tax_reference")
+    problem(_put(books, "/cis_settings", contractor=True, unique_tax_reference="1234567890"), 422, "RecordInvalid",
+            "accounts_office_reference")
+    body = _put(books, "/cis_settings", contractor=True, subcontractor=True, unique_tax_reference="1234567890",
+                accounts_office_reference="123PA1234567A", paye_reference="123/AB45678").json()
+    assert body["contractor"] is body["subcontractor"] is True
+    assert body["tax_rate"] == {"id": "GB_CIS_REGISTERED", "displayed_as": "CIS Registered 20.00%",
+                                "$path": "/tax_rates/GB_CIS_REGISTERED"}
+    gross = _put(books, "/cis_settings", tax_rate_id="GB_CIS_GROSS").json()
+    assert gross["tax_rate"]["id"] == "GB_CIS_GROSS" and books.get("/cis_settings").json() == gross
+    assert _put(books, "/cis_settings", subcontractor=False).json()["tax_rate"] is None
+
+
+@pytest.mark.parametrize(("changes", "source"), [
+    ({"unique_tax_reference": "12345"}, "unique_tax_reference"),
+    ({"accounts_office_reference": "123XA1234567A"}, "accounts_office_reference"),
+    ({"paye_reference": "123-A45678"}, "paye_reference"),
+    ({"tax_rate_id": "GB_STANDARD"}, "tax_rate_id"),
+])
+def test_cis_settings_validation(books: Books, changes: dict[str, Any], source: str) -> None:
+    problem(_put(books, "/cis_settings", **changes), 422, "RecordInvalid", source)
+
+
+def test_datev_settings(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    germany = Books.open(client, factory, country="DE")
+    assert germany.get("/datev_settings").json() == {
+        "$path": "/datev_settings", "tax_consultant_number": None, "client_number": None,
+        "next_customer_number": 10000, "next_supplier_number": 70000, "updated_at": "2024-06-15T12:00:00Z"}
+    frozen.advance(timedelta(minutes=1))
+    body = _put(germany, "/datev_settings", tax_consultant_number=1234567, client_number=42,
+                next_customer_number=10100, next_supplier_number=70500).json()
+    assert (body["tax_consultant_number"], body["client_number"], body["next_customer_number"],
+            body["next_supplier_number"], body["updated_at"]) == (1234567, 42, 10100, 70500, "2024-06-15T12:01:00Z")
+    assert germany.get("/datev_settings").json() == body
+    for name, value in (("tax_consultant_number", 999), ("client_number", 100000),
+                        ("next_customer_number", 70000), ("next_supplier_number", 69999)):
+        problem(_put(germany, "/datev_settings", **{name: value}), 422, "RecordInvalid", name)
+
+
+def test_email_settings(client: TestClient, factory: Factory, books: Books) -> None:
+    settings = books.get("/email_settings").json()
+    assert (settings["pdf_attached"], settings["send_bcc"]) == (True, False)
+    types = [m["message_type"] for m in settings["default_messages"]]
+    assert types[0] == "invoice" and "statement" in types
+    assert {m["locale"] for m in settings["default_messages"]} == {"en-GB"}
+    france = Books.open(client, factory, country="FR").get("/email_settings").json()
+    assert france["default_messages"][0]["message"].startswith("Veuillez trouver ci-joint votre facture")
+    body = _put(books, "/email_settings", send_bcc=True, default_messages=[
+        {"message_type": "invoice", "locale": "en-GB", "message": "Your invoice."},
+        {"message_type": "invoice", "locale": "fr-FR", "message": "Votre facture."}]).json()
+    assert body["send_bcc"] is True and body["pdf_attached"] is True
+    messages = {(m["message_type"], m["locale"]): m["message"] for m in body["default_messages"]}
+    assert messages[("invoice", "en-GB")] == "Your invoice." and messages[("invoice", "fr-FR")] == "Votre facture."
+    assert len(body["default_messages"]) == len(types) + 1
+    assert books.get("/email_settings").json() == body
+    problem(_put(books, "/email_settings", default_messages=[{"message_type": "letter", "locale": "en-GB",
+                                                              "message": "x"}]),
+            422, "RecordInvalid", "default_messages[0].message_type")
+    problem(_put(books, "/email_settings", default_messages=[{"message_type": "quote", "locale": "klingon",
+                                                              "message": "x"}]),
+            422, "RecordInvalid", "default_messages[0].locale")
+    problem(_put(books, "/email_settings", default_messages=[{"message_type": "quote", "locale": "en-GB"}]),
+            422, "RecordInvalid", "default_messages[0].message")
+    assert books.get("/email_settings").json() == body
+
+
+def test_migrations(books: Books, frozen: Clock) -> None:
+    first = books.get("/migrations").json()
+    assert len(first["id"]) == 32 and first["$path"] == "/migrations"
+    assert first["status"] == {"id": "NOT_STARTED", "displayed_as": "Not Started"}
+    assert first["started_at"] is None and first["source_product"] is None
+    frozen.advance(timedelta(minutes=1))
+    running = _put(books, "/migrations", status_id="IN_PROGRESS", source_product="Sage 50",
+                   source_product_version="30.1", source_tool="Exporter", schema_id="v2").json()
+    assert running["id"] == first["id"] and running["status"]["id"] == "IN_PROGRESS"
+    assert running["started_at"] == "2024-06-15T12:01:00Z" and running["completed_at"] is None
+    assert running["source_product"] == "Sage 50" and running["schema_id"] == "v2"
+    done = _put(books, "/migrations", status_id="COMPLETED", completed_at="2024-06-15T13:30:00+01:00").json()
+    assert done["completed_at"] == "2024-06-15T12:30:00Z" and done["source_product"] == "Sage 50"
+    assert books.get("/migrations").json() == done
+    problem(_put(books, "/migrations", status_id="PAUSED"), 422, "RecordInvalid", "status_id")
+    problem(_put(books, "/migrations", completed_at="2024-06-15T11:00:00Z"), 422, "RecordInvalid", "completed_at")
+    problem(_put(books, "/migrations", source_tool="x" * 51), 422, "RecordInvalid", "source_tool")
+
+
+# --- migrated tax returns -------------------------------------------------------------------------------------
+
+def _gb_return(**changes: Any) -> dict[str, Any]:
+    return {"from_date": "2023-01-01", "to_date": "2023-03-31", "total_amount": 1500,
+            "tax_return_frequency_id": "QUARTERLY",
+            "gb": {"box_1": 2000, "box_2": 0, "box_3": 2000, "box_4": 500, "box_5": 1500, "box_6": 10000,
+                   "box_7": 2500, "box_8": 0, "box_9": 0}, **changes}
+
+
+def _ie_return(**changes: Any) -> dict[str, Any]:
+    return {"from_date": "2023-01-01", "to_date": "2023-02-28", "total_amount": 300,
+            "tax_return_frequency_id": "BI_MONTHLY",
+            "ie": {"box_T1": 500, "box_T2": 200, "box_T3": 300, "box_T4": 0}, **changes}
+
+
+def test_migration_tax_returns(books: Books) -> None:
+    made = books.created("/migration_tax_returns", "migration_tax_return", _gb_return(ie={"box_T1": 1}))
+    assert made["displayed_as"] == "2023-01-01 - 2023-03-31"
+    assert made["tax_return_frequency"] == {"id": "QUARTERLY", "displayed_as": "Quarterly",
+                                            "$path": "/tax_return_frequencies/QUARTERLY"}
+    assert made["total_amount"] == "1500.0" and made["ie"] is None
+    assert made["gb"]["box_5"] == "1500.0" and made["gb"]["box_9"] == "0.0"
+    assert books.get(f"/migration_tax_returns/{made['id']}").json() == made
+    listing = books.get("/migration_tax_returns", attributes="all").json()
+    assert listing["$total"] == 1 and listing["$items"] == [made]
+    later = books.created("/migration_tax_returns", "migration_tax_return",
+                          {"from_date": "2023-04-01", "to_date": "2023-06-30", "total_amount": 0,
+                           "tax_return_frequency_id": "QUARTERLY"})
+    assert later["gb"] is None
+
+
+@pytest.mark.parametrize(("changes", "source"), [
+    ({"to_date": "2022-12-31"}, "to_date"),
+    ({"tax_return_frequency_id": "WEEKLY"}, "tax_return_frequency_id"),
+    ({"from_date": "2023-03-01", "to_date": "2023-05-31"}, "from_date"),
+    ({"gb": {"box_1": 10, "box_2": 1, "box_3": 10}}, "gb.box_3"),
+    ({"gb": {"box_1": 10, "box_3": 10, "box_4": 4, "box_5": 5}}, "gb.box_5"),
+    ({"gb": {"box_1": "1.005"}}, "gb.box_1"),
+    ({"total_amount": None}, "total_amount"),
+])
+def test_migration_tax_return_validation(books: Books, changes: dict[str, Any], source: str) -> None:
+    books.created("/migration_tax_returns", "migration_tax_return", _gb_return())
+    body = _gb_return(from_date="2023-04-01", to_date="2023-06-30") | changes
+    problem(books.post("/migration_tax_returns", {"migration_tax_return": body}), 422, "RecordInvalid", source)
+    assert books.get("/migration_tax_returns").json()["$total"] == 1
+
+
+def test_irish_returns_check_the_vat3_boxes(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    ireland = Books.open(client, factory, country="IE")
+    made = ireland.created("/migration_tax_returns", "migration_tax_return", _ie_return())
+    assert made["gb"] is None and made["ie"]["box_T3"] == "300.0" and made["ie"]["box_ES2"] == "0.0"
+    bad = _ie_return(from_date="2023-03-01", to_date="2023-04-30", ie={"box_T1": 500, "box_T2": 200, "box_T3": 200})
+    problem(ireland.post("/migration_tax_returns", {"migration_tax_return": bad}), 422, "RecordInvalid", "ie.box_T3")
+
+
+# --- tax profiles ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("country", "expected"), [
+    ("GB", ["GB_VAT"]), ("IE", ["IE_VAT"]), ("FR", ["FR_TVA"]), ("DE", ["DE_UST"]), ("ES", ["ES_IVA", "ES_IRPF"]),
+    ("US", ["US_SALES_TAX"]), ("CA", ["CA_GST_HST", "CA_PST_BC", "CA_PST_MB", "CA_PST_SK", "CA_QST"]),
+])
+def test_tax_profiles_per_region(client: TestClient, factory: Factory, frozen: Clock, country: str,
+                                 expected: list[str]) -> None:
+    books = Books.open(client, factory, country=country)
+    listing = books.get("/tax_profiles", attributes="all").json()
+    assert [p["tax_type"]["id"] for p in listing["$items"]] == expected
+    primary = listing["$items"][0]
+    assert primary["collect_tax"] is True and primary["address_region"] is None
+    assert primary["tax_type"]["$path"] == f"/tax_types/{expected[0]}"
+    frequency = books.get("/financial_settings").json()["tax_return_frequency"]
+    assert primary["tax_return_frequency"] == frequency
+    assert all(p["collect_tax"] is False for p in listing["$items"][1:])
+    plain = books.get("/tax_profiles").json()["$items"][0]
+    assert plain == {"id": primary["id"], "displayed_as": primary["displayed_as"], "$path": primary["$path"]}
+    assert books.get(primary["$path"]).json() == primary
+
+
+def test_tax_profile_update_canada(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    canada = Books.open(client, factory, country="CA")
+    gst, bc, _, _, qst = canada.get("/tax_profiles", attributes="all").json()["$items"]
+    assert bc["address_region"] == {"id": "CA-BC", "displayed_as": "British Columbia",
+                                    "$path": "/address_regions/CA-BC", "code": "BC", "name": "British Columbia"}
+    assert bc["tax_return_frequency"]["id"] == "QUARTERLY" and qst["displayed_as"] == "QST"
+    frozen.advance(timedelta(minutes=1))
+    updated = canada.updated(gst["$path"], "tax_profile", {
+        "tax_type_id": "CA_GST_HST", "tax_number": "123456789", "tax_number_suffix": "RT0001",
+        "tax_return_frequency_id": "QUARTERLY"})
+    assert (updated["tax_number"], updated["tax_number_suffix"]) == ("123456789", "RT0001")
+    assert updated["tax_return_frequency"]["id"] == "QUARTERLY" and updated["updated_at"] == "2024-06-15T12:01:00Z"
+    # The primary tax type's registration is the financial settings' one.
+    financial = canada.get("/financial_settings").json()
+    assert financial["tax_number"] == "123456789" and financial["tax_return_frequency"]["id"] == "QUARTERLY"
+    frozen.advance(timedelta(minutes=1))
+    canada.put("/financial_settings", {"financial_settings": {"tax_number": "987654321"}})
+    again = canada.get(gst["$path"]).json()
+    assert again["tax_number"] == "987654321" and again["updated_at"] == "2024-06-15T12:02:00Z"
+    own = canada.updated(qst["$path"], "tax_profile", {"tax_number": "1234567890", "tax_number_suffix": "TQ0001",
+                                                       "collect_tax": True, "address_region": {"code": "QC"}})
+    assert (own["tax_number"], own["collect_tax"]) == ("1234567890", True)
+    assert canada.get("/financial_settings").json()["tax_number"] == "987654321"
+    assert canada.get(qst["$path"]).json() == own
+    since = canada.get("/tax_profiles", updated_or_created_since="2024-06-15T12:02:00Z").json()["$items"]
+    assert [p["id"] for p in since] == [gst["id"], qst["id"]]
+    cleared = canada.updated(qst["$path"], "tax_profile", {"tax_number": None})
+    assert cleared["tax_number"] is None
+
+
+@pytest.mark.parametrize(("index", "changes", "source"), [
+    (0, {"tax_type_id": "CA_QST"}, "tax_type_id"),
+    (0, {"tax_number": "12345"}, "tax_number"),
+    (0, {"tax_number_suffix": "XX0001"}, "tax_number_suffix"),
+    (1, {"tax_number": "1234-5678"}, "tax_number"),
+    (4, {"tax_return_frequency_id": "DAILY"}, "tax_return_frequency_id"),
+    (4, {"address_region": {"code": "ON"}}, "address_region.code"),
+    (0, {"address_region": {"code": "BC"}}, "address_region.code"),
+    (4, {"tax_number_suffix": "x" * 256}, "tax_number_suffix"),
+])
+def test_tax_profile_validation(client: TestClient, factory: Factory, frozen: Clock, index: int,
+                                changes: dict[str, Any], source: str) -> None:
+    canada = Books.open(client, factory, country="CA")
+    profile = canada.get("/tax_profiles", attributes="all").json()["$items"][index]
+    problem(canada.put(profile["$path"], {"tax_profile": changes}), 422, "RecordInvalid", source)
+    assert canada.get(profile["$path"]).json() == profile
+
+
+def test_tax_profiles_of_another_business_are_not_found(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    mine, other = Books.open(client, factory, country="CA"), Books.open(client, factory, country="CA")
+    foreign = other.get("/tax_profiles").json()["$items"][0]["$path"]
+    problem(mine.get(foreign), 404, "RecordNotFound")
+    problem(mine.put(foreign, {"tax_profile": {"collect_tax": False}}), 404, "RecordNotFound")
+    assert foreign not in [p["$path"] for p in mine.get("/tax_profiles").json()["$items"]]
+
+
+# --- tax determinations ---------------------------------------------------------------------------------------
+
+def _determined(books: Books, **query: Any) -> list[str]:
+    response = books.get("/tax_determinations", **query)
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["$items"]]
+
+
+def test_tax_determinations(books: Books) -> None:
+    home = books.contact()
+    eu = books.contact(tax_treatment={"home_tax": False, "eu_tax_registered": True})
+    world = books.contact(tax_treatment={"home_tax": False, "rest_of_world_tax": True})
+    every = ["GB_STANDARD", "GB_LOWER", "GB_ZERO", "GB_EXEMPT", "GB_NO_TAX"]
+    assert _determined(books, usage="sales") == every
+    assert _determined(books, usage="sales", contact_id=home) == every
+    assert _determined(books, usage="sales", contact_id=eu) == ["GB_ZERO", "GB_NO_TAX"]
+    assert _determined(books, usage="sales", contact_id=eu, artefact_line_goods_services_type="SERVICES") == [
+        "GB_NO_TAX"]
+    assert _determined(books, usage="purchases", contact_id=world, artefact_line_goods_services_type="GOODS") == [
+        "GB_ZERO"]
+    assert _determined(books, usage="sales", include_line_determination="true") == ["GB_STANDARD"]
+    assert _determined(books, usage="sales", contact_id=eu, include_line_determination="true",
+                       artefact_line_goods_services_type="SERVICES") == ["GB_NO_TAX"]
+    # The percentage shown is the one on the date asked for.
+    old = books.get("/tax_determinations", usage="sales", date="2010-06-01", attributes="all").json()["$items"][0]
+    assert (old["percentage"], old["displayed_as"]) == ("17.5", "Standard 17.50%")
+    paged = books.get("/tax_determinations", usage="sales", items_per_page=2, page=2).json()
+    assert paged["$total"] == 5 and [i["id"] for i in paged["$items"]] == ["GB_ZERO", "GB_EXEMPT"]
+    assert paged["$next"] == "/tax_determinations?page=3&items_per_page=2&usage=sales"
+
+
+def test_tax_determinations_from_an_artefact(books: Books) -> None:
+    eu = books.contact(tax_treatment={"home_tax": False, "eu_tax_registered": True})
+    invoice = books.created("/sales_invoices", "sales_invoice", {
+        "contact_id": eu, "date": "2024-03-01", "invoice_lines": [
+            {"description": "Advice", "ledger_account_id": books.accounts[4010], "quantity": 1, "unit_price": 100,
+             "tax_rate_id": "GB_NO_TAX", "tax_amount": 0, "eu_goods_services_type_id": "SERVICES"}]})
+    line = invoice["invoice_lines"][0]["id"]
+    assert _determined(books, usage="sales", artefact_id=invoice["id"]) == ["GB_ZERO", "GB_NO_TAX"]
+    assert _determined(books, usage="sales", artefact_id=invoice["id"], artefact_line_id=line,
+                       artefact_line_amount="100.0", artefact_line_tax_included="false") == ["GB_NO_TAX"]
+    problem(books.get("/tax_determinations", usage="sales", artefact_id="0" * 32), 404, "RecordNotFound",
+            "artefact_id")
+    problem(books.get("/tax_determinations", usage="sales", artefact_line_id="0" * 32), 404, "RecordNotFound",
+            "artefact_line_id")
+
+
+def test_spanish_retailer_rates_only_when_asked(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    spain = Books.open(client, factory, country="ES")
+    plain = _determined(spain, usage="sales")
+    assert "ES_STANDARD" in plain and not any(r.endswith("_RE") for r in plain)
+    assert "ES_STANDARD_RE" in _determined(spain, usage="sales", retailer_rates="true")
+    eu = spain.contact(tax_treatment={"home_tax": False, "eu_tax_registered": True})
+    assert _determined(spain, usage="sales", contact_id=eu) == ["ES_EXEMPT", "ES_NO_TAX"]
+
+
+@pytest.mark.parametrize(("query", "status", "source"), [
+    ({}, 400, "usage"),
+    ({"usage": "gifts"}, 400, "usage"),
+    ({"usage": "sales", "date": "2024-02-30"}, 400, "date"),
+    ({"usage": "sales", "retailer_rates": "maybe"}, 400, "retailer_rates"),
+    ({"usage": "sales", "artefact_line_amount": "lots"}, 400, "artefact_line_amount"),
+    ({"usage": "sales", "artefact_line_goods_services_type": "WIDGETS"}, 400, "artefact_line_goods_services_type"),
+    ({"usage": "sales", "contact_id": "0" * 32}, 404, "contact_id"),
+])
+def test_tax_determination_parameters(books: Books, query: dict[str, str], status: int, source: str) -> None:
+    assert problem(books.get("/tax_determinations", **query), status, None, source)
+
+
+# --- hosted artefact payment settings --------------------------------------------------------------------------
+
+def _payable(books: Books, artefact_id: str) -> bool:
+    """The simulated payment provider's answer for an invoice."""
+    def run(db: Session) -> bool:
+        artefact = db.get(Artefact, artefact_id)
+        assert artefact is not None
+        return online_payment_enabled(db, artefact)
+
+    return books.tx(run)
+
+
+def test_hosted_artefact_payment_settings(books: Books, frozen: Clock) -> None:
+    customer = books.contact(name="Payer", reference="PAY")
+    invoice = books.document(customer, "120.00")
+    other = books.document(books.contact(), "50.00")
+    made = books.created("/hosted_artefact_payment_settings", "hosted_artefact_payment_setting",
+                         {"object_guid": invoice})
+    assert made["displayed_as"] == "SI-1" and made["disable_payment"] is True and made["object_guid"] == invoice
+    assert books.get(made["$path"]).json() == made
+    assert _payable(books, invoice) is False
+    assert _payable(books, other) is True
+    by_customer = books.created("/hosted_artefact_payment_settings", "hosted_artefact_payment_setting",
+                                {"object_guid": customer, "disable_payment": True})
+    assert by_customer["displayed_as"] == "Payer (PAY)"
+    found = books.get("/hosted_artefact_payment_settings", object_guid=customer).json()["$items"]
+    assert [i["id"] for i in found] == [by_customer["id"]]
+    assert books.delete(made["$path"]).status_code == 204
+    problem(books.get(made["$path"]), 404, "RecordNotFound")
+    # Still disabled for this invoice: its customer's setting applies.
+    assert _payable(books, invoice) is False
+    deleted = books.get("/hosted_artefact_payment_settings", deleted_since="2024-06-15T00:00:00Z").json()
+    assert [i["id"] for i in deleted["$items"]] == [made["id"]]
+
+
+def test_hosted_artefact_payment_setting_validation(books: Books) -> None:
+    vendor = books.contact("VENDOR")
+    credit_note = books.document(books.contact(), "10.00", kind="SALES_CREDIT_NOTE")
+    customer = books.contact()
+    wrapper = "hosted_artefact_payment_setting"
+    for guid in ("0" * 32, vendor, credit_note):
+        problem(books.post("/hosted_artefact_payment_settings", {wrapper: {"object_guid": guid}}), 422,
+                "RecordInvalid", "object_guid")
+    problem(books.post("/hosted_artefact_payment_settings", {wrapper: {}}), 422, "RecordInvalid", "object_guid")
+    problem(books.post("/hosted_artefact_payment_settings", {wrapper: {"object_guid": customer,
+                                                                       "disable_payment": "sometimes"}}),
+            422, "RecordInvalid", "disable_payment")
+    books.created("/hosted_artefact_payment_settings", wrapper, {"object_guid": customer})
+    problem(books.post("/hosted_artefact_payment_settings", {wrapper: {"object_guid": customer}}), 422,
+            "RecordInvalid", "object_guid")
+
+
+# --- roles, wrappers, region data -----------------------------------------------------------------------------
+
+def _reader(books: Books, client: TestClient, factory: Factory) -> dict[str, str]:
+    reader = factory.user()
+    factory.member(books.business, reader, Role.READ_ONLY)
+    return factory.headers(reader, business=books.business.id)
+
+
+@pytest.mark.parametrize("path", WRAPPERS)
+def test_read_only_members_read_settings_but_cannot_write(client: TestClient, factory: Factory, frozen: Clock,
+                                                          path: str) -> None:
+    books = Books.open(client, factory, country=COUNTRY.get(path, "GB"))
+    headers = _reader(books, client, factory)
+    assert client.get(f"/v3.1{path}", headers=headers).status_code == 200
+    problem(client.put(f"/v3.1{path}", headers=headers, json={WRAPPERS[path]: {}}), 403, "MultiUserAccessDenied")
+
+
+def test_read_only_members_and_the_other_endpoints(client: TestClient, factory: Factory, frozen: Clock) -> None:
+    canada = Books.open(client, factory, country="CA")
+    headers = _reader(canada, client, factory)
+    profile = canada.get("/tax_profiles").json()["$items"][0]["$path"]
+    assert client.get(f"/v3.1{profile}", headers=headers).status_code == 200
+    problem(client.put(f"/v3.1{profile}", headers=headers, json={"tax_profile": {}}), 403, "MultiUserAccessDenied")
+    books = Books.open(client, factory)
+    headers = _reader(books, client, factory)
+    # Sage: Statutory reporting (migrated returns) and tax determinations need full access, even to read.
+    for path in ("/migration_tax_returns", "/tax_determinations?usage=sales"):
+        problem(client.get(f"/v3.1{path}", headers=headers), 403, "MultiUserAccessDenied")
+    problem(client.post("/v3.1/migration_tax_returns", headers=headers,
+                        json={"migration_tax_return": _gb_return()}), 403, "MultiUserAccessDenied")
+    customer = books.contact()
+    assert client.get("/v3.1/hosted_artefact_payment_settings", headers=headers).status_code == 200
+    problem(client.post("/v3.1/hosted_artefact_payment_settings", headers=headers,
+                        json={"hosted_artefact_payment_setting": {"object_guid": customer}}),
+            403, "MultiUserAccessDenied")
+
+
+@pytest.mark.parametrize(("country", "method", "path"), [
+    ("GB", "GET", "/datev_settings"), ("FR", "PUT", "/cis_settings"), ("US", "GET", "/tax_determinations"),
+    ("FR", "GET", "/migration_tax_returns"), ("GB", "PUT", "/tax_profiles/x"),
+])
+def test_operations_sage_offers_elsewhere_do_not_exist(client: TestClient, factory: Factory, frozen: Clock,
+                                                       country: str, method: str, path: str) -> None:
+    books = Books.open(client, factory, country=country)
+    problem(books.client.request(method, f"/v3.1{path}", headers=books.headers, json={}), 404, "RouteNotFound")
+
+
+@pytest.mark.parametrize("path", WRAPPERS)
+def test_missing_wrapper(client: TestClient, factory: Factory, frozen: Clock, path: str) -> None:
+    books = Books.open(client, factory, country=COUNTRY.get(path, "GB"))
+    problem(books.put(path, {"settings": {}}), 422, "Validation", WRAPPERS[path])
+
+
+@pytest.mark.parametrize("country", REGIONS)
+def test_region_settings_data_is_complete(country: str) -> None:
+    data = region_settings(country)
+    assert [t.primary for t in data.tax_types].count(True) == 1
+    assert len(data.default_ledger_accounts) == 19
