@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledgerd.db.base import Base, IdColumn, Money
 from ledgerd.db.records import Record
+from ledgerd.db.tenancy import TenantScoped
 from ledgerd.ledger.models import LedgerAccount
 
 
@@ -69,3 +70,32 @@ class BankOpeningBalance(Record, Base):
     debit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     credit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     transaction_id: Mapped[str | None] = mapped_column(IdColumn)
+
+
+class BankReconciliation(Record, Base):
+    """A bank statement agreed with the books up to `statement_date` (figures as of the last save)."""
+
+    __tablename__ = "bank_reconciliations"
+    __table_args__ = (Index("ix_bank_reconciliations_account", "business_id", "bank_account_id", "statement_date"),)
+
+    bank_account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
+    statement_date: Mapped[dt.date] = mapped_column()
+    statement_end_balance: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    reference: Mapped[str] = mapped_column(String(255), default="")
+    starting_balance: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    total_received: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    total_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    closing_balance: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    reconciled_balance: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # RECONCILED (final) or PARTIALLY_RECONCILED (saved for later): /bank_reconciliation_statuses.
+    status_id: Mapped[str] = mapped_column(String(30))
+
+
+class ReconciledEntry(TenantScoped, Base):
+    """A bank ledger entry a finished reconciliation agreed with the statement: each is reconciled once."""
+
+    __tablename__ = "reconciled_entries"
+
+    ledger_entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entries.id", ondelete="CASCADE"), primary_key=True)
+    bank_reconciliation_id: Mapped[str] = mapped_column(ForeignKey("bank_reconciliations.id", ondelete="CASCADE"),
+                                                        index=True)

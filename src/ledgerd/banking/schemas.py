@@ -78,3 +78,17 @@ class BankOpeningBalanceCreate(BankOpeningBalanceUpdate):
     date: dt.date
     debit: NonNegative
     credit: NonNegative
+
+
+class BankReconciliationUpdate(_Body):
+    """Derived figures a client sends (totals, balances, difference) are ignored: ledgerd computes them."""
+
+    bank_account_id: str | None = None
+    statement_date: dt.date | None = None
+    statement_end_balance: Annotated[Decimal, Field(decimal_places=2, max_digits=15)] | None = None
+    reference: str | None = Field(None, max_length=255)
+    status_id: str | None = None
+
+
+class BankReconciliationCreate(BankReconciliationUpdate):
+    bank_account_id: str

@@ -28,6 +28,7 @@ from ledgerd.banking.schemas import (
 from ledgerd.db.tenancy import current_business
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
+from ledgerd.ledger.opening_balances import post_opening, require_one_side
 from ledgerd.ledger.posting import Line, post, reverse
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
@@ -286,18 +287,12 @@ def save_opening_balance(db: Session, opening: BankOpeningBalance | None,
         value = getattr(body, key)
         if value is not None:
             setattr(opening, key, value)
-    if opening.debit and opening.credit:
-        raise Invalid("Give either a debit or a credit, not both.", "credit")
-    if not opening.debit and not opening.credit:
-        raise Invalid("Give a debit (money in the account) or a credit (overdrawn).", "debit")
+    require_one_side(opening.debit, opening.credit)
     db.flush()
-    unpost(db, opening.transaction_id)
-    balancing = control(db, "OPENING_BALANCES").id
-    lines = [Line(bank.ledger_account_id, debit=opening.debit, credit=opening.credit),
-             Line(balancing, debit=opening.credit, credit=opening.debit)]
-    opening.transaction_id = post(db, business_id=_business(db), transaction_type_id="BANK_OPENING_BALANCE",
-                                  on=opening.date, lines=lines, origin=("bank_opening_balances", opening.id),
-                                  reference="Opening Balance").id
+    opening.transaction_id = post_opening(
+        db, ledger_account_id=bank.ledger_account_id, debit=opening.debit, credit=opening.credit, on=opening.date,
+        transaction_type_id="BANK_OPENING_BALANCE", origin=("bank_opening_balances", opening.id),
+        replacing=opening.transaction_id)
     db.flush()
     return opening
 
