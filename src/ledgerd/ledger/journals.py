@@ -8,7 +8,7 @@ An opening balance journal may be unbalanced: the difference goes to the OPENING
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.links import links_for
 from ledgerd.ledger.models import Journal, JournalLine, Transaction
+from ledgerd.ledger.opening_balances import opening_date
 from ledgerd.ledger.schemas import (
     JournalCreate,
     JournalLineIn,
@@ -34,7 +35,6 @@ from ledgerd.ledger.schemas import (
 )
 from ledgerd.ledger.transactions import transaction_link
 from ledgerd.lookups.api import link
-from ledgerd.settings import service as settings
 from ledgerd.tenancy.service import select_business
 
 ZERO = Decimal(0)
@@ -168,11 +168,7 @@ def _create_opening(call: Call) -> Journal:
     difference = sum((p.debit - p.credit for p in postings), ZERO)
     extra = [posting.Line(control(call.db, "OPENING_BALANCES").id, debit=max(-difference, ZERO),
                           credit=max(difference, ZERO), description="Opening balance difference")] if difference else []
-    today = call.runtime.clock.now().date()
-    on = body.date
-    if on is None:
-        start = settings.financial(call.db, today)["accounts_start_date"]
-        on = date.fromisoformat(start) - timedelta(days=1) if start else today
+    on = body.date or opening_date(call.db, call.runtime.clock.now().date())
     return _journal(call, OPENING, on, body.reference or "Opening Balance", body.journal_lines, postings, extra=extra)
 
 

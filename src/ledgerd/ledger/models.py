@@ -148,3 +148,17 @@ class JournalLine(Base):
     debit: Mapped[Decimal] = mapped_column(Money)
     credit: Mapped[Decimal] = mapped_column(Money)
     include_on_tax_return: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LedgerAccountOpeningBalance(Record, Base):
+    """What one ledger account held when the books were opened; posted against OPENING_BALANCES."""
+
+    __tablename__ = "ledger_account_opening_balances"
+
+    ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    # Not on Sage's wire: the day the balance is posted on, fixed when it is first entered.
+    date: Mapped[dt.date] = mapped_column()
+    details: Mapped[str] = mapped_column(String(255), default="")
+    debit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    credit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    transaction_id: Mapped[str | None] = mapped_column(IdColumn)

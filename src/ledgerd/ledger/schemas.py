@@ -107,3 +107,16 @@ class TaxRateUpdate(_Body):
     percentage: Decimal | None = Field(None, ge=0, le=100, decimal_places=6)
     from_date: dt.datetime | dt.date | None = None
     is_visible: bool | None = None
+
+
+class LedgerAccountOpeningBalanceUpdate(_Body):
+    ledger_account_id: str | None = None
+    debit: Amount | None = Field(None, ge=0, decimal_places=2, max_digits=15)
+    credit: Amount | None = Field(None, ge=0, decimal_places=2, max_digits=15)
+    details: str | None = Field(None, max_length=255)
+
+
+class LedgerAccountOpeningBalanceCreate(LedgerAccountOpeningBalanceUpdate):
+    ledger_account_id: str
+    debit: Amount = Field(ge=0, decimal_places=2, max_digits=15)
+    credit: Amount = Field(ge=0, decimal_places=2, max_digits=15)

@@ -1,0 +1,116 @@
+"""Opening balances: what the books held before ledgerd, each posted against the OPENING_BALANCES control.
+
+Bank and ledger account opening balances share the rules here: one side only, a balancing line on the
+control account, an edit reverses and posts again, a delete reverses (the ledger is append-only). Opening
+balance journals share the default date. Contact opening balances are documents that payments settle, so
+they live in `payments.opening_balances`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledgerd.api.errors import Invalid
+from ledgerd.db.tenancy import current_business
+from ledgerd.ledger.accounts import control, usable
+from ledgerd.ledger.models import LedgerAccount, LedgerAccountOpeningBalance, Transaction
+from ledgerd.ledger.posting import Line, post, reverse
+from ledgerd.ledger.schemas import LedgerAccountOpeningBalanceCreate, LedgerAccountOpeningBalanceUpdate
+from ledgerd.settings import service as settings
+
+ZERO = Decimal(0)
+GENERAL = "GENERAL_LEDGER_OPENING_BALANCE"
+REFERENCE = "Opening Balance"
+# Accounts whose opening balance is entered elsewhere (per contact, per bank account), by control role.
+ENTERED_ELSEWHERE = {"DEBTORS": "/contact_opening_balances", "CREDITORS": "/contact_opening_balances",
+                     "BANK": "/bank_opening_balances"}
+
+
+def opening_date(db: Session, today: date) -> date:
+    """The day opening balances are posted on: the day before the accounts start, else today."""
+    start = settings.financial(db, today)["accounts_start_date"]
+    return date.fromisoformat(start) - timedelta(days=1) if start else today
+
+
+def require_one_side(debit: Decimal, credit: Decimal) -> None:
+    """An opening balance is a debit or a credit: exactly one of them non-zero."""
+    if debit and credit:
+        raise Invalid("Give either a debit or a credit, not both.", "credit")
+    if not debit and not credit:
+        raise Invalid("Give a debit or a credit.", "debit")
+
+
+def withdraw(db: Session, transaction_id: str | None) -> None:
+    """Reverse an opening balance's transaction, if it still stands."""
+    transaction = db.get(Transaction, transaction_id) if transaction_id else None
+    if transaction is not None and not transaction.deleted:
+        reverse(db, transaction)
+
+
+def post_opening(db: Session, *, ledger_account_id: str, debit: Decimal, credit: Decimal, on: date,
+                 transaction_type_id: str, origin: tuple[str, str], replacing: str | None = None,
+                 description: str = "") -> str:
+    """Post one opening balance (the account against OPENING_BALANCES), reversing the one it replaces;
+    returns the new transaction's id."""
+    require_one_side(debit, credit)
+    withdraw(db, replacing)
+    business_id = current_business(db)
+    assert business_id is not None
+    balancing = control(db, "OPENING_BALANCES").id
+    lines = [Line(ledger_account_id, debit=debit, credit=credit, description=description),
+             Line(balancing, debit=credit, credit=debit, description=description)]
+    return post(db, business_id=business_id, transaction_type_id=transaction_type_id, on=on, lines=lines,
+                origin=origin, reference=REFERENCE).id
+
+
+# --- ledger account opening balances ---------------------------------------------------------------------
+
+def _account(db: Session, account_id: str | None, opening: LedgerAccountOpeningBalance | None) -> LedgerAccount:
+    """The account an opening balance may be entered for, once per account."""
+    account = usable(db, account_id, area=None, source="ledger_account_id")
+    role = "BANK" if account.ledger_account_type_id == "BANK" else account.control_name or ""
+    if role in ENTERED_ELSEWHERE:
+        raise Invalid(f"The opening balance of {account.displayed_as} is entered with {ENTERED_ELSEWHERE[role]}.",
+                      "ledger_account_id")
+    if role == "OPENING_BALANCES":
+        raise Invalid("The opening balances control account balances every opening balance; "
+                      "it takes none of its own.", "ledger_account_id")
+    others = select(func.count()).select_from(LedgerAccountOpeningBalance).where(
+        LedgerAccountOpeningBalance.ledger_account_id == account.id)
+    if opening is not None:
+        others = others.where(LedgerAccountOpeningBalance.id != opening.id)
+    if db.scalar(others):
+        raise Invalid(f"{account.displayed_as} already has an opening balance.", "ledger_account_id")
+    return account
+
+
+def save(db: Session, opening: LedgerAccountOpeningBalance | None,
+         body: LedgerAccountOpeningBalanceCreate | LedgerAccountOpeningBalanceUpdate,
+         today: date) -> LedgerAccountOpeningBalance:
+    """Create (`opening` None) or change a ledger account opening balance and (re)post it."""
+    account = _account(db, body.ledger_account_id or (opening.ledger_account_id if opening else None), opening)
+    if opening is None:
+        business_id = current_business(db)
+        assert business_id is not None
+        opening = LedgerAccountOpeningBalance(business_id=business_id, date=opening_date(db, today))
+        db.add(opening)
+    opening.ledger_account_id = account.id
+    for key in ("debit", "credit", "details"):
+        value = getattr(body, key)
+        if value is not None:
+            setattr(opening, key, value)
+    db.flush()
+    opening.transaction_id = post_opening(
+        db, ledger_account_id=account.id, debit=opening.debit, credit=opening.credit, on=opening.date,
+        transaction_type_id=GENERAL, origin=("ledger_account_opening_balances", opening.id),
+        replacing=opening.transaction_id, description=opening.details)
+    db.flush()
+    return opening
+
+
+def delete(db: Session, opening: LedgerAccountOpeningBalance) -> None:
+    withdraw(db, opening.transaction_id)
