@@ -88,6 +88,13 @@ class MethodNotAllowed(ApiError):
     data_code = "MethodNotAllowed"
 
 
+class NotAcceptable(ApiError):
+    """The `Accept` header rules out the only representation the endpoint has."""
+
+    status = 406
+    data_code = "NotAcceptable"
+
+
 class Conflict(ApiError):
     status = 409
     data_code = "Conflict"

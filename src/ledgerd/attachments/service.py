@@ -1,0 +1,170 @@
+"""Attachment rules: base64 files up to 2.5 MiB, kept in the database, attached to a record of this business.
+
+An attachment's context is a record of another v3.1 resource (`/attachment_context_types` names which);
+it is found through that resource's own spec in the registry, so a context type is one data line, and a
+record another business owns answers exactly like one that does not exist. When a context record is
+deleted, its attachments go with it (tombstoned for `deleted_since`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from sqlalchemy import event, exists, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction
+from sqlalchemy.sql import ColumnElement
+
+from ledgerd.api.errors import Invalid
+from ledgerd.api.resource import REGISTRY, Resource
+from ledgerd.attachments.models import Attachment
+from ledgerd.attachments.schemas import MAX_FILE_BYTES, AttachmentCreate, AttachmentUpdate
+from ledgerd.db.deletions import Deletion
+from ledgerd.db.records import CLOCK_KEY
+from ledgerd.regions.data import lookup, lookups
+
+CONTEXT_TYPES = "attachment_context_types"
+_WHITESPACE = re.compile(rb"\s+")
+
+
+def context_path(type_id: str) -> str | None:
+    """The resource path of a context type (`SALES_INVOICE` → `sales_invoices`), None if unknown."""
+    found = lookup(CONTEXT_TYPES, type_id)
+    return found["path"] if found else None
+
+
+def context_spec(type_id: str) -> Resource[Any] | None:
+    path = context_path(type_id)
+    return REGISTRY.get(path) if path else None
+
+
+def decode(text: str) -> bytes:
+    """The file from its base64 text (line breaks and missing padding tolerated), or 422 naming `file`."""
+    raw = _WHITESPACE.sub(b"", text.encode("ascii", errors="replace"))
+    raw += b"=" * (-len(raw) % 4)
+    try:
+        content = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("is not valid base64.", "file") from None
+    if not content:
+        raise Invalid("can't be blank.", "file")
+    if len(content) > MAX_FILE_BYTES:
+        raise Invalid(f"is too large ({len(content)} bytes); the largest file allowed is {MAX_FILE_BYTES} bytes.",
+                      "file")
+    return content
+
+
+def _context(db: Session, type_id: str | None, record_id: str | None) -> tuple[str, Any]:
+    """The context type and record named together by a body; the record must be of this business."""
+    if not type_id:
+        raise Invalid("can't be blank when attachment_context_id is given.", "attachment_context_type_id")
+    spec = context_spec(type_id.upper())
+    if spec is None:
+        raise Invalid("Couldn't find attachment context type.", "attachment_context_type_id")
+    if not record_id:
+        raise Invalid("can't be blank when attachment_context_type_id is given.", "attachment_context_id")
+    record = db.scalars(spec.base_query().where(spec.key == record_id)).first()
+    if record is None:
+        raise Invalid(f"Couldn't find the {type_id.upper().replace('_', ' ').lower()}.", "attachment_context_id")
+    return type_id.upper(), record
+
+
+def _transaction(db: Session, transaction_id: str) -> str:
+    spec = REGISTRY["transactions"]
+    if db.scalars(spec.base_query().where(spec.key == transaction_id)).first() is None:
+        raise Invalid("Couldn't find transaction.", "transaction_id")
+    return transaction_id
+
+
+def _apply(db: Session, attachment: Attachment, body: AttachmentUpdate) -> None:
+    if body.file is not None:
+        attachment.content = decode(body.file)
+        attachment.file_size = len(attachment.content)
+    for name in ("file_name", "mime_type", "description", "is_public"):
+        value = getattr(body, name)
+        if value is not None:
+            setattr(attachment, name, value)
+    if body.file_extension is not None:
+        attachment.file_extension = body.file_extension
+    elif not attachment.file_extension:
+        attachment.file_extension = PurePosixPath(attachment.file_name).suffix
+    if body.attachment_context_type_id is not None or body.attachment_context_id is not None:
+        # A PUT may name only one of the two: the other is the stored one.
+        type_id, record = _context(db, body.attachment_context_type_id or attachment.context_type_id,
+                                   body.attachment_context_id or attachment.context_id)
+        attachment.context_type_id = type_id
+        attachment.context_id = record.id
+        attachment.context_legacy_id = record.legacy_id
+    if body.transaction_id is not None:
+        attachment.transaction_id = _transaction(db, body.transaction_id) if body.transaction_id else None
+    if attachment.context_id is None and attachment.transaction_id is None:
+        raise Invalid("An attachment needs attachment_context_type_id and attachment_context_id, or a "
+                      "transaction_id.", "attachment_context_id")
+
+
+def create(db: Session, business_id: str, body: AttachmentCreate) -> Attachment:
+    attachment = Attachment(business_id=business_id, file_name=body.file_name, mime_type=body.mime_type,
+                            description="", file_extension="", is_public=False)
+    _apply(db, attachment, body)
+    db.add(attachment)
+    db.flush()
+    return attachment
+
+
+def update(db: Session, attachment: Attachment, body: AttachmentUpdate) -> Attachment:
+    _apply(db, attachment, body)
+    db.flush()
+    return attachment
+
+
+def attached(id_column: InstrumentedAttribute[Any] | ColumnElement[Any]) -> ColumnElement[bool]:
+    """True for records that have an attachment: for the `has_attachments` filters of other resources."""
+    return exists().where(Attachment.context_id == id_column)
+
+
+def records(db: Session, type_ids: Iterable[str | None], ids: Iterable[str | None]) -> dict[str, Any]:
+    """The context records behind a page of attachments, by id: one query per context type present."""
+    wanted: dict[str, set[str]] = {}
+    for type_id, record_id in zip(type_ids, ids, strict=True):
+        if type_id and record_id:
+            wanted.setdefault(type_id, set()).add(record_id)
+    found: dict[str, Any] = {}
+    for type_id, record_ids in wanted.items():
+        spec = context_spec(type_id)
+        if spec is not None:
+            found.update({getattr(r, spec.key.key): r
+                          for r in db.scalars(spec.base_query().where(spec.key.in_(record_ids)))})
+    return found
+
+
+# --- context records leave, their attachments go with them -------------------------------------------------
+
+def _context_models() -> tuple[type[Any], ...]:
+    paths = {item["path"] for item in lookups().get(CONTEXT_TYPES, ())}
+    return tuple({REGISTRY[p].model for p in paths if p in REGISTRY})
+
+
+def forget_attached(session: Session, deleted: Sequence[Any]) -> None:
+    """Delete (and tombstone) the attachments of records being deleted in this flush."""
+    models = _context_models()
+    ids = {obj.id for obj in deleted if isinstance(obj, models)}
+    clock = session.info.get(CLOCK_KEY)
+    if not ids or clock is None:
+        return
+    with session.no_autoflush:
+        orphans = session.scalars(select(Attachment).where(Attachment.context_id.in_(ids))).all()
+    now = clock.now()
+    for attachment in orphans:
+        session.add(Deletion(business_id=attachment.business_id, resource="attachments", record_id=attachment.id,
+                             displayed_as=attachment.displayed_as[:255], deleted_at=now))
+        session.delete(attachment)
+
+
+@event.listens_for(Session, "before_flush")
+def _on_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    if session.deleted:
+        forget_attached(session, list(session.deleted))
