@@ -91,6 +91,7 @@ def cmd_businesses_create(args: argparse.Namespace) -> None:
 
 
 def cmd_businesses_invite(args: argparse.Namespace) -> None:
+    from ledgerd.tenancy.access import area_roles
     from ledgerd.tenancy.models import Business, Membership, Role
     from ledgerd.tenancy.service import invite
 
@@ -98,9 +99,11 @@ def cmd_businesses_invite(args: argparse.Namespace) -> None:
         business = db.get(Business, args.business)
         if business is None:
             raise CliError(f"no business with id {args.business}")
-        result = invite(db, rt.clock, business=business, email=args.email, role=Role(args.role))
+        areas = area_roles(args.area or [])
+        result = invite(db, rt.clock, business=business, email=args.email, role=Role(args.role), areas=areas)
         status = "member" if isinstance(result, Membership) else "invited"
-        return {"business": business.id, "email": args.email.lower(), "role": args.role, "status": status}
+        return {"business": business.id, "email": args.email.lower(), "role": args.role, "status": status,
+                "areas": {area: role.value for area, role in areas.items()}}
 
     data = _with_db(_settings(args), run)
     _print(args, data, f"{data['email']}: {data['status']} as {data['role']} of business {data['business']}")
@@ -249,6 +252,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--business", required=True, metavar="ID")
     p.add_argument("--email", required=True)
     p.add_argument("--role", required=True, choices=["full_access", "read_only", "no_access"])
+    p.add_argument("--area", action="append", metavar="AREA=ROLE",
+                   help="override the role in one area, e.g. bank=full_access (repeatable; areas: sales, purchases, "
+                        "contacts, products_services, bank, journals, settings, statutory_reporting, reporting; "
+                        "roles: full_access, restricted_access, read_only, no_access)")
 
     apps = verbs.add_parser("apps", help="Client applications.", description="Client applications.")
     a_verbs = apps.add_subparsers(dest="apps_verb", required=True, metavar="VERB")

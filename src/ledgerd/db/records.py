@@ -7,10 +7,11 @@ A flush stamps what clients never send: `created_at`/`updated_at` from the reque
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, event
+from sqlalchemy import Integer, event, select, union_all
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from ledgerd.clock import Clock
@@ -55,3 +56,28 @@ def _stamp(session: Session, flush_context: UOWTransaction, instances: Any) -> N
     for obj in session.dirty:
         if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
             obj.updated_at = now
+
+
+def _record_tables() -> list[Any]:
+    """The table of every mapped `Record` subclass (each once)."""
+    tables: dict[str, Any] = {}
+    pending = list(Record.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        table = getattr(cls, "__table__", None)
+        if table is not None:
+            tables.setdefault(table.name, table)
+    return [tables[name] for name in sorted(tables)]
+
+
+def find_legacy_ids(db: Session, business_id: str, ids: Collection[str]) -> dict[str, int]:
+    """Legacy ids of records of any type, by id, within one business: one UNION ALL over every record
+    table (ids are random 128-bit values, so one id names one record wherever it lives)."""
+    tables = _record_tables()
+    if not ids or not tables:
+        return {}
+    wanted = sorted(ids)
+    parts = [select(t.c.id, t.c.legacy_id).where(t.c.business_id == business_id, t.c.id.in_(wanted))
+             for t in tables]
+    return {row[0]: row[1] for row in db.execute(union_all(*parts))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledgerd.db.base import Base, IdMixin, TimestampMixin
@@ -82,6 +82,8 @@ class Membership(IdMixin, TimestampMixin, Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(RoleColumn)
+    # Per-area overrides of `role` (area → tenancy.access.AreaRole value), e.g. {"bank": "full_access"}.
+    area_roles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
 class Invitation(IdMixin, TimestampMixin, Base):
@@ -93,6 +95,7 @@ class Invitation(IdMixin, TimestampMixin, Base):
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     role: Mapped[Role] = mapped_column(RoleColumn)
+    area_roles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
 SUBSCRIPTION_NAMES = {"ACCOUNTING": "Accounting", "ACCOUNTING_10": "Accounting Standard", "START": "Start",

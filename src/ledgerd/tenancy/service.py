@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from types import SimpleNamespace
 
 from sqlalchemy import Engine, Select, bindparam, func, select
@@ -15,6 +16,7 @@ from ledgerd.db.counters import next_value
 from ledgerd.db.engine import FastQuery
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions.seed import seed_business
+from ledgerd.tenancy.access import AreaRole
 from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,7 +55,8 @@ def create_user(db: Session, clock: Clock, *, email: str, password: str, first_n
     for invitation in db.scalars(select(Invitation).where(Invitation.email == email)
                                  .order_by(Invitation.created_at)).all():
         db.add(Membership(user_id=user.id, business_id=invitation.business_id, role=invitation.role,
-                          created_at=invitation.created_at, updated_at=now))
+                          area_roles=dict(invitation.area_roles or {}), created_at=invitation.created_at,
+                          updated_at=now))
         db.delete(invitation)
     db.flush()
     return user
@@ -80,10 +83,16 @@ def create_business(db: Session, clock: Clock, *, owner: User, name: str, countr
     return business
 
 
-def invite(db: Session, clock: Clock, *, business: Business, email: str, role: Role) -> Membership | Invitation:
-    """Give `email` a role in `business`: at once if the account exists, at sign-up otherwise."""
+def invite(db: Session, clock: Clock, *, business: Business, email: str, role: Role,
+           areas: Mapping[str, AreaRole] | None = None) -> Membership | Invitation:
+    """Give `email` a role in `business`: at once if the account exists, at sign-up otherwise.
+
+    `areas` overrides the role area by area (e.g. read only, but full access in Bank); an invitation
+    states the member's whole access, so inviting again without `areas` clears earlier overrides.
+    """
     if role is Role.OWNER:
         raise Invalid("A business has exactly one owner; invite with another role.", "role")
+    overrides = {area: AreaRole(value).value for area, value in (areas or {}).items()}
     email = normalise_email(email)
     now = clock.now()
     user = db.scalar(select(User).where(User.email == email))
@@ -91,23 +100,23 @@ def invite(db: Session, clock: Clock, *, business: Business, email: str, role: R
         invitation = db.scalar(select(Invitation).where(Invitation.business_id == business.id,
                                                         Invitation.email == email))
         if invitation is None:
-            invitation = Invitation(business_id=business.id, email=email, role=role, created_at=now,
-                                    updated_at=now)
+            invitation = Invitation(business_id=business.id, email=email, role=role, area_roles=overrides,
+                                    created_at=now, updated_at=now)
             db.add(invitation)
         else:
-            invitation.role, invitation.updated_at = role, now
+            invitation.role, invitation.area_roles, invitation.updated_at = role, overrides, now
         db.flush()
         return invitation
     membership = db.scalar(select(Membership).where(Membership.business_id == business.id,
                                                     Membership.user_id == user.id))
     if membership is None:
-        membership = Membership(user_id=user.id, business_id=business.id, role=role, created_at=now,
-                                updated_at=now)
+        membership = Membership(user_id=user.id, business_id=business.id, role=role, area_roles=overrides,
+                                created_at=now, updated_at=now)
         db.add(membership)
     elif membership.role is Role.OWNER:
         raise Invalid("The owner's role cannot be changed.", "role")
     else:
-        membership.role, membership.updated_at = role, now
+        membership.role, membership.area_roles, membership.updated_at = role, overrides, now
     db.flush()
     return membership
 
