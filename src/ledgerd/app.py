@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 
@@ -15,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 
 from ledgerd.analysis import api as analysis_api
+from ledgerd.api import openapi
 from ledgerd.api.endpoint import error_response
 from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
 from ledgerd.artefacts import api as artefacts_api
@@ -38,6 +40,7 @@ from ledgerd.reports import api as reports_api
 from ledgerd.runtime import Runtime
 from ledgerd.settings import api as settings_api
 from ledgerd.stock import api as stock_api
+from ledgerd.tax_returns import api as tax_returns_api
 from ledgerd.tenancy import api as tenancy_api
 from ledgerd.web import pages
 
@@ -116,11 +119,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     if runtime is None:
         runtime = build_runtime(settings or Settings.load(), clock)
     routes = [
-        Mount(API_PREFIX, routes=[*tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
+        Mount(API_PREFIX, routes=[*openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
                                   *ledger_api.routes, *settings_api.routes, *artefacts_api.routes,
                                   *payments_api.routes, *banking_api.routes, *catalog_api.routes,
                                   *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
-                                  *stock_api.routes, *quick_entries_api.routes]),
+                                  *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes]),
         Mount(EXTENSIONS_PREFIX, routes=list(reports_api.routes)),
         *oauth_routes.routes,
         *pages.routes,
@@ -131,7 +134,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     return app
 
 
+def tune_gc() -> None:
+    """Garbage collection for a server process: what startup built is never collected (`gc.freeze`), and
+    the youngest generation is collected every 20,000 allocations instead of 700. A list page allocates
+    hundreds of thousands of short-lived objects with no cycles among them; with the defaults, collection
+    took about a fifth of such a request. Cycles are still collected, just in larger batches."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+
+
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers (`ledgerd serve --workers N` passes settings by environment)."""
     logging.basicConfig(level=logging.INFO)
-    return create_app(Settings.load())
+    app = create_app(Settings.load())
+    tune_gc()
+    return app

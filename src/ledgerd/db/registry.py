@@ -7,6 +7,7 @@ from sqlalchemy import MetaData
 
 def metadata() -> MetaData:
     from ledgerd.analysis import models as _analysis  # noqa: F401
+    from ledgerd.api import idempotency as _idempotency  # noqa: F401
     from ledgerd.artefacts import models as _artefacts  # noqa: F401
     from ledgerd.attachments import models as _attachments  # noqa: F401
     from ledgerd.auth import models as _auth  # noqa: F401
@@ -22,6 +23,7 @@ def metadata() -> MetaData:
     from ledgerd.quick_entries import models as _quick_entries  # noqa: F401
     from ledgerd.settings import models as _settings  # noqa: F401
     from ledgerd.stock import models as _stock  # noqa: F401
+    from ledgerd.tax_returns import models as _tax_returns  # noqa: F401
     from ledgerd.tenancy import models as _tenancy  # noqa: F401
 
     return Base.metadata

@@ -1,0 +1,1 @@
+"""VAT returns (draft, filed, HMRC obligations) and UK income tax settings."""
