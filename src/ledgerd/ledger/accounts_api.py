@@ -1,7 +1,9 @@
-"""`/ledger_accounts` (list, create, read, update) and `/ledger_account_classifications`.
+"""`/ledger_accounts` (list, create, read, update).
 
 Balances are never stored: `balance_details` (with `show_balance_details=true`) sums the account's ledger
-entries over `from_date`..`to_date` in one query per page.
+entries over `from_date`..`to_date` in one query per page. Nor is the classification: it is the class of
+the nominal code in the business's country (`classifications`; `/ledger_account_classifications` is a
+reference list served by `lookups`).
 """
 
 from __future__ import annotations
@@ -9,22 +11,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, or_, select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.endpoint import Call, Result, api_route
-from ledgerd.api.errors import Invalid, InvalidParameter, NotFound
-from ledgerd.api.listing import Page, envelope
+from ledgerd.api.endpoint import Call
+from ledgerd.api.errors import Invalid, InvalidParameter
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
-from ledgerd.ledger import balances
+from ledgerd.ledger import balances, classifications
 from ledgerd.ledger.links import links_for
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 from ledgerd.ledger.schemas import LedgerAccountCreate, LedgerAccountUpdate
 from ledgerd.lookups.api import link
 from ledgerd.regions.data import VISIBILITY, lookup
-from ledgerd.tenancy.service import select_business
+from ledgerd.tenancy.models import Business
 
 # `visible_in` names → Sage's `visible_scopes` names (the real response says `other_receipt`, singular).
 SCOPES = {"banking": "bank", "expenses": "purchasing", "other_payments": "other_payment",
@@ -53,7 +54,13 @@ def _balance_range(call: Call) -> tuple[Any, Any] | None:
     return from_date, to_date
 
 
+def _country(call: Call) -> str:
+    assert call.business is not None
+    return call.business.country_id
+
+
 def present(call: Call, accounts: Sequence[LedgerAccount]) -> list[dict[str, Any]]:
+    country = _country(call)
     links = links_for(call.db, call.runtime.clock.now().date(), tax_rate_ids=[a.tax_rate_id for a in accounts],
                       account_ids=[a.non_recoverable_ledger_account_id for a in accounts])
     span = _balance_range(call)
@@ -72,7 +79,8 @@ def present(call: Call, accounts: Sequence[LedgerAccount]) -> list[dict[str, Any
             "visible_scopes": sorted(SCOPES[area] for area in a.visible_in if area in SCOPES),
             "included_in_chart": a.included_in_chart, "nominal_code": a.nominal_code,
             "ledger_account_type": link("ledger_account_types", a.ledger_account_type_id),
-            "ledger_account_classification": link("ledger_account_classifications", a.ledger_account_classification_id),
+            "ledger_account_classification": link(
+                "ledger_account_classifications", classifications.classification_of(country, a.nominal_code), country),
             "tax_rate": links.tax_rate(a.tax_rate_id), "fixed_tax_rate": a.fixed_tax_rate,
             **{f"visible_in_{area}": area in a.visible_in for area in sorted(VISIBILITY)},
             "balance_details": balances.balance_details(totals[a.id], *span) if span is not None else None,
@@ -109,11 +117,13 @@ def _apply(call: Call, account: LedgerAccount, body: LedgerAccountUpdate) -> Non
             raise Invalid("must be unique.", "nominal_code")
         account.nominal_code = data["nominal_code"]
     if data.get("ledger_account_classification_id") is not None:
-        raise Invalid("Couldn't find ledger account classification.", "ledger_account_classification_id")
+        _check_classification(_country(call), data["ledger_account_classification_id"], account.nominal_code)
     if data.get("tax_rate_id") is not None:
         rate = call.db.get(TaxRate, (data["tax_rate_id"], account.business_id))
         if rate is None or rate.deleted:
             raise Invalid("Couldn't find tax rate.", "tax_rate_id")
+        if "cis" in rate.usage:
+            raise Invalid("A CIS deduction rate cannot be a ledger account's tax rate.", "tax_rate_id")
     if data.get("non_recoverable_ledger_account_id") is not None:
         other = call.db.get(LedgerAccount, data["non_recoverable_ledger_account_id"])
         if other is None or other.business_id != account.business_id or other.id == account.id:
@@ -128,6 +138,16 @@ def _apply(call: Call, account: LedgerAccount, body: LedgerAccountUpdate) -> Non
     areas = {area: data[f"visible_in_{area}"] for area in VISIBILITY if data.get(f"visible_in_{area}") is not None}
     if areas:
         account.visible_in = [a for a in VISIBILITY if areas.get(a, a in account.visible_in)]
+
+
+def _check_classification(country: str, key: str, nominal_code: int) -> None:
+    """A classification given must be the one the nominal code derives: nothing else is stored."""
+    found = classifications.find(key)
+    if found is None or found["country"] != country:
+        raise Invalid("Couldn't find ledger account classification.", "ledger_account_classification_id")
+    if found["id"] != classifications.classification_of(country, nominal_code):
+        raise Invalid(f"does not match nominal code {nominal_code}, whose number starts with its class.",
+                      "ledger_account_classification_id")
 
 
 def _create(call: Call) -> LedgerAccount:
@@ -192,6 +212,15 @@ def _inactive_banks(raw: str) -> ColumnElement[bool]:
     return LedgerAccount.id.not_in(inactive)
 
 
+def _classified(raw: str) -> ColumnElement[bool]:
+    """Accounts whose nominal code falls in the class, in businesses of the class's country."""
+    found = classifications.find(raw.strip().upper())
+    if found is None:
+        return false()
+    return and_(cast(LedgerAccount.nominal_code, String).startswith(found["prefix"]),
+                LedgerAccount.business_id.in_(select(Business.id).where(Business.country_id == found["country"])))
+
+
 def _search(term: str) -> ColumnElement[bool]:
     lowered = term.lower()
     return or_(func.lower(LedgerAccount.name).contains(lowered, autoescape=True),
@@ -214,29 +243,10 @@ LEDGER_ACCOUNTS: Resource[LedgerAccount] = Resource(
         "show_control_accounts": lambda v: LedgerAccount.control_name.is_not(None)
         if params.boolean("show_control_accounts", v) else LedgerAccount.control_name.is_(None),
         "ledger_account_type_id": lambda v: LedgerAccount.ledger_account_type_id == v.strip().upper(),
-        "ledger_account_classification_id": lambda v: LedgerAccount.ledger_account_classification_id == v.strip(),
+        "ledger_account_classification_id": _classified,
         "filter_inactive_bank_accounts": _inactive_banks,
     },
     search=_search, create=_create, update=_update,
 )
 
-
-def _classifications(call: Call) -> Result:
-    """No region ledgerd serves has Sage's classification list on record, so the list is empty."""
-    assert call.business is not None
-    page = Page.from_query(call.query).clamp(0)
-    return Result(envelope("/ledger_account_classifications", call.query.multi_items(), page, 0, []),
-                  business_id=call.business.id)
-
-
-def _classification(call: Call) -> Result:
-    raise NotFound()
-
-
-routes: list[BaseRoute] = [
-    *resource.routes(LEDGER_ACCOUNTS),
-    api_route("/ledger_account_classifications", _classifications, methods=["GET"], business=True,
-              select_business=select_business),
-    api_route("/ledger_account_classifications/{key}", _classification, methods=["GET"], business=True,
-              select_business=select_business),
-]
+routes: list[BaseRoute] = resource.routes(LEDGER_ACCOUNTS)

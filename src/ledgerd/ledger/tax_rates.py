@@ -2,8 +2,9 @@
 their own (Sage's "US only" operations), optionally combined from components.
 
 A combined rate stores its components' summed percentages (as the CA region data does), so every reader
-can treat it like a simple rate. Deleted rates stay in the table, marked `deleted`, so old documents
-still show them; they leave the API (404, hidden from lists, a tombstone for `deleted_since`).
+can treat it like a simple rate. GB's CIS deduction rates are rates of usage "cis": readable by key, listed
+only with `cis_only=true`, never in the VAT lists. Deleted rates stay in the table, marked `deleted`, so old
+documents still show them; they leave the API (404, hidden from lists, a tombstone for `deleted_since`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, false, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
@@ -196,11 +197,22 @@ def _delete(call: Call, rate: TaxRate) -> Result | None:
     return None
 
 
+def _used_for(usage: str) -> ColumnElement[bool]:
+    return cast(TaxRate.usage, String).contains(f'"{usage}"')
+
+
 def _usage(raw: str) -> ColumnElement[bool]:
     value = raw.strip().lower()
     if value not in ("sales", "purchase"):
         raise InvalidParameter(f"usage must be sales or purchase, got {raw!r}.", "usage")
-    return cast(TaxRate.usage, String).contains(f'"{value}"')
+    return _used_for(value)
+
+
+def _cis_only(raw: str) -> ColumnElement[bool]:
+    # Without the parameter a list means `cis_only=false` (Resource.filter_defaults): Sage's recorded GB list
+    # is the five VAT rates.
+    wanted = _used_for("cis")
+    return wanted if params.boolean("cis_only", raw) else ~wanted
 
 
 def _region(raw: str) -> ColumnElement[bool]:
@@ -219,8 +231,9 @@ TAX_RATES = TaxRateResource(
     filters={
         "usage": _usage,
         "address_region_id": _region,
-        "cis_only": lambda v: false() if params.boolean("cis_only", v) else TaxRate.id.is_not(None),
+        "cis_only": _cis_only,
     },
+    filter_defaults={"cis_only": "false"},
     create=_create, update=_update, delete=_delete,
 )
 
