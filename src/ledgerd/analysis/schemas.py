@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _category_id(value: Any) -> Any:
+    """A line's category as Sage's bodies give it (its id), or as a GET shows it (a link object with `id`), so a
+    fetched line can be sent back as it is."""
+    return value.get("id") if isinstance(value, dict) else value
+
+
+# What a document, journal or other-payment line accepts in `analysis_type_categories`.
+CategoryIds = list[Annotated[str, BeforeValidator(_category_id), Field(min_length=1, max_length=32)]]
 
 
 class _Body(BaseModel):

@@ -8,17 +8,17 @@ rules of Sage's guide: at most one category per type, each type active in the re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete, event, func, select
+from sqlalchemy.orm import Mapper, Session, UOWTransaction, object_session
 
 from ledgerd.analysis.models import AnalysisAssignment, AnalysisType, AnalysisTypeCategory
 from ledgerd.analysis.schemas import AnalysisTypeUpdate, CategoryCreate, CategoryUpdate
-from ledgerd.api.errors import Invalid, InvalidParameter, MethodNotAllowed
-from ledgerd.db.base import new_id
+from ledgerd.api.errors import Invalid, InvalidParameter, MethodNotAllowed, Problem
+from ledgerd.db.base import Base, new_id
 from ledgerd.db.records import Record
 from ledgerd.db.tenancy import current_business
 
@@ -171,30 +171,91 @@ def release_category(db: Session, category: AnalysisTypeCategory) -> None:
 
 # --- categories on records -----------------------------------------------------------------------------------
 
+# The records that take categories, by table (`AnalysisAssignment.record_type`): document, journal and
+# other-payment lines. When one is deleted (an edit drops a line, a document or journal goes), its
+# assignments go with it, so a category is "in use" only while a record stands on it.
+RECORD_TYPES = frozenset({"artefact_lines", "journal_lines", "payment_lines"})
+# Record id → (the category ids it takes, the `$source` of that list in the request).
+Wanted = Mapping[str, tuple[Sequence[str], str]]
+_DELETED = "ledgerd.analysis.deleted_records"
+
+
 def assign(db: Session, record_type: str, record_id: str, category_ids: Sequence[str], area: str,
            source: str = "analysis_type_categories") -> None:
     """Give a record (a document line, a journal line…) its categories, replacing those it had: each must
     exist, at most one per analysis type, and its type must be active in `area` (422 otherwise)."""
+    assign_all(db, record_type, {record_id: (category_ids, source)}, area)
+
+
+def assign_all(db: Session, record_type: str, wanted: Wanted, area: str) -> None:
+    """`assign` for several records at once (the lines of one request): every problem of every record in one
+    422, and a fixed number of queries however many lines there are."""
+    if not wanted:
+        return
+    given = {category_id for category_ids, _ in wanted.values() for category_id in category_ids}
     categories = {c.id: c for c in db.scalars(select(AnalysisTypeCategory)
-                                              .where(AnalysisTypeCategory.id.in_(set(category_ids))))}
+                                              .where(AnalysisTypeCategory.id.in_(given)))} if given else {}
     types = types_by_id(db, (c.analysis_type_id for c in categories.values()))
+    problems = [problem for category_ids, source in wanted.values()
+                for problem in _problems(category_ids, categories, types, area, source)]
+    if problems:
+        raise Invalid(problems=problems)
+    db.execute(delete(AnalysisAssignment).where(AnalysisAssignment.record_type == record_type,
+                                                AnalysisAssignment.record_id.in_(set(wanted))))
+    business_id = current_business(db)
+    db.add_all(AnalysisAssignment(business_id=business_id, category_id=category_id, record_type=record_type,
+                                  record_id=record_id)
+               for record_id, (category_ids, _) in wanted.items() for category_id in category_ids)
+    db.flush()
+
+
+def _problems(category_ids: Sequence[str], categories: Mapping[str, AnalysisTypeCategory],
+              types: Mapping[str, AnalysisType], area: str, source: str) -> Iterator[Problem]:
+    """The guide's rules for one record's categories; `source` names the list in the request."""
     seen: set[str] = set()
     for index, category_id in enumerate(category_ids):
         category = categories.get(category_id)
+        where = f"{source}[{index}]"
         if category is None:
-            raise Invalid("Couldn't find analysis type category.", f"{source}[{index}].id")
+            yield Problem("RecordInvalid", "Couldn't find analysis type category.", where)
+            continue
         analysis_type = types[category.analysis_type_id]
         if area not in analysis_type.active_areas:
-            raise Invalid(f"analysis_type_categories are not enabled for Active Area {area}",
-                          f"{source}[{index}].id")
-        if analysis_type.id in seen:
-            raise Invalid(f"Give at most one category of {analysis_type.name}.", f"{source}[{index}].id")
+            yield Problem("RecordInvalid", f"analysis_type_categories are not enabled for Active Area {area}", where)
+        elif analysis_type.id in seen:
+            yield Problem("RecordInvalid", f"Give at most one category of {analysis_type.name}.", where)
         seen.add(analysis_type.id)
-    db.execute(delete(AnalysisAssignment).where(AnalysisAssignment.record_type == record_type,
-                                                AnalysisAssignment.record_id == record_id))
-    db.add_all(AnalysisAssignment(business_id=current_business(db), category_id=category_id, record_type=record_type,
-                                  record_id=record_id) for category_id in category_ids)
-    db.flush()
+
+
+def category_ids(db: Session, record_type: str, record_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The ids of the categories these records take, in one query: to carry them over to records that replace
+    them (an invoice made from a quote, a reissued journal, an other payment's rebuilt lines)."""
+    wanted = set(record_ids)
+    out: dict[str, list[str]] = {record_id: [] for record_id in wanted}
+    if wanted:
+        for record_id, category_id in db.execute(
+                select(AnalysisAssignment.record_id, AnalysisAssignment.category_id)
+                .where(AnalysisAssignment.record_type == record_type, AnalysisAssignment.record_id.in_(wanted))):
+            out[record_id].append(category_id)
+    return out
+
+
+@event.listens_for(Base, "after_delete", propagate=True)
+def _note_deleted(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    """Remember deleted lines (also those an edit orphaned) until their flush is over."""
+    if getattr(mapper.class_, "__tablename__", None) in RECORD_TYPES:
+        session = object_session(target)
+        if session is not None:
+            session.info.setdefault(_DELETED, set()).add(target.id)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _forget_deleted(session: Session, flush_context: UOWTransaction) -> None:
+    """The deleted lines' assignments go in the same database transaction."""
+    deleted = session.info.pop(_DELETED, None)
+    if deleted:
+        session.execute(delete(AnalysisAssignment).where(AnalysisAssignment.record_id.in_(deleted)),
+                        execution_options={"synchronize_session": False})
 
 
 def line_items(db: Session, record_type: str, record_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import event, exists, select
+from sqlalchemy import and_, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction
 from sqlalchemy.sql import ColumnElement
 
@@ -28,6 +28,7 @@ from ledgerd.db.records import CLOCK_KEY
 from ledgerd.regions.data import lookup, lookups
 
 CONTEXT_TYPES = "attachment_context_types"
+Column = InstrumentedAttribute[Any] | ColumnElement[Any]
 _WHITESPACE = re.compile(rb"\s+")
 
 
@@ -121,9 +122,38 @@ def update(db: Session, attachment: Attachment, body: AttachmentUpdate) -> Attac
     return attachment
 
 
-def attached(id_column: InstrumentedAttribute[Any] | ColumnElement[Any]) -> ColumnElement[bool]:
+def attached(id_column: Column) -> ColumnElement[bool]:
     """True for records that have an attachment: for the `has_attachments` filters of other resources."""
     return exists().where(Attachment.context_id == id_column)
+
+
+def _standing_transaction(context_id: Column) -> ColumnElement[Any]:
+    """SQL: the transaction a context record stands on now (its `transaction_id`; none for a contact)."""
+    models = sorted((m for m in _context_models() if hasattr(m, "transaction_id")), key=lambda m: m.__tablename__)
+    members = [select(model.transaction_id).where(model.id == context_id).correlate_except(model) for model in models]
+    return union_all(*members).scalar_subquery()
+
+
+def on_transaction(id_column: Column, origin_column: Column) -> ColumnElement[bool]:
+    """True for transactions an attachment shows (as `/attachments` does): the one it names, else its context
+    record's standing transaction. For the `has_attachments` filter of `/transactions`."""
+    return or_(exists().where(Attachment.transaction_id == id_column),
+               exists().where(Attachment.transaction_id.is_(None), Attachment.context_id == origin_column,
+                              _standing_transaction(Attachment.context_id) == id_column))
+
+
+def transaction_counts(db: Session, transactions: Sequence[Any]) -> dict[str, int]:
+    """How many attachments each of a page of transactions shows (`number_of_attachments`), in one query."""
+    ids = {t.id for t in transactions}
+    origins = {t.origin_id for t in transactions if t.origin_id}
+    if not ids:
+        return {}
+    candidates = select(func.coalesce(Attachment.transaction_id, _standing_transaction(Attachment.context_id))
+                        .label("shown")).where(or_(Attachment.transaction_id.in_(ids),
+                                                   and_(Attachment.transaction_id.is_(None),
+                                                        Attachment.context_id.in_(origins)))).subquery()
+    rows = db.execute(select(candidates.c.shown, func.count()).group_by(candidates.c.shown))
+    return {shown: count for shown, count in rows if shown in ids}
 
 
 def records(db: Session, type_ids: Iterable[str | None], ids: Iterable[str | None]) -> dict[str, Any]:

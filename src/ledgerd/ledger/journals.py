@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from starlette.routing import BaseRoute
 
+from ledgerd.analysis.service import assign_all, category_ids, line_items
 from ledgerd.api import resource
 from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import Invalid
@@ -39,6 +40,8 @@ from ledgerd.tenancy.service import select_business
 
 ZERO = Decimal(0)
 JOURNAL = "JOURNAL"
+# The `record_type` of journal lines' analysis type categories (area JOURNALS).
+LINES = "journal_lines"
 OPENING = "GENERAL_LEDGER_OPENING_BALANCE"
 
 
@@ -59,11 +62,12 @@ def present_journals(call: Call, journals: Sequence[Journal]) -> list[dict[str, 
     links = links_for(call.db, call.runtime.clock.now().date(),
                       account_ids=[line.ledger_account_id for j in journals for line in j.lines])
     transactions = _transactions(call, journals)
+    categories = line_items(call.db, LINES, [line.id for j in journals for line in j.lines])
     return [{
         **_head(j, transactions, "journals"), "description": j.description, "total": j.total, "journal_code": None,
         "journal_lines": [{
             "id": line.id, "ledger_account": links.account(line.ledger_account_id), "details": line.details,
-            "debit": line.debit, "credit": line.credit, "analysis_type_categories": [],
+            "debit": line.debit, "credit": line.credit, "analysis_type_categories": categories[line.id],
             "include_on_tax_return": line.include_on_tax_return, "tax_reconciled": False, "cleared": False,
             "bank_reconciled": False, "journal_line_foreign_currency": None,
         } for line in j.lines],
@@ -113,6 +117,9 @@ def _journal(call: Call, kind: str, on: date, reference: str, lines: Sequence[Jo
     journal.transaction_id = transaction.id
     call.db.add(journal)
     call.db.flush()
+    assign_all(call.db, LINES, {row.id: (line.analysis_type_categories, f"journal_lines[{i}].analysis_type_categories")
+                                for i, (line, row) in enumerate(zip(lines, journal.lines, strict=True))
+                                if isinstance(line, JournalLineIn) and line.analysis_type_categories}, "JOURNALS")
     return journal
 
 
@@ -150,9 +157,11 @@ def _reissue(call: Call) -> Result:
     assert call.business is not None
     old = JOURNALS.find(call, call.path_params["key"])
     changes = parse_body(call.body, "journal", JournalReissue) if call.body else JournalReissue()
+    kept = category_ids(call.db, LINES, [line.id for line in old.lines]) if changes.journal_lines is None else {}
     lines = changes.journal_lines if changes.journal_lines is not None else [
         JournalLineIn(ledger_account_id=line.ledger_account_id, debit=line.debit, credit=line.credit,
-                      details=line.details, include_on_tax_return=line.include_on_tax_return) for line in old.lines]
+                      details=line.details, include_on_tax_return=line.include_on_tax_return,
+                      analysis_type_categories=kept[line.id]) for line in old.lines]
     body = JournalCreate(date=changes.date or old.date, reference=changes.reference or old.reference,
                          description=old.description if changes.description is None else changes.description,
                          total=changes.total, journal_lines=lines)

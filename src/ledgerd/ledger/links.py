@@ -41,29 +41,39 @@ class Links:
         self.db = db
         self.on = on
         self._accounts: dict[str, LedgerAccount] = {}
+        self._account_names: dict[str, str] = {}
         self._rates: dict[str, TaxRate] = {}
+        # A page names the same few rates on the same few days: each label is worked out once.
+        self._labels: dict[tuple[str, date], str] = {}
 
     def load(self, account_ids: Iterable[str | None] = (), tax_rate_ids: Iterable[str | None] = ()) -> None:
         wanted = {i for i in account_ids if i and i not in self._accounts}
         if wanted:
             for account in self.db.scalars(select(LedgerAccount).where(LedgerAccount.id.in_(wanted))):
                 self._accounts[account.id] = account
+                self._account_names[account.id] = account.displayed_as
         rates = {i for i in tax_rate_ids if i and i not in self._rates}
         if rates:
             for rate in self.db.scalars(select(TaxRate).where(TaxRate.id.in_(rates))):
                 self._rates[rate.id] = rate
 
     def account(self, account_id: str | None) -> dict[str, str] | None:
-        account = self._accounts.get(account_id) if account_id else None
-        if account is None:
+        shown = self._account_names.get(account_id) if account_id else None
+        if shown is None:
             return None
-        return {"id": account.id, "displayed_as": account.displayed_as, "$path": f"/ledger_accounts/{account.id}"}
+        return {"id": account_id, "displayed_as": shown, "$path": f"/ledger_accounts/{account_id}"}
 
     def tax_rate(self, rate_id: str | None, on: date | None = None) -> dict[str, str] | None:
-        rate = self._rates.get(rate_id) if rate_id else None
-        if rate is None:
+        if not rate_id:
             return None
-        return {"id": rate.id, "displayed_as": tax_rate_label(rate, on or self.on), "$path": f"/tax_rates/{rate.id}"}
+        day = on or self.on
+        label = self._labels.get((rate_id, day))
+        if label is None:
+            rate = self._rates.get(rate_id)
+            if rate is None:
+                return None
+            label = self._labels[(rate_id, day)] = tax_rate_label(rate, day)
+        return {"id": rate_id, "displayed_as": label, "$path": f"/tax_rates/{rate_id}"}
 
     def rate(self, rate_id: str | None) -> TaxRate | None:
         return self._rates.get(rate_id) if rate_id else None

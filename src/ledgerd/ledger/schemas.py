@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerd.analysis.schemas import CategoryIds
+
 Amount = Decimal
 
 
@@ -52,6 +54,7 @@ class JournalLineIn(_Body):
     debit: Amount = Field(ge=0, decimal_places=2, max_digits=15)
     credit: Amount = Field(ge=0, decimal_places=2, max_digits=15)
     details: str = Field("", max_length=255)
+    analysis_type_categories: CategoryIds | None = None
     include_on_tax_return: bool = False
 
 

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import params, resource
 from ledgerd.api.endpoint import Call
 from ledgerd.api.resource import Resource
+from ledgerd.attachments.service import on_transaction, transaction_counts
 from ledgerd.ledger.links import links_for
 from ledgerd.ledger.models import Journal, LedgerEntry, Transaction
 from ledgerd.lookups.api import link
@@ -90,6 +91,7 @@ def present_transactions(call: Call, transactions: Sequence[Transaction]) -> lis
     expand = params.boolean("expand_origin", call.query.get("expand_origin", "false"))
     artefacts, names = _origins(call.db, transactions)
     contacts = contact_links(call.db, [t.contact_id for t in transactions])
+    attachments = transaction_counts(call.db, transactions)
     return [{
         "id": t.id, "displayed_as": transaction_displayed_as(t), "$path": f"/transactions/{t.id}",
         "created_at": t.created_at, "updated_at": t.updated_at, "date": t.date, "deleted": t.deleted,
@@ -97,8 +99,7 @@ def present_transactions(call: Call, transactions: Sequence[Transaction]) -> lis
         "contact": contacts.get(t.contact_id) if t.contact_id else None,
         "transaction_type": link("transaction_types", t.transaction_type_id),
         "origin": _origin(t, artefacts, names, expand), "audit_trail_id": str(t.legacy_id),
-        # ledgerd stores no attachments.
-        "number_of_attachments": "0",
+        "number_of_attachments": str(attachments.get(t.id, 0)),
     } for t in transactions]
 
 
@@ -114,8 +115,8 @@ TRANSACTIONS: Resource[Transaction] = Resource(
         "transaction_type_id": lambda v: Transaction.transaction_type_id == v.strip().upper(),
         "updated_from_date": lambda v: Transaction.updated_at >= _day_start("updated_from_date", v),
         "updated_to_date": lambda v: Transaction.updated_at < _day_start("updated_to_date", v, days=1),
-        "has_attachments": lambda v: false() if params.boolean("has_attachments", v)
-        else Transaction.id.is_not(None),
+        "has_attachments": lambda v: on_transaction(Transaction.id, Transaction.origin_id)
+        if params.boolean("has_attachments", v) else ~on_transaction(Transaction.id, Transaction.origin_id),
     },
 )
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
+from ledgerd.analysis.service import line_items
 from ledgerd.api import params, resource
 from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import NotFound
@@ -18,6 +19,7 @@ from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts.models import Artefact
+from ledgerd.attachments.service import attached
 from ledgerd.banking import service as banking
 from ledgerd.contacts.models import Contact
 from ledgerd.ledger.links import links_for, percentage_on
@@ -192,6 +194,7 @@ def present_other_payments(call: Call, payments: Sequence[Payment]) -> list[dict
                       tax_rate_ids=[line.tax_rate_id for p in payments for line in p.lines])
     contacts = _contacts(call, [p.contact_id for p in payments])
     banks = banking.links(call.db, [p.bank_account_id for p in payments])
+    categories = line_items(call.db, other_payments.LINES, [line.id for p in payments for line in p.lines])
     out = []
     for p in payments:
         out.append({
@@ -206,7 +209,7 @@ def present_other_payments(call: Call, payments: Sequence[Payment]) -> list[dict
             "net_amount": p.net_amount, "tax_amount": p.tax_amount, "total_amount": p.total_amount,
             "reference": p.reference,
             "payment_lines": [{
-                "id": line.id, "displayed_as": line.details, "analysis_type_categories": [],
+                "id": line.id, "displayed_as": line.details, "analysis_type_categories": categories[line.id],
                 "ledger_account": links.account(line.ledger_account_id), "details": line.details,
                 "tax_rate": links.tax_rate(line.tax_rate_id, p.date), "net_amount": line.net_amount,
                 "tax_amount": line.tax_amount, "total_amount": line.total_amount,
@@ -235,9 +238,8 @@ OTHER_PAYMENTS: Resource[Payment] = Resource(
     displayed_as=_payment_name, scope=lambda stmt: stmt.where(Payment.kind == "OTHER_PAYMENT"),
     filters={"contact_id": lambda v: Payment.contact_id == v, "bank_account_id": lambda v: Payment.bank_account_id == v,
              "transaction_type_id": lambda v: Payment.transaction_type_id == v.upper(),
-             # Attachments are not stored yet: nothing has one.
-             "has_attachments": lambda v: Payment.id.is_(None) if params.boolean("has_attachments", v)
-             else Payment.id.is_not(None)},
+             "has_attachments": lambda v: attached(Payment.id) if params.boolean("has_attachments", v)
+             else ~attached(Payment.id)},
     sorts=_dated(Payment), date_column=Payment.date,
     create=lambda call: other_payments.save(call.db, None, parse_body(call.body, "other_payment", OtherPaymentCreate)),
     update=lambda call, p: other_payments.save(call.db, p, parse_body(call.body, "other_payment",

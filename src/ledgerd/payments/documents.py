@@ -45,12 +45,14 @@ class Side:
 
 
 CUSTOMER = Side("CUSTOMER", "Customer", "DEBTORS",
-                frozenset({"SALES_INVOICE", "CUSTOMER_OPENING_BALANCE_INVOICE"}),
-                frozenset({"SALES_CREDIT_NOTE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE", "CUSTOMER_PAYMENT_ON_ACCOUNT"}),
+                frozenset({"SALES_INVOICE", "CUSTOMER_OPENING_BALANCE_INVOICE", "SALES_QUICK_ENTRY_INVOICE"}),
+                frozenset({"SALES_CREDIT_NOTE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE", "CUSTOMER_PAYMENT_ON_ACCOUNT",
+                           "SALES_QUICK_ENTRY_CREDIT_NOTE"}),
                 "CUSTOMER_PAYMENT_ON_ACCOUNT", "CUSTOMER_ALLOCATION", charge_is_debit=True)
 VENDOR = Side("VENDOR", "Supplier", "CREDITORS",
-              frozenset({"PURCHASE_INVOICE", "VENDOR_OPENING_BALANCE_INVOICE"}),
-              frozenset({"PURCHASE_CREDIT_NOTE", "VENDOR_OPENING_BALANCE_CREDIT_NOTE", "VENDOR_PAYMENT_ON_ACCOUNT"}),
+              frozenset({"PURCHASE_INVOICE", "VENDOR_OPENING_BALANCE_INVOICE", "PURCHASE_QUICK_ENTRY_INVOICE"}),
+              frozenset({"PURCHASE_CREDIT_NOTE", "VENDOR_OPENING_BALANCE_CREDIT_NOTE", "VENDOR_PAYMENT_ON_ACCOUNT",
+                         "PURCHASE_QUICK_ENTRY_CREDIT_NOTE"}),
               "VENDOR_PAYMENT_ON_ACCOUNT", "VENDOR_ALLOCATION", charge_is_debit=False)
 SIDES = {"CUSTOMER_ALLOCATION": CUSTOMER, "VENDOR_ALLOCATION": VENDOR}
 
@@ -63,6 +65,9 @@ PATHS = {
     "VENDOR_OPENING_BALANCE_INVOICE": "contact_opening_balances",
     "VENDOR_OPENING_BALANCE_CREDIT_NOTE": "contact_opening_balances",
     "CUSTOMER_PAYMENT_ON_ACCOUNT": "unallocated_artefacts", "VENDOR_PAYMENT_ON_ACCOUNT": "unallocated_artefacts",
+    "SALES_QUICK_ENTRY_INVOICE": "sales_quick_entries", "SALES_QUICK_ENTRY_CREDIT_NOTE": "sales_quick_entries",
+    "PURCHASE_QUICK_ENTRY_INVOICE": "purchase_quick_entries",
+    "PURCHASE_QUICK_ENTRY_CREDIT_NOTE": "purchase_quick_entries",
 }
 LABELS = {"CUSTOMER_PAYMENT_ON_ACCOUNT": "Payment on Account", "VENDOR_PAYMENT_ON_ACCOUNT": "Payment on Account"}
 

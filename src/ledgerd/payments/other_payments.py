@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledgerd.analysis.service import assign_all, category_ids
 from ledgerd.api.errors import Invalid
 from ledgerd.banking import service as banking
 from ledgerd.db.base import new_id
@@ -27,6 +28,8 @@ from ledgerd.payments.schemas import OtherPaymentCreate, OtherPaymentUpdate, Pay
 from ledgerd.regions.data import lookup
 
 AREAS = {"OTHER_PAYMENT": "other_payments", "OTHER_RECEIPT": "other_receipts"}
+# The `record_type` of other-payment lines' analysis type categories (area BANKING: "bank payments and receipts").
+LINES = "payment_lines"
 
 
 def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherPaymentUpdate) -> Payment:
@@ -53,9 +56,10 @@ def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherP
     wanted = body.payment_lines
     if wanted is None:
         assert payment is not None
+        kept = category_ids(db, LINES, [line.id for line in payment.lines])
         wanted = [PaymentLineIn(ledger_account_id=line.ledger_account_id, total_amount=line.total_amount,
                                 net_amount=line.net_amount, tax_amount=line.tax_amount, tax_rate_id=line.tax_rate_id,
-                                details=line.details) for line in payment.lines]
+                                details=line.details, analysis_type_categories=kept[line.id]) for line in payment.lines]
     lines = [_line(db, kind, i, item, on) for i, item in enumerate(wanted)]
     total = body.total_amount or (payment.total_amount if payment else ZERO)
     if sum((line.total_amount for line in lines), ZERO) != total:
@@ -79,6 +83,10 @@ def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherP
     payment.lines = lines
     db.add(payment)
     db.flush()
+    # Lines are stored afresh on every save, so each takes the categories given with it (or kept above).
+    assign_all(db, LINES, {line.id: (item.analysis_type_categories, f"payment_lines[{i}].analysis_type_categories")
+                           for i, (item, line) in enumerate(zip(wanted, lines, strict=True))
+                           if item.analysis_type_categories}, "BANKING")
 
     receipt = kind == "OTHER_RECEIPT"
     tax_account = control(db, "SALES_TAX" if receipt else "PURCHASE_TAX").id

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerd.analysis.schemas import CategoryIds
+
 Amount = Annotated[Decimal, Field(decimal_places=2, max_digits=15)]
 Positive = Annotated[Decimal, Field(gt=0, decimal_places=2, max_digits=15)]
 NonNegative = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=15)]
@@ -83,6 +85,7 @@ class PaymentLineIn(_Body):
     tax_amount: NonNegative | None = None
     tax_rate_id: str | None = None
     details: str | None = Field(None, max_length=255)
+    analysis_type_categories: CategoryIds | None = None
 
 
 class OtherPaymentUpdate(_Body):
