@@ -2,7 +2,9 @@
 
 `api_route` wraps a plain synchronous handler. For every call, in this order: body size limit,
 JSON-only writes, JSON parsing, bearer token, the app's rate limit, token family, read-only scope, business selection
-(`X-Business` or the lead business) and role, then the handler inside one unit of work; any error
+(`X-Business` or the lead business), the operation's availability in the business's country and the
+member's role in its areas (api/operations.py), the `idempotency_id` claim (api/idempotency.py), then the
+handler inside one unit of work, and `show_legacy_id` on its payload (api/legacy_ids.py); any error
 becomes Sage's error array. Handlers run in the thread pool, so the event loop never waits on the
 database.
 """
@@ -24,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerd.api import ratelimit
+from ledgerd.api import idempotency, legacy_ids, operations, ratelimit
 from ledgerd.api.errors import (
     ApiError,
     Forbidden,
@@ -74,9 +76,23 @@ class Result:
     status: int = 200
     # The business whose id goes in the X-Business response header (None: no header).
     business_id: str | None = None
+    # Set for a raw (non-JSON) body: `payload` is then the bytes, sent with this content type.
+    media_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Call], Result]
+
+
+class ApiRoute(Route):
+    """A route of this pipeline; keeps the handler and whether a business is chosen, for the OpenAPI
+    document (api/openapi.py), which is generated from the route table."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], *, methods: list[str], name: str | None,
+                 handler: Handler, business: bool) -> None:
+        super().__init__(path, endpoint, methods=methods, name=name)
+        self.handler = handler
+        self.business = business
 
 
 def error_response(exc: ApiError, request_id: str | None = None) -> Response:
@@ -116,14 +132,18 @@ async def read_json_body(request: Request, limit: int) -> Any:
 
 def api_route(path: str, handler: Handler, *, methods: list[str], business: bool,
               select_business: Callable[[Session, str, str | None], tuple[Business, Role]] | None = None,
-              name: str | None = None) -> Route:
+              name: str | None = None, body_limit: int | None = None) -> Route:
     """A Starlette route running `handler` through the API pipeline.
 
     `business=True` resolves the business from `X-Business` (or the lead business) and checks the role
     before the handler runs; the selector is injected so this module knows no tenancy rules.
+    `body_limit` raises (never lowers) the configured request size limit for this route alone.
     """
     if business and select_business is None:
         raise ValueError("business-scoped routes need a business selector")
+    # Sage's facts about this operation: countries offering it, areas and roles allowed (api/operations.py).
+    rules = {method: operations.find(method, path) for method in methods}
+    rules.setdefault("HEAD", rules.get("GET"))
 
     def run(request: Request, runtime: Runtime, body: Any, request_id: str) -> Response:
         write = request.method in WRITE_METHODS
@@ -132,6 +152,8 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         principal = load_principal(runtime.engine, claims)
         if write and principal.read_only:
             raise Forbidden("The access token has the readonly scope; it cannot change data.")
+        legacy = legacy_ids.wanted(request.query_params)
+        stored: idempotency.Stored | None = None
         with UnitOfWork(runtime.sessions, write=write) as work:
             call = Call(request=request, runtime=runtime, work=work, principal=principal,
                         query=request.query_params, body=body, path_params=dict(request.path_params))
@@ -139,22 +161,39 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
                 assert select_business is not None
                 call.business, call.role = select_business(call.db, principal.user_id,
                                                            request.headers.get("x-business"))
-                if not call.role.can_read or (write and not call.role.can_write):
-                    raise Forbidden()
+                operations.check(rules.get(request.method), call.db, user_id=principal.user_id,
+                                 business=call.business, role=call.role, write=write, path=request.scope["path"])
                 bind_business(call.db, call.business.id)
-            result = handler(call)
-        headers = {"X-Request-Id": request_id}
+            key = idempotency.take(request.method, request.scope["path"], body) if write else None
+            if key is not None and call.business is not None:
+                stored = idempotency.claim(call.db, call.business.id, key, runtime.clock.now())
+            if stored is None:
+                result = handler(call)
+                if legacy and result.media_type is None:
+                    result.payload = legacy_ids.annotate(call.db, result.payload, route_path=path,
+                                                         business_id=call.business.id if call.business else None)
+                if key is not None and call.business is not None:
+                    stored = idempotency.remember(call.db, key, result.status, result.payload,
+                                                  media_type=result.media_type, headers=result.headers,
+                                                  business_id=result.business_id)
+        if stored is not None:
+            return stored.response(request_id)
+        headers = {**result.headers, "X-Request-Id": request_id}
         if result.business_id:
             headers["X-Business"] = result.business_id
         if result.status == 204:
             return Response(status_code=204, headers=headers)
+        if result.media_type is not None:
+            # As a header, not `media_type=`: Starlette would append a charset to text/* types.
+            return Response(result.payload, status_code=result.status,
+                            headers={**headers, "Content-Type": result.media_type})
         return JsonResponse(result.payload, status_code=result.status, headers=headers)
 
     async def endpoint(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
         request_id = secrets.token_hex(16)
         try:
-            body = await read_json_body(request, runtime.settings.max_body_bytes)
+            body = await read_json_body(request, max(runtime.settings.max_body_bytes, body_limit or 0))
             if request.method == "GET" and runtime.engine.dialect.name == "sqlite":
                 # SQLite reads are local and take microseconds (WAL readers never wait for writers);
                 # a thread hop would cost more than the work, so they run on the event loop.
@@ -169,4 +208,4 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
             log.exception("unexpected error (request %s)", request_id)
             return error_response(ApiError(), request_id)
 
-    return Route(path, endpoint, methods=methods, name=name)
+    return ApiRoute(path, endpoint, methods=methods, name=name, handler=handler, business=business)

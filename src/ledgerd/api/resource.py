@@ -42,6 +42,8 @@ class Resource(Generic[M]):
     # Conditions every query of this resource carries (e.g. one kind of a shared table).
     scope: Callable[[Select[Any]], Select[Any]] | None = None
     filters: Mapping[str, Callable[[str], ColumnElement[bool]]] = field(default_factory=dict)
+    # Filter values a list applies when the request gives none (/tax_rates hides CIS rates without `cis_only`).
+    filter_defaults: Mapping[str, str] = field(default_factory=dict)
     sorts: Mapping[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
     search: Callable[[str], ColumnElement[bool]] | None = None
     date_column: InstrumentedAttribute[Any] | None = None
@@ -49,8 +51,12 @@ class Resource(Generic[M]):
     create: Callable[[Call], Any] | None = None
     update: Callable[[Call, Any], Any] | None = None
     delete: Callable[[Call, Any], Result | None] | None = None
+    # How a list page's records are loaded (default: ORM instances); e.g. read-only snapshots.
+    load: Callable[[Any, Select[Any]], Sequence[Any]] | None = None
     list_enabled: bool = True
     read_enabled: bool = True
+    # Raises the request size limit of this resource's POST and PUT (see `api_route`).
+    body_limit: int | None = None
 
     def _column(self, name: str) -> InstrumentedAttribute[Any]:
         column: InstrumentedAttribute[Any] = getattr(self.model, name)
@@ -162,8 +168,9 @@ def list_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
             return _deleted(call, resource, page)
         stmt = resource.base_query()
         for name, build in resource.filters.items():
-            if name in query and query[name] != "":
-                stmt = stmt.where(build(query[name]))
+            raw = query.get(name) or resource.filter_defaults.get(name, "")
+            if raw != "":
+                stmt = stmt.where(build(raw))
         if "updated_or_created_since" in query:
             since = params.instant("updated_or_created_since", query["updated_or_created_since"])
             stmt = stmt.where(resource._column("updated_at") >= since)
@@ -176,8 +183,8 @@ def list_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
             stmt = stmt.where(resource.search(query["search"].strip()))
         total = call.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         page = page.clamp(total)
-        objs = call.db.scalars(stmt.order_by(*_order(resource, query)).offset(page.offset)
-                               .limit(page.per_page)).all()
+        stmt = stmt.order_by(*_order(resource, query)).offset(page.offset).limit(page.per_page)
+        objs = resource.load(call.db, stmt) if resource.load else call.db.scalars(stmt).all()
         items = resource.show(call, objs, Attributes(query.get("attributes"), default_all=False))
         return Result(envelope(f"/{resource.path}", query.multi_items(), page, total, items),
                       business_id=_business(call))
@@ -216,7 +223,9 @@ def routes(resource: Resource[Any]) -> list[BaseRoute]:
     out: list[BaseRoute] = []
 
     def add(path: str, handler: Callable[[Call], Result], method: str) -> None:
-        out.append(api_route(path, handler, methods=[method], business=True, select_business=select_business))
+        limit = resource.body_limit if method in ("POST", "PUT") else None
+        out.append(api_route(path, handler, methods=[method], business=True, select_business=select_business,
+                             body_limit=limit))
 
     if resource.list_enabled:
         add(collection, list_handler(resource), "GET")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,8 +38,9 @@ def _sqlite_engine(path: str | None) -> Engine:
         raise ValueError("ledgerd needs a SQLite file, not an in-memory database")
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
+    # JSON columns are parsed with orjson (SQLite hands them over as text; PostgreSQL's driver parses them).
     engine = create_engine(f"sqlite:///{path}", poolclass=QueuePool, pool_size=8, max_overflow=24,
-                           connect_args={"check_same_thread": False, "timeout": 30})
+                           connect_args={"check_same_thread": False, "timeout": 30}, json_deserializer=orjson.loads)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
