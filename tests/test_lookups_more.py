@@ -28,7 +28,7 @@ from tests.support.factories import Factory
 BASE = ["id", "displayed_as", "$path"]
 # A country where Sage offers the list and ledgerd has items in it (the wire-order tests need an item).
 SHOWN_IN = {"tax_offices": "DE", "tax_types": "CA", "corrective_reason_codes": "ES", "legal_form_types": "FR",
-            "business_activity_types": "FR"}
+            "business_activity_types": "FR", "ledger_account_classifications": "FR"}
 
 
 @dataclass

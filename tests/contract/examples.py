@@ -31,6 +31,9 @@ class Example:
     delete_params: Mapping[str, str] = field(default_factory=dict)
     # The business country the resource's writes need (US for custom tax rates).
     country: str = "GB"
+    # The only country whose businesses are served the resource at all (ES for corrective invoices): its
+    # reads are checked in a reader business of that country.
+    region: str | None = None
 
 
 # --- shared prerequisites ----------------------------------------------------------------------------------
@@ -226,6 +229,90 @@ def _make_credit_note(books: Books) -> None:
     sales_credit_note(books)
 
 
+def _quick_entry(side: str) -> Callable[[Books], Body]:
+    def body(books: Books) -> Body:
+        sales = side == "sales"
+        return {f"{side}_quick_entry": {
+            "quick_entry_type_id": "INVOICE", "contact_id": customer(books) if sales else vendor(books),
+            "date": "2024-03-05", "reference": f"QE-{books.number()}", "details": "Quick entry",
+            "ledger_account_id": books.account(4000 if sales else 5000), "net_amount": "100.00",
+            "tax_rate_id": "GB_STANDARD", "tax_amount": "20.00"}}
+
+    return body
+
+
+def _bank_reconciliation(books: Books) -> Body:
+    # A new account each time: its first statement agrees at once, as nothing has moved through it.
+    bank = books.create("bank_accounts", _bank_account(books))["id"]
+    return {"bank_reconciliation": {"bank_account_id": bank, "statement_date": "2024-01-31",
+                                    "statement_end_balance": "0", "reference": f"Statement {books.number()}"}}
+
+
+def _spanish_invoice(books: Books, path: str, wrapper: str, contact: str, code: int) -> str:
+    # 2 x 100.00 at IVA 21% = 242.00: room for the -12.10 corrections below.
+    return str(books.create(path, {wrapper: {
+        "contact_id": contact, "date": "2024-03-01", "due_date": "2024-03-31", "reference": f"ES-{books.number()}",
+        "invoice_lines": [_line(books, code, "Servicios", "2", "100", "ES_STANDARD", "42.00")]}})["id"])
+
+
+def _sales_correction(books: Books) -> Body:
+    original = _spanish_invoice(books, "sales_invoices", "sales_invoice", customer(books), 7000)
+    return {"sales_corrective_invoice": {
+        "original_invoice_id": original, "corrective_reason_code_id": "R4", "date": "2024-03-10",
+        "reference": f"R-{books.number()}", "invoice_lines": [_line(books, 7000, "Rebaja", "1", "-10", "ES_STANDARD",
+                                                                   "-2.10")]}}
+
+
+def _purchase_correction(books: Books) -> Body:
+    original = _spanish_invoice(books, "purchase_invoices", "purchase_invoice", vendor(books), 6000)
+    return {"purchase_corrective_invoice": {
+        "original_invoice_id": original, "date": "2024-03-10", "reference": f"R-{books.number()}",
+        "invoice_lines": [_line(books, 6000, "Rebaja", "1", "-10", "ES_STANDARD", "-2.10")]}}
+
+
+def _attachment(books: Books) -> Body:
+    n = books.number()
+    return {"attachment": {"file": "JVBERi0xLjQKJcOkw7zDtsOfCg==", "file_name": f"scan-{n}.pdf",
+                           "mime_type": "application/pdf", "attachment_context_type_id": "CONTACT",
+                           "attachment_context_id": customer(books)}}
+
+
+def _stock_item(books: Books) -> Body:
+    n = books.number()
+    return {"stock_item": {"item_code": f"STK-{n}", "description": f"Stock {n}", "cost_price": "2.5",
+                           "sales_ledger_account_id": books.account(4000),
+                           "purchase_ledger_account_id": books.account(5000), "usual_supplier_id": vendor(books),
+                           "reorder_level": "5", "location": "Shelf 1"}}
+
+
+def _stock_movement(books: Books) -> Body:
+    item = books.once("stock_item", lambda: str(books.create("stock_items", _stock_item(books))["id"]))
+    return {"stock_movement": {"stock_item_id": item, "date": "2024-03-01", "quantity": "12", "cost_price": "2.5",
+                               "details": f"Delivery {books.number()}", "reference": "GRN"}}
+
+
+def _analysis_type_category(books: Books) -> Body:
+    project = books.once("project", lambda: str(
+        books.get("/analysis_types", search="project").json()["$items"][0]["id"]))
+    return {"analysis_type_category": {"analysis_type_id": project, "name": f"Project {books.number()}"}}
+
+
+def _seeded_analysis_types(books: Books) -> None:
+    raise AssertionError("every business is given Sage's six analysis types when it is created")
+
+
+def _journal_code(books: Books) -> Body:
+    n = books.number()
+    return {"journal_code": {"name": f"Banque {n}", "code": f"BQ{n}", "journal_code_type_id": "BANK"}}
+
+
+def _ledger_account_opening_balance(books: Books) -> Body:
+    # One opening balance per ledger account: each gets a new account.
+    account = books.create("ledger_accounts", _ledger_account(books))["id"]
+    return {"ledger_account_opening_balance": {"ledger_account_id": account, "debit": "250.00", "credit": 0,
+                                               "details": "Brought forward"}}
+
+
 def _business_exchange_rate(books: Books) -> Body:
     # One rate per currency: the first currency (besides the GBP base) this business has no rate for yet.
     taken = {item["id"] for item in books.get("/business_exchange_rates", items_per_page=200).json()["$items"]}
@@ -234,13 +321,49 @@ def _business_exchange_rate(books: Books) -> Body:
     return {"business_exchange_rate": {"currency_id": currency, "rate": "1.25"}}
 
 
+def _migration_tax_return(books: Books) -> Body:
+    # Migrated periods may not overlap: each return gets a year of its own.
+    year = 1990 + books.number()
+    return {"migration_tax_return": {"from_date": f"{year}-01-01", "to_date": f"{year}-03-31", "total_amount": 150,
+                                     "tax_return_frequency_id": "QUARTERLY",
+                                     "gb": {"box_1": 200, "box_3": 200, "box_4": 50, "box_5": 150}}}
+
+
+def _draft_tax_return(books: Books) -> Body:
+    # One quarter per draft, far from the quarters the filed examples take.
+    year = 2100 + books.number()
+    return {"draft_tax_return": {"period_start_date": f"{year}-01-01", "period_end_date": f"{year}-03-31"}}
+
+
+def _file_tax_return(books: Books) -> None:
+    """File the latest quarter not filed yet (HMRC takes ended periods of the last few years)."""
+    books.once("vrn", lambda: books.request("PUT", "/financial_settings",
+                                            {"financial_settings": {"tax_number": "GB123456789"}}))
+    today = books.factory.runtime.clock.now().date()
+    year, quarter = divmod(today.year * 4 + (today.month - 1) // 3 - 1 - books.get("/tax_returns").json()["$total"], 4)
+    end_month = 3 * quarter + 3
+    end = f"{year}-{end_month:02d}-{30 if end_month in (6, 9) else 31}"
+    draft = books.create("draft_tax_returns", {"draft_tax_return": {
+        "period_start_date": f"{year}-{end_month - 2:02d}-01", "period_end_date": end}})
+    filed = books.request("POST", f"/draft_tax_returns/{draft['id']}/submit")
+    assert filed.status_code == 201, filed.text
+
+
 EXAMPLES: dict[str, Example] = {
     "addresses": Example(_address, lambda books, made: {"address": {"city": "Harrogate"}}),
+    "analysis_type_categories": Example(_analysis_type_category, lambda books, made: {"analysis_type_category": {
+        "name": f"Renamed category {books.number()}"}}),
+    "analysis_types": Example(make=_seeded_analysis_types, update=lambda books, made: {"analysis_type": {
+        "name": f"Renamed type {books.number()}"}}),
+    "attachments": Example(_attachment, lambda books, made: {"attachment": {
+        "description": "Changed by the contract tests"}}),
     "bank_accounts": Example(_bank_account, lambda books, made: {"bank_account": {
         "bank_account_details": {"account_name": "Renamed savings"}}}),
     "bank_deposits": Example(_bank_deposit),
     "bank_opening_balances": Example(_bank_opening_balance, lambda books, made: {"bank_opening_balance": {
         "debit": 150}}),
+    "bank_reconciliations": Example(_bank_reconciliation, lambda books, made: {"bank_reconciliation": {
+        "reference": "Changed"}}),
     "bank_transfers": Example(_bank_transfer, lambda books, made: {"bank_transfer": {"amount": 30}}),
     "business_exchange_rates": Example(_business_exchange_rate, lambda books, made: {"business_exchange_rate": {
         "rate": 1.3}}),
@@ -252,29 +375,49 @@ EXAMPLES: dict[str, Example] = {
         "reference": "Changed"}}),
     "contact_persons": Example(_contact_person, lambda books, made: {"contact_person": {"job_title": "Director"}}),
     "contacts": Example(_contact, _notes("contact")),
+    "draft_tax_returns": Example(_draft_tax_return),
+    "hosted_artefact_payment_settings": Example(lambda books: {"hosted_artefact_payment_setting": {
+        "object_guid": sales_invoice(books)}}),
+    "journal_codes": Example(_journal_code, lambda books, made: {"journal_code": {"name": "Caisse"}}, country="FR",
+                             region="FR"),
     "journals": Example(_journal),
     "ledger_accounts": Example(_ledger_account, lambda books, made: {"ledger_account": {
         "display_name": "Renamed costs"}}),
+    "ledger_account_opening_balances": Example(_ledger_account_opening_balance, lambda books, made: {
+        "ledger_account_opening_balance": {"debit": 0, "credit": "99.50"}}),
     "ledger_entries": Example(make=_make_journal),
+    "migration_tax_returns": Example(_migration_tax_return),
     "opening_balance_journals": Example(_opening_balance_journal),
     "other_payments": Example(_other_payment, lambda books, made: {"other_payment": {"reference": "Changed"}}),
     "product_sales_price_types": Example(_price_type("product_sales_price_type"), lambda books, made: {
         "product_sales_price_type": {"name": f"Renamed price {books.number()}"}}),
     "products": Example(_product, _notes("product")),
+    "purchase_corrective_invoices": Example(_purchase_correction, _notes("purchase_corrective_invoice"),
+                                            removal="void-kept", country="ES", region="ES"),
     "purchase_credit_notes": Example(_purchase_credit_note, _notes("purchase_credit_note"), removal="void-kept"),
     "purchase_invoices": Example(_purchase_invoice, _notes("purchase_invoice"), removal="void-kept"),
+    "purchase_quick_entries": Example(_quick_entry("purchase"), lambda books, made: {"purchase_quick_entry": {
+        "details": "Changed by the contract tests"}}, removal="void-kept"),
+    "sales_corrective_invoices": Example(_sales_correction, _notes("sales_corrective_invoice"), removal="void",
+                                         delete_params={"void_reason": "Raised in error"}, country="ES",
+                                         region="ES"),
     "sales_credit_notes": Example(lambda books: {"sales_credit_note": _credit_note_fields(books)},
                                   _notes("sales_credit_note"), removal="void",
                                   delete_params={"void_reason": "Raised in error"}),
     "sales_estimates": Example(_quote("estimate"), _notes("sales_estimate")),
     "sales_invoices": Example(lambda books: {"sales_invoice": _invoice_fields(books)}, _notes("sales_invoice"),
                               removal="void", delete_params={"void_reason": "Raised in error"}),
+    "sales_quick_entries": Example(_quick_entry("sales"), lambda books, made: {"sales_quick_entry": {
+        "details": "Changed by the contract tests"}}, removal="void-kept"),
     "sales_quotes": Example(_quote("quote"), _notes("sales_quote")),
     "service_rate_types": Example(_price_type("service_rate_type"), lambda books, made: {
         "service_rate_type": {"name": f"Renamed rate {books.number()}"}}),
     "services": Example(_service, _notes("service")),
+    "stock_items": Example(_stock_item, _notes("stock_item")),
+    "stock_movements": Example(_stock_movement, lambda books, made: {"stock_movement": {"quantity": "-3"}}),
     "tax_rates": Example(_tax_rate, lambda books, made: {"tax_rate": {"name": f"County tax {books.number()}"}},
                          country="US"),
+    "tax_returns": Example(make=_file_tax_return),
     "transactions": Example(make=_make_journal),
     "unallocated_artefacts": Example(make=_make_credit_note),
 }

@@ -67,12 +67,13 @@ def key(backend: str, method: str, template: str, variant: str) -> str:
 def measured(world: World, runtime: Runtime, database_url: str) -> dict[str, dict[str, int]]:
     """Every count of this backend, by path, measured once in a fixed order."""
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    engine, reader = runtime.engine, world.reader
+    engine = runtime.engine
     fresh = {country: Books.open(world.client, world.factory, country)
              for country in sorted({example.country for example in EXAMPLES.values()})}
     out: dict[str, dict[str, int]] = {}
     for path in PATHS:
         counts = out[path] = {}
+        reader = world.reader_for(path)
         first = world.first_ids(path, 1)[0]
         counts[key(backend, "GET", f"/{path}", "list-all-5")] = measure(
             engine, reader, "GET", f"/{path}", 200, attributes="all", items_per_page=5)

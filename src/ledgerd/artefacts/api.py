@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import String, cast, false, func, or_, true
+from sqlalchemy import String, cast, func, or_
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
@@ -19,11 +19,12 @@ from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import Invalid
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
-from ledgerd.artefacts import service
-from ledgerd.artefacts.kinds import KINDS, UNPOSTED, Kind
+from ledgerd.artefacts import corrective, service
+from ledgerd.artefacts.kinds import CORRECTIVE_KINDS, KINDS, UNPOSTED, Kind
 from ledgerd.artefacts.models import Artefact
 from ledgerd.artefacts.schemas import BODIES
-from ledgerd.artefacts.wire import displayed_as, presenter
+from ledgerd.artefacts.wire import displayed_as, load_page, presenter
+from ledgerd.attachments.service import attached
 from ledgerd.tenancy.service import select_business
 
 SORTS: dict[str, Any] = {"created_at": Artefact.created_at, "updated_at": Artefact.updated_at,
@@ -43,8 +44,7 @@ def _search(term: str) -> ColumnElement[bool]:
 
 
 def _has_attachments(value: str) -> ColumnElement[bool]:
-    # No document has attachments yet.
-    return false() if params.boolean("has_attachments", value) else true()
+    return attached(Artefact.id) if params.boolean("has_attachments", value) else ~attached(Artefact.id)
 
 
 def _sorts(kind: Kind) -> dict[str, Any]:
@@ -60,22 +60,24 @@ def _scope(kind: Kind) -> Callable[[Any], Any]:
 
 
 def _spec(kind: Kind) -> Resource[Artefact]:
-    body_model = BODIES[kind.lines_key]
+    # Corrective invoices (artefacts/corrective.py) add their rules on top of the service's.
+    body_model = corrective.CorrectiveInvoiceIn if kind.corrective else BODIES[kind.lines_key]
+    rules = (corrective.create, corrective.update) if kind.corrective else (service.create, service.update)
 
     def create(call: Call) -> Artefact:
-        return service.create(call.db, _context(call), kind, parse_body(call.body, kind.wrapper, body_model))
+        return rules[0](call.db, _context(call), kind, parse_body(call.body, kind.wrapper, body_model))
 
     def update(call: Call, artefact: Artefact) -> Artefact:
-        return service.update(call.db, _context(call), kind, artefact,
-                              parse_body(call.body, kind.wrapper, body_model))
+        return rules[1](call.db, _context(call), kind, artefact, parse_body(call.body, kind.wrapper, body_model))
 
+    present = corrective.correction_presenter(kind) if kind.corrective else presenter(kind)
     return Resource(
-        path=kind.path, wrapper=kind.wrapper, model=Artefact, present=presenter(kind), displayed_as=displayed_as,
+        path=kind.path, wrapper=kind.wrapper, model=Artefact, present=present, displayed_as=displayed_as,
         scope=_scope(kind),
         filters={"contact_id": lambda v: Artefact.contact_id == v,
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
                  "has_attachments": _has_attachments},
-        sorts=_sorts(kind), search=_search, date_column=Artefact.date, create=create, update=update,
+        sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page, create=create, update=update,
         delete=lambda call, artefact: _delete(call, kind, artefact))
 
 
@@ -86,6 +88,7 @@ def _delete(call: Call, kind: Kind, artefact: Artefact) -> Result | None:
         service.before_delete(call.db, artefact)
         forget(call, SPECS[kind.kind], artefact)
         return None
+    corrective.guard_original(call.db, artefact)
     reason = call.query.get("void_reason", "").strip()
     service.void(call.db, kind, artefact, reason or None, reason_required=kind.sales)
     if not kind.sales:
@@ -104,8 +107,8 @@ def _release(kind: Kind) -> Callable[[Call], Result]:
     return handler
 
 
-SPECS: dict[str, Resource[Artefact]] = {kind.kind: _spec(kind) for kind in KINDS}
+SPECS: dict[str, Resource[Artefact]] = {kind.kind: _spec(kind) for kind in (*KINDS, *CORRECTIVE_KINDS)}
 
-routes: list[BaseRoute] = [route for kind in KINDS for route in resource.routes(SPECS[kind.kind])]
+routes: list[BaseRoute] = [route for kind in SPECS.values() for route in resource.routes(kind)]
 routes += [api_route(f"/{kind.path}/{{key}}/release", _release(kind), methods=["POST"], business=True,
-                     select_business=select_business) for kind in KINDS if kind.posts]
+                     select_business=select_business) for kind in (*KINDS, *CORRECTIVE_KINDS) if kind.posts]

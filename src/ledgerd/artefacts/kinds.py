@@ -1,4 +1,4 @@
-"""The six document kinds served over the API and what sets each apart (one table holds them all)."""
+"""The document kinds served over the API and what sets each apart (one table holds them all)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,11 @@ class Kind:
     def has_discounts(self) -> bool:
         return self.sales
 
+    @property
+    def corrective(self) -> bool:
+        """A Spanish corrective invoice: it posts the signed difference it makes to an original invoice."""
+        return self.kind.endswith("CORRECTIVE_INVOICE")
+
 
 SALES_INVOICE = Kind("SALES_INVOICE", "sales_invoices", "sales_invoice", "invoice_lines", "invoice_number",
                      "sales_invoice_prefix", True, 1, "SALES_INVOICE", False, ("UNPAID", "DRAFT", "PRO_FORMA"))
@@ -75,7 +80,32 @@ PURCHASE_CREDIT_NOTE = Kind("PURCHASE_CREDIT_NOTE", "purchase_credit_notes", "pu
                             "credit_note_lines", None, None, False, -1, "PURCHASE_CREDIT_NOTE", True,
                             ("UNPAID", "DRAFT"))
 
+SALES_CORRECTIVE_INVOICE = Kind("SALES_CORRECTIVE_INVOICE", "sales_corrective_invoices", "sales_corrective_invoice",
+                                "invoice_lines", "invoice_number", "sales_corrective_invoice_prefix", True, 1,
+                                "SALES_CORRECTIVE_INVOICE", False, ("UNPAID", "DRAFT"))
+PURCHASE_CORRECTIVE_INVOICE = Kind("PURCHASE_CORRECTIVE_INVOICE", "purchase_corrective_invoices",
+                                   "purchase_corrective_invoice", "invoice_lines", None, None, False, 1,
+                                   "PURCHASE_CORRECTIVE_INVOICE", True, ("UNPAID", "DRAFT"))
+
 KINDS = (SALES_INVOICE, SALES_CREDIT_NOTE, SALES_QUOTE, SALES_ESTIMATE, PURCHASE_INVOICE, PURCHASE_CREDIT_NOTE)
-BY_KIND = {k.kind: k for k in KINDS}
+# Served by artefacts/corrective.py on top of the same machinery.
+CORRECTIVE_KINDS = (SALES_CORRECTIVE_INVOICE, PURCHASE_CORRECTIVE_INVOICE)
+
+
+def _quick_entry(sales: bool, sign: int) -> Kind:
+    """A one-line quick entry (served by `ledgerd.quick_entries`): it posts and is paid like the invoice or credit
+    note it stands for, and is never numbered or drafted."""
+    side, path = ("SALES", "sales") if sales else ("PURCHASE", "purchase")
+    kind = f"{side}_QUICK_ENTRY_{'INVOICE' if sign > 0 else 'CREDIT_NOTE'}"
+    return Kind(kind, f"{path}_quick_entries", f"{path}_quick_entry", "lines", None, None, sales, sign, kind, False,
+                ("UNPAID",))
+
+
+SALES_QUICK_ENTRY_INVOICE, SALES_QUICK_ENTRY_CREDIT_NOTE = _quick_entry(True, 1), _quick_entry(True, -1)
+PURCHASE_QUICK_ENTRY_INVOICE, PURCHASE_QUICK_ENTRY_CREDIT_NOTE = _quick_entry(False, 1), _quick_entry(False, -1)
+QUICK_ENTRY_KINDS = (SALES_QUICK_ENTRY_INVOICE, SALES_QUICK_ENTRY_CREDIT_NOTE, PURCHASE_QUICK_ENTRY_INVOICE,
+                     PURCHASE_QUICK_ENTRY_CREDIT_NOTE)
+QUICK_ENTRIES = frozenset(k.kind for k in QUICK_ENTRY_KINDS)
+BY_KIND = {k.kind: k for k in (*KINDS, *CORRECTIVE_KINDS, *QUICK_ENTRY_KINDS)}
 # Statuses of documents that are not (yet) in the ledger.
 UNPOSTED = frozenset({"DRAFT", "PRO_FORMA"})

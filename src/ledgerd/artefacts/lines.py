@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledgerd.analysis.service import assign_all, category_ids
 from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import Kind
@@ -31,6 +32,8 @@ LIMIT = Decimal(10) ** 12
 # What a line's figures depend on: when one changes, a stored tax amount no longer stands for the line.
 INPUTS = ("quantity", "unit_price", "unit_price_includes_tax", "discount_amount", "tax_rate_id")
 ITEM_TYPES = {"product_id": ("PRODUCT", "STOCK_ITEM"), "service_id": ("SERVICE",)}
+# The `record_type` of document lines' analysis type categories.
+LINES = "artefact_lines"
 
 
 @dataclass
@@ -42,6 +45,10 @@ class Pending:
     discount_amount: Decimal | None
     discount_percentage: Decimal | None
     source: str
+    # Analysis type categories the request gives the line (None: it keeps its own), or the quote line whose
+    # categories an invoice line takes; stored by `analyse` once the lines are.
+    categories: list[str] | None = None
+    copied_from: str | None = None
 
 
 class LineRefs:
@@ -139,7 +146,7 @@ def apply_lines(db: Session, artefact: Artefact, kind: Kind, lines: list[LineIn]
             row, before = _new_row(), None
         _references(db, kind, refs, row, data, source)
         values = data.model_dump(exclude_unset=True, exclude={"id", "tax_amount", "discount_amount",
-                                                              "discount_percentage"})
+                                                              "discount_percentage", "analysis_type_categories"})
         for name, value in values.items():
             if name in ("description", "ledger_account_id", "quantity", "unit_price") and value is None:
                 continue  # required attributes cannot be cleared
@@ -155,7 +162,8 @@ def apply_lines(db: Session, artefact: Artefact, kind: Kind, lines: list[LineIn]
         unchanged = before is not None and before == _inputs(row) and data.discount_percentage is None
         sent_tax = data.tax_amount if data.tax_amount is not None else (row.tax_amount if unchanged else None)
         rows.append(row)
-        pending.append(Pending(row, sent_tax, discount_amount, discount_percentage, source))
+        pending.append(Pending(row, sent_tax, discount_amount, discount_percentage, source,
+                               data.analysis_type_categories))
     if refs.problems:
         raise Invalid(problems=refs.problems)
     if replace:
@@ -195,8 +203,18 @@ def copy_lines(artefact: Artefact, quote: Artefact, kind: Kind) -> list[Pending]
     artefact.lines = [copy for copy, _ in rows]
     for position, (copy, _) in enumerate(rows):
         copy.position = position
-    return [Pending(copy, row.tax_amount, row.discount_amount, None, f"{kind.lines_key}[{index}]")
+    return [Pending(copy, row.tax_amount, row.discount_amount, None, f"{kind.lines_key}[{index}]", copied_from=row.id)
             for index, (copy, row) in enumerate(rows)]
+
+
+def analyse(db: Session, kind: Kind, pending: list[Pending]) -> None:
+    """Store the lines' analysis type categories (sales documents in the SALES area, purchases in EXPENSES):
+    what a request gave, or what the quote lines of a converted quote had. Runs once the lines are flushed."""
+    carried = category_ids(db, LINES, [p.copied_from for p in pending if p.copied_from])
+    wanted = {p.row.id: (p.categories if p.categories is not None else carried.get(p.copied_from or "", []),
+                         f"{p.source}.analysis_type_categories")
+              for p in pending if p.categories is not None or carried.get(p.copied_from or "")}
+    assign_all(db, LINES, wanted, kind.ledger_area.upper())
 
 
 def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
@@ -247,7 +265,7 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
         artefact.base_currency_shipping_tax_amount = figures.base_tax
         totals.add(figures, artefact.shipping_tax_rate_id if net else None)
     problems.extend(refs.problems)
-    if not problems and totals.total < ZERO:
+    if not problems and totals.total < ZERO and not kind.corrective:
         problems.append(Problem("RecordInvalid", "The total cannot be negative; record a credit note instead.",
                                 "base"))
     if problems:

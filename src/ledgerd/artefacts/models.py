@@ -24,6 +24,7 @@ class Artefact(Record, Base):
     )
 
     # SALES_INVOICE, SALES_CREDIT_NOTE, SALES_QUOTE, SALES_ESTIMATE, PURCHASE_INVOICE, PURCHASE_CREDIT_NOTE,
+    # SALES_CORRECTIVE_INVOICE, PURCHASE_CORRECTIVE_INVOICE,
     # CUSTOMER_PAYMENT_ON_ACCOUNT, VENDOR_PAYMENT_ON_ACCOUNT, and the contact opening balance kinds.
     kind: Mapped[str] = mapped_column(String(40))
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
@@ -71,7 +72,10 @@ class Artefact(Record, Base):
     sent_by_email: Mapped[bool] = mapped_column(Boolean, default=False)
     void_reason: Mapped[str | None] = mapped_column(String(255))
     transaction_id: Mapped[str | None] = mapped_column(IdColumn)
+    # The quote an invoice was made from; the invoice a corrective invoice corrects.
     original_artefact_id: Mapped[str | None] = mapped_column(IdColumn)
+    # Corrective invoices (Spain): why the original is corrected (/corrective_reason_codes).
+    corrective_reason_code_id: Mapped[str | None] = mapped_column(String(40))
     tax_address_region_id: Mapped[str | None] = mapped_column(String(10))
     details: Mapped[str] = mapped_column(String(255), default="")
 

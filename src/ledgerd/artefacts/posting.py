@@ -2,8 +2,9 @@
 
 Sales invoice: Dr DEBTORS total / Cr each line's account net / Cr SALES_TAX tax / Cr CARRIAGE shipping net /
 Cr SALES_TAX shipping tax. Purchase invoice: Dr each line's account net / Dr PURCHASE_TAX tax / Cr CREDITORS
-total. Credit notes take the opposite sides. Each component is the document's own base-currency figure, and
-the control line is their sum, so the transaction balances to the cent whatever the exchange rate.
+total. Credit notes take the opposite sides; so does a corrective invoice whose (signed) total is negative.
+Each component is the document's own base-currency figure, and the control line is their sum, so the
+transaction balances to the cent whatever the exchange rate.
 """
 
 from __future__ import annotations
@@ -56,8 +57,11 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
     control_account = control(db, "DEBTORS" if kind.sales else "CREDITORS").id
     description = artefact.document_number or artefact.reference or artefact.vendor_reference
     if other_side != ZERO:
-        out.insert(0, posting.Line(control_account, debit=other_side if control_debit else ZERO,
-                                   credit=ZERO if control_debit else other_side, description=description))
+        # A negative total (a corrective invoice that reduces its original) moves the control entry's side.
+        debit = control_debit if other_side > ZERO else not control_debit
+        amount = abs(other_side)
+        out.insert(0, posting.Line(control_account, debit=amount if debit else ZERO, credit=ZERO if debit else amount,
+                                   description=description))
     return out
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerd.analysis.schemas import CategoryIds
 from ledgerd.contacts.schemas import AddressIn
 
 BIG = Decimal("999999999")
@@ -38,6 +39,7 @@ class LineIn(_Body):
     eu_goods_services_type_id: str | None = Field(None, max_length=20)
     trade_of_asset: bool | None = None
     is_purchase_for_resale: bool | None = None
+    analysis_type_categories: CategoryIds | None = None
 
 
 class ArtefactIn(_Body):

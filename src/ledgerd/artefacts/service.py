@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
-from ledgerd.artefacts.lines import apply_lines, copy_lines, figure, keep_lines
+from ledgerd.artefacts.lines import analyse, apply_lines, copy_lines, figure, keep_lines
 from ledgerd.artefacts.models import Artefact
 from ledgerd.artefacts.schemas import ArtefactIn
 from ledgerd.contacts.models import Contact
@@ -230,6 +230,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     if kind.is_quote or artefact.status_id not in UNPOSTED:
         _number(db, ctx, artefact, kind)
     db.flush()
+    analyse(db, kind, pending)
     if kind.posts and artefact.status_id not in UNPOSTED:
         posting.post(db, artefact, kind)
     _settle(db, artefact, kind)
@@ -287,9 +288,10 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         pending = keep_lines(artefact, kind) if lines is None else \
             apply_lines(db, artefact, kind, lines, replace=True)
         figure(db, artefact, kind, pending, sent_shipping, keep_shipping=body.shipping_tax_amount is None)
-    if paid > artefact.total_amount:
+    if paid > abs(artefact.total_amount):  # abs: a corrective invoice may be negative
         raise Invalid(f"The total cannot go below the {paid} already paid or allocated.", "base")
     db.flush()
+    analyse(db, kind, pending)
     if kind.posts and artefact.status_id not in UNPOSTED:
         posting.repost(db, artefact, kind)
     _settle(db, artefact, kind)

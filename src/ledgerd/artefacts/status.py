@@ -29,9 +29,11 @@ def refresh(db: Session, artefact: Artefact) -> None:
     paid = (amount or ZERO) + (discount or ZERO)
     artefact.total_paid = amount or ZERO
     artefact.total_discount_paid = discount or ZERO
-    artefact.outstanding_amount = artefact.total_amount - paid
+    # Allocations are magnitudes; a negative total (a corrective invoice reducing its original) owes the contact.
+    sign = -1 if artefact.total_amount < ZERO else 1
+    artefact.outstanding_amount = artefact.total_amount - sign * paid
     artefact.last_paid = last
-    if artefact.outstanding_amount < ZERO:
+    if artefact.outstanding_amount * sign < ZERO:
         raise ValueError(f"artefact {artefact.id} over-allocated")
     if paid == ZERO:
         artefact.status_id = "UNPAID"

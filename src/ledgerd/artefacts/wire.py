@@ -9,20 +9,23 @@ All link loads are batched per page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledgerd.analysis.service import line_items
 from ledgerd.api import params
 from ledgerd.api.endpoint import Call
 from ledgerd.artefacts import compute
-from ledgerd.artefacts.kinds import BY_KIND, Kind
+from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind
+from ledgerd.artefacts.lines import LINES
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.contacts.models import Contact
+from ledgerd.db import snapshots
 from ledgerd.ledger.links import Links, links_for
 from ledgerd.lookups.api import link
 from ledgerd.regions.data import lookup
@@ -101,15 +104,39 @@ LINE_ORDER = {
 }
 
 
+class ArtefactSnapshot(snapshots.Snapshot):
+    """A document of a list page, read-only, with its lines."""
+
+    document_number = Artefact.document_number
+    lines: list[snapshots.Snapshot]
+
+
+def load_page(db: Session, stmt: Any) -> list[ArtefactSnapshot]:
+    """A page of documents and all their lines in two queries, as snapshots (see `ledgerd.db.snapshots`)."""
+    docs = snapshots.load(db, stmt, Artefact, ArtefactSnapshot)
+    if docs:
+        lines = snapshots.load(db, select(ArtefactLine).where(ArtefactLine.artefact_id.in_([d.id for d in docs]))
+                               .order_by(ArtefactLine.artefact_id, ArtefactLine.position), ArtefactLine,
+                               snapshots.Snapshot)
+        by_document = snapshots.group(lines, "artefact_id")
+        for doc in docs:
+            doc.lines = by_document.get(doc.id, [])
+    return docs
+
+
 def displayed_as(artefact: Artefact) -> str:
-    """The document number for sales documents; the reference (else the vendor's) for purchases."""
-    if artefact.kind.startswith("PURCHASE"):
+    """The document number for sales documents; the reference (else the vendor's) for purchases and quick entries."""
+    if artefact.kind.startswith("PURCHASE") or artefact.kind in QUICK_ENTRIES:
         return artefact.reference or artefact.vendor_reference
     return artefact.document_number
 
 
 def self_link(artefact: Artefact) -> dict[str, Any]:
-    kind = BY_KIND[artefact.kind]
+    kind = BY_KIND.get(artefact.kind)
+    if kind is None:  # a payment on account or an opening balance, on the other side of an allocation
+        from ledgerd.payments.documents import artefact_link
+
+        return artefact_link(artefact)
     return {"id": artefact.id, "displayed_as": displayed_as(artefact), "$path": f"/{kind.path}/{artefact.id}",
             "links": []}
 
@@ -117,8 +144,11 @@ def self_link(artefact: Artefact) -> dict[str, Any]:
 class Batch:
     """Everything a page of documents refers to, each kind loaded with one query."""
 
-    def __init__(self, db: Session, artefacts: Sequence[Artefact], today: Any, payments: bool) -> None:
+    def __init__(self, db: Session, artefacts: Sequence[Artefact], today: Any, payments: bool,
+                 analysis: bool = False) -> None:
         lines = [row for a in artefacts for row in a.lines]
+        # The lines' analysis type categories, when they are shown (`show_analysis_types`).
+        self.categories = line_items(db, LINES, [row.id for row in lines]) if analysis else {}
         rate_ids = {row.tax_rate_id for row in lines} | {a.shipping_tax_rate_id for a in artefacts}
         rate_ids |= {part["tax_rate_id"] for row in lines for part in row.tax_breakdown}
         rate_ids |= {part["tax_rate_id"] for a in artefacts for part in (a.shipping_tax_breakdown or [])}
@@ -236,7 +266,8 @@ def _line(batch: Batch, artefact: Artefact, row: ArtefactLine) -> dict[str, Any]
     on = artefact.date
     return {
         "id": row.id, "displayed_as": row.description, "is_purchase_for_resale": row.is_purchase_for_resale,
-        "analysis_type_categories": [], "description": row.description, "product": batch.item(row.product_id),
+        "analysis_type_categories": batch.categories.get(row.id, []), "description": row.description,
+        "product": batch.item(row.product_id),
         "service": batch.item(row.service_id), "ledger_account": batch.links.account(row.ledger_account_id),
         "trade_of_asset": row.trade_of_asset, "quantity": row.quantity, "unit_price": row.unit_price,
         "net_amount": row.net_amount, "tax_rate": batch.links.tax_rate(row.tax_rate_id, on),
@@ -350,9 +381,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "payments_allocations": batch.allocations.get(a.id, []) if payments else None,
         "last_paid": a.last_paid,
         "original_quote_estimate": self_link(quote) if quote else None,
-        "tax_address_region": {"id": a.tax_address_region_id, "displayed_as": a.tax_address_region_id,
-                               "$path": f"/address_regions/{a.tax_address_region_id}"}
-        if a.tax_address_region_id else None,
+        "tax_address_region": link("address_regions", a.tax_address_region_id),
         "delivery_performance_date": None, "withholding_tax_rate": None, "withholding_tax_amount": None,
         "base_currency_withholding_tax_amount": None,
         "profit_analysis": _profit(batch, a) if kind.is_quote else None, "tax_reconciled": False,
@@ -360,17 +389,30 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
     }
 
 
-def presenter(kind: Kind) -> Any:
-    """The `present` function of a kind's resource spec."""
-    order = ORDER[kind.kind]
-    line_order = LINE_ORDER["quote" if kind.is_quote else ("sales" if kind.sales else "purchase")]
+# Values a further kind adds to the superset (corrective invoices: artefacts/corrective.py).
+Extra = Callable[[Batch, Artefact], dict[str, Any]]
+
+
+def presenter(kind: Kind, order: tuple[str, ...] | None = None, extra: Extra | None = None) -> Any:
+    """The `present` function of a kind's resource spec (`order`/`extra`: for kinds defined elsewhere)."""
+    order = order or ORDER[kind.kind]
+    plain = LINE_ORDER["quote" if kind.is_quote else ("sales" if kind.sales else "purchase")]
+    # The line definitions' own place for the categories: just before `description`.
+    at = plain.index("description")
+    analysed = plain if "analysis_type_categories" in plain else (*plain[:at], "analysis_type_categories",
+                                                                   *plain[at:])
 
     def present(call: Call, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
         payments = params.boolean("show_payments_allocations", call.query.get("show_payments_allocations", "false"))
-        batch = Batch(call.db, artefacts, call.runtime.clock.now().date(), payments)
+        analysis = kind.is_quote or params.boolean("show_analysis_types", call.query.get("show_analysis_types",
+                                                                                          "false"))
+        line_order = analysed if analysis else plain
+        batch = Batch(call.db, artefacts, call.runtime.clock.now().date(), payments, analysis)
         out = []
         for artefact in artefacts:
             values = _values(batch, kind, artefact, payments)
+            if extra is not None:
+                values.update(extra(batch, artefact))
             item = {key: values[key] for key in order if key != "payments_allocations" or payments}
             item[kind.lines_key] = [{k: line[k] for k in line_order} for line in values[kind.lines_key]]
             out.append(item)

@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from ledgerd.ledger.classifications import classification_of
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions.data import AccountDef, lookup, region, region_lookups
 
@@ -33,7 +34,8 @@ def _account(template: Item, account: AccountDef) -> dict[str, Any]:
         "created_at": template["created_at"], "updated_at": template["updated_at"],
         "ledger_account_group": _group(account.type), "name": account.name, "control_name": account.control,
         "nominal_code": account.nominal_code, "ledger_account_type": account.type,
-        "ledger_account_classification": None, "tax_rate": account.tax_rate,
+        "ledger_account_classification": classification_of(template["country"], account.nominal_code),
+        "tax_rate": account.tax_rate,
         # Seeded accounts start with these off (regions/seed.py and the ledger account defaults).
         "fixed_tax_rate": False, "cis_materials": False, "cis_labour": False,
         "coa_template": template["id"], "country": template["country"],

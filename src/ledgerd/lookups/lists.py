@@ -17,6 +17,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from ledgerd.api import params
+from ledgerd.ledger import classifications
 from ledgerd.lookups import coa
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions.data import lookups, region_lookups
@@ -88,7 +89,7 @@ def _since(raw: str) -> Callable[[Item], bool]:
     return lambda item: bool(item["updated_at"] >= since or item["created_at"] >= since)
 
 
-_BASE_LISTS = ("countries", "currencies", "country_groups", "ledger_account_types", "artefact_statuses",
+_BASE_LISTS = ("countries", "currencies", "country_groups", "artefact_statuses",
                "transaction_types", "payment_methods", "bank_account_types", "contact_types", "address_types",
                "contact_person_types", "catalog_item_types", "attachment_context_types", "business_activity_types",
                "corrective_reason_codes", "countries_of_registration", "eu_goods_services_types",
@@ -96,6 +97,11 @@ _BASE_LISTS = ("countries", "currencies", "country_groups", "ledger_account_type
 
 LISTS: dict[str, LookupList] = {
     **{name: LookupList(name, _common(name)) for name in _BASE_LISTS},
+    "ledger_account_types": LookupList("ledger_account_types", _common("ledger_account_types"),
+                                       filters={"ledger_account_classification_id": classifications.types_in}),
+    "ledger_account_classifications": LookupList("ledger_account_classifications", classifications.of_country,
+                                                 regional=True,
+                                                 filters={"ledger_account_type_id": classifications.of_type}),
     "business_types": LookupList("business_types", _common("business_types"), ("name", "description"),
                                  render={"name": _name}),
     "address_regions": LookupList("address_regions", _regional("address_regions"), ("code", "name"),

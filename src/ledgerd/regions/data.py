@@ -20,6 +20,8 @@ VISIBILITY = ("sales", "expenses", "banking", "other_payments", "other_receipts"
 REQUIRED_CONTROLS = ("DEBTORS", "CREDITORS", "SALES_TAX", "PURCHASE_TAX", "BANK", "RETAINED_EARNINGS",
                      "OPENING_BALANCES", "SUSPENSE", "DISCOUNTS_ALLOWED", "DISCOUNTS_RECEIVED",
                      "EXCHANGE_GAIN_LOSS", "CARRIAGE")
+# What a tax rate may be used for; "cis" marks a GB CIS deduction rate, which is not a sales or purchase tax.
+TAX_USAGES = ("sales", "purchase", "cis")
 
 
 class RegionDataError(ValueError):
@@ -45,6 +47,10 @@ class TaxRateDef:
     components: tuple[str, ...] = ()
     retailer: bool = False
     is_visible: bool = True
+
+    @property
+    def is_cis(self) -> bool:
+        return "cis" in self.usage
 
     def percentage_on(self, day: date) -> Decimal:
         if not self.percentages:
@@ -114,6 +120,8 @@ def _tax_rate(raw: dict[str, Any]) -> TaxRateDef:
                         for p in raw.get("percentages", ()))
     if not percentages and not raw.get("components"):
         raise RegionDataError(f"tax rate {raw.get('id')} has no percentages")
+    if bad := set(raw.get("usage", ())) - set(TAX_USAGES):
+        raise RegionDataError(f"tax rate {raw.get('id')}: unknown usage {sorted(bad)}")
     return TaxRateDef(id=raw["id"], name=raw["name"], percentages=percentages,
                       label_percentage=raw.get("label_percentage", True), agency=raw.get("agency"),
                       usage=tuple(raw.get("usage", ("sales", "purchase"))),
@@ -218,8 +226,8 @@ def region_lookups(country: str) -> dict[str, tuple[dict[str, Any], ...]]:
     region.toml's list (US states, CA provinces), each with its `code` (the part after the country). The
     tax types are region.toml's `[[tax_type]]`, each completed from the `[[tax_types]]` entry of the same
     id: a tax type without an address region is national (`federal_tax`), covers every address region but
-    the `excluded_address_regions`, and every tax rate unless `tax_rates` names them. A tax return
-    frequency without `tax_types` serves them all.
+    the `excluded_address_regions`, and every tax rate but CIS deductions unless `tax_rates` names them. A
+    tax return frequency without `tax_types` serves them all.
     """
     data = region(country)
     folder = DATA / country.lower()
@@ -268,7 +276,7 @@ def _tax_types(data: Region, declared: Any, extras: Any,
             "id": tax_type["id"], "displayed_as": tax_type["name"],
             "federal_tax": extra.get("federal_tax", local is None), "country": data.country,
             "address_regions": [local] if local else [r["id"] for r in regions if r["id"] not in excluded],
-            "tax_rates": list(extra.get("tax_rates", [r.id for r in data.tax_rates])),
+            "tax_rates": list(extra.get("tax_rates", [r.id for r in data.tax_rates if not r.is_cis])),
             "excluded_address_regions": sorted(excluded),
         })
     return tuple(out)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:00:01.296932
+Create Date: 2026-11-23 09:41:05.118489
 """
 
 from __future__ import annotations
@@ -71,6 +71,21 @@ def upgrade() -> None:
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('subject', name=op.f('uq_users_subject'))
     )
+    op.create_table('analysis_types',
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('active_areas', sa.JSON(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_analysis_types_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analysis_types'))
+    )
+    with op.batch_alter_table('analysis_types', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_analysis_types_business_id'), ['business_id'], unique=False)
+
     op.create_table('apps',
     sa.Column('client_id', sa.String(length=80), nullable=False),
     sa.Column('client_secret_hash', sa.String(length=64), nullable=False),
@@ -85,6 +100,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('apps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_apps_owner_id'), ['owner_id'], unique=False)
+
+    op.create_table('attachments',
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('mime_type', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('file_extension', sa.String(length=50), nullable=False),
+    sa.Column('file_size', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('context_type_id', sa.String(length=40), nullable=True),
+    sa.Column('context_id', sa.String(length=32), nullable=True),
+    sa.Column('context_legacy_id', sa.Integer(), nullable=True),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_attachments_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments'))
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachments_business_id'), ['business_id'], unique=False)
+        batch_op.create_index('ix_attachments_context', ['business_id', 'context_id'], unique=False)
 
     op.create_table('business_exchange_rates',
     sa.Column('currency_id', sa.String(length=3), nullable=False),
@@ -107,6 +146,11 @@ def upgrade() -> None:
     sa.Column('business_id', sa.String(length=32), nullable=False),
     sa.Column('financial', sa.JSON(), nullable=False),
     sa.Column('invoice', sa.JSON(), nullable=False),
+    sa.Column('business', sa.JSON(), nullable=False),
+    sa.Column('cis', sa.JSON(), nullable=False),
+    sa.Column('datev', sa.JSON(), nullable=False),
+    sa.Column('email', sa.JSON(), nullable=False),
+    sa.Column('migration', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_business_settings_business_id_businesses'), ondelete='CASCADE'),
@@ -225,10 +269,71 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_deletions_business_id'), ['business_id'], unique=False)
         batch_op.create_index('ix_deletions_lookup', ['business_id', 'resource', 'deleted_at'], unique=False)
 
+    op.create_table('hmrc_vat_returns',
+    sa.Column('vrn', sa.String(length=12), nullable=False),
+    sa.Column('period_key', sa.String(length=4), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('form_bundle_number', sa.String(length=12), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_hmrc_vat_returns_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hmrc_vat_returns')),
+    sa.UniqueConstraint('business_id', 'vrn', 'period_key', name=op.f('uq_hmrc_vat_returns_business_id_vrn_period_key'))
+    )
+    with op.batch_alter_table('hmrc_vat_returns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hmrc_vat_returns_business_id'), ['business_id'], unique=False)
+
+    op.create_table('hosted_artefact_payment_settings',
+    sa.Column('object_guid', sa.String(length=32), nullable=False),
+    sa.Column('object_label', sa.String(length=255), nullable=False),
+    sa.Column('disable_payment', sa.Boolean(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_hosted_artefact_payment_settings_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hosted_artefact_payment_settings')),
+    sa.UniqueConstraint('business_id', 'object_guid', name=op.f('uq_hosted_artefact_payment_settings_business_id_object_guid'))
+    )
+    with op.batch_alter_table('hosted_artefact_payment_settings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hosted_artefact_payment_settings_business_id'), ['business_id'], unique=False)
+
+    op.create_table('idempotency_records',
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('method', sa.String(length=8), nullable=False),
+    sa.Column('path', sa.String(length=255), nullable=False),
+    sa.Column('resource', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_idempotency_records_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_records')),
+    sa.UniqueConstraint('business_id', 'key', name=op.f('uq_idempotency_records_business_id_key'))
+    )
+    with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idempotency_records_business_id'), ['business_id'], unique=False)
+
+    op.create_table('income_tax_settings',
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('national_insurance_number', sa.String(length=9), nullable=True),
+    sa.Column('unique_tax_reference', sa.String(length=10), nullable=True),
+    sa.Column('accounting_method', sa.String(length=20), nullable=False),
+    sa.Column('quarterly_period_type', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_income_tax_settings_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('business_id', name=op.f('pk_income_tax_settings'))
+    )
     op.create_table('invitations',
     sa.Column('business_id', sa.String(length=32), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('role', sa.Enum('owner', 'full_access', 'read_only', 'no_access', name='role', native_enum=False, length=16), nullable=False),
+    sa.Column('area_roles', sa.JSON(), nullable=False),
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -239,6 +344,22 @@ def upgrade() -> None:
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitations_business_id'), ['business_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitations_email'), ['email'], unique=False)
+
+    op.create_table('journal_codes',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('code', sa.String(length=255), nullable=False),
+    sa.Column('journal_code_type_id', sa.String(length=20), nullable=False),
+    sa.Column('control_name', sa.String(length=255), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_journal_codes_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journal_codes'))
+    )
+    with op.batch_alter_table('journal_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journal_codes_business_id'), ['business_id'], unique=False)
 
     op.create_table('journals',
     sa.Column('date', sa.Date(), nullable=False),
@@ -293,6 +414,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('business_id', sa.String(length=32), nullable=False),
     sa.Column('role', sa.Enum('owner', 'full_access', 'read_only', 'no_access', name='role', native_enum=False, length=16), nullable=False),
+    sa.Column('area_roles', sa.JSON(), nullable=False),
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -305,6 +427,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_memberships_business_id'), ['business_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('migration_tax_returns',
+    sa.Column('from_date', sa.Date(), nullable=False),
+    sa.Column('to_date', sa.Date(), nullable=False),
+    sa.Column('tax_return_frequency_id', sa.String(length=20), nullable=False),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('boxes', sa.JSON(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_migration_tax_returns_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_tax_returns'))
+    )
+    with op.batch_alter_table('migration_tax_returns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_migration_tax_returns_business_id'), ['business_id'], unique=False)
+
     op.create_table('subscriptions',
     sa.Column('business_id', sa.String(length=32), nullable=False),
     sa.Column('code', sa.String(length=20), nullable=False),
@@ -315,6 +454,25 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_subscriptions_business_id_businesses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('business_id', 'code', name=op.f('pk_subscriptions'))
     )
+    op.create_table('tax_profiles',
+    sa.Column('tax_type_id', sa.String(length=20), nullable=False),
+    sa.Column('tax_number', sa.String(length=255), nullable=True),
+    sa.Column('tax_number_suffix', sa.String(length=255), nullable=True),
+    sa.Column('collect_tax', sa.Boolean(), nullable=False),
+    sa.Column('tax_return_frequency_id', sa.String(length=20), nullable=True),
+    sa.Column('address_region_id', sa.String(length=10), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_tax_profiles_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tax_profiles')),
+    sa.UniqueConstraint('business_id', 'tax_type_id', name=op.f('uq_tax_profiles_business_id_tax_type_id'))
+    )
+    with op.batch_alter_table('tax_profiles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tax_profiles_business_id'), ['business_id'], unique=False)
+
     op.create_table('tax_rates',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('business_id', sa.String(length=32), nullable=False),
@@ -335,6 +493,29 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_tax_rates_business_id_businesses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', 'business_id', name=op.f('pk_tax_rates'))
     )
+    op.create_table('tax_returns',
+    sa.Column('tax_return_number', sa.String(length=20), nullable=False),
+    sa.Column('tax_return_type_id', sa.String(length=20), nullable=False),
+    sa.Column('period_key', sa.String(length=4), nullable=True),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('boxes', sa.JSON(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('receipt', sa.JSON(), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('period_start_date', sa.Date(), nullable=False),
+    sa.Column('period_end_date', sa.Date(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_tax_returns_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tax_returns')),
+    sa.UniqueConstraint('business_id', 'tax_return_number', name=op.f('uq_tax_returns_business_id_tax_return_number'))
+    )
+    with op.batch_alter_table('tax_returns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tax_returns_business_id'), ['business_id'], unique=False)
+
     op.create_table('transactions',
     sa.Column('transaction_type_id', sa.String(length=40), nullable=False),
     sa.Column('date', sa.Date(), nullable=False),
@@ -383,6 +564,23 @@ def upgrade() -> None:
     with op.batch_alter_table('addresses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_addresses_business_id'), ['business_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_addresses_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('analysis_type_categories',
+    sa.Column('analysis_type_id', sa.String(length=32), nullable=False),
+    sa.Column('code', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['analysis_type_id'], ['analysis_types.id'], name=op.f('fk_analysis_type_categories_analysis_type_id_analysis_types'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_analysis_type_categories_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analysis_type_categories'))
+    )
+    with op.batch_alter_table('analysis_type_categories', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_analysis_type_categories_analysis_type_id'), ['analysis_type_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_analysis_type_categories_business_id'), ['business_id'], unique=False)
 
     op.create_table('app_redirect_uris',
     sa.Column('app_id', sa.String(length=32), nullable=False),
@@ -440,6 +638,7 @@ def upgrade() -> None:
     sa.Column('void_reason', sa.String(length=255), nullable=True),
     sa.Column('transaction_id', sa.String(length=32), nullable=True),
     sa.Column('original_artefact_id', sa.String(length=32), nullable=True),
+    sa.Column('corrective_reason_code_id', sa.String(length=40), nullable=True),
     sa.Column('tax_address_region_id', sa.String(length=10), nullable=True),
     sa.Column('details', sa.String(length=255), nullable=False),
     sa.Column('legacy_id', sa.Integer(), nullable=False),
@@ -522,6 +721,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_persons_business_id'), ['business_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_persons_contact_id'), ['contact_id'], unique=False)
 
+    op.create_table('draft_tax_returns',
+    sa.Column('tax_return_type_id', sa.String(length=20), nullable=False),
+    sa.Column('period_key', sa.String(length=4), nullable=True),
+    sa.Column('status_id', sa.String(length=20), nullable=False),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('boxes', sa.JSON(), nullable=False),
+    sa.Column('tax_return_id', sa.String(length=32), nullable=True),
+    sa.Column('period_start_date', sa.Date(), nullable=False),
+    sa.Column('period_end_date', sa.Date(), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_draft_tax_returns_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tax_return_id'], ['tax_returns.id'], name=op.f('fk_draft_tax_returns_tax_return_id_tax_returns')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_draft_tax_returns'))
+    )
+    with op.batch_alter_table('draft_tax_returns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_draft_tax_returns_business_id'), ['business_id'], unique=False)
+        batch_op.create_index('ix_draft_tax_returns_period', ['business_id', 'period_start_date'], unique=False)
+
     op.create_table('journal_lines',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('journal_id', sa.String(length=32), nullable=False),
@@ -537,6 +758,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_journal_lines_journal_id'), ['journal_id'], unique=False)
+
+    op.create_table('ledger_account_opening_balances',
+    sa.Column('ledger_account_id', sa.String(length=32), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('details', sa.String(length=255), nullable=False),
+    sa.Column('debit', sa.BigInteger(), nullable=False),
+    sa.Column('credit', sa.BigInteger(), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_ledger_account_opening_balances_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ledger_account_id'], ['ledger_accounts.id'], name=op.f('fk_ledger_account_opening_balances_ledger_account_id_ledger_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_account_opening_balances'))
+    )
+    with op.batch_alter_table('ledger_account_opening_balances', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_account_opening_balances_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_account_opening_balances_ledger_account_id'), ['ledger_account_id'], unique=False)
 
     op.create_table('ledger_balances',
     sa.Column('business_id', sa.String(length=32), nullable=False),
@@ -574,6 +815,58 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ledger_entries_business_id'), ['business_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entries_transaction_id'), ['transaction_id'], unique=False)
 
+    op.create_table('stock_item_details',
+    sa.Column('item_id', sa.String(length=32), nullable=False),
+    sa.Column('reorder_level', sa.BigInteger(), nullable=False),
+    sa.Column('reorder_quantity', sa.BigInteger(), nullable=False),
+    sa.Column('location', sa.String(length=255), nullable=False),
+    sa.Column('barcode', sa.String(length=255), nullable=False),
+    sa.Column('supplier_part_number', sa.String(length=255), nullable=False),
+    sa.Column('weight', sa.BigInteger(), nullable=False),
+    sa.Column('measurement_unit', sa.String(length=50), nullable=False),
+    sa.Column('weight_converted', sa.BigInteger(), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_stock_item_details_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['catalog_items.id'], name=op.f('fk_stock_item_details_item_id_catalog_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('item_id', name=op.f('pk_stock_item_details'))
+    )
+    with op.batch_alter_table('stock_item_details', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stock_item_details_business_id'), ['business_id'], unique=False)
+
+    op.create_table('stock_movements',
+    sa.Column('stock_item_id', sa.String(length=32), nullable=False),
+    sa.Column('movement_number', sa.String(length=4), nullable=True),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('cost_price', sa.BigInteger(), nullable=False),
+    sa.Column('details', sa.String(length=50), nullable=False),
+    sa.Column('reference', sa.String(length=31), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_stock_movements_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['stock_item_id'], ['catalog_items.id'], name=op.f('fk_stock_movements_stock_item_id_catalog_items')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_movements'))
+    )
+    with op.batch_alter_table('stock_movements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stock_movements_business_id'), ['business_id'], unique=False)
+        batch_op.create_index('ix_stock_movements_item', ['business_id', 'stock_item_id', 'date'], unique=False)
+
+    op.create_table('tax_return_transactions',
+    sa.Column('tax_return_id', sa.String(length=32), nullable=False),
+    sa.Column('transaction_id', sa.String(length=32), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_tax_return_transactions_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tax_return_id'], ['tax_returns.id'], name=op.f('fk_tax_return_transactions_tax_return_id_tax_returns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['transaction_id'], ['transactions.id'], name=op.f('fk_tax_return_transactions_transaction_id_transactions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tax_return_id', 'transaction_id', name=op.f('pk_tax_return_transactions'))
+    )
+    with op.batch_alter_table('tax_return_transactions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tax_return_transactions_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tax_return_transactions_transaction_id'), ['transaction_id'], unique=False)
+
     op.create_table('token_families',
     sa.Column('app_id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.String(length=32), nullable=False),
@@ -594,6 +887,21 @@ def upgrade() -> None:
     with op.batch_alter_table('token_families', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_token_families_app_id'), ['app_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_token_families_user_id'), ['user_id'], unique=False)
+
+    op.create_table('analysis_assignments',
+    sa.Column('category_id', sa.String(length=32), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.String(length=32), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_analysis_assignments_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['category_id'], ['analysis_type_categories.id'], name=op.f('fk_analysis_assignments_category_id_analysis_type_categories'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analysis_assignments'))
+    )
+    with op.batch_alter_table('analysis_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_analysis_assignments_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_analysis_assignments_category_id'), ['category_id'], unique=False)
+        batch_op.create_index('ix_analysis_assignments_record', ['business_id', 'record_type', 'record_id'], unique=False)
 
     op.create_table('artefact_lines',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -667,6 +975,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('bank_opening_balances', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bank_opening_balances_business_id'), ['business_id'], unique=False)
+
+    op.create_table('bank_reconciliations',
+    sa.Column('bank_account_id', sa.String(length=32), nullable=False),
+    sa.Column('statement_date', sa.Date(), nullable=False),
+    sa.Column('statement_end_balance', sa.BigInteger(), nullable=False),
+    sa.Column('reference', sa.String(length=255), nullable=False),
+    sa.Column('starting_balance', sa.BigInteger(), nullable=False),
+    sa.Column('total_received', sa.BigInteger(), nullable=False),
+    sa.Column('total_paid', sa.BigInteger(), nullable=False),
+    sa.Column('closing_balance', sa.BigInteger(), nullable=False),
+    sa.Column('reconciled_balance', sa.BigInteger(), nullable=False),
+    sa.Column('status_id', sa.String(length=30), nullable=False),
+    sa.Column('legacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['bank_account_id'], ['bank_accounts.id'], name=op.f('fk_bank_reconciliations_bank_account_id_bank_accounts')),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_bank_reconciliations_business_id_businesses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_reconciliations'))
+    )
+    with op.batch_alter_table('bank_reconciliations', schema=None) as batch_op:
+        batch_op.create_index('ix_bank_reconciliations_account', ['business_id', 'bank_account_id', 'statement_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bank_reconciliations_business_id'), ['business_id'], unique=False)
 
     op.create_table('bank_transfers',
     sa.Column('from_bank_account_id', sa.String(length=32), nullable=False),
@@ -763,11 +1095,29 @@ def upgrade() -> None:
     with op.batch_alter_table('payment_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_lines_payment_id'), ['payment_id'], unique=False)
 
+    op.create_table('reconciled_entries',
+    sa.Column('ledger_entry_id', sa.String(length=32), nullable=False),
+    sa.Column('bank_reconciliation_id', sa.String(length=32), nullable=False),
+    sa.Column('business_id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['bank_reconciliation_id'], ['bank_reconciliations.id'], name=op.f('fk_reconciled_entries_bank_reconciliation_id_bank_reconciliations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_reconciled_entries_business_id_businesses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ledger_entry_id'], ['ledger_entries.id'], name=op.f('fk_reconciled_entries_ledger_entry_id_ledger_entries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('ledger_entry_id', name=op.f('pk_reconciled_entries'))
+    )
+    with op.batch_alter_table('reconciled_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reconciled_entries_bank_reconciliation_id'), ['bank_reconciliation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reconciled_entries_business_id'), ['business_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('reconciled_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reconciled_entries_business_id'))
+        batch_op.drop_index(batch_op.f('ix_reconciled_entries_bank_reconciliation_id'))
+
+    op.drop_table('reconciled_entries')
     with op.batch_alter_table('payment_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_lines_payment_id'))
 
@@ -788,6 +1138,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bank_transfers_business_id'))
 
     op.drop_table('bank_transfers')
+    with op.batch_alter_table('bank_reconciliations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bank_reconciliations_business_id'))
+        batch_op.drop_index('ix_bank_reconciliations_account')
+
+    op.drop_table('bank_reconciliations')
     with op.batch_alter_table('bank_opening_balances', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bank_opening_balances_business_id'))
 
@@ -800,11 +1155,31 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_artefact_lines_artefact_id'))
 
     op.drop_table('artefact_lines')
+    with op.batch_alter_table('analysis_assignments', schema=None) as batch_op:
+        batch_op.drop_index('ix_analysis_assignments_record')
+        batch_op.drop_index(batch_op.f('ix_analysis_assignments_category_id'))
+        batch_op.drop_index(batch_op.f('ix_analysis_assignments_business_id'))
+
+    op.drop_table('analysis_assignments')
     with op.batch_alter_table('token_families', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_token_families_user_id'))
         batch_op.drop_index(batch_op.f('ix_token_families_app_id'))
 
     op.drop_table('token_families')
+    with op.batch_alter_table('tax_return_transactions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tax_return_transactions_transaction_id'))
+        batch_op.drop_index(batch_op.f('ix_tax_return_transactions_business_id'))
+
+    op.drop_table('tax_return_transactions')
+    with op.batch_alter_table('stock_movements', schema=None) as batch_op:
+        batch_op.drop_index('ix_stock_movements_item')
+        batch_op.drop_index(batch_op.f('ix_stock_movements_business_id'))
+
+    op.drop_table('stock_movements')
+    with op.batch_alter_table('stock_item_details', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stock_item_details_business_id'))
+
+    op.drop_table('stock_item_details')
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_entries_transaction_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_entries_business_id'))
@@ -812,10 +1187,20 @@ def downgrade() -> None:
 
     op.drop_table('ledger_entries')
     op.drop_table('ledger_balances')
+    with op.batch_alter_table('ledger_account_opening_balances', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_account_opening_balances_ledger_account_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_account_opening_balances_business_id'))
+
+    op.drop_table('ledger_account_opening_balances')
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_journal_lines_journal_id'))
 
     op.drop_table('journal_lines')
+    with op.batch_alter_table('draft_tax_returns', schema=None) as batch_op:
+        batch_op.drop_index('ix_draft_tax_returns_period')
+        batch_op.drop_index(batch_op.f('ix_draft_tax_returns_business_id'))
+
+    op.drop_table('draft_tax_returns')
     with op.batch_alter_table('contact_persons', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_persons_contact_id'))
         batch_op.drop_index(batch_op.f('ix_contact_persons_business_id'))
@@ -840,6 +1225,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_app_redirect_uris_app_id'))
 
     op.drop_table('app_redirect_uris')
+    with op.batch_alter_table('analysis_type_categories', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_analysis_type_categories_business_id'))
+        batch_op.drop_index(batch_op.f('ix_analysis_type_categories_analysis_type_id'))
+
+    op.drop_table('analysis_type_categories')
     with op.batch_alter_table('addresses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_addresses_contact_id'))
         batch_op.drop_index(batch_op.f('ix_addresses_business_id'))
@@ -850,8 +1240,20 @@ def downgrade() -> None:
         batch_op.drop_index('ix_transactions_business_date')
 
     op.drop_table('transactions')
+    with op.batch_alter_table('tax_returns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tax_returns_business_id'))
+
+    op.drop_table('tax_returns')
     op.drop_table('tax_rates')
+    with op.batch_alter_table('tax_profiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tax_profiles_business_id'))
+
+    op.drop_table('tax_profiles')
     op.drop_table('subscriptions')
+    with op.batch_alter_table('migration_tax_returns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_migration_tax_returns_business_id'))
+
+    op.drop_table('migration_tax_returns')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_business_id'))
@@ -865,11 +1267,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_journals_business_id'))
 
     op.drop_table('journals')
+    with op.batch_alter_table('journal_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journal_codes_business_id'))
+
+    op.drop_table('journal_codes')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitations_email'))
         batch_op.drop_index(batch_op.f('ix_invitations_business_id'))
 
     op.drop_table('invitations')
+    op.drop_table('income_tax_settings')
+    with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idempotency_records_business_id'))
+
+    op.drop_table('idempotency_records')
+    with op.batch_alter_table('hosted_artefact_payment_settings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hosted_artefact_payment_settings_business_id'))
+
+    op.drop_table('hosted_artefact_payment_settings')
+    with op.batch_alter_table('hmrc_vat_returns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hmrc_vat_returns_business_id'))
+
+    op.drop_table('hmrc_vat_returns')
     with op.batch_alter_table('deletions', schema=None) as batch_op:
         batch_op.drop_index('ix_deletions_lookup')
         batch_op.drop_index(batch_op.f('ix_deletions_business_id'))
@@ -899,10 +1318,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_business_exchange_rates_business_id'))
 
     op.drop_table('business_exchange_rates')
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachments_context')
+        batch_op.drop_index(batch_op.f('ix_attachments_business_id'))
+
+    op.drop_table('attachments')
     with op.batch_alter_table('apps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_apps_owner_id'))
 
     op.drop_table('apps')
+    with op.batch_alter_table('analysis_types', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_analysis_types_business_id'))
+
+    op.drop_table('analysis_types')
     op.drop_table('users')
     op.drop_table('signing_keys')
     op.drop_table('server_secrets')

@@ -1,0 +1,513 @@
+"""ledgerd's own OpenAPI 3.1 document and its docs page, generated from the route table.
+
+Nothing here is written per resource. Each `ApiRoute` under `/v3.1` becomes an operation:
+
+* a route of a `Resource` spec (api/resource.py REGISTRY) gets the engine's parameters (paging, attributes,
+  search, sort keys, filters, date and since filters) and, for writes, the body model its create/update
+  callable passes to `parse_body` (read from the callable's code, see `body_call`);
+* every route gets the pipeline's facts: bearer security, the `X-Business` header, `show_legacy_id`, the
+  error array for every status the pipeline answers with, and Sage's availability (api/operations.py);
+* response bodies are the shapes recorded from what the code really answered (api/shapes.py), wrapped in
+  the list envelope for lists; an operation not recorded yet is documented as a record of unknown fields.
+
+Served at `GET /v3.1/openapi.json` and, as a server-rendered page, `GET /v3.1/docs` (no token needed).
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+import itertools
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from ledgerd import __version__
+from ledgerd.api import legacy_ids, operations, shapes
+from ledgerd.api.endpoint import ApiRoute
+from ledgerd.api.errors import ApiError
+from ledgerd.api.listing import MAX_PER_PAGE
+from ledgerd.api.resource import REGISTRY, Resource
+from ledgerd.api.wire import JsonResponse
+
+PREFIX = "/v3.1"
+REF = "#/components/schemas/{model}"
+SINCE = {"type": "string", "description": "A date or a date-time (ISO 8601)",
+         "examples": ["2024-01-31", "2024-01-31T12:00:00Z"]}
+BOOLEAN = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]}
+_templates = Environment(loader=FileSystemLoader(Path(__file__).parents[1] / "web" / "templates"),
+                         autoescape=select_autoescape(default=True), auto_reload=False)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method of one routed path, with the resource spec it serves (if any) and its engine action."""
+
+    method: str
+    path: str
+    route: ApiRoute
+    spec: Resource[Any] | None
+    action: str | None  # list, read, create, update, delete
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def api_routes(routes: Sequence[BaseRoute]) -> Iterator[ApiRoute]:
+    """The pipeline's routes under /v3.1, in route-table order."""
+    for route in routes:
+        if isinstance(route, Mount) and route.path == PREFIX:
+            yield from (r for r in route.routes if isinstance(r, ApiRoute))
+
+
+def _action(method: str, path: str) -> tuple[Resource[Any] | None, str | None]:
+    parts = path.strip("/").split("/")
+    spec = REGISTRY.get(parts[0])
+    if spec is None or len(parts) > 2 or (len(parts) == 2 and parts[1] != "{key}"):
+        return None, None
+    actions = {("GET", 1): "list", ("POST", 1): "create", ("GET", 2): "read", ("PUT", 2): "update",
+               ("DELETE", 2): "delete"}
+    return spec, actions.get((method, len(parts)))
+
+
+def operations_of(routes: Sequence[BaseRoute]) -> list[Operation]:
+    out = []
+    for route in api_routes(routes):
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            spec, action = _action(method, route.path)
+            out.append(Operation(method, route.path, route, spec, action))
+    return out
+
+
+# --- request bodies ---------------------------------------------------------------------------------------
+
+def _names(code: CodeType) -> Iterator[str]:
+    yield from code.co_names
+    yield from code.co_freevars
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            yield from _names(const)
+
+
+def _reachable(fn: Any, depth: int = 3) -> Iterator[tuple[Any, int]]:
+    """What a handler refers to, with how many calls away: its globals, closure cells and nested code,
+    following ledgerd functions (not the API machinery, whose own models are no body) a few calls deep."""
+    seen: set[int] = set()
+
+    def visit(obj: Any, left: int) -> Iterator[tuple[Any, int]]:
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        yield obj, depth - left
+        if left == 0 or not inspect.isfunction(obj) or not obj.__module__.startswith("ledgerd."):
+            return
+        if obj.__module__.startswith("ledgerd.api.") and obj.__module__ != "ledgerd.api.resource":
+            return
+        cells = [cell.cell_contents for cell in obj.__closure__ or () if _filled(cell)]
+        named = [obj.__globals__.get(name) for name in _names(obj.__code__)]
+        for inner in [*cells, *named]:
+            if inner is not None:
+                yield from visit(inner, left - 1)
+
+    yield from visit(fn, depth)
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class BodyCall:
+    """What one `parse_body(call.body, <wrapper>, <model>)` call in a handler names, when it names it plainly."""
+
+    wrapper: str | None
+    model: type[BaseModel] | None
+
+
+def _parse_body_calls(fn: Any) -> Iterator[BodyCall]:
+    """The `parse_body` calls of a function, read from its bytecode: the string and the model loaded as its
+    arguments (a global name, or a closure cell as in a spec built per kind)."""
+    cells = {name: cell.cell_contents for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (),
+                                                            strict=True) if _filled(cell)}
+
+    def value(ins: dis.Instruction) -> Any:
+        if ins.opname == "LOAD_GLOBAL":
+            return fn.__globals__.get(ins.argval)
+        return cells.get(ins.argval) if ins.opname == "LOAD_DEREF" else None
+
+    for code in _codes(fn.__code__):
+        instructions = list(dis.get_instructions(code))
+        for index, ins in enumerate(instructions):
+            if ins.opname != "LOAD_GLOBAL" or ins.argval != "parse_body":
+                continue
+            args = list(itertools.takewhile(lambda i: not i.opname.startswith("CALL"), instructions[index + 1:]))
+            texts = [i.argval for i in args if i.opname == "LOAD_CONST" and isinstance(i.argval, str)]
+            models = [value(i) for i in args if _is_model(value(i))]
+            yield BodyCall(texts[0] if texts else None, models[-1] if models else None)
+
+
+def _codes(code: CodeType) -> Iterator[CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            yield from _codes(const)
+
+
+def body_call(fn: Any, method: str) -> BodyCall:
+    """The body a write handler parses: the nearest function calling `parse_body` says (see
+    `_parse_body_calls`). Failing that, the model among those the handler refers to that is not merely
+    nested in another, `…Create` first for POST and `…Update` for PUT, with no wrapper known."""
+    wanted = "Create" if method == "POST" else "Update"
+    reached = sorted(_reachable(fn), key=lambda pair: pair[1])
+    for obj, _ in reached:
+        if inspect.isfunction(obj) and "parse_body" in set(_names(obj.__code__)):
+            calls = list(_parse_body_calls(obj))
+            if calls:
+                return calls[0]
+    models = [obj for obj, _ in reached if _is_model(obj)]
+    nested = {id(inner) for model in models for inner in _nested(model)}
+    top = sorted((m for m in models if id(m) not in nested), key=lambda m: not m.__name__.endswith(wanted))
+    return BodyCall(None, top[0] if top else None)
+
+
+def _is_model(obj: Any) -> bool:
+    return inspect.isclass(obj) and issubclass(obj, BaseModel) and obj is not BaseModel
+
+
+def _nested(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
+    for info in model.model_fields.values():
+        for arg in _type_args(info.annotation):
+            if inspect.isclass(arg) and issubclass(arg, BaseModel) and arg is not model:
+                yield arg
+
+
+def _type_args(annotation: Any) -> Iterator[Any]:
+    yield annotation
+    for arg in getattr(annotation, "__args__", ()):
+        yield from _type_args(arg)
+
+
+def _writer(op: Operation) -> Callable[..., Any] | None:
+    if op.spec is not None:
+        return op.spec.create if op.action == "create" else op.spec.update if op.action == "update" else None
+    return op.route.handler if op.method in ("POST", "PUT") else None
+
+
+# --- the document -----------------------------------------------------------------------------------------
+
+def error_statuses() -> dict[int, str]:
+    """Every status the API answers errors with, from the error tree (api/errors.py and its subclasses
+    anywhere), each with the `$dataCode`s it carries."""
+    codes: dict[int, set[str]] = {}
+    pending: list[type[ApiError]] = [ApiError]
+    while pending:
+        cls = pending.pop()
+        codes.setdefault(cls.status, set()).add(cls.data_code)
+        pending += cls.__subclasses__()
+    return {status: "Error array; `$dataCode` " + ", ".join(sorted(found)) for status, found in sorted(codes.items())}
+
+
+def _title(segment: str) -> str:
+    return segment.replace("_", " ").title()
+
+
+def _camel(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[/_{}]+", text) if w)
+
+
+def _operation_id(op: Operation) -> str:
+    """Sage's style: `getSalesInvoicesKey`, `postSalesInvoicesKeyRelease`."""
+    return op.method.lower() + _camel(op.path)
+
+
+def _summary(op: Operation) -> str:
+    if op.spec is None or op.action is None:
+        return f"{op.method} {op.path}"
+    plural, one = _title(op.spec.path), _title(op.spec.wrapper)
+    article = "an" if one[:1] in "AEIOU" else "a"
+    return {"list": f"Returns all {plural}", "read": f"Returns {article} {one}", "create": f"Creates {article} {one}",
+            "update": f"Updates {article} {one}", "delete": f"Deletes {article} {one}"}[op.action]
+
+
+def _description(op: Operation) -> str:
+    sage = operations.find(op.method, op.path)
+    if sage is None:
+        return "A ledgerd operation Sage does not list."
+    lines = []
+    if sage.editions:
+        lines.append("Offered to businesses in: " + ", ".join(sorted(sage.countries)) + ".")
+    if sage.access:
+        lines.append("Roles: " + "; ".join(f"{area}: {', '.join(sorted(r.value for r in roles))}"
+                                           for area, roles in sorted(sage.access.items())) + ".")
+    return " ".join(lines) or "Offered in every country, to every member."
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if "{key}" in op.path:
+        out.append({"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": "The record's id (a mnemonic for reference lists)."})
+    if op.route.business:
+        out.append({"name": "X-Business", "in": "header", "required": False, "schema": {"type": "string"},
+                    "description": "The business to work in; the user's lead business when absent."})
+    spec = op.spec
+    if spec is not None and op.action == "list":
+        out += [_query("page", {"type": "integer", "minimum": 1}, "Page number (past the end: the last page)."),
+                _query("items_per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                       "Records per page (default 20)."),
+                _query("updated_or_created_since", SINCE, "Records changed at or after this instant."),
+                _query("deleted_since", SINCE, "Deleted records (tombstones) after this instant.")]
+        if spec.search is not None:
+            out.append(_query("search", {"type": "string"}, "Free-text search."))
+        if spec.sorts:
+            names = "|".join(re.escape(name) for name in spec.sorts)
+            out.append(_query("sort", {"type": "string", "pattern": f"^({names})(:(asc|desc))?$"},
+                              "Sort by " + ", ".join(spec.sorts) + "."))
+        if spec.date_column is not None:
+            out += [_query(name, {"type": "string", "format": "date"}, "Records dated on or after/before.")
+                    for name in ("from_date", "to_date")]
+        out += [_query(name, {"type": "string"}, "Filter.") for name in spec.filters]
+    if spec is not None and op.action in ("list", "read"):
+        out += [_query("attributes", {"type": "string"}, "Comma-separated attributes to show, or `all`."),
+                _query("nested_attributes", {"type": "string"}, "Attributes of linked records, or `all`.")]
+    out.append(_query(legacy_ids.PARAM, BOOLEAN, "Add `legacy_id` to every record."))
+    return out
+
+
+class Builder:
+    """Collects component schemas while operations are described."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, Any] = {
+            "Error": {"type": "object", "required": ["$severity", "$dataCode", "$message", "$source"],
+                      "properties": {"$severity": {"type": "string"}, "$dataCode": {"type": "string"},
+                                     "$message": {"type": "string"}, "$source": {"type": "string"}}},
+            "Errors": {"type": "array", "minItems": 1, "items": {"$ref": REF.format(model="Error")}},
+            "Link": {"type": "object", "required": list(shapes.BASE_KEYS),
+                     "properties": {k: {"type": "string"} for k in shapes.BASE_KEYS}},
+        }
+        self.models: dict[type[BaseModel], str] = {}
+
+    def record(self, op: Operation) -> dict[str, Any]:
+        """A reference to the recorded shape: of one record for a spec's operations (every action shows what
+        its one presenter built), of the whole body for any other; else to a bare record."""
+        recorded = shapes.recorded()
+        keys = [op.key] if op.spec is None else [f"GET /{op.spec.path}/{{key}}", f"GET /{op.spec.path}"]
+        found = next((recorded[k] for k in keys if k in recorded), None)
+        if found is None:
+            return {"$ref": REF.format(model="Link")}
+        name = _camel(op.spec.wrapper if op.spec is not None else op.path)
+        if self.schemas.get(name, found) != found:
+            name += "Record"
+        self.schemas[name] = found
+        return {"$ref": REF.format(model=name)}
+
+    def body(self, op: Operation) -> dict[str, Any] | None:
+        writer = _writer(op)
+        if writer is None:
+            return None
+        found = body_call(writer, op.method)
+        wrapper = op.spec.wrapper if op.spec is not None else found.wrapper
+        if wrapper is None:  # nothing parsed from a body (e.g. `POST …/release`)
+            return None
+        inner: dict[str, Any] = {"type": "object"}
+        if found.model is not None:
+            self.models.setdefault(found.model, "")
+            inner = {"$ref": f"#/models/{id(found.model)}"}  # resolved in `finish`
+        return {"required": op.spec is not None,
+                "content": {"application/json": {"schema": {
+                    "type": "object", "required": [wrapper], "properties": {wrapper: inner}}}}}
+
+    def responses(self, op: Operation) -> dict[str, Any]:
+        headers = {"X-Request-Id": {"schema": {"type": "string"}, "description": "This request's id."}}
+        if op.route.business:
+            headers["X-Business"] = {"schema": {"type": "string"}, "description": "The business that answered."}
+        out: dict[str, Any] = {}
+        record = self.record(op)
+        if op.action == "list":
+            out["200"] = {"description": "A page of records", "headers": headers,
+                          "content": {"application/json": {"schema": _envelope(record)}}}
+        elif op.action == "create":
+            out["201"] = {"description": "Created", "headers": headers, "content": _json(record)}
+        elif op.action == "delete":
+            out["204"] = {"description": "Deleted", "headers": headers}
+            out["200"] = {"description": "Voided instead (sales documents): the voided record", "headers": headers,
+                          "content": _json(record)}
+        elif op.spec is not None or op.key in shapes.recorded():
+            out["200"] = {"description": "The record", "headers": headers, "content": _json(record)}
+        else:
+            success = "201" if op.method == "POST" else "200"
+            out[success] = {"description": "Success", "headers": headers, "content": {"application/json": {
+                "schema": {}}, "application/octet-stream": {"schema": {}}}}
+            out["204"] = {"description": "Success, no content", "headers": headers}
+        for status in error_statuses():
+            out[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+        return out
+
+    def operation(self, op: Operation) -> dict[str, Any]:
+        out: dict[str, Any] = {"tags": [_title(op.path.strip("/").split("/")[0])], "summary": _summary(op),
+                               "description": _description(op), "operationId": _operation_id(op),
+                               "parameters": _parameters(op)}
+        body = self.body(op)
+        if body is not None:
+            out["requestBody"] = body
+        out["responses"] = self.responses(op)
+        return out
+
+    def finish(self, paths: dict[str, Any]) -> None:
+        """Put the body models in components and point the placeholders at them."""
+        if not self.models:
+            return
+        keys, defs = models_json_schema([(m, "validation") for m in self.models], ref_template=REF)
+        self.schemas.update(defs.get("$defs", {}))
+        refs = {f"#/models/{id(model)}": keys[(model, "validation")]["$ref"] for model in self.models}
+        for item in paths.values():
+            for operation in item.values():
+                inner = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+                for prop in inner.get("schema", {}).get("properties", {}).values():
+                    if prop.get("$ref") in refs:
+                        prop["$ref"] = refs[prop["$ref"]]
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _envelope(record: dict[str, Any]) -> dict[str, Any]:
+    """Sage's list envelope (api/listing.py) around records of a spec, or its tombstones (`deleted_since`)."""
+    tombstone = {"type": "object", "required": [*shapes.BASE_KEYS, "deleted_at"], "properties": {
+        **{k: {"type": "string"} for k in shapes.BASE_KEYS}, "deleted_at": {"type": "string", "format": "date-time"}}}
+    item = {"anyOf": [record, tombstone]}
+    link = {"type": ["string", "null"], "description": "Path of the next/previous page, without /v3.1"}
+    return {"type": "object", "required": ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"],
+            "properties": {"$total": {"type": "integer", "minimum": 0}, "$page": {"type": "integer", "minimum": 1},
+                           "$next": link, "$back": link, "$itemsPerPage": {"type": "integer", "minimum": 1},
+                           "$items": {"type": "array", "items": item}}}
+
+
+def document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every API operation in the route table."""
+    builder = Builder()
+    paths: dict[str, dict[str, Any]] = {}
+    ops = operations_of(routes)
+    for op in ops:
+        paths.setdefault(op.path, {})[op.method.lower()] = builder.operation(op)
+    builder.finish(paths)
+    error_responses = {f"E{status}": {"description": text, "content": _json({"$ref": REF.format(model="Errors")})}
+                       for status, text in error_statuses().items()}
+    tags = sorted({_title(op.path.strip("/").split("/")[0]) for op in ops})
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ledgerd: Sage Business Cloud Accounting API v3.1", "version": __version__,
+                 "description": "Generated from ledgerd's route table. Decimals are strings (`\"45.83\"`), "
+                                "dates `YYYY-MM-DD`, timestamps UTC `YYYY-MM-DDTHH:MM:SSZ`; errors are an array "
+                                "of `{$severity, $dataCode, $message, $source}`. Tokens: OAuth 2.0 at /token."},
+        "servers": [{"url": PREFIX}],
+        "security": [{"bearer": []}],
+        "tags": [{"name": tag} for tag in tags],
+        "paths": paths,
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+                       "schemas": builder.schemas, "responses": error_responses},
+    }
+
+
+def cached_document(request: Request) -> dict[str, Any]:
+    state = request.app.state
+    if not hasattr(state, "openapi"):
+        state.openapi = document(request.app.routes)
+    found: dict[str, Any] = state.openapi
+    return found
+
+
+async def _json_document(request: Request) -> Response:
+    return JsonResponse(cached_document(request))
+
+
+async def _docs(request: Request) -> Response:
+    doc = cached_document(request)
+    return HTMLResponse(_templates.get_template("api_docs.html").render(doc=doc, views=docs_view(doc)))
+
+
+def type_text(schema: dict[str, Any]) -> str:
+    """A schema in a few words for the docs page: `string (decimal)`, `array of Link`, `integer | null`."""
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if "anyOf" in schema:
+        return " | ".join(type_text(part) for part in schema["anyOf"])
+    kind = schema.get("type", "any")
+    text = " | ".join(kind) if isinstance(kind, list) else str(kind)
+    if text == "array":
+        return f"array of {type_text(schema.get('items', {}))}"
+    if "format" in schema:
+        text += f" ({schema['format']})"
+    if "enum" in schema:
+        text += " " + "/".join(str(v) for v in schema["enum"])
+    return text
+
+
+def _rows(schema: dict[str, Any]) -> list[dict[str, str]]:
+    required = set(schema.get("required", ()))
+    return [{"name": name, "type": type_text(prop), "required": "yes" if name in required else "",
+             "description": str(prop.get("description", ""))}
+            for name, prop in schema.get("properties", {}).items()]
+
+
+def _schemas_of(node: Any) -> Iterator[str]:
+    """Names of the component schemas a part of the document refers to."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            yield ref.rsplit("/", 1)[-1]
+        for value in node.values():
+            yield from _schemas_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _schemas_of(value)
+
+
+def docs_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document regrouped for the page: operations by tag (with parameters, body and responses), then
+    every schema with its fields."""
+    by_tag: dict[str, list[dict[str, Any]]] = {}
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            responses = [{"status": status, "description": r.get("description", ""),
+                          "schemas": sorted(set(_schemas_of(r.get("content", {}))))}
+                         for status, r in operation["responses"].items() if "$ref" not in r]
+            by_tag.setdefault(operation["tags"][0], []).append({
+                "method": method.upper(), "path": path, "summary": operation["summary"], "anchor":
+                operation["operationId"], "description": operation["description"],
+                "parameters": [{"name": p["name"], "in": p["in"], "type": type_text(p["schema"]),
+                                "required": "yes" if p.get("required") else "", "description": p.get("description", "")}
+                               for p in operation["parameters"]],
+                "body": _rows(body) if body else None, "body_schemas": sorted(set(_schemas_of(body or {}))),
+                "responses": responses,
+                "errors": [s for s, r in operation["responses"].items() if "$ref" in r]})
+    schemas = {name: _rows(schema) if "properties" in schema else [{"name": "", "type": type_text(schema),
+                                                                    "required": "", "description": ""}]
+               for name, schema in sorted(doc["components"]["schemas"].items())}
+    return {"tags": dict(sorted(by_tag.items())), "schemas": schemas}
+
+
+routes: list[BaseRoute] = [Route("/openapi.json", _json_document, methods=["GET"], name="openapi"),
+                           Route("/docs", _docs, methods=["GET"], name="api_docs")]

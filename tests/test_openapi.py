@@ -1,0 +1,168 @@
+"""ledgerd's own OpenAPI document and docs page: generated from the route table, true to the wire."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from pydantic import BaseModel
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from ledgerd.api import openapi
+from ledgerd.api.endpoint import Call, Result, api_route
+from ledgerd.api.resource import REGISTRY
+from ledgerd.api.validation import parse_body
+from tests.support.books import Books
+from tests.support.factories import Factory
+
+ENVELOPE = ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"]
+
+
+@pytest.fixture
+def doc(client: TestClient) -> dict[str, Any]:
+    response = client.get("/v3.1/openapi.json")  # no token: the document is public
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def _validator(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """A validator for `schema` whose `#/components/...` references resolve in the document."""
+    return jsonschema_rs.Draft202012Validator({**schema, "components": doc["components"]})
+
+
+def _response_schema(doc: dict[str, Any], method: str, path: str, status: str = "200") -> dict[str, Any]:
+    schema: dict[str, Any] = doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    return schema
+
+
+def test_every_routed_operation_is_documented(client: TestClient, doc: dict[str, Any]) -> None:
+    routed = {f"{m} {r.path}" for r in openapi.api_routes(client.app.routes)  # type: ignore[attr-defined]
+              for m in (r.methods or set()) - {"HEAD"}}
+    documented = {f"{m.upper()} {p}" for p, item in doc["paths"].items() for m in item}
+    assert documented == routed and len(routed) > 250
+    assert {"GET /sales_corrective_invoices/{key}", "POST /purchase_corrective_invoices",
+            "POST /sales_invoices/{key}/release"} <= documented
+    assert "/openapi.json" not in doc["paths"] and "/docs" not in doc["paths"]
+    assert doc["openapi"] == "3.1.0" and doc["servers"] == [{"url": "/v3.1"}]
+    ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids)) and "getSalesInvoicesKey" in ids
+
+
+def test_pipeline_facts_on_every_operation(doc: dict[str, Any]) -> None:
+    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer",
+                                                              "bearerFormat": "JWT"}
+    assert doc["security"] == [{"bearer": []}]
+    errors = doc["components"]["schemas"]["Errors"]
+    assert errors["items"] == {"$ref": "#/components/schemas/Error"}
+    assert doc["components"]["schemas"]["Error"]["required"] == ["$severity", "$dataCode", "$message", "$source"]
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            names = {(p["in"], p["name"]) for p in op["parameters"]}
+            assert ("query", "show_legacy_id") in names, (method, path)
+            if path != "/user" and not path.startswith("/businesses"):
+                assert ("header", "X-Business") in names, (method, path)
+            for status in ("400", "401", "403", "404", "422", "429", "500"):
+                assert op["responses"][status] == {"$ref": f"#/components/responses/E{status}"}
+    assert "X-Business" in doc["paths"]["/contacts"]["get"]["responses"]["200"]["headers"]
+
+
+def test_resource_parameters_come_from_the_spec(doc: dict[str, Any]) -> None:
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/sales_corrective_invoices"]["get"]["parameters"]}
+    assert {"page", "items_per_page", "attributes", "nested_attributes", "search", "sort", "from_date", "to_date",
+            "contact_id", "status_id", "has_attachments", "updated_or_created_since", "deleted_since"} <= set(params)
+    assert params["items_per_page"] == {"type": "integer", "minimum": 1, "maximum": 200}
+    assert re.match(params["sort"]["pattern"], "due_date:desc") and not re.match(params["sort"]["pattern"], "x")
+    read = {p["name"] for p in doc["paths"]["/contacts/{key}"]["get"]["parameters"]}
+    assert {"key", "attributes", "nested_attributes"} <= read and "page" not in read
+    assert "Offered to businesses in: ES" in doc["paths"]["/sales_corrective_invoices"]["post"]["description"]
+
+
+def test_bodies_are_the_pydantic_models_parse_body_gets(doc: dict[str, Any]) -> None:
+    body = doc["paths"]["/contacts"]["post"]["requestBody"]
+    assert body["required"] is True
+    wrapped = body["content"]["application/json"]["schema"]
+    assert wrapped["required"] == ["contact"]
+    assert wrapped["properties"]["contact"] == {"$ref": "#/components/schemas/ContactCreate"}
+    put = doc["paths"]["/contacts/{key}"]["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert put["properties"]["contact"] == {"$ref": "#/components/schemas/ContactUpdate"}
+    # Plain routes too: the wrapper and model come from the handler's own `parse_body` call.
+    reissue = doc["paths"]["/journals/{key}/reissue"]["post"]["requestBody"]["content"]["application/json"]
+    assert reissue["schema"]["properties"] == {"journal": {"$ref": "#/components/schemas/JournalReissue"}}
+    assert "requestBody" not in doc["paths"]["/sales_invoices/{key}/release"]["post"]
+    correction = doc["components"]["schemas"]["CorrectiveInvoiceIn"]["properties"]
+    assert {"original_invoice_id", "corrective_reason_code_id", "invoice_lines"} <= set(correction)
+
+
+def test_lists_are_envelopes_of_recorded_records(doc: dict[str, Any]) -> None:
+    listing = _response_schema(doc, "get", "/sales_invoices")
+    assert listing["required"] == ENVELOPE
+    record = listing["properties"]["$items"]["items"]["anyOf"][0]
+    assert record == {"$ref": "#/components/schemas/SalesInvoice"}
+    invoice = doc["components"]["schemas"]["SalesInvoice"]
+    assert list(invoice["properties"])[:3] == ["id", "displayed_as", "$path"]
+    assert invoice["required"] == ["id", "displayed_as", "$path"]
+    # Decimals are strings on the wire, dates and timestamps strings with a format.
+    assert invoice["properties"]["total_amount"] == {"type": ["string", "null"], "format": "decimal",
+                                                     "pattern": "^-?[0-9]+\\.[0-9]+$"}
+    assert invoice["properties"]["date"]["format"] == "date"
+    assert invoice["properties"]["created_at"]["format"] == "date-time"
+    for path in REGISTRY:  # every resource has a recorded shape
+        assert _response_schema(doc, "get", f"/{path}/{{key}}") != {"$ref": "#/components/schemas/Link"}, path
+
+
+def test_real_answers_keep_the_document(client: TestClient, factory: Factory, doc: dict[str, Any]) -> None:
+    books = Books.open(client, factory)
+    customer = books.contact("CUSTOMER", name="Schema Check")
+    invoice = books.created("/sales_invoices", "sales_invoice", {
+        "contact_id": customer, "date": "2024-03-15", "invoice_lines": [
+            {"description": "Work", "ledger_account_id": books.accounts[4000], "quantity": "2",
+             "unit_price": "10.5", "tax_rate_id": "GB_STANDARD", "tax_amount": "4.20"}]})
+    checks = [("get", "/sales_invoices", "/sales_invoices", {"attributes": "all"}),
+              ("get", "/sales_invoices/{key}", f"/sales_invoices/{invoice['id']}", {}),
+              ("get", "/contacts/{key}", f"/contacts/{customer}", {"nested_attributes": "all"}),
+              ("get", "/sales_invoices", "/sales_invoices", {"deleted_since": "2000-01-01"}),
+              ("get", "/financial_settings", "/financial_settings", {}),
+              ("get", "/businesses", "/businesses", {}), ("get", "/user", "/user", {}),
+              ("get", "/tax_rates", "/tax_rates", {"attributes": "all"})]
+    for method, template, url, params in checks:
+        response = books.get(url, **params)
+        assert response.status_code == 200, response.text
+        _validator(doc, _response_schema(doc, method, template)).validate(response.json())
+    refused = books.post("/sales_invoices", {"sales_invoice": {"date": "nope"}})
+    assert refused.status_code == 422
+    _validator(doc, {"$ref": "#/components/schemas/Errors"}).validate(refused.json())
+    wrong = _validator(doc, _response_schema(doc, "get", "/sales_invoices/{key}"))
+    assert not wrong.is_valid({**invoice, "total_amount": 25.2})  # a number where the wire sends a string
+
+
+def test_new_routes_are_picked_up_with_their_body() -> None:
+    class GadgetCreate(BaseModel):
+        name: str
+
+    def create_gadget(call: Call) -> Result:
+        return Result(parse_body(call.body, "gadget", GadgetCreate).model_dump(), 201)
+
+    route = api_route("/gadgets", create_gadget, methods=["POST"], business=False)
+    made = openapi.document(Starlette(routes=[Mount("/v3.1", routes=[route])]).routes)
+    operation = made["paths"]["/gadgets"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"] == {"gadget": {"$ref": "#/components/schemas/GadgetCreate"}}
+    assert made["components"]["schemas"]["GadgetCreate"]["required"] == ["name"]
+    assert {p["name"] for p in operation["parameters"]} == {"show_legacy_id"}
+
+
+def test_docs_page_lists_tags_operations_parameters_and_schemas(client: TestClient) -> None:
+    response = client.get("/v3.1/docs")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    for text in ("Sales Corrective Invoices", "/sales_corrective_invoices/{key}", "Returns all Contacts",
+                 "items_per_page", "X-Business", "schema-SalesInvoice", "ContactCreate", "openapi.json"):
+        assert text in page, text
+    # Self-contained: no scripts, and nothing loaded from elsewhere.
+    assert "<script" not in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)
