@@ -58,7 +58,9 @@ class Links:
                 self._rates[rate.id] = rate
 
     def account(self, account_id: str | None) -> dict[str, str] | None:
-        shown = self._account_names.get(account_id) if account_id else None
+        if not account_id:
+            return None
+        shown = self._account_names.get(account_id)
         if shown is None:
             return None
         return {"id": account_id, "displayed_as": shown, "$path": f"/ledger_accounts/{account_id}"}
