@@ -18,6 +18,7 @@ from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.db.migrate import upgrade
 from ledgerd.runtime import Runtime
+from tests.conformance.report import pytest_terminal_summary  # noqa: F401 - registers the conformance report
 from tests.support.factories import Factory
 from tests.support.postgres import PostgresServer, PostgresUnavailable, provide_server
 
