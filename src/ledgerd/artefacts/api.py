@@ -43,7 +43,7 @@ def _search(term: str) -> ColumnElement[bool]:
                func.lower(Artefact.vendor_reference).like(pattern), number.like(pattern))
 
 
-def _has_attachments(value: str) -> ColumnElement[bool]:
+def has_attachments_filter(value: str) -> ColumnElement[bool]:
     return attached(Artefact.id) if params.boolean("has_attachments", value) else ~attached(Artefact.id)
 
 
@@ -76,7 +76,7 @@ def _spec(kind: Kind) -> Resource[Artefact]:
         scope=_scope(kind),
         filters={"contact_id": lambda v: Artefact.contact_id == v,
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
-                 "has_attachments": _has_attachments},
+                 "has_attachments": has_attachments_filter},
         sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page, create=create, update=update,
         delete=lambda call, artefact: _delete(call, kind, artefact))
 

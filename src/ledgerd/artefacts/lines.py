@@ -97,7 +97,7 @@ def _inputs(row: ArtefactLine) -> tuple[object, ...]:
     return tuple(getattr(row, name) for name in INPUTS)
 
 
-def _new_row() -> ArtefactLine:
+def new_row() -> ArtefactLine:
     return ArtefactLine(id=new_id(), quantity=Decimal(1), unit_price_includes_tax=False, discount_amount=ZERO,
                         discount_percentage=ZERO, trade_of_asset=False, is_purchase_for_resale=False,
                         tax_breakdown=[])
@@ -143,7 +143,7 @@ def apply_lines(db: Session, artefact: Artefact, kind: Kind, lines: list[LineIn]
             refs.problems.extend(Problem("RecordInvalid", "Field required", f"{source}.{name}") for name in missing)
             if missing:
                 continue
-            row, before = _new_row(), None
+            row, before = new_row(), None
         _references(db, kind, refs, row, data, source)
         values = data.model_dump(exclude_unset=True, exclude={"id", "tax_amount", "discount_amount",
                                                               "discount_percentage", "analysis_type_categories"})
@@ -194,7 +194,7 @@ def copy_lines(artefact: Artefact, quote: Artefact, kind: Kind) -> list[Pending]
     """An invoice made from a quote without lines of its own takes the quote's lines."""
     rows = []
     for row in quote.lines:
-        copy = _new_row()
+        copy = new_row()
         for name in ("description", "product_id", "service_id", "ledger_account_id", "quantity", "unit_price",
                      "unit_price_includes_tax", "discount_amount", "tax_rate_id", "eu_goods_services_type_id",
                      "trade_of_asset"):
@@ -242,7 +242,7 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
             continue
         row.net_amount, row.tax_amount, row.total_amount = figures.net, figures.tax, figures.total
         row.discount_amount, row.discount_percentage = figures.discount, figures.discount_percentage
-        row.tax_breakdown = _breakdown(figures)
+        row.tax_breakdown = stored_breakdown(figures)
         row.base_currency_unit_price = base_price
         row.base_currency_net_amount, row.base_currency_tax_amount = figures.base_net, figures.base_tax
         row.base_currency_total_amount, row.base_currency_discount_amount = figures.base_total, figures.base_discount
@@ -260,7 +260,7 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
         figures = compute.convert(compute.Figures(net=net, tax=tax, breakdown=compute.split(tax, net, rate)
                                                   if net else ()), artefact.exchange_rate)
         artefact.shipping_tax_amount = tax
-        artefact.shipping_tax_breakdown = _breakdown(figures)
+        artefact.shipping_tax_breakdown = stored_breakdown(figures)
         artefact.base_currency_shipping_net_amount = figures.base_net
         artefact.base_currency_shipping_tax_amount = figures.base_tax
         totals.add(figures, artefact.shipping_tax_rate_id if net else None)
@@ -277,6 +277,6 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
     artefact.base_currency_total_discount_amount = totals.base_discount
 
 
-def _breakdown(figures: compute.Figures) -> list[dict[str, str]]:
+def stored_breakdown(figures: compute.Figures) -> list[dict[str, str]]:
     return [{"tax_rate_id": p.rate_id, "percentage": str(p.percentage), "amount": str(p.amount),
              "base_currency_amount": str(p.base_amount)} for p in figures.breakdown]

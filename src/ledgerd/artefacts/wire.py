@@ -256,7 +256,7 @@ def _free_form(data: dict[str, Any] | None) -> str | None:
     return "\n".join(p for p in parts if p)
 
 
-def _breakdown(batch: Batch, parts: list[dict[str, str]], on: Any, base: bool) -> list[dict[str, Any]]:
+def breakdown_links(batch: Batch, parts: list[dict[str, str]], on: Any, base: bool) -> list[dict[str, Any]]:
     return [{"tax_rate": batch.links.tax_rate(p["tax_rate_id"], on), "percentage": Decimal(p["percentage"]),
              "amount": Decimal(p.get("base_currency_amount", p["amount"]) if base else p["amount"])}
             for p in parts]
@@ -271,12 +271,12 @@ def _line(batch: Batch, artefact: Artefact, row: ArtefactLine) -> dict[str, Any]
         "service": batch.item(row.service_id), "ledger_account": batch.links.account(row.ledger_account_id),
         "trade_of_asset": row.trade_of_asset, "quantity": row.quantity, "unit_price": row.unit_price,
         "net_amount": row.net_amount, "tax_rate": batch.links.tax_rate(row.tax_rate_id, on),
-        "tax_amount": row.tax_amount, "tax_breakdown": _breakdown(batch, row.tax_breakdown, on, base=False),
+        "tax_amount": row.tax_amount, "tax_breakdown": breakdown_links(batch, row.tax_breakdown, on, base=False),
         "total_amount": row.total_amount, "base_currency_unit_price": row.base_currency_unit_price,
         "unit_price_includes_tax": row.unit_price_includes_tax,
         "base_currency_net_amount": row.base_currency_net_amount,
         "base_currency_tax_amount": row.base_currency_tax_amount,
-        "base_currency_tax_breakdown": _breakdown(batch, row.tax_breakdown, on, base=True),
+        "base_currency_tax_breakdown": breakdown_links(batch, row.tax_breakdown, on, base=True),
         "base_currency_total_amount": row.base_currency_total_amount,
         "eu_goods_services_type": link("eu_goods_services_types", row.eu_goods_services_type_id),
         "discount_amount": row.discount_amount, "base_currency_discount_amount": row.base_currency_discount_amount,
@@ -316,7 +316,7 @@ def _profit(batch: Batch, artefact: Artefact) -> dict[str, Any]:
     return {"total": total, "line_breakdown": rows}
 
 
-def _base_outstanding(batch: Batch, artefact: Artefact) -> Decimal:
+def base_outstanding(batch: Batch, artefact: Artefact) -> Decimal:
     """What the control account still carries for the document: its base value less what was settled."""
     if artefact.status_id == "VOID":
         return ZERO
@@ -358,7 +358,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "terms_and_conditions": a.terms_and_conditions, "shipping_net_amount": a.shipping_net_amount,
         "shipping_tax_rate": batch.links.tax_rate(a.shipping_tax_rate_id, a.date),
         "shipping_tax_amount": a.shipping_tax_amount,
-        "shipping_tax_breakdown": _breakdown(batch, a.shipping_tax_breakdown or [], a.date, base=False),
+        "shipping_tax_breakdown": breakdown_links(batch, a.shipping_tax_breakdown or [], a.date, base=False),
         "shipping_total_amount": shipping_total, "net_amount": a.net_amount, "tax_amount": a.tax_amount,
         "total_amount": a.total_amount, "payments_allocations_total_amount": a.total_paid,
         "payments_allocations_total_discount": a.total_discount_paid,
@@ -367,14 +367,15 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "inverse_exchange_rate": compute.fine(1 / a.exchange_rate),
         "base_currency_shipping_net_amount": a.base_currency_shipping_net_amount,
         "base_currency_shipping_tax_amount": a.base_currency_shipping_tax_amount,
-        "base_currency_shipping_tax_breakdown": _breakdown(batch, a.shipping_tax_breakdown or [], a.date, base=True),
+        "base_currency_shipping_tax_breakdown": breakdown_links(batch, a.shipping_tax_breakdown or [], a.date,
+                                                                base=True),
         "base_currency_shipping_total_amount": a.base_currency_shipping_net_amount
         + a.base_currency_shipping_tax_amount,
         "total_quantity": a.total_quantity, "total_discount_amount": a.total_discount_amount,
         "base_currency_total_discount_amount": a.base_currency_total_discount_amount,
         "base_currency_net_amount": a.base_currency_net_amount, "base_currency_tax_amount": a.base_currency_tax_amount,
         "base_currency_total_amount": a.base_currency_total_amount,
-        "base_currency_outstanding_amount": _base_outstanding(batch, a), "status": status, "sent": a.sent,
+        "base_currency_outstanding_amount": base_outstanding(batch, a), "status": status, "sent": a.sent,
         "sent_by_email": a.sent_by_email, "void_reason": a.void_reason,
         kind.lines_key: [_line(batch, a, row) for row in a.lines],
         "tax_analysis": _analysis(batch, a),

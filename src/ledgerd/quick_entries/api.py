@@ -15,7 +15,7 @@ from ledgerd.api.endpoint import Call, Result
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import service as documents
-from ledgerd.artefacts.api import _has_attachments as has_attachments
+from ledgerd.artefacts.api import has_attachments_filter as has_attachments
 from ledgerd.artefacts.kinds import QUICK_ENTRY_KINDS
 from ledgerd.artefacts.models import Artefact
 from ledgerd.artefacts.wire import displayed_as

@@ -17,9 +17,7 @@ from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts import service as documents
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRY_KINDS, Kind
-from ledgerd.artefacts.lines import LineRefs
-from ledgerd.artefacts.lines import _breakdown as stored_breakdown
-from ledgerd.artefacts.lines import _new_row as new_row
+from ledgerd.artefacts.lines import LineRefs, new_row, stored_breakdown
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id

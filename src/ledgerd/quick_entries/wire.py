@@ -17,9 +17,8 @@ from ledgerd.api.endpoint import Call
 from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import BY_KIND
 from ledgerd.artefacts.models import Artefact
-from ledgerd.artefacts.wire import Batch, displayed_as
-from ledgerd.artefacts.wire import _base_outstanding as base_outstanding
-from ledgerd.artefacts.wire import _breakdown as breakdown
+from ledgerd.artefacts.wire import Batch, base_outstanding, displayed_as
+from ledgerd.artefacts.wire import breakdown_links as breakdown
 from ledgerd.lookups.api import link
 from ledgerd.quick_entries.service import type_id
 
