@@ -101,6 +101,18 @@ class Scaled(TypeDecorator[Decimal]):
             return None
         return Decimal(int(value)).scaleb(-self.scale)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """The same conversion as `process_result_value`, as one plain function: list pages convert
+        tens of thousands of figures, and the generic decorator chain doubled the cost of each."""
+        if self.impl_instance.result_processor(dialect, coltype) is not None:
+            return super().result_processor(dialect, coltype)
+        exponent = -self.scale
+
+        def process(value: int | None) -> Decimal | None:
+            return None if value is None else Decimal(value).scaleb(exponent)
+
+        return process
+
 
 # Money to the cent; prices, quantities, rates and percentages to 1e-6.
 Money = Scaled(2)
