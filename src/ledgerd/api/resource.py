@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
@@ -214,6 +214,20 @@ def forget(call: Call, resource: Resource[Any], obj: Any) -> None:
                          deleted_at=call.runtime.clock.now()))
     call.db.delete(obj)
     call.db.flush()
+
+
+def forgetting(path: str, before: Callable[[Session, Any], object] | None = None,
+               ) -> Callable[[Call, Any], Result | None]:
+    """A spec's `delete` that removes the record and leaves its tombstone (`forget`), after `before`
+    (the service's own rule or reversal, e.g. `service.delete`). The spec is found by path when called,
+    so a module can name this before it defines the spec."""
+    def delete(call: Call, obj: Any) -> Result | None:
+        if before is not None:
+            before(call.db, obj)
+        forget(call, REGISTRY[path], obj)
+        return None
+
+    return delete
 
 
 def routes(resource: Resource[Any]) -> list[BaseRoute]:

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import resource
 from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import InvalidParameter, NotAcceptable, NotFound
-from ledgerd.api.resource import REGISTRY, Resource, forget
+from ledgerd.api.resource import REGISTRY, Resource, forgetting
 from ledgerd.api.validation import parse_body
 from ledgerd.attachments import service
 from ledgerd.attachments.models import Attachment
@@ -85,9 +85,7 @@ def _update(call: Call, attachment: Attachment) -> Attachment:
     return service.update(call.db, attachment, parse_body(call.body, "attachment", AttachmentUpdate))
 
 
-def _delete(call: Call, attachment: Attachment) -> Result | None:
-    forget(call, ATTACHMENTS, attachment)
-    return None
+_delete = forgetting("attachments")
 
 
 ATTACHMENTS: Resource[Attachment] = Resource(

@@ -16,7 +16,7 @@ from ledgerd.api import resource
 from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import NotFound
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resource import Resource, forgetting
 from ledgerd.api.validation import parse_body
 from ledgerd.currencies import service
 from ledgerd.currencies.models import BusinessExchangeRate
@@ -104,9 +104,7 @@ def _update(call: Call, row: BusinessExchangeRate) -> BusinessExchangeRate:
     return service.update(call.db, row, parse_body(call.body, "business_exchange_rate", BusinessExchangeRateUpdate))
 
 
-def _delete(call: Call, row: BusinessExchangeRate) -> Result | None:
-    forget(call, BUSINESS_EXCHANGE_RATES, row)
-    return None
+_delete = forgetting("business_exchange_rates")
 
 
 BUSINESS_EXCHANGE_RATES: Resource[BusinessExchangeRate] = Resource(

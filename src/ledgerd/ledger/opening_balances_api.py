@@ -12,8 +12,8 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.endpoint import Call, Result
-from ledgerd.api.resource import Resource, forget
+from ledgerd.api.endpoint import Call
+from ledgerd.api.resource import Resource, forgetting
 from ledgerd.api.validation import parse_body
 from ledgerd.ledger import opening_balances as service
 from ledgerd.ledger.links import links_for
@@ -47,10 +47,7 @@ def _update(call: Call, opening: LedgerAccountOpeningBalance) -> LedgerAccountOp
     return service.save(call.db, opening, body, call.runtime.clock.now().date())
 
 
-def _delete(call: Call, opening: LedgerAccountOpeningBalance) -> Result | None:
-    service.delete(call.db, opening)
-    forget(call, LEDGER_ACCOUNT_OPENING_BALANCES, opening)
-    return None
+_delete = forgetting(PATH, service.delete)
 
 
 LEDGER_ACCOUNT_OPENING_BALANCES: Resource[LedgerAccountOpeningBalance] = Resource(

@@ -16,7 +16,7 @@ from ledgerd.api import params, resource
 from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import NotFound
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts.models import Artefact
 from ledgerd.attachments.service import attached
@@ -123,10 +123,7 @@ def present_contact_payments(call: Call, payments: Sequence[Payment]) -> list[di
     return out
 
 
-def _delete_payment(call: Call, payment: Payment) -> Result | None:
-    service.delete(call.db, payment)
-    forget(call, CONTACT_PAYMENTS, payment)
-    return None
+_delete_payment = forgetting("contact_payments", service.delete)
 
 
 CONTACT_PAYMENTS: Resource[Payment] = Resource(
@@ -165,10 +162,7 @@ def present_contact_allocations(call: Call, items: Sequence[ContactAllocation]) 
     return out
 
 
-def _delete_allocation(call: Call, allocation: ContactAllocation) -> Result | None:
-    allocations.delete(call.db, allocation)
-    forget(call, CONTACT_ALLOCATIONS, allocation)
-    return None
+_delete_allocation = forgetting("contact_allocations", allocations.delete)
 
 
 CONTACT_ALLOCATIONS: Resource[ContactAllocation] = Resource(
@@ -227,10 +221,8 @@ def _breakdown(rate: dict[str, str] | None, percentage: str | None, amount: Deci
     return [{"tax_rate": rate, "percentage": percentage, "amount": amount}] if rate else []
 
 
-def _delete_other(call: Call, payment: Payment) -> Result | None:
-    banking.unpost(call.db, payment.transaction_id)
-    forget(call, OTHER_PAYMENTS, payment)
-    return None
+_delete_other = forgetting("other_payments",
+                           lambda db, payment: banking.unpost(db, payment.transaction_id))
 
 
 OTHER_PAYMENTS: Resource[Payment] = Resource(

@@ -71,8 +71,7 @@ def _create(call: Call) -> HostedArtefactPaymentSetting:
     return setting
 
 
-def _delete(call: Call, setting: HostedArtefactPaymentSetting) -> None:
-    resource.forget(call, HOSTED_PAYMENT_SETTINGS, setting)
+_delete = resource.forgetting("hosted_artefact_payment_settings")
 
 
 def _object(raw: str) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.endpoint import Call, Result
-from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.validation import parse_body
 from ledgerd.catalog.api import _search as search_items
 from ledgerd.catalog.api import present_products
@@ -122,9 +122,7 @@ def _update_movement(call: Call, movement: StockMovement) -> StockMovement:
     return service.update_movement(call.db, movement, parse_body(call.body, "stock_movement", StockMovementUpdate))
 
 
-def _delete_movement(call: Call, movement: StockMovement) -> Result | None:
-    forget(call, STOCK_MOVEMENTS, movement)
-    return None
+_delete_movement = forgetting("stock_movements")
 
 
 STOCK_MOVEMENTS: Resource[StockMovement] = Resource(
