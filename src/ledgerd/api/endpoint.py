@@ -109,7 +109,10 @@ def _is_json(content_type: str) -> bool:
 
 async def read_json_body(request: Request, limit: int) -> Any:
     """The parsed JSON body, or None when there is none; enforces the size limit and JSON-only rule."""
-    declared = request.headers.get("content-length")
+    headers = request.headers
+    declared = headers.get("content-length")
+    if declared is None and "transfer-encoding" not in headers:
+        return None  # a request with neither header has no body (RFC 9112 §6.3)
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
     chunks: list[bytes] = []
@@ -122,7 +125,7 @@ async def read_json_body(request: Request, limit: int) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         return None
-    if not _is_json(request.headers.get("content-type", "")):
+    if not _is_json(headers.get("content-type", "")):
         raise UnsupportedMediaType()
     try:
         return orjson.loads(raw)

@@ -49,12 +49,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
 
-        # SQLite hands back ISO text; parse it in one step instead of the generic regex parser.
+        # SQLite hands back naive ISO text (see process_bind_param); parse it with its UTC offset in one
+        # step: several times cheaper than the generic regex parser or parsing then `replace(tzinfo=)`.
         def process(value: str | datetime | None) -> datetime | None:
             if value is None:
                 return None
-            parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            if isinstance(value, str):
+                try:
+                    return datetime.fromisoformat(value + "+00:00")
+                except ValueError:  # text that carries its own offset
+                    value = datetime.fromisoformat(value)
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
         return process
 

@@ -8,6 +8,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -179,6 +180,17 @@ def _close_readers(engine: Engine) -> None:
         conn.close()
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A FastQuery compiled for one dialect."""
+
+    sql: str
+    bind: Callable[[dict[str, Any]], Any]
+    names: tuple[str, ...]
+    # The columns whose values need the type's result processing, with their processors.
+    converted: tuple[tuple[str, Callable[[Any], Any]], ...]
+
+
 class FastQuery:
     """A prebuilt SELECT run straight on a pooled DBAPI connection, in autocommit.
 
@@ -190,14 +202,15 @@ class FastQuery:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._prepared: dict[str, tuple[str, Callable[[dict[str, Any]], Any], list[tuple[str, Any]]]] = {}
+        self._prepared: dict[str, _Prepared] = {}
 
-    def _prepare(self, dialect: Dialect) -> tuple[str, Callable[[dict[str, Any]], Any], list[tuple[str, Any]]]:
+    def _prepare(self, dialect: Dialect) -> _Prepared:
         prepared = self._prepared.get(dialect.name)
         if prepared is None:
             compiled = self.statement.compile(dialect=dialect)
-            columns = [(str(column.key), column.type.dialect_impl(dialect).result_processor(dialect, None))
-                       for column in self.statement.selected_columns]
+            names = tuple(str(column.key) for column in self.statement.selected_columns)
+            processors = [(name, column.type.dialect_impl(dialect).result_processor(dialect, None))
+                          for name, column in zip(names, self.statement.selected_columns, strict=True)]
             # Literal values bound in the statement (e.g. LIMIT 20) never change: take them once.
             fixed = {name: value for name, value in compiled.construct_params({}, _check=False).items()
                      if value is not None}
@@ -207,22 +220,26 @@ class FastQuery:
                 values = {**fixed, **params}
                 return tuple(values[name] for name in order) if compiled.positional else values
 
-            prepared = self._prepared[dialect.name] = (compiled.string, bind, columns)
+            prepared = self._prepared[dialect.name] = _Prepared(
+                compiled.string, bind, names, tuple((name, process) for name, process in processors if process))
         return prepared
 
     def all(self, engine: Engine, **params: Any) -> list[dict[str, Any]]:
-        sql, bind, columns = self._prepare(engine.dialect)
-        args = bind(params)
+        prepared = self._prepared.get(engine.dialect.name) or self._prepare(engine.dialect)
+        args = prepared.bind(params)
         if engine.dialect.name == "sqlite":
-            cursor = _sqlite_reader(engine).execute(sql, args)
-            try:
-                rows = cursor.fetchall()
-            finally:
-                cursor.close()
+            rows = _sqlite_reader(engine).execute(prepared.sql, args).fetchall()
         else:
-            rows = self._pooled(engine, sql, args)
-        return [{name: process(value) if process else value
-                 for (name, process), value in zip(columns, row, strict=True)} for row in rows]
+            rows = self._pooled(engine, prepared.sql, args)
+        # Most columns need no conversion: zip each row into a dict, then convert only the few that do.
+        names, converted = prepared.names, prepared.converted
+        records = []
+        for row in rows:
+            record = dict(zip(names, row, strict=True))
+            for name, process in converted:
+                record[name] = process(record[name])
+            records.append(record)
+        return records
 
     @staticmethod
     def _pooled(engine: Engine, sql: str, args: Any) -> list[Any]:

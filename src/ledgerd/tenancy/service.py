@@ -21,6 +21,9 @@ from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subsc
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BUSINESS_ID = re.compile(r"^[0-9a-f]{32}$")
+_businesses = Business.__table__.c
+_memberships = Membership.__table__.c
+_subscriptions = Subscription.__table__.c
 
 
 def normalise_email(email: str) -> str:
@@ -121,6 +124,11 @@ def invite(db: Session, clock: Clock, *, business: Business, email: str, role: R
     return membership
 
 
+# Which business leads: owned before invited, then the oldest membership (ties: oldest business, id).
+_LEAD_FIRST = ((_memberships.role == Role.OWNER.value).desc(), _memberships.created_at, _businesses.created_at,
+               _businesses.id)
+
+
 def _ranked(user_id: str) -> Select[Business, Role]:
     """The user's businesses, lead first.
 
@@ -129,8 +137,7 @@ def _ranked(user_id: str) -> Select[Business, Role]:
     """
     return (select(Business, Membership.role).join(Membership, Membership.business_id == Business.id)
             .where(Membership.user_id == user_id)
-            .order_by((Membership.role == Role.OWNER).desc(), Membership.created_at, Business.created_at,
-                      Business.id))
+            .order_by(*_LEAD_FIRST))
 
 
 def accessible(db: Session, user_id: str) -> list[tuple[Business, Role]]:
@@ -179,22 +186,21 @@ def select_business(db: Session, user_id: str, header: str | None) -> tuple[Busi
 
 # Read-only lookups for the core endpoints, without an ORM session: scoped by membership in the query
 # itself, since they cross businesses by nature.
-_businesses = Business.__table__.c
-_memberships = Membership.__table__.c
-_subscriptions = Subscription.__table__.c
 _SUBSCRIPTION_FIELDS = ("code", "active", "status", "created_at", "updated_at")
-# One round trip: the ranked businesses with their subscriptions (a business has a handful at most).
-_RANKED_WITH_SUBSCRIPTIONS = (
+# One round trip: a business the user belongs to, with the role and its subscriptions (a handful at most).
+_MEMBER_WITH_SUBSCRIPTIONS = (
     select(Business.__table__, _memberships.role,
            *(_subscriptions[name].label(f"subscription_{name}") for name in _SUBSCRIPTION_FIELDS))
     .join_from(Business.__table__, Membership.__table__, _memberships.business_id == _businesses.id)
     .outerjoin(Subscription.__table__, _subscriptions.business_id == _businesses.id)
-    .where(_memberships.user_id == bindparam("user_id"))
-    .order_by((_memberships.role == Role.OWNER.value).desc(), _memberships.created_at, _businesses.created_at,
-              _businesses.id, _subscriptions.created_at)
-    .limit(20))
-_LEAD = FastQuery(_RANKED_WITH_SUBSCRIPTIONS)
-_MEMBER = FastQuery(_RANKED_WITH_SUBSCRIPTIONS.where(_businesses.id == bindparam("business_id")))
+    .where(_memberships.user_id == bindparam("user_id")))
+# The lead is ranked on the memberships' keys alone, so the sort stays small (no wide rows to sort).
+_LEAD_ID = (select(_memberships.business_id)
+            .join_from(Membership.__table__, Business.__table__, _memberships.business_id == _businesses.id)
+            .where(_memberships.user_id == bindparam("user_id")).order_by(*_LEAD_FIRST).limit(1)
+            .scalar_subquery())
+_LEAD = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == _LEAD_ID))
+_MEMBER = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == bindparam("business_id")))
 
 
 def read_business(engine: Engine, user_id: str, key: str) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
@@ -208,7 +214,8 @@ def read_business(engine: Engine, user_id: str, key: str) -> tuple[SimpleNamespa
         rows = []
     if not rows:
         raise NotFound()
-    mine = [row for row in rows if row["id"] == rows[0]["id"]]
-    subscriptions = [SimpleNamespace(**{name: row[f"subscription_{name}"] for name in _SUBSCRIPTION_FIELDS})
-                     for row in mine if row["subscription_code"] is not None]
+    # Ordered here, as the ORM relationship orders them (Business.subscriptions), on a handful of rows.
+    subscriptions = sorted((SimpleNamespace(**{name: row[f"subscription_{name}"] for name in _SUBSCRIPTION_FIELDS})
+                            for row in rows if row["subscription_code"] is not None),
+                           key=lambda subscription: (subscription.created_at, subscription.code))
     return SimpleNamespace(**rows[0]), subscriptions
