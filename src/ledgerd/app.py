@@ -19,6 +19,7 @@ from ledgerd.analysis import api as analysis_api
 from ledgerd.api import openapi
 from ledgerd.api.endpoint import error_response
 from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
+from ledgerd.api.routing import SegmentRouter
 from ledgerd.artefacts import api as artefacts_api
 from ledgerd.attachments import api as attachments_api
 from ledgerd.auth import routes as oauth_routes
@@ -119,11 +120,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     if runtime is None:
         runtime = build_runtime(settings or Settings.load(), clock)
     routes = [
-        Mount(API_PREFIX, routes=[*openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
-                                  *ledger_api.routes, *settings_api.routes, *artefacts_api.routes,
-                                  *payments_api.routes, *banking_api.routes, *catalog_api.routes,
-                                  *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
-                                  *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes]),
+        Mount(API_PREFIX, app=SegmentRouter([
+            *openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes, *ledger_api.routes,
+            *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
+            *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
+            *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
         Mount(EXTENSIONS_PREFIX, routes=list(reports_api.routes)),
         *oauth_routes.routes,
         *pages.routes,
