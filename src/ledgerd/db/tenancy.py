@@ -11,7 +11,7 @@ Code outside `ledgerd.db` never writes raw SQL against tenant tables.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import (
@@ -23,8 +23,10 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql.base import Executable
 
 BUSINESS_KEY = "ledgerd.business_id"
+E = TypeVar("E", bound=Executable)
 
 
 class TenantScoped:
@@ -52,15 +54,20 @@ def current_business(session: Session) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def scoped(statement: E, business_id: str) -> E:
+    """`statement` filtered to one business wherever it touches tenant rows (applied when it is compiled,
+    so it holds for statements run on the session's connection too: see db/snapshots.py)."""
+    return statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.business_id == business_id, include_aliases=True))
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _filter_by_business(state: ORMExecuteState) -> None:
     business_id = current_business(state.session)
     if business_id is None or state.is_column_load or state.is_relationship_load:
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(
-            with_loader_criteria(TenantScoped, lambda cls: cls.business_id == business_id, include_aliases=True)
-        )
+        state.statement = scoped(state.statement, business_id)
 
 
 @event.listens_for(Session, "before_flush")

@@ -1,0 +1,126 @@
+"""Storage reads: UTC timestamps from SQLite text, and FastQuery returning what the ORM would.
+
+FastQuery is the hand-tuned read path of every request (token family, lead business); these tests pin
+that it converts exactly the columns a normal SQLAlchemy query converts, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
+
+from ledgerd.db import snapshots
+from ledgerd.db.base import Fine, Money, UTCDateTime
+from ledgerd.db.engine import FastQuery, unit_of_work
+from ledgerd.db.tenancy import bind_business
+from ledgerd.runtime import Runtime
+from ledgerd.tenancy import service
+from ledgerd.tenancy.models import Business, Membership, Role, Subscription
+from tests.support.factories import Factory
+
+
+def _sqlite_processor() -> Callable[[Any], datetime | None]:
+    process: Callable[[Any], datetime | None] = UTCDateTime().result_processor(sqlite.dialect(), None)
+    return process
+
+
+@pytest.mark.parametrize(("stored", "expected"), [
+    ("2026-11-23 16:18:16.123456", datetime(2026, 11, 23, 16, 18, 16, 123456, tzinfo=UTC)),
+    ("2026-11-23 16:18:16", datetime(2026, 11, 23, 16, 18, 16, tzinfo=UTC)),
+    # Text that carries an offset (written by hand or another tool) is converted, not mislabelled.
+    ("2026-11-23 18:18:16+02:00", datetime(2026, 11, 23, 16, 18, 16, tzinfo=UTC)),
+    (datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    (datetime(2026, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1))), datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    (None, None),
+])
+def test_sqlite_timestamps_come_back_in_utc(stored: object, expected: datetime | None) -> None:
+    value = _sqlite_processor()(stored)
+    assert value == expected
+    if value is not None:
+        assert value.utcoffset() == timedelta(0)
+
+
+def test_unparseable_sqlite_timestamp_is_an_error_not_a_wrong_value() -> None:
+    with pytest.raises(ValueError):
+        _sqlite_processor()("23/11/2026")
+
+
+def test_fast_query_returns_what_the_orm_returns(runtime: Runtime, factory: Factory) -> None:
+    owner = factory.user()
+    business = factory.business(owner, name="Fast Query Ltd")
+    businesses, memberships, subscriptions = (Business.__table__.c, Membership.__table__.c,
+                                              Subscription.__table__.c)
+    statement = (select(businesses.id, businesses.name, businesses.is_demo, businesses.created_at, memberships.role,
+                        subscriptions.active.label("subscription_active"))
+                 .join_from(Business.__table__, Membership.__table__, memberships.business_id == businesses.id)
+                 .outerjoin(Subscription.__table__, subscriptions.business_id == businesses.id)
+                 .where(memberships.user_id == owner.id))
+    fast = FastQuery(statement).all(runtime.engine)
+    with runtime.engine.connect() as conn:
+        expected = [dict(row._mapping) for row in conn.execute(statement)]
+    assert fast == expected
+    assert fast and fast[0]["id"] == business.id
+    assert fast[0]["role"] is Role.OWNER
+    assert isinstance(fast[0]["is_demo"], bool)
+    assert fast[0]["created_at"].tzinfo is not None and fast[0]["created_at"].utcoffset() == timedelta(0)
+    assert FastQuery(statement.where(businesses.id == "0" * 32)).first(runtime.engine) is None
+
+
+def test_lead_business_read_matches_the_session_rules(runtime: Runtime, factory: Factory) -> None:
+    owner = factory.user()
+    own = factory.business(owner, name="Own Ltd")
+    other_owner = factory.user()
+    invited = factory.business(other_owner, name="Invited Ltd")
+    factory.member(invited, owner, Role.FULL_ACCESS)
+    lead, subscriptions = service.read_business(runtime.engine, owner.id, "lead")
+    assert lead.id == own.id and lead.role is Role.OWNER
+    assert [s.code for s in subscriptions] == [s.code for s in factory.tx(
+        lambda db: db.get(Business, own.id).subscriptions)]  # type: ignore[union-attr]
+    by_id, _ = service.read_business(runtime.engine, owner.id, invited.id.upper())
+    assert by_id.id == invited.id and by_id.role is Role.FULL_ACCESS
+
+
+def test_snapshots_are_scoped_to_the_sessions_business(runtime: Runtime, factory: Factory) -> None:
+    owner = factory.user()
+    mine = factory.business(owner, name="Mine Ltd")
+    theirs = factory.business(factory.user(), name="Theirs Ltd")
+    everyone = select(Subscription).where(Subscription.business_id.in_([mine.id, theirs.id]))
+    with unit_of_work(runtime.sessions, write=False) as db:
+        both = snapshots.load(db, everyone, Subscription, snapshots.Snapshot)
+        assert {row.business_id for row in both} == {mine.id, theirs.id}
+        bind_business(db, mine.id)
+        scoped = snapshots.load(db, everyone, Subscription, snapshots.Snapshot)
+        assert scoped and {row.business_id for row in scoped} == {mine.id}
+        orm = db.scalars(everyone).all()
+        assert [(row.code, row.active, row.created_at) for row in scoped] == \
+            [(row.code, row.active, row.created_at) for row in orm]
+
+
+def test_snapshots_see_the_units_pending_changes(runtime: Runtime, factory: Factory) -> None:
+    business = factory.business(factory.user(), name="Pending Ltd")
+    with unit_of_work(runtime.sessions, write=True) as db:
+        bind_business(db, business.id)
+        subscription = db.scalars(select(Subscription)).first()
+        assert subscription is not None
+        subscription.status = "trial"
+        [row] = [s for s in snapshots.load(db, select(Subscription), Subscription, snapshots.Snapshot)
+                 if s.code == subscription.code]
+        assert row.status == "trial"
+        db.rollback()
+
+
+def test_exact_decimals_read_back_exactly_and_shared() -> None:
+    process = Money.result_processor(sqlite.dialect(), None)
+    fine = Fine.result_processor(sqlite.dialect(), None)
+    assert process(None) is None
+    assert [process(v) for v in (0, 1, -1, 4583, 500950, 10**15 + 7)] == \
+        [Decimal("0.00"), Decimal("0.01"), Decimal("-0.01"), Decimal("45.83"), Decimal("5009.50"),
+         Decimal("10000000000000.07")]
+    assert process(4583) is process(4583)  # converted once, shared (decimals are immutable)
+    assert fine(1_500_000) == Decimal("1.5") and str(fine(1)) == "0.000001"
