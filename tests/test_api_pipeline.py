@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.wire import decimal_str, timestamp_str
+from ledgerd.api.wire import decimal_str, dumps, timestamp_str
 from ledgerd.clock import Clock
 from ledgerd.config import Settings, SettingsError
 from ledgerd.tenancy.models import User
@@ -465,6 +465,14 @@ def test_successful_write_updates_the_timestamp(client: TestClient, factory: Fac
 ])
 def test_decimal_str(value: str, expected: str) -> None:
     assert decimal_str(Decimal(value)) == expected
+
+
+def test_json_writes_equal_decimals_alike_however_often() -> None:
+    # The formatted figures are remembered per value: equal values with other exponents share an entry.
+    figures = [Decimal("1.50"), Decimal("1.5"), Decimal("15E-1"), Decimal("-0.00"), Decimal("0"), Decimal("1E+2"),
+               Decimal("100.00"), Decimal("-430035.84")] * 3
+    assert orjson.loads(dumps(figures)) == ["1.5", "1.5", "1.5", "0.0", "0.0", "100.0", "100.0", "-430035.84"] * 3
+    assert orjson.loads(dumps([Decimal("NaN")])) == [decimal_str(Decimal("NaN"))]
 
 
 def test_timestamp_str_is_utc_with_z() -> None:

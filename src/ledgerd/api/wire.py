@@ -27,9 +27,21 @@ def timestamp_str(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# decimal_str depends only on the numeric value (1.50 and 1.5 both give "1.5"), and a list page writes
+# the same few figures thousands of times: each distinct value is formatted once per process (bounded).
+_written: dict[Decimal, str] = {}
+_WRITTEN_MAX = 50_000
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return decimal_str(value)
+        finite = value.is_finite()  # NaNs cannot be dict keys (a signalling NaN cannot even be hashed)
+        text = _written.get(value) if finite else None
+        if text is None:
+            text = decimal_str(value)
+            if finite and len(_written) < _WRITTEN_MAX:
+                _written[value] = text
+        return text
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -64,6 +64,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return process
 
 
+_KNOWN_FIGURES = 50_000
+
+
 class Scaled(TypeDecorator[Decimal]):
     """Exact decimals stored as integers of 10**-scale units.
 
@@ -112,9 +115,19 @@ class Scaled(TypeDecorator[Decimal]):
         if self.impl_instance.result_processor(dialect, coltype) is not None:
             return super().result_processor(dialect, coltype)
         exponent = -self.scale
+        # Figures repeat (zeros above all, prices, tax rates): decimals are immutable, so each distinct
+        # stored integer is converted once per process and shared; bounded, a pure function of the value.
+        known: dict[int, Decimal] = {}
 
         def process(value: int | None) -> Decimal | None:
-            return None if value is None else Decimal(value).scaleb(exponent)
+            if value is None:
+                return None
+            found = known.get(value)
+            if found is None:
+                found = Decimal(value).scaleb(exponent)
+                if len(known) < _KNOWN_FIGURES:
+                    known[value] = found
+            return found
 
         return process
 
