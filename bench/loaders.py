@@ -108,6 +108,17 @@ def rebuild_balances(engine: Engine, business_id: str) -> None:
 
     with engine.begin() as conn, Session(bind=conn) as db:
         balances.rebuild(db, business_id)
+    settle(engine)
+
+
+def settle(engine: Engine) -> None:
+    """Checkpoint SQLite's write-ahead log into the database file, as SQLite does on its own once the
+    writers are done. Without it, a server already running keeps reading the freshly loaded pages through a
+    WAL of a few hundred MB (every page looked up in the WAL index first), while a baseline measured after
+    the server stopped (the last connection's close checkpoints) reads the plain file: an unequal race."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def load_invoices(engine: Engine, business_id: str, contact_id: str, count: int, now: dt.datetime) -> None:
@@ -159,3 +170,4 @@ def load_invoices(engine: Engine, business_id: str, contact_id: str, count: int,
         with Session(bind=conn) as db:
             set_at_least(db, f"{business_id}:legacy:artefacts", count)
             set_at_least(db, f"{business_id}:number:SALES_INVOICE", count)
+    settle(engine)
