@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 
@@ -25,6 +26,9 @@ class Clock:
         return datetime.now(UTC) + self._offset
 
     def timestamp(self) -> int:
+        """Whole seconds since the epoch (token expiry); read on every API request."""
+        if self._frozen is None and not self._offset:
+            return int(time.time())
         return int(self.now().timestamp())
 
     def freeze(self, at: datetime | None = None) -> None:

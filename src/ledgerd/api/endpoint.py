@@ -46,6 +46,7 @@ from ledgerd.tenancy.models import Business, Role
 log = logging.getLogger("ledgerd.api")
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_NO_QUERY = QueryParams("")  # immutable: shared by every request without a query string
 
 
 @dataclass
@@ -155,11 +156,12 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         principal = load_principal(runtime.engine, claims)
         if write and principal.read_only:
             raise Forbidden("The access token has the readonly scope; it cannot change data.")
-        legacy = legacy_ids.wanted(request.query_params)
+        query = request.query_params if request.scope["query_string"] else _NO_QUERY
+        legacy = legacy_ids.wanted(query)
         stored: idempotency.Stored | None = None
         with UnitOfWork(runtime.sessions, write=write) as work:
             call = Call(request=request, runtime=runtime, work=work, principal=principal,
-                        query=request.query_params, body=body, path_params=dict(request.path_params))
+                        query=query, body=body, path_params=dict(request.path_params))
             if business:
                 assert select_business is not None
                 call.business, call.role = select_business(call.db, principal.user_id,
