@@ -7,6 +7,8 @@ listing, settings, clock) are tested directly.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -18,12 +20,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
+from ledgerd.api.endpoint import Call, Result, api_route
 from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.wire import decimal_str, dumps, timestamp_str
+from ledgerd.app import create_app
 from ledgerd.clock import Clock
 from ledgerd.config import Settings, SettingsError
+from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
+from tests.conftest import PUBLIC_URL
 from tests.support.factories import Factory
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -708,3 +714,48 @@ def test_token_response_shape(client: TestClient, factory: Factory, user: User, 
     me = client.get("/v3.1/user", headers=bearer(response["access_token"])).json()
     assert response["requested_by_id"] != me["id"]
     assert response["requested_by_id"] == factory.token(user, scope=scope)["requested_by_id"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Where handlers run: SQLite writes on one writer thread per process, in turn; SQLite reads on the event loop.
+
+
+def test_sqlite_writes_run_in_turn_on_one_writer_thread(runtime: Runtime, factory: Factory, backend: str) -> None:
+    running: list[int] = []
+    seen: list[tuple[str, str, int]] = []
+    guard = threading.Lock()
+
+    def handler(call: Call) -> Result:
+        with guard:
+            running.append(1)
+            at_once = len(running)
+        time.sleep(0.02)
+        with guard:
+            running.pop()
+            seen.append((call.request.method, threading.current_thread().name, at_once))
+        return Result({"ok": True})
+
+    app = create_app(runtime=runtime)
+    app.router.routes.insert(0, api_route("/v3.1/_test/where", handler, methods=["GET", "POST"], business=False))
+    headers = factory.headers(factory.user())
+
+    def post() -> None:
+        with TestClient(app, base_url=PUBLIC_URL) as own:
+            assert own.post("/v3.1/_test/where", json={}, headers=headers).status_code == 200
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with TestClient(app, base_url=PUBLIC_URL) as own:
+        assert own.get("/v3.1/_test/where", headers=headers).status_code == 200
+    writes = [(name, at_once) for method, name, at_once in seen if method == "POST"]
+    [(_, read_thread, _)] = [entry for entry in seen if entry[0] == "GET"]
+    assert len(writes) == 4
+    if backend == "sqlite":
+        assert {name for name, _ in writes} == {"ledgerd-writer_0"}
+        assert max(at_once for _, at_once in writes) == 1
+        assert not read_thread.startswith("ledgerd-writer")
+    else:
+        assert not any(name.startswith("ledgerd-writer") for name, _ in writes)

@@ -6,11 +6,14 @@ JSON-only writes, JSON parsing, bearer token, the app's rate limit, token family
 member's role in its areas (api/operations.py), the `idempotency_id` claim (api/idempotency.py), then the
 handler inside one unit of work, and `show_legacy_id` on its payload (api/legacy_ids.py); any error
 becomes Sage's error array. Handlers run in the thread pool, so the event loop never waits on the
-database.
+database; on SQLite, reads run on the event loop (microseconds, WAL readers never wait) and writes on the
+engine's one writer thread, in turn (db/engine.sqlite_writer).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -37,7 +40,7 @@ from ledgerd.api.errors import (
 )
 from ledgerd.api.wire import JsonResponse
 from ledgerd.auth.bearer import Principal, load_principal, verify
-from ledgerd.db.engine import UnitOfWork
+from ledgerd.db.engine import UnitOfWork, sqlite_writer
 from ledgerd.db.records import CLOCK_KEY, bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.runtime import Runtime
@@ -199,10 +202,15 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         request_id = secrets.token_hex(16)
         try:
             body = await read_json_body(request, max(runtime.settings.max_body_bytes, body_limit or 0))
-            if request.method == "GET" and runtime.engine.dialect.name == "sqlite":
-                # SQLite reads are local and take microseconds (WAL readers never wait for writers);
-                # a thread hop would cost more than the work, so they run on the event loop.
-                return run(request, runtime, body, request_id)
+            if runtime.engine.dialect.name == "sqlite":
+                if request.method == "GET":
+                    # SQLite reads are local and take microseconds (WAL readers never wait for writers);
+                    # a thread hop would cost more than the work, so they run on the event loop.
+                    return run(request, runtime, body, request_id)
+                writer = sqlite_writer(runtime.engine)
+                if request.method in WRITE_METHODS and writer is not None:
+                    return await asyncio.get_running_loop().run_in_executor(
+                        writer, functools.partial(run, request, runtime, body, request_id))
             return await run_in_threadpool(run, request, runtime, body, request_id)
         except ApiError as exc:
             return error_response(exc, request_id)

@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,32 @@ def _writer_lock(engine: Any) -> threading.RLock | None:
         with _readers_lock:
             lock = _writer_locks.setdefault(engine, threading.RLock())
     return lock
+
+
+# SQLite API writes of one process run on one thread per engine, in arrival order. They queue on the writer
+# lock anyway; on a single thread they also stop competing with each other for the GIL while the lock
+# holder works (measured: 8 concurrent invoice POSTs gave ~25 % fewer invoices a second than one at a time).
+_writer_threads: weakref.WeakKeyDictionary[Engine, ThreadPoolExecutor] = weakref.WeakKeyDictionary()
+
+
+def sqlite_writer(engine: Engine) -> ThreadPoolExecutor | None:
+    """The thread API write requests run on for a SQLite engine (None for other engines)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    executor = _writer_threads.get(engine)
+    if executor is None:
+        with _readers_lock:
+            executor = _writer_threads.get(engine)
+            if executor is None:
+                executor = _writer_threads[engine] = ThreadPoolExecutor(1, thread_name_prefix="ledgerd-writer")
+                event.listen(engine, "engine_disposed", _stop_writer)
+    return executor
+
+
+def _stop_writer(engine: Engine) -> None:
+    executor = _writer_threads.pop(engine, None)
+    if executor is not None:
+        executor.shutdown(wait=False)
 
 
 class UnitOfWork:
