@@ -6,6 +6,7 @@ that it converts exactly the columns a normal SQLAlchemy query converts, on SQLi
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -14,7 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
 
+from ledgerd.app import build_runtime
+from ledgerd.clock import Clock
+from ledgerd.config import Settings
+from ledgerd.db import engine as engine_module
 from ledgerd.db import snapshots
 from ledgerd.db.base import Fine, Money, UTCDateTime
 from ledgerd.db.engine import FastQuery, unit_of_work
@@ -84,6 +90,53 @@ def test_lead_business_read_matches_the_session_rules(runtime: Runtime, factory:
         lambda db: db.get(Business, own.id).subscriptions)]  # type: ignore[union-attr]
     by_id, _ = service.read_business(runtime.engine, owner.id, invited.id.upper())
     assert by_id.id == invited.id and by_id.role is Role.FULL_ACCESS
+
+
+def test_remembered_reads_follow_every_commit(runtime: Runtime, factory: Factory, backend: str) -> None:
+    owner = factory.user()
+    business = factory.business(owner, name="Before Ltd")
+    assert service.read_business(runtime.engine, owner.id, "lead")[0].name == "Before Ltd"
+    assert service.read_business(runtime.engine, owner.id, "lead")[0].name == "Before Ltd"
+
+    def rename(db: Session) -> None:
+        db.get_one(Business, business.id).name = "After Ltd"
+
+    factory.tx(rename)  # another connection commits
+    assert service.read_business(runtime.engine, owner.id, "lead")[0].name == "After Ltd"
+    if backend == "sqlite":
+        # A commit from outside the process (another worker, the sqlite3 shell) is seen too.
+        outside = sqlite3.connect(str(runtime.engine.url.database))
+        with outside:
+            outside.execute("UPDATE businesses SET name = 'Outside Ltd' WHERE id = ?", (business.id,))
+        outside.close()
+        assert service.read_business(runtime.engine, owner.id, "lead")[0].name == "Outside Ltd"
+
+
+def test_sqlite_reader_answers_an_unchanged_database_from_memory(fresh_database: Callable[[str], str]) -> None:
+    runtime = build_runtime(Settings(database_url=fresh_database("sqlite"), env="test",
+                                     public_url="http://testserver"), Clock())
+    try:
+        factory = Factory(runtime)
+        owner = factory.user()
+        factory.business(owner, name="Memory Ltd")
+        reader = engine_module._sqlite_reader(runtime.engine)
+        statements: list[str] = []
+        reader.conn.set_trace_callback(statements.append)
+        first = service.read_business(runtime.engine, owner.id, "lead")
+        again = service.read_business(runtime.engine, owner.id, "lead")
+        reader.conn.set_trace_callback(None)
+        assert first[0].id == again[0].id
+        selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 1, statements  # the second read only asked whether the database changed
+        assert sum("data_version" in sql for sql in statements) == 2
+        factory.business(owner, name="Second Ltd")  # any commit makes the next read run the query again
+        statements.clear()
+        reader.conn.set_trace_callback(statements.append)
+        service.read_business(runtime.engine, owner.id, "lead")
+        reader.conn.set_trace_callback(None)
+        assert sum(sql.lstrip().upper().startswith("SELECT") for sql in statements) == 1
+    finally:
+        runtime.engine.dispose()
 
 
 def test_snapshots_are_scoped_to_the_sessions_business(runtime: Runtime, factory: Factory) -> None:

@@ -175,12 +175,51 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
 # SQLite: each thread keeps one plain read connection per engine for FastQuery. Checking a connection out
 # of the pool and back costs more than these reads; WAL readers need no coordination with the pool's
 # writers. Closed when the engine is disposed.
-_readers: weakref.WeakKeyDictionary[Engine, tuple[threading.local, list[sqlite3.Connection]]] = (
-    weakref.WeakKeyDictionary())
+_readers: weakref.WeakKeyDictionary[Engine, tuple[threading.local, list[_Reader]]] = weakref.WeakKeyDictionary()
 _readers_lock = threading.Lock()
+# Distinct FastQuery results a reader keeps between database changes (cleared whole when full).
+READER_CACHE_SIZE = 4096
 
 
-def _sqlite_reader(engine: Engine) -> sqlite3.Connection:
+class _Reader:
+    """One thread's read connection, remembering FastQuery results until the database changes.
+
+    `PRAGMA data_version` changes whenever another connection (any thread or process) has committed since
+    this connection last asked; the reader never writes, so an unchanged version means every remembered
+    result is still what the query would return. Checking costs about a quarter of the cheapest table read,
+    which matters on the per-request lookups (token family, lead business) of read-heavy traffic.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.version: int | None = None
+        self.results: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+
+    def read(self, sql: str, args: Any, records: Callable[[list[Any]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """The query's records (`records` turns fetched rows into them), remembered until the database changes."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self.version:
+            self.results.clear()
+            self.version = version
+        key = (sql, args)
+        found = self.results.get(key)
+        if found is None:
+            # Fetched after the version was read: a commit in between shows in the next version check.
+            found = records(self.conn.execute(sql, args).fetchall())
+            if len(self.results) >= READER_CACHE_SIZE:
+                self.results.clear()
+            self.results[key] = found
+        return [record.copy() for record in found]  # callers get their own dicts
+
+
+def _close_readers(engine: Engine) -> None:
+    with _readers_lock:
+        _, opened = _readers.pop(engine, (None, []))
+    for reader in opened:
+        reader.conn.close()
+
+
+def _sqlite_reader(engine: Engine) -> _Reader:
     entry = _readers.get(engine)
     if entry is None:
         with _readers_lock:
@@ -189,22 +228,15 @@ def _sqlite_reader(engine: Engine) -> sqlite3.Connection:
                 event.listen(engine, "engine_disposed", _close_readers)
             entry = _readers[engine]
     local, opened = entry
-    conn: sqlite3.Connection | None = getattr(local, "conn", None)
-    if conn is None:
+    reader: _Reader | None = getattr(local, "reader", None)
+    if reader is None:
         conn = sqlite3.connect(str(engine.url.database), timeout=30, isolation_level=None, check_same_thread=False)
         for pragma in ("busy_timeout=30000", "query_only=1", "temp_store=MEMORY", "mmap_size=268435456"):
             conn.execute(f"PRAGMA {pragma}")
-        local.conn = conn
+        reader = local.reader = _Reader(conn)
         with _readers_lock:
-            opened.append(conn)
-    return conn
-
-
-def _close_readers(engine: Engine) -> None:
-    with _readers_lock:
-        _, opened = _readers.pop(engine, (None, []))
-    for conn in opened:
-        conn.close()
+            opened.append(reader)
+    return reader
 
 
 @dataclass(frozen=True)
@@ -217,6 +249,17 @@ class _Prepared:
     # The columns whose values need the type's result processing, with their processors.
     converted: tuple[tuple[str, Callable[[Any], Any]], ...]
 
+    def records(self, rows: list[Any]) -> list[dict[str, Any]]:
+        # Most columns need no conversion: zip each row into a dict, then convert only the few that do.
+        names, converted = self.names, self.converted
+        records = []
+        for row in rows:
+            record = dict(zip(names, row, strict=True))
+            for name, process in converted:
+                record[name] = process(record[name])
+            records.append(record)
+        return records
+
 
 class FastQuery:
     """A prebuilt SELECT run straight on a pooled DBAPI connection, in autocommit.
@@ -224,7 +267,8 @@ class FastQuery:
     For the lookups every request makes (token family, lead business), SQLAlchemy's execution
     machinery costs several times the query itself. The statement is still built with SQLAlchemy and
     compiled once per dialect, and each column's own result processing is applied, so values come back
-    exactly as a normal query would return them (rows as dicts).
+    exactly as a normal query would return them (rows as dicts). On SQLite, each thread's reader keeps the
+    records until the database changes (see _Reader).
     """
 
     def __init__(self, statement: Select[Any]) -> None:
@@ -255,18 +299,8 @@ class FastQuery:
         prepared = self._prepared.get(engine.dialect.name) or self._prepare(engine.dialect)
         args = prepared.bind(params)
         if engine.dialect.name == "sqlite":
-            rows = _sqlite_reader(engine).execute(prepared.sql, args).fetchall()
-        else:
-            rows = self._pooled(engine, prepared.sql, args)
-        # Most columns need no conversion: zip each row into a dict, then convert only the few that do.
-        names, converted = prepared.names, prepared.converted
-        records = []
-        for row in rows:
-            record = dict(zip(names, row, strict=True))
-            for name, process in converted:
-                record[name] = process(record[name])
-            records.append(record)
-        return records
+            return _sqlite_reader(engine).read(prepared.sql, args, prepared.records)
+        return prepared.records(self._pooled(engine, prepared.sql, args))
 
     @staticmethod
     def _pooled(engine: Engine, sql: str, args: Any) -> list[Any]:
