@@ -23,7 +23,7 @@ from ledgerd.api.errors import Forbidden, Invalid
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
 from ledgerd.db.base import new_id
-from ledgerd.db.counters import next_value, peek
+from ledgerd.db.counters import next_value, next_values, peek
 from ledgerd.db.tenancy import TenancyViolation, bind_business, current_business
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service
@@ -1132,6 +1132,15 @@ def test_counter_is_sequential_and_persistent(factory: Factory) -> None:
     assert factory.tx(lambda db: next_value(db, name)) == 4
     assert factory.tx(lambda db: [next_value(db, other, start=100), next_value(db, other)]) == [100, 101]
     assert factory.tx(lambda db: (peek(db, name), peek(db, other), peek(db, f"{name}:unused"))) == (4, 101, 0)
+
+
+def test_counters_reserved_together_in_one_statement(factory: Factory) -> None:
+    fresh, used, single = (f"test:{secrets.token_hex(6)}" for _ in range(3))
+    factory.tx(lambda db: next_value(db, used, count=5))
+    # A new counter starts at 1 and an existing one continues; each answer is the last value reserved.
+    assert factory.tx(lambda db: next_values(db, {used: 2, fresh: 3})) == {used: 7, fresh: 3}
+    assert factory.tx(lambda db: next_values(db, {single: 4})) == {single: 4}
+    assert factory.tx(lambda db: (next_value(db, used), next_value(db, fresh), next_value(db, single))) == (8, 4, 5)
 
 
 def test_counter_rollback_gives_the_number_back(factory: Factory) -> None:

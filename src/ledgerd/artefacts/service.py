@@ -177,7 +177,8 @@ def _number(db: Session, ctx: Context, artefact: Artefact, kind: Kind) -> None:
         return
     assert kind.prefix_setting is not None
     artefact.number_prefix = str(ctx.invoice_settings.get(kind.prefix_setting, ""))[:10]
-    artefact.number = next_value(db, f"{ctx.business_id}:number:{kind.kind}")
+    with db.no_autoflush:  # a new document is then inserted with its number, not updated after
+        artefact.number = next_value(db, f"{ctx.business_id}:number:{kind.kind}")
 
 
 def _quote(db: Session, artefact: Artefact, quote_id: str) -> Artefact:
@@ -192,12 +193,12 @@ def _quote(db: Session, artefact: Artefact, quote_id: str) -> Artefact:
     return quote
 
 
-def _settle(db: Session, artefact: Artefact, kind: Kind) -> None:
+def _settle(db: Session, artefact: Artefact, kind: Kind, *, new: bool = False) -> None:
     """Derive paid/outstanding/status: a draft owes its total, a posted document what allocations leave."""
     if kind.posts:
         artefact.outstanding_amount = artefact.total_amount
         if artefact.status_id not in UNPOSTED:
-            status.refresh(db, artefact)
+            status.refresh(db, artefact, new=new)
 
 
 def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
@@ -206,7 +207,8 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     assert body.contact_id is not None and body.date is not None
     contact = _contact(db, ctx, kind, body.contact_id)
     artefact = Artefact(business_id=ctx.business_id, kind=kind.kind, status_id=_status(kind, body.status_id),
-                        date=body.date, currency_id="", shipping_net_amount=ZERO, shipping_tax_amount=ZERO)
+                        date=body.date, currency_id="", shipping_net_amount=ZERO, shipping_tax_amount=ZERO,
+                        last_paid=None)
     _take_contact(artefact, kind, contact)
     quote = _quote(db, artefact, body.original_quote_estimate_id) \
         if kind is SALES_INVOICE and body.original_quote_estimate_id else None
@@ -233,7 +235,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     analyse(db, kind, pending)
     if kind.posts and artefact.status_id not in UNPOSTED:
         posting.post(db, artefact, kind)
-    _settle(db, artefact, kind)
+    _settle(db, artefact, kind, new=True)
     db.flush()
     return artefact
 

@@ -14,16 +14,17 @@ ZERO = Decimal(0)
 UNPAYABLE = frozenset({"SALES_QUOTE", "SALES_ESTIMATE"})
 
 
-def refresh(db: Session, artefact: Artefact) -> None:
+def refresh(db: Session, artefact: Artefact, *, new: bool = False) -> None:
     """Recompute total_paid, outstanding_amount, last_paid and status from the allocations table.
 
-    DRAFT, VOID and quote/estimate statuses are set by their own actions and left alone here.
+    DRAFT, VOID and quote/estimate statuses are set by their own actions and left alone here. `new`: the
+    document was created in this unit of work, so nothing can be allocated to it yet (no query).
     """
     from ledgerd.payments.models import Allocation
 
     if artefact.kind in UNPAYABLE or artefact.status_id in ("DRAFT", "VOID", "PRO_FORMA"):
         return
-    amount, discount, last = db.execute(
+    amount, discount, last = (None, None, None) if new else db.execute(
         select(func.sum(Allocation.amount), func.sum(Allocation.discount), func.max(Allocation.date))
         .where(Allocation.artefact_id == artefact.id)).one()
     paid = (amount or ZERO) + (discount or ZERO)

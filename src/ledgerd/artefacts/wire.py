@@ -24,7 +24,7 @@ from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind
 from ledgerd.artefacts.lines import LINES
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.catalog.models import CatalogItem
-from ledgerd.contacts.models import Contact
+from ledgerd.contacts.models import Contact, contact_label
 from ledgerd.db import snapshots
 from ledgerd.ledger.links import Links, links_for
 from ledgerd.lookups.api import link
@@ -155,7 +155,9 @@ class Batch:
         self.links: Links = links_for(db, today, account_ids=[row.ledger_account_id for row in lines],
                                       tax_rate_ids=rate_ids)
         contact_ids = {a.contact_id for a in artefacts}
-        self.contacts = {c.id: c for c in db.scalars(select(Contact).where(Contact.id.in_(contact_ids)))}
+        # Names only: loading Contact entities would also load their addresses and people (selectin).
+        self.contacts = {row.id: row for row in db.execute(select(Contact.id, Contact.name, Contact.reference)
+                                                           .where(Contact.id.in_(contact_ids)))}
         item_ids = {i for row in lines for i in (row.product_id, row.service_id) if i}
         self.items = {i.id: i for i in db.scalars(select(CatalogItem).where(CatalogItem.id.in_(item_ids)))} \
             if item_ids else {}
@@ -179,7 +181,8 @@ class Batch:
         contact = self.contacts.get(contact_id)
         if contact is None:
             return None
-        return {"id": contact.id, "displayed_as": contact.displayed_as, "$path": f"/contacts/{contact.id}"}
+        return {"id": contact.id, "displayed_as": contact_label(contact.name, contact.reference),
+                "$path": f"/contacts/{contact.id}"}
 
     def item(self, item_id: str | None) -> dict[str, str] | None:
         item = self.items.get(item_id) if item_id else None

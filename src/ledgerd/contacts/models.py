@@ -11,6 +11,11 @@ from ledgerd.db.base import Base, IdColumn, Money
 from ledgerd.db.records import Record
 
 
+def contact_label(name: str, reference: str | None) -> str:
+    """How a contact is displayed: "Name (REF)", or the name alone."""
+    return f"{name} ({reference})" if reference else name
+
+
 class Contact(Record, Base):
     __tablename__ = "contacts"
     __table_args__ = (UniqueConstraint("business_id", "reference"),)
@@ -49,7 +54,7 @@ class Contact(Record, Base):
 
     @property
     def displayed_as(self) -> str:
-        return f"{self.name} ({self.reference})" if self.reference else self.name
+        return contact_label(self.name, self.reference)
 
     @property
     def is_customer(self) -> bool:

@@ -32,6 +32,20 @@ def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
     return int(value)
 
 
+def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
+    """Reserve `counts[name]` values of each counter (each starting at 1) in one statement; the last value
+    reserved of each. Rows are taken in name order, so concurrent callers lock them in the same order."""
+    if len(counts) == 1:
+        [(name, count)] = counts.items()
+        return {name: next_value(db, name, count=count)}
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Counter).values([{"name": name, "value": counts[name]} for name in sorted(counts)])
+    stmt = stmt.on_conflict_do_update(index_elements=[Counter.name],
+                                      set_={"value": Counter.value + stmt.excluded.value})
+    return {name: int(value) for name, value in db.execute(stmt.returning(Counter.name, Counter.value))}
+
+
 def set_at_least(db: Session, name: str, value: int) -> None:
     """Make sure the next value is above `value` (after an explicit number was used)."""
     dialect = db.get_bind().dialect.name

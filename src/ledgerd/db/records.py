@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from ledgerd.clock import Clock
 from ledgerd.db.base import IdMixin
-from ledgerd.db.counters import next_value
+from ledgerd.db.counters import next_values
 from ledgerd.db.tenancy import TenantScoped
 
 CLOCK_KEY = "ledgerd.clock"
@@ -48,11 +48,12 @@ def _stamp(session: Session, flush_context: UOWTransaction, instances: Any) -> N
             if obj.legacy_id is None:
                 assert obj.business_id is not None, f"{type(obj).__name__} has no business"
                 pending[f"{obj.business_id}:legacy:{obj.__tablename__}"].append(obj)
-    # One counter round trip per table and flush, however many rows the flush inserts.
-    for name, objs in pending.items():
-        last = next_value(session, name, count=len(objs))
-        for offset, obj in enumerate(objs, start=last - len(objs) + 1):
-            obj.legacy_id = offset
+    # One counter round trip per flush, however many rows and tables the flush inserts.
+    if pending:
+        lasts = next_values(session, {name: len(objs) for name, objs in pending.items()})
+        for name, objs in pending.items():
+            for offset, obj in enumerate(objs, start=lasts[name] - len(objs) + 1):
+                obj.legacy_id = offset
     for obj in session.dirty:
         if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
             obj.updated_at = now

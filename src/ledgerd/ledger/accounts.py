@@ -10,24 +10,35 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.ledger.models import LedgerAccount
 
 _CACHE_KEY = "ledgerd.controls"
+_USED_KEY = "ledgerd.usable_accounts"
 
 
 def control(db: Session, role: str) -> LedgerAccount:
-    """The business's control account for a posting role (DEBTORS, CREDITORS, SALES_TAX, …)."""
-    cache: dict[str, LedgerAccount] = db.info.setdefault(_CACHE_KEY, {})
+    """The business's control account for a posting role (DEBTORS, CREDITORS, SALES_TAX, …).
+
+    The first call of a unit of work loads every control account of the business in one query (a posting
+    asks for three or four roles).
+    """
+    cache: dict[str, LedgerAccount] | None = db.info.get(_CACHE_KEY)
+    if cache is None or role not in cache:  # a miss reloads: the account may have been added since
+        cache = db.info[_CACHE_KEY] = {}
+        for found in db.scalars(select(LedgerAccount).where(LedgerAccount.control_name.is_not(None))):
+            cache.setdefault(found.control_name or "", found)
     account = cache.get(role)
     if account is None:
-        account = db.scalars(select(LedgerAccount).where(LedgerAccount.control_name == role)).first()
-        if account is None:
-            raise RuntimeError(f"business has no {role} control account")
-        cache[role] = account
+        raise RuntimeError(f"business has no {role} control account")
     return account
 
 
 def usable(db: Session, account_id: str | None, *, area: str | None, source: str) -> LedgerAccount:
     """The ledger account `account_id`, if it exists for this business and is visible in `area`
     (`sales`, `expenses`, `banking`, `other_payments`, `other_receipts`, `journals`)."""
-    account = db.get(LedgerAccount, account_id) if account_id else None
+    # Kept for the unit of work: the session's identity map holds instances weakly, so a document's lines
+    # naming the same account would otherwise load it once each.
+    seen: dict[str, LedgerAccount] = db.info.setdefault(_USED_KEY, {})
+    account = (seen.get(account_id) or db.get(LedgerAccount, account_id)) if account_id else None
+    if account is not None and account_id:
+        seen[account_id] = account
     if account is None or account.business_id != current_business(db):
         raise Invalid(problems=[Problem("RecordInvalid", "Couldn't find ledger account.", source)])
     if area is not None and area not in account.visible_in:
