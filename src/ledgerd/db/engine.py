@@ -276,23 +276,22 @@ class FastQuery:
         self._prepared: dict[str, _Prepared] = {}
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
-        prepared = self._prepared.get(dialect.name)
-        if prepared is None:
-            compiled = self.statement.compile(dialect=dialect)
-            names = tuple(str(column.key) for column in self.statement.selected_columns)
-            processors = [(name, column.type.dialect_impl(dialect).result_processor(dialect, None))
-                          for name, column in zip(names, self.statement.selected_columns, strict=True)]
-            # Literal values bound in the statement (e.g. LIMIT 20) never change: take them once.
-            fixed = {name: value for name, value in compiled.construct_params({}, _check=False).items()
-                     if value is not None}
-            order = tuple(compiled.positiontup or ())
+        """Compile for `dialect` (once: `all` looks in `_prepared` first)."""
+        compiled = self.statement.compile(dialect=dialect)
+        names = tuple(str(column.key) for column in self.statement.selected_columns)
+        processors = [(name, column.type.dialect_impl(dialect).result_processor(dialect, None))
+                      for name, column in zip(names, self.statement.selected_columns, strict=True)]
+        # Literal values bound in the statement (e.g. LIMIT 20) never change: take them once.
+        fixed = {name: value for name, value in compiled.construct_params({}, _check=False).items()
+                 if value is not None}
+        order = tuple(compiled.positiontup or ())
 
-            def bind(params: dict[str, Any]) -> Any:
-                values = {**fixed, **params}
-                return tuple(values[name] for name in order) if compiled.positional else values
+        def bind(params: dict[str, Any]) -> Any:
+            values = {**fixed, **params}
+            return tuple(values[name] for name in order) if compiled.positional else values
 
-            prepared = self._prepared[dialect.name] = _Prepared(
-                compiled.string, bind, names, tuple((name, process) for name, process in processors if process))
+        prepared = self._prepared[dialect.name] = _Prepared(
+            compiled.string, bind, names, tuple((name, process) for name, process in processors if process))
         return prepared
 
     def all(self, engine: Engine, **params: Any) -> list[dict[str, Any]]:
