@@ -53,6 +53,8 @@ class Resource(Generic[M]):
     delete: Callable[[Call, Any], Result | None] | None = None
     # How a list page's records are loaded (default: ORM instances); e.g. read-only snapshots.
     load: Callable[[Any, Select[Any]], Sequence[Any]] | None = None
+    # The `$total` of the list with no filter, where the database keeps it; otherwise it is counted.
+    kept_total: Callable[[Session], int] | None = None
     list_enabled: bool = True
     read_enabled: bool = True
     # Raises the request size limit of this resource's POST and PUT (see `api_route`).
@@ -166,22 +168,26 @@ def list_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
         page = Page.from_query(query)
         if "deleted_since" in query:
             return _deleted(call, resource, page)
-        stmt = resource.base_query()
+        conditions: list[ColumnElement[bool]] = []
         for name, build in resource.filters.items():
             raw = query.get(name) or resource.filter_defaults.get(name, "")
             if raw != "":
-                stmt = stmt.where(build(raw))
+                conditions.append(build(raw))
         if "updated_or_created_since" in query:
             since = params.instant("updated_or_created_since", query["updated_or_created_since"])
-            stmt = stmt.where(resource._column("updated_at") >= since)
+            conditions.append(resource._column("updated_at") >= since)
         if resource.date_column is not None:
             if query.get("from_date"):
-                stmt = stmt.where(resource.date_column >= params.day("from_date", query["from_date"]))
+                conditions.append(resource.date_column >= params.day("from_date", query["from_date"]))
             if query.get("to_date"):
-                stmt = stmt.where(resource.date_column <= params.day("to_date", query["to_date"]))
+                conditions.append(resource.date_column <= params.day("to_date", query["to_date"]))
         if resource.search is not None and query.get("search"):
-            stmt = stmt.where(resource.search(query["search"].strip()))
-        total = call.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+            conditions.append(resource.search(query["search"].strip()))
+        stmt = resource.base_query().where(*conditions)
+        if resource.kept_total is not None and not conditions:
+            total = resource.kept_total(call.db)
+        else:
+            total = call.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         page = page.clamp(total)
         stmt = stmt.order_by(*_order(resource, query)).offset(page.offset).limit(page.per_page)
         objs = resource.load(call.db, stmt) if resource.load else call.db.scalars(stmt).all()

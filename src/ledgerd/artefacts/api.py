@@ -21,7 +21,7 @@ from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import corrective, service
 from ledgerd.artefacts.kinds import CORRECTIVE_KINDS, KINDS, UNPOSTED, Kind
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Artefact, listed_kinds
 from ledgerd.artefacts.schemas import BODIES
 from ledgerd.artefacts.wire import displayed_as, load_page, presenter
 from ledgerd.attachments.service import attached
@@ -55,10 +55,6 @@ def _sorts(kind: Kind) -> dict[str, Any]:
     return SORTS
 
 
-def _scope(kind: Kind) -> Callable[[Any], Any]:
-    return lambda stmt: stmt.where(Artefact.kind == kind.kind)
-
-
 def _spec(kind: Kind) -> Resource[Artefact]:
     # Corrective invoices (artefacts/corrective.py) add their rules on top of the service's.
     body_model = corrective.CorrectiveInvoiceIn if kind.corrective else BODIES[kind.lines_key]
@@ -73,7 +69,7 @@ def _spec(kind: Kind) -> Resource[Artefact]:
     present = corrective.correction_presenter(kind) if kind.corrective else presenter(kind)
     return Resource(
         path=kind.path, wrapper=kind.wrapper, model=Artefact, present=present, displayed_as=displayed_as,
-        scope=_scope(kind),
+        **listed_kinds(kind.kind),
         filters={"contact_id": lambda v: Artefact.contact_id == v,
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
                  "has_attachments": has_attachments_filter},

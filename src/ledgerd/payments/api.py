@@ -18,7 +18,7 @@ from ledgerd.api.errors import NotFound
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.validation import parse_body
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Artefact, listed_kinds
 from ledgerd.attachments.service import attached
 from ledgerd.banking import service as banking
 from ledgerd.contacts.models import Contact
@@ -291,7 +291,7 @@ def _delete_opening(call: Call, artefact: Artefact) -> Result | None:
 CONTACT_OPENING_BALANCES: Resource[Artefact] = Resource(
     path="contact_opening_balances", wrapper="contact_opening_balance", model=Artefact,
     present=present_opening_balances, displayed_as=lambda a: a.reference,
-    scope=lambda stmt: stmt.where(Artefact.kind.in_(opening_balances.KINDS)),
+    **listed_kinds(*opening_balances.KINDS),
     filters={"contact_id": lambda v: Artefact.contact_id == v, "contact_type_id": _opening_contact_type},
     create=lambda call: opening_balances.save(call.db, None, parse_body(call.body, "contact_opening_balance",
                                                                         ContactOpeningBalanceCreate)),

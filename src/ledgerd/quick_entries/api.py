@@ -17,7 +17,7 @@ from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import service as documents
 from ledgerd.artefacts.api import has_attachments_filter as has_attachments
 from ledgerd.artefacts.kinds import QUICK_ENTRY_KINDS
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Artefact, listed_kinds
 from ledgerd.artefacts.wire import displayed_as
 from ledgerd.quick_entries import service
 from ledgerd.quick_entries.schemas import QuickEntryIn
@@ -53,7 +53,7 @@ def _spec(sales: bool) -> Resource[Artefact]:
 
     return Resource(
         path="sales_quick_entries" if sales else "purchase_quick_entries", wrapper=wrapper, model=Artefact,
-        present=presenter(sales), displayed_as=displayed_as, scope=lambda stmt: stmt.where(Artefact.kind.in_(kinds)),
+        present=presenter(sales), displayed_as=displayed_as, **listed_kinds(*kinds),
         filters={"contact_id": lambda v: Artefact.contact_id == v,
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
                  "has_attachments": has_attachments},
