@@ -479,6 +479,9 @@ def test_json_writes_equal_decimals_alike_however_often() -> None:
                Decimal("100.00"), Decimal("-430035.84")] * 3
     assert orjson.loads(dumps(figures)) == ["1.5", "1.5", "1.5", "0.0", "0.0", "100.0", "100.0", "-430035.84"] * 3
     assert orjson.loads(dumps([Decimal("NaN")])) == [decimal_str(Decimal("NaN"))]
+    for unknown in (object(), {1, 2}):  # hashable or not, anything else is refused
+        with pytest.raises(orjson.JSONEncodeError):
+            dumps([unknown])
 
 
 def test_timestamp_str_is_utc_with_z() -> None:

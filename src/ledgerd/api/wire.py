@@ -9,6 +9,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from ledgerd.memo import remembered
+
 
 def decimal_str(value: Decimal) -> str:
     """Shortest form with at least one fractional digit, as Sage writes it: "0.0", "45.83", "5009.5"."""
@@ -27,22 +29,15 @@ def timestamp_str(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# decimal_str depends only on the numeric value (1.50 and 1.5 both give "1.5"), and a list page writes
-# the same few figures thousands of times: each distinct value is formatted once per process (bounded).
-_written: dict[Decimal, str] = {}
-_WRITTEN_MAX = 50_000
+def _json_decimal(value: object) -> str:
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return decimal_str(value)
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        finite = value.is_finite()  # NaNs cannot be dict keys (a signalling NaN cannot even be hashed)
-        text = _written.get(value) if finite else None
-        if text is None:
-            text = decimal_str(value)
-            if finite and len(_written) < _WRITTEN_MAX:
-                _written[value] = text
-        return text
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+# orjson calls `default` for every Decimal. `decimal_str` depends only on the numeric value (1.50 and 1.5
+# both give "1.5"), and a list page writes the same few figures thousands of times: remembered per process.
+_default = remembered(_json_decimal)
 
 
 # orjson writes dates as YYYY-MM-DD and (timezone-aware, UTC) datetimes as Sage does: second precision, `Z`.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,6 +29,7 @@ from ledgerd.contacts.models import Contact, contact_label
 from ledgerd.db import snapshots
 from ledgerd.ledger.links import Links, links_for
 from ledgerd.lookups.api import link
+from ledgerd.memo import remembered
 from ledgerd.regions.data import lookup
 
 ZERO = Decimal(0)
@@ -176,6 +178,15 @@ class Batch:
         self.allocations = _allocations(db, ids) if payments else {}
         part_paid = [a.id for a in artefacts if a.outstanding_amount != a.total_amount and a.status_id != "VOID"]
         self.settled_base = _settled_base(db, part_paid)
+        self._lookups: dict[tuple[str, str | None], dict[str, str] | None] = {}
+
+    def link(self, path: str, key: str | None) -> dict[str, str] | None:
+        """A reference-list link (`lookups.api.link`), made once per page and shared within the response."""
+        try:
+            return self._lookups[path, key]
+        except KeyError:
+            made = self._lookups[path, key] = link(path, key)
+            return made
 
     def contact(self, contact_id: str) -> dict[str, str] | None:
         contact = self.contacts.get(contact_id)
@@ -241,27 +252,36 @@ def _allocations(db: Session, artefact_ids: list[str]) -> dict[str, list[dict[st
     return out
 
 
-def _address(data: dict[str, Any] | None) -> dict[str, Any] | None:
+def _address(batch: Batch, data: dict[str, Any] | None, shown: str | None) -> dict[str, Any] | None:
+    """An address copied onto a document; `shown` is its free form (`_free_form`)."""
     if not data:
         return None
-    return {"id": data.get("id", ""), "displayed_as": _free_form(data), "$path": "",
-            "address_line_1": data.get("address_line_1", ""), "address_line_2": data.get("address_line_2", ""),
-            "city": data.get("city", ""), "postal_code": data.get("postal_code", ""),
-            "country": link("countries", data.get("country_id")),
-            "address_type": link("address_types", data.get("address_type_id")), "region": data.get("region", ""),
-            "country_group": link("country_groups", data.get("country_group_id"))}
+    get = data.get
+    return {"id": get("id", ""), "displayed_as": shown, "$path": "", "address_line_1": get("address_line_1", ""),
+            "address_line_2": get("address_line_2", ""), "city": get("city", ""),
+            "postal_code": get("postal_code", ""), "country": batch.link("countries", get("country_id")),
+            "address_type": batch.link("address_types", get("address_type_id")), "region": get("region", ""),
+            "country_group": batch.link("country_groups", get("country_group_id"))}
+
+
+_FREE_FORM = ("address_line_1", "address_line_2", "city", "region", "postal_code")
 
 
 def _free_form(data: dict[str, Any] | None) -> str | None:
     if not data:
         return None
-    parts = [data.get(k) or "" for k in ("address_line_1", "address_line_2", "city", "region", "postal_code")]
-    return "\n".join(p for p in parts if p)
+    return "\n".join(part for part in map(data.get, _FREE_FORM) if part)
+
+
+# Tax breakdowns keep their figures as text (JSON columns): each distinct text is parsed once per process.
+_figure = remembered(Decimal)
 
 
 def breakdown_links(batch: Batch, parts: list[dict[str, str]], on: Any, base: bool) -> list[dict[str, Any]]:
-    return [{"tax_rate": batch.links.tax_rate(p["tax_rate_id"], on), "percentage": Decimal(p["percentage"]),
-             "amount": Decimal(p.get("base_currency_amount", p["amount"]) if base else p["amount"])}
+    if not parts:
+        return []
+    return [{"tax_rate": batch.links.tax_rate(p["tax_rate_id"], on), "percentage": _figure(p["percentage"]),
+             "amount": _figure(p.get("base_currency_amount", p["amount"]) if base else p["amount"])}
             for p in parts]
 
 
@@ -281,7 +301,7 @@ def _line(batch: Batch, artefact: Artefact, row: ArtefactLine) -> dict[str, Any]
         "base_currency_tax_amount": row.base_currency_tax_amount,
         "base_currency_tax_breakdown": breakdown_links(batch, row.tax_breakdown, on, base=True),
         "base_currency_total_amount": row.base_currency_total_amount,
-        "eu_goods_services_type": link("eu_goods_services_types", row.eu_goods_services_type_id),
+        "eu_goods_services_type": batch.link("eu_goods_services_types", row.eu_goods_services_type_id),
         "discount_amount": row.discount_amount, "base_currency_discount_amount": row.base_currency_discount_amount,
         "discount_percentage": row.discount_percentage, "eu_sales_description": None,
         "gst_amount": None, "pst_amount": None, "tax_recoverable": None,
@@ -330,13 +350,14 @@ def base_outstanding(batch: Batch, artefact: Artefact) -> Decimal:
 
 def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, Any]:
     number_name = (kind.number_field or "number").removesuffix("_number")
-    status = link("artefact_statuses", a.status_id)
+    status = batch.link("artefact_statuses", a.status_id)
     if kind.is_quote:
         quote_status = lookup("quote_statuses", a.status_id)
         status = {"id": a.status_id, "displayed_as": quote_status["displayed_as"] if quote_status else a.status_id}
     quote = batch.quotes.get(a.original_artefact_id) if a.original_artefact_id else None
     invoice = batch.invoices.get(a.id)
     shipping_total = a.shipping_net_amount + a.shipping_tax_amount
+    main, delivery = _free_form(a.main_address), _free_form(a.delivery_address)
     return {
         "id": a.id, "displayed_as": displayed_as(a), "$path": f"/{kind.path}/{a.id}", "created_at": a.created_at,
         "updated_at": a.updated_at, "links": [], "editable": a.status_id not in ("VOID", "INVOICED"),
@@ -344,7 +365,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "destination_vat_rates_in_use": False,
         "transaction": {"id": a.transaction_id, "displayed_as": "", "$path": f"/transactions/{a.transaction_id}"}
         if a.transaction_id else None,
-        "transaction_type": link("transaction_types", kind.transaction_type_id),
+        "transaction_type": batch.link("transaction_types", kind.transaction_type_id),
         "postponed_accounting": False, "import": False, "vat_exempt_consignment": False,
         "is_cis": False, "cis_applicable_amount": None, "base_currency_cis_applicable_amount": None,
         "total_after_cis_deduction": None, "base_currency_total_after_cis_deduction": None,
@@ -355,9 +376,9 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "contact_name": a.contact_name, "contact_reference": a.contact_reference, "date": a.date,
         "due_date": a.due_date, "expiry_date": a.expiry_date, "original_invoice_date": a.original_invoice_date,
         "reference": a.reference, "vendor_reference": a.vendor_reference,
-        "main_address_free_form": _free_form(a.main_address), "main_address": _address(a.main_address),
-        "delivery_address_free_form": _free_form(a.delivery_address),
-        "delivery_address": _address(a.delivery_address), "notes": a.notes,
+        "main_address_free_form": main, "main_address": _address(batch, a.main_address, main),
+        "delivery_address_free_form": delivery, "delivery_address": _address(batch, a.delivery_address, delivery),
+        "notes": a.notes,
         "terms_and_conditions": a.terms_and_conditions, "shipping_net_amount": a.shipping_net_amount,
         "shipping_tax_rate": batch.links.tax_rate(a.shipping_tax_rate_id, a.date),
         "shipping_tax_amount": a.shipping_tax_amount,
@@ -366,7 +387,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "total_amount": a.total_amount, "payments_allocations_total_amount": a.total_paid,
         "payments_allocations_total_discount": a.total_discount_paid,
         "total_paid": a.total_paid + a.total_discount_paid, "outstanding_amount": a.outstanding_amount,
-        "currency": link("currencies", a.currency_id), "exchange_rate": a.exchange_rate,
+        "currency": batch.link("currencies", a.currency_id), "exchange_rate": a.exchange_rate,
         "inverse_exchange_rate": compute.fine(1 / a.exchange_rate),
         "base_currency_shipping_net_amount": a.base_currency_shipping_net_amount,
         "base_currency_shipping_tax_amount": a.base_currency_shipping_tax_amount,
@@ -385,7 +406,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "payments_allocations": batch.allocations.get(a.id, []) if payments else None,
         "last_paid": a.last_paid,
         "original_quote_estimate": self_link(quote) if quote else None,
-        "tax_address_region": link("address_regions", a.tax_address_region_id),
+        "tax_address_region": batch.link("address_regions", a.tax_address_region_id),
         "delivery_performance_date": None, "withholding_tax_rate": None, "withholding_tax_amount": None,
         "base_currency_withholding_tax_amount": None,
         "profit_analysis": _profit(batch, a) if kind.is_quote else None, "tax_reconciled": False,
@@ -400,6 +421,7 @@ Extra = Callable[[Batch, Artefact], dict[str, Any]]
 def presenter(kind: Kind, order: tuple[str, ...] | None = None, extra: Extra | None = None) -> Any:
     """The `present` function of a kind's resource spec (`order`/`extra`: for kinds defined elsewhere)."""
     order = order or ORDER[kind.kind]
+    unpaid = tuple(key for key in order if key != "payments_allocations")
     plain = LINE_ORDER["quote" if kind.is_quote else ("sales" if kind.sales else "purchase")]
     # The line definitions' own place for the categories: just before `description`.
     at = plain.index("description")
@@ -410,15 +432,18 @@ def presenter(kind: Kind, order: tuple[str, ...] | None = None, extra: Extra | N
         payments = params.boolean("show_payments_allocations", call.query.get("show_payments_allocations", "false"))
         analysis = kind.is_quote or params.boolean("show_analysis_types", call.query.get("show_analysis_types",
                                                                                           "false"))
-        line_order = analysed if analysis else plain
+        keys = order if payments else unpaid
+        pick, line_keys = itemgetter(*keys), analysed if analysis else plain
+        pick_line = itemgetter(*line_keys)
         batch = Batch(call.db, artefacts, call.runtime.clock.now().date(), payments, analysis)
         out = []
         for artefact in artefacts:
             values = _values(batch, kind, artefact, payments)
             if extra is not None:
                 values.update(extra(batch, artefact))
-            item = {key: values[key] for key in order if key != "payments_allocations" or payments}
-            item[kind.lines_key] = [{k: line[k] for k in line_order} for line in values[kind.lines_key]]
+            item = dict(zip(keys, pick(values), strict=True))
+            item[kind.lines_key] = [dict(zip(line_keys, pick_line(line), strict=True))
+                                    for line in values[kind.lines_key]]
             out.append(item)
         return out
 

@@ -16,15 +16,15 @@ from ledgerd.ledger.models import LedgerAccount, TaxRate
 
 def percentage_on(rate: TaxRate, on: date) -> Decimal:
     """The rate's percentage on a day (the latest band before it if none covers it)."""
-    chosen = Decimal(0)
+    day = on.isoformat()  # ISO dates order as text does: the bands' dates need no parsing
+    chosen = "0"
     for band in rate.percentages:
-        start = date.fromisoformat(band["from_date"])
-        end = date.fromisoformat(band["to_date"]) if band.get("to_date") else None
-        if start <= on and (end is None or on <= end):
-            return Decimal(band["percentage"])
-        if start <= on:
-            chosen = Decimal(band["percentage"])
-    return chosen
+        if band["from_date"] <= day:
+            end = band.get("to_date")
+            if not end or day <= end:
+                return Decimal(band["percentage"])
+            chosen = band["percentage"]
+    return Decimal(chosen)
 
 
 def tax_rate_label(rate: TaxRate, on: date) -> str:
@@ -43,8 +43,10 @@ class Links:
         self._accounts: dict[str, LedgerAccount] = {}
         self._account_names: dict[str, str] = {}
         self._rates: dict[str, TaxRate] = {}
-        # A page names the same few rates on the same few days: each label is worked out once.
-        self._labels: dict[tuple[str, date], str] = {}
+        # A page names the same few accounts, and rates on the same few days: each link is made once per
+        # batch and shared by every place of the response that shows it.
+        self._account_links: dict[str, dict[str, str]] = {}
+        self._rate_links: dict[tuple[str, date], dict[str, str]] = {}
 
     def load(self, account_ids: Iterable[str | None] = (), tax_rate_ids: Iterable[str | None] = ()) -> None:
         wanted = {i for i in account_ids if i and i not in self._accounts}
@@ -60,22 +62,27 @@ class Links:
     def account(self, account_id: str | None) -> dict[str, str] | None:
         if not account_id:
             return None
-        shown = self._account_names.get(account_id)
-        if shown is None:
-            return None
-        return {"id": account_id, "displayed_as": shown, "$path": f"/ledger_accounts/{account_id}"}
+        made = self._account_links.get(account_id)
+        if made is None:
+            shown = self._account_names.get(account_id)
+            if shown is None:
+                return None
+            made = self._account_links[account_id] = {"id": account_id, "displayed_as": shown,
+                                                      "$path": f"/ledger_accounts/{account_id}"}
+        return made
 
     def tax_rate(self, rate_id: str | None, on: date | None = None) -> dict[str, str] | None:
         if not rate_id:
             return None
-        day = on or self.on
-        label = self._labels.get((rate_id, day))
-        if label is None:
+        key = (rate_id, on or self.on)
+        made = self._rate_links.get(key)
+        if made is None:
             rate = self._rates.get(rate_id)
             if rate is None:
                 return None
-            label = self._labels[(rate_id, day)] = tax_rate_label(rate, day)
-        return {"id": rate_id, "displayed_as": label, "$path": f"/tax_rates/{rate_id}"}
+            made = self._rate_links[key] = {"id": rate_id, "displayed_as": tax_rate_label(rate, key[1]),
+                                            "$path": f"/tax_rates/{rate_id}"}
+        return made
 
     def rate(self, rate_id: str | None) -> TaxRate | None:
         return self._rates.get(rate_id) if rate_id else None
