@@ -1172,3 +1172,28 @@ def test_business_legacy_ids_are_unique_and_increasing(factory: Factory) -> None
     total, distinct, counter = factory.tx(check)
     assert total == distinct
     assert counter >= legacy_ids[-1]
+
+
+def test_held_finds_rows_the_unit_of_work_holds_of_its_own_business(factory: Factory) -> None:
+    from ledgerd.db.tenancy import held
+    from ledgerd.ledger.models import LedgerAccount, TaxRate
+
+    owner = factory.user()
+    mine, other = factory.business(owner, name="Held Ltd"), factory.business(owner, name="Other Ltd")
+
+    def run(db: Session) -> None:
+        theirs = db.scalars(select(LedgerAccount).where(LedgerAccount.business_id == other.id)).first()
+        bind_business(db, mine.id)
+        accounts = db.scalars(select(LedgerAccount).limit(3)).all()
+        rate = db.scalars(select(TaxRate).where(TaxRate.id == "GB_STANDARD")).one()
+        assert theirs is not None and theirs.business_id == other.id
+        ids = [a.id for a in accounts] + [theirs.id, "unknown"]
+        assert held(db, LedgerAccount, ids) == {a.id: a for a in accounts}  # not the other business's
+        assert held(db, LedgerAccount, ids, other.id) == {theirs.id: theirs}
+        # Tax rates are keyed by (id, business): Sage's mnemonic repeats in every business.
+        assert held(db, TaxRate, ["GB_STANDARD", "GB_LOWER"]) == {"GB_STANDARD": rate}
+        db.delete(accounts[0])
+        assert set(held(db, LedgerAccount, ids)) == {a.id for a in accounts[1:]}
+        db.rollback()
+
+    factory.tx(run)

@@ -22,6 +22,7 @@ from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.artefacts.schemas import LineIn
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.db.base import new_id
+from ledgerd.db.tenancy import current_business
 from ledgerd.ledger.accounts import usable
 from ledgerd.ledger.links import percentage_on
 from ledgerd.ledger.models import TaxRate
@@ -52,14 +53,15 @@ class Pending:
 
 
 class LineRefs:
-    """Tax rates as they apply on the document date, loaded once per request; unknown ids become problems."""
+    """Tax rates as they apply on the document date, loaded once per unit of work (checking the lines and
+    computing them both ask); unknown ids become problems."""
 
     def __init__(self, db: Session, kind: Kind, on: date) -> None:
         self.db = db
         self.kind = kind
         self.on = on
         self.problems: list[Problem] = []
-        self._rates: dict[str, TaxRate | None] = {}
+        self._rates: dict[str, TaxRate | None] = db.info.setdefault(f"ledgerd.tax_rates:{current_business(db)}", {})
 
     def _load(self, rate_id: str) -> TaxRate | None:
         if rate_id not in self._rates:

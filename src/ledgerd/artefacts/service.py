@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
@@ -59,7 +59,8 @@ def allocated(db: Session, artefact_id: str) -> Decimal:
 
 
 def _contact(db: Session, ctx: Context, kind: Kind, contact_id: str) -> Contact:
-    contact = db.get(Contact, contact_id)
+    # Its addresses are copied onto the document; its people are loaded only if something reads them.
+    contact = db.get(Contact, contact_id, options=[lazyload(Contact.contact_persons)])
     if contact is None or contact.business_id != ctx.business_id or kind.contact_type not in contact.contact_type_ids:
         raise Invalid(f"Couldn't find {kind.contact_label}.", "contact_id")
     return contact

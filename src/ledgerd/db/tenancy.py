@@ -11,9 +11,10 @@ Code outside `ledgerd.db` never writes raw SQL against tenant tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ForeignKey, String, event
+from sqlalchemy import ForeignKey, String, event, inspect
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -23,10 +24,12 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.base import Executable
 
 BUSINESS_KEY = "ledgerd.business_id"
 E = TypeVar("E", bound=Executable)
+T = TypeVar("T", bound="TenantScoped")
 
 
 class TenantScoped:
@@ -59,6 +62,22 @@ def scoped(statement: E, business_id: str) -> E:
     so it holds for statements run on the session's connection too: see db/snapshots.py)."""
     return statement.options(
         with_loader_criteria(TenantScoped, lambda cls: cls.business_id == business_id, include_aliases=True))
+
+
+def held(session: Session, model: type[T], ids: Iterable[str], business_id: str | None = None) -> dict[str, T]:
+    """The rows among `ids` that the session already holds (its identity map), by id: those of `business_id`
+    (default: the session's business) that are not being deleted. Callers query only the others."""
+    owner = business_id or current_business(session)
+    # Primary keys are `id`, or `(id, business_id)` for rows keyed by Sage's mnemonics (tax rates).
+    names = [column.key for column in inspect(model).primary_key]
+    if owner is None and "business_id" in names:
+        return {}
+    out: dict[str, T] = {}
+    for key in ids:
+        found = session.identity_map.get(identity_key(model, [key if name == "id" else owner for name in names]))
+        if isinstance(found, model) and (owner is None or found.business_id == owner) and found not in session.deleted:
+            out[key] = found
+    return out
 
 
 @event.listens_for(Session, "do_orm_execute")

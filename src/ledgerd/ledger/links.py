@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.api.wire import decimal_str
+from ledgerd.db.tenancy import held
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 
 
@@ -49,14 +50,19 @@ class Links:
         self._rate_links: dict[tuple[str, date], dict[str, str]] = {}
 
     def load(self, account_ids: Iterable[str | None] = (), tax_rate_ids: Iterable[str | None] = ()) -> None:
+        # Rows the unit of work already holds (e.g. the document it just wrote names them) need no query.
         wanted = {i for i in account_ids if i and i not in self._accounts}
-        if wanted:
-            for account in self.db.scalars(select(LedgerAccount).where(LedgerAccount.id.in_(wanted))):
-                self._accounts[account.id] = account
-                self._account_names[account.id] = account.displayed_as
+        accounts = held(self.db, LedgerAccount, wanted)
+        if wanted - accounts.keys():
+            accounts.update((a.id, a) for a in self.db.scalars(select(LedgerAccount).where(
+                LedgerAccount.id.in_(wanted - accounts.keys()))))
+        for account in accounts.values():
+            self._accounts[account.id] = account
+            self._account_names[account.id] = account.displayed_as
         rates = {i for i in tax_rate_ids if i and i not in self._rates}
-        if rates:
-            for rate in self.db.scalars(select(TaxRate).where(TaxRate.id.in_(rates))):
+        self._rates.update(held(self.db, TaxRate, rates))
+        if rates - self._rates.keys():
+            for rate in self.db.scalars(select(TaxRate).where(TaxRate.id.in_(rates - self._rates.keys()))):
                 self._rates[rate.id] = rate
 
     def account(self, account_id: str | None) -> dict[str, str] | None:

@@ -15,9 +15,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from ledgerd.api.errors import Invalid
+from ledgerd.db.tenancy import held
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, Transaction
 
 ZERO = Decimal(0)
@@ -67,11 +67,9 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
         raise Unbalanced(f"The transaction does not balance: debits {debits} ≠ credits {credits}.", "base")
     account_ids = {line.ledger_account_id for line in entries}
     # Accounts the unit of work already holds (the document's and the control accounts) need no query.
-    held = {account_id for account_id in account_ids
-            if isinstance(found := db.identity_map.get(identity_key(LedgerAccount, account_id)), LedgerAccount)
-            and found.business_id == business_id and found not in db.deleted}
-    known = held | (set(db.scalars(select(LedgerAccount.id).where(LedgerAccount.id.in_(account_ids - held))))
-                    if account_ids - held else set())
+    kept = set(held(db, LedgerAccount, account_ids, business_id))
+    known = kept | (set(db.scalars(select(LedgerAccount.id).where(LedgerAccount.id.in_(account_ids - kept))))
+                    if account_ids - kept else set())
     if unknown := account_ids - known:
         raise Invalid(f"Ledger account {sorted(unknown)[0]} does not exist.", "ledger_account_id")
     transaction = Transaction(business_id=business_id, transaction_type_id=transaction_type_id, date=on,
