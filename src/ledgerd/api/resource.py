@@ -85,7 +85,9 @@ class Resource(Generic[M]):
     def show(self, call: Call, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
         if not attributes.all and not attributes.names:
             return [self.link(obj) for obj in objs]
-        items = [attributes.select(item) for item in self.present(call, objs)]
+        items = self.present(call, objs)  # fresh dicts: `attributes=all` keeps them as they are
+        if not attributes.all:
+            items = [attributes.select(item) for item in items]
         nested = call.query.get("nested_attributes")
         if nested:
             expand(call, items, Attributes(nested, default_all=False))

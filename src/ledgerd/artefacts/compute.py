@@ -32,6 +32,11 @@ def fine(value: Decimal) -> Decimal:
     return value.quantize(MICRO, rounding=ROUND_HALF_UP)
 
 
+def inverse(rate: Decimal) -> Decimal:
+    """An exchange rate from its inverse, or the other way round, to 1e-6."""
+    return fine(1 / rate)
+
+
 @dataclass(frozen=True)
 class Rate:
     """A tax rate as it applies on the document's date; combined rates list their components."""

@@ -108,7 +108,7 @@ def _currency(ctx: Context, artefact: Artefact, body: ArtefactIn, contact: Conta
     elif body.exchange_rate is not None:
         artefact.exchange_rate = body.exchange_rate
     elif body.inverse_exchange_rate is not None:
-        artefact.exchange_rate = compute.fine(1 / body.inverse_exchange_rate)
+        artefact.exchange_rate = compute.inverse(body.inverse_exchange_rate)
         if artefact.exchange_rate <= ZERO:
             raise Invalid("inverse_exchange_rate is too large.", "inverse_exchange_rate")
     elif changed or artefact.exchange_rate is None:

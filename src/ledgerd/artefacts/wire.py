@@ -273,6 +273,10 @@ def _free_form(data: dict[str, Any] | None) -> str | None:
     return "\n".join(part for part in map(data.get, _FREE_FORM) if part)
 
 
+# `inverse_exchange_rate`: a page shows the same few rates (usually 1) on every document.
+inverse_rate = remembered(compute.inverse)
+
+
 # Tax breakdowns keep their figures as text (JSON columns): each distinct text is parsed once per process.
 _figure = remembered(Decimal)
 
@@ -388,7 +392,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "payments_allocations_total_discount": a.total_discount_paid,
         "total_paid": a.total_paid + a.total_discount_paid, "outstanding_amount": a.outstanding_amount,
         "currency": batch.link("currencies", a.currency_id), "exchange_rate": a.exchange_rate,
-        "inverse_exchange_rate": compute.fine(1 / a.exchange_rate),
+        "inverse_exchange_rate": inverse_rate(a.exchange_rate),
         "base_currency_shipping_net_amount": a.base_currency_shipping_net_amount,
         "base_currency_shipping_tax_amount": a.base_currency_shipping_tax_amount,
         "base_currency_shipping_tax_breakdown": breakdown_links(batch, a.shipping_tax_breakdown or [], a.date,

@@ -14,10 +14,9 @@ from typing import Any
 
 from ledgerd.api import params
 from ledgerd.api.endpoint import Call
-from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import BY_KIND
 from ledgerd.artefacts.models import Artefact
-from ledgerd.artefacts.wire import Batch, base_outstanding, displayed_as
+from ledgerd.artefacts.wire import Batch, base_outstanding, displayed_as, inverse_rate
 from ledgerd.artefacts.wire import breakdown_links as breakdown
 from ledgerd.lookups.api import link
 from ledgerd.quick_entries.service import type_id
@@ -49,7 +48,7 @@ def _values(batch: Batch, a: Artefact, payments: bool) -> dict[str, Any]:
         "tax_amount": a.tax_amount, "tax_breakdown": breakdown(batch, row.tax_breakdown, a.date, False),
         "total_amount": a.total_amount, "outstanding_amount": a.outstanding_amount,
         "currency": link("currencies", a.currency_id), "exchange_rate": a.exchange_rate,
-        "inverse_exchange_rate": compute.fine(1 / a.exchange_rate),
+        "inverse_exchange_rate": inverse_rate(a.exchange_rate),
         "base_currency_net_amount": a.base_currency_net_amount, "base_currency_tax_amount": a.base_currency_tax_amount,
         "base_currency_tax_breakdown": breakdown(batch, row.tax_breakdown, a.date, True),
         "base_currency_total_amount": a.base_currency_total_amount,
