@@ -8,6 +8,8 @@ Create Date: 2026-11-23 20:18:29.234139
 Triggers keep it, so it is right whoever writes `artefacts` (the services, bulk loads, an operator's SQL):
 an insert counts one more, a delete one less, a change of kind (quick entries, payments on account) moves
 one from the old kind to the new. The count row is written in the same transaction as the document.
+A later migration that rebuilds `artefacts` on SQLite (batch mode copies the table and drops the old one,
+triggers included) must create these triggers again.
 """
 
 from __future__ import annotations
