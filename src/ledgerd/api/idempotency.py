@@ -21,13 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.responses import Response
 
 from ledgerd.api.errors import ApiError, Invalid, Problem
 from ledgerd.api.wire import dumps
 from ledgerd.db.base import Base, IdMixin, new_id
+from ledgerd.db.engine import upsert_insert
 from ledgerd.db.tenancy import TenantScoped
 
 FIELD = "idempotency_id"
@@ -107,16 +107,12 @@ def take(method: str, path: str, body: Any) -> Key | None:
     return found
 
 
-def _insert(db: Session) -> Any:
-    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def claim(db: Session, business_id: str, key: Key, now: datetime) -> Stored | None:
     """Claim the id for this request (None: go ahead), or the stored response to replay."""
     values = {"id": new_id(), "business_id": business_id, "key": key.value, "method": key.method,
               "path": key.path, "resource": key.resource, "status": 0, "content": None, "headers": {},
               "created_at": now}
-    stmt = _insert(db)(IdempotencyRecord).values(**values).on_conflict_do_nothing(
+    stmt = upsert_insert(db)(IdempotencyRecord).values(**values).on_conflict_do_nothing(
         index_elements=["business_id", "key"]).returning(IdempotencyRecord.id)
     if db.execute(stmt).first() is not None:
         # Forget this business's expired ids while here, so the table holds at most a week of them.

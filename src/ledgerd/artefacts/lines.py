@@ -22,7 +22,7 @@ from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.artefacts.schemas import LineIn
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.db.base import new_id
-from ledgerd.db.tenancy import current_business
+from ledgerd.db.tenancy import unit_memo
 from ledgerd.ledger.accounts import usable
 from ledgerd.ledger.links import percentage_on
 from ledgerd.ledger.models import TaxRate
@@ -61,7 +61,7 @@ class LineRefs:
         self.kind = kind
         self.on = on
         self.problems: list[Problem] = []
-        self._rates: dict[str, TaxRate | None] = db.info.setdefault(f"ledgerd.tax_rates:{current_business(db)}", {})
+        self._rates: dict[str, TaxRate | None] = unit_memo(db, "line_tax_rates")
 
     def _load(self, rate_id: str) -> TaxRate | None:
         if rate_id not in self._rates:

@@ -6,13 +6,11 @@ callers queue on the row lock, and a rolled-back transaction gives its number ba
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Integer, String, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledgerd.db.base import Base
+from ledgerd.db.engine import upsert_insert
 
 
 class Counter(Base):
@@ -26,8 +24,7 @@ class Counter(Base):
 def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
     """The next value of counter `name` (the first is `start`); with `count`, reserves that many values
     and returns the last of them."""
-    _, insert = _dialect_insert(db)
-    stmt = insert(Counter).values(name=name, value=start + count - 1)
+    stmt = upsert_insert(db)(Counter).values(name=name, value=start + count - 1)
     stmt = stmt.on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + count})
     value = db.execute(stmt.returning(Counter.value)).scalar_one()
     return int(value)
@@ -36,8 +33,7 @@ def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
 def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
     """Reserve `counts[name]` values of each counter (each starting at 1) in one statement; the last value
     reserved of each. Rows are taken in name order, so concurrent callers lock them in the same order."""
-    _, insert = _dialect_insert(db)
-    stmt = insert(Counter).values([{"name": name, "value": counts[name]} for name in sorted(counts)])
+    stmt = upsert_insert(db)(Counter).values([{"name": name, "value": counts[name]} for name in sorted(counts)])
     stmt = stmt.on_conflict_do_update(index_elements=[Counter.name],
                                       set_={"value": Counter.value + stmt.excluded.value})
     return {name: int(value) for name, value in db.execute(stmt.returning(Counter.name, Counter.value))}
@@ -45,18 +41,12 @@ def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
 
 def set_at_least(db: Session, name: str, value: int) -> None:
     """Make sure the next value is above `value` (after an explicit number was used)."""
-    dialect, insert = _dialect_insert(db)
-    stmt = insert(Counter).values(name=name, value=value)
+    dialect = db.get_bind().dialect.name
+    stmt = upsert_insert(db)(Counter).values(name=name, value=value)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Counter.name],
         set_={"value": _greatest(dialect, Counter.value, stmt.excluded.value)})
     db.execute(stmt)
-
-
-def _dialect_insert(db: Session) -> tuple[str, Any]:
-    """The session's dialect name and its `insert` (the one with ON CONFLICT)."""
-    dialect = db.get_bind().dialect.name
-    return dialect, postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _greatest(dialect: str, a: object, b: object) -> object:

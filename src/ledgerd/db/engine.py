@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, Select, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -111,6 +112,11 @@ def _stop_writer(engine: Engine) -> None:
     executor = _writer_threads.pop(engine, None)
     if executor is not None:
         executor.shutdown(wait=False)
+
+
+def upsert_insert(db: Session) -> Any:
+    """The `insert` of the session's dialect, the one with `on_conflict_do_update` (SQLite or PostgreSQL)."""
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 class UnitOfWork:

@@ -11,10 +11,10 @@ Code outside `ledgerd.db` never writes raw SQL against tenant tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ForeignKey, String, event, inspect
+from sqlalchemy import ForeignKey, String, event, inspect, select
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -64,6 +64,13 @@ def scoped(statement: E, business_id: str) -> E:
         with_loader_criteria(TenantScoped, lambda cls: cls.business_id == business_id, include_aliases=True))
 
 
+def unit_memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dict kept for the session's unit of work and business, for rows it would otherwise read again
+    (control accounts, the accounts and tax rates a document's lines name)."""
+    memo: dict[Any, Any] = session.info.setdefault((name, current_business(session)), {})
+    return memo
+
+
 def held(session: Session, model: type[T], ids: Iterable[str], business_id: str | None = None) -> dict[str, T]:
     """The rows among `ids` that the session already holds (its identity map), by id: those of `business_id`
     (default: the session's business) that are not being deleted. Callers query only the others."""
@@ -78,6 +85,19 @@ def held(session: Session, model: type[T], ids: Iterable[str], business_id: str 
         if isinstance(found, model) and (owner is None or found.business_id == owner) and found not in session.deleted:
             out[key] = found
     return out
+
+
+def rows_by_id(session: Session, model: type[T], ids: Collection[str], business_id: str | None = None,
+               ) -> dict[str, T]:
+    """The rows of `model` among `ids`, by id: those the session holds (`held`), the others in one query."""
+    found = held(session, model, ids, business_id)
+    if rest := set(ids) - found.keys():
+        key: Any = getattr(model, "id")  # noqa: B009 - TenantScoped does not declare the key
+        stmt = select(model).where(key.in_(rest))
+        if owner := business_id or current_business(session):
+            stmt = stmt.where(model.business_id == owner)
+        found.update((row.id, row) for row in session.scalars(stmt))  # type: ignore[attr-defined]
+    return found
 
 
 @event.listens_for(Session, "do_orm_execute")

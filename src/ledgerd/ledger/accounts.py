@@ -6,11 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.api.errors import Invalid, Problem
-from ledgerd.db.tenancy import current_business
+from ledgerd.db.tenancy import current_business, unit_memo
 from ledgerd.ledger.models import LedgerAccount
-
-_CACHE_KEY = "ledgerd.controls"
-_USED_KEY = "ledgerd.usable_accounts"
 
 
 def control(db: Session, role: str) -> LedgerAccount:
@@ -19,9 +16,9 @@ def control(db: Session, role: str) -> LedgerAccount:
     The first call of a unit of work loads every control account of the business in one query (a posting
     asks for three or four roles).
     """
-    cache: dict[str, LedgerAccount] | None = db.info.get(_CACHE_KEY)
-    if cache is None or role not in cache:  # a miss reloads: the account may have been added since
-        cache = db.info[_CACHE_KEY] = {}
+    cache: dict[str, LedgerAccount] = unit_memo(db, "controls")
+    if role not in cache:  # a miss reloads: the account may have been added since
+        cache.clear()
         for found in db.scalars(select(LedgerAccount).where(LedgerAccount.control_name.is_not(None))):
             cache.setdefault(found.control_name or "", found)
     account = cache.get(role)
@@ -35,7 +32,7 @@ def usable(db: Session, account_id: str | None, *, area: str | None, source: str
     (`sales`, `expenses`, `banking`, `other_payments`, `other_receipts`, `journals`)."""
     # Kept for the unit of work: the session's identity map holds instances weakly, so a document's lines
     # naming the same account would otherwise load it once each.
-    seen: dict[str, LedgerAccount] = db.info.setdefault(_USED_KEY, {})
+    seen: dict[str, LedgerAccount] = unit_memo(db, "usable_accounts")
     account = (seen.get(account_id) or db.get(LedgerAccount, account_id)) if account_id else None
     if account is not None and account_id:
         seen[account_id] = account

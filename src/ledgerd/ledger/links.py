@@ -7,11 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.api.wire import decimal_str
-from ledgerd.db.tenancy import held
+from ledgerd.db.tenancy import rows_by_id
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 
 
@@ -42,7 +41,6 @@ class Links:
         self.db = db
         self.on = on
         self._accounts: dict[str, LedgerAccount] = {}
-        self._account_names: dict[str, str] = {}
         self._rates: dict[str, TaxRate] = {}
         # A page names the same few accounts, and rates on the same few days: each link is made once per
         # batch and shared by every place of the response that shows it.
@@ -51,29 +49,18 @@ class Links:
 
     def load(self, account_ids: Iterable[str | None] = (), tax_rate_ids: Iterable[str | None] = ()) -> None:
         # Rows the unit of work already holds (e.g. the document it just wrote names them) need no query.
-        wanted = {i for i in account_ids if i and i not in self._accounts}
-        accounts = held(self.db, LedgerAccount, wanted)
-        if wanted - accounts.keys():
-            accounts.update((a.id, a) for a in self.db.scalars(select(LedgerAccount).where(
-                LedgerAccount.id.in_(wanted - accounts.keys()))))
-        for account in accounts.values():
-            self._accounts[account.id] = account
-            self._account_names[account.id] = account.displayed_as
-        rates = {i for i in tax_rate_ids if i and i not in self._rates}
-        self._rates.update(held(self.db, TaxRate, rates))
-        if rates - self._rates.keys():
-            for rate in self.db.scalars(select(TaxRate).where(TaxRate.id.in_(rates - self._rates.keys()))):
-                self._rates[rate.id] = rate
+        self._accounts.update(rows_by_id(self.db, LedgerAccount, {i for i in account_ids if i} - self._accounts.keys()))
+        self._rates.update(rows_by_id(self.db, TaxRate, {i for i in tax_rate_ids if i} - self._rates.keys()))
 
     def account(self, account_id: str | None) -> dict[str, str] | None:
         if not account_id:
             return None
         made = self._account_links.get(account_id)
         if made is None:
-            shown = self._account_names.get(account_id)
-            if shown is None:
+            account = self._accounts.get(account_id)
+            if account is None:
                 return None
-            made = self._account_links[account_id] = {"id": account_id, "displayed_as": shown,
+            made = self._account_links[account_id] = {"id": account_id, "displayed_as": account.displayed_as,
                                                       "$path": f"/ledger_accounts/{account_id}"}
         return made
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ledgerd.api.errors import Invalid
-from ledgerd.db.tenancy import held
+from ledgerd.db.engine import upsert_insert
+from ledgerd.db.tenancy import rows_by_id
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, Transaction
 
 ZERO = Decimal(0)
@@ -67,9 +66,7 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
         raise Unbalanced(f"The transaction does not balance: debits {debits} ≠ credits {credits}.", "base")
     account_ids = {line.ledger_account_id for line in entries}
     # Accounts the unit of work already holds (the document's and the control accounts) need no query.
-    kept = set(held(db, LedgerAccount, account_ids, business_id))
-    known = kept | (set(db.scalars(select(LedgerAccount.id).where(LedgerAccount.id.in_(account_ids - kept))))
-                    if account_ids - kept else set())
+    known = rows_by_id(db, LedgerAccount, account_ids, business_id).keys()
     if unknown := account_ids - known:
         raise Invalid(f"Ledger account {sorted(unknown)[0]} does not exist.", "ledger_account_id")
     transaction = Transaction(business_id=business_id, transaction_type_id=transaction_type_id, date=on,
@@ -101,8 +98,7 @@ def _add_to_balances(db: Session, business_id: str, on: date, entries: Sequence[
         totals[line.ledger_account_id] = (debit + line.debit, credit + line.credit)
     if not totals:
         return
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(LedgerBalance).values([
+    stmt = upsert_insert(db)(LedgerBalance).values([
         {"business_id": business_id, "ledger_account_id": account_id, "date": on, "debit": debit, "credit": credit}
         for account_id, (debit, credit) in sorted(totals.items())])
     db.execute(stmt.on_conflict_do_update(
