@@ -10,11 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from starlette.testclient import TestClient
 
 from ledgerd.artefacts.models import Artefact
 from ledgerd.payments.models import Allocation
+from ledgerd.runtime import Runtime
 from tests.support.books import Books
 from tests.support.factories import Factory
 
@@ -729,3 +730,22 @@ def test_edge_cases_of_edits_and_amounts(books: Books) -> None:
     assert addressed["delivery_address"]["address_type"]["id"] == "DELIVERY"
     assert addressed["transaction"] == moved["transaction"]  # addresses do not touch the ledger
     assert books.balances()[1100] == D("516.06") + D("9.38") + D("15.00")
+
+
+def test_posting_an_invoice_compiles_no_statement_anew(books: Books, runtime: Runtime) -> None:
+    """Every statement of a second invoice comes from SQLAlchemy's compiled cache: a statement without a
+    cache key (a multi-row `values([...])` insert, say) is compiled again on every request."""
+    customer = books.contact("CUSTOMER")
+    uncached: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if context is not None and context.compiled is not None and context.cache_hit != context.cache_hit.CACHE_HIT:
+            uncached.append(f"{context.cache_hit.name}: {statement[:80]}")
+
+    books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    event.listen(runtime.engine, "before_cursor_execute", seen)
+    try:
+        books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", seen)
+    assert uncached == []

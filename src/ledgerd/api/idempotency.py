@@ -112,7 +112,7 @@ def claim(db: Session, business_id: str, key: Key, now: datetime) -> Stored | No
     values = {"id": new_id(), "business_id": business_id, "key": key.value, "method": key.method,
               "path": key.path, "resource": key.resource, "status": 0, "content": None, "headers": {},
               "created_at": now}
-    stmt = upsert_insert(db)(IdempotencyRecord).values(**values).on_conflict_do_nothing(
+    stmt = upsert_insert(db.get_bind().dialect.name)(IdempotencyRecord).values(**values).on_conflict_do_nothing(
         index_elements=["business_id", "key"]).returning(IdempotencyRecord.id)
     if db.execute(stmt).first() is not None:
         # Forget this business's expired ids while here, so the table holds at most a week of them.

@@ -6,6 +6,9 @@ callers queue on the row lock, and a rolled-back transaction gives its number ba
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -24,25 +27,36 @@ class Counter(Base):
 def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
     """The next value of counter `name` (the first is `start`); with `count`, reserves that many values
     and returns the last of them."""
-    stmt = upsert_insert(db)(Counter).values(name=name, value=start + count - 1)
+    stmt = upsert_insert(db.get_bind().dialect.name)(Counter).values(name=name, value=start + count - 1)
     stmt = stmt.on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + count})
     value = db.execute(stmt.returning(Counter.value)).scalar_one()
     return int(value)
 
 
+@functools.cache
+def _reserve(dialect: str) -> Any:
+    """The upsert adding `value` to counter `name`, built once per dialect. Executed with a list of
+    parameter sets it is still one statement (SQLAlchemy's insertmanyvalues), and its compiled form is
+    cached, which a `values([...])` statement with literal rows never is."""
+    table = Counter.__table__
+    stmt = upsert_insert(dialect)(table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.name],
+                                      set_={"value": table.c.value + stmt.excluded.value})
+    return stmt.returning(table.c.name, table.c.value)
+
+
 def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
     """Reserve `counts[name]` values of each counter (each starting at 1) in one statement; the last value
     reserved of each. Rows are taken in name order, so concurrent callers lock them in the same order."""
-    stmt = upsert_insert(db)(Counter).values([{"name": name, "value": counts[name]} for name in sorted(counts)])
-    stmt = stmt.on_conflict_do_update(index_elements=[Counter.name],
-                                      set_={"value": Counter.value + stmt.excluded.value})
-    return {name: int(value) for name, value in db.execute(stmt.returning(Counter.name, Counter.value))}
+    rows = db.execute(_reserve(db.get_bind().dialect.name),
+                      [{"name": name, "value": counts[name]} for name in sorted(counts)])
+    return {name: int(value) for name, value in rows}
 
 
 def set_at_least(db: Session, name: str, value: int) -> None:
     """Make sure the next value is above `value` (after an explicit number was used)."""
     dialect = db.get_bind().dialect.name
-    stmt = upsert_insert(db)(Counter).values(name=name, value=value)
+    stmt = upsert_insert(db.get_bind().dialect.name)(Counter).values(name=name, value=value)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Counter.name],
         set_={"value": _greatest(dialect, Counter.value, stmt.excluded.value)})

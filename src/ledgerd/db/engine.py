@@ -114,9 +114,9 @@ def _stop_writer(engine: Engine) -> None:
         executor.shutdown(wait=False)
 
 
-def upsert_insert(db: Session) -> Any:
-    """The `insert` of the session's dialect, the one with `on_conflict_do_update` (SQLite or PostgreSQL)."""
-    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+def upsert_insert(dialect: str) -> Any:
+    """The `insert` of a dialect (by name), the one with `on_conflict_do_update` (SQLite or PostgreSQL)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 class UnitOfWork:
