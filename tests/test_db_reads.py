@@ -153,6 +153,9 @@ def test_snapshots_are_scoped_to_the_sessions_business(runtime: Runtime, factory
         orm = db.scalars(everyone).all()
         assert [(row.code, row.active, row.created_at) for row in scoped] == \
             [(row.code, row.active, row.created_at) for row in orm]
+        # A statement with no criteria of its own (nothing in it but the model) is scoped all the same.
+        bare = snapshots.load(db, select(Subscription), Subscription, snapshots.Snapshot)
+        assert {row.business_id for row in bare} == {mine.id}
 
 
 def test_snapshots_see_the_units_pending_changes(runtime: Runtime, factory: Factory) -> None:
