@@ -11,9 +11,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from ledgerd.artefacts import wire
+from ledgerd.artefacts.kinds import SALES_INVOICE
 from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.wire import LINE_ORDER, ORDER, Batch, Shape, load_page
+from ledgerd.clock import Clock
 from ledgerd.payments.models import Allocation
 from ledgerd.runtime import Runtime
 from tests.support.books import Books
@@ -749,3 +754,33 @@ def test_posting_an_invoice_compiles_no_statement_anew(books: Books, runtime: Ru
     finally:
         event.remove(runtime.engine, "before_cursor_execute", seen)
     assert uncached == []
+
+
+def test_shape_deletes_when_the_order_is_a_subsequence_and_picks_otherwise() -> None:
+    in_order = Shape(("a", "c"))
+    first = {"a": 1, "b": 2, "c": 3}
+    assert in_order(first) is first and list(first.items()) == [("a", 1), ("c", 3)]
+    assert list(in_order({"a": 4, "b": 5, "c": 6}).items()) == [("a", 4), ("c", 6)]  # learnt once, kept
+    reordered = Shape(("c", "a"))
+    values = {"a": 1, "b": 2, "c": 3}
+    picked = reordered(values)
+    assert picked is not values and list(picked.items()) == [("c", 3), ("a", 1)]
+    with pytest.raises(KeyError):
+        reordered({"a": 1})
+
+
+def test_the_wire_superset_is_in_the_sales_invoice_order(books: Books, clock: Clock) -> None:
+    """Sales invoices, and every kind's lines, are shaped by deleting keys rather than copying them."""
+    customer = books.contact("CUSTOMER")
+    invoice_id = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))["id"]
+
+    def supersets(db: Session) -> tuple[list[str], list[str]]:
+        [doc] = load_page(db, select(Artefact).where(Artefact.id == invoice_id))
+        batch = Batch(db, [doc], clock.now().date(), payments=True)
+        return list(wire._values(batch, SALES_INVOICE, doc, True)), list(wire._line(batch, doc, doc.lines[0]))
+
+    document, line = books.tx(supersets)
+    for order, superset in ((ORDER["SALES_INVOICE"], document), *((o, line) for o in LINE_ORDER.values())):
+        shape = Shape(order)
+        assert list(shape(dict.fromkeys(superset))) == list(order)
+        assert shape._drop is not None, order
