@@ -10,7 +10,6 @@ datetimes, JSON) exactly as ORM loads are. Presenters read either kind alike.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,12 +31,17 @@ class Snapshot:
         def __getattr__(self, name: str) -> Any: ...
 
 
-@functools.cache
+_LAYOUTS: dict[type[Any], tuple[list[str], list[Any]]] = {}
+
+
 def _layout(model: type[Any]) -> tuple[list[str], list[Any]]:
     """The mapped attribute names of `model` and their table columns, in the same order. Plain table columns
     (not the ORM's annotated ones) make the statement's cache key about half as dear to compute."""
-    attrs = list(inspect(model).column_attrs)
-    return [attr.key for attr in attrs], [attr.columns[0] for attr in attrs]
+    found = _LAYOUTS.get(model)
+    if found is None:
+        attrs = list(inspect(model).column_attrs)
+        found = _LAYOUTS[model] = [attr.key for attr in attrs], [attr.columns[0] for attr in attrs]
+    return found
 
 
 # Rows are read by position, so the result needs no keymap for this statement's own column objects; without
