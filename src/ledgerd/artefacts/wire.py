@@ -281,16 +281,26 @@ inverse_rate = remembered(compute.inverse)
 _figure = remembered(Decimal)
 
 
-def breakdown_links(batch: Batch, parts: list[dict[str, str]], on: Any, base: bool) -> list[dict[str, Any]]:
-    if not parts:
-        return []
-    return [{"tax_rate": batch.links.tax_rate(p["tax_rate_id"], on), "percentage": _figure(p["percentage"]),
-             "amount": _figure(p.get("base_currency_amount", p["amount"]) if base else p["amount"])}
-            for p in parts]
+Breakdown = list[dict[str, Any]]
+
+
+def breakdowns(batch: Batch, parts: list[dict[str, str]], on: Any) -> tuple[Breakdown, Breakdown]:
+    """A stored tax breakdown on the wire, in the document's currency and in base currency (one pass)."""
+    shown: Breakdown = []
+    base: Breakdown = []
+    for part in parts:
+        rate = batch.links.tax_rate(part["tax_rate_id"], on)
+        percentage = _figure(part["percentage"])
+        amount = part["amount"]
+        shown.append({"tax_rate": rate, "percentage": percentage, "amount": _figure(amount)})
+        base.append({"tax_rate": rate, "percentage": percentage,
+                     "amount": _figure(part.get("base_currency_amount", amount))})
+    return shown, base
 
 
 def _line(batch: Batch, artefact: Artefact, row: ArtefactLine) -> dict[str, Any]:
     on = artefact.date
+    breakdown, base_breakdown = breakdowns(batch, row.tax_breakdown, on)
     return {
         "id": row.id, "displayed_as": row.description, "is_purchase_for_resale": row.is_purchase_for_resale,
         "analysis_type_categories": batch.categories.get(row.id, []), "description": row.description,
@@ -298,12 +308,12 @@ def _line(batch: Batch, artefact: Artefact, row: ArtefactLine) -> dict[str, Any]
         "service": batch.item(row.service_id), "ledger_account": batch.links.account(row.ledger_account_id),
         "trade_of_asset": row.trade_of_asset, "quantity": row.quantity, "unit_price": row.unit_price,
         "net_amount": row.net_amount, "tax_rate": batch.links.tax_rate(row.tax_rate_id, on),
-        "tax_amount": row.tax_amount, "tax_breakdown": breakdown_links(batch, row.tax_breakdown, on, base=False),
+        "tax_amount": row.tax_amount, "tax_breakdown": breakdown,
         "total_amount": row.total_amount, "base_currency_unit_price": row.base_currency_unit_price,
         "unit_price_includes_tax": row.unit_price_includes_tax,
         "base_currency_net_amount": row.base_currency_net_amount,
         "base_currency_tax_amount": row.base_currency_tax_amount,
-        "base_currency_tax_breakdown": breakdown_links(batch, row.tax_breakdown, on, base=True),
+        "base_currency_tax_breakdown": base_breakdown,
         "base_currency_total_amount": row.base_currency_total_amount,
         "eu_goods_services_type": batch.link("eu_goods_services_types", row.eu_goods_services_type_id),
         "discount_amount": row.discount_amount, "base_currency_discount_amount": row.base_currency_discount_amount,
@@ -362,6 +372,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
     invoice = batch.invoices.get(a.id)
     shipping_total = a.shipping_net_amount + a.shipping_tax_amount
     main, delivery = _free_form(a.main_address), _free_form(a.delivery_address)
+    shipping_breakdown, base_shipping_breakdown = breakdowns(batch, a.shipping_tax_breakdown or [], a.date)
     return {
         "id": a.id, "displayed_as": displayed_as(a), "$path": f"/{kind.path}/{a.id}", "created_at": a.created_at,
         "updated_at": a.updated_at, "links": [], "editable": a.status_id not in ("VOID", "INVOICED"),
@@ -386,7 +397,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "terms_and_conditions": a.terms_and_conditions, "shipping_net_amount": a.shipping_net_amount,
         "shipping_tax_rate": batch.links.tax_rate(a.shipping_tax_rate_id, a.date),
         "shipping_tax_amount": a.shipping_tax_amount,
-        "shipping_tax_breakdown": breakdown_links(batch, a.shipping_tax_breakdown or [], a.date, base=False),
+        "shipping_tax_breakdown": shipping_breakdown,
         "shipping_total_amount": shipping_total, "net_amount": a.net_amount, "tax_amount": a.tax_amount,
         "total_amount": a.total_amount, "payments_allocations_total_amount": a.total_paid,
         "payments_allocations_total_discount": a.total_discount_paid,
@@ -395,8 +406,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "inverse_exchange_rate": inverse_rate(a.exchange_rate),
         "base_currency_shipping_net_amount": a.base_currency_shipping_net_amount,
         "base_currency_shipping_tax_amount": a.base_currency_shipping_tax_amount,
-        "base_currency_shipping_tax_breakdown": breakdown_links(batch, a.shipping_tax_breakdown or [], a.date,
-                                                                base=True),
+        "base_currency_shipping_tax_breakdown": base_shipping_breakdown,
         "base_currency_shipping_total_amount": a.base_currency_shipping_net_amount
         + a.base_currency_shipping_tax_amount,
         "total_quantity": a.total_quantity, "total_discount_amount": a.total_discount_amount,

@@ -16,8 +16,7 @@ from ledgerd.api import params
 from ledgerd.api.endpoint import Call
 from ledgerd.artefacts.kinds import BY_KIND
 from ledgerd.artefacts.models import Artefact
-from ledgerd.artefacts.wire import Batch, base_outstanding, displayed_as, inverse_rate
-from ledgerd.artefacts.wire import breakdown_links as breakdown
+from ledgerd.artefacts.wire import Batch, base_outstanding, breakdowns, displayed_as, inverse_rate
 from ledgerd.lookups.api import link
 from ledgerd.quick_entries.service import type_id
 
@@ -35,6 +34,7 @@ PURCHASE_ORDER = (*ORDER, "gst_amount", "pst_amount", "tax_recoverable")
 def _values(batch: Batch, a: Artefact, payments: bool) -> dict[str, Any]:
     kind = BY_KIND[a.kind]
     row = a.lines[0]
+    breakdown, base_breakdown = breakdowns(batch, row.tax_breakdown, a.date)
     return {
         "id": a.id, "displayed_as": displayed_as(a), "$path": f"/{kind.path}/{a.id}", "created_at": a.created_at,
         "updated_at": a.updated_at,
@@ -45,12 +45,12 @@ def _values(batch: Batch, a: Artefact, payments: bool) -> dict[str, Any]:
         "contact_reference": a.contact_reference, "contact": batch.contact(a.contact_id), "date": a.date,
         "due_date": a.due_date, "reference": a.reference, "ledger_account": batch.links.account(row.ledger_account_id),
         "details": a.details, "net_amount": a.net_amount, "tax_rate": batch.links.tax_rate(row.tax_rate_id, a.date),
-        "tax_amount": a.tax_amount, "tax_breakdown": breakdown(batch, row.tax_breakdown, a.date, False),
+        "tax_amount": a.tax_amount, "tax_breakdown": breakdown,
         "total_amount": a.total_amount, "outstanding_amount": a.outstanding_amount,
         "currency": link("currencies", a.currency_id), "exchange_rate": a.exchange_rate,
         "inverse_exchange_rate": inverse_rate(a.exchange_rate),
         "base_currency_net_amount": a.base_currency_net_amount, "base_currency_tax_amount": a.base_currency_tax_amount,
-        "base_currency_tax_breakdown": breakdown(batch, row.tax_breakdown, a.date, True),
+        "base_currency_tax_breakdown": base_breakdown,
         "base_currency_total_amount": a.base_currency_total_amount,
         "base_currency_outstanding_amount": base_outstanding(batch, a),
         "status": link("artefact_statuses", a.status_id),
