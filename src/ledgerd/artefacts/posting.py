@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.kinds import Kind
 from ledgerd.artefacts.models import Artefact
+from ledgerd.db.base import new_id
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
@@ -55,7 +56,8 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
                 artefact.shipping_tax_rate_id)
     other_side = sum((line.credit - line.debit for line in out), ZERO) * (1 if control_debit else -1)
     control_account = control(db, "DEBTORS" if kind.sales else "CREDITORS").id
-    description = artefact.document_number or artefact.reference or artefact.vendor_reference
+    # `or ""`: a new document is posted before its flush fills the columns' defaults.
+    description = artefact.document_number or artefact.reference or artefact.vendor_reference or ""
     if other_side != ZERO:
         # A negative total (a corrective invoice that reduces its original) moves the control entry's side.
         debit = control_debit if other_side > ZERO else not control_debit
@@ -66,14 +68,17 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
 
 
 def post(db: Session, artefact: Artefact, kind: Kind) -> Transaction:
+    """Post the document. A new one is written together with its transaction: it names the transaction
+    before the flush, and nothing here flushes it early (the control accounts' query would)."""
     assert kind.transaction_type_id is not None
-    transaction = posting.post(
+    artefact.transaction_id = transaction_id = new_id()
+    with db.no_autoflush:
+        entries = lines(db, artefact, kind)
+    return posting.post(
         db, business_id=artefact.business_id, transaction_type_id=kind.transaction_type_id, on=artefact.date,
-        lines=lines(db, artefact, kind), reference=artefact.document_number or artefact.reference,
+        lines=entries, reference=artefact.document_number or artefact.reference or "",
         contact_id=artefact.contact_id, origin=(kind.path, artefact.id),
-        total_in_transaction_currency=artefact.total_amount)
-    artefact.transaction_id = transaction.id
-    return transaction
+        total_in_transaction_currency=artefact.total_amount, transaction_id=transaction_id)
 
 
 def unchanged(db: Session, artefact: Artefact, kind: Kind, transaction: Transaction) -> bool:

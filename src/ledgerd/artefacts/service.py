@@ -207,9 +207,10 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
         raise Invalid(problems=problems)
     assert body.contact_id is not None and body.date is not None
     contact = _contact(db, ctx, kind, body.contact_id)
-    artefact = Artefact(business_id=ctx.business_id, kind=kind.kind, status_id=_status(kind, body.status_id),
-                        date=body.date, currency_id="", shipping_net_amount=ZERO, shipping_tax_amount=ZERO,
-                        last_paid=None)
+    # The id is known before anything is written, so the document and its transaction go in one flush.
+    artefact = Artefact(id=new_id(), business_id=ctx.business_id, kind=kind.kind,
+                        status_id=_status(kind, body.status_id), date=body.date, currency_id="",
+                        shipping_net_amount=ZERO, shipping_tax_amount=ZERO, last_paid=None)
     _take_contact(artefact, kind, contact)
     quote = _quote(db, artefact, body.original_quote_estimate_id) \
         if kind is SALES_INVOICE and body.original_quote_estimate_id else None
@@ -232,11 +233,11 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     db.add(artefact)
     if kind.is_quote or artefact.status_id not in UNPOSTED:
         _number(db, ctx, artefact, kind)
+    _settle(db, artefact, kind, new=True)
+    if kind.posts and artefact.status_id not in UNPOSTED:
+        posting.post(db, artefact, kind)  # flushes the document with its transaction: one insert each
     db.flush()
     analyse(db, kind, pending)
-    if kind.posts and artefact.status_id not in UNPOSTED:
-        posting.post(db, artefact, kind)
-    _settle(db, artefact, kind, new=True)
     db.flush()
     return artefact
 

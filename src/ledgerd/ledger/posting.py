@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ledgerd.api.errors import Invalid
+from ledgerd.db.base import new_id
 from ledgerd.db.engine import upsert_insert
 from ledgerd.db.tenancy import rows_by_id
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, Transaction
@@ -57,8 +58,9 @@ def _net(lines: Sequence[Line]) -> list[Line]:
 
 def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, lines: Sequence[Line],
          reference: str = "", contact_id: str | None = None, origin: tuple[str, str] | None = None,
-         total_in_transaction_currency: Decimal | None = None) -> Transaction:
-    """Write one balanced transaction with its entries."""
+         total_in_transaction_currency: Decimal | None = None, transaction_id: str | None = None) -> Transaction:
+    """Write one balanced transaction with its entries (`transaction_id`: an id the caller chose, e.g. a
+    document that names its transaction before either is flushed)."""
     entries = _net(lines)
     debits = sum((line.debit for line in entries), ZERO)
     credits = sum((line.credit for line in entries), ZERO)
@@ -71,7 +73,8 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
     known = rows_by_id(db, LedgerAccount, account_ids, business_id).keys()
     if unknown := account_ids - known:
         raise Invalid(f"Ledger account {sorted(unknown)[0]} does not exist.", "ledger_account_id")
-    transaction = Transaction(business_id=business_id, transaction_type_id=transaction_type_id, date=on,
+    transaction = Transaction(id=transaction_id or new_id(), business_id=business_id,
+                              transaction_type_id=transaction_type_id, date=on,
                               reference=reference[:255], contact_id=contact_id, total=debits,
                               total_in_transaction_currency=total_in_transaction_currency,
                               origin_type=origin[0] if origin else None, origin_id=origin[1] if origin else None)
