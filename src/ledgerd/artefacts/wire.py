@@ -27,6 +27,7 @@ from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.contacts.models import Contact, contact_label
 from ledgerd.db import snapshots
+from ledgerd.db.tenancy import held
 from ledgerd.ledger.links import Links, links_for
 from ledgerd.lookups.api import link
 from ledgerd.memo import remembered
@@ -157,9 +158,12 @@ class Batch:
         self.links: Links = links_for(db, today, account_ids=[row.ledger_account_id for row in lines],
                                       tax_rate_ids=rate_ids)
         contact_ids = {a.contact_id for a in artefacts}
-        # Names only: loading Contact entities would also load their addresses and people (selectin).
-        self.contacts = {row.id: row for row in db.execute(select(Contact.id, Contact.name, Contact.reference)
-                                                           .where(Contact.id.in_(contact_ids)))}
+        # Contacts the unit of work holds (the one a new document names), else names only: loading Contact
+        # entities would also load their addresses and people (selectin).
+        self.contacts: dict[str, Any] = dict(held(db, Contact, contact_ids))
+        if rest := contact_ids - self.contacts.keys():
+            self.contacts.update((row.id, row) for row in db.execute(
+                select(Contact.id, Contact.name, Contact.reference).where(Contact.id.in_(rest))))
         item_ids = {i for row in lines for i in (row.product_id, row.service_id) if i}
         self.items = {i.id: i for i in db.scalars(select(CatalogItem).where(CatalogItem.id.in_(item_ids)))} \
             if item_ids else {}

@@ -55,16 +55,16 @@ def create(db: Session, ctx: documents.Context, sales: bool, body: QuickEntryIn)
     if body.status_id is not None and body.status_id.upper() not in kind.initial_statuses:
         raise Invalid("A quick entry is created UNPAID; payments and allocations change its status.", "status_id")
     artefact = Artefact(id=new_id(), business_id=ctx.business_id, kind=kind.kind, status_id="UNPAID",
-                        date=body.date, currency_id="", shipping_net_amount=ZERO, shipping_tax_amount=ZERO)
+                        date=body.date, currency_id="", shipping_net_amount=ZERO, shipping_tax_amount=ZERO,
+                        base_currency_shipping_net_amount=ZERO, base_currency_shipping_tax_amount=ZERO)
     row = new_row()
     row.position = 0
     _contact(artefact, documents._contact(db, ctx, kind, body.contact_id))
     _fill(db, ctx, kind, artefact, row, body)
     artefact.lines = [row]
     db.add(artefact)
-    db.flush()
-    posting.post(db, artefact, kind)
-    status.refresh(db, artefact)
+    status.refresh(db, artefact, new=True)
+    posting.post(db, artefact, kind)  # flushes the entry with its transaction (see artefacts/service.create)
     db.flush()
     return artefact
 
