@@ -19,6 +19,7 @@ from ledgerd.app import build_runtime, create_app
 from ledgerd.artefacts.models import Artefact, ArtefactCount
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
+from ledgerd.db.base import new_id
 from ledgerd.db.migrate import alembic_config, upgrade
 from tests.support.books import Books
 from tests.support.factories import Factory
@@ -83,8 +84,10 @@ def test_counts_follow_every_write(books: Books) -> None:
     def copy_and_delete(db: Session) -> None:
         columns = [c.name for c in Artefact.__table__.columns if c.name not in ("id", "number", "legacy_id")]
         names = ", ".join(columns)
-        db.execute(text(f"INSERT INTO artefacts (id, number, legacy_id, {names}) SELECT 'c' || substr(id, 2), NULL, "
-                        f"legacy_id + 1000, {names} FROM artefacts WHERE id = :id"), {"id": quotes[1]})
+        # A fresh id (not one derived from the original's, which could equal it).
+        db.execute(text(f"INSERT INTO artefacts (id, number, legacy_id, {names}) SELECT :copy, NULL, "
+                        f"legacy_id + 1000, {names} FROM artefacts WHERE id = :id"),
+                   {"id": quotes[1], "copy": new_id()})
         db.execute(text("DELETE FROM artefacts WHERE id = :id"), {"id": quotes[1]})
 
     books.tx(copy_and_delete)
