@@ -439,10 +439,10 @@ Extra = Callable[[Batch, Artefact], dict[str, Any]]
 class Shape:
     """Turns a superset dict (`_values`, `_line`) into the wire dict of `keys`, in that order.
 
-    The superset is written in the sales invoice's order, of which most kinds' line orders are also
-    subsequences: for those, deleting the keys the shape lacks keeps the rest in order, without building a
-    second dict of ~100 keys per document. Other orders are picked key by key. Which case applies is learnt
-    from the first dict (the superset's keys are fixed: dict displays), and kept."""
+    The supersets are written in the sales invoice's key order. Where `keys` is a subsequence of the
+    superset (sales invoices; the lines of every kind), deleting the other keys leaves the rest in order, and
+    no second dict of ~100 keys is built per document; other orders are picked key by key into a new dict.
+    Which case applies is learnt from the first dict (a superset's keys are fixed: it is a dict display)."""
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys

@@ -56,7 +56,7 @@ def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
 def set_at_least(db: Session, name: str, value: int) -> None:
     """Make sure the next value is above `value` (after an explicit number was used)."""
     dialect = db.get_bind().dialect.name
-    stmt = upsert_insert(db.get_bind().dialect.name)(Counter).values(name=name, value=value)
+    stmt = upsert_insert(dialect)(Counter).values(name=name, value=value)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Counter.name],
         set_={"value": _greatest(dialect, Counter.value, stmt.excluded.value)})
