@@ -1197,3 +1197,26 @@ def test_held_finds_rows_the_unit_of_work_holds_of_its_own_business(factory: Fac
         db.rollback()
 
     factory.tx(run)
+
+
+def test_a_unit_of_work_keeps_the_rows_it_loaded_until_it_ends(factory: Factory) -> None:
+    """The identity map holds rows weakly; a unit of work keeps what it loaded, so a row no longer referenced
+    is still held (no second read) until the transaction ends."""
+    import gc
+
+    from ledgerd.db.tenancy import held
+    from ledgerd.ledger.models import LedgerAccount
+
+    business = factory.business(factory.user(), name="Kept Ltd")
+
+    def run(db: Session) -> None:
+        bind_business(db, business.id)
+        account_id = db.scalars(select(LedgerAccount.id).limit(1)).one()
+        db.get(LedgerAccount, account_id)  # loaded, and no reference kept here
+        gc.collect()
+        assert set(held(db, LedgerAccount, [account_id])) == {account_id}
+        db.commit()
+        gc.collect()
+        assert held(db, LedgerAccount, [account_id]) == {}  # released with the transaction
+
+    factory.tx(run)

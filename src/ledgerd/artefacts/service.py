@@ -25,7 +25,6 @@ from ledgerd.contacts.models import Contact
 from ledgerd.contacts.schemas import AddressIn
 from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value
-from ledgerd.db.tenancy import unit_memo
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
 
@@ -64,9 +63,6 @@ def _contact(db: Session, ctx: Context, kind: Kind, contact_id: str) -> Contact:
     contact = db.get(Contact, contact_id, options=[lazyload(Contact.contact_persons)])
     if contact is None or contact.business_id != ctx.business_id or kind.contact_type not in contact.contact_type_ids:
         raise Invalid(f"Couldn't find {kind.contact_label}.", "contact_id")
-    # Held for the unit of work (the identity map alone keeps rows weakly): the answer's contact link then
-    # finds it there (artefacts/wire.Batch, db/tenancy.held) instead of reading it again.
-    unit_memo(db, "document_contacts")[contact.id] = contact
     return contact
 
 

@@ -65,15 +65,33 @@ def scoped(statement: E, business_id: str) -> E:
 
 
 def unit_memo(session: Session, name: str) -> dict[Any, Any]:
-    """A dict kept for the session's unit of work and business, for rows it would otherwise read again
-    (control accounts, the accounts and tax rates a document's lines name)."""
+    """A dict kept for the session's unit of work and business, for what a query would otherwise find again
+    (control accounts by role, the tax rates a document's lines name, unknown ids included)."""
     memo: dict[Any, Any] = session.info.setdefault((name, current_business(session)), {})
     return memo
 
 
+_KEPT = "ledgerd.kept_rows"
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep(session: Session, instance: object) -> None:
+    """Every row a unit of work loads stays in its identity map until the transaction ends. SQLAlchemy holds
+    instances weakly, so a row nothing referenced any more (a document's contact once its fields are copied,
+    an account a line was checked against) was read again by the next `get` or link of the same request."""
+    session.info.setdefault(_KEPT, []).append(instance)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _release(session: Session) -> None:
+    session.info.pop(_KEPT, None)
+
+
 def held(session: Session, model: type[T], ids: Iterable[str], business_id: str | None = None) -> dict[str, T]:
-    """The rows among `ids` that the session already holds (its identity map), by id: those of `business_id`
-    (default: the session's business) that are not being deleted. Callers query only the others."""
+    """The rows among `ids` that the session already holds (its identity map, which keeps every row the unit
+    of work loaded), by id: those of `business_id` (default: the session's business) that are not being
+    deleted. Callers query only the others."""
     owner = business_id or current_business(session)
     # Primary keys are `id`, or `(id, business_id)` for rows keyed by Sage's mnemonics (tax rates).
     names = [column.key for column in inspect(model).primary_key]

@@ -30,12 +30,8 @@ def control(db: Session, role: str) -> LedgerAccount:
 def usable(db: Session, account_id: str | None, *, area: str | None, source: str) -> LedgerAccount:
     """The ledger account `account_id`, if it exists for this business and is visible in `area`
     (`sales`, `expenses`, `banking`, `other_payments`, `other_receipts`, `journals`)."""
-    # Kept for the unit of work: the session's identity map holds instances weakly, so a document's lines
-    # naming the same account would otherwise load it once each.
-    seen: dict[str, LedgerAccount] = unit_memo(db, "usable_accounts")
-    account = (seen.get(account_id) or db.get(LedgerAccount, account_id)) if account_id else None
-    if account is not None and account_id:
-        seen[account_id] = account
+    # Lines naming the same account load it once: the unit of work keeps what it loaded (db/tenancy.held).
+    account = db.get(LedgerAccount, account_id) if account_id else None
     if account is None or account.business_id != current_business(db):
         raise Invalid(problems=[Problem("RecordInvalid", "Couldn't find ledger account.", source)])
     if area is not None and area not in account.visible_in:
