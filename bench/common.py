@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,22 @@ def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 0) -> tu
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples), samples
+
+
+def interleaved_medians(sides: Sequence[tuple[Callable[[], object], Callable[[], object]]], repeat: int,
+                        warmup: int = 0) -> list[tuple[float, list[float]]]:
+    """`median_seconds` of several sides measured in turns (one call of each, `repeat` times), so drift of the
+    machine during the run reaches every side alike. Each side is `(prepare, fn)`: `prepare` runs untimed
+    before every call of `fn` (e.g. pinning this process to the CPU the side should use)."""
+    samples: list[list[float]] = [[] for _ in sides]
+    for turn in range(warmup + repeat):
+        for (prepare, fn), taken in zip(sides, samples, strict=True):
+            prepare()
+            start = time.perf_counter()
+            fn()
+            if turn >= warmup:
+                taken.append(time.perf_counter() - start)
+    return [(statistics.median(taken), taken) for taken in samples]
 
 
 # ---- wrk -------------------------------------------------------------------------------------------

@@ -120,6 +120,8 @@ def test_sqlite_reader_answers_an_unchanged_database_from_memory(fresh_database:
         owner = factory.user()
         factory.business(owner, name="Memory Ltd")
         reader = engine_module._sqlite_reader(runtime.engine)
+        assert reader.conn.execute("PRAGMA query_only").fetchone()[0] == 1
+        assert reader.conn.execute("PRAGMA mmap_size").fetchone()[0] == 268435456  # as every engine connection
         statements: list[str] = []
         reader.conn.set_trace_callback(statements.append)
         first = service.read_business(runtime.engine, owner.id, "lead")

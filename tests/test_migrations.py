@@ -24,3 +24,7 @@ def test_sqlite_pragmas(runtime: Runtime, backend: str) -> None:
     with runtime.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        # Reads go through a memory map on every connection (the per-thread readers have their own test).
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 268435456
