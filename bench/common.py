@@ -110,14 +110,11 @@ class Server:
 
 def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 0) -> tuple[float, list[float]]:
     """Median wall time of `repeat` calls of `fn` after `warmup` discarded calls, and every sample."""
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), samples
+    return interleaved_medians([(_nothing, fn)], repeat, warmup)[0]
+
+
+def _nothing() -> None:
+    pass
 
 
 def interleaved_medians(sides: Sequence[tuple[Callable[[], object], Callable[[], object]]], repeat: int,
