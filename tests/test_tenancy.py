@@ -610,10 +610,8 @@ def tenants(runtime: Runtime) -> dict[str, Any]:
 def test_select_business_without_header_is_lead(factory: Factory, tenants: dict[str, Any]) -> None:
     user = tenants["user"]
 
-    def run(db: Session) -> list[tuple[str, Role]]:
-        return [(b.id, r) for b, r in (service.select_business(db, user.id, h) for h in (None, "", "   "))]
-
-    assert factory.tx(run) == [(tenants["lead"].id, Role.OWNER)] * 3
+    chosen = [service.select_business(factory.runtime.engine, user.id, h) for h in (None, "", "   ")]
+    assert [(b.id, b.role) for b in chosen] == [(tenants["lead"].id, Role.OWNER)] * 3
 
 
 @pytest.mark.parametrize("spelling", ["exact", "upper", "padded", "mixed_padded"])
@@ -624,15 +622,10 @@ def test_select_business_by_header(factory: Factory, tenants: dict[str, Any], sp
         return {"exact": business_id, "upper": business_id.upper(), "padded": f"  {business_id}\t",
                 "mixed_padded": f" {business_id[:16].upper()}{business_id[16:]} "}[spelling]
 
-    def run(db: Session) -> list[tuple[str, Role]]:
-        out = []
-        for name in ("second", "lead", "shared"):
-            business, role = service.select_business(db, user.id, header(tenants[name].id))
-            out.append((business.id, role))
-        return out
-
-    assert factory.tx(run) == [(tenants["second"].id, Role.OWNER), (tenants["lead"].id, Role.OWNER),
-                               (tenants["shared"].id, Role.READ_ONLY)]
+    chosen = [service.select_business(factory.runtime.engine, user.id, header(tenants[name].id))
+              for name in ("second", "lead", "shared")]
+    assert [(b.id, b.role) for b in chosen] == [(tenants["second"].id, Role.OWNER), (tenants["lead"].id, Role.OWNER),
+                                                (tenants["shared"].id, Role.READ_ONLY)]
 
 
 @pytest.mark.parametrize("kind", ["malformed", "too_short", "unknown", "foreign", "sql"])
@@ -641,11 +634,8 @@ def test_select_business_rejects_inaccessible_header(factory: Factory, tenants: 
     header = {"malformed": "zz" * 16, "too_short": tenants["lead"].id[:31], "unknown": new_id(),
               "foreign": tenants["foreign"].id, "sql": f"{tenants['lead'].id}' OR '1'='1"}[kind]
 
-    def run(db: Session) -> None:
-        service.select_business(db, user.id, header)
-
     with pytest.raises(Forbidden) as caught:
-        factory.tx(run)
+        service.select_business(factory.runtime.engine, user.id, header)
     assert caught.value.status == 403
     problem = caught.value.body()[0]
     assert problem["$dataCode"] == "MultiUserAccessDenied" and problem["$source"] == "X-Business"
@@ -660,7 +650,7 @@ def test_select_business_for_user_without_business(factory: Factory, tenants: di
     value = tenants["lead"].id if header == "own_elsewhere" else header
 
     with pytest.raises(Forbidden) as caught:
-        factory.tx(lambda db: service.select_business(db, homeless.id, value))
+        service.select_business(factory.runtime.engine, homeless.id, value)
     assert caught.value.status == 403 and caught.value.body()[0]["$source"] == "X-Business"
 
 
@@ -669,9 +659,9 @@ def test_select_business_for_user_without_business(factory: Factory, tenants: di
 
 
 def _scoped(call: Call) -> Result:
-    assert call.business is not None and call.role is not None
+    assert call.business is not None
     codes = sorted({s.business_id for s in call.db.scalars(select(Subscription))})
-    return Result({"business": call.business.id, "role": call.role.value, "bound": current_business(call.db),
+    return Result({"business": call.business.id, "role": call.business.role.value, "bound": current_business(call.db),
                    "subscription_businesses": codes, "method": call.request.method},
                   business_id=call.business.id)
 

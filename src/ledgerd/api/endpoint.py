@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -44,7 +45,7 @@ from ledgerd.db.engine import UnitOfWork, sqlite_writer
 from ledgerd.db.records import CLOCK_KEY, bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.runtime import Runtime
-from ledgerd.tenancy.models import Business, Role
+from ledgerd.tenancy.access import Selected
 
 log = logging.getLogger("ledgerd.api")
 
@@ -62,8 +63,7 @@ class Call:
     principal: Principal
     query: QueryParams
     body: Any
-    business: Business | None = None
-    role: Role | None = None
+    business: Selected | None = None
     path_params: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -138,7 +138,7 @@ async def read_json_body(request: Request, limit: int) -> Any:
 
 
 def api_route(path: str, handler: Handler, *, methods: list[str], business: bool,
-              select_business: Callable[[Session, str, str | None], tuple[Business, Role]] | None = None,
+              select_business: Callable[[Engine, str, str | None], Selected] | None = None,
               name: str | None = None, body_limit: int | None = None) -> Route:
     """A Starlette route running `handler` through the API pipeline.
 
@@ -167,10 +167,9 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
                         query=query, body=body, path_params=dict(request.path_params))
             if business:
                 assert select_business is not None
-                call.business, call.role = select_business(call.db, principal.user_id,
-                                                           request.headers.get("x-business"))
-                operations.check(rules.get(request.method), call.db, user_id=principal.user_id,
-                                 business=call.business, role=call.role, write=write, path=request.scope["path"])
+                call.business = select_business(runtime.engine, principal.user_id, request.headers.get("x-business"))
+                operations.check(rules.get(request.method), business=call.business, write=write,
+                                 path=request.scope["path"])
                 bind_business(call.db, call.business.id)
             key = idempotency.take(request.method, request.scope["path"], body) if write else None
             if key is not None and call.business is not None:

@@ -21,11 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from ledgerd.api.errors import Forbidden, RouteNotFound
-from ledgerd.tenancy.access import AreaRole, Rule, member_access
-from ledgerd.tenancy.models import Business, Role
+from ledgerd.tenancy.access import AreaRole, Rule, Selected
 
 DATA = Path(__file__).with_name("operations.toml")
 # Operations of Sage's 2026 spec that the 2025 swagger lacks (and ledgerd's own beside them), written by hand.
@@ -114,8 +111,7 @@ def richest_edition(country: str) -> str:
     return max(EDITIONS, key=lambda name: (counts[name], -EDITIONS.index(name)))
 
 
-def check(operation: Operation | None, db: Session, *, user_id: str, business: Business, role: Role,
-          write: bool, path: str) -> None:
+def check(operation: Operation | None, *, business: Selected, write: bool, path: str) -> None:
     """The pipeline's gate for a business-scoped call, after the business is chosen.
 
     An operation the business's country does not offer answers exactly like a path that does not
@@ -125,7 +121,7 @@ def check(operation: Operation | None, db: Session, *, user_id: str, business: B
     """
     if operation is not None and not operation.offered(business.country_id):
         raise RouteNotFound(f"The path {path} does not exist.")
-    access = member_access(db, user_id, business.id, role)
+    access = business.access()
     if operation is not None and operation.access is not None:
         allowed = access.allows(operation.access)
     else:

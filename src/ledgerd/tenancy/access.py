@@ -8,15 +8,13 @@ answers "may this member call it?" without knowing any operation.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ledgerd.api.errors import Invalid
-from ledgerd.tenancy.models import Membership, Role
+from ledgerd.tenancy.models import Role
 
 # Sage's areas ("Products & Services" → products_services), in the order of its access-rights page.
 AREAS = ("sales", "purchases", "contacts", "products_services", "bank", "journals", "settings",
@@ -64,13 +62,23 @@ class Access:
         return any(self.in_area(area) is AreaRole.FULL_ACCESS for area in AREAS)
 
 
-def member_access(db: Session, user_id: str, business_id: str, role: Role) -> Access:
-    """The member's access; owners need no query (their access is total)."""
-    if role is Role.OWNER:
-        return Access(role)
-    stored = db.scalar(select(Membership.area_roles).where(Membership.user_id == user_id,
-                                                           Membership.business_id == business_id))
-    return Access(role, {area: AreaRole(value) for area, value in (stored or {}).items()})
+@dataclass(frozen=True, slots=True)
+class Selected:
+    """The business an API call works on, with the caller's membership there: read once per call, before
+    the call's transaction opens (tenancy.service.select_business), and never written through."""
+
+    id: str
+    country_id: str
+    created_at: dt.datetime
+    ni_based: bool
+    role: Role
+    area_roles: Mapping[str, str] | None
+
+    def access(self) -> Access:
+        """The member's access; an owner's is total, whatever overrides were stored."""
+        if self.role is Role.OWNER:
+            return Access(self.role)
+        return Access(self.role, {area: AreaRole(value) for area, value in (self.area_roles or {}).items()})
 
 
 def area_roles(assignments: Mapping[str, str] | Iterable[str]) -> dict[str, AreaRole]:

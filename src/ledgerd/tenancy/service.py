@@ -16,7 +16,7 @@ from ledgerd.db.counters import next_value
 from ledgerd.db.engine import FastQuery
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions.seed import seed_business
-from ledgerd.tenancy.access import AreaRole
+from ledgerd.tenancy.access import AreaRole, Selected
 from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -167,21 +167,25 @@ def _membership(db: Session, user_id: str, business_id: str) -> tuple[Business, 
     return (row[0], row[1]) if row else None
 
 
-def select_business(db: Session, user_id: str, header: str | None) -> tuple[Business, Role]:
+def select_business(engine: Engine, user_id: str, header: str | None) -> Selected:
     """The business an API call works on: `X-Business`, else the lead business.
 
-    Unknown, malformed and foreign ids are answered alike, so the header cannot probe for businesses.
+    Read with one prebuilt query outside the call's transaction (the call only reads it), together with
+    the caller's membership. Unknown, malformed and foreign ids are answered alike, so the header cannot
+    probe for businesses.
     """
     if header is None or header.strip() == "":
-        found = lead_business(db, user_id)
+        found = _SELECTED_LEAD.first(engine, user_id=user_id)
         if found is None:
             raise Forbidden("The current user has no business; create one or accept an invitation first.",
                             "X-Business")
-        return found
-    found = _membership(db, user_id, header.strip().lower())
+        return Selected(**found)
+    business_id = header.strip().lower()
+    found = _SELECTED.first(engine, user_id=user_id, business_id=business_id) \
+        if _BUSINESS_ID.match(business_id) else None
     if found is None:
         raise Forbidden("The X-Business header names a business the current user cannot access.", "X-Business")
-    return found
+    return Selected(**found)
 
 
 # Read-only lookups for the core endpoints, without an ORM session: scoped by membership in the query
@@ -200,6 +204,13 @@ _LEAD_ID = (select(_memberships.business_id)
             .where(_memberships.user_id == bindparam("user_id")).order_by(*_LEAD_FIRST).limit(1)
             .scalar_subquery())
 _LEAD = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == _LEAD_ID))
+# The business an API call works on and the caller's membership (fields as in tenancy.access.Selected).
+_MEMBER_OF = (select(_businesses.id, _businesses.country_id, _businesses.created_at, _businesses.ni_based,
+                     _memberships.role, _memberships.area_roles)
+              .join_from(Business.__table__, Membership.__table__, _memberships.business_id == _businesses.id)
+              .where(_memberships.user_id == bindparam("user_id")))
+_SELECTED_LEAD = FastQuery(_MEMBER_OF.where(_businesses.id == _LEAD_ID))
+_SELECTED = FastQuery(_MEMBER_OF.where(_businesses.id == bindparam("business_id")))
 _MEMBER = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == bindparam("business_id")))
 
 
