@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from starlette.testclient import TestClient
 
 from ledgerd.api import operations
@@ -234,6 +234,29 @@ def test_an_override_opens_one_area_only(books: Books, factory: Factory) -> None
     problem(client.post("/v3.1/contacts", headers=headers, json={"contact": {"name": "X"}}), 403,
             "MultiUserAccessDenied")
     assert client.get("/v3.1/contacts", headers=headers).status_code == 200  # read only elsewhere
+
+
+def test_a_membership_change_reaches_the_next_call(books: Books, factory: Factory) -> None:
+    """The business and the caller's membership are read outside the call's session (and remembered on
+    SQLite until the database changes): a change made elsewhere still decides the very next call."""
+    headers = _member(books, factory, Role.READ_ONLY)
+    client = books.client
+    body = {"contact": {"name": "Next Call Ltd", "contact_type_ids": ["CUSTOMER"]}}
+    assert client.get("/v3.1/contacts", headers=headers).status_code == 200
+    problem(client.post("/v3.1/contacts", headers=headers, json=body), 403, "MultiUserAccessDenied")
+
+    def change(**values: Any) -> None:
+        factory.tx(lambda db: db.execute(update(Membership).where(Membership.business_id == books.business_id,
+                                                                  Membership.role != Role.OWNER).values(**values)))
+
+    change(area_roles={"contacts": "full_access"})
+    assert client.post("/v3.1/contacts", headers=headers, json=body).status_code == 201
+    change(area_roles={}, role=Role.NO_ACCESS)
+    problem(client.get("/v3.1/contacts", headers=headers), 403, "MultiUserAccessDenied")
+    factory.tx(lambda db: db.execute(delete(Membership).where(Membership.business_id == books.business_id,
+                                                              Membership.role != Role.OWNER)))
+    problem(client.get("/v3.1/contacts", headers=headers), 403, "MultiUserAccessDenied")
+    assert books.get("/contacts").status_code == 200  # the owner is untouched
 
 
 def test_full_access_member_can_be_narrowed(books: Books, factory: Factory) -> None:

@@ -188,8 +188,8 @@ def select_business(engine: Engine, user_id: str, header: str | None) -> Selecte
     return Selected(**found)
 
 
-# Read-only lookups for the core endpoints, without an ORM session: scoped by membership in the query
-# itself, since they cross businesses by nature.
+# Read-only lookups without an ORM session, for the core endpoints and for the business every business-scoped
+# call works on: scoped by membership in the query itself, since they cross businesses by nature.
 _SUBSCRIPTION_FIELDS = ("code", "active", "status", "created_at", "updated_at")
 # One round trip: a business the user belongs to, with the role and its subscriptions (a handful at most).
 _MEMBER_WITH_SUBSCRIPTIONS = (
@@ -204,6 +204,7 @@ _LEAD_ID = (select(_memberships.business_id)
             .where(_memberships.user_id == bindparam("user_id")).order_by(*_LEAD_FIRST).limit(1)
             .scalar_subquery())
 _LEAD = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == _LEAD_ID))
+_MEMBER = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == bindparam("business_id")))
 # The business an API call works on and the caller's membership (fields as in tenancy.access.Selected).
 _MEMBER_OF = (select(_businesses.id, _businesses.country_id, _businesses.created_at, _businesses.ni_based,
                      _memberships.role, _memberships.area_roles)
@@ -211,7 +212,6 @@ _MEMBER_OF = (select(_businesses.id, _businesses.country_id, _businesses.created
               .where(_memberships.user_id == bindparam("user_id")))
 _SELECTED_LEAD = FastQuery(_MEMBER_OF.where(_businesses.id == _LEAD_ID))
 _SELECTED = FastQuery(_MEMBER_OF.where(_businesses.id == bindparam("business_id")))
-_MEMBER = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == bindparam("business_id")))
 
 
 def read_business(engine: Engine, user_id: str, key: str) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
