@@ -69,8 +69,8 @@ class Business(IdMixin, TimestampMixin, Base):
     # Monotonic, never reused: the integer `legacy_id` of v1/v2 clients.
     legacy_id: Mapped[int] = mapped_column(Integer, unique=True)
 
-    # Loaded when read (the business's own PUT answer does): every API call selects its business, and almost
-    # none shows its subscriptions, so loading them with it cost each call a statement.
+    # Loaded when read (the business's own PUT answer does): almost nothing that loads a business shows its
+    # subscriptions, so loading them with it would cost a statement each time.
     subscriptions: Mapped[list[Subscription]] = relationship(
         order_by="Subscription.created_at", lazy="select", cascade="all, delete-orphan")
 
