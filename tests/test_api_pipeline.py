@@ -6,7 +6,9 @@ listing, settings, clock) are tested directly.
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +18,11 @@ from typing import Any
 
 import jwt
 import orjson
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
 from ledgerd.api.endpoint import Call, Result, api_route
@@ -27,6 +32,7 @@ from ledgerd.api.wire import decimal_str, dumps, timestamp_str
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
 from ledgerd.config import Settings, SettingsError
+from ledgerd.db.counters import Counter, next_value
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
 from tests.conftest import PUBLIC_URL
@@ -762,3 +768,64 @@ def test_sqlite_writes_run_in_turn_on_one_writer_thread(runtime: Runtime, factor
         assert not read_thread.startswith("ledgerd-writer")
     else:
         assert not any(name.startswith("ledgerd-writer") for name, _ in writes)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Deadlocks: the unit of work runs again (db/locks.py keeps them rare; this is the safety net).
+
+
+def test_a_deadlock_victim_is_run_again(runtime: Runtime, factory: Factory, backend: str,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite runs one write at a time: two writes cannot deadlock")
+    names = {side: f"test:deadlock:{secrets.token_hex(4)}:{side}" for side in "ab"}
+    factory.tx(lambda db: [next_value(db, name) for name in names.values()])
+    barrier = threading.Barrier(2)
+    runs: list[str] = []
+
+    def handler(call: Call) -> Result:
+        first, second = call.body["order"]
+        runs.append(first)
+        call.db.execute(select(Counter.value).where(Counter.name == names[first]).with_for_update())
+        if runs.count(first) == 1:  # both hold their first row before either asks for its second
+            barrier.wait(timeout=10)
+        call.db.execute(select(Counter.value).where(Counter.name == names[second]).with_for_update())
+        return Result({"ok": True})
+
+    app = create_app(runtime=runtime)
+    app.router.routes.insert(0, api_route("/v3.1/_test/deadlock", handler, methods=["POST"], business=False))
+    headers = factory.headers(factory.user())
+    statuses: list[int] = []
+
+    def post(order: list[str]) -> None:
+        with TestClient(app, base_url=PUBLIC_URL) as own:
+            statuses.append(own.post("/v3.1/_test/deadlock", json={"order": order}, headers=headers).status_code)
+
+    caplog.set_level(logging.INFO, logger="ledgerd.api")
+    threads = [threading.Thread(target=post, args=(order,)) for order in (["a", "b"], ["b", "a"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # PostgreSQL ends one of the two; run again, it goes through once the other has committed.
+    assert statuses == [200, 200]
+    assert len(runs) == 3
+    assert [r.getMessage() for r in caplog.records if "retrying the request" in r.getMessage()] != []
+
+
+def test_a_deadlock_that_keeps_coming_back_answers_503(runtime: Runtime, factory: Factory) -> None:
+    runs: list[int] = []
+
+    def handler(call: Call) -> Result:
+        runs.append(1)
+        call.db.execute(select(Counter.value).limit(1))
+        raise OperationalError("SELECT …", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+
+    app = create_app(runtime=runtime)
+    app.router.routes.insert(0, api_route("/v3.1/_test/stuck", handler, methods=["POST"], business=False))
+    with TestClient(app, base_url=PUBLIC_URL) as own:
+        response = own.post("/v3.1/_test/stuck", json={}, headers=factory.headers(factory.user()))
+    assert_error(response, 503, "ServiceUnavailable", "Other requests were changing the same records at the same "
+                 "time; nothing was changed. Please retry.")
+    assert response.headers["retry-after"] == "1"
+    assert len(runs) == 3

@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import random
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Engine
@@ -33,6 +35,7 @@ from starlette.routing import Route
 from ledgerd.api import idempotency, legacy_ids, operations, ratelimit
 from ledgerd.api.errors import (
     ApiError,
+    Contention,
     Forbidden,
     InvalidJson,
     PayloadTooLarge,
@@ -137,6 +140,35 @@ async def read_json_body(request: Request, limit: int) -> Any:
         raise InvalidJson(f"The request body is not valid JSON: {exc}.") from None
 
 
+# PostgreSQL ends one transaction of a deadlock (40P01) or of a serialization failure (40001); run anew, it
+# normally goes through, as the other one has finished. Locks are taken in one order (db/locks.py), so this
+# is a safety net, not the way races are resolved.
+RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+ATTEMPTS = 3
+T = TypeVar("T")
+
+
+def retrying(work_unit: Callable[[], T], request_id: str) -> T:
+    """Run one unit of work, again after a short random pause (up to ATTEMPTS in all) while the database
+    ends it as a deadlock victim or for a serialization failure; then answer 503 (`Contention`). The body
+    was read before: the whole handler runs afresh in a new transaction."""
+    attempt = 1
+    while True:
+        try:
+            return work_unit()
+        except OperationalError as exc:
+            sqlstate = getattr(exc.orig, "sqlstate", None)
+            if sqlstate not in RETRIED_SQLSTATES:
+                raise
+            if attempt == ATTEMPTS:
+                log.warning("request %s: SQLSTATE %s again after %d attempts", request_id, sqlstate, attempt)
+                raise Contention() from exc
+            attempt += 1
+            log.info("request %s: the database ended its transaction (SQLSTATE %s); retrying the request "
+                     "(attempt %d of %d)", request_id, sqlstate, attempt, ATTEMPTS)
+            time.sleep(random.uniform(0.005, 0.025) * attempt)
+
+
 def api_route(path: str, handler: Handler, *, methods: list[str], business: bool,
               select_business: Callable[[Engine, str, str | None], Selected] | None = None,
               name: str | None = None, body_limit: int | None = None) -> Route:
@@ -161,30 +193,41 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
             raise Forbidden("The access token has the readonly scope; it cannot change data.")
         query = request.query_params if request.scope["query_string"] else _NO_QUERY
         legacy = legacy_ids.wanted(query)
-        stored: idempotency.Stored | None = None
-        with UnitOfWork(runtime.sessions, write=write) as work:
-            call = Call(request=request, runtime=runtime, work=work, principal=principal,
-                        query=query, body=body, path_params=dict(request.path_params))
-            if business:
-                assert select_business is not None
-                call.business = select_business(runtime.engine, principal.user_id, request.headers.get("x-business"))
-                operations.check(rules.get(request.method), business=call.business, write=write,
-                                 path=request.scope["path"])
-                bind_business(call.db, call.business.id)
-            key = idempotency.take(request.method, request.scope["path"], body) if write else None
-            if key is not None and call.business is not None:
-                stored = idempotency.claim(call.db, call.business.id, key, runtime.clock.now())
-            if stored is None:
-                result = handler(call)
-                if legacy and result.media_type is None:
-                    result.payload = legacy_ids.annotate(call.db, result.payload, route_path=path,
-                                                         business_id=call.business.id if call.business else None)
+        taken: list[idempotency.Key | None] = []  # the idempotency id, taken out of the body once
+
+        def work_unit() -> tuple[Result | None, idempotency.Stored | None]:
+            stored: idempotency.Stored | None = None
+            result: Result | None = None
+            with UnitOfWork(runtime.sessions, write=write) as work:
+                call = Call(request=request, runtime=runtime, work=work, principal=principal,
+                            query=query, body=body, path_params=dict(request.path_params))
+                if business:
+                    assert select_business is not None
+                    call.business = select_business(runtime.engine, principal.user_id,
+                                                    request.headers.get("x-business"))
+                    operations.check(rules.get(request.method), business=call.business, write=write,
+                                     path=request.scope["path"])
+                    bind_business(call.db, call.business.id)
+                if not taken:
+                    taken.append(idempotency.take(request.method, request.scope["path"], body) if write else None)
+                key = taken[0]
                 if key is not None and call.business is not None:
-                    stored = idempotency.remember(call.db, key, result.status, result.payload,
-                                                  media_type=result.media_type, headers=result.headers,
-                                                  business_id=result.business_id)
+                    stored = idempotency.claim(call.db, call.business.id, key, runtime.clock.now())
+                if stored is None:
+                    result = handler(call)
+                    if legacy and result.media_type is None:
+                        result.payload = legacy_ids.annotate(call.db, result.payload, route_path=path,
+                                                             business_id=call.business.id if call.business else None)
+                    if key is not None and call.business is not None:
+                        stored = idempotency.remember(call.db, key, result.status, result.payload,
+                                                      media_type=result.media_type, headers=result.headers,
+                                                      business_id=result.business_id)
+            return result, stored
+
+        result, stored = retrying(work_unit, request_id)
         if stored is not None:
             return stored.response(request_id)
+        assert result is not None
         headers = {**result.headers, "X-Request-Id": request_id}
         if result.business_id:
             headers["X-Business"] = result.business_id

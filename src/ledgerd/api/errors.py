@@ -130,3 +130,14 @@ class Unavailable(ApiError):
     status = 503
     data_code = "ServiceUnavailable"
     default_message = "The service is temporarily unavailable. Please retry later."
+
+
+class Contention(Unavailable):
+    """Concurrent requests on the same records kept ending this one's transaction (deadlocks, serialization
+    failures), even after the pipeline ran it again: nothing was applied, a retry later normally succeeds."""
+
+    default_message = ("Other requests were changing the same records at the same time; nothing was changed. "
+                       "Please retry.")
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "1"})

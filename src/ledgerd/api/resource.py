@@ -24,6 +24,7 @@ from ledgerd.api.errors import InvalidParameter, NotFound
 from ledgerd.api.listing import BASE_KEYS, Attributes, Page, envelope
 from ledgerd.db.base import Base
 from ledgerd.db.deletions import Deletion
+from ledgerd.db.locks import for_change
 from ledgerd.tenancy.service import select_business
 
 M = TypeVar("M", bound=Base)
@@ -76,8 +77,12 @@ class Resource(Generic[M]):
         key = getattr(obj, self.key.key)
         return {"id": key, "displayed_as": self.displayed_as(obj), "$path": f"/{self.path}/{key}"}
 
-    def find(self, call: Call, key: str) -> Any:
-        obj = call.db.scalars(self.base_query().where(self.key == key)).first()
+    def find(self, call: Call, key: str, *, lock: bool = False) -> Any:
+        """The record `key` names, or 404. `lock`: for a request that changes it (PUT, DELETE, actions such as
+        release): its row is locked and re-read first, so concurrent changes apply one after the other and
+        the later one sees the earlier one's result (db/locks.py)."""
+        stmt = self.base_query().where(self.key == key)
+        obj = call.db.scalars(for_change(stmt, self.model) if lock else stmt).first()
         if obj is None:
             raise NotFound()
         return obj
@@ -260,14 +265,15 @@ def routes(resource: Resource[Any]) -> list[BaseRoute]:
         update = resource.update
 
         def put(call: Call) -> Result:
-            return _write_result(call, resource, update(call, resource.find(call, call.path_params["key"])), 200)
+            record = resource.find(call, call.path_params["key"], lock=True)
+            return _write_result(call, resource, update(call, record), 200)
 
         add(member, put, "PUT")
     if resource.delete is not None:
         remove = resource.delete
 
         def delete(call: Call) -> Result:
-            result = remove(call, resource.find(call, call.path_params["key"]))
+            result = remove(call, resource.find(call, call.path_params["key"], lock=True))
             return result or Result(None, status=204, business_id=_business(call))
 
         add(member, delete, "DELETE")

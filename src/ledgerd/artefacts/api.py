@@ -96,7 +96,7 @@ def _delete(call: Call, kind: Kind, artefact: Artefact) -> Result | None:
 def _release(kind: Kind) -> Callable[[Call], Result]:
     def handler(call: Call) -> Result:
         spec = SPECS[kind.kind]
-        artefact = service.release(call.db, _context(call), kind, spec.find(call, call.path_params["key"]))
+        artefact = service.release(call.db, _context(call), kind, spec.find(call, call.path_params["key"], lock=True))
         call.db.flush()
         return Result(spec.present(call, [artefact])[0], 201, business_id=artefact.business_id)
 

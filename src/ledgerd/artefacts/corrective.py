@@ -22,6 +22,7 @@ from ledgerd.artefacts.kinds import UNPOSTED, Kind
 from ledgerd.artefacts.models import Artefact
 from ledgerd.artefacts.schemas import ArtefactIn, InvoiceIn
 from ledgerd.artefacts.wire import Batch, Extra, presenter, self_link
+from ledgerd.db.locks import lock
 from ledgerd.lookups.api import link
 from ledgerd.regions.data import lookup
 
@@ -91,11 +92,11 @@ def correction_presenter(kind: Kind) -> Any:
 
 
 def _original(db: Session, kind: Kind, original_id: str, contact_id: str | None) -> Artefact:
-    """The invoice being corrected: posted, not void, of the right kind and (when given) of the contact."""
+    """The invoice being corrected: posted, not void, of the right kind and (when given) of the contact. Locked,
+    so corrections of one invoice and its void follow one another (the sum of corrections is checked below)."""
     source = "original_invoice_id"
-    original = db.scalar(select(Artefact).where(Artefact.id == original_id,
-                                                Artefact.kind == ORIGINAL_KIND[kind.kind]))
-    if original is None:
+    original = lock(db, Artefact, [original_id]).get(original_id)
+    if original is None or original.kind != ORIGINAL_KIND[kind.kind]:
         label = "sales" if kind.sales else "purchase"
         raise Invalid(f"Couldn't find the original {label} invoice.", source)
     if original.status_id in UNPOSTED or original.status_id == "VOID":

@@ -25,6 +25,7 @@ from ledgerd.contacts.models import Contact
 from ledgerd.contacts.schemas import AddressIn
 from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value
+from ledgerd.db.locks import lock
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
 
@@ -183,9 +184,10 @@ def _number(db: Session, ctx: Context, artefact: Artefact, kind: Kind) -> None:
 
 
 def _quote(db: Session, artefact: Artefact, quote_id: str) -> Artefact:
-    quote = db.scalar(select(Artefact).where(Artefact.id == quote_id, Artefact.kind.in_(QUOTE_KINDS)))
+    """The quote or estimate an invoice is made from, locked: two invoices from one quote follow one another."""
+    quote = lock(db, Artefact, [quote_id]).get(quote_id)
     source = "original_quote_estimate_id"
-    if quote is None:
+    if quote is None or quote.kind not in QUOTE_KINDS:
         raise Invalid("Couldn't find quote or estimate.", source)
     if quote.status_id == "INVOICED":
         raise Invalid(f"{quote.document_number} has already been invoiced.", source)
@@ -326,19 +328,19 @@ def void(db: Session, kind: Kind, artefact: Artefact, reason: str | None, *, rea
         raise Invalid("void_reason is limited to 200 characters.", "void_reason")
     if allocated(db, artefact.id):
         raise Invalid("The document has payments or allocations; delete them before voiding it.", "base")
+    _unlink_quote(db, artefact)  # before posting: rows are locked before the business's writer lock
     posting.cancel(db, artefact)
     artefact.status_id = "VOID"
     artefact.void_reason = reason
     artefact.outstanding_amount = ZERO
-    _unlink_quote(db, artefact)
     db.flush()
     return artefact
 
 
 def _unlink_quote(db: Session, artefact: Artefact) -> None:
-    """A voided or deleted invoice gives its quote back: the quote may be invoiced again."""
+    """A voided or deleted invoice gives its quote back (locked first): the quote may be invoiced again."""
     if artefact.kind == "SALES_INVOICE" and artefact.original_artefact_id:
-        quote = db.get(Artefact, artefact.original_artefact_id)
+        quote = lock(db, Artefact, [artefact.original_artefact_id]).get(artefact.original_artefact_id)
         if quote is not None and quote.status_id == "INVOICED":
             quote.status_id = "PENDING"
 

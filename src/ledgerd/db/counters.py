@@ -2,6 +2,15 @@
 
 One upsert (`INSERT … ON CONFLICT DO UPDATE … RETURNING`) inside the caller's transaction: concurrent
 callers queue on the row lock, and a rolled-back transaction gives its number back.
+
+A counter row stays locked until its transaction ends, and one unit of work takes several, over several
+flushes, in an order that depends on what it writes (a receipt: payments, then transactions and entries, then
+its payment on account's artefacts; an invoice: its number, then artefacts, entries and transactions at
+once). Two such units of work could each hold a counter the other waits for. So on PostgreSQL a unit of
+work bound to a business first takes that business's writer lock (`pg_advisory_xact_lock`, held to the end
+of the transaction): from its first counter to its commit it is the business's only writer of counters,
+and the order in which it takes them no longer matters. Concurrent postings of a business therefore
+follow one another from their first insert on (see db/locks.py for the whole lock order).
 """
 
 from __future__ import annotations
@@ -9,11 +18,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Integer, String, event, func, select
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from ledgerd.db.base import Base
 from ledgerd.db.engine import upsert_insert
+from ledgerd.db.tenancy import current_business
 
 
 class Counter(Base):
@@ -24,9 +34,29 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+_WRITER = "ledgerd.writer_lock"
+
+
+def writer_lock(db: Session) -> None:
+    """Take the writer lock of the session's business for the rest of its transaction (PostgreSQL; once per
+    transaction; SQLite has one writer anyway, and a session bound to no business takes none)."""
+    business_id = current_business(db)
+    if business_id is None or db.info.get(_WRITER) == business_id or db.get_bind().dialect.name != "postgresql":
+        return
+    db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(business_id, 0))))
+    db.info[_WRITER] = business_id
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _released(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the lock lasts as long as the database transaction, savepoints aside
+        session.info.pop(_WRITER, None)
+
+
 def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
     """The next value of counter `name` (the first is `start`); with `count`, reserves that many values
     and returns the last of them."""
+    writer_lock(db)
     stmt = upsert_insert(db.get_bind().dialect.name)(Counter).values(name=name, value=start + count - 1)
     stmt = stmt.on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + count})
     value = db.execute(stmt.returning(Counter.value)).scalar_one()
@@ -48,6 +78,7 @@ def _reserve(dialect: str) -> Any:
 def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
     """Reserve `counts[name]` values of each counter (each starting at 1) in one statement; the last value
     reserved of each. Rows are taken in name order, so concurrent callers lock them in the same order."""
+    writer_lock(db)
     rows = db.execute(_reserve(db.get_bind().dialect.name),
                       [{"name": name, "value": counts[name]} for name in sorted(counts)])
     return {name: int(value) for name, value in rows}
@@ -55,6 +86,7 @@ def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
 
 def set_at_least(db: Session, name: str, value: int) -> None:
     """Make sure the next value is above `value` (after an explicit number was used)."""
+    writer_lock(db)
     dialect = db.get_bind().dialect.name
     stmt = upsert_insert(dialect)(Counter).values(name=name, value=value)
     stmt = stmt.on_conflict_do_update(

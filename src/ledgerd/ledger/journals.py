@@ -155,7 +155,7 @@ def _delete(call: Call, journal: Journal) -> Result | None:
 def _reissue(call: Call) -> Result:
     """Void the journal and post a new one: the body's attributes replace the old values, lines whole."""
     assert call.business is not None
-    old = JOURNALS.find(call, call.path_params["key"])
+    old = JOURNALS.find(call, call.path_params["key"], lock=True)
     changes = parse_body(call.body, "journal", JournalReissue) if call.body else JournalReissue()
     kept = category_ids(call.db, LINES, [line.id for line in old.lines]) if changes.journal_lines is None else {}
     lines = changes.journal_lines if changes.journal_lines is not None else [

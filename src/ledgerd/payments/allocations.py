@@ -42,39 +42,44 @@ def create(db: Session, body: ContactAllocationCreate, today: dt.date) -> Contac
     assert business_id is not None
     allocation = ContactAllocation(id=new_id(), business_id=business_id, transaction_type_id=body.transaction_type_id,
                                    contact_id=body.contact_id, date=body.date or today)
-    _apply(db, allocation, body.allocated_artefacts)
+    wanted = body.allocated_artefacts
+    _apply(db, allocation, wanted, documents.lock_documents(db, *(item.artefact_id for item in wanted)))
     return allocation
 
 
 def update(db: Session, allocation: ContactAllocation, body: ContactAllocationUpdate) -> ContactAllocation:
+    """Apply an edit to an allocation (locked by the caller): its documents, old and new, are locked first."""
+    current = rows_of(db, allocation)
     wanted = body.allocated_artefacts
+    locked = documents.lock_documents(db, *(item.artefact_id for item in wanted or []), settled=current)
     if wanted is None:
         side = SIDES[allocation.transaction_type_id]
-        current = rows_of(db, allocation)
-        artefacts = documents.artefacts_of(db, current)
         wanted = [AllocatedArtefactIn(artefact_id=row.artefact_id,
-                                      amount=signed(side, artefacts[row.artefact_id], row.amount)) for row in current]
+                                      amount=signed(side, locked[row.artefact_id], row.amount)) for row in current]
     for key in ("transaction_type_id", "contact_id", "date"):
         value = getattr(body, key)
         if value is not None:
             setattr(allocation, key, value)
-    _unwind(db, allocation)
-    _apply(db, allocation, wanted)
+    _unwind(db, allocation, current, locked)
+    _apply(db, allocation, wanted, locked)
     return allocation
 
 
 def delete(db: Session, allocation: ContactAllocation) -> None:
-    _unwind(db, allocation)
+    current = rows_of(db, allocation)
+    _unwind(db, allocation, current, documents.lock_documents(db, settled=current))
 
 
-def _unwind(db: Session, allocation: ContactAllocation) -> None:
+def _unwind(db: Session, allocation: ContactAllocation, current: list[Allocation],
+            locked: dict[str, Artefact]) -> None:
     transaction = db.get(Transaction, allocation.transaction_id) if allocation.transaction_id else None
     if transaction is not None and not transaction.deleted:
         reverse(db, transaction)
-    documents.remove_allocations(db, rows_of(db, allocation))
+    documents.remove_allocations(db, current, locked)
 
 
-def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArtefactIn]) -> None:
+def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArtefactIn],
+           locked: dict[str, Artefact]) -> None:
     side = SIDES[allocation.transaction_type_id]
     contact = documents.find_contact(db, allocation.contact_id, "contact_id")
     documents.require_type(contact, side, "contact_id")
@@ -86,7 +91,7 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
         if item.artefact_id in seen:
             raise Invalid("The artefact is allocated twice.", f"{where}.artefact_id")
         seen.add(item.artefact_id)
-        artefact = documents.open_document(db, item.artefact_id, contact, side.charges | side.credits,
+        artefact = documents.open_document(locked, item.artefact_id, contact, side.charges | side.credits,
                                            f"{where}.artefact_id")
         if currency is not None and artefact.currency_id != currency:
             raise Invalid(f"The artefact is in {artefact.currency_id}; the others are in {currency}.",

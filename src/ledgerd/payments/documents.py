@@ -8,7 +8,7 @@ amount; on the wire, the side a document is on gives the sign.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -20,6 +20,7 @@ from ledgerd.api.errors import Invalid
 from ledgerd.artefacts import status
 from ledgerd.artefacts.models import Artefact
 from ledgerd.contacts.models import Contact
+from ledgerd.db.locks import lock
 from ledgerd.db.tenancy import current_business
 from ledgerd.ledger.posting import Line
 from ledgerd.payments.models import Allocation
@@ -106,11 +107,17 @@ def require_type(contact: Contact, side: Side, source: str) -> None:
         raise Invalid(f"Couldn't find {side.label}.", source)
 
 
-def open_document(db: Session, artefact_id: str, contact: Contact, kinds: frozenset[str], source: str) -> Artefact:
-    """An artefact of `contact`, of one of `kinds`, that can take an allocation."""
-    # Locked (PostgreSQL) and re-read, so two payments racing for one invoice cannot both take its balance.
-    artefact = db.scalars(select(Artefact).where(Artefact.id == artefact_id).with_for_update()
-                          .execution_options(populate_existing=True)).first()
+def lock_documents(db: Session, *ids: str | None, settled: Iterable[Allocation] = ()) -> dict[str, Artefact]:
+    """Lock the documents a payment or an allocation changes, before it reads them (db/locks.py): those named
+    by `ids` (documents it is asked to settle, its payment on account) and those its current allocations
+    (`settled`) settle. One statement in id order, so two requests naming them in either order cannot deadlock."""
+    return lock(db, Artefact, [*ids, *(row.artefact_id for row in settled)])
+
+
+def open_document(locked: Mapping[str, Artefact], artefact_id: str, contact: Contact, kinds: frozenset[str],
+                  source: str) -> Artefact:
+    """An artefact of `contact`, of one of `kinds`, that can take an allocation, among the `locked` ones."""
+    artefact = locked.get(artefact_id)
     if artefact is None:
         raise Invalid("Couldn't find artefact.", source)
     if artefact.contact_id != contact.id:
@@ -153,16 +160,12 @@ def refresh(db: Session, artefacts: Iterable[Artefact]) -> None:
     db.flush()
 
 
-def remove_allocations(db: Session, allocations: Iterable[Allocation]) -> list[Artefact]:
-    """Delete allocations; returns the artefacts they settled, refreshed."""
+def remove_allocations(db: Session, allocations: Iterable[Allocation], locked: Mapping[str, Artefact]) -> None:
+    """Delete allocations and refresh the documents they settled (among the `locked` ones)."""
     rows = list(allocations)
-    ids = {a.artefact_id for a in rows}
     for row in rows:
         db.delete(row)
-    db.flush()
-    artefacts = list(db.scalars(select(Artefact).where(Artefact.id.in_(ids)))) if ids else []
-    refresh(db, artefacts)
-    return artefacts
+    refresh(db, [locked[row.artefact_id] for row in rows])
 
 
 class Entries:
@@ -183,9 +186,3 @@ class Entries:
     def balance_to(self, account_id: str, *, contact_id: str | None = None, description: str = "") -> None:
         difference = sum((line.credit - line.debit for line in self.lines), ZERO)
         self.add(account_id, difference, debit=True, contact_id=contact_id, description=description)
-
-
-def artefacts_of(db: Session, rows: Sequence[Allocation]) -> dict[str, Artefact]:
-    """The documents some allocation rows point at, by id (one query)."""
-    ids = [row.artefact_id for row in rows]
-    return {a.id: a for a in db.scalars(select(Artefact).where(Artefact.id.in_(ids)))} if ids else {}

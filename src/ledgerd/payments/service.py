@@ -69,18 +69,21 @@ def create(db: Session, body: ContactPaymentCreate) -> Payment:
                       transaction_type_id=body.transaction_type_id, contact_id=body.contact_id,
                       bank_account_id=body.bank_account_id, date=body.date, total_amount=body.total_amount,
                       reference=body.reference or "")
-    _apply(db, payment, body, body.allocated_artefacts or [], poa=None)
+    wanted = body.allocated_artefacts or []
+    _apply(db, payment, body, wanted, None, documents.lock_documents(db, *(item.artefact_id for item in wanted)))
     return payment
 
 
 def update(db: Session, payment: Payment, body: ContactPaymentUpdate) -> Payment:
+    """Apply an edit to a payment (locked by the caller): its documents, old and new, are locked first."""
+    current = allocations_of(db, payment)
     wanted = body.allocated_artefacts
+    locked = documents.lock_documents(db, payment.payment_on_account_id, *(item.artefact_id for item in wanted or []),
+                                      settled=current)
     if wanted is None:
         kind = KINDS[payment.transaction_type_id]
-        current = allocations_of(db, payment)
-        artefacts = documents.artefacts_of(db, current)
         wanted = [AllocatedPaymentArtefactIn(artefact_id=row.artefact_id, discount=row.discount,
-                                             amount=signed(kind, artefacts[row.artefact_id], row.amount))
+                                             amount=signed(kind, locked[row.artefact_id], row.amount))
                   for row in current]
     if body.bank_account_id is not None:
         banking.find(db, body.bank_account_id, "bank_account_id")  # before it can be flushed
@@ -88,13 +91,14 @@ def update(db: Session, payment: Payment, body: ContactPaymentUpdate) -> Payment
         value = getattr(body, key)
         if value is not None:
             setattr(payment, key, value)
-    poa = _unwind(db, payment)
-    _apply(db, payment, body, wanted, poa)
+    poa = _unwind(db, payment, current, locked)
+    _apply(db, payment, body, wanted, poa, locked)
     return payment
 
 
 def delete(db: Session, payment: Payment) -> None:
-    poa = _unwind(db, payment)
+    current = allocations_of(db, payment)
+    poa = _unwind(db, payment, current, documents.lock_documents(db, payment.payment_on_account_id, settled=current))
     if poa is not None:
         if _allocated(db, poa) > ZERO:
             raise Invalid("The payment on account of this payment has been allocated; remove those allocations "
@@ -103,14 +107,14 @@ def delete(db: Session, payment: Payment) -> None:
         db.flush()
 
 
-def _unwind(db: Session, payment: Payment) -> Artefact | None:
-    """Take back what applying the payment did (its posting and allocations); returns its payment on account."""
+def _unwind(db: Session, payment: Payment, current: list[Allocation], locked: dict[str, Artefact]) -> Artefact | None:
+    """Take back what applying the payment did (its posting and its `current` allocations); returns its payment
+    on account (among the `locked` documents)."""
     transaction = db.get(Transaction, payment.transaction_id) if payment.transaction_id else None
     if transaction is not None and not transaction.deleted:
         reverse(db, transaction)
-    documents.remove_allocations(db, allocations_of(db, payment))
-    poa = db.get(Artefact, payment.payment_on_account_id) if payment.payment_on_account_id else None
-    return poa
+    documents.remove_allocations(db, current, locked)
+    return locked.get(payment.payment_on_account_id) if payment.payment_on_account_id else None
 
 
 def _allocated(db: Session, artefact: Artefact) -> Decimal:
@@ -138,7 +142,7 @@ def _currency(payment: Payment, body: ContactPaymentUpdate, first: Artefact | No
 
 
 def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: list[AllocatedPaymentArtefactIn],
-           poa: Artefact | None) -> None:
+           poa: Artefact | None, locked: dict[str, Artefact]) -> None:
     kind = KINDS[payment.transaction_type_id]
     side = kind.side
     contact = documents.find_contact(db, payment.contact_id, "contact_id")
@@ -157,7 +161,7 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
         if item.artefact_id in seen:
             raise Invalid("The artefact is allocated twice.", f"{where}.artefact_id")
         seen.add(item.artefact_id)
-        artefact = documents.open_document(db, item.artefact_id, contact, side.charges | side.credits,
+        artefact = documents.open_document(locked, item.artefact_id, contact, side.charges | side.credits,
                                            f"{where}.artefact_id")
         rows.append((artefact, item))
     base = documents.base_currency(db)

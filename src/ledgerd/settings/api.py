@@ -114,6 +114,7 @@ def _get_financial(call: Call) -> Result:
 
 def _put_financial(call: Call) -> Result:
     assert call.business is not None
+    service.row(call.db, lock=True)
     changes = _financial_changes(call, parse_body(call.body, "financial_settings", FinancialSettingsUpdate))
     service.save(call.db, call.runtime.clock.now(), financial_changes=changes)
     if changes.keys() & {"tax_number", "tax_return_frequency_id"}:
@@ -217,6 +218,7 @@ def _get_invoice(call: Call) -> Result:
 
 def _put_invoice(call: Call) -> Result:
     assert call.business is not None
+    service.row(call.db, lock=True)
     changes = _invoice_changes(call, parse_body(call.body, "invoice_settings", InvoiceSettingsUpdate))
     service.save(call.db, call.runtime.clock.now(), invoice_changes=changes)
     return Result(_invoice_wire(call), business_id=call.business.id)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ledgerd.api.errors import Invalid
 from ledgerd.db.counters import next_value as counter_next
 from ledgerd.db.counters import peek, set_at_least
+from ledgerd.db.locks import for_change
 from ledgerd.db.tenancy import current_business
 from ledgerd.ledger.models import Transaction
 from ledgerd.regions.data import lookup
@@ -77,8 +78,11 @@ _PREFIXES = {"SALES_INVOICE": "sales_invoice_number_prefix", "SALES_CREDIT_NOTE"
              "SALES_CORRECTIVE_INVOICE": "sales_corrective_invoice_number_prefix"}
 
 
-def row(db: Session) -> BusinessSettings:
-    found = db.scalars(select(BusinessSettings)).first()
+def row(db: Session, *, lock: bool = False) -> BusinessSettings:
+    """The business's settings row. `lock`: for a request that changes settings, first thing (db/locks.py):
+    concurrent changes then follow one another instead of each merging into what it read before the other."""
+    stmt = select(BusinessSettings)
+    found = db.scalars(for_change(stmt, BusinessSettings) if lock else stmt).first()
     if found is None:
         raise RuntimeError("business has no settings row")
     return found

@@ -40,6 +40,7 @@ class Singleton(Generic[B]):
 
     def put(self, call: Call) -> Result:
         assert call.business is not None
+        service.row(call.db, lock=True)
         changes = self.changes(call, parse_body(call.body, self.wrapper, self.body))
         service.save_document(call.db, call.runtime.clock.now(), self.document, changes)
         return Result(self.wire(call), business_id=call.business.id)

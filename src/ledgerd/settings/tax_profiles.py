@@ -125,7 +125,9 @@ TAX_PROFILES = Resource(
 
 def _put(call: Call) -> Result:
     assert call.business is not None
-    profile = _update(call, TAX_PROFILES.find(call, call.path_params["key"]))
+    # Settings before profiles, as a financial settings PUT (which stamps the primary profile) takes them.
+    service.row(call.db, lock=True)
+    profile = _update(call, TAX_PROFILES.find(call, call.path_params["key"], lock=True))
     return Result(present(call, [profile])[0], business_id=call.business.id)
 
 

@@ -111,7 +111,8 @@ RETURNS: Resource[TaxReturn] = Resource(
 
 def _submit(call: Call) -> Result:
     assert call.business is not None
-    draft = DRAFTS.find(call, call.path_params["key"])
+    # Two filings of one draft at once: the second waits for the first's lock, then finds it submitted.
+    draft = DRAFTS.find(call, call.path_params["key"], lock=True)
     ret = service.submit(call.db, draft, call.business.country_id, call.runtime.clock.now())
     return Result(present_returns(call, [ret])[0], status=201, business_id=call.business.id)
 

@@ -144,9 +144,8 @@ def _transfer(db: Session, ret: TaxReturn, found: figures.Figures) -> str | None
 
 
 def submit(db: Session, draft: DraftTaxReturn, country: str, now: datetime) -> TaxReturn:
-    """File a draft: calculate it again, send it, record the return and the transactions it took."""
-    # Two filings of one draft at once (PostgreSQL): the second waits here, then finds it submitted.
-    db.refresh(draft, with_for_update=True)
+    """File a draft (locked by the caller: db/locks.py): calculate it again, send it, record the return and
+    the transactions it took."""
     if draft.status_id != DRAFT:
         raise Invalid("This tax return has already been submitted.", "base")
     if draft.period_end_date >= now.date():
