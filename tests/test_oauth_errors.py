@@ -178,8 +178,8 @@ def test_error_page_escapes_nothing_into_the_page(client: TestClient) -> None:
     ({"code_challenge": "a" * 43, "code_challenge_method": "S512"}, "invalid_request"),
     ({"code_challenge_method": "S256"}, "invalid_request"),  # a method without a challenge
     ({"code_challenge": "a" * 42, "code_challenge_method": "S256"}, "invalid_request"),
-    ({"code_challenge": "a" * 129, "code_challenge_method": "plain"}, "invalid_request"),
-    ({"code_challenge": "a" * 42 + "!", "code_challenge_method": "plain"}, "invalid_request"),
+    ({"code_challenge": "a" * 129, "code_challenge_method": "S256"}, "invalid_request"),
+    ({"code_challenge": "a" * 42 + "!", "code_challenge_method": "S256"}, "invalid_request"),
     ({"country": "XX"}, "invalid_request"),
     ({"country": "GBR"}, "invalid_request"),
 ])
@@ -515,14 +515,20 @@ def test_pkce_s256(client: TestClient, party: Party) -> None:
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.parametrize("method", ["plain", None])  # plain is the default method
-def test_pkce_plain(client: TestClient, party: Party, method: str | None) -> None:
-    verifier = secrets.token_urlsafe(48)
+@pytest.mark.parametrize("method", ["plain", None, "s256"])  # plain is the default method; names are exact
+def test_pkce_plain_is_refused(client: TestClient, party: Party, method: str | None) -> None:
     login(client, party.user)
-    code = authorize(client, party, login_first=False, code_challenge=verifier, code_challenge_method=method)
-    oauth_error(exchange(client, party, code, code_verifier=s256(verifier)), 400, "invalid_grant")
-    code = authorize(client, party, login_first=False, code_challenge=verifier, code_challenge_method=method)
-    assert exchange(client, party, code, code_verifier=verifier).status_code == 200
+    response = get_authorize(client, auth_query(party.app, code_challenge=secrets.token_urlsafe(48),
+                                                code_challenge_method=method))
+    params = callback_params(response)
+    assert (params["error"], params["state"]) == ("invalid_request", STATE)
+    assert "S256" in params["error_description"]
+
+
+def test_pkce_verifier_without_a_challenge_is_refused(client: TestClient, party: Party) -> None:
+    # RFC 9700 §4.8: a code issued without PKCE cannot be redeemed as if it had been (downgrade).
+    code = authorize(client, party)
+    oauth_error(exchange(client, party, code, code_verifier=secrets.token_urlsafe(48)), 400, "invalid_request")
 
 
 def test_pkce_missing_verifier_is_invalid_request(client: TestClient, party: Party) -> None:
@@ -729,7 +735,7 @@ def test_authorization_server_metadata(client: TestClient) -> None:
     assert meta["token_endpoint"] == f"{base}/token"
     assert meta["revocation_endpoint"] == f"{base}/revoke"
     assert meta["jwks_uri"] == f"{base}/.well-known/jwks.json"
-    assert meta["code_challenge_methods_supported"] == ["S256", "plain"]
+    assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["response_types_supported"] == ["code"]
     assert sorted(meta["grant_types_supported"]) == ["authorization_code", "refresh_token"]
     assert sorted(meta["scopes_supported"]) == ["full_access", "readonly"]

@@ -23,7 +23,9 @@ from ledgerd.regions import COUNTRIES, Country
 from ledgerd.tenancy.models import Business, Membership, User
 
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-CHALLENGE_METHODS = ("S256", "plain")
+# PKCE with S256 only: `plain` sends the verifier itself through the browser, so it protects nothing against
+# whoever can read the authorization request (RFC 9700 §2.1.1). A challenge without a method means `plain`.
+CHALLENGE_METHODS = ("S256",)
 FILTERS = ("apiv3.1",)
 PARAMS = ("client_id", "response_type", "redirect_uri", "scope", "state", "country", "locale", "filter",
           "code_challenge", "code_challenge_method")
@@ -103,10 +105,9 @@ def parse(db: Session, items: list[tuple[str, str]]) -> AuthRequest:
     if method and not challenge:
         raise RedirectError(redirect_uri, "invalid_request", "code_challenge_method without code_challenge.", state)
     if challenge:
-        method = method or "plain"
         if method not in CHALLENGE_METHODS:
-            raise RedirectError(redirect_uri, "invalid_request", "code_challenge_method must be S256 or plain.",
-                                state)
+            raise RedirectError(redirect_uri, "invalid_request",
+                                "code_challenge_method must be S256 (plain, the default, is not accepted).", state)
         if not _CHALLENGE.match(challenge):
             raise RedirectError(redirect_uri, "invalid_request",
                                 "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~].", state)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ledgerd.api.wire import JsonResponse
+from ledgerd.auth.authorize import CHALLENGE_METHODS
 from ledgerd.auth.server import FamilyReused, FormRequest, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
 from ledgerd.runtime import Runtime
@@ -115,7 +116,7 @@ async def metadata(request: Request) -> Response:
         "scopes_supported": ["full_access", "readonly"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "code_challenge_methods_supported": ["S256", "plain"],
+        "code_challenge_methods_supported": list(CHALLENGE_METHODS),
         "ui_locales_supported": ["en-GB", "en-IE", "en-US", "es-US", "en-CA", "fr-CA", "fr-FR", "de-DE", "es-ES"],
     })
 
