@@ -40,7 +40,9 @@ class RedirectUri(IdMixin, Base):
 
 
 class AuthorizationCode(Base):
-    """A single-use code; the row is deleted when exchanged."""
+    """A single-use code. Its first exchange marks it used and records the token family it started; the row
+    is kept past its expiry (auth/authorize.CODES_KEPT_FOR) so that a second exchange is recognised as a
+    replay and ends that family (RFC 6749 §4.1.2)."""
 
     __tablename__ = "authorization_codes"
 
@@ -52,7 +54,10 @@ class AuthorizationCode(Base):
     country: Mapped[str] = mapped_column(String(2))
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
-    expires_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()
+    # No foreign key: the family may be gone (its app deleted) while the code is remembered.
+    family_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class TokenFamily(IdMixin, TimestampMixin, Base):

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from ledgerd.api.wire import JsonResponse
 from ledgerd.auth.authorize import CHALLENGE_METHODS
-from ledgerd.auth.server import FamilyReused, FormRequest, build_server, consume_code, revoke_family
+from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
 from ledgerd.runtime import Runtime
 
@@ -76,14 +76,13 @@ def _endpoint(run_grant: str) -> Any:
                 if failed.code is not None:
                     # A code is single use even when its exchange fails (wrong verifier, wrong redirect_uri).
                     with unit_of_work(runtime.sessions, write=True) as db:
-                        consume_code(db, failed.code)
+                        consume_code(db, runtime.clock, failed.code)
                 return failed.answer
-            except FamilyReused as reused:
-                with unit_of_work(runtime.sessions, write=True) as db:
-                    revoke_family(db, runtime.clock, reused.family_id, "refresh_token_reused")
-                return 400, {"error": "invalid_grant", "error_description":
-                             "The refresh token was already used or superseded; the authorization has been "
-                             "revoked and the user must authorize the app again."}, []
+            except Replayed as replayed:
+                if replayed.family_id is not None:
+                    with unit_of_work(runtime.sessions, write=True) as db:
+                        revoke_family(db, runtime.clock, replayed.family_id, replayed.reason)
+                return 400, {"error": "invalid_grant", "error_description": replayed.description}, []
 
         try:
             status, body, answer_headers = await run_in_threadpool(run)
