@@ -24,6 +24,8 @@ from tests.support.postgres import PostgresServer, PostgresUnavailable, provide_
 
 BACKENDS = ("sqlite", "postgresql")
 PUBLIC_URL = "http://testserver"
+# Password hashes in tests cost a fraction of a millisecond; the default (OWASP's) is tested on its own.
+TEST_SCRYPT_N = 2**8
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +60,7 @@ def database_url(request: pytest.FixtureRequest, postgres: PostgresServer | None
 
 @pytest.fixture(scope="session")
 def runtime(database_url: str) -> Iterator[Runtime]:
-    settings = Settings(database_url=database_url, env="test", public_url=PUBLIC_URL)
+    settings = Settings(database_url=database_url, env="test", public_url=PUBLIC_URL, password_scrypt_n=TEST_SCRYPT_N)
     rt = build_runtime(settings, Clock())
     yield rt
     rt.engine.dispose()

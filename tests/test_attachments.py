@@ -17,7 +17,7 @@ from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.regions.data import lookups
 from ledgerd.runtime import Runtime
-from tests.conftest import PUBLIC_URL
+from tests.conftest import PUBLIC_URL, TEST_SCRYPT_N
 from tests.support import reference
 from tests.support.books import Books, problem
 from tests.support.factories import Factory
@@ -170,7 +170,8 @@ def test_base64_with_line_breaks_is_taken(client: TestClient, books: Books) -> N
 def test_a_largest_upload_passes_a_lower_server_limit(database_url: str, factory: Factory) -> None:
     """The upload routes raise LEDGERD_MAX_BODY_BYTES to what a largest file needs; other routes keep it."""
     assert len(b64(bytes(MAX_FILE_BYTES))) * 2 <= UPLOAD_BODY_BYTES
-    strict = build_runtime(Settings(database_url=database_url, env="test", public_url=PUBLIC_URL,
+    strict = build_runtime(Settings(database_url=database_url, env="test",
+                                    password_scrypt_n=TEST_SCRYPT_N, public_url=PUBLIC_URL,
                                     max_body_bytes=1024 * 1024), Clock())
     try:
         with TestClient(create_app(runtime=strict), base_url=PUBLIC_URL) as client:
@@ -190,7 +191,8 @@ def test_a_largest_upload_passes_a_lower_server_limit(database_url: str, factory
 def test_files_survive_a_restart(database_url: str, client: TestClient, books: Books) -> None:
     """A new process on the same database serves the same bytes (nothing is kept in memory or on local disk)."""
     created = upload(books, BINARY)
-    fresh: Runtime = build_runtime(Settings(database_url=database_url, env="test", public_url=PUBLIC_URL), Clock())
+    fresh: Runtime = build_runtime(Settings(database_url=database_url, env="test",
+                                            password_scrypt_n=TEST_SCRYPT_N, public_url=PUBLIC_URL), Clock())
     try:
         with TestClient(create_app(runtime=fresh), base_url=PUBLIC_URL) as restarted:
             response = restarted.get(f"/v3.1/attachments/{created['id']}/file", headers={**books.headers, **OCTET})

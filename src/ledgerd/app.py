@@ -25,6 +25,7 @@ from ledgerd.attachments import api as attachments_api
 from ledgerd.auth import routes as oauth_routes
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
+from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
 from ledgerd.banking import api as banking_api
 from ledgerd.catalog import api as catalog_api
@@ -77,7 +78,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     keys = KeyRing(sessions, clock)
     keys.ensure()
     return Runtime(settings=settings, clock=clock, engine=engine, sessions=sessions, keys=keys,
-                   tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock))
+                   tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock),
+                   passwords=Passwords(settings.password_scrypt_n))
 
 
 def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[str]:

@@ -18,9 +18,8 @@ from starlette.routing import BaseRoute, Route
 
 from ledgerd.api.errors import ApiError
 from ledgerd.auth import apps as app_service
-from ledgerd.auth import authorize
+from ledgerd.auth import authorize, signin
 from ledgerd.auth.models import App
-from ledgerd.auth.passwords import verify_password
 from ledgerd.db.engine import unit_of_work
 from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
@@ -180,21 +179,12 @@ async def login_post(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
 
-    def check(db: Session) -> str | None:
-        try:
-            user = tenancy.find_user(db, email)
-        except ApiError:
-            return None
-        if user is not None and verify_password(password, user.password_hash):
-            return user.id
-        return None
-
-    user_id = await _db(request, check)
+    runtime = _runtime(request)
+    user_id = await run_in_threadpool(signin.sign_in, runtime, email, password)
     if user_id is None:
         return _render(request, "login.html", status=401, error="The e-mail address or password is wrong.",
                        email=email, next=nxt, signup_href="/signup?" + urlencode({"next": nxt}))
     response = RedirectResponse(nxt, status_code=303)
-    runtime = _runtime(request)
     start_session(response, request, runtime.secret_key, user_id, runtime.clock.timestamp())
     return response
 
@@ -222,7 +212,7 @@ async def signup_post(request: Request) -> Response:
     runtime = _runtime(request)
 
     def create(db: Session) -> str:
-        user = tenancy.create_user(db, runtime.clock, email=values["email"], password=password,
+        user = tenancy.create_user(db, runtime.clock, email=values["email"], password_hash=hashed,
                                    first_name=values["first_name"], last_name=values["last_name"],
                                    locale=COUNTRIES.get(values["country"].upper(), COUNTRIES["GB"]).locale)
         if values["business_name"].strip():
@@ -231,6 +221,7 @@ async def signup_post(request: Request) -> Response:
         return user.id
 
     try:
+        hashed = await run_in_threadpool(tenancy.password_hash, runtime.passwords, password)
         user_id = await _db(request, create, write=True)
     except ApiError as exc:
         return _render(request, "signup.html", status=422, error=exc.problems[0].message, values=values,
