@@ -7,6 +7,7 @@ Under CI=true a missing PostgreSQL fails the run; elsewhere those tests are skip
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,9 +79,15 @@ def factory(runtime: Runtime, clock: Clock) -> Factory:
     return Factory(runtime)
 
 
+def client_address() -> tuple[str, int]:
+    """A client address of its own: the per-address sign-in and sign-up limits (auth/throttle.py) then count
+    one test's attempts, not the whole session's."""
+    return f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}", 50000
+
+
 @pytest.fixture
 def client(runtime: Runtime, clock: Clock) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime), base_url=PUBLIC_URL) as test_client:
+    with TestClient(create_app(runtime=runtime), base_url=PUBLIC_URL, client=client_address()) as test_client:
         yield test_client
 
 

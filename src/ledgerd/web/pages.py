@@ -180,13 +180,35 @@ async def login_post(request: Request) -> Response:
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
 
     runtime = _runtime(request)
-    user_id = await run_in_threadpool(signin.sign_in, runtime, email, password)
-    if user_id is None:
+    outcome = await run_in_threadpool(signin.sign_in, runtime, email, password, _host(request))
+    signup_href = "/signup?" + urlencode({"next": nxt})
+    if outcome.retry_after is not None:
+        return _too_many(_render(request, "login.html", status=429, email=email, next=nxt, signup_href=signup_href,
+                                 error=_wait("sign-in attempts for this account or from your network",
+                                             outcome.retry_after)), outcome.retry_after)
+    if outcome.user_id is None:
         return _render(request, "login.html", status=401, error="The e-mail address or password is wrong.",
-                       email=email, next=nxt, signup_href="/signup?" + urlencode({"next": nxt}))
+                       email=email, next=nxt, signup_href=signup_href)
     response = RedirectResponse(nxt, status_code=303)
-    start_session(response, request, runtime.secret_key, user_id, runtime.clock.timestamp())
+    start_session(response, request, runtime.secret_key, outcome.user_id, runtime.clock.timestamp())
     return response
+
+
+def _host(request: Request) -> str | None:
+    """The client's address (the proxy's client, when uvicorn is told to trust the proxy's headers)."""
+    return request.client.host if request.client else None
+
+
+def _wait(what: str, seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return (f"There have been too many {what}. For your security, please wait {minutes} "
+            f"minute{'s' if minutes != 1 else ''} and try again.")
+
+
+def _too_many(page: Response, seconds: int) -> Response:
+    """A 429 page (auth/throttle.py): the form again, with the wait in words and in Retry-After."""
+    page.headers["Retry-After"] = str(seconds)
+    return page
 
 
 def _signup_country(nxt: str) -> str:
@@ -210,6 +232,11 @@ async def signup_post(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
     runtime = _runtime(request)
+    wait = await run_in_threadpool(signin.may_sign_up, runtime, _host(request))
+    if wait is not None:
+        return _too_many(_render(request, "signup.html", status=429, error=_wait("sign-ups from your network", wait),
+                                 values=values, countries=list(COUNTRIES.values()), next=nxt,
+                                 login_href="/login?" + urlencode({"next": nxt})), wait)
 
     def create(db: Session) -> str:
         user = tenancy.create_user(db, runtime.clock, email=values["email"], password_hash=hashed,
