@@ -214,3 +214,56 @@ def test_closed_windows_are_forgotten(client: TestClient, factory: Factory, cloc
     clock.advance(timedelta(minutes=16))
     assert login(client, f"other-{user.email}", "wrong password!").status_code == 401  # opens a new window
     assert stale not in keys()
+
+
+# ---- sessions end on the server ----------------------------------------------------------------------
+
+def _signed_in_copy(client: TestClient) -> TestClient:
+    """Another browser holding a copy of `client`'s session cookie."""
+    copy = TestClient(client.app, base_url=PUBLIC_URL, client=another_address())
+    copy.cookies.set("ledgerd_session", client.cookies["ledgerd_session"])
+    return copy
+
+
+def _signed_in(browser: TestClient) -> bool:
+    response = browser.get("/developer", follow_redirects=False)
+    assert response.status_code in (200, 303)
+    return response.status_code == 200
+
+
+def test_a_copied_cookie_stops_working_at_sign_out(client: TestClient, factory: Factory) -> None:
+    user = factory.user()
+    assert login(client, user.email).status_code == 303
+    with _signed_in_copy(client) as stolen:
+        assert _signed_in(stolen)
+        assert client.post("/logout", data={"csrf": client.cookies["ledgerd_csrf"]},
+                           follow_redirects=False).status_code == 303
+        assert not _signed_in(stolen)
+
+
+def test_signing_out_ends_that_browsers_session_only(client: TestClient, factory: Factory) -> None:
+    user = factory.user()
+    with TestClient(client.app, base_url=PUBLIC_URL, client=another_address()) as other:
+        assert login(client, user.email).status_code == 303 and login(other, user.email).status_code == 303
+        assert client.post("/logout", data={"csrf": client.cookies["ledgerd_csrf"]},
+                           follow_redirects=False).status_code == 303
+        assert not _signed_in(client) and _signed_in(other)
+
+
+def test_a_new_sign_in_replaces_the_browsers_session(client: TestClient, factory: Factory) -> None:
+    first, second = factory.user(), factory.user()
+    assert login(client, first.email).status_code == 303
+    earlier = _signed_in_copy(client)
+    assert login(client, second.email).status_code == 303
+    with earlier:
+        assert not _signed_in(earlier)
+    assert second.email in client.get("/developer").text
+
+
+def test_a_session_lasts_twelve_hours(client: TestClient, factory: Factory, clock: Clock) -> None:
+    clock.freeze()
+    assert login(client, factory.user().email).status_code == 303
+    clock.advance(timedelta(hours=12, seconds=-1))
+    assert _signed_in(client)
+    clock.advance(timedelta(seconds=1))
+    assert not _signed_in(client)

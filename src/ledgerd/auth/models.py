@@ -107,3 +107,16 @@ class Throttle(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     attempts: Mapped[int] = mapped_column(Integer)
     resets_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class BrowserSession(Base):
+    """A signed-in browser (web/session.py). Its cookie names it; signing out deletes it, so a copy of the
+    cookie stops working at once in every process."""
+
+    __tablename__ = "browser_sessions"
+
+    # SHA-256 of the session id the (signed) cookie carries: the table alone cannot make a cookie.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()

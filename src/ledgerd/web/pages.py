@@ -25,7 +25,16 @@ from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service as tenancy
 from ledgerd.tenancy.models import User
-from ledgerd.web.session import csrf_ok, csrf_token, end_session, keep_csrf, session_user_id, start_session
+from ledgerd.web.session import (
+    close_session,
+    csrf_ok,
+    csrf_token,
+    end_session,
+    keep_csrf,
+    open_session,
+    session_user,
+    start_session,
+)
 
 log = logging.getLogger("ledgerd.web")
 T = TypeVar("T")
@@ -61,8 +70,7 @@ async def _db(request: Request, fn: Callable[[Session], T], *, write: bool = Fal
 
 def _current_user(request: Request, db: Session) -> User | None:
     runtime = _runtime(request)
-    uid = session_user_id(request, runtime.secret_key, runtime.clock.timestamp())
-    return db.get(User, uid) if uid else None
+    return session_user(db, request, runtime.secret_key, runtime.clock)
 
 
 def _safe_next(value: str | None) -> str:
@@ -189,8 +197,11 @@ async def login_post(request: Request) -> Response:
     if outcome.user_id is None:
         return _render(request, "login.html", status=401, error="The e-mail address or password is wrong.",
                        email=email, next=nxt, signup_href=signup_href)
+    user_id = outcome.user_id
+    cookie = await _db(request, lambda db: open_session(db, runtime.clock, request, runtime.secret_key, user_id),
+                       write=True)
     response = RedirectResponse(nxt, status_code=303)
-    start_session(response, request, runtime.secret_key, outcome.user_id, runtime.clock.timestamp())
+    start_session(response, request, cookie)
     return response
 
 
@@ -245,17 +256,17 @@ async def signup_post(request: Request) -> Response:
         if values["business_name"].strip():
             tenancy.create_business(db, runtime.clock, owner=user, name=values["business_name"],
                                     country_id=values["country"])
-        return user.id
+        return open_session(db, runtime.clock, request, runtime.secret_key, user.id)
 
     try:
         hashed = await run_in_threadpool(tenancy.password_hash, runtime.passwords, password)
-        user_id = await _db(request, create, write=True)
+        cookie = await _db(request, create, write=True)
     except ApiError as exc:
         return _render(request, "signup.html", status=422, error=exc.problems[0].message, values=values,
                        countries=list(COUNTRIES.values()), next=nxt,
                        login_href="/login?" + urlencode({"next": nxt}))
     response = RedirectResponse(nxt, status_code=303)
-    start_session(response, request, runtime.secret_key, user_id, runtime.clock.timestamp())
+    start_session(response, request, cookie)
     return response
 
 
@@ -263,6 +274,8 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
+    runtime = _runtime(request)
+    await _db(request, lambda db: close_session(db, request, runtime.secret_key, runtime.clock), write=True)
     response = RedirectResponse("/", status_code=303)
     end_session(response)
     return response
