@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
@@ -45,6 +46,7 @@ from ledgerd.stock import api as stock_api
 from ledgerd.tax_returns import api as tax_returns_api
 from ledgerd.tenancy import api as tenancy_api
 from ledgerd.web import pages
+from ledgerd.web.headers import SecurityHeaders
 
 API_PREFIX = "/v3.1"
 # ledgerd's own endpoints (reports, sandbox) live apart from Sage's paths so they can never collide.
@@ -131,7 +133,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         *oauth_routes.routes,
         *pages.routes,
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
+                    middleware=[Middleware(SecurityHeaders)])
     app.state.runtime = runtime
     app.state.oauth_server = oauth_routes.build(runtime)
     return app

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ledgerd.api.errors import ApiError
@@ -25,6 +25,7 @@ from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service as tenancy
 from ledgerd.tenancy.models import User
+from ledgerd.web.headers import page
 from ledgerd.web.session import (
     close_session,
     csrf_ok,
@@ -52,8 +53,9 @@ def _runtime(request: Request) -> Runtime:
 def _render(request: Request, name: str, status: int = 200, user: User | None = None, **context: Any) -> Response:
     token = csrf_token(request)
     lang = (request.query_params.get("locale") or "en").split("-")[0] or "en"
-    html = _templates.get_template(name).render(lang=lang, user=user, csrf=token, **context)
-    response = HTMLResponse(html, status_code=status)
+    template = _templates.get_template(name)
+    response = page(lambda nonce: template.render(lang=lang, user=user, csrf=token, csp_nonce=nonce, **context),
+                    status)
     keep_csrf(response, request, token)
     return response
 
