@@ -46,6 +46,9 @@ class Settings(BaseModel):
     # scrypt's cost N for new password hashes (r=8, p=1). OWASP's 2^17 is the floor outside development and
     # test, where a cheaper power of two keeps suites fast.
     password_scrypt_n: int = Field(OWASP_N, ge=2)
+    # Bytes of attachment files one business may keep (0: no limit). Sage documents 2.5 MiB per file and no
+    # total; 1 GiB is the document storage of Sage's own smallest Accounting package that states one.
+    attachment_quota_bytes: int = Field(1024**3, ge=0)
 
     @field_validator("public_url")
     @classmethod

@@ -129,14 +129,14 @@ def _create(call: Call) -> Attachment:
         _require(call, body.attachment_context_type_id, write=True)
     elif body.transaction_id and body.attachment_context_id is None:
         _require(call, None, write=True)  # on a transaction alone
-    return service.create(call.db, call.business.id, body)
+    return service.create(call.db, call.business.id, body, quota=call.runtime.settings.attachment_quota_bytes)
 
 
 def _update(call: Call, attachment: Attachment) -> Attachment:
     body = parse_body(call.body, "attachment", AttachmentUpdate)
     if body.attachment_context_type_id is not None:  # moving it: the new record must be the caller's to change
         _require(call, body.attachment_context_type_id, write=True)
-    return service.update(call.db, attachment, body)
+    return service.update(call.db, attachment, body, quota=call.runtime.settings.attachment_quota_bytes)
 
 
 _delete = forgetting("attachments")
