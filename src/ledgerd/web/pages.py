@@ -218,10 +218,10 @@ def _wait(what: str, seconds: int) -> str:
             f"minute{'s' if minutes != 1 else ''} and try again.")
 
 
-def _too_many(page: Response, seconds: int) -> Response:
+def _too_many(refused: Response, seconds: int) -> Response:
     """A 429 page (auth/throttle.py): the form again, with the wait in words and in Retry-After."""
-    page.headers["Retry-After"] = str(seconds)
-    return page
+    refused.headers["Retry-After"] = str(seconds)
+    return refused
 
 
 def _signup_country(nxt: str) -> str:
