@@ -7,6 +7,7 @@ Under CI=true a missing PostgreSQL fails the run; elsewhere those tests are skip
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from tests.support.postgres import PostgresServer, PostgresUnavailable, provide_
 
 BACKENDS = ("sqlite", "postgresql")
 PUBLIC_URL = "http://testserver"
+# Password hashes in tests cost a fraction of a millisecond; the default (OWASP's) is tested on its own.
+TEST_SCRYPT_N = 2**8
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +61,7 @@ def database_url(request: pytest.FixtureRequest, postgres: PostgresServer | None
 
 @pytest.fixture(scope="session")
 def runtime(database_url: str) -> Iterator[Runtime]:
-    settings = Settings(database_url=database_url, env="test", public_url=PUBLIC_URL)
+    settings = Settings(database_url=database_url, env="test", public_url=PUBLIC_URL, password_scrypt_n=TEST_SCRYPT_N)
     rt = build_runtime(settings, Clock())
     yield rt
     rt.engine.dispose()
@@ -76,9 +79,15 @@ def factory(runtime: Runtime, clock: Clock) -> Factory:
     return Factory(runtime)
 
 
+def client_address() -> tuple[str, int]:
+    """A client address of its own: the per-address sign-in and sign-up limits (auth/throttle.py) then count
+    one test's attempts, not the whole session's."""
+    return f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}", 50000
+
+
 @pytest.fixture
 def client(runtime: Runtime, clock: Clock) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime), base_url=PUBLIC_URL) as test_client:
+    with TestClient(create_app(runtime=runtime), base_url=PUBLIC_URL, client=client_address()) as test_client:
         yield test_client
 
 

@@ -138,6 +138,48 @@ def test_tampered_claims_are_401(client: TestClient, factory: Factory, user: Use
                         "The access token is invalid.")
 
 
+_BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _respelled(token: str, runtime: Runtime) -> dict[str, str]:
+    """The same signed token written other ways, and ours re-signed with headers we never write."""
+    head, payload, signature = token.split(".")
+    # A 256-byte signature takes 342 characters; the last one carries 4 spare bits that decoders ignore.
+    stray = signature[:-1] + _BASE64URL[_BASE64URL.index(signature[-1]) ^ 1]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = runtime.keys.signing.private
+    return {
+        "padded": f"{token}==",
+        "padded-header": f"{head}=.{payload}.{signature}",
+        "stray-bits": f"{head}.{payload}.{stray}",
+        "extra-segment": f"{token}.{signature}",
+        "standard-alphabet": f"{head}.{payload}.{signature.replace('-', '+').replace('_', '/')}"
+        if "-" in signature or "_" in signature else f"{head}.{payload}.{signature}+",
+        "extra-header": jwt.encode(claims, key, algorithm="RS512", headers={"kid": kid, "jku": "https://x.example"}),
+        "other-typ": jwt.encode(claims, key, algorithm="RS512", headers={"kid": kid, "typ": "at+jwt"}),
+    }
+
+
+@pytest.mark.parametrize("spelling", ["padded", "padded-header", "stray-bits", "extra-segment", "standard-alphabet",
+                                      "extra-header", "other-typ"])
+def test_only_the_exact_spelling_of_a_token_verifies(client: TestClient, factory: Factory, user: User,
+                                                     runtime: Runtime, spelling: str) -> None:
+    token = factory.token(user)["access_token"]
+    assert client.get("/v3.1/user", headers=bearer(token)).status_code == 200
+    variant = _respelled(token, runtime)[spelling]
+    if spelling == "padded":  # PyJWT alone strips the padding and accepts the very same signature
+        public = runtime.keys.public_key(jwt.get_unverified_header(token)["kid"])
+        assert jwt.decode(variant, public, algorithms=["RS512"], options={"verify_aud": False})["jti"]
+    assert_unauthorized(client.get("/v3.1/user", headers=bearer(variant)), "The access token is malformed.")
+
+
+def test_a_second_word_after_the_token_is_refused(client: TestClient, factory: Factory, user: User) -> None:
+    token = factory.token(user)["access_token"]
+    assert_unauthorized(client.get("/v3.1/user", headers={"Authorization": f"Bearer {token} {token}"}),
+                        MALFORMED_HEADER)
+
+
 def test_expired_token_is_401(client: TestClient, factory: Factory, user: User, clock: Clock) -> None:
     clock.freeze()
     token = factory.token(user)["access_token"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +20,7 @@ from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.regions.data import lookups
 from ledgerd.runtime import Runtime
-from tests.conftest import PUBLIC_URL
+from tests.conftest import PUBLIC_URL, TEST_SCRYPT_N
 from tests.support import reference
 from tests.support.books import Books, problem
 from tests.support.factories import Factory
@@ -170,7 +173,8 @@ def test_base64_with_line_breaks_is_taken(client: TestClient, books: Books) -> N
 def test_a_largest_upload_passes_a_lower_server_limit(database_url: str, factory: Factory) -> None:
     """The upload routes raise LEDGERD_MAX_BODY_BYTES to what a largest file needs; other routes keep it."""
     assert len(b64(bytes(MAX_FILE_BYTES))) * 2 <= UPLOAD_BODY_BYTES
-    strict = build_runtime(Settings(database_url=database_url, env="test", public_url=PUBLIC_URL,
+    strict = build_runtime(Settings(database_url=database_url, env="test",
+                                    password_scrypt_n=TEST_SCRYPT_N, public_url=PUBLIC_URL,
                                     max_body_bytes=1024 * 1024), Clock())
     try:
         with TestClient(create_app(runtime=strict), base_url=PUBLIC_URL) as client:
@@ -190,7 +194,8 @@ def test_a_largest_upload_passes_a_lower_server_limit(database_url: str, factory
 def test_files_survive_a_restart(database_url: str, client: TestClient, books: Books) -> None:
     """A new process on the same database serves the same bytes (nothing is kept in memory or on local disk)."""
     created = upload(books, BINARY)
-    fresh: Runtime = build_runtime(Settings(database_url=database_url, env="test", public_url=PUBLIC_URL), Clock())
+    fresh: Runtime = build_runtime(Settings(database_url=database_url, env="test",
+                                            password_scrypt_n=TEST_SCRYPT_N, public_url=PUBLIC_URL), Clock())
     try:
         with TestClient(create_app(runtime=fresh), base_url=PUBLIC_URL) as restarted:
             response = restarted.get(f"/v3.1/attachments/{created['id']}/file", headers={**books.headers, **OCTET})
@@ -354,3 +359,62 @@ def test_readonly_users_download_but_cannot_upload(client: TestClient, books: Bo
     body = {"attachment": {"file": b64(b"x"), "file_name": "a", "mime_type": "a/b",
                            "attachment_context_type_id": "CONTACT", "attachment_context_id": books.contact()}}
     problem(client.post("/v3.1/attachments", json=body, headers=readonly), 403, "MultiUserAccessDenied")
+
+
+# --- storage quota -----------------------------------------------------------------------------------------
+
+QUOTA = 10_000
+
+
+@pytest.fixture
+def small(database_url: str) -> Iterator[Runtime]:
+    """A server whose businesses may keep 10,000 bytes of files each."""
+    runtime = build_runtime(Settings(database_url=database_url, env="test", public_url=PUBLIC_URL,
+                                     password_scrypt_n=TEST_SCRYPT_N, attachment_quota_bytes=QUOTA), Clock())
+    yield runtime
+    runtime.engine.dispose()
+
+
+def test_the_default_quota_is_one_gibibyte() -> None:
+    assert Settings.load({}).attachment_quota_bytes == 1024**3
+
+
+def test_a_business_keeps_files_up_to_its_quota(small: Runtime) -> None:
+    with TestClient(create_app(runtime=small), base_url=PUBLIC_URL) as client:
+        books, other = Books.open(client, Factory(small)), Books.open(client, Factory(small))
+        first = upload(books, bytes(6_000))
+        body = {"file": b64(bytes(4_001)), "file_name": "big.bin", "mime_type": "application/octet-stream",
+                "attachment_context_type_id": "CONTACT", "attachment_context_id": books.contact()}
+        refused = problem(books.post("/attachments", {"attachment": body}), 422, "RecordInvalid", "file")
+        assert f"storage quota of {QUOTA} bytes (6000 bytes are used)" in refused["$message"]
+        assert books.get("/attachments").json()["$total"] == 1  # nothing of the refused one was kept
+        upload(books, bytes(4_000))  # exactly full
+        upload(other, bytes(QUOTA))  # each business has its own
+        # Replacing a file counts the new size in place of the old one; other changes are not checked.
+        key = f"/attachments/{first['id']}"
+        assert books.updated(key, "attachment", {"file": b64(bytes(5_000))})["file_size"] == 5_000
+        problem(books.put(key, {"attachment": {"file": b64(bytes(6_001))}}), 422, "RecordInvalid", "file")
+        assert books.updated(key, "attachment", {"description": "full"})["description"] == "full"
+        assert books.delete(key).status_code == 204
+        upload(books, bytes(6_000))
+
+
+def test_concurrent_uploads_cannot_pass_the_quota_together(small: Runtime) -> None:
+    with TestClient(create_app(runtime=small), base_url=PUBLIC_URL) as client:
+        books = Books.open(client, Factory(small))
+        contact = books.contact()
+        tries = 8
+        barrier = threading.Barrier(tries)
+
+        body = {"attachment": {"file": b64(bytes(3_000)), "file_name": "a.bin", "mime_type": "application/pdf",
+                               "attachment_context_type_id": "CONTACT", "attachment_context_id": contact}}
+
+        def send(_: int) -> int:
+            barrier.wait()
+            status: int = books.post("/attachments", body).status_code
+            return status
+
+        with ThreadPoolExecutor(tries) as pool:
+            answers = sorted(pool.map(send, range(tries)))
+        assert answers == [201] * 3 + [422] * 5
+        assert books.get("/attachments").json()["$total"] == 3

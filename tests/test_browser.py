@@ -210,3 +210,24 @@ def test_pages_have_labelled_controls(server: LiveServer, account: Account, page
     basic_accessibility(page)
     assert page.locator("#client-id").inner_text() == account.client_id
     assert page.locator("#client-secret").count() == 0
+
+
+@pytest.mark.browser
+def test_pages_keep_their_style_under_their_policy_and_cannot_be_framed(server: LiveServer, page: Page) -> None:
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(f"{server.url}/login")
+    # The inline style is allowed by the page's nonce: the button wears the brand colour (light or dark scheme).
+    colour = page.locator("#login-submit").evaluate("el => getComputedStyle(el).backgroundColor")
+    assert colour in ("rgb(0, 104, 74)", "rgb(61, 220, 151)"), colour
+    assert refused == []
+
+    # A page framing the sign-in page (even one of the same site) gets nothing to show: no clickjacking.
+    framer = f"{server.url}/framer-test"
+    page.route(framer, lambda route: route.fulfill(content_type="text/html",
+                                                   body=f'<iframe id="f" src="{server.url}/login"></iframe>'))
+    page.goto(framer)
+    page.wait_for_timeout(500)
+    assert page.frame_locator("#f").locator("#login-submit").count() == 0
+    assert [frame.url for frame in page.frames[1:]] == ["chrome-error://chromewebdata/"]

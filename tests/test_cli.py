@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from ledgerd.app import create_app
 from ledgerd.config import Settings
 from ledgerd.db.migrate import upgrade
+from tests.conftest import TEST_SCRYPT_N
 
 VERBS = [["serve"], ["db", "upgrade"], ["users", "create"], ["businesses", "create"], ["businesses", "invite"],
          ["apps", "create"], ["tokens", "issue"], ["demo"]]
@@ -47,7 +48,7 @@ def test_demo_sets_up_books_an_app_and_a_token(tmp_path: Path) -> None:
 
     url = f"sqlite:///{database}"
     upgrade(url)
-    app = create_app(Settings(database_url=url, env="test", public_url="http://testserver"))
+    app = create_app(Settings(database_url=url, env="test", password_scrypt_n=TEST_SCRYPT_N, public_url="http://testserver"))
     with TestClient(app, base_url="http://testserver") as client:
         headers = {"Authorization": f"Bearer {access}"}
         invoices = client.get("/v3.1/sales_invoices", params={"attributes": "status"}, headers=headers).json()

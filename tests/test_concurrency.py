@@ -18,6 +18,7 @@ from ledgerd.app import build_runtime
 from ledgerd.config import Settings
 from ledgerd.db.engine import unit_of_work
 from ledgerd.db.tenancy import bind_business
+from tests.conftest import TEST_SCRYPT_N
 from tests.support import invariants
 from tests.support.cluster import COMMON_URL, bearer, cli, start_together
 from tests.support.live import LiveServer
@@ -91,7 +92,8 @@ def _load(a: httpx.Client, b: httpx.Client, database: str, business: str) -> Non
     assert statuses == ["PART_PAID"] * (total // 2) + ["UNPAID"] * (total // 2)
     assert {i["outstanding_amount"] for i in listed.json()["$items"]} == {"36.0", "72.0"}
 
-    runtime = build_runtime(Settings(database_url=database, env="test", public_url=COMMON_URL))
+    runtime = build_runtime(Settings(database_url=database, env="test",
+                                     password_scrypt_n=TEST_SCRYPT_N, public_url=COMMON_URL))
     try:
         with unit_of_work(runtime.sessions, write=False) as db:
             bind_business(db, business)

@@ -28,6 +28,7 @@ from ledgerd.db.tenancy import bind_business
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service
 from ledgerd.tenancy.models import Business, Membership, Role, Subscription
+from tests.conftest import TEST_SCRYPT_N
 from tests.support.factories import Factory
 
 
@@ -113,7 +114,7 @@ def test_remembered_reads_follow_every_commit(runtime: Runtime, factory: Factory
 
 
 def test_sqlite_reader_answers_an_unchanged_database_from_memory(fresh_database: Callable[[str], str]) -> None:
-    runtime = build_runtime(Settings(database_url=fresh_database("sqlite"), env="test",
+    runtime = build_runtime(Settings(database_url=fresh_database("sqlite"), env="test", password_scrypt_n=TEST_SCRYPT_N,
                                      public_url="http://testserver"), Clock())
     try:
         factory = Factory(runtime)

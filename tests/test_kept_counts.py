@@ -21,6 +21,7 @@ from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.db.base import new_id
 from ledgerd.db.migrate import alembic_config, upgrade
+from tests.conftest import TEST_SCRYPT_N
 from tests.support.books import Books
 from tests.support.factories import Factory
 
@@ -116,7 +117,8 @@ def test_unfiltered_lists_answer_the_kept_count(books: Books, client: TestClient
 
 def test_the_migration_counts_existing_documents(fresh_database: Callable[[str], str], backend: str) -> None:
     url = fresh_database(backend)
-    runtime = build_runtime(Settings(database_url=url, env="test", public_url="http://testserver"), Clock())
+    runtime = build_runtime(Settings(database_url=url, env="test",
+                                     password_scrypt_n=TEST_SCRYPT_N, public_url="http://testserver"), Clock())
     try:
         with TestClient(create_app(runtime=runtime), base_url="http://testserver") as client:
             books = Books.open(client, Factory(runtime))

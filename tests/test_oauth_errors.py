@@ -8,6 +8,8 @@ import hashlib
 import html
 import re
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,9 +18,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 import pytest
 from httpx import Response
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from ledgerd.auth.models import App
+from ledgerd.auth.models import App, AuthorizationCode
+from ledgerd.auth.passwords import hash_secret
 from ledgerd.clock import Clock
 from ledgerd.regions import COUNTRIES
 from ledgerd.tenancy.models import User
@@ -178,8 +182,8 @@ def test_error_page_escapes_nothing_into_the_page(client: TestClient) -> None:
     ({"code_challenge": "a" * 43, "code_challenge_method": "S512"}, "invalid_request"),
     ({"code_challenge_method": "S256"}, "invalid_request"),  # a method without a challenge
     ({"code_challenge": "a" * 42, "code_challenge_method": "S256"}, "invalid_request"),
-    ({"code_challenge": "a" * 129, "code_challenge_method": "plain"}, "invalid_request"),
-    ({"code_challenge": "a" * 42 + "!", "code_challenge_method": "plain"}, "invalid_request"),
+    ({"code_challenge": "a" * 129, "code_challenge_method": "S256"}, "invalid_request"),
+    ({"code_challenge": "a" * 42 + "!", "code_challenge_method": "S256"}, "invalid_request"),
     ({"country": "XX"}, "invalid_request"),
     ({"country": "GBR"}, "invalid_request"),
 ])
@@ -454,6 +458,64 @@ def test_code_is_single_use(client: TestClient, party: Party) -> None:
     oauth_error(exchange(client, party, code), 400, "invalid_grant")
 
 
+def test_replayed_code_revokes_the_tokens_it_issued(client: TestClient, party: Party, clock: Clock) -> None:
+    clock.freeze()
+    code = authorize(client, party)
+    tokens = exchange(client, party, code).json()
+    renewed = refresh(client, party, tokens["refresh_token"]).json()  # rotation keeps the family
+    assert whoami(client, renewed["access_token"]).status_code == 200
+    clock.advance(timedelta(minutes=10))  # long expired, still remembered
+    replay = exchange(client, party, code)
+    oauth_error(replay, 400, "invalid_grant")
+    assert "revoked" in replay.json()["error_description"]
+    assert whoami(client, renewed["access_token"]).status_code == 401
+    oauth_error(refresh(client, party, renewed["refresh_token"]), 400, "invalid_grant")
+
+
+def test_replay_touches_no_other_authorization(client: TestClient, party: Party) -> None:
+    login(client, party.user)
+    replayed, kept = authorize(client, party, login_first=False), authorize(client, party, login_first=False)
+    first, other = exchange(client, party, replayed).json(), exchange(client, party, kept).json()
+    oauth_error(exchange(client, party, replayed), 400, "invalid_grant")
+    assert whoami(client, first["access_token"]).status_code == 401
+    assert whoami(client, other["access_token"]).status_code == 200
+
+
+def test_a_failed_exchange_burns_the_code(client: TestClient, party: Party) -> None:
+    verifier = secrets.token_urlsafe(48)
+    code = authorize(client, party, code_challenge=s256(verifier), code_challenge_method="S256")
+    oauth_error(exchange(client, party, code, code_verifier=secrets.token_urlsafe(48)), 400, "invalid_grant")
+    oauth_error(exchange(client, party, code, code_verifier=verifier), 400, "invalid_grant")
+
+
+def test_racing_exchanges_of_one_code_end_revoked(client: TestClient, party: Party) -> None:
+    code = authorize(client, party)
+    barrier = threading.Barrier(2)
+
+    def run() -> Response:
+        barrier.wait()
+        return exchange(client, party, code)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: run(), range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 400]
+    winner = next(a for a in answers if a.status_code == 200).json()
+    # Whichever came second was a replay: the first one's tokens no longer work.
+    assert whoami(client, winner["access_token"]).status_code == 401
+
+
+def test_codes_are_forgotten_a_day_after_they_expire(client: TestClient, party: Party, factory: Factory,
+                                                     clock: Clock) -> None:
+    clock.freeze()
+    old = authorize(client, party)
+    clock.advance(timedelta(days=1, seconds=61))
+    authorize(client, party)  # signed in again: a browser session lasts 12 hours
+    stored = factory.tx(lambda db: set(db.scalars(select(AuthorizationCode.code_hash)
+                                                  .where(AuthorizationCode.app_id == party.app.id))))
+    assert hash_secret(old) not in stored and len(stored) == 1
+    oauth_error(exchange(client, party, old), 400, "invalid_grant")
+
+
 @pytest.mark.parametrize("code", ["GB/not-a-code", "", "GB%2Fabc"])
 def test_unknown_code_is_invalid_grant(client: TestClient, party: Party, code: str) -> None:
     response = exchange(client, party, code)
@@ -515,14 +577,20 @@ def test_pkce_s256(client: TestClient, party: Party) -> None:
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.parametrize("method", ["plain", None])  # plain is the default method
-def test_pkce_plain(client: TestClient, party: Party, method: str | None) -> None:
-    verifier = secrets.token_urlsafe(48)
+@pytest.mark.parametrize("method", ["plain", None, "s256"])  # plain is the default method; names are exact
+def test_pkce_plain_is_refused(client: TestClient, party: Party, method: str | None) -> None:
     login(client, party.user)
-    code = authorize(client, party, login_first=False, code_challenge=verifier, code_challenge_method=method)
-    oauth_error(exchange(client, party, code, code_verifier=s256(verifier)), 400, "invalid_grant")
-    code = authorize(client, party, login_first=False, code_challenge=verifier, code_challenge_method=method)
-    assert exchange(client, party, code, code_verifier=verifier).status_code == 200
+    response = get_authorize(client, auth_query(party.app, code_challenge=secrets.token_urlsafe(48),
+                                                code_challenge_method=method))
+    params = callback_params(response)
+    assert (params["error"], params["state"]) == ("invalid_request", STATE)
+    assert "S256" in params["error_description"]
+
+
+def test_pkce_verifier_without_a_challenge_is_refused(client: TestClient, party: Party) -> None:
+    # RFC 9700 §4.8: a code issued without PKCE cannot be redeemed as if it had been (downgrade).
+    code = authorize(client, party)
+    oauth_error(exchange(client, party, code, code_verifier=secrets.token_urlsafe(48)), 400, "invalid_request")
 
 
 def test_pkce_missing_verifier_is_invalid_request(client: TestClient, party: Party) -> None:
@@ -729,7 +797,7 @@ def test_authorization_server_metadata(client: TestClient) -> None:
     assert meta["token_endpoint"] == f"{base}/token"
     assert meta["revocation_endpoint"] == f"{base}/revoke"
     assert meta["jwks_uri"] == f"{base}/.well-known/jwks.json"
-    assert meta["code_challenge_methods_supported"] == ["S256", "plain"]
+    assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["response_types_supported"] == ["code"]
     assert sorted(meta["grant_types_supported"]) == ["authorization_code", "refresh_token"]
     assert sorted(meta["scopes_supported"]) == ["full_access", "readonly"]

@@ -12,7 +12,7 @@ from ledgerd.app import build_runtime, create_app
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.runtime import Runtime
-from tests.conftest import PUBLIC_URL
+from tests.conftest import PUBLIC_URL, TEST_SCRYPT_N
 from tests.support.factories import Factory
 
 
@@ -20,7 +20,8 @@ from tests.support.factories import Factory
 def limited(database_url: str) -> Iterator[Runtime]:
     clock = Clock()
     clock.freeze(datetime(2026, 1, 1, 12, 0, 10, tzinfo=UTC))
-    runtime = build_runtime(Settings(database_url=database_url, env="test", public_url=PUBLIC_URL, rate_limit=3,
+    runtime = build_runtime(Settings(database_url=database_url, env="test",
+                                     password_scrypt_n=TEST_SCRYPT_N, public_url=PUBLIC_URL, rate_limit=3,
                                      rate_limit_window=60), clock)
     yield runtime
     runtime.engine.dispose()

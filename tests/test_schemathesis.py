@@ -34,6 +34,7 @@ from ledgerd.app import build_runtime
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.sandbox.demo import seed_demo_books
+from tests.conftest import TEST_SCRYPT_N
 from tests.support.factories import Factory
 from tests.support.live import LiveServer
 
@@ -52,7 +53,8 @@ def server(fresh_database: Any) -> Iterator[LiveServer]:
 @pytest.fixture(scope="module")
 def headers(server: LiveServer) -> dict[str, str]:
     """A demo business (the `ledgerd demo` books) and its owner's bearer token, made in the server's database."""
-    runtime = build_runtime(Settings(database_url=server.database_url, env="test", public_url=server.url), Clock())
+    runtime = build_runtime(Settings(database_url=server.database_url, env="test",
+                                     password_scrypt_n=TEST_SCRYPT_N, public_url=server.url), Clock())
     factory = Factory(runtime)
     owner = factory.user("Demo", "User")
     business = factory.business(owner, name="Demo Business Ltd")

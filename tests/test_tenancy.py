@@ -1083,11 +1083,12 @@ def test_sign_up_rules(factory: Factory) -> None:
     factory.user(email=email)
     clock = factory.runtime.clock
 
+    hashed = service.password_hash(factory.runtime.passwords, PASSWORD)
     with pytest.raises(Invalid) as duplicate:
-        factory.tx(lambda db: service.create_user(db, clock, email=email.upper(), password=PASSWORD))
+        factory.tx(lambda db: service.create_user(db, clock, email=email.upper(), password_hash=hashed))
     assert duplicate.value.body()[0]["$source"] == "email"
     with pytest.raises(Invalid) as short:
-        factory.tx(lambda db: service.create_user(db, clock, email=_email("short"), password="short"))
+        service.password_hash(factory.runtime.passwords, "short")
     assert short.value.body()[0]["$source"] == "password"
 
 

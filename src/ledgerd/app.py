@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
@@ -25,6 +26,7 @@ from ledgerd.attachments import api as attachments_api
 from ledgerd.auth import routes as oauth_routes
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
+from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
 from ledgerd.banking import api as banking_api
 from ledgerd.catalog import api as catalog_api
@@ -44,6 +46,7 @@ from ledgerd.stock import api as stock_api
 from ledgerd.tax_returns import api as tax_returns_api
 from ledgerd.tenancy import api as tenancy_api
 from ledgerd.web import pages
+from ledgerd.web.headers import SecurityHeaders
 
 API_PREFIX = "/v3.1"
 # ledgerd's own endpoints (reports, sandbox) live apart from Sage's paths so they can never collide.
@@ -77,7 +80,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     keys = KeyRing(sessions, clock)
     keys.ensure()
     return Runtime(settings=settings, clock=clock, engine=engine, sessions=sessions, keys=keys,
-                   tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock))
+                   tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock),
+                   passwords=Passwords(settings.password_scrypt_n))
 
 
 def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[str]:
@@ -129,7 +133,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         *oauth_routes.routes,
         *pages.routes,
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
+                    middleware=[Middleware(SecurityHeaders)])
     app.state.runtime = runtime
     app.state.oauth_server = oauth_routes.build(runtime)
     return app

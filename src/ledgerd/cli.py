@@ -67,14 +67,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
 
 def cmd_users_create(args: argparse.Namespace) -> None:
-    from ledgerd.tenancy.service import create_user
+    from ledgerd.auth.passwords import Passwords
+    from ledgerd.tenancy.service import create_user, password_hash
+
+    settings = _settings(args)
+    hashed = password_hash(Passwords(settings.password_scrypt_n), args.password)
 
     def run(db: Session, rt: Any) -> dict[str, Any]:
-        user = create_user(db, rt.clock, email=args.email, password=args.password,
+        user = create_user(db, rt.clock, email=args.email, password_hash=hashed,
                            first_name=args.first_name or "", last_name=args.last_name or "")
         return {"id": user.id, "email": user.email, "requested_by_id": user.subject}
 
-    data = _with_db(_settings(args), run)
+    data = _with_db(settings, run)
     _print(args, data, f"created user {data['email']} (id {data['id']})")
 
 
@@ -142,11 +146,12 @@ def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
     from ledgerd.auth.apps import create_app, rotate_secret
     from ledgerd.auth.models import App
     from ledgerd.sandbox.demo import seed_demo_books
-    from ledgerd.tenancy.service import accessible, create_business, create_user, find_user
+    from ledgerd.tenancy.service import accessible, create_business, create_user, find_user, password_hash
 
     def run(db: Session, rt: Any) -> dict[str, Any]:
-        user = find_user(db, DEMO_EMAIL) or create_user(db, rt.clock, email=DEMO_EMAIL, password=DEMO_PASSWORD,
-                                                        first_name="Demo", last_name="User")
+        user = find_user(db, DEMO_EMAIL) or create_user(
+            db, rt.clock, email=DEMO_EMAIL, password_hash=password_hash(rt.passwords, DEMO_PASSWORD),
+            first_name="Demo", last_name="User")
         if not accessible(db, user.id):
             business = create_business(db, rt.clock, owner=user, name="Demo Business Ltd", country_id=country,
                                        is_demo=True)

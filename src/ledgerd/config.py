@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ledgerd.auth.passwords import OWASP_N
+
 # Values people paste from examples; accepted only in development mode.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "password",
                                  "please-change-me", "ledgerd", "test", "xxx"})
@@ -41,11 +43,31 @@ class Settings(BaseModel):
     # Requests per app per window; 0 turns limiting off. Sage allows 1,296,000 a day per app.
     rate_limit: int = Field(0, ge=0)
     rate_limit_window: int = Field(86_400, ge=1)
+    # scrypt's cost N for new password hashes (r=8, p=1). OWASP's 2^17 is the floor outside development and
+    # test, where a cheaper power of two keeps suites fast.
+    password_scrypt_n: int = Field(OWASP_N, ge=2)
+    # Bytes of attachment files one business may keep (0: no limit). Sage documents 2.5 MiB per file and no
+    # total; 1 GiB is the document storage of Sage's own smallest Accounting package that states one.
+    attachment_quota_bytes: int = Field(1024**3, ge=0)
 
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("password_scrypt_n")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError("must be a power of two")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_weak_passwords(self) -> Settings:
+        if self.env == "production" and self.password_scrypt_n < OWASP_N:
+            raise ValueError(f"LEDGERD_PASSWORD_SCRYPT_N below {OWASP_N} (OWASP's scrypt cost) is for development "
+                             "and tests only")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

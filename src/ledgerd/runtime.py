@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledgerd.auth.keys import KeyRing
+from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
@@ -22,3 +23,4 @@ class Runtime:
     keys: KeyRing
     tokens: Tokens
     secret_key: bytes
+    passwords: Passwords

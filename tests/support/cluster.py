@@ -18,7 +18,7 @@ COMMON_URL = "http://ledgerd-cluster.test"
 
 def cli(database_url: str, *args: str) -> dict[str, Any]:
     """Run the real `ledgerd` command (another process on the same database) and parse its --json."""
-    env = {**os.environ, "LEDGERD_PUBLIC_URL": COMMON_URL, "LEDGERD_ENV": "test"}
+    env = {**os.environ, "LEDGERD_PUBLIC_URL": COMMON_URL, "LEDGERD_ENV": "test", "LEDGERD_PASSWORD_SCRYPT_N": "256"}
     env.pop("LEDGERD_DATABASE_URL", None)
     # `--database-url` goes after the verb: given before it, argparse lets the sub-command's own
     # default (None) overwrite it and the command silently falls back to the default SQLite file.

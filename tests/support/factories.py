@@ -15,7 +15,7 @@ from ledgerd.auth.server import issue_without_consent
 from ledgerd.db.engine import unit_of_work
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import Business, Role, User
-from ledgerd.tenancy.service import create_business, create_user, invite
+from ledgerd.tenancy.service import create_business, create_user, invite, password_hash
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
@@ -31,7 +31,8 @@ class Factory:
 
     def user(self, first_name: str = "Ada", last_name: str = "Lovelace", email: str | None = None) -> User:
         email = email or f"user-{secrets.token_hex(6)}@example.com"
-        return self.tx(lambda db: create_user(db, self.runtime.clock, email=email, password=PASSWORD,
+        hashed = password_hash(self.runtime.passwords, PASSWORD)
+        return self.tx(lambda db: create_user(db, self.runtime.clock, email=email, password_hash=hashed,
                                               first_name=first_name, last_name=last_name))
 
     def business(self, owner: User, name: str = "Acme Ltd", country: str = "GB") -> Business:

@@ -24,7 +24,8 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
         env = {**os.environ, "LEDGERD_DATABASE_URL": database_url, "LEDGERD_PUBLIC_URL": self.url,
-               "LEDGERD_ENV": "test", "LEDGERD_LOG_LEVEL": "warning", **(extra_env or {})}
+               "LEDGERD_ENV": "test", "LEDGERD_LOG_LEVEL": "warning", "LEDGERD_PASSWORD_SCRYPT_N": "256",
+               **(extra_env or {})}
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"ledgerd-live-{self.port}.log"
         self._log_file = self.log.open("wb")
         self.process = subprocess.Popen(

@@ -29,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ledgerd import __version__
@@ -39,6 +39,7 @@ from ledgerd.api.errors import ApiError
 from ledgerd.api.listing import MAX_PER_PAGE
 from ledgerd.api.resource import REGISTRY, Resource
 from ledgerd.api.wire import JsonResponse
+from ledgerd.web.headers import page
 
 PREFIX = "/v3.1"
 REF = "#/components/schemas/{model}"
@@ -444,7 +445,8 @@ async def _json_document(request: Request) -> Response:
 
 async def _docs(request: Request) -> Response:
     doc = cached_document(request)
-    return HTMLResponse(_templates.get_template("api_docs.html").render(doc=doc, views=docs_view(doc)))
+    template = _templates.get_template("api_docs.html")
+    return page(lambda nonce: template.render(doc=doc, views=docs_view(doc), csp_nonce=nonce))
 
 
 def type_text(schema: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerd.api.errors import Forbidden, RouteNotFound
-from ledgerd.tenancy.access import AreaRole, Rule, Selected
+from ledgerd.tenancy.access import Access, AreaRole, Rule, Selected
 
 DATA = Path(__file__).with_name("operations.toml")
 # Operations of Sage's 2026 spec that the 2025 swagger lacks (and ledgerd's own beside them), written by hand.
@@ -111,6 +111,38 @@ def richest_edition(country: str) -> str:
     return max(EDITIONS, key=lambda name: (counts[name], -EDITIONS.index(name)))
 
 
+@dataclass(frozen=True)
+class RecordRules:
+    """Who may read, and who may change, a record of one resource, for operations that act on records of
+    other resources (an attachment and the document it belongs to). None: Sage names no areas."""
+
+    read: Rule | None
+    write: Rule | None
+
+
+@cache
+def record_rules(path: str) -> RecordRules:
+    """Reading a record of `/path` takes what `GET /path/{key}` takes; changing it what `PUT /path/{key}`
+    takes, else `POST /path`. A resource Sage lets nobody change (transactions) is changed with the roles
+    of its read rule that may write."""
+    read = _known("GET", f"/{path}/{{key}}")
+    read_rule = read.access if read is not None else None
+    for method, template in (("PUT", f"/{path}/{{key}}"), ("POST", f"/{path}")):
+        change = _known(method, template)
+        if change is not None and change.access is not None:
+            return RecordRules(read_rule, change.access)
+    if read_rule is None:
+        return RecordRules(None, None)
+    return RecordRules(read_rule, {area: roles - {AreaRole.READ_ONLY} for area, roles in read_rule.items()})
+
+
+def permitted(access: Access, rule: Rule | None, *, write: bool) -> bool:
+    """Sage's rule where it names one; else some access somewhere (reads) or full access somewhere (writes)."""
+    if rule is not None:
+        return access.allows(rule)
+    return access.can_write if write else access.can_read
+
+
 def check(operation: Operation | None, *, business: Selected, write: bool, path: str) -> None:
     """The pipeline's gate for a business-scoped call, after the business is chosen.
 
@@ -121,10 +153,5 @@ def check(operation: Operation | None, *, business: Selected, write: bool, path:
     """
     if operation is not None and not operation.offered(business.country_id):
         raise RouteNotFound(f"The path {path} does not exist.")
-    access = business.access()
-    if operation is not None and operation.access is not None:
-        allowed = access.allows(operation.access)
-    else:
-        allowed = access.can_write if write else access.can_read
-    if not allowed:
+    if not permitted(business.access(), operation.access if operation is not None else None, write=write):
         raise Forbidden()

@@ -8,24 +8,27 @@ hundreds of megabytes. The bytes come from `$file_path`, `GET /attachments/{key}
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.orm import undefer
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.endpoint import Call, Result, api_route
-from ledgerd.api.errors import InvalidParameter, NotAcceptable, NotFound
+from ledgerd.api.endpoint import WRITE_METHODS, Call, Result, api_route
+from ledgerd.api.errors import Forbidden, InvalidParameter, NotAcceptable, NotFound
+from ledgerd.api.operations import permitted, record_rules
 from ledgerd.api.resource import REGISTRY, Resource, forgetting
 from ledgerd.api.validation import parse_body
 from ledgerd.attachments import service
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import AttachmentCreate, AttachmentUpdate
-from ledgerd.attachments.service import CONTEXT_TYPES, context_spec
+from ledgerd.attachments.service import CONTEXT_TYPES, context_path, context_spec
 from ledgerd.lookups.api import link
+from ledgerd.regions.data import lookups
 from ledgerd.tenancy.service import select_business
 
 OCTET_STREAM = "application/octet-stream"
@@ -76,19 +79,70 @@ def _legacy_id(value: str) -> ColumnElement[bool]:
     return Attachment.context_legacy_id == int(value)
 
 
+# --- an attachment is seen and changed with the rights its record asks (Sage's areas, api/operations.py) ---
+
+def _owner(type_id: str | None) -> str | None:
+    """The resource whose records an attachment of this context type belongs to (a transaction's when it
+    names only a transaction); None for a type that does not exist (the body is refused with 422 later)."""
+    return context_path(type_id.upper()) if type_id else "transactions"
+
+
+def _may(call: Call, type_id: str | None, *, write: bool) -> bool:
+    path = _owner(type_id)
+    if path is None:
+        return True
+    assert call.business is not None
+    rules = record_rules(path)
+    return permitted(call.business.access(), rules.write if write else rules.read, write=write)
+
+
+def _require(call: Call, type_id: str | None, *, write: bool) -> None:
+    """Reading an attachment takes read access to its record's area; adding, changing or deleting one takes
+    the access that changing the record takes (e.g. a bank transfer's: Bank, full or restricted)."""
+    if not _may(call, type_id, write=write):
+        raise Forbidden()
+
+
+def _readable(call: Call) -> ColumnElement[bool] | None:
+    """SQL: the attachments the caller may read (None: all of them)."""
+    types = [item["id"] for item in lookups()[CONTEXT_TYPES]]
+    readable = [type_id for type_id in types if _may(call, type_id, write=False)]
+    transactions = _may(call, None, write=False)
+    if len(readable) == len(types) and transactions:
+        return None
+    condition = Attachment.context_type_id.in_(readable)
+    return or_(condition, Attachment.context_type_id.is_(None)) if transactions else condition
+
+
+class _Attachments(Resource[Attachment]):
+    def find(self, call: Call, key: str) -> Attachment:
+        """An attachment a read, PUT or DELETE names: the caller must have the right to its record."""
+        attachment: Attachment = super().find(call, key)
+        _require(call, attachment.context_type_id, write=call.request.method in WRITE_METHODS)
+        return attachment
+
+
 def _create(call: Call) -> Attachment:
     assert call.business is not None
-    return service.create(call.db, call.business.id, parse_body(call.body, "attachment", AttachmentCreate))
+    body = parse_body(call.body, "attachment", AttachmentCreate)
+    if body.attachment_context_type_id is not None:
+        _require(call, body.attachment_context_type_id, write=True)
+    elif body.transaction_id and body.attachment_context_id is None:
+        _require(call, None, write=True)  # on a transaction alone
+    return service.create(call.db, call.business.id, body, quota=call.runtime.settings.attachment_quota_bytes)
 
 
 def _update(call: Call, attachment: Attachment) -> Attachment:
-    return service.update(call.db, attachment, parse_body(call.body, "attachment", AttachmentUpdate))
+    body = parse_body(call.body, "attachment", AttachmentUpdate)
+    if body.attachment_context_type_id is not None:  # moving it: the new record must be the caller's to change
+        _require(call, body.attachment_context_type_id, write=True)
+    return service.update(call.db, attachment, body, quota=call.runtime.settings.attachment_quota_bytes)
 
 
 _delete = forgetting("attachments")
 
 
-ATTACHMENTS: Resource[Attachment] = Resource(
+ATTACHMENTS: Resource[Attachment] = _Attachments(
     path="attachments", wrapper="attachment", model=Attachment, present=present,
     displayed_as=lambda a: a.displayed_as,
     filters={"attachment_context_type_id": lambda v: Attachment.context_type_id == v.strip().upper(),
@@ -101,11 +155,15 @@ _LIST = resource.list_handler(ATTACHMENTS)
 
 
 def list_attachments(call: Call) -> Result:
+    """The attachments the caller may read: those of records in areas without read access are left out."""
     given = [name for name in PAIRED if call.query.get(name)]
     if len(given) == 1:
         other = PAIRED[1 - PAIRED.index(given[0])]
         raise InvalidParameter(f"{given[0]} requires filtering by {other} as well.", given[0])
-    return _LIST(call)
+    readable = _readable(call)
+    if readable is None:
+        return _LIST(call)
+    return resource.list_handler(replace(ATTACHMENTS, scope=lambda stmt: stmt.where(readable)))(call)
 
 
 def accepts_octet_stream(accept: str) -> bool:
@@ -137,6 +195,7 @@ def download(call: Call) -> Result:
                                  .where(Attachment.id == call.path_params["key"])).first()
     if attachment is None:
         raise NotFound()
+    _require(call, attachment.context_type_id, write=False)
     assert call.business is not None
     return Result(attachment.content, media_type=attachment.mime_type, business_id=call.business.id,
                   headers={"Content-Disposition": _disposition(attachment.file_name),

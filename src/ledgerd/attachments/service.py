@@ -24,6 +24,7 @@ from ledgerd.api.resource import REGISTRY, Resource
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import MAX_FILE_BYTES, AttachmentCreate, AttachmentUpdate
 from ledgerd.db.deletions import Deletion
+from ledgerd.db.engine import serialise
 from ledgerd.db.records import CLOCK_KEY
 from ledgerd.regions.data import lookup, lookups
 
@@ -107,17 +108,37 @@ def _apply(db: Session, attachment: Attachment, body: AttachmentUpdate) -> None:
                       "transaction_id.", "attachment_context_id")
 
 
-def create(db: Session, business_id: str, body: AttachmentCreate) -> Attachment:
+def _within_quota(db: Session, attachment: Attachment, quota: int) -> None:
+    """A business's files may take `quota` bytes together (0: no limit); one more file past it is 422 on
+    `file`. Uploads of one business are serialised from here to their commit, so two cannot both fit in
+    the space left for one."""
+    if quota <= 0:
+        return
+    serialise(db, f"attachments:{attachment.business_id}")
+    others = select(func.coalesce(func.sum(Attachment.file_size), 0))
+    if attachment.id is not None:
+        others = others.where(Attachment.id != attachment.id)
+    with db.no_autoflush:
+        used = int(db.scalar(others) or 0)
+    if used + attachment.file_size > quota:
+        raise Invalid(f"would take this business's attachments to {used + attachment.file_size} bytes, over its "
+                      f"storage quota of {quota} bytes ({used} bytes are used).", "file")
+
+
+def create(db: Session, business_id: str, body: AttachmentCreate, *, quota: int) -> Attachment:
     attachment = Attachment(business_id=business_id, file_name=body.file_name, mime_type=body.mime_type,
                             description="", file_extension="", is_public=False)
     _apply(db, attachment, body)
+    _within_quota(db, attachment, quota)
     db.add(attachment)
     db.flush()
     return attachment
 
 
-def update(db: Session, attachment: Attachment, body: AttachmentUpdate) -> Attachment:
+def update(db: Session, attachment: Attachment, body: AttachmentUpdate, *, quota: int) -> Attachment:
     _apply(db, attachment, body)
+    if body.file is not None:
+        _within_quota(db, attachment, quota)
     db.flush()
     return attachment
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ledgerd.auth.models import App, AuthorizationCode
@@ -23,8 +23,12 @@ from ledgerd.regions import COUNTRIES, Country
 from ledgerd.tenancy.models import Business, Membership, User
 
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-CHALLENGE_METHODS = ("S256", "plain")
+# PKCE with S256 only: `plain` sends the verifier itself through the browser, so it protects nothing against
+# whoever can read the authorization request (RFC 9700 §2.1.1). A challenge without a method means `plain`.
+CHALLENGE_METHODS = ("S256",)
 FILTERS = ("apiv3.1",)
+# How long a code is remembered after it expires, so that a late replay still revokes what it issued.
+CODES_KEPT_FOR = timedelta(days=1)
 PARAMS = ("client_id", "response_type", "redirect_uri", "scope", "state", "country", "locale", "filter",
           "code_challenge", "code_challenge_method")
 
@@ -103,10 +107,9 @@ def parse(db: Session, items: list[tuple[str, str]]) -> AuthRequest:
     if method and not challenge:
         raise RedirectError(redirect_uri, "invalid_request", "code_challenge_method without code_challenge.", state)
     if challenge:
-        method = method or "plain"
         if method not in CHALLENGE_METHODS:
-            raise RedirectError(redirect_uri, "invalid_request", "code_challenge_method must be S256 or plain.",
-                                state)
+            raise RedirectError(redirect_uri, "invalid_request",
+                                "code_challenge_method must be S256 (plain, the default, is not accepted).", state)
         if not _CHALLENGE.match(challenge):
             raise RedirectError(redirect_uri, "invalid_request",
                                 "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~].", state)
@@ -136,6 +139,7 @@ def check_data_centre(db: Session, request: AuthRequest, user: User) -> None:
 def issue_code(db: Session, clock: Clock, ttl: int, request: AuthRequest, user: User) -> str:
     """Store a single-use code and return the callback URL carrying it (`code=GB/...&country=GB`)."""
     assert request.country is not None
+    _forget_old_codes(db, clock)
     code = f"{request.country.id}/{secrets.token_urlsafe(32)}"
     db.add(AuthorizationCode(code_hash=hash_secret(code), app_id=request.app.id, user_id=user.id,
                              redirect_uri=request.redirect_uri, scope=request.scope, country=request.country.id,
@@ -147,3 +151,11 @@ def issue_code(db: Session, clock: Clock, ttl: int, request: AuthRequest, user: 
     if request.state is not None:
         params.append(("state", request.state))
     return with_params(request.redirect_uri, params)
+
+
+def _forget_old_codes(db: Session, clock: Clock) -> None:
+    """Delete codes that expired over CODES_KEPT_FOR ago. Rows another transaction holds are skipped (on
+    PostgreSQL; SQLite writers are serial), so concurrent consents never wait on each other here."""
+    stale = (select(AuthorizationCode.code_hash).where(AuthorizationCode.expires_at < clock.now() - CODES_KEPT_FOR)
+             .limit(1000).with_for_update(skip_locked=True))
+    db.execute(delete(AuthorizationCode).where(AuthorizationCode.code_hash.in_(stale.scalar_subquery())))

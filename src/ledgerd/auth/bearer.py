@@ -39,7 +39,8 @@ def bearer_token(authorization: str | None) -> str:
         raise Unauthorized("The Authorization header is missing; send 'Authorization: Bearer <access token>'.")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    # One token, nothing around it; its own syntax is checked strictly when it is verified (auth/tokens.py).
+    if scheme.lower() != "bearer" or not token or len(token.split()) != 1:
         raise Unauthorized("The Authorization header must be 'Bearer <access token>'.")
     return token
 

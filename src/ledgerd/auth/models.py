@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledgerd.db.base import Base, IdMixin, TimestampMixin
@@ -40,7 +40,9 @@ class RedirectUri(IdMixin, Base):
 
 
 class AuthorizationCode(Base):
-    """A single-use code; the row is deleted when exchanged."""
+    """A single-use code. Its first exchange marks it used and records the token family it started; the row
+    is kept past its expiry (auth/authorize.CODES_KEPT_FOR) so that a second exchange is recognised as a
+    replay and ends that family (RFC 6749 §4.1.2)."""
 
     __tablename__ = "authorization_codes"
 
@@ -52,7 +54,10 @@ class AuthorizationCode(Base):
     country: Mapped[str] = mapped_column(String(2))
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
-    expires_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()
+    # No foreign key: the family may be gone (its app deleted) while the code is remembered.
+    family_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class TokenFamily(IdMixin, TimestampMixin, Base):
@@ -91,3 +96,27 @@ class ServerSecret(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column()
+
+
+class Throttle(Base):
+    """Attempts of one kind by one subject (an account, a client address), counted in a window that opens
+    with the first attempt (auth/throttle.py). Subjects are stored as hashes."""
+
+    __tablename__ = "throttles"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    resets_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class BrowserSession(Base):
+    """A signed-in browser (web/session.py). Its cookie names it; signing out deletes it, so a copy of the
+    cookie stops working at once in every process."""
+
+    __tablename__ = "browser_sessions"
+
+    # SHA-256 of the session id the (signed) cookie carries: the table alone cannot make a cookie.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()

@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ledgerd.api.wire import JsonResponse
-from ledgerd.auth.server import FamilyReused, FormRequest, build_server, consume_code, revoke_family
+from ledgerd.auth.authorize import CHALLENGE_METHODS
+from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
 from ledgerd.runtime import Runtime
 
@@ -75,14 +76,13 @@ def _endpoint(run_grant: str) -> Any:
                 if failed.code is not None:
                     # A code is single use even when its exchange fails (wrong verifier, wrong redirect_uri).
                     with unit_of_work(runtime.sessions, write=True) as db:
-                        consume_code(db, failed.code)
+                        consume_code(db, runtime.clock, failed.code)
                 return failed.answer
-            except FamilyReused as reused:
-                with unit_of_work(runtime.sessions, write=True) as db:
-                    revoke_family(db, runtime.clock, reused.family_id, "refresh_token_reused")
-                return 400, {"error": "invalid_grant", "error_description":
-                             "The refresh token was already used or superseded; the authorization has been "
-                             "revoked and the user must authorize the app again."}, []
+            except Replayed as replayed:
+                if replayed.family_id is not None:
+                    with unit_of_work(runtime.sessions, write=True) as db:
+                        revoke_family(db, runtime.clock, replayed.family_id, replayed.reason)
+                return 400, {"error": "invalid_grant", "error_description": replayed.description}, []
 
         try:
             status, body, answer_headers = await run_in_threadpool(run)
@@ -115,7 +115,7 @@ async def metadata(request: Request) -> Response:
         "scopes_supported": ["full_access", "readonly"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "code_challenge_methods_supported": ["S256", "plain"],
+        "code_challenge_methods_supported": list(CHALLENGE_METHODS),
         "ui_locales_supported": ["en-GB", "en-IE", "en-US", "es-US", "en-CA", "fr-CA", "fr-FR", "de-DE", "es-ES"],
     })
 

@@ -19,7 +19,7 @@ from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, grants
 from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidGrantError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledgerd.auth.models import App, AuthorizationCode, TokenFamily
@@ -39,12 +39,33 @@ def current_db() -> Session:
     return _db.get()
 
 
-class FamilyReused(Exception):
-    """A refresh token that is no longer the family's current one was presented: end the family."""
+class Replayed(Exception):
+    """A credential was presented again after its one use: refuse it (`invalid_grant`) and end the token
+    family it led to, if any. Raised inside the request's transaction, which rolls back; the endpoint then
+    revokes the family in a transaction of its own."""
 
-    def __init__(self, family_id: str) -> None:
+    reason = "replayed"
+    description = "The grant was already used."
+
+    def __init__(self, family_id: str | None) -> None:
         super().__init__(family_id)
         self.family_id = family_id
+
+
+class FamilyReused(Replayed):
+    """A refresh token that is no longer the family's current one was presented."""
+
+    reason = "refresh_token_reused"
+    description = ("The refresh token was already used or superseded; the authorization has been revoked and the "
+                   "user must authorize the app again.")
+
+
+class CodeReused(Replayed):
+    """An authorization code was presented a second time (RFC 6749 §4.1.2: deny, and revoke what it issued)."""
+
+    reason = "code_reused"
+    description = ("The authorization code was already used; the tokens issued for it have been revoked and the "
+                   "user must authorize the app again.")
 
 
 class _Payload(OAuth2Payload):
@@ -193,18 +214,27 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code: str, client: Client) -> CodeRecord | None:
         db: Session = self.request.db
+        now = self.server.clock.now()
         row = db.get(AuthorizationCode, hash_secret(code))
-        if row is None or row.app_id != client.app.id or row.expires_at <= self.server.clock.now():
+        if row is None or row.app_id != client.app.id:
+            return None  # another client's attempt neither uses nor burns the code
+        if row.used_at is not None:
+            raise CodeReused(row.family_id)
+        if row.expires_at <= now:
             return None
-        # Single use: the first exchange deletes the row; a concurrent second one finds nothing.
-        deleted = db.execute(delete(AuthorizationCode).where(AuthorizationCode.code_hash == row.code_hash))
-        if deleted.rowcount != 1:  # type: ignore[attr-defined]
-            return None
+        # Single use: the first exchange marks the row. A concurrent second one waits for that transaction
+        # (PostgreSQL row lock; SQLite writers are serial), finds the row used, and so revokes the family.
+        claimed = db.execute(update(AuthorizationCode).where(AuthorizationCode.code_hash == row.code_hash,
+                                                             AuthorizationCode.used_at.is_(None))
+                             .values(used_at=now))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise CodeReused(db.scalar(select(AuthorizationCode.family_id)
+                                       .where(AuthorizationCode.code_hash == row.code_hash)))
         self.request.ledgerd_code_hash = row.code_hash
         return CodeRecord(row)
 
     def delete_authorization_code(self, authorization_code: CodeRecord) -> None:
-        return None  # already deleted when it was read
+        return None  # marked used when it was read, and kept to recognise a replay
 
     def authenticate_user(self, authorization_code: CodeRecord) -> User | None:
         user: User | None = self.request.db.get(User, authorization_code.row.user_id)
@@ -216,6 +246,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         row: AuthorizationCode = self.request.authorization_code.row
         family = start_family(self.request.db, self.server.clock, app_id=row.app_id, user_id=user.id,
                               scope=row.scope, country=row.country)
+        self.request.db.execute(update(AuthorizationCode).where(AuthorizationCode.code_hash == row.code_hash)
+                                .values(family_id=family.id))
         self.request.ledgerd_family_id = family.id
         return _issue(self.server.tokens, family, user, self.request.client)
 
@@ -287,8 +319,11 @@ def _issue(tokens: Tokens, family: TokenFamily, user: User, client: Client) -> d
                               client_id=client.app.client_id, scope=family.scope, country=family.country))
 
 
-def consume_code(db: Session, code_hash: str) -> None:
-    db.execute(delete(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
+def consume_code(db: Session, clock: Clock, code_hash: str) -> None:
+    """Mark a code used after a failed exchange (its own transaction rolled back): codes are single use."""
+    db.execute(update(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash,
+                                               AuthorizationCode.used_at.is_(None))
+               .values(used_at=clock.now()))
 
 
 def start_family(db: Session, clock: Clock, *, app_id: str, user_id: str, scope: str, country: str) -> TokenFamily:
@@ -326,4 +361,5 @@ def build_server(tokens: Tokens, clock: Clock) -> _Server:
     return server
 
 
-__all__ = ["FamilyReused", "FormRequest", "InvalidGrantError", "build_server", "revoke_family"]
+__all__ = ["CodeReused", "FamilyReused", "FormRequest", "InvalidGrantError", "Replayed", "build_server",
+           "revoke_family"]

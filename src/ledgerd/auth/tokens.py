@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +22,45 @@ _SAGE_SCOPES = {"full_access": "accounts:rw accounting:rw core:rw", "readonly": 
 VERIFIED_CACHE_SIZE = 10_000
 _DECODE_OPTIONS: Any = {"verify_exp": False, "verify_iat": False, "verify_nbf": False,
                    "require": ["exp", "iat", "sub", "fam", "jti"]}
+# The header of every token this server signs: exactly these three names (PyJWT adds `typ`).
+_HEADER_NAMES = frozenset({"alg", "kid", "typ"})
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class TokenInvalid(Exception):
     """Not a token we issued, or no longer valid; the message is safe to show the client."""
+
+
+def _segment(text: str) -> bytes | None:
+    """The bytes of one JWS segment written exactly as RFC 7515 requires: base64url without padding, and no
+    stray bits in the last character (which decoders ignore, so `…Q` and `…R` could carry one signature)."""
+    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return raw if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == text else None
+
+
+def strict_header(token: str) -> dict[str, str] | None:
+    """The header of a token shaped exactly like ours (three canonical segments; a JSON header naming only
+    `alg`, `kid` and `typ: JWT`), else None. Checked before any signature: lenient decoders accept padding,
+    extra segments and stray bits, so one signed token would otherwise have many spellings."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    segments = [_segment(part) for part in parts]
+    if segments[0] is None or segments[1] is None or segments[2] is None:
+        return None
+    try:
+        header = json.loads(segments[0])
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if (not isinstance(header, dict) or set(header) != _HEADER_NAMES or header["typ"] != "JWT"
+            or not all(isinstance(value, str) for value in header.values())):
+        return None
+    return header
 
 
 @dataclass(frozen=True)
@@ -75,13 +114,11 @@ class Tokens:
         }
 
     def _decode(self, token: str, audience: str, kind: str) -> dict[str, Any]:
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
-            raise TokenInvalid(f"The {kind} token is malformed.") from None
-        kid = header.get("kid")
-        public = self.keys.public_key(kid) if isinstance(kid, str) else None
-        if public is None or header.get("alg") != ALGORITHM:
+        header = strict_header(token)
+        if header is None:
+            raise TokenInvalid(f"The {kind} token is malformed.")
+        public = self.keys.public_key(header["kid"]) if header["alg"] == ALGORITHM else None
+        if public is None:
             raise TokenInvalid(f"The {kind} token was not issued by this server.")
         try:
             claims: dict[str, Any] = jwt.decode(token, public, algorithms=[ALGORITHM], audience=audience,

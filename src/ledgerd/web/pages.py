@@ -13,20 +13,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ledgerd.api.errors import ApiError
 from ledgerd.auth import apps as app_service
-from ledgerd.auth import authorize
+from ledgerd.auth import authorize, signin
 from ledgerd.auth.models import App
-from ledgerd.auth.passwords import verify_password
 from ledgerd.db.engine import unit_of_work
 from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service as tenancy
 from ledgerd.tenancy.models import User
-from ledgerd.web.session import csrf_ok, csrf_token, end_session, keep_csrf, session_user_id, start_session
+from ledgerd.web.headers import page
+from ledgerd.web.session import (
+    close_session,
+    csrf_ok,
+    csrf_token,
+    end_session,
+    keep_csrf,
+    open_session,
+    session_user,
+    start_session,
+)
 
 log = logging.getLogger("ledgerd.web")
 T = TypeVar("T")
@@ -44,8 +53,9 @@ def _runtime(request: Request) -> Runtime:
 def _render(request: Request, name: str, status: int = 200, user: User | None = None, **context: Any) -> Response:
     token = csrf_token(request)
     lang = (request.query_params.get("locale") or "en").split("-")[0] or "en"
-    html = _templates.get_template(name).render(lang=lang, user=user, csrf=token, **context)
-    response = HTMLResponse(html, status_code=status)
+    template = _templates.get_template(name)
+    response = page(lambda nonce: template.render(lang=lang, user=user, csrf=token, csp_nonce=nonce, **context),
+                    status)
     keep_csrf(response, request, token)
     return response
 
@@ -62,8 +72,7 @@ async def _db(request: Request, fn: Callable[[Session], T], *, write: bool = Fal
 
 def _current_user(request: Request, db: Session) -> User | None:
     runtime = _runtime(request)
-    uid = session_user_id(request, runtime.secret_key, runtime.clock.timestamp())
-    return db.get(User, uid) if uid else None
+    return session_user(db, request, runtime.secret_key, runtime.clock)
 
 
 def _safe_next(value: str | None) -> str:
@@ -180,23 +189,39 @@ async def login_post(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
 
-    def check(db: Session) -> str | None:
-        try:
-            user = tenancy.find_user(db, email)
-        except ApiError:
-            return None
-        if user is not None and verify_password(password, user.password_hash):
-            return user.id
-        return None
-
-    user_id = await _db(request, check)
-    if user_id is None:
-        return _render(request, "login.html", status=401, error="The e-mail address or password is wrong.",
-                       email=email, next=nxt, signup_href="/signup?" + urlencode({"next": nxt}))
-    response = RedirectResponse(nxt, status_code=303)
     runtime = _runtime(request)
-    start_session(response, request, runtime.secret_key, user_id, runtime.clock.timestamp())
+    outcome = await run_in_threadpool(signin.sign_in, runtime, email, password, _host(request))
+    signup_href = "/signup?" + urlencode({"next": nxt})
+    if outcome.retry_after is not None:
+        return _too_many(_render(request, "login.html", status=429, email=email, next=nxt, signup_href=signup_href,
+                                 error=_wait("sign-in attempts for this account or from your network",
+                                             outcome.retry_after)), outcome.retry_after)
+    if outcome.user_id is None:
+        return _render(request, "login.html", status=401, error="The e-mail address or password is wrong.",
+                       email=email, next=nxt, signup_href=signup_href)
+    user_id = outcome.user_id
+    cookie = await _db(request, lambda db: open_session(db, runtime.clock, request, runtime.secret_key, user_id),
+                       write=True)
+    response = RedirectResponse(nxt, status_code=303)
+    start_session(response, request, cookie)
     return response
+
+
+def _host(request: Request) -> str | None:
+    """The client's address (the proxy's client, when uvicorn is told to trust the proxy's headers)."""
+    return request.client.host if request.client else None
+
+
+def _wait(what: str, seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return (f"There have been too many {what}. For your security, please wait {minutes} "
+            f"minute{'s' if minutes != 1 else ''} and try again.")
+
+
+def _too_many(refused: Response, seconds: int) -> Response:
+    """A 429 page (auth/throttle.py): the form again, with the wait in words and in Retry-After."""
+    refused.headers["Retry-After"] = str(seconds)
+    return refused
 
 
 def _signup_country(nxt: str) -> str:
@@ -220,24 +245,30 @@ async def signup_post(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
     runtime = _runtime(request)
+    wait = await run_in_threadpool(signin.may_sign_up, runtime, _host(request))
+    if wait is not None:
+        return _too_many(_render(request, "signup.html", status=429, error=_wait("sign-ups from your network", wait),
+                                 values=values, countries=list(COUNTRIES.values()), next=nxt,
+                                 login_href="/login?" + urlencode({"next": nxt})), wait)
 
     def create(db: Session) -> str:
-        user = tenancy.create_user(db, runtime.clock, email=values["email"], password=password,
+        user = tenancy.create_user(db, runtime.clock, email=values["email"], password_hash=hashed,
                                    first_name=values["first_name"], last_name=values["last_name"],
                                    locale=COUNTRIES.get(values["country"].upper(), COUNTRIES["GB"]).locale)
         if values["business_name"].strip():
             tenancy.create_business(db, runtime.clock, owner=user, name=values["business_name"],
                                     country_id=values["country"])
-        return user.id
+        return open_session(db, runtime.clock, request, runtime.secret_key, user.id)
 
     try:
-        user_id = await _db(request, create, write=True)
+        hashed = await run_in_threadpool(tenancy.password_hash, runtime.passwords, password)
+        cookie = await _db(request, create, write=True)
     except ApiError as exc:
         return _render(request, "signup.html", status=422, error=exc.problems[0].message, values=values,
                        countries=list(COUNTRIES.values()), next=nxt,
                        login_href="/login?" + urlencode({"next": nxt}))
     response = RedirectResponse(nxt, status_code=303)
-    start_session(response, request, runtime.secret_key, user_id, runtime.clock.timestamp())
+    start_session(response, request, cookie)
     return response
 
 
@@ -245,6 +276,8 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
+    runtime = _runtime(request)
+    await _db(request, lambda db: close_session(db, request, runtime.secret_key, runtime.clock), write=True)
     response = RedirectResponse("/", status_code=303)
     end_session(response)
     return response
