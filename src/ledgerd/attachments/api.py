@@ -115,9 +115,9 @@ def _readable(call: Call) -> ColumnElement[bool] | None:
 
 
 class _Attachments(Resource[Attachment]):
-    def find(self, call: Call, key: str) -> Attachment:
+    def find(self, call: Call, key: str, *, lock: bool = False) -> Attachment:
         """An attachment a read, PUT or DELETE names: the caller must have the right to its record."""
-        attachment: Attachment = super().find(call, key)
+        attachment: Attachment = super().find(call, key, lock=lock)
         _require(call, attachment.context_type_id, write=call.request.method in WRITE_METHODS)
         return attachment
 

@@ -24,7 +24,7 @@ from ledgerd.api.resource import REGISTRY, Resource
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import MAX_FILE_BYTES, AttachmentCreate, AttachmentUpdate
 from ledgerd.db.deletions import Deletion
-from ledgerd.db.engine import serialise
+from ledgerd.db.locks import writer_lock
 from ledgerd.db.records import CLOCK_KEY
 from ledgerd.regions.data import lookup, lookups
 
@@ -110,11 +110,11 @@ def _apply(db: Session, attachment: Attachment, body: AttachmentUpdate) -> None:
 
 def _within_quota(db: Session, attachment: Attachment, quota: int) -> None:
     """A business's files may take `quota` bytes together (0: no limit); one more file past it is 422 on
-    `file`. Uploads of one business are serialised from here to their commit, so two cannot both fit in
-    the space left for one."""
+    `file`. Uploads of one business are serialised from here to their commit (the business's writer lock), so
+    two cannot both fit in the space left for one."""
     if quota <= 0:
         return
-    serialise(db, f"attachments:{attachment.business_id}")
+    writer_lock(db)
     others = select(func.coalesce(func.sum(Attachment.file_size), 0))
     if attachment.id is not None:
         others = others.where(Attachment.id != attachment.id)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Integer, String, event, func, select
-from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledgerd.db.base import Base
 from ledgerd.db.engine import upsert_insert
-from ledgerd.db.tenancy import current_business
+from ledgerd.db.locks import writer_lock
 
 
 class Counter(Base):
@@ -32,25 +32,6 @@ class Counter(Base):
     # "<scope>:<name>", e.g. "global:business_legacy_id" or "<business id>:legacy:contacts".
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
-
-
-_WRITER = "ledgerd.writer_lock"
-
-
-def writer_lock(db: Session) -> None:
-    """Take the writer lock of the session's business for the rest of its transaction (PostgreSQL; once per
-    transaction; SQLite has one writer anyway, and a session bound to no business takes none)."""
-    business_id = current_business(db)
-    if business_id is None or db.info.get(_WRITER) == business_id or db.get_bind().dialect.name != "postgresql":
-        return
-    db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(business_id, 0))))
-    db.info[_WRITER] = business_id
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _released(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the lock lasts as long as the database transaction, savepoints aside
-        session.info.pop(_WRITER, None)
 
 
 def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
@@ -96,8 +77,6 @@ def set_at_least(db: Session, name: str, value: int) -> None:
 
 
 def _greatest(dialect: str, a: object, b: object) -> object:
-    from sqlalchemy import func
-
     return func.greatest(a, b) if dialect == "postgresql" else func.max(a, b)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import threading
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Select, create_engine, event, text
+from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -122,15 +121,6 @@ def _stop_writer(engine: Engine) -> None:
 def upsert_insert(dialect: str) -> Any:
     """The `insert` of a dialect (by name), the one with `on_conflict_do_update` (SQLite or PostgreSQL)."""
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
-def serialise(session: Session, name: str) -> None:
-    """Make the transactions that name the same lock do what follows one after another: the lock is held
-    until the transaction ends. PostgreSQL: a transaction-level advisory lock on a 64-bit hash of the name
-    (two names sharing a hash only wait for each other). SQLite runs write transactions one at a time."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 class UnitOfWork:

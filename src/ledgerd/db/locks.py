@@ -30,10 +30,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, event, func, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ledgerd.db.base import Base
+from ledgerd.db.tenancy import current_business
 
 M = TypeVar("M", bound=Base)
 S = TypeVar("S", bound=Select[Any])
@@ -53,3 +54,22 @@ def lock(db: Session, model: type[M], ids: Collection[str | None]) -> dict[str, 
     key: Any = getattr(model, "id")  # noqa: B009 - Base does not declare the key
     rows = db.scalars(for_change(select(model).where(key.in_(wanted)).order_by(key), model))
     return {row.id: row for row in rows}  # type: ignore[attr-defined]
+
+
+_WRITER = "ledgerd.writer_lock"
+
+
+def writer_lock(db: Session) -> None:
+    """Take the writer lock of the session's business for the rest of its transaction (PostgreSQL; once per
+    transaction; SQLite has one writer anyway, and a session bound to no business takes none)."""
+    business_id = current_business(db)
+    if business_id is None or db.info.get(_WRITER) == business_id or db.get_bind().dialect.name != "postgresql":
+        return
+    db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(business_id, 0))))
+    db.info[_WRITER] = business_id
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _released(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the lock lasts as long as the database transaction, savepoints aside
+        session.info.pop(_WRITER, None)

@@ -94,7 +94,7 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
 def _add_to_balances(db: Session, business_id: str, on: date, entries: Sequence[Line]) -> None:
     """Add the entries to their accounts' balances of the day: one upsert, atomic under concurrency.
 
-    The flush above took the business's writer lock (db/counters.writer_lock, before its legacy-id counters),
+    The flush above took the business's writer lock (db/locks.writer_lock, before its legacy-id counters),
     held until commit, so concurrent postings of a business reach this point one at a time; rows go in
     account order all the same.
     """
