@@ -3,10 +3,15 @@ ASCII digits, amounts and the daily balance ceiling, lines per document, dates a
 
 from __future__ import annotations
 
+import importlib.util
+from decimal import Decimal
+
 import pytest
 from starlette.testclient import TestClient
 
 from ledgerd import limits
+from ledgerd.db.migrate import MIGRATIONS
+from ledgerd.ledger.models import CEILING_CENTS
 from tests.support.books import Books, problem
 from tests.support.factories import Factory
 
@@ -40,6 +45,16 @@ def test_no_balance_sum_can_overflow_64_bits() -> None:
     assert limits.DAYS == 2_958_464
     assert cents_per_day * limits.DAYS < 2**63  # Σ over every day of the range, one account, one side
     assert limits.AMOUNT_LIMIT < limits.BALANCE_LIMIT  # the largest document posts on an empty day
+    assert cents_per_day == CEILING_CENTS
+
+
+def test_the_migration_checks_the_ceiling_the_model_declares() -> None:
+    path = next((MIGRATIONS / "versions").glob("0003_*.py"))
+    spec = importlib.util.spec_from_file_location("ceiling_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.CEILING_CENTS == CEILING_CENTS
 
 
 # --- how numbers are written ------------------------------------------------------------------------------------
@@ -126,6 +141,46 @@ def test_an_invoice_takes_at_most_max_lines(books: Books) -> None:
     body = _invoice(books)
     body["invoice_lines"] = body["invoice_lines"] * (limits.MAX_LINES + 1)  # type: ignore[operator]
     problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "RecordInvalid", "invoice_lines")
+
+
+# --- the daily balance ceiling ------------------------------------------------------------------------------------
+
+def test_the_ledger_refuses_a_posting_past_the_daily_ceiling(books: Books) -> None:
+    """Journals of a thousand lines, each just under the amount limit, on one account and one day: three fit under
+    the ceiling, a fourth is refused whole; what is left fits to the cent, and the books stay exact."""
+    big = "19999999.99"  # x 500 lines = 9,999,999,995.00 per journal
+    for number in range(3):
+        books.created("/journals", "journal", {"date": "2024-03-01", "reference": f"Big {number}",
+                                               "journal_lines": _journal_lines(books, 1000, big)})
+    posted = Decimal("29999999985.00")
+    assert books.balances() == {FREEHOLD: posted, CAPITAL: -posted}
+    before = (books.get("/journals").json()["$total"], books.get("/ledger_entries").json()["$total"])
+
+    fourth = books.post("/journals", {"journal": {"date": "2024-03-01", "reference": "Too much",
+                                                  "journal_lines": _journal_lines(books, 1000, big)}})
+    error = problem(fourth, 422, "RecordInvalid", "date")
+    assert "30,000,000,000" in error["$message"]
+    assert (books.get("/journals").json()["$total"], books.get("/ledger_entries").json()["$total"]) == before
+    assert books.balances() == {FREEHOLD: posted, CAPITAL: -posted}
+
+    # 14.99 fills the day to 29,999,999,999.99; one more cent is refused; another day takes it.
+    books.journal("2024-03-01", (FREEHOLD, "14.99", 0), (CAPITAL, 0, "14.99"))
+    problem(books.post("/journals", {"journal": {"date": "2024-03-01", "reference": "Cent", "journal_lines": [
+        {"ledger_account_id": books.accounts[FREEHOLD], "debit": "0.01", "credit": 0},
+        {"ledger_account_id": books.accounts[CAPITAL], "debit": 0, "credit": "0.01"}]}}), 422, "RecordInvalid",
+        "date")
+    books.journal("2024-03-02", (FREEHOLD, "0.01", 0), (CAPITAL, 0, "0.01"))
+
+    full = Decimal("30000000000.00")
+    trial = books.get("/trial_balance", from_date="2024-01-01", to_date="2024-12-31").json()
+    assert trial["$totals"] == {"debit": "30000000000.0", "credit": "30000000000.0"}
+    assert books.balances() == {FREEHOLD: full, CAPITAL: -full}
+    books.check()
+
+
+def test_a_transaction_is_limited_like_any_amount(books: Books) -> None:
+    body = {"date": "2024-03-01", "reference": "Huge", "journal_lines": _journal_lines(books, 4, "6000000000.00")}
+    problem(books.post("/journals", {"journal": body}), 422, "RecordInvalid", "base")
 
 
 # --- dates ----------------------------------------------------------------------------------------------------------
