@@ -238,3 +238,35 @@ def test_accounts_cannot_start_on_the_first_day(books: Books) -> None:
     # Opening balances post the day before the accounts start.
     response = books.put("/financial_settings", {"financial_settings": {"accounts_start_date": "1900-01-01"}})
     problem(response, 422, "RecordInvalid", "accounts_start_date")
+
+
+# --- field lengths --------------------------------------------------------------------------------------------------
+
+def test_field_lengths_are_sages(books: Books) -> None:
+    contact = {"name": "Lengths", "contact_type_ids": ["CUSTOMER"]}
+    problem(books.post("/contacts", {"contact": {**contact, "reference": "Cust #12345"}}), 422, "RecordInvalid",
+            "reference")  # Sage's Contact: maxLength 10
+    books.created("/contacts", "contact", {**contact, "reference": "Cust #1234"})
+    problem(books.post("/contacts", {"contact": {**contact, "main_address": {"address_line_1": "x" * 51}}}), 422,
+            "RecordInvalid", "main_address.address_line_1")
+    problem(books.post("/contacts", {"contact": {**contact, "main_address": {"postal_code": "x" * 11}}}), 422,
+            "RecordInvalid", "main_address.postal_code")
+    supplier = books.contact("VENDOR")
+    bill = {"contact_id": supplier, "date": "2024-03-01", "due_date": "2024-03-31", "invoice_lines": [
+        {"description": "Stock", "ledger_account_id": books.accounts[5000], "quantity": "1", "unit_price": "10",
+         "tax_rate_id": "GB_ZERO"}]}
+    problem(books.post("/purchase_invoices", {"purchase_invoice": {**bill, "vendor_reference": "x" * 32}}), 422,
+            "RecordInvalid", "vendor_reference")
+    note = _invoice(books, terms_and_conditions="x" * 5000)
+    note["credit_note_lines"] = note.pop("invoice_lines")
+    note.pop("due_date")
+    made = books.created("/sales_credit_notes", "sales_credit_note", note)  # Sage's SalesCreditNote: 65,535
+    assert len(made["terms_and_conditions"]) == 5000
+
+
+def test_an_id_longer_than_an_id_names_nothing(books: Books) -> None:
+    payment = books.created("/contact_payments", "contact_payment", {
+        "transaction_type_id": "CUSTOMER_RECEIPT", "contact_id": books.contact(), "bank_account_id": books.bank(),
+        "date": "2024-03-20", "total_amount": "50.00", "payment_on_account": {"total_amount": "50.00"}})
+    response = books.put(f"/contact_payments/{payment['id']}", {"contact_payment": {"contact_id": "x" * 33}})
+    problem(response, 422, "RecordInvalid", "contact_id")

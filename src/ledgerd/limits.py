@@ -132,6 +132,9 @@ DateTime = Annotated[datetime, AfterValidator(_dated)]
 
 # --- text ---------------------------------------------------------------------------------------------------
 
+# A record's id: 32 hex characters (Sage's ids and ledgerd's); a longer one names nothing.
+Id = Annotated[str, Field(max_length=32)]
+
 # C0 control characters: NUL (which PostgreSQL cannot store in text) and the other 31 codes below space. Tab,
 # line feed and carriage return are allowed where text may span lines (bodies, form fields), not in a path.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -301,24 +301,41 @@ def probes(op: Op, key: str | None, base: dict[str, Any] | None) -> list[Case]:
             for path in dates:
                 changes = [(other, "drop", None) for other in dates if other != path]
                 out.append(Case(key, (), {op.wrapper: changed(base, [*changes, (path, "set", extreme)])}))
-        # Each figure on its own (a body refused for one field is never checked for the others), the base's and
-        # those its schema offers besides.
-        figures: dict[str, Path] = {}
-        for path, value in spots:
-            if not isinstance(value, bool) and isinstance(value, int | float | str) and NUMBER.fullmatch(str(value)):
-                figures.setdefault(str(path[-1] if isinstance(path[-1], str) else path[-2]), path)
-        for name, prop in (op.schema or {}).get("properties", {}).items():
-            if name not in base and _numeric(prop):
-                figures.setdefault(name, (name,))
-        out += [Case(key, (), {op.wrapper: changed(base, [(path, "set", "1e17")])}) for path in figures.values()]
-        strings = [(path, "set", "a\x00b") for path, value in spots
-                   if isinstance(value, str) and not NUMBER.fullmatch(value) and not DAY.fullmatch(value)]
-        out.append(Case(key, (), {op.wrapper: changed(base, strings)}))
+        # Each figure, and each text, on its own (a body refused for one field is never checked for the others):
+        # the base's, and those its schema offers besides.
+        figures = _fields(spots, base, op.schema, _is_figure, "number")
+        out += [Case(key, (), {op.wrapper: changed(base, [(path, "set", "1e17")])}) for path in figures]
+        words = _fields(spots, base, op.schema, _is_text, "string")
+        out += [Case(key, (), {op.wrapper: changed(base, [(path, "set", "x" * 5001)])}) for path in words]
+        out.append(Case(key, (), {op.wrapper: changed(base, [(path, "set", "a\x00b") for path in words])}))
     return out
 
 
-def _numeric(schema: dict[str, Any]) -> bool:
-    return schema.get("type") in ("number", "integer") or any(_numeric(branch) for branch in schema.get("anyOf", ()))
+def _is_figure(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | str) and bool(NUMBER.fullmatch(str(value)))
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and not NUMBER.fullmatch(value) and not DAY.fullmatch(value)
+
+
+def _fields(spots: list[tuple[Path, Any]], base: dict[str, Any], schema: dict[str, Any] | None, kind: Any,
+            json_type: str) -> list[Path]:
+    """One path per field name: the base's values of a kind, then the schema's top-level fields of that JSON type
+    the base leaves out."""
+    found: dict[str, Path] = {}
+    for path, value in spots:
+        if kind(value):
+            found.setdefault(str(path[-1] if isinstance(path[-1], str) else path[-2]), path)
+    for name, prop in (schema or {}).get("properties", {}).items():
+        if name not in base and _typed(prop, json_type) and (json_type == "number" or not _typed(prop, "number")):
+            found.setdefault(name, (name,))
+    return list(found.values())
+
+
+def _typed(schema: dict[str, Any], json_type: str) -> bool:
+    types = ("number", "integer") if json_type == "number" else (json_type,)
+    return schema.get("type") in types or any(_typed(branch, json_type) for branch in schema.get("anyOf", ()))
 
 
 def send(client: TestClient, op: Op, headers: dict[str, str], case: Case) -> Any:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerd.analysis.schemas import CategoryIds
-from ledgerd.limits import MAX_LINES, Amount, Day, ExchangeRate
+from ledgerd.limits import MAX_LINES, Amount, Day, ExchangeRate, Id
 from ledgerd.limits import NonNegativeAmount as NonNegative
 from ledgerd.limits import PositiveAmount as Positive
 
@@ -25,7 +25,7 @@ class _Body(BaseModel):
 
 
 class AllocatedPaymentArtefactIn(_Body):
-    artefact_id: str
+    artefact_id: Id
     amount: Amount
     discount: NonNegative = Decimal(0)
 
@@ -37,8 +37,8 @@ class PaymentOnAccountIn(_Body):
 
 class ContactPaymentUpdate(_Body):
     transaction_type_id: ContactPaymentType | None = None
-    contact_id: str | None = None
-    bank_account_id: str | None = None
+    contact_id: Id | None = None
+    bank_account_id: Id | None = None
     date: Day | None = None
     total_amount: Positive | None = None
     payment_method_id: str | None = None
@@ -52,32 +52,32 @@ class ContactPaymentUpdate(_Body):
 
 class ContactPaymentCreate(ContactPaymentUpdate):
     transaction_type_id: ContactPaymentType
-    contact_id: str
-    bank_account_id: str
+    contact_id: Id
+    bank_account_id: Id
     date: Day
     total_amount: Positive
 
 
 class AllocatedArtefactIn(_Body):
-    artefact_id: str
+    artefact_id: Id
     amount: Amount
 
 
 class ContactAllocationUpdate(_Body):
     transaction_type_id: AllocationType | None = None
-    contact_id: str | None = None
+    contact_id: Id | None = None
     date: Day | None = None
     allocated_artefacts: list[AllocatedArtefactIn] | None = Field(None, min_length=2, max_length=MAX_LINES)
 
 
 class ContactAllocationCreate(ContactAllocationUpdate):
     transaction_type_id: AllocationType
-    contact_id: str
+    contact_id: Id
     allocated_artefacts: list[AllocatedArtefactIn] = Field(min_length=2, max_length=MAX_LINES)
 
 
 class PaymentLineIn(_Body):
-    ledger_account_id: str
+    ledger_account_id: Id
     total_amount: NonNegative
     net_amount: NonNegative | None = None
     tax_amount: NonNegative | None = None
@@ -91,8 +91,8 @@ class OtherPaymentUpdate(_Body):
     date: Day | None = None
     total_amount: Positive | None = None
     payment_method_id: str | None = None
-    contact_id: str | None = None
-    bank_account_id: str | None = None
+    contact_id: Id | None = None
+    bank_account_id: Id | None = None
     reference: str | None = Field(None, max_length=255)
     payment_lines: list[PaymentLineIn] | None = Field(None, min_length=1, max_length=MAX_LINES)
 
@@ -108,7 +108,7 @@ class ContactOpeningBalanceUpdate(_Body):
     contact_opening_balance_type_id: OpeningBalanceType | None = None
     transaction_type_id: OpeningBalanceTransactionType | None = None
     date: Day | None = None
-    contact_id: str | None = None
+    contact_id: Id | None = None
     reference: str | None = Field(None, min_length=1, max_length=25)
     details: str | None = Field(None, max_length=255)
     total_amount: Positive | None = None
@@ -123,6 +123,6 @@ class ContactOpeningBalanceUpdate(_Body):
 class ContactOpeningBalanceCreate(ContactOpeningBalanceUpdate):
     contact_opening_balance_type_id: OpeningBalanceType
     date: Day
-    contact_id: str
+    contact_id: Id
     reference: str = Field(min_length=1, max_length=25)
     total_amount: Positive

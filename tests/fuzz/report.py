@@ -1,5 +1,6 @@
 """The fuzz suite's summary line: requests sent and 5xx answers, per suite and backend (read from the tests'
-reports, so it is right under xdist too)."""
+reports, so it is right under xdist too). A plugin of tests/conftest.py: under xdist the controller collects no
+tests, so a conftest of this directory would never be loaded there."""
 
 from __future__ import annotations
 
