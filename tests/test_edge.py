@@ -86,6 +86,16 @@ def test_an_escaped_backslash_is_not_a_control_character(books: Books) -> None:
     assert response.json()["name"] == "C:\\u0000\\bin"
 
 
+def test_escaped_characters_that_are_not_controls_are_text(books: Books) -> None:
+    raw = b'{"contact": {"name": "Caf\\u00e9 \\u001F", "contact_type_ids": ["CUSTOMER"]}}'
+    headers = {**books.headers, "Content-Type": "application/json"}
+    problem(books.client.post("/v3.1/contacts", content=raw, headers=headers), 400, "InvalidCharacters", "name")
+    response = books.client.post("/v3.1/contacts", content=raw.replace(b" \\u001F", b"\\u00e9\\u20ac"),
+                                 headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "Caf\u00e9\u00e9\u20ac"
+
+
 @pytest.mark.parametrize("raw", [b'{"contact": {"name": "\\ud800"}}', b'{"contact": {"name": "\xff"}}',
                                  b'{"contact": {"name": "a\x01b"}}'])
 def test_broken_unicode_in_a_body_is_invalid_json(books: Books, raw: bytes) -> None:

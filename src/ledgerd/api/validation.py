@@ -11,6 +11,8 @@ from ledgerd import limits
 from ledgerd.api.errors import Invalid, InvalidCharacters, Problem
 
 M = TypeVar("M", bound=BaseModel)
+# How strict JSON writes a control character: \u0000-\u001F (either case), \b, \f (tab, newline and return allowed).
+_CONTROL_ESCAPES = (b"\\u000", b"\\u001", b"\\b", b"\\f")
 
 
 def _source(loc: tuple[int | str, ...]) -> str:
@@ -22,8 +24,9 @@ def _source(loc: tuple[int | str, ...]) -> str:
 
 def check_text(raw: bytes, body: Any) -> None:
     """Refuse a parsed JSON body with a control character in any string or key (400, `$source` the field's path
-    inside the wrapper). Strict JSON carries such characters only as escapes: a text without any is not walked."""
-    if b"\\u00" not in raw and b"\\b" not in raw and b"\\f" not in raw:
+    inside the wrapper). Strict JSON carries such characters only as escapes (\\u0000-\\u001F, \\b, \\f): a text
+    without any is not walked, which is nearly every body (an escaped "é" is \\u00e9, not one of them)."""
+    if not any(escape in raw for escape in _CONTROL_ESCAPES):
         return
     found = limits.control_in_json(body)
     if found is not None:
