@@ -270,3 +270,12 @@ def test_an_id_longer_than_an_id_names_nothing(books: Books) -> None:
         "date": "2024-03-20", "total_amount": "50.00", "payment_on_account": {"total_amount": "50.00"}})
     response = books.put(f"/contact_payments/{payment['id']}", {"contact_payment": {"contact_id": "x" * 33}})
     problem(response, 422, "RecordInvalid", "contact_id")
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 30, "-1", "1_2"])
+def test_a_legacy_id_filter_is_a_plain_32_bit_number(books: Books, value: str) -> None:
+    response = books.get("/attachments", legacy_attachment_context_id=value)
+    if value in ("9" * 30, "-1"):
+        assert response.status_code == 200 and response.json()["$total"] == 0, response.text
+    else:
+        problem(response, 400, "InvalidParameter", "legacy_attachment_context_id")

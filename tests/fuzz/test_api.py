@@ -292,6 +292,9 @@ def probes(op: Op, key: str | None, base: dict[str, Any] | None) -> list[Case]:
                 Case(key, (("to_date", "0001-01-01"),)), Case(key, (("date", "0001-01-01"),)),
                 Case(key, (("from_date", "9999-12-31"), ("to_date", "9999-12-31"))),
                 Case(key, (("search", "%00"),))]
+        # A resource's own filters: a number past 64 bits, a digit Python's isdigit() takes and int() does not.
+        out += [Case(key, ((name, value),)) for name in op.declared if name not in READ_ANYWHERE
+                for value in ("9" * 30, "%C2%B2")]
     if key is not None:
         out.append(Case("a%00b"))
     if base is not None and op.wrapper:
