@@ -100,7 +100,8 @@ def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[s
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not request.url.path.startswith((API_PREFIX + "/", EXTENSIONS_PREFIX + "/")):
-        page = pages.error_page(request, HTTPStatus(exc.status_code).phrase, exc.detail, exc.status_code)
+        page = pages.error_page(request, HTTPStatus(exc.status_code).phrase,
+                                f"{request.method} {request.url.path}: {exc.detail}.", exc.status_code)
         page.headers.update(exc.headers or {})
         return page
     error: ApiError

@@ -54,7 +54,7 @@ def _text(raw: bytes, where: str, source: str, *, line_breaks: bool) -> Refused 
     except UnicodeDecodeError:
         return Refused(f"{where} is not valid UTF-8.", source)
     found = limits.control_character(text, line_breaks=line_breaks)
-    return Refused(limits.refusal(where, found), source) if found is not None else None
+    return Refused(limits.refusal(where, found, line_breaks=line_breaks), source) if found is not None else None
 
 
 def _path(scope: Scope) -> Refused | None:

@@ -3,7 +3,7 @@ numbers are written, and which characters text may hold.
 
 Request bodies use the annotated types below, query parameters (api/params.py) the date range, the ledger
 (ledger/posting.py, and the CHECK of migration 0003) the balance ceiling, and the edge of the server (edge.py,
-api/endpoint.read_json_body) the text rule. docs/limits.md gives each number its reason and its arithmetic;
+api/validation.check_text) the text rule. docs/limits.md gives each number its reason and its arithmetic;
 tests/test_limits.py holds the arithmetic to account.
 """
 
@@ -22,8 +22,6 @@ from pydantic import AfterValidator, BeforeValidator, Field
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(9999, 12, 31)
 DAYS = (LAST_DAY - FIRST_DAY).days + 1  # 2,958,464 days a ledger can hold balances on
-
-
 RANGE = f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
 
 
@@ -134,7 +132,6 @@ DateTime = Annotated[datetime, AfterValidator(_dated)]
 
 # A record's id: 32 hex characters (Sage's ids and ledgerd's); a longer one names nothing.
 Id = Annotated[str, Field(max_length=32)]
-
 # C0 control characters: NUL (which PostgreSQL cannot store in text) and the other 31 codes below space. Tab,
 # line feed and carriage return are allowed where text may span lines (bodies, form fields), not in a path.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -147,9 +144,9 @@ def control_character(text: str, *, line_breaks: bool = True) -> str | None:
     return found.group() if found else None
 
 
-def refusal(where: str, character: str) -> str:
-    return (f"{where} contains the control character U+{ord(character):04X}; text may hold no control "
-            f"characters other than tab, line feed and carriage return.")
+def refusal(where: str, character: str, *, line_breaks: bool = True) -> str:
+    allowed = " other than tab, line feed and carriage return" if line_breaks else ""
+    return f"{where} contains the control character U+{ord(character):04X}; it may hold no control characters{allowed}."
 
 
 def control_in_json(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str] | None:
