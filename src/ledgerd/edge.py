@@ -40,7 +40,7 @@ FORM = b"application/x-www-form-urlencoded"
 MULTIPART = b"multipart/form-data"
 
 
-@dataclass
+@dataclass(eq=False)  # an exception: compared and hashed by identity
 class Refused(Exception):
     """Why a request is refused: a message, and the parameter or field it names."""
 
