@@ -23,6 +23,8 @@ from tests.conformance.report import pytest_terminal_summary  # noqa: F401 - reg
 from tests.support.factories import Factory
 from tests.support.postgres import PostgresServer, PostgresUnavailable, provide_server
 
+# The fuzz suite's summary line (a plugin: this module's own pytest_terminal_summary is the conformance report's).
+pytest_plugins = ("tests.fuzz.report",)
 BACKENDS = ("sqlite", "postgresql")
 PUBLIC_URL = "http://testserver"
 # Password hashes in tests cost a fraction of a millisecond; the default (OWASP's) is tested on its own.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import secrets
+from http import HTTPStatus
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 
 from ledgerd.analysis import api as analysis_api
@@ -35,6 +36,7 @@ from ledgerd.config import Settings
 from ledgerd.contacts import api as contacts_api
 from ledgerd.currencies import api as currencies_api
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
+from ledgerd.edge import TextGuard
 from ledgerd.ledger import api as ledger_api
 from ledgerd.lookups import api as lookups_api
 from ledgerd.payments import api as payments_api
@@ -101,7 +103,10 @@ def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[s
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not request.url.path.startswith((API_PREFIX + "/", EXTENSIONS_PREFIX + "/")):
-        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+        page = pages.error_page(request, HTTPStatus(exc.status_code).phrase,
+                                f"{request.method} {request.url.path}: {exc.detail}.", exc.status_code)
+        page.headers.update(exc.headers or {})
+        return page
     error: ApiError
     if exc.status_code == 404:
         error = RouteNotFound(f"The path {request.url.path} does not exist.")
@@ -134,7 +139,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         *pages.routes,
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
-                    middleware=[Middleware(SecurityHeaders)])
+                    middleware=[Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX)),
+                                Middleware(SecurityHeaders)])
     app.state.runtime = runtime
     app.state.oauth_server = oauth_routes.build(runtime)
     return app

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from ledgerd.limits import MAX_LINES
+
 
 def _category_id(value: Any) -> Any:
     """A line's category as Sage's bodies give it (its id), or as a GET shows it (a link object with `id`), so a
@@ -37,7 +39,7 @@ class CategoryCreate(CategoryUpdate):
 class AnalysisTypeUpdate(_Body):
     name: str | None = Field(None, min_length=1, max_length=50)
     active_areas: list[str] | None = None
-    analysis_type_categories: list[CategoryUpdate] | None = None
+    analysis_type_categories: list[CategoryUpdate] | None = Field(None, max_length=MAX_LINES)
 
 
 class JournalCodeUpdate(_Body):

@@ -42,6 +42,7 @@ from ledgerd.api.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
+from ledgerd.api.validation import check_text
 from ledgerd.api.wire import JsonResponse
 from ledgerd.auth.bearer import Principal, load_principal, verify
 from ledgerd.db.engine import UnitOfWork, sqlite_writer
@@ -135,9 +136,11 @@ async def read_json_body(request: Request, limit: int) -> Any:
     if not _is_json(headers.get("content-type", "")):
         raise UnsupportedMediaType()
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidJson(f"The request body is not valid JSON: {exc}.") from None
+    check_text(raw, body)
+    return body
 
 
 # PostgreSQL ends one transaction of a deadlock (40P01) or of a serialization failure (40001); run anew, it

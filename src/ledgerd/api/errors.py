@@ -54,6 +54,13 @@ class InvalidParameter(BadRequest):
     data_code = "InvalidParameter"
 
 
+class InvalidCharacters(BadRequest):
+    """Text no field may hold: a control character other than tab, line feed and carriage return, or bytes
+    that are not UTF-8 (ledgerd/limits.py), in the path, a query parameter or a body string."""
+
+    data_code = "InvalidCharacters"
+
+
 class Unauthorized(ApiError):
     status = 401
     data_code = "AuthorizationFailure"

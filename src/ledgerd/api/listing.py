@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from ledgerd.api import params
 from ledgerd.api.errors import InvalidParameter
 
 DEFAULT_PER_PAGE = 20
@@ -18,10 +19,7 @@ def int_param(query: Mapping[str, str], name: str, default: int, lo: int, hi: in
     raw = query.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(f"{name} must be an integer, got {raw!r}.", name) from None
+    value = params.integer(name, raw)
     if value < lo or (hi is not None and value > hi):
         bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
         raise InvalidParameter(f"{name} must be {bound}, got {value}.", name)

@@ -1,9 +1,15 @@
-"""Typed readers for query parameters; a bad value is a 400 naming the parameter."""
+"""Typed readers for query parameters; a bad value is a 400 naming the parameter.
+
+Dates and instants must fall between ledgerd's first and last day, numbers be written in plain ASCII digits
+(ledgerd/limits.py, docs/limits.md).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from decimal import Decimal
 
+from ledgerd import limits
 from ledgerd.api.errors import InvalidParameter
 
 _TRUE = {"true", "1", "yes"}
@@ -21,9 +27,25 @@ def boolean(name: str, raw: str) -> bool:
 
 def day(name: str, raw: str) -> date:
     try:
-        return date.fromisoformat(raw.strip())
+        value = date.fromisoformat(raw.strip())
     except ValueError:
         raise InvalidParameter(f"{name} must be a date (YYYY-MM-DD), got {raw!r}.", name) from None
+    if (problem := limits.out_of_range(value)) is not None:
+        raise InvalidParameter(f"{name} {problem}, got {raw!r}.", name)
+    return value
+
+
+def integer(name: str, raw: str) -> int:
+    if not limits.INTEGER.fullmatch(raw):
+        raise InvalidParameter(f"{name} must be an integer, got {raw!r}.", name)
+    return int(raw)
+
+
+def number(name: str, raw: str) -> Decimal:
+    if not limits.NUMBER.fullmatch(raw):
+        raise InvalidParameter(f"{name} must be a number (digits 0-9, optional sign, point and exponent), "
+                               f"got {raw!r}.", name)
+    return Decimal(raw)
 
 
 def instant(name: str, raw: str) -> datetime:
@@ -39,4 +61,7 @@ def instant(name: str, raw: str) -> datetime:
             value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidParameter(f"{name} must be a date or date-time (ISO 8601), got {raw!r}.", name) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return limits.utc(value)
+    except ValueError as exc:
+        raise InvalidParameter(f"{name} {exc} (in UTC), got {raw!r}.", name) from None

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledgerd import limits
 from ledgerd.analysis.service import assign_all, category_ids
 from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute
@@ -28,8 +29,6 @@ from ledgerd.ledger.links import percentage_on
 from ledgerd.ledger.models import TaxRate
 
 ZERO = Decimal(0)
-# Beyond this no document amount is plausible, and the ledger's integer columns stay far from overflow.
-LIMIT = Decimal(10) ** 12
 # What a line's figures depend on: when one changes, a stored tax amount no longer stands for the line.
 INPUTS = ("quantity", "unit_price", "unit_price_includes_tax", "discount_amount", "tax_rate_id")
 ITEM_TYPES = {"product_id": ("PRODUCT", "STOCK_ITEM"), "service_id": ("SERVICE",)}
@@ -238,8 +237,10 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
             continue
         figures = compute.convert(figures, artefact.exchange_rate)
         base_price = compute.fine(row.unit_price / artefact.exchange_rate)
-        if max(abs(figures.total), abs(figures.base_total), abs(base_price)) > LIMIT:
-            problems.append(Problem("RecordInvalid", f"The line's amounts exceed {LIMIT}.",
+        if not all(limits.within(amount) for amount in (figures.net, figures.total, figures.base_net,
+                                                        figures.base_total, base_price)):
+            problems.append(Problem("RecordInvalid", f"The line's amounts must stay below {limits.AMOUNT_LIMIT:,} "
+                                                     f"(in the document's and in base currency).",
                                     f"{item.source}.unit_price"))
             continue
         row.net_amount, row.tax_amount, row.total_amount = figures.net, figures.tax, figures.total
@@ -267,6 +268,10 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
         artefact.base_currency_shipping_tax_amount = figures.base_tax
         totals.add(figures, artefact.shipping_tax_rate_id if net else None)
     problems.extend(refs.problems)
+    if not problems and not all(limits.within(amount) for amount in (totals.net, totals.total, totals.base_net,
+                                                                     totals.base_total, totals.discount)):
+        problems.append(Problem("RecordInvalid", f"The document's totals must stay below {limits.AMOUNT_LIMIT:,} "
+                                                 f"(in the document's and in base currency).", "base"))
     if not problems and totals.total < ZERO and not kind.corrective:
         problems.append(Problem("RecordInvalid", "The total cannot be negative; record a credit note instead.",
                                 "base"))

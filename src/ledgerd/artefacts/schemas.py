@@ -1,22 +1,18 @@
 """Request bodies of sales and purchase documents.
 
 Every attribute is optional here: which ones a create needs depends on the kind (§6.3) and is checked by
-the service, so one body shape serves POST and PUT of all six kinds. Money has at most 2 decimal places,
-quantities, prices and rates at most 6 (what the ledger stores); derived totals a client sends
+the service, so one body shape serves POST and PUT of all six kinds. Amounts, prices, quantities, rates, dates
+and the number of lines stay within ledgerd's limits (ledgerd/limits.py); derived totals a client sends
 (`net_amount`, `total_amount`, `base_currency_*`, `tax_analysis`) are ignored: ledgerd computes them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerd.analysis.schemas import CategoryIds
 from ledgerd.contacts.schemas import AddressIn
-
-BIG = Decimal("999999999")
+from ledgerd.limits import MAX_LINES, Amount, Day, ExchangeRate, Percentage, Price, Quantity
 
 
 class _Body(BaseModel):
@@ -29,13 +25,13 @@ class LineIn(_Body):
     ledger_account_id: str | None = None
     product_id: str | None = None
     service_id: str | None = None
-    quantity: Decimal | None = Field(None, decimal_places=6, ge=-BIG, le=BIG)
-    unit_price: Decimal | None = Field(None, decimal_places=6, ge=-BIG, le=BIG)
+    quantity: Quantity | None = None
+    unit_price: Price | None = None
     unit_price_includes_tax: bool | None = None
-    discount_amount: Decimal | None = Field(None, decimal_places=2, ge=0, le=BIG)
-    discount_percentage: Decimal | None = Field(None, decimal_places=6, ge=0, le=100)
+    discount_amount: Amount | None = Field(None, ge=0)
+    discount_percentage: Percentage | None = None
     tax_rate_id: str | None = None
-    tax_amount: Decimal | None = Field(None, decimal_places=2, ge=-BIG, le=BIG)
+    tax_amount: Amount | None = None
     eu_goods_services_type_id: str | None = Field(None, max_length=20)
     trade_of_asset: bool | None = None
     is_purchase_for_resale: bool | None = None
@@ -44,24 +40,26 @@ class LineIn(_Body):
 
 class ArtefactIn(_Body):
     contact_id: str | None = None
-    date: dt.date | None = None
-    due_date: dt.date | None = None
-    expiry_date: dt.date | None = None
-    original_invoice_date: dt.date | None = None
+    date: Day | None = None
+    due_date: Day | None = None
+    expiry_date: Day | None = None
+    original_invoice_date: Day | None = None
     contact_name: str | None = Field(None, max_length=255)
+    # Sage's documents allow 255; ledgerd's column holds 50 (docs/limits.md: widening it rebuilds `artefacts`).
     contact_reference: str | None = Field(None, max_length=50)
     reference: str | None = Field(None, max_length=25)
-    vendor_reference: str | None = Field(None, max_length=255)
+    # Sage's PurchaseInvoice, PurchaseCreditNote and PurchaseCorrectiveInvoice: at most 31 characters.
+    vendor_reference: str | None = Field(None, max_length=31)
     notes: str | None = Field(None, max_length=2000)
     terms_and_conditions: str | None = Field(None, max_length=2000)
     main_address: AddressIn | None = None
     delivery_address: AddressIn | None = None
-    shipping_net_amount: Decimal | None = Field(None, decimal_places=2, ge=0, le=BIG)
+    shipping_net_amount: Amount | None = Field(None, ge=0)
     shipping_tax_rate_id: str | None = None
-    shipping_tax_amount: Decimal | None = Field(None, decimal_places=2, ge=0, le=BIG)
+    shipping_tax_amount: Amount | None = Field(None, ge=0)
     currency_id: str | None = Field(None, min_length=3, max_length=3)
-    exchange_rate: Decimal | None = Field(None, decimal_places=6, gt=0, le=Decimal(1000000))
-    inverse_exchange_rate: Decimal | None = Field(None, decimal_places=6, gt=0, le=Decimal(1000000))
+    exchange_rate: ExchangeRate | None = None
+    inverse_exchange_rate: ExchangeRate | None = None
     status_id: str | None = None
     sent: bool | None = None
     original_quote_estimate_id: str | None = None
@@ -73,28 +71,30 @@ class ArtefactIn(_Body):
 
 
 class InvoiceIn(ArtefactIn):
-    invoice_lines: list[LineIn] | None = Field(None, max_length=500)
+    invoice_lines: list[LineIn] | None = Field(None, max_length=MAX_LINES)
 
     def lines(self) -> list[LineIn] | None:
         return self.invoice_lines
 
 
 class CreditNoteIn(ArtefactIn):
-    credit_note_lines: list[LineIn] | None = Field(None, max_length=500)
+    # Sage's SalesCreditNote allows 65,535 characters where its other documents allow 2,000.
+    terms_and_conditions: str | None = Field(None, max_length=65535)
+    credit_note_lines: list[LineIn] | None = Field(None, max_length=MAX_LINES)
 
     def lines(self) -> list[LineIn] | None:
         return self.credit_note_lines
 
 
 class QuoteIn(ArtefactIn):
-    quote_lines: list[LineIn] | None = Field(None, max_length=500)
+    quote_lines: list[LineIn] | None = Field(None, max_length=MAX_LINES)
 
     def lines(self) -> list[LineIn] | None:
         return self.quote_lines
 
 
 class EstimateIn(ArtefactIn):
-    estimate_lines: list[LineIn] | None = Field(None, max_length=500)
+    estimate_lines: list[LineIn] | None = Field(None, max_length=MAX_LINES)
 
     def lines(self) -> list[LineIn] | None:
         return self.estimate_lines

@@ -7,7 +7,6 @@ Figures come from `compute`, ledger entries from `artefacts.posting`, paid/outst
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
+from ledgerd import limits
 from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
@@ -131,7 +131,11 @@ def _dates(artefact: Artefact, kind: Kind, ctx: Context, contact: Contact | None
         elif artefact.due_date is None:
             days = contact.credit_days if contact and contact.credit_days is not None else \
                 ctx.invoice_settings.get("customer_credit_days" if kind.sales else "vendor_credit_days", 30)
-            artefact.due_date = artefact.date + dt.timedelta(days=int(days))
+            due = limits.days_after(artefact.date, int(days))
+            if due is None:
+                raise Invalid(f"The due date, {days} days after {artefact.date.isoformat()}, would fall after "
+                              f"{limits.LAST_DAY.isoformat()}; give due_date.", "due_date")
+            artefact.due_date = due
         if artefact.due_date is not None and artefact.due_date < artefact.date:
             raise Invalid("due_date cannot be before date.", "due_date")
     elif body.original_invoice_date is not None:

@@ -12,12 +12,12 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func, or_
+from sqlalchemy import false, func, or_
 from sqlalchemy.orm import undefer
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
-from ledgerd.api import resource
+from ledgerd.api import params, resource
 from ledgerd.api.endpoint import WRITE_METHODS, Call, Result, api_route
 from ledgerd.api.errors import Forbidden, InvalidParameter, NotAcceptable, NotFound
 from ledgerd.api.operations import permitted, record_rules
@@ -73,10 +73,9 @@ def _legacy_type(value: str) -> ColumnElement[bool]:
 
 
 def _legacy_id(value: str) -> ColumnElement[bool]:
-    if not value.strip().isdigit():
-        raise InvalidParameter(f"legacy_attachment_context_id must be an integer, got {value!r}.",
-                               "legacy_attachment_context_id")
-    return Attachment.context_legacy_id == int(value)
+    number = params.integer("legacy_attachment_context_id", value.strip())
+    # Legacy ids are 32-bit: a larger number names no record (and would not fit the column's type).
+    return Attachment.context_legacy_id == number if 0 < number < 2**31 else false()
 
 
 # --- an attachment is seen and changed with the rights its record asks (Sage's areas, api/operations.py) ---

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerd.limits import Integer
+
 # The largest file Sage takes: `file_size` "maximum: 2621440" (2.5 MiB) in the swagger.
 MAX_FILE_BYTES = 2_621_440
 # A media type with optional parameters, printable ASCII only: it is sent back as a Content-Type header.
@@ -21,7 +23,7 @@ class AttachmentUpdate(BaseModel):
     file_extension: str | None = Field(None, max_length=50)
     transaction_id: str | None = None
     # Informative only: the stored size is the decoded file's.
-    file_size: int | None = Field(None, ge=0, le=MAX_FILE_BYTES)
+    file_size: Integer | None = Field(None, ge=0, le=MAX_FILE_BYTES)
     attachment_context_type_id: str | None = None
     attachment_context_id: str | None = None
     is_public: bool | None = None

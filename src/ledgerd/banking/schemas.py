@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerd.contacts.schemas import AddressIn, BankDetailsIn, ContactPersonIn
-
-Positive = Annotated[Decimal, Field(gt=0, decimal_places=2, max_digits=15)]
-NonNegative = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=15)]
+from ledgerd.limits import Amount, Day, Integer
+from ledgerd.limits import NonNegativeAmount as NonNegative
+from ledgerd.limits import PositiveAmount as Positive
 
 
 class _Body(BaseModel):
@@ -24,9 +22,9 @@ class NewBankDetailsIn(BankDetailsIn):
 
 class BankAccountUpdate(_Body):
     bank_account_type_id: str | None = None
-    nominal_code: int | None = Field(None, ge=1, le=99999999)
+    nominal_code: Integer | None = Field(None, ge=1, le=99999999)
     default_payment_method_id: str | None = None
-    gifi_code: int | None = Field(None, ge=0, le=999999)
+    gifi_code: Integer | None = Field(None, ge=0, le=999999)
     is_active: bool | None = None
     currency_id: str | None = Field(None, min_length=3, max_length=3)
     bank_account_details: BankDetailsIn | None = None
@@ -43,7 +41,7 @@ class BankAccountCreate(BankAccountUpdate):
 class BankTransferUpdate(_Body):
     from_bank_account_id: str | None = None
     to_bank_account_id: str | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     amount: Positive | None = None
     reference: str | None = Field(None, max_length=255)
     description: str | None = Field(None, max_length=255)
@@ -52,14 +50,14 @@ class BankTransferUpdate(_Body):
 class BankTransferCreate(BankTransferUpdate):
     from_bank_account_id: str
     to_bank_account_id: str
-    date: dt.date
+    date: Day
     amount: Positive
 
 
 class BankDepositCreate(_Body):
     from_bank_account_id: str
     to_bank_account_id: str
-    date: dt.date
+    date: Day
     reference: str = Field(max_length=255)
     cash_amount: NonNegative
     cheque_amount: NonNegative = Decimal(0)
@@ -68,14 +66,14 @@ class BankDepositCreate(_Body):
 
 class BankOpeningBalanceUpdate(_Body):
     bank_account_id: str | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     debit: NonNegative | None = None
     credit: NonNegative | None = None
 
 
 class BankOpeningBalanceCreate(BankOpeningBalanceUpdate):
     bank_account_id: str
-    date: dt.date
+    date: Day
     debit: NonNegative
     credit: NonNegative
 
@@ -84,8 +82,8 @@ class BankReconciliationUpdate(_Body):
     """Derived figures a client sends (totals, balances, difference) are ignored: ledgerd computes them."""
 
     bank_account_id: str | None = None
-    statement_date: dt.date | None = None
-    statement_end_balance: Annotated[Decimal, Field(decimal_places=2, max_digits=15)] | None = None
+    statement_date: Day | None = None
+    statement_end_balance: Amount | None = None
     reference: str | None = Field(None, max_length=255)
     status_id: str | None = None
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Prices and costs are kept to 1e-6 in a 64-bit integer column: bound them well inside it.
-Amount = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999"), decimal_places=6)]
+from ledgerd.limits import Price
+
+# Prices and costs: per unit, never negative.
+UnitPrice = Annotated[Price, Field(ge=0)]
 
 
 class _Body(BaseModel):
@@ -18,14 +19,14 @@ class _Body(BaseModel):
 class SalesPriceIn(_Body):
     product_sales_price_type_id: str | None = None
     price_name: str | None = None
-    price: Amount | None = None
+    price: UnitPrice | None = None
     price_includes_tax: bool | None = None
 
 
 class SalesRateIn(_Body):
     service_rate_type_id: str | None = None
     rate_name: str | None = None
-    rate: Amount | None = None
+    rate: UnitPrice | None = None
     rate_includes_tax: bool | None = None
 
 
@@ -38,7 +39,7 @@ class _ItemUpdate(_Body):
     sales_tax_rate_id: str | None = None
     purchase_tax_rate_id: str | None = None
     usual_supplier_id: str | None = None
-    cost_price: Amount | None = None
+    cost_price: UnitPrice | None = None
     source_guid: str | None = Field(None, max_length=255)
     purchase_description: str | None = Field(None, max_length=250)
     active: bool | None = None

@@ -33,22 +33,22 @@ class AddressUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     address_type_id: str | None = None
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=50)
     is_main_address: bool | None = None
-    address_line_1: str | None = Field(None, max_length=255)
-    address_line_2: str | None = Field(None, max_length=255)
-    city: str | None = Field(None, max_length=255)
-    postal_code: str | None = Field(None, max_length=50)
+    address_line_1: str | None = Field(None, max_length=50)
+    address_line_2: str | None = Field(None, max_length=50)
+    city: str | None = Field(None, max_length=50)
+    postal_code: str | None = Field(None, max_length=10)
     country_id: str | None = None
     bank_account_id: str | None = None
     contact_id: str | None = None
-    region: str | None = Field(None, max_length=255)
+    region: str | None = Field(None, max_length=50)
     country_group_id: str | None = None
 
 
 class AddressCreate(AddressUpdate):
     address_type_id: str
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=50)
     is_main_address: bool
 
 

@@ -31,12 +31,12 @@ class ContactPersonUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     address_id: str | None = None
-    name: str | None = Field(None, min_length=1, max_length=255)
+    name: str | None = Field(None, min_length=1, max_length=50)
     contact_person_type_ids: list[str] | None = Field(None, min_length=1)
-    job_title: str | None = Field(None, max_length=255)
+    job_title: str | None = Field(None, max_length=50)
     telephone: str | None = Field(None, max_length=50)
     mobile: str | None = Field(None, max_length=50)
-    email: str | None = Field(None, max_length=255)
+    email: str | None = Field(None, max_length=100)
     fax: str | None = Field(None, max_length=50)
     is_main_contact: bool | None = None
     is_preferred_contact: bool | None = None
@@ -44,7 +44,7 @@ class ContactPersonUpdate(BaseModel):
 
 class ContactPersonCreate(ContactPersonUpdate):
     address_id: str
-    name: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1, max_length=50)
     contact_person_type_ids: list[str] = Field(min_length=1)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ledgerd.limits import Amount, Integer
 
 CreditTerms = Literal["month_end_invoice", "date_from_invoice", "immediate_invoice", "month_end_payment",
                       "date_from_payment", "immediate_payment"]
@@ -16,24 +17,28 @@ class _Body(BaseModel):
 
 
 class AddressIn(_Body):
+    """Lengths as Sage's Address definition (and its contact-import guide: post code at most 10)."""
+
     address_type_id: str | None = None
-    name: str | None = Field(None, max_length=200)
-    address_line_1: str | None = Field(None, max_length=255)
-    address_line_2: str | None = Field(None, max_length=255)
-    city: str | None = Field(None, max_length=255)
-    postal_code: str | None = Field(None, max_length=50)
-    region: str | None = Field(None, max_length=255)
+    name: str | None = Field(None, max_length=50)
+    address_line_1: str | None = Field(None, max_length=50)
+    address_line_2: str | None = Field(None, max_length=50)
+    city: str | None = Field(None, max_length=50)
+    postal_code: str | None = Field(None, max_length=10)
+    region: str | None = Field(None, max_length=50)
     country_id: str | None = Field(None, max_length=2)
     country_group_id: str | None = None
     is_main_address: bool | None = None
 
 
 class ContactPersonIn(_Body):
-    name: str | None = Field(None, max_length=255)
-    job_title: str | None = Field(None, max_length=255)
+    """Lengths as Sage's ContactPerson definition."""
+
+    name: str | None = Field(None, max_length=50)
+    job_title: str | None = Field(None, max_length=50)
     telephone: str | None = Field(None, max_length=50)
     mobile: str | None = Field(None, max_length=50)
-    email: str | None = Field(None, max_length=255)
+    email: str | None = Field(None, max_length=100)
     fax: str | None = Field(None, max_length=50)
     contact_person_type_ids: list[str] | None = None
 
@@ -68,8 +73,8 @@ class ContactUpdate(_Body):
     delivery_address: AddressIn | None = None
     main_contact_person: ContactPersonIn | None = None
     bank_account_details: BankDetailsIn | None = None
-    credit_limit: Decimal | None = Field(None, ge=0, decimal_places=2)
-    credit_days: int | None = Field(None, ge=0, le=365)
+    credit_limit: Amount | None = Field(None, ge=0)
+    credit_days: Integer | None = Field(None, ge=0, le=365)
     credit_terms: CreditTerms | None = None
     credit_terms_and_conditions: str | None = Field(None, max_length=2000)
     currency_id: str | None = Field(None, min_length=3, max_length=3)

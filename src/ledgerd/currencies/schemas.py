@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from ledgerd.limits import ExchangeRate
 
 
 class _Body(BaseModel):
@@ -13,13 +13,13 @@ class _Body(BaseModel):
 
 class BusinessExchangeRateCreate(_Body):
     currency_id: str = Field(min_length=1, max_length=3)
-    rate: Decimal
-    inverse_rate: Decimal | None = None
+    rate: ExchangeRate
+    inverse_rate: ExchangeRate | None = None
     base_currency_id: str | None = None
 
 
 class BusinessExchangeRateUpdate(_Body):
     currency_id: str | None = Field(None, min_length=1, max_length=3)
-    rate: Decimal | None = None
-    inverse_rate: Decimal | None = None
+    rate: ExchangeRate | None = None
+    inverse_rate: ExchangeRate | None = None
     base_currency_id: str | None = None

@@ -6,12 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledgerd.db.base import Base, Fine, IdColumn, Money, new_id
 from ledgerd.db.records import Record
 from ledgerd.db.tenancy import TenantScoped
+from ledgerd.limits import BALANCE_LIMIT
+
+# The daily balance ceiling as the column stores it (Money: cents), and its CHECK's name (with the naming
+# convention's prefix, as the databases report it).
+CEILING_CENTS = BALANCE_LIMIT * 100
+CEILING = "ceiling"
+CEILING_CHECK = f"ck_ledger_balances_{CEILING}"
 
 
 class LedgerAccount(Record, Base):
@@ -111,9 +118,11 @@ class LedgerBalance(TenantScoped, Base):
 
     Kept by `posting.post` in the same unit of work as the entries (an atomic upsert of the posting's
     accounts for its day), so it always equals the entries; `balances.rebuild` recomputes it from them.
+    Each sum stays below `limits.BALANCE_LIMIT` (a CHECK, in cents): a posting that would pass it is refused.
     """
 
     __tablename__ = "ledger_balances"
+    __table_args__ = (CheckConstraint(f"debit < {CEILING_CENTS} AND credit < {CEILING_CENTS}", name=CEILING),)
 
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
     ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)

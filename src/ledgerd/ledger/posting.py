@@ -1,8 +1,10 @@
 """Posting: the only way money enters the ledger.
 
-A posting is built in memory, checked (Σ debits = Σ credits in base currency, every account known and
-of this business), then flushed once, in the caller's unit of work — so an artefact and its
+A posting is built in memory, checked (Σ debits = Σ credits in base currency, below the amount limit, every
+account known and of this business), then flushed once, in the caller's unit of work — so an artefact and its
 transaction commit or roll back together. Entries are never updated: `reverse` posts the mirror image.
+No account's debits or credits of one day may reach `limits.BALANCE_LIMIT`: the database refuses the balance
+(a CHECK on `ledger_balances`) and the posting is refused with it, the request rolling back whole.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ledgerd import limits
 from ledgerd.api.errors import Invalid
 from ledgerd.db.base import new_id
 from ledgerd.db.engine import upsert_insert
 from ledgerd.db.tenancy import rows_by_id
-from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, Transaction
+from ledgerd.ledger.models import CEILING_CHECK, LedgerAccount, LedgerBalance, LedgerEntry, Transaction
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -68,6 +72,8 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
         raise Unbalanced("Ledger amounts are kept to the cent.", "debit")
     if debits != credits:
         raise Unbalanced(f"The transaction does not balance: debits {debits} ≠ credits {credits}.", "base")
+    if not limits.within(debits):
+        raise Invalid(f"A transaction's total must stay below {limits.AMOUNT_LIMIT:,}; it would be {debits}.", "base")
     account_ids = {line.ledger_account_id for line in entries}
     # Accounts the unit of work already holds (the document's and the control accounts) need no query.
     known = rows_by_id(db, LedgerAccount, account_ids, business_id).keys()
@@ -104,9 +110,16 @@ def _add_to_balances(db: Session, business_id: str, on: date, entries: Sequence[
         totals[line.ledger_account_id] = (debit + line.debit, credit + line.credit)
     if not totals:
         return
-    db.execute(_add_balance(db.get_bind().dialect.name), [
-        {"business_id": business_id, "ledger_account_id": account_id, "date": on, "debit": debit, "credit": credit}
-        for account_id, (debit, credit) in sorted(totals.items())])
+    try:
+        db.execute(_add_balance(db.get_bind().dialect.name), [
+            {"business_id": business_id, "ledger_account_id": account_id, "date": on, "debit": debit,
+             "credit": credit} for account_id, (debit, credit) in sorted(totals.items())])
+    except IntegrityError as exc:
+        if CEILING_CHECK not in str(exc.orig):
+            raise
+        raise Invalid(f"This posting would take a ledger account's debits or credits of {on.isoformat()} to "
+                      f"{limits.BALANCE_LIMIT:,} or more, the most one account holds in a day; post on another "
+                      f"day.", "date") from None
 
 
 @functools.cache

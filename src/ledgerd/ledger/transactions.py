@@ -7,7 +7,7 @@ original and its mirror `deleted`, and their entries answer `deleted: true`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select
@@ -103,8 +103,13 @@ def present_transactions(call: Call, transactions: Sequence[Transaction]) -> lis
     } for t in transactions]
 
 
-def _day_start(name: str, raw: str, days: int = 0) -> datetime:
-    return datetime.combine(params.day(name, raw) + timedelta(days=days), time(), tzinfo=UTC)
+def _day_start(name: str, raw: str) -> datetime:
+    return datetime.combine(params.day(name, raw), time(), tzinfo=UTC)
+
+
+def _day_end(name: str, raw: str) -> datetime:
+    # The day's last microsecond, not the next day's start: the next day of 9999-12-31 does not exist.
+    return datetime.combine(params.day(name, raw), time.max, tzinfo=UTC)
 
 
 TRANSACTIONS: Resource[Transaction] = Resource(
@@ -114,7 +119,7 @@ TRANSACTIONS: Resource[Transaction] = Resource(
     filters={
         "transaction_type_id": lambda v: Transaction.transaction_type_id == v.strip().upper(),
         "updated_from_date": lambda v: Transaction.updated_at >= _day_start("updated_from_date", v),
-        "updated_to_date": lambda v: Transaction.updated_at < _day_start("updated_to_date", v, days=1),
+        "updated_to_date": lambda v: Transaction.updated_at <= _day_end("updated_to_date", v),
         "has_attachments": lambda v: on_transaction(Transaction.id, Transaction.origin_id)
         if params.boolean("has_attachments", v) else ~on_transaction(Transaction.id, Transaction.origin_id),
     },

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerd.analysis.schemas import CategoryIds
+from ledgerd.limits import MAX_LINES, Amount, Day, ExchangeRate, Id
+from ledgerd.limits import NonNegativeAmount as NonNegative
+from ledgerd.limits import PositiveAmount as Positive
 
-Amount = Annotated[Decimal, Field(decimal_places=2, max_digits=15)]
-Positive = Annotated[Decimal, Field(gt=0, decimal_places=2, max_digits=15)]
-NonNegative = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=15)]
-Rate = Annotated[Decimal, Field(gt=0, decimal_places=6, max_digits=18)]
 ContactPaymentType = Literal["CUSTOMER_RECEIPT", "CUSTOMER_REFUND", "VENDOR_PAYMENT", "VENDOR_REFUND"]
 AllocationType = Literal["CUSTOMER_ALLOCATION", "VENDOR_ALLOCATION"]
 OtherPaymentType = Literal["OTHER_PAYMENT", "OTHER_RECEIPT"]
@@ -27,7 +25,7 @@ class _Body(BaseModel):
 
 
 class AllocatedPaymentArtefactIn(_Body):
-    artefact_id: str
+    artefact_id: Id
     amount: Amount
     discount: NonNegative = Decimal(0)
 
@@ -39,47 +37,47 @@ class PaymentOnAccountIn(_Body):
 
 class ContactPaymentUpdate(_Body):
     transaction_type_id: ContactPaymentType | None = None
-    contact_id: str | None = None
-    bank_account_id: str | None = None
-    date: dt.date | None = None
+    contact_id: Id | None = None
+    bank_account_id: Id | None = None
+    date: Day | None = None
     total_amount: Positive | None = None
     payment_method_id: str | None = None
     currency_id: str | None = Field(None, min_length=3, max_length=3)
-    exchange_rate: Rate | None = None
+    exchange_rate: ExchangeRate | None = None
     base_currency_total_amount: Positive | None = None
     reference: str | None = Field(None, max_length=255)
-    allocated_artefacts: list[AllocatedPaymentArtefactIn] | None = None
+    allocated_artefacts: list[AllocatedPaymentArtefactIn] | None = Field(None, max_length=MAX_LINES)
     payment_on_account: PaymentOnAccountIn | None = None
 
 
 class ContactPaymentCreate(ContactPaymentUpdate):
     transaction_type_id: ContactPaymentType
-    contact_id: str
-    bank_account_id: str
-    date: dt.date
+    contact_id: Id
+    bank_account_id: Id
+    date: Day
     total_amount: Positive
 
 
 class AllocatedArtefactIn(_Body):
-    artefact_id: str
+    artefact_id: Id
     amount: Amount
 
 
 class ContactAllocationUpdate(_Body):
     transaction_type_id: AllocationType | None = None
-    contact_id: str | None = None
-    date: dt.date | None = None
-    allocated_artefacts: list[AllocatedArtefactIn] | None = Field(None, min_length=2)
+    contact_id: Id | None = None
+    date: Day | None = None
+    allocated_artefacts: list[AllocatedArtefactIn] | None = Field(None, min_length=2, max_length=MAX_LINES)
 
 
 class ContactAllocationCreate(ContactAllocationUpdate):
     transaction_type_id: AllocationType
-    contact_id: str
-    allocated_artefacts: list[AllocatedArtefactIn] = Field(min_length=2)
+    contact_id: Id
+    allocated_artefacts: list[AllocatedArtefactIn] = Field(min_length=2, max_length=MAX_LINES)
 
 
 class PaymentLineIn(_Body):
-    ledger_account_id: str
+    ledger_account_id: Id
     total_amount: NonNegative
     net_amount: NonNegative | None = None
     tax_amount: NonNegative | None = None
@@ -90,27 +88,27 @@ class PaymentLineIn(_Body):
 
 class OtherPaymentUpdate(_Body):
     transaction_type_id: OtherPaymentType | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     total_amount: Positive | None = None
     payment_method_id: str | None = None
-    contact_id: str | None = None
-    bank_account_id: str | None = None
+    contact_id: Id | None = None
+    bank_account_id: Id | None = None
     reference: str | None = Field(None, max_length=255)
-    payment_lines: list[PaymentLineIn] | None = Field(None, min_length=1)
+    payment_lines: list[PaymentLineIn] | None = Field(None, min_length=1, max_length=MAX_LINES)
 
 
 class OtherPaymentCreate(OtherPaymentUpdate):
     transaction_type_id: OtherPaymentType
-    date: dt.date
+    date: Day
     total_amount: Positive
-    payment_lines: list[PaymentLineIn] = Field(min_length=1)
+    payment_lines: list[PaymentLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
 class ContactOpeningBalanceUpdate(_Body):
     contact_opening_balance_type_id: OpeningBalanceType | None = None
     transaction_type_id: OpeningBalanceTransactionType | None = None
-    date: dt.date | None = None
-    contact_id: str | None = None
+    date: Day | None = None
+    contact_id: Id | None = None
     reference: str | None = Field(None, min_length=1, max_length=25)
     details: str | None = Field(None, max_length=255)
     total_amount: Positive | None = None
@@ -118,13 +116,13 @@ class ContactOpeningBalanceUpdate(_Body):
     tax_rate_id: str | None = None
     tax_amount: NonNegative | None = None
     currency_id: str | None = Field(None, min_length=3, max_length=3)
-    exchange_rate: Rate | None = None
+    exchange_rate: ExchangeRate | None = None
     base_currency_total_amount: Positive | None = None
 
 
 class ContactOpeningBalanceCreate(ContactOpeningBalanceUpdate):
     contact_opening_balance_type_id: OpeningBalanceType
-    date: dt.date
-    contact_id: str
+    date: Day
+    contact_id: Id
     reference: str = Field(min_length=1, max_length=25)
     total_amount: Positive

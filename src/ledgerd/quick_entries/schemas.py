@@ -8,21 +8,20 @@ so are the Canadian ITC figures (`gst_amount`, `pst_amount`, `tax_recoverable`),
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import Field
 
-from ledgerd.artefacts.schemas import BIG, ArtefactIn, LineIn
+from ledgerd.artefacts.schemas import ArtefactIn, LineIn
+from ledgerd.limits import Amount
 
 
 class QuickEntryIn(ArtefactIn):
     quick_entry_type_id: str | None = None
     ledger_account_id: str | None = None
     details: str | None = Field(None, max_length=255)
-    net_amount: Decimal | None = Field(None, decimal_places=2, ge=0, le=BIG)
+    net_amount: Amount | None = Field(None, ge=0)
     tax_rate_id: str | None = None
-    tax_amount: Decimal | None = Field(None, decimal_places=2, ge=0, le=BIG)
-    total_amount: Decimal | None = Field(None, decimal_places=2, ge=0, le=BIG)
+    tax_amount: Amount | None = Field(None, ge=0)
+    total_amount: Amount | None = Field(None, ge=0)
     trade_of_asset: bool | None = None
 
     def lines(self) -> list[LineIn] | None:

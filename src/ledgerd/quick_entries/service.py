@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from ledgerd import limits
 from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts import service as documents
@@ -164,6 +165,9 @@ def _figure(db: Session, kind: Kind, artefact: Artefact, row: ArtefactLine, body
     if body.total_amount is not None and body.total_amount != figures.total:
         raise Invalid(f"must equal net_amount + tax_amount ({figures.total}).", "total_amount")
     figures = compute.convert(figures, artefact.exchange_rate)
+    if not all(limits.within(amount) for amount in (figures.total, figures.base_net, figures.base_total)):
+        raise Invalid(f"The quick entry's amounts must stay below {limits.AMOUNT_LIMIT:,} (in its own and in base "
+                      f"currency).", "total_amount")
     row.unit_price, row.base_currency_unit_price = net, compute.fine(net / artefact.exchange_rate)
     row.net_amount, row.tax_amount, row.total_amount = figures.net, figures.tax, figures.total
     row.base_currency_net_amount, row.base_currency_tax_amount = figures.base_net, figures.base_tax

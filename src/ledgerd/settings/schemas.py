@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerd.limits import FIRST_DAY, Day, Instant, Integer, NonNegativeAmount, Number, Percentage
+
 Text = Field(None, max_length=2000)
 Prefix = Field(None, max_length=6)
-Percentage = Field(None, ge=0, le=100, decimal_places=6)
 Days = Field(None, ge=0, le=365)
-Number = Field(None, ge=1, le=2_147_483_647)
+Serial = Field(None, ge=1, le=2_147_483_647)
 
 
 class _Body(BaseModel):
@@ -20,10 +19,11 @@ class _Body(BaseModel):
 
 
 class FinancialSettingsUpdate(_Body):
-    year_end_date: dt.date | None = None
-    year_end_lockdown_date: dt.date | None = None
+    year_end_date: Day | None = None
+    year_end_lockdown_date: Day | None = None
     accounting_type: Literal["accrual", "cash"] | None = None
-    accounts_start_date: dt.date | None = None
+    # Opening balances are posted the day before the accounts start: that day must be in range too.
+    accounts_start_date: Day | None = Field(None, gt=FIRST_DAY)
     base_currency_id: str | None = Field(None, min_length=3, max_length=3)
     multi_currency_enabled: bool | None = None
     use_live_exchange_rates: bool | None = None
@@ -32,9 +32,9 @@ class FinancialSettingsUpdate(_Body):
     tax_number: str | None = Field(None, max_length=255)
     general_tax_number: str | None = Field(None, max_length=255)
     tax_office_id: str | None = Field(None, max_length=40)
-    default_irpf_rate: Decimal | None = Percentage
-    flat_rate_tax_percentage: Decimal | None = Percentage
-    recoverable_percentage: Decimal | None = Percentage
+    default_irpf_rate: Percentage | None = None
+    flat_rate_tax_percentage: Percentage | None = None
+    recoverable_percentage: Percentage | None = None
     sales_tax_calculation: Literal["invoice", "cash"] | None = None
     purchase_tax_calculation: Literal["invoice", "cash"] | None = None
     postponed_accounting: bool | None = None
@@ -82,8 +82,8 @@ class PrintStatementsIn(_Body):
 
 
 class InvoiceSettingsUpdate(_Body):
-    next_invoice_number: int | None = Number
-    next_credit_note_number: int | None = Number
+    next_invoice_number: Integer | None = Serial
+    next_credit_note_number: Integer | None = Serial
     separate_invoice_credit_note_numbering: bool | None = None
     sales_invoice_number_prefix: str | None = Prefix
     sales_credit_note_number_prefix: str | None = Prefix
@@ -92,11 +92,11 @@ class InvoiceSettingsUpdate(_Body):
     default_note_on_credit_note: str | None = Text
     default_note_on_estimate: str | None = Text
     default_note_on_quote: str | None = Text
-    next_quote_number: int | None = Number
+    next_quote_number: Integer | None = Serial
     quote_number_prefix: str | None = Prefix
     estimate_number_prefix: str | None = Prefix
-    quote_default_days_to_expiry: int | None = Days
-    estimate_default_days_to_expiry: int | None = Days
+    quote_default_days_to_expiry: Integer | None = Days
+    estimate_default_days_to_expiry: Integer | None = Days
     quote_terms_and_conditions: str | None = Text
     estimate_terms_and_conditions: str | None = Text
     delivery_note_terms_and_conditions: str | None = Text
@@ -105,8 +105,8 @@ class InvoiceSettingsUpdate(_Body):
     delivery_note_show_notes: bool | None = None
     delivery_note_show_contact_details: bool | None = None
     quick_entry_prefix: str | None = Prefix
-    late_payment_percentage: Decimal | None = Percentage
-    prompt_payment_percentage: Decimal | None = Percentage
+    late_payment_percentage: Percentage | None = None
+    prompt_payment_percentage: Percentage | None = None
     show_auto_entrepreneur: bool | None = None
     show_insurance: bool | None = None
     insurer_id: str | None = None
@@ -115,9 +115,9 @@ class InvoiceSettingsUpdate(_Body):
     insurance_text: str | None = Text
     payment_bank_account_id: str | None = None
     sales_corrective_invoice_number_prefix: str | None = Field(None, max_length=255)
-    next_sales_corrective_invoice_number: int | None = Number
-    customer_credit_days: int | None = Days
-    vendor_credit_days: int | None = Days
+    next_sales_corrective_invoice_number: Integer | None = Serial
+    customer_credit_days: Integer | None = Days
+    vendor_credit_days: Integer | None = Days
     customer_credit_terms: Literal["month_end_invoice", "date_from_invoice", "immediate_invoice"] | None = None
     vendor_credit_terms: Literal["month_end_payment", "date_from_payment", "immediate_payment"] | None = None
     document_headings: DocumentHeadingsIn | None = None
@@ -155,7 +155,7 @@ class BusinessSettingsUpdate(_Body):
     siret: str | None = Field(None, pattern=r"^\d{14}$")
     management_centre_member: bool | None = None
     rcs_number: str | None = Field(None, max_length=255)
-    share_capital: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=2)
+    share_capital: NonNegativeAmount | None = None
     business_activity_type_id: str | None = None
     legal_form_type_id: str | None = None
     auxiliary_accounts_visible: bool | None = None
@@ -179,10 +179,10 @@ class CisSettingsUpdate(_Body):
 
 class DatevSettingsUpdate(_Body):
     # Ranges from the swagger (putDatevSettings).
-    tax_consultant_number: int | None = Field(None, ge=1000, le=9999999)
-    client_number: int | None = Field(None, ge=1, le=99999)
-    next_customer_number: int | None = Field(None, ge=10000, le=69999)
-    next_supplier_number: int | None = Field(None, ge=70000, le=99999)
+    tax_consultant_number: Integer | None = Field(None, ge=1000, le=9999999)
+    client_number: Integer | None = Field(None, ge=1, le=99999)
+    next_customer_number: Integer | None = Field(None, ge=10000, le=69999)
+    next_supplier_number: Integer | None = Field(None, ge=70000, le=99999)
 
 
 # --- e-mail settings ----------------------------------------------------------------------------------------
@@ -206,8 +206,8 @@ Source = Field(None, max_length=50)
 
 class MigrationUpdate(_Body):
     status_id: str | None = None
-    started_at: dt.datetime | None = None
-    completed_at: dt.datetime | None = None
+    started_at: Instant | None = None
+    completed_at: Instant | None = None
     source_product: str | None = Source
     source_product_version: str | None = Source
     source_license: str | None = Source
@@ -216,36 +216,37 @@ class MigrationUpdate(_Body):
     schema_id: str | None = Field(None, max_length=100)
 
 
+# HMRC's figures: up to 13 digits and 2 decimal places (tax_returns/hmrc.py), not ledger amounts.
 Box = Field(None, max_digits=15, decimal_places=2)
 
 
 class GBBoxesIn(_Body):
-    box_1: Decimal | None = Box
-    box_2: Decimal | None = Box
-    box_3: Decimal | None = Box
-    box_4: Decimal | None = Box
-    box_5: Decimal | None = Box
-    box_6: Decimal | None = Box
-    box_7: Decimal | None = Box
-    box_8: Decimal | None = Box
-    box_9: Decimal | None = Box
+    box_1: Number | None = Box
+    box_2: Number | None = Box
+    box_3: Number | None = Box
+    box_4: Number | None = Box
+    box_5: Number | None = Box
+    box_6: Number | None = Box
+    box_7: Number | None = Box
+    box_8: Number | None = Box
+    box_9: Number | None = Box
 
 
 class IEBoxesIn(_Body):
-    box_T1: Decimal | None = Box  # noqa: N815 - Sage's box names
-    box_T2: Decimal | None = Box  # noqa: N815
-    box_T3: Decimal | None = Box  # noqa: N815
-    box_T4: Decimal | None = Box  # noqa: N815
-    box_E1: Decimal | None = Box  # noqa: N815
-    box_E2: Decimal | None = Box  # noqa: N815
-    box_ES1: Decimal | None = Box  # noqa: N815
-    box_ES2: Decimal | None = Box  # noqa: N815
+    box_T1: Number | None = Box  # noqa: N815 - Sage's box names
+    box_T2: Number | None = Box  # noqa: N815
+    box_T3: Number | None = Box  # noqa: N815
+    box_T4: Number | None = Box  # noqa: N815
+    box_E1: Number | None = Box  # noqa: N815
+    box_E2: Number | None = Box  # noqa: N815
+    box_ES1: Number | None = Box  # noqa: N815
+    box_ES2: Number | None = Box  # noqa: N815
 
 
 class MigrationTaxReturnCreate(_Body):
-    from_date: dt.date
-    to_date: dt.date
-    total_amount: Decimal = Field(max_digits=15, decimal_places=2)
+    from_date: Day
+    to_date: Day
+    total_amount: Number = Field(max_digits=15, decimal_places=2)
     tax_return_frequency_id: str
     gb: GBBoxesIn | None = None
     ie: IEBoxesIn | None = None
@@ -255,7 +256,7 @@ class MigrationTaxReturnCreate(_Body):
 
 class AddressRegionIn(_Body):
     name: str | None = Field(None, max_length=255)
-    code: str | None = Field(None, max_length=10)
+    code: str | None = Field(None, max_length=8)  # Sage's AddressRegion
 
 
 class TaxProfileUpdate(_Body):

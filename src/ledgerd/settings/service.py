@@ -22,6 +22,7 @@ from ledgerd.db.counters import peek, set_at_least
 from ledgerd.db.locks import for_change
 from ledgerd.db.tenancy import current_business
 from ledgerd.ledger.models import Transaction
+from ledgerd.limits import LAST_DAY
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
 
@@ -105,7 +106,10 @@ def _year_end_on_or_after(month: int, day: int, on: date) -> date:
         return date(year, month, 28 if month == 2 and day == 29 and not calendar.isleap(year) else day)
 
     end = at(on.year)
-    return end if end >= on else at(on.year + 1)
+    if end >= on:
+        return end
+    # A year that would end after ledgerd's last day ends on it.
+    return at(on.year + 1) if on.year < LAST_DAY.year else LAST_DAY
 
 
 def _year_end_day(stored: dict[str, Any]) -> tuple[int, int]:

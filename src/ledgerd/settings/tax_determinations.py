@@ -11,7 +11,6 @@ the answer is the one rate ledgerd would put on the line. Items are Sage's TaxRa
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from starlette.datastructures import QueryParams
@@ -51,11 +50,7 @@ def _checked_line_values(query: QueryParams) -> None:
     """Parameters that describe the line but do not change which rates apply: checked, then unused."""
     raw = query.get("artefact_line_amount")
     if raw:
-        try:
-            Decimal(raw)
-        except InvalidOperation:
-            raise InvalidParameter(f"artefact_line_amount must be a number, got {raw!r}.",
-                                   "artefact_line_amount") from None
+        params.number("artefact_line_amount", raw)
     for name in ("artefact_line_tax_included", "include_destination_vat"):
         _flag(query, name)
 

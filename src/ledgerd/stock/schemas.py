@@ -7,17 +7,15 @@ derived figures Sage lists as writable, only `quantity_in_stock` is read: it bec
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerd.catalog.schemas import Amount, ProductUpdate
+from ledgerd.catalog.schemas import ProductUpdate, UnitPrice
+from ledgerd.limits import Day, Quantity
 
-# Quantities are kept to 1e-6 in a 64-bit integer column, like prices: bound them well inside it.
-Quantity = Annotated[Decimal, Field(ge=Decimal("-999999999999"), le=Decimal("999999999999"), decimal_places=6)]
-Measure = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999"), decimal_places=6)]
+# Levels, weights: quantities that are never negative.
+Measure = Annotated[Quantity, Field(ge=0)]
 # What the stock fields change on an item (the rest of a body is the product's).
 DETAIL_FIELDS = ("reorder_level", "reorder_quantity", "location", "barcode", "supplier_part_number", "weight",
                  "measurement_unit", "weight_converted")
@@ -52,9 +50,9 @@ class StockMovementUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     stock_item_id: str | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     quantity: Quantity | None = None
-    cost_price: Amount | None = None
+    cost_price: UnitPrice | None = None
     details: str | None = Field(None, min_length=1, max_length=50)
     movement_number: str | None = Field(None, max_length=4)
     reference: str | None = Field(None, max_length=31)
@@ -62,7 +60,7 @@ class StockMovementUpdate(BaseModel):
 
 class StockMovementCreate(StockMovementUpdate):
     stock_item_id: str
-    date: dt.date
+    date: Day
     quantity: Quantity
-    cost_price: Amount
+    cost_price: UnitPrice
     details: str = Field(min_length=1, max_length=50)

@@ -8,8 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-# Periods are worked out from financial years: dates outside these bounds are certainly typing mistakes.
-Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
+from ledgerd import limits
+
+# Periods are worked out from financial years and filing deadlines months after them: a period ends by 2999 (a
+# later date is certainly a typing mistake), inside ledgerd's date range.
+Day = Annotated[limits.Day, Field(le=dt.date(2999, 12, 31))]
 
 
 def _compact(value: object) -> object:

@@ -92,6 +92,9 @@ def _page_error(request: Request, title: str, message: str, status: int = 400) -
     return _render(request, "error.html", status=status, title=title, message=message)
 
 
+error_page = _page_error  # for answers made before any page's handler runs (ledgerd/edge.py, app.py)
+
+
 # ---- authorization --------------------------------------------------------------------------------
 
 async def authorize_get(request: Request) -> Response:

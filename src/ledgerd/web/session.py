@@ -117,4 +117,5 @@ def keep_csrf(response: Response, request: Request, token: str) -> None:
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE)
-    return bool(cookie and submitted and hmac.compare_digest(cookie, submitted))
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a forged form may well send.
+    return bool(cookie and submitted and hmac.compare_digest(cookie.encode(), submitted.encode()))

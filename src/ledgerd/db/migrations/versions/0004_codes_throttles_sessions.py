@@ -1,7 +1,7 @@
 """security hardening
 
-Revision ID: 0003_security
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-07 03:03:14.550974
 
 - Authorization codes are kept after their exchange (marked used, with the token family they started), so
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003_security'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
