@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -35,7 +35,6 @@ from ledgerd.api.errors import (
     ApiError,
     Forbidden,
     InvalidJson,
-    PayloadTooLarge,
     Unavailable,
     UnsupportedMediaType,
 )
@@ -44,6 +43,7 @@ from ledgerd.auth.bearer import Principal, load_principal, verify
 from ledgerd.db.engine import UnitOfWork, sqlite_writer
 from ledgerd.db.records import CLOCK_KEY, bind_clock
 from ledgerd.db.tenancy import bind_business
+from ledgerd.guard import allow_body
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.access import Selected
 
@@ -111,22 +111,13 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def read_json_body(request: Request, limit: int) -> Any:
-    """The parsed JSON body, or None when there is none; enforces the size limit and JSON-only rule."""
+async def read_json_body(request: Request) -> Any:
+    """The parsed JSON body, or None when there is none; enforces the JSON-only rule. The size limit and the
+    deadline are enforced while the body streams in (ledgerd/guard.py), before it is all held here."""
     headers = request.headers
-    declared = headers.get("content-length")
-    if declared is None and "transfer-encoding" not in headers:
+    if "content-length" not in headers and "transfer-encoding" not in headers:
         return None  # a request with neither header has no body (RFC 9112 §6.3)
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    raw = b"".join([chunk async for chunk in request.stream()])
     if not raw.strip():
         return None
     if not _is_json(headers.get("content-type", "")):
@@ -144,7 +135,7 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
 
     `business=True` resolves the business from `X-Business` (or the lead business) and checks the role
     before the handler runs; the selector is injected so this module knows no tenancy rules.
-    `body_limit` raises (never lowers) the configured request size limit for this route alone.
+    `body_limit` raises (never lowers) the configured request size limit for this route alone (`allow_body`).
     """
     if business and select_business is None:
         raise ValueError("business-scoped routes need a business selector")
@@ -200,7 +191,9 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         runtime: Runtime = request.app.state.runtime
         request_id = secrets.token_hex(16)
         try:
-            body = await read_json_body(request, max(runtime.settings.max_body_bytes, body_limit or 0))
+            if body_limit:
+                allow_body(request.scope, body_limit)
+            body = await read_json_body(request)
             if runtime.engine.dialect.name == "sqlite":
                 if request.method == "GET":
                     # SQLite reads are local and take microseconds (WAL readers never wait for writers);
@@ -213,6 +206,8 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
             return await run_in_threadpool(run, request, runtime, body, request_id)
         except ApiError as exc:
             return error_response(exc, request_id)
+        except ClientDisconnect:
+            raise  # nobody to answer: logged by the guard (ledgerd/guard.py)
         except OperationalError:
             log.exception("database unavailable (request %s)", request_id)
             return error_response(Unavailable(), request_id)
