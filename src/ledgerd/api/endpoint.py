@@ -5,9 +5,9 @@ JSON-only writes, JSON parsing, bearer token, the app's rate limit, token family
 (`X-Business` or the lead business), the operation's availability in the business's country and the
 member's role in its areas (api/operations.py), the `idempotency_id` claim (api/idempotency.py), then the
 handler inside one unit of work, and `show_legacy_id` on its payload (api/legacy_ids.py); any error
-becomes Sage's error array. Handlers run in the thread pool, so the event loop never waits on the
-database; on SQLite, reads run on the event loop (microseconds, WAL readers never wait) and writes on the
-engine's one writer thread, in turn (db/engine.sqlite_writer).
+becomes Sage's error array. Handlers never run on the event loop, so no request waits for another's work:
+they run on the runtime's request threads, except SQLite writes, which run on the engine's one writer
+thread, in turn (db/engine.sqlite_writer).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import orjson
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -194,16 +193,10 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
             if body_limit:
                 allow_body(request.scope, body_limit)
             body = await read_json_body(request)
-            if runtime.engine.dialect.name == "sqlite":
-                if request.method == "GET":
-                    # SQLite reads are local and take microseconds (WAL readers never wait for writers);
-                    # a thread hop would cost more than the work, so they run on the event loop.
-                    return run(request, runtime, body, request_id)
-                writer = sqlite_writer(runtime.engine)
-                if request.method in WRITE_METHODS and writer is not None:
-                    return await asyncio.get_running_loop().run_in_executor(
-                        writer, functools.partial(run, request, runtime, body, request_id))
-            return await run_in_threadpool(run, request, runtime, body, request_id)
+            # Never on the event loop: one slow handler would stall every other request of the process.
+            writer = sqlite_writer(runtime.engine) if request.method in WRITE_METHODS else None
+            return await asyncio.get_running_loop().run_in_executor(
+                writer or runtime.threads, functools.partial(run, request, runtime, body, request_id))
         except ApiError as exc:
             return error_response(exc, request_id)
         except ClientDisconnect:
