@@ -170,7 +170,7 @@ def test_a_body_that_stalls_is_408_in_the_surface_shape(runtime: Runtime, method
     assert 0.3 <= time.monotonic() - start < 5
     assert answer.status == 408
     assert answer.headers["connection"] == "close"
-    message = "The request body did not arrive within 0.3 seconds."
+    message = "The request body did not arrive within 0.3 s."
     if path.startswith("/v3.1/"):
         assert orjson.loads(answer.body) == sage_error("RequestTimeout", message)
     elif path == "/token":
@@ -308,7 +308,7 @@ def test_live_slow_body_is_408_and_closed(live: LiveServer, method: str, path: s
     start = time.monotonic()
     answer = exchange(live.url, method, path, {**headers, "Content-Length": "100"}, slow(), chunked=False)
     assert time.monotonic() - start < 10
-    _shape(path, answer, 408, "The request body did not arrive within 1 seconds.")
+    _shape(path, answer, 408, "The request body did not arrive within 1 s.")
     assert answer.closed and answer.headers["connection"] == "close"
 
 

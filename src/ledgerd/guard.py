@@ -7,8 +7,8 @@ checks and never holds more than the limit. A refusal is raised from `receive` a
 or `RequestTimeout` (408): the API pipeline answers it like any `ApiError` (Sage's error array); when it
 escapes a route, the middleware has `refusal` answer it in that route's shape (app.py: RFC 6749 JSON on
 /token and /revoke, an HTML page elsewhere). Either way the connection is closed after the answer: the rest
-of the body is not read. Limits: the API's is `max_body_bytes` (a route may raise it for itself: `allow_body`), forms'
-(OAuth endpoints and pages) `FORM_BYTES`. See docs/decisions/http.md.
+of the body is not read. Limits: the API's is `max_body_bytes` (a route may raise it for itself:
+`allow_body`), forms' (OAuth endpoints and pages) `FORM_BYTES`. See docs/decisions/http.md.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class _Body:
                 message = await self.receive()
         except TimeoutError:
             raise self._refuse(RequestTimeout(
-                f"The request body did not arrive within {self.timeout:g} seconds.")) from None
+                f"The request body did not arrive within {self.timeout:g} s.")) from None
         if message["type"] != "http.request":
             self.done = True
             return message
