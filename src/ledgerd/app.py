@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import secrets
-import sys
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -161,21 +160,9 @@ def tune_gc() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-# Seconds a thread running Python may keep the GIL while another waits for it (the interpreter's default is
-# 5 ms). A heavy request's thread handed it over only every 5 ms, and a light request needs it several times
-# (event loop, its thread, event loop again): under one heavy page in a loop the light calls' p99 grew ~8x.
-SWITCH_INTERVAL = 0.001
-
-
-def tune_threads() -> None:
-    """Threads of a server process take turns on the GIL every millisecond (SWITCH_INTERVAL)."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
-
-
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers (`ledgerd serve --workers N` passes settings by environment)."""
     logging.basicConfig(level=logging.INFO)
     app = create_app(Settings.load())
     tune_gc()
-    tune_threads()
     return app
