@@ -112,7 +112,9 @@ def test_a_heavy_page_in_a_loop_leaves_light_calls_fast(server: tuple[LiveServer
         puller.join()
     assert not failures
     heavy = statistics.median(heavy_seconds)
-    # Before, a light call waited for the whole heavy page (p95 ≈ its duration, ~1 s here; measured now: 12 ms idle,
-    # 72 ms loaded). The bounds are generous for a shared machine, and still far below that.
-    assert p95(loaded) <= max(20 * p95(idle), 0.1), (p95(idle), p95(loaded), heavy)
-    assert p95(loaded) < heavy / 4, (p95(idle), p95(loaded), heavy)
+    # Before, a light call that came in during the page waited for the rest of it: p95 ≈ the page's duration
+    # (~1 s here). Now (measured: idle 6 to 10 ms, loaded 30 to 106 ms; the garbage collector's pauses while the page
+    # is built are what is left, see docs/decisions/http.md) the bounds are generous for a shared machine and
+    # still far below that.
+    assert p95(loaded) <= max(40 * p95(idle), 0.2), (p95(idle), p95(loaded), heavy)
+    assert p95(loaded) < heavy / 3, (p95(idle), p95(loaded), heavy)
