@@ -768,7 +768,8 @@ def test_token_response_shape(client: TestClient, factory: Factory, user: User, 
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Where handlers run: SQLite writes on one writer thread per process, in turn; SQLite reads on the event loop.
+# Where handlers run: never on the event loop. SQLite writes on one writer thread per process, in turn; everything
+# else on the runtime's request threads.
 
 
 def test_sqlite_writes_run_in_turn_on_one_writer_thread(runtime: Runtime, factory: Factory, backend: str) -> None:
@@ -807,9 +808,9 @@ def test_sqlite_writes_run_in_turn_on_one_writer_thread(runtime: Runtime, factor
     if backend == "sqlite":
         assert {name for name, _ in writes} == {"ledgerd-writer_0"}
         assert max(at_once for _, at_once in writes) == 1
-        assert not read_thread.startswith("ledgerd-writer")
     else:
-        assert not any(name.startswith("ledgerd-writer") for name, _ in writes)
+        assert all(name.startswith("ledgerd-request") for name, _ in writes)
+    assert read_thread.startswith("ledgerd-request")
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Connection, event
 from starlette.testclient import TestClient
 
 from ledgerd.app import build_runtime, create_app
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
+from ledgerd.db.engine import WRITE_OPTION
 from ledgerd.runtime import Runtime
 from tests.conftest import PUBLIC_URL, TEST_SCRYPT_N
 from tests.support.factories import Factory
@@ -53,3 +55,22 @@ def test_off_by_default(client: TestClient, factory: Factory) -> None:
     user = factory.user()
     headers = factory.headers(user)
     assert all(client.get("/v3.1/user", headers=headers).status_code == 200 for _ in range(20))
+
+
+def test_counting_opens_no_write_transaction(limited: Runtime) -> None:
+    """Each call is counted with one upsert in autocommit, not a session's BEGIN (IMMEDIATE) … COMMIT."""
+    factory = Factory(limited)
+    user = factory.user()
+    headers = factory.headers(user)
+    writes: list[bool] = []
+
+    def began(conn: Connection) -> None:
+        writes.append(bool(conn.get_execution_options().get(WRITE_OPTION)))
+
+    event.listen(limited.engine, "begin", began)
+    try:
+        with TestClient(create_app(runtime=limited), base_url=PUBLIC_URL) as client:
+            assert [client.get("/v3.1/user", headers=headers).status_code for _ in range(4)] == [200, 200, 200, 429]
+    finally:
+        event.remove(limited.engine, "begin", began)
+    assert not any(writes)

@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import Scope
 
 from ledgerd.analysis import api as analysis_api
 from ledgerd.api import openapi
@@ -37,6 +38,7 @@ from ledgerd.contacts import api as contacts_api
 from ledgerd.currencies import api as currencies_api
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
 from ledgerd.edge import TextGuard
+from ledgerd.guard import RequestGuard
 from ledgerd.ledger import api as ledger_api
 from ledgerd.lookups import api as lookups_api
 from ledgerd.payments import api as payments_api
@@ -123,6 +125,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(error, secrets.token_hex(16))
 
 
+def _refused_body(scope: Scope, error: ApiError) -> Response:
+    """A request body the guard refused outside the API pipeline, in the shape of the path's surface."""
+    path: str = scope["path"]
+    if path.startswith((API_PREFIX + "/", EXTENSIONS_PREFIX + "/")):
+        return error_response(error, secrets.token_hex(16))
+    if path in oauth_routes.FORM_PATHS:
+        return oauth_routes.refused(error)
+    return pages.refused(Request(scope), error)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                runtime: Runtime | None = None) -> Starlette:
     """The ASGI application. Run `ledgerd db upgrade` (or `migrate.upgrade`) on the database first."""
@@ -138,8 +150,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         *oauth_routes.routes,
         *pages.routes,
     ]
+    guard = Middleware(RequestGuard, api_limit=runtime.settings.max_body_bytes, timeout=runtime.settings.body_timeout,
+                       api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), refusal=_refused_body)
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
-                    middleware=[Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX)),
+                    middleware=[guard, Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX)),
                                 Middleware(SecurityHeaders)])
     app.state.runtime = runtime
     app.state.oauth_server = oauth_routes.build(runtime)

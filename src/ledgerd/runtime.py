@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +13,13 @@ from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
+
+# Threads API handlers run on (besides SQLite's one writer thread), as many as Starlette's thread pool has.
+REQUEST_THREADS = 40
+
+
+def _request_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="ledgerd-request")
 
 
 @dataclass
@@ -24,3 +32,6 @@ class Runtime:
     tokens: Tokens
     secret_key: bytes
     passwords: Passwords
+    # Created with the runtime, started on first use; a thread hop here costs a third of one through anyio's
+    # pool (Starlette's run_in_threadpool) under uvloop.
+    threads: ThreadPoolExecutor = field(default_factory=_request_threads)

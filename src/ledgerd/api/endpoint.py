@@ -5,9 +5,9 @@ JSON-only writes, JSON parsing, bearer token, the app's rate limit, token family
 (`X-Business` or the lead business), the operation's availability in the business's country and the
 member's role in its areas (api/operations.py), the `idempotency_id` claim (api/idempotency.py), then the
 handler inside one unit of work, and `show_legacy_id` on its payload (api/legacy_ids.py); any error
-becomes Sage's error array. Handlers run in the thread pool, so the event loop never waits on the
-database; on SQLite, reads run on the event loop (microseconds, WAL readers never wait) and writes on the
-engine's one writer thread, in turn (db/engine.sqlite_writer).
+becomes Sage's error array. Handlers never run on the event loop, so no request waits for another's work:
+they run on the runtime's request threads, except SQLite writes, which run on the engine's one writer
+thread, in turn (db/engine.sqlite_writer).
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ import orjson
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -38,7 +37,6 @@ from ledgerd.api.errors import (
     Contention,
     Forbidden,
     InvalidJson,
-    PayloadTooLarge,
     Unavailable,
     UnsupportedMediaType,
 )
@@ -48,6 +46,7 @@ from ledgerd.auth.bearer import Principal, load_principal, verify
 from ledgerd.db.engine import UnitOfWork, sqlite_writer
 from ledgerd.db.records import CLOCK_KEY, bind_clock
 from ledgerd.db.tenancy import bind_business
+from ledgerd.guard import allow_body
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.access import Selected
 
@@ -115,22 +114,13 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def read_json_body(request: Request, limit: int) -> Any:
-    """The parsed JSON body, or None when there is none; enforces the size limit and JSON-only rule."""
+async def read_json_body(request: Request) -> Any:
+    """The parsed JSON body, or None when there is none; enforces the JSON-only rule. The size limit and the
+    deadline are enforced while the body streams in (ledgerd/guard.py), before it is all held here."""
     headers = request.headers
-    declared = headers.get("content-length")
-    if declared is None and "transfer-encoding" not in headers:
+    if "content-length" not in headers and "transfer-encoding" not in headers:
         return None  # a request with neither header has no body (RFC 9112 §6.3)
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    raw = b"".join([chunk async for chunk in request.stream()])
     if not raw.strip():
         return None
     if not _is_json(headers.get("content-type", "")):
@@ -179,7 +169,7 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
 
     `business=True` resolves the business from `X-Business` (or the lead business) and checks the role
     before the handler runs; the selector is injected so this module knows no tenancy rules.
-    `body_limit` raises (never lowers) the configured request size limit for this route alone.
+    `body_limit` raises (never lowers) the configured request size limit for this route alone (`allow_body`).
     """
     if business and select_business is None:
         raise ValueError("business-scoped routes need a business selector")
@@ -246,19 +236,17 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         runtime: Runtime = request.app.state.runtime
         request_id = secrets.token_hex(16)
         try:
-            body = await read_json_body(request, max(runtime.settings.max_body_bytes, body_limit or 0))
-            if runtime.engine.dialect.name == "sqlite":
-                if request.method == "GET":
-                    # SQLite reads are local and take microseconds (WAL readers never wait for writers);
-                    # a thread hop would cost more than the work, so they run on the event loop.
-                    return run(request, runtime, body, request_id)
-                writer = sqlite_writer(runtime.engine)
-                if request.method in WRITE_METHODS and writer is not None:
-                    return await asyncio.get_running_loop().run_in_executor(
-                        writer, functools.partial(run, request, runtime, body, request_id))
-            return await run_in_threadpool(run, request, runtime, body, request_id)
+            if body_limit:
+                allow_body(request.scope, body_limit)
+            body = await read_json_body(request)
+            # Never on the event loop: one slow handler would stall every other request of the process.
+            writer = sqlite_writer(runtime.engine) if request.method in WRITE_METHODS else None
+            return await asyncio.get_running_loop().run_in_executor(
+                writer or runtime.threads, functools.partial(run, request, runtime, body, request_id))
         except ApiError as exc:
             return error_response(exc, request_id)
+        except ClientDisconnect:
+            raise  # nobody to answer: logged by the guard (ledgerd/guard.py)
         except OperationalError:
             log.exception("database unavailable (request %s)", request_id)
             return error_response(Unavailable(), request_id)

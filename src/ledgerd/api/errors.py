@@ -102,6 +102,13 @@ class NotAcceptable(ApiError):
     data_code = "NotAcceptable"
 
 
+class RequestTimeout(ApiError):
+    """The request body did not arrive in time (see ledgerd/guard.py)."""
+
+    status = 408
+    data_code = "RequestTimeout"
+
+
 class Conflict(ApiError):
     status = 409
     data_code = "Conflict"

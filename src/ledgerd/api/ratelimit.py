@@ -1,10 +1,13 @@
-"""Per-app request limits in fixed windows, counted in the database so every process shares them."""
+"""Per-app request limits in fixed windows, counted in the database so every process shares them.
+
+Each request counts itself with one upsert in autocommit (db/counters.bump: no session, no BEGIN … COMMIT),
+off the event loop like the rest of the request; a refused or failed request was still made, so its count
+stays."""
 
 from __future__ import annotations
 
 from ledgerd.api.errors import TooManyRequests
-from ledgerd.db.counters import next_value
-from ledgerd.db.engine import unit_of_work
+from ledgerd.db.counters import bump
 from ledgerd.runtime import Runtime
 
 
@@ -15,8 +18,7 @@ def enforce(runtime: Runtime, client_id: str) -> None:
         return
     now = runtime.clock.timestamp()
     window = now // settings.rate_limit_window
-    with unit_of_work(runtime.sessions, write=True) as db:
-        used = next_value(db, f"ratelimit:{client_id}:{settings.rate_limit_window}:{window}")
+    used = bump(runtime.engine, f"ratelimit:{client_id}:{settings.rate_limit_window}:{window}")
     if used > settings.rate_limit:
         retry_after = (window + 1) * settings.rate_limit_window - now
         raise TooManyRequests(

@@ -18,11 +18,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Integer, String, func, select
+from sqlalchemy import Engine, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledgerd.db.base import Base
-from ledgerd.db.engine import upsert_insert
+from ledgerd.db.engine import autocommit_write, upsert_insert
 from ledgerd.db.locks import writer_lock
 
 
@@ -63,6 +63,14 @@ def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
     rows = db.execute(_reserve(db.get_bind().dialect.name),
                       [{"name": name, "value": counts[name]} for name in sorted(counts)])
     return {name: int(value) for name, value in rows}
+
+
+def bump(engine: Engine, name: str) -> int:
+    """Add one to counter `name` (the first value is 1) in one statement that commits on its own, outside any
+    unit of work; the new value. For counts that need not roll back with a request (rate limits)."""
+    with autocommit_write(engine) as conn:
+        row = conn.execute(_reserve(engine.dialect.name), {"name": name, "value": 1}).one()
+    return int(row.value)
 
 
 def set_at_least(db: Session, name: str, value: int) -> None:

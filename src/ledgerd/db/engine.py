@@ -182,6 +182,22 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
             yield conn.execution_options(isolation_level="AUTOCOMMIT", **{AUTOCOMMIT_OPTION: True})
 
 
+@contextmanager
+def autocommit_write(engine: Engine) -> Iterator[Connection]:
+    """A connection for single-statement writes, each committed on its own, outside any unit of work (e.g. the
+    rate-limit counters). On SQLite it holds the process's writer lock meanwhile, so it queues with the other
+    writers in order instead of in SQLite's busy handler."""
+    lock = _writer_lock(engine)
+    if lock is not None:
+        lock.acquire()
+    try:
+        with read_connection(engine) as conn:
+            yield conn
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 # SQLite: each thread keeps one plain read connection per engine for FastQuery. Checking a connection out
 # of the pool and back costs more than these reads; WAL readers need no coordination with the pool's
 # writers. Closed when the engine is disposed.

@@ -95,6 +95,12 @@ def _page_error(request: Request, title: str, message: str, status: int = 400) -
 error_page = _page_error  # for answers made before any page's handler runs (ledgerd/edge.py, app.py)
 
 
+def refused(request: Request, error: ApiError) -> Response:
+    """A form body the guard refused (413 too large, 408 too slow; ledgerd/guard.py), as a page."""
+    title = "Request too large" if error.status == 413 else "Request timed out"
+    return _page_error(request, title, error.problems[0].message, error.status)
+
+
 # ---- authorization --------------------------------------------------------------------------------
 
 async def authorize_get(request: Request) -> Response:
