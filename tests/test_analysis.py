@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from ledgerd.analysis import service
 from ledgerd.analysis.journal_codes import seed_journal_codes
-from ledgerd.api.errors import Invalid
+from ledgerd.errors import Invalid
 from ledgerd.regions.data import journal_codes
 from tests.support import reference
 from tests.support.books import Books, problem

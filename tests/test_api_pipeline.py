@@ -25,9 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from ledgerd.api.endpoint import Call, Result, api_route
-from ledgerd.api.errors import InvalidParameter
+from ledgerd.api.errors import InvalidParameter, body
 from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.wire import decimal_str, dumps, timestamp_str
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
@@ -560,7 +560,7 @@ def test_page_bounds(query: dict[str, str], source: str, message: str) -> None:
     with pytest.raises(InvalidParameter) as raised:
         Page.from_query(query)
     assert raised.value.status == 400
-    assert raised.value.body() == error("InvalidParameter", message, source)
+    assert body(raised.value) == error("InvalidParameter", message, source)
 
 
 @pytest.mark.parametrize(("page", "total", "expected"), [

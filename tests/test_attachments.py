@@ -13,8 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from ledgerd.api.resource import REGISTRY
+from ledgerd.api.resources.attachments import UPLOAD_BODY_BYTES
 from ledgerd.app import build_runtime, create_app
-from ledgerd.attachments.api import UPLOAD_BODY_BYTES
 from ledgerd.attachments.schemas import MAX_FILE_BYTES
 from ledgerd.clock import Clock
 from ledgerd.config import Settings

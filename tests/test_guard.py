@@ -24,12 +24,12 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from ledgerd.api.resources.attachments import UPLOAD_BODY_BYTES
 from ledgerd.app import create_app
-from ledgerd.attachments.api import UPLOAD_BODY_BYTES
-from ledgerd.auth import routes as oauth_routes
-from ledgerd.guard import FORM_BYTES
 from ledgerd.runtime import Runtime
+from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
+from ledgerd.web.guard import FORM_BYTES
 from tests.support.live import LiveServer
 
 API_LIMIT = 4 * 1024 * 1024

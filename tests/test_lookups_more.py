@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from ledgerd.api.resources.lookups import link
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount
-from ledgerd.lookups.api import link
 from ledgerd.lookups.lists import LISTS
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions import data as region_data

@@ -18,38 +18,38 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
-from ledgerd.analysis import api as analysis_api
 from ledgerd.api import openapi
-from ledgerd.api.endpoint import error_response
 from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
+from ledgerd.api.pipeline import error_response
+from ledgerd.api.resources import analysis as analysis_api
+from ledgerd.api.resources import artefacts as artefacts_api
+from ledgerd.api.resources import attachments as attachments_api
+from ledgerd.api.resources import banking as banking_api
+from ledgerd.api.resources import businesses as tenancy_api
+from ledgerd.api.resources import catalog as catalog_api
+from ledgerd.api.resources import contacts as contacts_api
+from ledgerd.api.resources import currencies as currencies_api
+from ledgerd.api.resources import lookups as lookups_api
+from ledgerd.api.resources import payments as payments_api
+from ledgerd.api.resources import quick_entries as quick_entries_api
+from ledgerd.api.resources import reports as reports_api
+from ledgerd.api.resources import settings as settings_api
+from ledgerd.api.resources import stock as stock_api
+from ledgerd.api.resources import tax_returns as tax_returns_api
 from ledgerd.api.routing import SegmentRouter
-from ledgerd.artefacts import api as artefacts_api
-from ledgerd.attachments import api as attachments_api
-from ledgerd.auth import routes as oauth_routes
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
 from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
-from ledgerd.banking import api as banking_api
-from ledgerd.catalog import api as catalog_api
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
-from ledgerd.contacts import api as contacts_api
-from ledgerd.currencies import api as currencies_api
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
-from ledgerd.edge import TextGuard
-from ledgerd.guard import RequestGuard
 from ledgerd.ledger import api as ledger_api
-from ledgerd.lookups import api as lookups_api
-from ledgerd.payments import api as payments_api
-from ledgerd.quick_entries import api as quick_entries_api
-from ledgerd.reports import api as reports_api
 from ledgerd.runtime import Runtime
-from ledgerd.settings import api as settings_api
-from ledgerd.stock import api as stock_api
-from ledgerd.tax_returns import api as tax_returns_api
-from ledgerd.tenancy import api as tenancy_api
+from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
+from ledgerd.web.edge import TextGuard
+from ledgerd.web.guard import RequestGuard
 from ledgerd.web.headers import SecurityHeaders
 
 API_PREFIX = "/v3.1"

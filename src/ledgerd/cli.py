@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import ApiError
 from ledgerd.config import DEFAULT_PORT, Settings, SettingsError
+from ledgerd.errors import LedgerdError
 
 DEMO_EMAIL = "demo@ledgerd.example"
 DEMO_PASSWORD = "demo-password"
@@ -293,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, SettingsError) as exc:
         print(f"ledgerd: {exc}", file=sys.stderr)
         return 2
-    except ApiError as exc:
+    except LedgerdError as exc:
         print(f"ledgerd: {exc.problems[0].message}", file=sys.stderr)
         return 2
     return 0

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Mapper, Session, UOWTransaction, object_session
 
 from ledgerd.analysis.models import AnalysisAssignment, AnalysisType, AnalysisTypeCategory
 from ledgerd.analysis.schemas import AnalysisTypeUpdate, CategoryCreate, CategoryUpdate
-from ledgerd.api.errors import Invalid, InvalidParameter, MethodNotAllowed, Problem
+from ledgerd.api.errors import InvalidParameter
 from ledgerd.db.base import Base, new_id
 from ledgerd.db.records import Record
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import InUse, Invalid, Problem
 
 # How Sage shows a level (its analysis types guide: `{"id": 1, "name": "TRANSACTION_LEVEL", ...}`).
 LEVELS: dict[str, dict[str, Any]] = {
@@ -166,7 +167,7 @@ def release_category(db: Session, category: AnalysisTypeCategory) -> None:
     """Before deleting: refuse (405, as Sage does) while any record uses the category."""
     used = select(func.count()).select_from(AnalysisAssignment).where(AnalysisAssignment.category_id == category.id)
     if db.scalar(used):
-        raise MethodNotAllowed(IN_USE)
+        raise InUse(IN_USE)
 
 
 # --- categories on records -----------------------------------------------------------------------------------

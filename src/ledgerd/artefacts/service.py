@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from ledgerd import limits
-from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
 from ledgerd.artefacts.lines import analyse, apply_lines, copy_lines, figure, keep_lines
@@ -26,6 +25,7 @@ from ledgerd.contacts.schemas import AddressIn
 from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value
 from ledgerd.db.locks import lock
+from ledgerd.errors import Invalid, Problem
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
 

@@ -19,13 +19,13 @@ from sqlalchemy import and_, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction
 from sqlalchemy.sql import ColumnElement
 
-from ledgerd.api.errors import Invalid
 from ledgerd.api.resource import REGISTRY, Resource
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import MAX_FILE_BYTES, AttachmentCreate, AttachmentUpdate
 from ledgerd.db.deletions import Deletion
 from ledgerd.db.locks import writer_lock
 from ledgerd.db.records import CLOCK_KEY
+from ledgerd.errors import Invalid
 from ledgerd.regions.data import lookup, lookups
 
 CONTEXT_TYPES = "attachment_context_types"

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ledgerd.api.errors import Invalid
 from ledgerd.auth import throttle
 from ledgerd.auth.throttle import SIGN_IN_ACCOUNT, SIGN_IN_ADDRESS, SIGN_UP_ADDRESS, client_address
 from ledgerd.db.engine import unit_of_work
+from ledgerd.errors import Invalid
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
 from ledgerd.tenancy.service import normalise_email, upgrade_password_hash

@@ -25,8 +25,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.endpoint import Call
-from ledgerd.api.errors import Invalid
+from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
 from ledgerd.banking import service
@@ -34,6 +33,7 @@ from ledgerd.banking.models import BankAccount, BankReconciliation, ReconciledEn
 from ledgerd.banking.schemas import BankReconciliationCreate, BankReconciliationUpdate
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.balances import sums
 from ledgerd.ledger.models import LedgerEntry, Transaction
 from ledgerd.regions.data import lookup

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
 from ledgerd.banking.schemas import (
     BankAccountCreate,
@@ -26,6 +25,7 @@ from ledgerd.banking.schemas import (
     BankTransferUpdate,
 )
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.ledger.opening_balances import post_opening, require_one_side
@@ -302,7 +302,7 @@ def delete_opening_balance(db: Session, opening: BankOpeningBalance) -> None:
 
 
 def address_wire(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    from ledgerd.lookups.api import link
+    from ledgerd.api.resources.lookups import link
 
     if not data:
         return None

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.schemas import AddressIn, ContactCreate, ContactPersonIn, ContactUpdate
 from ledgerd.db.base import new_id
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.models import LedgerEntry, TaxRate
 
@@ -157,7 +157,7 @@ def balances(db: Session, contact_ids: list[str]) -> dict[str, Decimal]:
 
 
 def address_wire(address: Address | None, *, path: bool = True) -> dict[str, Any] | None:
-    from ledgerd.lookups.api import link
+    from ledgerd.api.resources.lookups import link
 
     if address is None:
         return None

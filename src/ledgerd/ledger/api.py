@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from ledgerd.ledger import accounts_api, balances, journals, opening_balances_api, tax_rates, transactions
+from ledgerd.api.resources import ledger_accounts as accounts_api
+from ledgerd.api.resources import ledger_opening_balances as opening_balances_api
+from ledgerd.api.resources import transactions
+from ledgerd.ledger import balances, journals, tax_rates
 
 routes: list[BaseRoute] = [*accounts_api.routes, *tax_rates.routes, *journals.routes, *transactions.routes,
                            *balances.routes, *opening_balances_api.routes]

@@ -17,11 +17,13 @@ from starlette.routing import BaseRoute
 
 from ledgerd.analysis.service import assign_all, category_ids, line_items
 from ledgerd.api import resource
-from ledgerd.api.endpoint import Call, Result, api_route
-from ledgerd.api.errors import Invalid
+from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resources.lookups import link
+from ledgerd.api.resources.transactions import transaction_link
 from ledgerd.api.validation import parse_body
 from ledgerd.db.base import new_id
+from ledgerd.errors import Invalid
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.links import links_for
@@ -34,8 +36,6 @@ from ledgerd.ledger.schemas import (
     OpeningBalanceJournalCreate,
     OpeningBalanceLineIn,
 )
-from ledgerd.ledger.transactions import transaction_link
-from ledgerd.lookups.api import link
 from ledgerd.tenancy.service import select_business
 
 ZERO = Decimal(0)

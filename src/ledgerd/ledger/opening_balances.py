@@ -14,8 +14,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.models import LedgerAccount, LedgerAccountOpeningBalance, Transaction
 from ledgerd.ledger.posting import Line, post, reverse

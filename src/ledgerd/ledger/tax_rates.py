@@ -19,13 +19,14 @@ from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.endpoint import Call, Result
-from ledgerd.api.errors import Invalid, InvalidParameter
+from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes
+from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
 from ledgerd.db.base import new_id
 from ledgerd.db.deletions import Deletion
+from ledgerd.errors import Invalid
 from ledgerd.ledger.links import percentage_on, tax_rate_label
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate

@@ -14,7 +14,6 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ledgerd import limits
-from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts import service as documents
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRY_KINDS, Kind
@@ -22,6 +21,7 @@ from ledgerd.artefacts.lines import LineRefs, new_row, stored_breakdown
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id
+from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger.accounts import usable
 from ledgerd.quick_entries.schemas import QuickEntryIn
 

@@ -18,15 +18,15 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.endpoint import Call
-from ledgerd.api.errors import Invalid
+from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource
+from ledgerd.api.resources.settings_singleton import Singleton
 from ledgerd.api.validation import parse_body
+from ledgerd.errors import Invalid
 from ledgerd.settings import service
 from ledgerd.settings.defaults import frequencies, frequency_link, listed
 from ledgerd.settings.models import MigrationTaxReturn
 from ledgerd.settings.schemas import MigrationTaxReturnCreate, MigrationUpdate
-from ledgerd.settings.singleton import Singleton
 
 SOURCES = ("source_product", "source_product_version", "source_license", "source_tool", "source_tool_version",
            "schema_id")

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.db.counters import next_value as counter_next
 from ledgerd.db.counters import peek, set_at_least
 from ledgerd.db.locks import for_change
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.models import Transaction
 from ledgerd.limits import LAST_DAY
 from ledgerd.regions.data import lookup

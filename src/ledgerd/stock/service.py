@@ -13,10 +13,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.catalog import service as catalog
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.db.base import new_id
+from ledgerd.errors import Invalid
 from ledgerd.stock.levels import levels, moved_items
 from ledgerd.stock.models import StockItemDetail, StockMovement
 from ledgerd.stock.schemas import (

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerd.auth.bearer import Principal
+from ledgerd.api.bearer import Principal
 from ledgerd.regions import COUNTRIES
 from ledgerd.tenancy.models import Business, Subscription, User
 

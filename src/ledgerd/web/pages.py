@@ -21,6 +21,7 @@ from ledgerd.auth import apps as app_service
 from ledgerd.auth import authorize, signin
 from ledgerd.auth.models import App
 from ledgerd.db.engine import unit_of_work
+from ledgerd.errors import LedgerdError
 from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service as tenancy
@@ -272,7 +273,7 @@ async def signup_post(request: Request) -> Response:
     try:
         hashed = await run_in_threadpool(tenancy.password_hash, runtime.passwords, password)
         cookie = await _db(request, create, write=True)
-    except ApiError as exc:
+    except LedgerdError as exc:
         return _render(request, "signup.html", status=422, error=exc.problems[0].message, values=values,
                        countries=list(COUNTRIES.values()), next=nxt,
                        login_href="/login?" + urlencode({"next": nxt}))
@@ -329,7 +330,7 @@ async def portal_create(request: Request) -> Response:
         try:
             app, secret = app_service.create_app(db, runtime.clock, owner=user, name=str(form.get("name", "")),
                                                  redirect_uris=str(form.get("redirect_uris", "")).splitlines())
-        except ApiError as exc:
+        except LedgerdError as exc:
             apps = db.scalars(select(App).where(App.owner_id == user.id).order_by(App.created_at)).all()
             return _render(request, "portal.html", status=422, user=user, apps=[_app_view(a) for a in apps],
                            message=None, error=exc.problems[0].message)
@@ -371,7 +372,7 @@ async def portal_app(request: Request) -> Response:
                 return RedirectResponse("/developer", status_code=303)
             elif action is not None:
                 return _page_error(request, "Not found", "No such action.", 404)
-        except ApiError as exc:
+        except LedgerdError as exc:
             error = exc.problems[0].message
         return _render(request, "portal_app.html", status=422 if error else 200, user=user,
                        app=_app_view(app), client_secret=secret, message=message, error=error)
