@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from ledgerd.api.resources.lookups import link
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount
-from ledgerd.lookups.lists import LISTS
+from ledgerd.lookups.lists import LISTS, link
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions import data as region_data
 from ledgerd.regions.data import RegionDataError, lookups, region, region_lookups

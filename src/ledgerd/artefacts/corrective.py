@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledgerd.api.resources.artefact_wire import Batch, Extra, presenter, self_link
-from ledgerd.api.resources.lookups import link
 from ledgerd.artefacts import service
 from ledgerd.artefacts.kinds import UNPOSTED, Kind
 from ledgerd.artefacts.models import Artefact
 from ledgerd.artefacts.schemas import ArtefactIn, InvoiceIn
 from ledgerd.db.locks import lock
 from ledgerd.errors import Invalid, Problem
+from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 
 ZERO = Decimal(0)

@@ -302,7 +302,7 @@ def delete_opening_balance(db: Session, opening: BankOpeningBalance) -> None:
 
 
 def address_wire(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    from ledgerd.api.resources.lookups import link
+    from ledgerd.lookups.lists import link
 
     if not data:
         return None

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.wire import decimal_str, timestamp_str
 from ledgerd.artefacts.models import ArtefactLine
 from ledgerd.catalog.models import CatalogItem, PriceType
 from ledgerd.catalog.schemas import (
@@ -25,6 +24,7 @@ from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
+from ledgerd.formats import decimal_str, timestamp_str
 from ledgerd.ledger.accounts import usable
 from ledgerd.ledger.models import TaxRate
 

@@ -157,7 +157,7 @@ def balances(db: Session, contact_ids: list[str]) -> dict[str, Decimal]:
 
 
 def address_wire(address: Address | None, *, path: bool = True) -> dict[str, Any] | None:
-    from ledgerd.api.resources.lookups import link
+    from ledgerd.lookups.lists import link
 
     if address is None:
         return None

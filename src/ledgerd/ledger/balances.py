@@ -22,9 +22,9 @@ from ledgerd.api import params
 from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
-from ledgerd.api.resources.lookups import link
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, Transaction
+from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 from ledgerd.settings import service as settings
 from ledgerd.tenancy.service import select_business

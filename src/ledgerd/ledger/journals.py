@@ -19,7 +19,6 @@ from ledgerd.analysis.service import assign_all, category_ids, line_items
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forget
-from ledgerd.api.resources.lookups import link
 from ledgerd.api.resources.transactions import transaction_link
 from ledgerd.api.validation import parse_body
 from ledgerd.db.base import new_id
@@ -36,6 +35,7 @@ from ledgerd.ledger.schemas import (
     OpeningBalanceJournalCreate,
     OpeningBalanceLineIn,
 )
+from ledgerd.lookups.lists import link
 from ledgerd.tenancy.service import select_business
 
 ZERO = Decimal(0)

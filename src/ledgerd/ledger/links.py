@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ledgerd.api.wire import decimal_str
 from ledgerd.db.tenancy import rows_by_id
+from ledgerd.formats import decimal_str
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 
 

@@ -59,11 +59,11 @@ def _by_country(name: str) -> Callable[[str], Sequence[Item]]:
 
 
 def _link(path: str) -> Render:
-    return lambda value, item, _today: reference(path, value, item.get("country"))
+    return lambda value, item, _today: link(path, value, item.get("country"))
 
 
 def _links(path: str) -> Render:
-    return lambda values, item, _today: [reference(path, v, item.get("country")) for v in values]
+    return lambda values, item, _today: [link(path, v, item.get("country")) for v in values]
 
 
 def _tax_rate(value: Any, item: Item, today: date) -> Any:
@@ -153,7 +153,7 @@ def _index(path: str, country: str | None) -> dict[str, Item]:
     return found
 
 
-def reference(path: str, key: str | None, country: str | None = None) -> dict[str, str] | None:
+def link(path: str, key: str | None, country: str | None = None) -> dict[str, str] | None:
     """`{"id","displayed_as","$path"}` for a list id; a regional list names it as `country` does (a tax scheme
     id means different schemes in different countries). None stays None; an unknown id shows itself."""
     if key is None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ledgerd.lookups.lists import reference
+from ledgerd.lookups.lists import link
 from ledgerd.regions.data import RegionDataError, lookup, lookups, region, region_lookups
 from ledgerd.settings.models import TaxProfile
 
@@ -132,7 +132,7 @@ def _check(found: RegionSettings) -> None:
 
 def frequency_link(key: str | None, country: str) -> dict[str, str] | None:
     """A tax return frequency as Sage links it (`/tax_return_frequencies/QUARTERLY`), named as `country` does."""
-    return reference("tax_return_frequencies", key, country)
+    return link("tax_return_frequencies", key, country)
 
 
 def frequencies(country: str, tax_type_id: str | None = None) -> list[str]:

@@ -24,8 +24,8 @@ from ledgerd.analysis.schemas import (
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
-from ledgerd.api.resources.lookups import link
 from ledgerd.api.validation import parse_body
+from ledgerd.lookups.lists import link
 
 
 def _category(category: AnalysisTypeCategory, analysis_type: AnalysisType) -> dict[str, Any]:

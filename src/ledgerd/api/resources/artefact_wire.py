@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from ledgerd.analysis.service import line_items
 from ledgerd.api import params
 from ledgerd.api.pipeline import Call
-from ledgerd.api.resources.lookups import link
 from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind
 from ledgerd.artefacts.lines import LINES
@@ -30,6 +29,7 @@ from ledgerd.contacts.models import Contact, contact_label
 from ledgerd.db import snapshots
 from ledgerd.db.tenancy import held
 from ledgerd.ledger.links import Links, links_for
+from ledgerd.lookups.lists import link
 from ledgerd.memo import remembered
 from ledgerd.regions.data import lookup
 
@@ -185,7 +185,7 @@ class Batch:
         self._lookups: dict[tuple[str, str | None], dict[str, str] | None] = {}
 
     def link(self, path: str, key: str | None) -> dict[str, str] | None:
-        """A reference-list link (`lookups.api.link`), made once per page and shared within the response."""
+        """A reference-list link (`lookups.lists.link`), made once per page and shared within the response."""
         try:
             return self._lookups[path, key]
         except KeyError:

@@ -22,13 +22,13 @@ from ledgerd.api.errors import InvalidParameter, NotAcceptable
 from ledgerd.api.operations import permitted, record_rules
 from ledgerd.api.pipeline import WRITE_METHODS, Call, Result, api_route
 from ledgerd.api.resource import REGISTRY, Resource, forgetting
-from ledgerd.api.resources.lookups import link
 from ledgerd.api.validation import parse_body
 from ledgerd.attachments import service
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import AttachmentCreate, AttachmentUpdate
 from ledgerd.attachments.service import CONTEXT_TYPES, context_path, context_spec
 from ledgerd.errors import Forbidden, NotFound
+from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookups
 from ledgerd.tenancy.service import select_business
 

@@ -11,7 +11,6 @@ from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
-from ledgerd.api.resources.lookups import link
 from ledgerd.api.validation import parse_body
 from ledgerd.banking import reconciliations, service
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
@@ -25,6 +24,7 @@ from ledgerd.banking.schemas import (
     BankTransferUpdate,
 )
 from ledgerd.db.deletions import Deletion
+from ledgerd.lookups.lists import link
 
 DETAIL_KEYS = ("account_name", "account_number", "sort_code", "bic", "iban")
 DATED_SORTS = ("created_at", "updated_at", "date")

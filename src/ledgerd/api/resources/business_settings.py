@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ledgerd.api.pipeline import Call
-from ledgerd.api.resources.lookups import link
 from ledgerd.api.resources.settings_singleton import Singleton, given
 from ledgerd.errors import Invalid
 from ledgerd.ledger.models import LedgerAccount
+from ledgerd.lookups.lists import link
 from ledgerd.settings import service
 from ledgerd.settings.defaults import LEDGER_ROLES, REGIONAL_FIELDS, RegionSettings, listed, region_settings
 from ledgerd.settings.schemas import BusinessSettingsUpdate

@@ -19,13 +19,13 @@ from starlette.routing import BaseRoute
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
-from ledgerd.api.resources.lookups import link
 from ledgerd.api.validation import parse_body
 from ledgerd.banking.models import BankAccount
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.models import LedgerAccount
+from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 
 

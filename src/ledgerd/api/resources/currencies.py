@@ -16,12 +16,12 @@ from ledgerd.api import resource
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forgetting
-from ledgerd.api.resources.lookups import link
 from ledgerd.api.validation import parse_body
 from ledgerd.currencies import service
 from ledgerd.currencies.models import BusinessExchangeRate
 from ledgerd.currencies.schemas import BusinessExchangeRateCreate, BusinessExchangeRateUpdate
 from ledgerd.errors import NotFound
+from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 from ledgerd.tenancy.service import select_business
 

@@ -1,4 +1,4 @@
-"""Read-only endpoints for Sage's reference lists (`GET /<list>` and `GET /<list>/{key}`) and `link()`.
+"""Read-only endpoints for Sage's reference lists (`GET /<list>` and `GET /<list>/{key}`).
 
 Every list in `lists.LISTS` gets both routes: the list with Sage's envelope, paging and `attributes` (base
 keys by default), the item by key with all its definition's fields (404 for a key the business cannot see).
@@ -16,13 +16,6 @@ from ledgerd.errors import NotFound
 from ledgerd.lookups import lists
 from ledgerd.lookups.lists import LookupList
 from ledgerd.tenancy.service import select_business
-
-
-def link(path: str, key: str | None, country: str | None = None) -> dict[str, str] | None:
-    """`{"id","displayed_as","$path"}` for a reference-list id, the one way every package links to one
-    (None stays None). Give the business's `country` for per-country lists whose ids repeat across
-    countries with other names (`tax_schemes`, `tax_return_frequencies`)."""
-    return lists.reference(path, key, country)
 
 
 def _list(spec: LookupList) -> Callable[[Call], Result]:

@@ -15,9 +15,9 @@ from typing import Any
 from ledgerd.api import params
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resources.artefact_wire import Batch, base_outstanding, breakdowns, displayed_as, inverse_rate
-from ledgerd.api.resources.lookups import link
 from ledgerd.artefacts.kinds import BY_KIND
 from ledgerd.artefacts.models import Artefact
+from ledgerd.lookups.lists import link
 from ledgerd.quick_entries.service import type_id
 
 ORDER = (

@@ -15,9 +15,9 @@ from ledgerd.api.resources import email_settings as email
 from ledgerd.api.resources import hosted_payment_settings as hosted_payments
 from ledgerd.api.resources import statutory_settings as statutory
 from ledgerd.api.resources import tax_determinations, tax_profiles
-from ledgerd.api.resources.lookups import link
 from ledgerd.api.validation import parse_body
 from ledgerd.errors import Invalid
+from ledgerd.lookups.lists import link
 from ledgerd.regions.data import region_lookups
 from ledgerd.settings import migrations, service
 from ledgerd.settings.schemas import FinancialSettingsUpdate, InvoiceSettingsUpdate
