@@ -19,13 +19,13 @@ from ledgerd.analysis.service import assign_all, category_ids, line_items
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.resources.transactions import transaction_link
 from ledgerd.api.validation import parse_body
 from ledgerd.db.base import new_id
 from ledgerd.errors import Invalid
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control, usable
-from ledgerd.ledger.links import links_for
 from ledgerd.ledger.models import Journal, JournalLine, Transaction
 from ledgerd.ledger.opening_balances import opening_date
 from ledgerd.ledger.schemas import (

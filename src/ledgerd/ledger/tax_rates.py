@@ -19,13 +19,32 @@ from sqlalchemy.orm import Session
 from ledgerd.db.base import new_id
 from ledgerd.db.deletions import Deletion
 from ledgerd.errors import Invalid
-from ledgerd.ledger.links import percentage_on, tax_rate_label
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate
 
 # Custom rates apply from the first day any region's data covers, so back-dated documents find them.
 FIRST_DAY = date(2010, 1, 1)
 ONE_DAY = timedelta(days=1)
+
+
+def percentage_on(rate: TaxRate, on: date) -> Decimal:
+    """The rate's percentage on a day (the latest band before it if none covers it)."""
+    day = on.isoformat()  # ISO dates order as text does: the bands' dates need no parsing
+    chosen = "0"
+    for band in rate.percentages:
+        if band["from_date"] <= day:
+            end = band.get("to_date")
+            if not end or day <= end:
+                return Decimal(band["percentage"])
+            chosen = band["percentage"]
+    return Decimal(chosen)
+
+
+def tax_rate_label(rate: TaxRate, on: date) -> str:
+    """Sage's display text: "Standard 20.00%" (or just the name for rates shown without a figure)."""
+    if not rate.label_percentage:
+        return rate.name
+    return f"{rate.name} {percentage_on(rate, on):.2f}%"
 
 
 def _band(percentage: Decimal, start: date, end: date | None = None) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from ledgerd.api import params, resource
 from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource
+from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.errors import Invalid
 from ledgerd.ledger import balances, classifications
-from ledgerd.ledger.links import links_for
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 from ledgerd.ledger.schemas import LedgerAccountCreate, LedgerAccountUpdate
 from ledgerd.lookups.lists import link

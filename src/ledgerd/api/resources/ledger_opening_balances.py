@@ -14,9 +14,9 @@ from starlette.routing import BaseRoute
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource, forgetting
+from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.ledger import opening_balances as service
-from ledgerd.ledger.links import links_for
 from ledgerd.ledger.models import LedgerAccountOpeningBalance
 from ledgerd.ledger.schemas import LedgerAccountOpeningBalanceCreate, LedgerAccountOpeningBalanceUpdate
 

@@ -22,7 +22,6 @@ from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
 from ledgerd.ledger import tax_rates as service
-from ledgerd.ledger.links import percentage_on, tax_rate_label
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate
 
@@ -46,11 +45,11 @@ def _context(call: Call) -> _Context:
 
 def _wire(rate: TaxRate, ctx: _Context, *, nested: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": rate.id, "displayed_as": tax_rate_label(rate, ctx.on), "$path": f"/tax_rates/{rate.id}",
+        "id": rate.id, "displayed_as": service.tax_rate_label(rate, ctx.on), "$path": f"/tax_rates/{rate.id}",
         "created_at": rate.created_at, "updated_at": rate.updated_at, "name": rate.name, "agency": rate.agency,
-        "percentage": percentage_on(rate, ctx.on), "percentages": service.bands(rate), "is_visible": rate.is_visible,
-        "retailer": rate.retailer, "editable": rate.editable, "deletable": service.deletable(rate, ctx.in_use),
-        "is_combined_rate": bool(rate.components),
+        "percentage": service.percentage_on(rate, ctx.on), "percentages": service.bands(rate),
+        "is_visible": rate.is_visible, "retailer": rate.retailer, "editable": rate.editable,
+        "deletable": service.deletable(rate, ctx.in_use), "is_combined_rate": bool(rate.components),
     }
     if nested:
         out["component_tax_rates"] = [_wire(ctx.rates[c], ctx, nested=False) for c in rate.components
@@ -69,7 +68,8 @@ class TaxRateResource(Resource[TaxRate]):
     def show(self, call: Call, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
         if not attributes.all and not attributes.names:
             on = _on(call)
-            return [{"id": r.id, "displayed_as": tax_rate_label(r, on), "$path": f"/tax_rates/{r.id}"} for r in objs]
+            return [{"id": r.id, "displayed_as": service.tax_rate_label(r, on), "$path": f"/tax_rates/{r.id}"}
+                    for r in objs]
         return super().show(call, objs, attributes)
 
 
