@@ -27,7 +27,6 @@ from ledgerd.errors import Invalid
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.models import Journal, JournalLine, Transaction
-from ledgerd.ledger.opening_balances import opening_date
 from ledgerd.ledger.schemas import (
     JournalCreate,
     JournalLineIn,
@@ -36,6 +35,7 @@ from ledgerd.ledger.schemas import (
     OpeningBalanceLineIn,
 )
 from ledgerd.lookups.lists import link
+from ledgerd.settings.service import opening_date
 from ledgerd.tenancy.service import select_business
 
 ZERO = Decimal(0)
