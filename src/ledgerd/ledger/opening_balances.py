@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
-from ledgerd.ledger.models import LedgerAccount, LedgerAccountOpeningBalance, Transaction
-from ledgerd.ledger.posting import Line, post, reverse
+from ledgerd.ledger.models import LedgerAccount, LedgerAccountOpeningBalance
+from ledgerd.ledger.posting import Line, post, withdraw
 from ledgerd.ledger.schemas import LedgerAccountOpeningBalanceCreate, LedgerAccountOpeningBalanceUpdate
 
 ZERO = Decimal(0)
@@ -35,13 +35,6 @@ def require_one_side(debit: Decimal, credit: Decimal) -> None:
         raise Invalid("Give either a debit or a credit, not both.", "credit")
     if not debit and not credit:
         raise Invalid("Give a debit or a credit.", "debit")
-
-
-def withdraw(db: Session, transaction_id: str | None) -> None:
-    """Reverse an opening balance's transaction, if it still stands."""
-    transaction = db.get(Transaction, transaction_id) if transaction_id else None
-    if transaction is not None and not transaction.deleted:
-        reverse(db, transaction)
 
 
 def post_opening(db: Session, *, ledger_account_id: str, debit: Decimal, credit: Decimal, on: date,
