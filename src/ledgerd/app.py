@@ -29,13 +29,19 @@ from ledgerd.api.resources import businesses as tenancy_api
 from ledgerd.api.resources import catalog as catalog_api
 from ledgerd.api.resources import contacts as contacts_api
 from ledgerd.api.resources import currencies as currencies_api
+from ledgerd.api.resources import journals as journals_api
+from ledgerd.api.resources import ledger_accounts as ledger_accounts_api
+from ledgerd.api.resources import ledger_opening_balances as ledger_opening_balances_api
 from ledgerd.api.resources import lookups as lookups_api
 from ledgerd.api.resources import payments as payments_api
 from ledgerd.api.resources import quick_entries as quick_entries_api
 from ledgerd.api.resources import reports as reports_api
 from ledgerd.api.resources import settings as settings_api
 from ledgerd.api.resources import stock as stock_api
+from ledgerd.api.resources import tax_rates as tax_rates_api
 from ledgerd.api.resources import tax_returns as tax_returns_api
+from ledgerd.api.resources import transactions as transactions_api
+from ledgerd.api.resources import trial_balance as trial_balance_api
 from ledgerd.api.routing import SegmentRouter
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
@@ -44,7 +50,6 @@ from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
-from ledgerd.ledger import api as ledger_api
 from ledgerd.runtime import Runtime
 from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
@@ -142,7 +147,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         runtime = build_runtime(settings or Settings.load(), clock)
     routes = [
         Mount(API_PREFIX, app=SegmentRouter([
-            *openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes, *ledger_api.routes,
+            *openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
+            *ledger_accounts_api.routes, *tax_rates_api.routes, *journals_api.routes, *transactions_api.routes,
+            *trial_balance_api.routes, *ledger_opening_balances_api.routes,
             *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
             *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
             *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),

@@ -18,6 +18,7 @@ def metadata() -> MetaData:
     from ledgerd.db import counters as _counters  # noqa: F401
     from ledgerd.db import deletions as _deletions  # noqa: F401
     from ledgerd.db.base import Base
+    from ledgerd.journals import models as _journals  # noqa: F401
     from ledgerd.ledger import models as _ledger  # noqa: F401
     from ledgerd.payments import models as _payments  # noqa: F401
     from ledgerd.quick_entries import models as _quick_entries  # noqa: F401

@@ -25,8 +25,8 @@ from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import unit_memo
 from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger.accounts import usable
-from ledgerd.ledger.links import percentage_on
 from ledgerd.ledger.models import TaxRate
+from ledgerd.ledger.tax_rates import percentage_on
 
 ZERO = Decimal(0)
 # What a line's figures depend on: when one changes, a stored tax amount no longer stands for the line.

@@ -150,3 +150,10 @@ def reverse(db: Session, transaction: Transaction, *, on: date | None = None) ->
     transaction.deleted = True
     db.flush()
     return mirror
+
+
+def withdraw(db: Session, transaction_id: str | None) -> None:
+    """Reverse the transaction, if there is one and it still stands."""
+    transaction = db.get(Transaction, transaction_id) if transaction_id else None
+    if transaction is not None and not transaction.deleted:
+        reverse(db, transaction)

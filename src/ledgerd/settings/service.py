@@ -136,6 +136,12 @@ def financial_year(db: Session, on: date) -> tuple[date, date]:
     return previous + timedelta(days=1), end
 
 
+def opening_date(db: Session, today: date) -> date:
+    """The day opening balances are posted on: the day before the accounts start, else today."""
+    start = financial(db, today)["accounts_start_date"]
+    return date.fromisoformat(start) - timedelta(days=1) if start else today
+
+
 def invoice(db: Session) -> dict[str, Any]:
     """The invoice settings with defaults filled in (nested objects merged key by key)."""
     stored = _translated(row(db).invoice)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ledgerd.analysis.service import line_items
 from ledgerd.api import params
 from ledgerd.api.pipeline import Call
+from ledgerd.api.resources.ledger_links import Links, links_for
 from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind
 from ledgerd.artefacts.lines import LINES
@@ -28,7 +29,6 @@ from ledgerd.catalog.models import CatalogItem
 from ledgerd.contacts.models import Contact, contact_label
 from ledgerd.db import snapshots
 from ledgerd.db.tenancy import held
-from ledgerd.ledger.links import Links, links_for
 from ledgerd.lookups.lists import link
 from ledgerd.memo import remembered
 from ledgerd.regions.data import lookup

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resources.ledger_links import Links, links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.catalog import service
 from ledgerd.catalog.models import CatalogItem, PriceType
@@ -30,7 +31,6 @@ from ledgerd.catalog.schemas import (
 )
 from ledgerd.catalog.service import PRICE_WORDS, PRODUCT, SERVICE
 from ledgerd.contacts.models import Contact
-from ledgerd.ledger.links import Links, links_for
 from ledgerd.lookups.lists import link
 
 TYPE_PATHS = {PRODUCT: "product_sales_price_types", SERVICE: "service_rate_types"}

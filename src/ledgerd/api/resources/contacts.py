@@ -14,12 +14,12 @@ from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
 from ledgerd.api.resources import contact_persons as persons_api
+from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.contacts import service
 from ledgerd.contacts.models import Contact, ContactPerson
 from ledgerd.contacts.schemas import ContactCreate, ContactUpdate
 from ledgerd.errors import Invalid
-from ledgerd.ledger.links import links_for
 from ledgerd.lookups.lists import link
 
 

@@ -9,6 +9,7 @@ reference list served by `lookups`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, or_, select
@@ -18,10 +19,10 @@ from ledgerd.api import params, resource
 from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource
+from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.errors import Invalid
 from ledgerd.ledger import balances, classifications
-from ledgerd.ledger.links import links_for
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 from ledgerd.ledger.schemas import LedgerAccountCreate, LedgerAccountUpdate
 from ledgerd.lookups.lists import link
@@ -55,6 +56,12 @@ def _balance_range(call: Call) -> tuple[Any, Any] | None:
     return from_date, to_date
 
 
+def balance_details(total: balances.Sums, from_date: date | None, to_date: date | None) -> dict[str, Any]:
+    """Sage's LedgerAccountBalanceDetails: the balance as a positive amount on its side."""
+    return {"balance": abs(total.net), "credit_or_debit": "credit" if total.net < 0 else "debit",
+            "credits": total.credits, "debits": total.debits, "from_date": from_date, "to_date": to_date}
+
+
 def _country(call: Call) -> str:
     assert call.business is not None
     return call.business.country_id
@@ -84,7 +91,7 @@ def present(call: Call, accounts: Sequence[LedgerAccount]) -> list[dict[str, Any
                 "ledger_account_classifications", classifications.classification_of(country, a.nominal_code), country),
             "tax_rate": links.tax_rate(a.tax_rate_id), "fixed_tax_rate": a.fixed_tax_rate,
             **{f"visible_in_{area}": area in a.visible_in for area in sorted(VISIBILITY)},
-            "balance_details": balances.balance_details(totals[a.id], *span) if span is not None else None,
+            "balance_details": balance_details(totals[a.id], *span) if span is not None else None,
             "is_control_account": a.control_name is not None, "control_name": a.control_name,
             "display_formatted": f"{a.nominal_code} - {a.display_name}",
             "tax_recoverable": a.tax_recoverable, "recoverable_percentage": a.recoverable_percentage,

@@ -1,7 +1,8 @@
 """`/ledger_account_opening_balances`: one opening balance per ledger account, each a posted transaction.
 
 The rules (which accounts, one side only, edit = reverse and repost, delete = reverse) are in
-`ledger.opening_balances`, shared with bank opening balances.
+`ledger.opening_balances`, shared with bank opening balances; a new one is posted on
+`settings.service.opening_date`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from starlette.routing import BaseRoute
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource, forgetting
+from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.ledger import opening_balances as service
-from ledgerd.ledger.links import links_for
 from ledgerd.ledger.models import LedgerAccountOpeningBalance
 from ledgerd.ledger.schemas import LedgerAccountOpeningBalanceCreate, LedgerAccountOpeningBalanceUpdate
+from ledgerd.settings.service import opening_date
 
 PATH, WRAPPER = "ledger_account_opening_balances", "ledger_account_opening_balance"
 
@@ -39,12 +41,12 @@ def present(call: Call, openings: Sequence[LedgerAccountOpeningBalance]) -> list
 
 def _create(call: Call) -> LedgerAccountOpeningBalance:
     body = parse_body(call.body, WRAPPER, LedgerAccountOpeningBalanceCreate)
-    return service.save(call.db, None, body, call.runtime.clock.now().date())
+    return service.create(call.db, body, opening_date(call.db, call.runtime.clock.now().date()))
 
 
 def _update(call: Call, opening: LedgerAccountOpeningBalance) -> LedgerAccountOpeningBalance:
     body = parse_body(call.body, WRAPPER, LedgerAccountOpeningBalanceUpdate)
-    return service.save(call.db, opening, body, call.runtime.clock.now().date())
+    return service.update(call.db, opening, body)
 
 
 _delete = forgetting(PATH, service.delete)

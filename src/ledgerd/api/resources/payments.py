@@ -16,13 +16,14 @@ from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forget, forgetting
+from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts.models import Artefact, listed_kinds
 from ledgerd.attachments.service import attached
 from ledgerd.banking import service as banking
 from ledgerd.contacts.models import Contact
 from ledgerd.errors import NotFound
-from ledgerd.ledger.links import links_for, percentage_on
+from ledgerd.ledger.tax_rates import percentage_on
 from ledgerd.lookups.lists import link
 from ledgerd.payments import allocations, documents, opening_balances, other_payments, service
 from ledgerd.payments.documents import CUSTOMER, SIDES, VENDOR

@@ -17,9 +17,10 @@ from starlette.routing import BaseRoute
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource
+from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.attachments.service import on_transaction, transaction_counts
-from ledgerd.ledger.links import links_for
-from ledgerd.ledger.models import Journal, LedgerEntry, Transaction
+from ledgerd.journals.models import Journal
+from ledgerd.ledger.models import LedgerEntry, Transaction
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 

@@ -1,10 +1,9 @@
-"""Link objects for ledger accounts and tax rates, loaded in one query per batch."""
+"""Link objects for ledger accounts and tax rates, loaded in one query per batch of records presented."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,26 +11,7 @@ from sqlalchemy.orm import Session
 from ledgerd.db.tenancy import rows_by_id
 from ledgerd.formats import decimal_str
 from ledgerd.ledger.models import LedgerAccount, TaxRate
-
-
-def percentage_on(rate: TaxRate, on: date) -> Decimal:
-    """The rate's percentage on a day (the latest band before it if none covers it)."""
-    day = on.isoformat()  # ISO dates order as text does: the bands' dates need no parsing
-    chosen = "0"
-    for band in rate.percentages:
-        if band["from_date"] <= day:
-            end = band.get("to_date")
-            if not end or day <= end:
-                return Decimal(band["percentage"])
-            chosen = band["percentage"]
-    return Decimal(chosen)
-
-
-def tax_rate_label(rate: TaxRate, on: date) -> str:
-    """Sage's display text: "Standard 20.00%" (or just the name for rates shown without a figure)."""
-    if not rate.label_percentage:
-        return rate.name
-    return f"{rate.name} {percentage_on(rate, on):.2f}%"
+from ledgerd.ledger.tax_rates import percentage_on, tax_rate_label
 
 
 class Links:
