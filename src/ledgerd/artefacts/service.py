@@ -18,7 +18,7 @@ from ledgerd import limits
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
 from ledgerd.artefacts.lines import analyse, apply_lines, copy_lines, figure, keep_lines
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.artefacts.schemas import ArtefactIn
 from ledgerd.contacts.models import Contact
 from ledgerd.contacts.schemas import AddressIn
@@ -52,8 +52,6 @@ def context(db: Session, business_id: str) -> Context:
 
 def allocated(db: Session, artefact_id: str) -> Decimal:
     """Payments, allocations and discounts applied to a document."""
-    from ledgerd.payments.models import Allocation
-
     amount, discount = db.execute(select(func.sum(Allocation.amount), func.sum(Allocation.discount))
                                   .where(Allocation.artefact_id == artefact_id)).one()
     return (amount or ZERO) + (discount or ZERO)

@@ -17,13 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledgerd.artefacts import status
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.locks import lock
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.posting import Line
-from ledgerd.payments.models import Allocation
 from ledgerd.settings.models import BusinessSettings
 
 ZERO = Decimal(0)

@@ -16,12 +16,11 @@ from typing import Any
 from sqlalchemy import case, func, null, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import Money
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance
 from ledgerd.lookups.lists import link
-from ledgerd.payments.models import Allocation
 from ledgerd.regions.data import lookups
 from ledgerd.settings.models import BusinessSettings
 

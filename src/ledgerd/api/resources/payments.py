@@ -17,7 +17,7 @@ from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.validation import parse_body
-from ledgerd.artefacts.models import Artefact, listed_kinds
+from ledgerd.artefacts.models import Allocation, Artefact, listed_kinds
 from ledgerd.attachments.service import attached
 from ledgerd.banking import service as banking
 from ledgerd.contacts.models import Contact
@@ -26,7 +26,7 @@ from ledgerd.ledger.links import links_for, percentage_on
 from ledgerd.lookups.lists import link
 from ledgerd.payments import allocations, documents, opening_balances, other_payments, service
 from ledgerd.payments.documents import CUSTOMER, SIDES, VENDOR
-from ledgerd.payments.models import Allocation, ContactAllocation, Payment
+from ledgerd.payments.models import ContactAllocation, Payment
 from ledgerd.payments.schemas import (
     ContactAllocationCreate,
     ContactAllocationUpdate,
