@@ -420,7 +420,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
     }
 
 
-# Values a further kind adds to the superset (corrective invoices: artefacts/corrective.py).
+# Values a further kind adds to the superset (corrective invoices: corrective_invoices.py).
 Extra = Callable[[Batch, Artefact], dict[str, Any]]
 
 
