@@ -18,6 +18,7 @@ from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
+from ledgerd.artefacts import usage
 from ledgerd.catalog import service
 from ledgerd.catalog.models import CatalogItem, PriceType
 from ledgerd.catalog.schemas import (
@@ -72,7 +73,7 @@ class _Batch:
             account_ids=[i for it in items for i in (it.sales_ledger_account_id, it.purchase_ledger_account_id)],
             tax_rate_ids=[i for it in items for i in (it.sales_tax_rate_id, it.purchase_tax_rate_id)])
         self.suppliers = _contacts(call, [it.usual_supplier_id for it in items])
-        self.used = service.used_on_documents(call.db, kind, [it.id for it in items])
+        self.used = usage.items_on_documents(call.db, kind, [it.id for it in items])
         self.types = {t.id: t for t in service.price_types(call.db, kind)}
 
 
@@ -134,7 +135,7 @@ def _item_spec(kind: str, path: str, wrapper: str, present: Callable[[Call, Sequ
         return service.update(call.db, item, parse_body(call.body, wrapper, update_body), call.runtime.clock.now())
 
     def delete(call: Call, item: CatalogItem) -> Result | None:
-        service.check_deletable(call.db, item)
+        service.check_deletable(item, bool(usage.items_on_documents(call.db, item.item_type, [item.id])))
         forget(call, spec, item)
         return None
 

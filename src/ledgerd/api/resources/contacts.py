@@ -15,6 +15,7 @@ from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
 from ledgerd.api.resources import contact_persons as persons_api
 from ledgerd.api.validation import parse_body
+from ledgerd.artefacts import usage
 from ledgerd.contacts import service
 from ledgerd.contacts.models import Contact, ContactPerson
 from ledgerd.contacts.schemas import ContactCreate, ContactUpdate
@@ -37,7 +38,7 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
                       tax_rate_ids=[c.default_sales_tax_rate_id for c in contacts])
     show_balance = params.boolean("show_balance", call.query.get("show_balance", "true"))
     balances = service.balances(call.db, [c.id for c in contacts]) if show_balance else {}
-    used = service.with_transactions(call.db, [c.id for c in contacts])
+    used = usage.contacts_in_use(call.db, [c.id for c in contacts])
     out = []
     for c in contacts:
         main = next((a for a in c.addresses if a.is_main_address), None)
@@ -76,11 +77,12 @@ def _create(call: Call) -> Contact:
 
 
 def _update(call: Call, contact: Contact) -> Contact:
-    return service.update(call.db, contact, parse_body(call.body, "contact", ContactUpdate))
+    return service.update(call.db, contact, parse_body(call.body, "contact", ContactUpdate),
+                          in_use=usage.contact_in_use)
 
 
 def _delete(call: Call, contact: Contact) -> Result | None:
-    if contact.system or service.has_transactions(call.db, contact.id):
+    if contact.system or usage.contact_in_use(call.db, contact.id):
         raise Invalid("The contact has transactions or is a system contact and cannot be deleted.", "base")
     # Its people and addresses go with it, each remembered for deleted_since on its own endpoint.
     for person in list(contact.contact_persons):
