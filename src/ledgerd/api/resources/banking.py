@@ -11,8 +11,9 @@ from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
+from ledgerd.api.resources import bank_reconciliations
 from ledgerd.api.validation import parse_body
-from ledgerd.banking import reconciliations, service
+from ledgerd.banking import service
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
 from ledgerd.banking.schemas import (
     BankAccountCreate,
@@ -177,5 +178,5 @@ def _forget_after(call: Call, spec: Resource[Any], obj: Any, undo: Any) -> Resul
 
 routes: list[BaseRoute] = [
     *resource.routes(BANK_ACCOUNTS), *resource.routes(BANK_TRANSFERS), *resource.routes(BANK_DEPOSITS),
-    *resource.routes(BANK_OPENING_BALANCES), *reconciliations.routes, *feeds.routes,
+    *resource.routes(BANK_OPENING_BALANCES), *bank_reconciliations.routes, *feeds.routes,
 ]
