@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -142,16 +141,3 @@ def balances(db: Session, contact_ids: list[str]) -> dict[str, Decimal]:
         .group_by(LedgerEntry.contact_id)).all()
     found = {cid: (debit or ZERO) - (credit or ZERO) for cid, debit, credit in rows}
     return {cid: found.get(cid, ZERO) for cid in contact_ids}
-
-
-def address_wire(address: Address | None, *, path: bool = True) -> dict[str, Any] | None:
-    from ledgerd.lookups.lists import link
-
-    if address is None:
-        return None
-    return {"id": address.id, "displayed_as": address.displayed_as,
-            "$path": f"/addresses/{address.id}" if path else "",
-            "address_line_1": address.address_line_1, "address_line_2": address.address_line_2,
-            "city": address.city, "postal_code": address.postal_code, "country": link("countries", address.country_id),
-            "address_type": link("address_types", address.address_type_id), "region": address.region,
-            "country_group": link("country_groups", address.country_group_id)}

@@ -20,18 +20,19 @@ from sqlalchemy.orm import Session
 from ledgerd.analysis.service import line_items
 from ledgerd.api import params
 from ledgerd.api.pipeline import Call
+from ledgerd.api.presenters import NESTED_ADDRESS, artefact_link, contact_link
 from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind
 from ledgerd.artefacts.lines import LINES
 from ledgerd.artefacts.models import Allocation, Artefact, ArtefactLine
 from ledgerd.catalog.models import CatalogItem
-from ledgerd.contacts.models import Contact, contact_label
+from ledgerd.contacts.models import Contact
 from ledgerd.db import snapshots
 from ledgerd.db.tenancy import held
 from ledgerd.ledger.links import Links, links_for
 from ledgerd.lookups.lists import link
 from ledgerd.memo import remembered
-from ledgerd.payments.documents import allocated_base, artefact_link
+from ledgerd.payments.documents import allocated_base
 from ledgerd.payments.models import ContactAllocation, Payment
 from ledgerd.regions.data import lookup
 
@@ -196,8 +197,7 @@ class Batch:
         contact = self.contacts.get(contact_id)
         if contact is None:
             return None
-        return {"id": contact.id, "displayed_as": contact_label(contact.name, contact.reference),
-                "$path": f"/contacts/{contact.id}"}
+        return contact_link(contact.id, contact.name, contact.reference)
 
     def item(self, item_id: str | None) -> dict[str, str] | None:
         item = self.items.get(item_id) if item_id else None
@@ -248,12 +248,7 @@ def _address(batch: Batch, data: dict[str, Any] | None, shown: str | None) -> di
     """An address copied onto a document; `shown` is its free form (`_free_form`)."""
     if not data:
         return None
-    get = data.get
-    return {"id": get("id", ""), "displayed_as": shown, "$path": "", "address_line_1": get("address_line_1", ""),
-            "address_line_2": get("address_line_2", ""), "city": get("city", ""),
-            "postal_code": get("postal_code", ""), "country": batch.link("countries", get("country_id")),
-            "address_type": batch.link("address_types", get("address_type_id")), "region": get("region", ""),
-            "country_group": batch.link("country_groups", get("country_group_id"))}
+    return NESTED_ADDRESS(data, {"displayed_as": shown, "$path": ""}, batch.link)
 
 
 _FREE_FORM = ("address_line_1", "address_line_2", "city", "region", "postal_code")

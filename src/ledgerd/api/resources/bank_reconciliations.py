@@ -10,9 +10,9 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call
+from ledgerd.api.presenters import bank_account_links
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
-from ledgerd.banking import service
 from ledgerd.banking.models import BankReconciliation
 from ledgerd.banking.reconciliations import save
 from ledgerd.banking.schemas import BankReconciliationCreate, BankReconciliationUpdate
@@ -24,7 +24,7 @@ def displayed_as(rec: BankReconciliation) -> str:
 
 
 def present(call: Call, recs: Sequence[BankReconciliation]) -> list[dict[str, Any]]:
-    banks = service.links(call.db, [r.bank_account_id for r in recs])
+    banks = bank_account_links(call.db, [r.bank_account_id for r in recs])
     out = []
     for r in recs:
         status = lookup("bank_reconciliation_statuses", r.status_id)

@@ -10,12 +10,13 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.presenters import contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import usage
@@ -30,19 +31,10 @@ from ledgerd.catalog.schemas import (
     ServiceUpdate,
 )
 from ledgerd.catalog.service import PRICE_WORDS, PRODUCT, SERVICE
-from ledgerd.contacts.models import Contact
 from ledgerd.ledger.links import Links, links_for
 from ledgerd.lookups.lists import link
 
 TYPE_PATHS = {PRODUCT: "product_sales_price_types", SERVICE: "service_rate_types"}
-
-
-def _contacts(call: Call, ids: Sequence[str | None]) -> dict[str, dict[str, str]]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    found = call.db.scalars(select(Contact).where(Contact.id.in_(wanted)))
-    return {c.id: {"id": c.id, "displayed_as": c.displayed_as, "$path": f"/contacts/{c.id}"} for c in found}
 
 
 def _price_list(kind: str, item: CatalogItem, types: dict[str, PriceType]) -> list[dict[str, Any]]:
@@ -72,7 +64,7 @@ class _Batch:
             call.db, call.runtime.clock.now().date(),
             account_ids=[i for it in items for i in (it.sales_ledger_account_id, it.purchase_ledger_account_id)],
             tax_rate_ids=[i for it in items for i in (it.sales_tax_rate_id, it.purchase_tax_rate_id)])
-        self.suppliers = _contacts(call, [it.usual_supplier_id for it in items])
+        self.suppliers = contact_links(call.db, [it.usual_supplier_id for it in items])
         self.used = usage.items_on_documents(call.db, kind, [it.id for it in items])
         self.types = {t.id: t for t in service.price_types(call.db, kind)}
 

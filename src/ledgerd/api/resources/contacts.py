@@ -11,13 +11,14 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.presenters import NESTED_ADDRESS
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
 from ledgerd.api.resources import contact_persons as persons_api
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import usage
 from ledgerd.contacts import service
-from ledgerd.contacts.models import Contact, ContactPerson
+from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.schemas import ContactCreate, ContactUpdate
 from ledgerd.errors import Invalid
 from ledgerd.ledger.links import links_for
@@ -28,6 +29,12 @@ def _person(person: ContactPerson | None) -> dict[str, Any] | None:
     if person is None:
         return None
     return {"id": person.id, "displayed_as": person.displayed_as, "$path": f"/contact_persons/{person.id}"}
+
+
+def _address(address: Address | None) -> dict[str, Any] | None:
+    if address is None:
+        return None
+    return NESTED_ADDRESS(address, {"$path": f"/addresses/{address.id}"})
 
 
 def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
@@ -54,7 +61,7 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
             "default_sales_tax_rate": links.tax_rate(c.default_sales_tax_rate_id),
             "default_purchase_ledger_account": links.account(c.default_purchase_ledger_account_id),
             "tax_number": c.tax_number, "notes": c.notes, "locale": c.locale,
-            "main_address": service.address_wire(main), "delivery_address": service.address_wire(delivery),
+            "main_address": _address(main), "delivery_address": _address(delivery),
             "main_contact_person": _person(person), "bank_account_details": c.bank_account_details,
             "credit_limit": c.credit_limit, "credit_days": c.credit_days, "credit_terms": c.credit_terms,
             "credit_terms_and_conditions": c.credit_terms_and_conditions, "product_sales_price_type": None,
