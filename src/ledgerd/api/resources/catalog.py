@@ -107,7 +107,7 @@ def present_services(call: Call, items: Sequence[CatalogItem]) -> list[dict[str,
     } for s in items]
 
 
-def _search(term: str) -> ColumnElement[bool]:
+def search_items(term: str) -> ColumnElement[bool]:
     pattern = f"%{term.lower()}%"
     return or_(func.lower(CatalogItem.item_code).like(pattern), func.lower(CatalogItem.description).like(pattern))
 
@@ -134,7 +134,7 @@ def _item_spec(kind: str, path: str, wrapper: str, present: Callable[[Call, Sequ
     spec: Resource[CatalogItem] = Resource(
         path=path, wrapper=wrapper, model=CatalogItem, present=present, displayed_as=lambda i: i.displayed_as,
         scope=scope, filters={"active": lambda v: CatalogItem.active.is_(params.boolean("active", v))},
-        search=_search, create=create, update=update, delete=delete)
+        search=search_items, create=create, update=update, delete=delete)
     return spec
 
 
