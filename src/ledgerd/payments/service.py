@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.banking import service as banking
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id
@@ -25,7 +25,7 @@ from ledgerd.ledger.models import Transaction
 from ledgerd.ledger.posting import post, reverse
 from ledgerd.payments import documents
 from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Entries, Side
-from ledgerd.payments.models import Allocation, Payment
+from ledgerd.payments.models import Payment
 from ledgerd.payments.schemas import AllocatedPaymentArtefactIn, ContactPaymentCreate, ContactPaymentUpdate
 from ledgerd.regions.data import lookup
 

@@ -14,23 +14,26 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.analysis.service import line_items
 from ledgerd.api import params
 from ledgerd.api.pipeline import Call
+from ledgerd.api.presenters import NESTED_ADDRESS, artefact_link, contact_link
 from ledgerd.api.resources.ledger_links import Links, links_for
 from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind
 from ledgerd.artefacts.lines import LINES
-from ledgerd.artefacts.models import Artefact, ArtefactLine
+from ledgerd.artefacts.models import Allocation, Artefact, ArtefactLine
 from ledgerd.catalog.models import CatalogItem
-from ledgerd.contacts.models import Contact, contact_label
+from ledgerd.contacts.models import Contact
 from ledgerd.db import snapshots
 from ledgerd.db.tenancy import held
 from ledgerd.lookups.lists import link
 from ledgerd.memo import remembered
+from ledgerd.payments.documents import allocated_base
+from ledgerd.payments.models import ContactAllocation, Payment
 from ledgerd.regions.data import lookup
 
 ZERO = Decimal(0)
@@ -137,8 +140,6 @@ def displayed_as(artefact: Artefact) -> str:
 def self_link(artefact: Artefact) -> dict[str, Any]:
     kind = BY_KIND.get(artefact.kind)
     if kind is None:  # a payment on account or an opening balance, on the other side of an allocation
-        from ledgerd.payments.documents import artefact_link
-
         return artefact_link(artefact)
     return {"id": artefact.id, "displayed_as": displayed_as(artefact), "$path": f"/{kind.path}/{artefact.id}",
             "links": []}
@@ -181,7 +182,7 @@ class Batch:
                 self.invoices[invoice.original_artefact_id or ""] = invoice
         self.allocations = _allocations(db, ids) if payments else {}
         part_paid = [a.id for a in artefacts if a.outstanding_amount != a.total_amount and a.status_id != "VOID"]
-        self.settled_base = _settled_base(db, part_paid)
+        self.settled_base = allocated_base(db, part_paid)
         self._lookups: dict[tuple[str, str | None], dict[str, str] | None] = {}
 
     def link(self, path: str, key: str | None) -> dict[str, str] | None:
@@ -196,8 +197,7 @@ class Batch:
         contact = self.contacts.get(contact_id)
         if contact is None:
             return None
-        return {"id": contact.id, "displayed_as": contact_label(contact.name, contact.reference),
-                "$path": f"/contacts/{contact.id}"}
+        return contact_link(contact.id, contact.name, contact.reference)
 
     def item(self, item_id: str | None) -> dict[str, str] | None:
         item = self.items.get(item_id) if item_id else None
@@ -207,19 +207,7 @@ class Batch:
         return {"id": item.id, "displayed_as": item.displayed_as, "$path": f"/{path}/{item.id}"}
 
 
-def _settled_base(db: Session, artefact_ids: list[str]) -> dict[str, Decimal]:
-    from ledgerd.payments.models import Allocation
-
-    if not artefact_ids:
-        return {}
-    rows = db.execute(select(Allocation.artefact_id, func.sum(Allocation.base_currency_amount))
-                      .where(Allocation.artefact_id.in_(artefact_ids)).group_by(Allocation.artefact_id)).all()
-    return {artefact_id: total or ZERO for artefact_id, total in rows}
-
-
 def _allocations(db: Session, artefact_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    from ledgerd.payments.models import Allocation, ContactAllocation, Payment
-
     rows = list(db.scalars(select(Allocation).where(Allocation.artefact_id.in_(artefact_ids))
                            .order_by(Allocation.date, Allocation.created_at)))
     payment_ids = {r.payment_id for r in rows if r.payment_id}
@@ -260,12 +248,7 @@ def _address(batch: Batch, data: dict[str, Any] | None, shown: str | None) -> di
     """An address copied onto a document; `shown` is its free form (`_free_form`)."""
     if not data:
         return None
-    get = data.get
-    return {"id": get("id", ""), "displayed_as": shown, "$path": "", "address_line_1": get("address_line_1", ""),
-            "address_line_2": get("address_line_2", ""), "city": get("city", ""),
-            "postal_code": get("postal_code", ""), "country": batch.link("countries", get("country_id")),
-            "address_type": batch.link("address_types", get("address_type_id")), "region": get("region", ""),
-            "country_group": batch.link("country_groups", get("country_group_id"))}
+    return NESTED_ADDRESS(data, {"displayed_as": shown, "$path": ""}, batch.link)
 
 
 _FREE_FORM = ("address_line_1", "address_line_2", "city", "region", "postal_code")
@@ -432,7 +415,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
     }
 
 
-# Values a further kind adds to the superset (corrective invoices: artefacts/corrective.py).
+# Values a further kind adds to the superset (corrective invoices: corrective_invoices.py).
 Extra = Callable[[Batch, Artefact], dict[str, Any]]
 
 

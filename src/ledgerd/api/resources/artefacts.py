@@ -18,6 +18,7 @@ from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources.artefact_wire import displayed_as, load_page, presenter
+from ledgerd.api.resources.corrective_invoices import correction_presenter
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import corrective, service
 from ledgerd.artefacts.kinds import CORRECTIVE_KINDS, KINDS, UNPOSTED, Kind
@@ -66,7 +67,7 @@ def _spec(kind: Kind) -> Resource[Artefact]:
     def update(call: Call, artefact: Artefact) -> Artefact:
         return rules[1](call.db, _context(call), kind, artefact, parse_body(call.body, kind.wrapper, body_model))
 
-    present = corrective.correction_presenter(kind) if kind.corrective else presenter(kind)
+    present = correction_presenter(kind) if kind.corrective else presenter(kind)
     return Resource(
         path=kind.path, wrapper=kind.wrapper, model=Artefact, present=present, displayed_as=displayed_as,
         **listed_kinds(kind.kind),

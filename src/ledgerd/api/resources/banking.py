@@ -9,10 +9,12 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.presenters import BANK_ADDRESS, bank_account_links, transaction_link
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
+from ledgerd.api.resources import bank_reconciliations
 from ledgerd.api.validation import parse_body
-from ledgerd.banking import reconciliations, service
+from ledgerd.banking import service
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
 from ledgerd.banking.schemas import (
     BankAccountCreate,
@@ -30,6 +32,13 @@ DETAIL_KEYS = ("account_name", "account_number", "sort_code", "bic", "iban")
 DATED_SORTS = ("created_at", "updated_at", "date")
 
 
+def _contact_person(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The main contact person kept on a bank account (BankAccountContact)."""
+    if not data:
+        return None
+    return {key: data.get(key) for key in ("name", "job_title", "telephone", "mobile", "email", "fax")}
+
+
 def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str, Any]]:
     ids = [b.ledger_account_id for b in banks]
     balances, used = service.balances(call.db, ids), service.used(call.db, ids)
@@ -43,8 +52,8 @@ def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str,
             "bank_account_details": {key: b.bank_account_details.get(key) for key in DETAIL_KEYS},
             "ledger_account": ledger, "bank_account_type": link("bank_account_types", b.bank_account_type_id),
             "balance": balances.get(b.ledger_account_id),
-            "main_address": service.address_wire(b.main_address),
-            "main_contact_person": service.contact_wire(b.main_contact_person),
+            "main_address": BANK_ADDRESS(b.main_address, {"is_main_address": True}) if b.main_address else None,
+            "main_contact_person": _contact_person(b.main_contact_person),
             "nominal_code": account.nominal_code, "editable": True,
             "deletable": account.control_name is None and account.id not in used,
             "journal_code": None,
@@ -93,7 +102,7 @@ BANK_ACCOUNTS: Resource[BankAccount] = Resource(
 
 
 def _movement(call: Call, rows: Sequence[BankTransfer] | Sequence[BankDeposit]) -> dict[str, dict[str, str]]:
-    return service.links(call.db, [i for r in rows for i in (r.from_bank_account_id, r.to_bank_account_id)])
+    return bank_account_links(call.db, [i for r in rows for i in (r.from_bank_account_id, r.to_bank_account_id)])
 
 
 def _transfer_name(t: BankTransfer) -> str:
@@ -105,7 +114,7 @@ def present_transfers(call: Call, transfers: Sequence[BankTransfer]) -> list[dic
     return [{
         "id": t.id, "displayed_as": _transfer_name(t), "$path": f"/bank_transfers/{t.id}",
         "created_at": t.created_at, "updated_at": t.updated_at,
-        "transaction": service.transaction_link(t.transaction_id, _transfer_name(t)),
+        "transaction": transaction_link(t.transaction_id, _transfer_name(t)),
         "transaction_type": link("transaction_types", "BANK_TRANSFER"), "deleted_at": None,
         "from_bank_account": banks.get(t.from_bank_account_id), "to_bank_account": banks.get(t.to_bank_account_id),
         "date": t.date, "reference": t.reference, "amount": t.amount, "description": t.description,
@@ -129,7 +138,7 @@ def present_deposits(call: Call, deposits: Sequence[BankDeposit]) -> list[dict[s
     return [{
         "id": d.id, "displayed_as": d.reference or "Bank Deposit", "$path": f"/bank_deposits/{d.id}",
         "created_at": d.created_at, "updated_at": d.updated_at,
-        "transaction": service.transaction_link(d.transaction_id, d.reference or "Bank Deposit"),
+        "transaction": transaction_link(d.transaction_id, d.reference or "Bank Deposit"),
         "transaction_type": link("transaction_types", "DEPOSIT"), "deleted_at": None,
         "from_bank_account": banks.get(d.from_bank_account_id), "to_bank_account": banks.get(d.to_bank_account_id),
         "date": d.date, "reference": d.reference, "cash_amount": d.cash_amount, "cheque_amount": d.cheque_amount,
@@ -147,11 +156,11 @@ BANK_DEPOSITS: Resource[BankDeposit] = Resource(
 
 
 def present_openings(call: Call, openings: Sequence[BankOpeningBalance]) -> list[dict[str, Any]]:
-    banks = service.links(call.db, [o.bank_account_id for o in openings])
+    banks = bank_account_links(call.db, [o.bank_account_id for o in openings])
     return [{
         "id": o.id, "displayed_as": "Bank Opening Balance", "$path": f"/bank_opening_balances/{o.id}",
         "created_at": o.created_at, "updated_at": o.updated_at,
-        "transaction": service.transaction_link(o.transaction_id, "Opening Balance"),
+        "transaction": transaction_link(o.transaction_id, "Opening Balance"),
         "transaction_type": link("transaction_types", "BANK_OPENING_BALANCE"),
         "bank_account": banks.get(o.bank_account_id), "date": o.date, "debit": o.debit, "credit": o.credit,
     } for o in openings]
@@ -177,5 +186,5 @@ def _forget_after(call: Call, spec: Resource[Any], obj: Any, undo: Any) -> Resul
 
 routes: list[BaseRoute] = [
     *resource.routes(BANK_ACCOUNTS), *resource.routes(BANK_TRANSFERS), *resource.routes(BANK_DEPOSITS),
-    *resource.routes(BANK_OPENING_BALANCES), *reconciliations.routes, *feeds.routes,
+    *resource.routes(BANK_OPENING_BALANCES), *bank_reconciliations.routes, *feeds.routes,
 ]

@@ -10,15 +10,17 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.presenters import contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources.ledger_links import Links, links_for
 from ledgerd.api.validation import parse_body
+from ledgerd.artefacts import usage
 from ledgerd.catalog import service
 from ledgerd.catalog.models import CatalogItem, PriceType
 from ledgerd.catalog.schemas import (
@@ -30,18 +32,9 @@ from ledgerd.catalog.schemas import (
     ServiceUpdate,
 )
 from ledgerd.catalog.service import PRICE_WORDS, PRODUCT, SERVICE
-from ledgerd.contacts.models import Contact
 from ledgerd.lookups.lists import link
 
 TYPE_PATHS = {PRODUCT: "product_sales_price_types", SERVICE: "service_rate_types"}
-
-
-def _contacts(call: Call, ids: Sequence[str | None]) -> dict[str, dict[str, str]]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    found = call.db.scalars(select(Contact).where(Contact.id.in_(wanted)))
-    return {c.id: {"id": c.id, "displayed_as": c.displayed_as, "$path": f"/contacts/{c.id}"} for c in found}
 
 
 def _price_list(kind: str, item: CatalogItem, types: dict[str, PriceType]) -> list[dict[str, Any]]:
@@ -71,8 +64,8 @@ class _Batch:
             call.db, call.runtime.clock.now().date(),
             account_ids=[i for it in items for i in (it.sales_ledger_account_id, it.purchase_ledger_account_id)],
             tax_rate_ids=[i for it in items for i in (it.sales_tax_rate_id, it.purchase_tax_rate_id)])
-        self.suppliers = _contacts(call, [it.usual_supplier_id for it in items])
-        self.used = service.used_on_documents(call.db, kind, [it.id for it in items])
+        self.suppliers = contact_links(call.db, [it.usual_supplier_id for it in items])
+        self.used = usage.items_on_documents(call.db, kind, [it.id for it in items])
         self.types = {t.id: t for t in service.price_types(call.db, kind)}
 
 
@@ -114,7 +107,7 @@ def present_services(call: Call, items: Sequence[CatalogItem]) -> list[dict[str,
     } for s in items]
 
 
-def _search(term: str) -> ColumnElement[bool]:
+def search_items(term: str) -> ColumnElement[bool]:
     pattern = f"%{term.lower()}%"
     return or_(func.lower(CatalogItem.item_code).like(pattern), func.lower(CatalogItem.description).like(pattern))
 
@@ -134,14 +127,14 @@ def _item_spec(kind: str, path: str, wrapper: str, present: Callable[[Call, Sequ
         return service.update(call.db, item, parse_body(call.body, wrapper, update_body), call.runtime.clock.now())
 
     def delete(call: Call, item: CatalogItem) -> Result | None:
-        service.check_deletable(call.db, item)
+        service.check_deletable(item, bool(usage.items_on_documents(call.db, item.item_type, [item.id])))
         forget(call, spec, item)
         return None
 
     spec: Resource[CatalogItem] = Resource(
         path=path, wrapper=wrapper, model=CatalogItem, present=present, displayed_as=lambda i: i.displayed_as,
         scope=scope, filters={"active": lambda v: CatalogItem.active.is_(params.boolean("active", v))},
-        search=_search, create=create, update=update, delete=delete)
+        search=search_items, create=create, update=update, delete=delete)
     return spec
 
 

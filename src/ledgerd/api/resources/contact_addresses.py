@@ -18,14 +18,13 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.presenters import ADDRESS_RECORD, bank_account_links, contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
 from ledgerd.banking.models import BankAccount
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
-from ledgerd.ledger.models import LedgerAccount
-from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 
 
@@ -143,33 +142,14 @@ def delete(call: Call, address: Address) -> Result | None:
     return None
 
 
-def _owners(db: Session, addresses: Sequence[Address]) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    contact_ids = {a.contact_id for a in addresses if a.contact_id}
-    bank_ids = {a.bank_account_id for a in addresses if a.bank_account_id}
-    contacts = {c.id: {"id": c.id, "displayed_as": c.displayed_as, "$path": f"/contacts/{c.id}"}
-                for c in (db.scalars(select(Contact).where(Contact.id.in_(contact_ids))) if contact_ids else ())}
-    banks: dict[str, dict[str, str]] = {}
-    if bank_ids:
-        rows = db.execute(select(BankAccount.id, LedgerAccount.name, LedgerAccount.nominal_code)
-                          .join(LedgerAccount, LedgerAccount.id == BankAccount.ledger_account_id)
-                          .where(BankAccount.id.in_(bank_ids))).all()
-        banks = {bid: {"id": bid, "displayed_as": f"{name} ({code})", "$path": f"/bank_accounts/{bid}"}
-                 for bid, name, code in rows}
-    return contacts, banks
-
-
 def present(call: Call, addresses: Sequence[Address]) -> list[dict[str, Any]]:
-    contacts, banks = _owners(call.db, addresses)
-    return [{
-        "id": a.id, "displayed_as": a.displayed_as, "$path": f"/addresses/{a.id}",
-        "address_line_1": a.address_line_1, "address_line_2": a.address_line_2, "city": a.city,
-        "postal_code": a.postal_code, "country": link("countries", a.country_id), "deleted_at": None,
-        "created_at": a.created_at, "updated_at": a.updated_at,
+    contacts = contact_links(call.db, [a.contact_id for a in addresses])
+    banks = bank_account_links(call.db, [a.bank_account_id for a in addresses])
+    return [ADDRESS_RECORD(a, {
+        "$path": f"/addresses/{a.id}", "deleted_at": None,
         "bank_account": banks.get(a.bank_account_id) if a.bank_account_id else None,
         "contact": contacts.get(a.contact_id) if a.contact_id else None,
-        "address_type": link("address_types", a.address_type_id), "name": a.name, "region": a.region,
-        "country_group": link("country_groups", a.country_group_id), "is_main_address": a.is_main_address,
-    } for a in addresses]
+    }) for a in addresses]
 
 
 ADDRESSES: Resource[Address] = Resource(

@@ -11,13 +11,15 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.presenters import NESTED_ADDRESS
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
 from ledgerd.api.resources import contact_persons as persons_api
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
+from ledgerd.artefacts import usage
 from ledgerd.contacts import service
-from ledgerd.contacts.models import Contact, ContactPerson
+from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.schemas import ContactCreate, ContactUpdate
 from ledgerd.errors import Invalid
 from ledgerd.lookups.lists import link
@@ -29,6 +31,12 @@ def _person(person: ContactPerson | None) -> dict[str, Any] | None:
     return {"id": person.id, "displayed_as": person.displayed_as, "$path": f"/contact_persons/{person.id}"}
 
 
+def _address(address: Address | None) -> dict[str, Any] | None:
+    if address is None:
+        return None
+    return NESTED_ADDRESS(address, {"$path": f"/addresses/{address.id}"})
+
+
 def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     today = call.runtime.clock.now().date()
     links = links_for(call.db, today,
@@ -37,7 +45,7 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
                       tax_rate_ids=[c.default_sales_tax_rate_id for c in contacts])
     show_balance = params.boolean("show_balance", call.query.get("show_balance", "true"))
     balances = service.balances(call.db, [c.id for c in contacts]) if show_balance else {}
-    used = service.with_transactions(call.db, [c.id for c in contacts])
+    used = usage.contacts_in_use(call.db, [c.id for c in contacts])
     out = []
     for c in contacts:
         main = next((a for a in c.addresses if a.is_main_address), None)
@@ -53,7 +61,7 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
             "default_sales_tax_rate": links.tax_rate(c.default_sales_tax_rate_id),
             "default_purchase_ledger_account": links.account(c.default_purchase_ledger_account_id),
             "tax_number": c.tax_number, "notes": c.notes, "locale": c.locale,
-            "main_address": service.address_wire(main), "delivery_address": service.address_wire(delivery),
+            "main_address": _address(main), "delivery_address": _address(delivery),
             "main_contact_person": _person(person), "bank_account_details": c.bank_account_details,
             "credit_limit": c.credit_limit, "credit_days": c.credit_days, "credit_terms": c.credit_terms,
             "credit_terms_and_conditions": c.credit_terms_and_conditions, "product_sales_price_type": None,
@@ -76,11 +84,12 @@ def _create(call: Call) -> Contact:
 
 
 def _update(call: Call, contact: Contact) -> Contact:
-    return service.update(call.db, contact, parse_body(call.body, "contact", ContactUpdate))
+    return service.update(call.db, contact, parse_body(call.body, "contact", ContactUpdate),
+                          in_use=usage.contact_in_use)
 
 
 def _delete(call: Call, contact: Contact) -> Result | None:
-    if contact.system or service.has_transactions(call.db, contact.id):
+    if contact.system or usage.contact_in_use(call.db, contact.id):
         raise Invalid("The contact has transactions or is a system contact and cannot be deleted.", "base")
     # Its people and addresses go with it, each remembered for deleted_since on its own endpoint.
     for person in list(contact.contact_persons):

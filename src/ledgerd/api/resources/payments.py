@@ -15,19 +15,19 @@ from ledgerd.analysis.service import line_items
 from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.presenters import artefact_link, bank_account_links, contact_links, transaction_link
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
-from ledgerd.artefacts.models import Artefact, listed_kinds
+from ledgerd.artefacts.models import Allocation, Artefact, listed_kinds
 from ledgerd.attachments.service import attached
 from ledgerd.banking import service as banking
-from ledgerd.contacts.models import Contact
 from ledgerd.errors import NotFound
 from ledgerd.ledger.tax_rates import percentage_on
 from ledgerd.lookups.lists import link
 from ledgerd.payments import allocations, documents, opening_balances, other_payments, service
 from ledgerd.payments.documents import CUSTOMER, SIDES, VENDOR
-from ledgerd.payments.models import Allocation, ContactAllocation, Payment
+from ledgerd.payments.models import ContactAllocation, Payment
 from ledgerd.payments.schemas import (
     ContactAllocationCreate,
     ContactAllocationUpdate,
@@ -45,14 +45,6 @@ from ledgerd.tenancy.service import select_business
 def _type_name(type_id: str) -> str:
     item = lookup("transaction_types", type_id)
     return item["displayed_as"] if item else type_id
-
-
-def _contacts(call: Call, ids: Iterable[str | None]) -> dict[str, dict[str, str]]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {c.id: {"id": c.id, "displayed_as": c.displayed_as, "$path": f"/contacts/{c.id}"}
-            for c in call.db.scalars(select(Contact).where(Contact.id.in_(wanted)))}
 
 
 def _artefacts(call: Call, ids: Iterable[str | None]) -> dict[str, Artefact]:
@@ -73,7 +65,7 @@ def _payment_name(payment: Payment) -> str:
 # --- contact payments ----------------------------------------------------------------------------------
 
 def _on_account(poa: Artefact, contact: dict[str, str] | None, settled_base: Decimal) -> dict[str, Any]:
-    head = documents.artefact_link(poa)
+    head = artefact_link(poa)
     return {
         "id": poa.id, "displayed_as": head["displayed_as"], "$path": head["$path"],
         "created_at": poa.created_at, "updated_at": poa.updated_at, "contact_name": poa.contact_name,
@@ -94,8 +86,8 @@ def present_contact_payments(call: Call, payments: Sequence[Payment]) -> list[di
     artefacts = _artefacts(call, [r.artefact_id for r in rows] + [p.payment_on_account_id for p in payments])
     settled = documents.allocated_base(call.db, [p.payment_on_account_id for p in payments
                                                  if p.payment_on_account_id])
-    contacts = _contacts(call, [p.contact_id for p in payments])
-    banks = banking.links(call.db, [p.bank_account_id for p in payments])
+    contacts = contact_links(call.db, [p.contact_id for p in payments])
+    banks = bank_account_links(call.db, [p.bank_account_id for p in payments])
     out = []
     for p in payments:
         kind = service.KINDS[p.transaction_type_id]
@@ -103,7 +95,7 @@ def present_contact_payments(call: Call, payments: Sequence[Payment]) -> list[di
         out.append({
             "id": p.id, "displayed_as": _payment_name(p), "$path": f"/contact_payments/{p.id}",
             "created_at": p.created_at, "updated_at": p.updated_at, "links": [],
-            "transaction": banking.transaction_link(p.transaction_id, _payment_name(p)),
+            "transaction": transaction_link(p.transaction_id, _payment_name(p)),
             "transaction_type": link("transaction_types", p.transaction_type_id), "deleted_at": None,
             "payment_method": link("payment_methods", p.payment_method_id), "contact": contacts.get(p.contact_id or ""),
             "bank_account": banks.get(p.bank_account_id), "date": p.date, "net_amount": p.net_amount,
@@ -113,7 +105,7 @@ def present_contact_payments(call: Call, payments: Sequence[Payment]) -> list[di
             "base_currency_total_amount": p.base_currency_total_amount,
             "base_currency_currency_charge": p.base_currency_currency_charge, "reference": p.reference,
             "allocated_artefacts": [
-                {"id": r.id, "artefact": documents.artefact_link(artefacts[r.artefact_id]),
+                {"id": r.id, "artefact": artefact_link(artefacts[r.artefact_id]),
                  "amount": service.signed(kind, artefacts[r.artefact_id], r.amount), "discount": r.discount}
                 for r in rows if r.payment_id == p.id],
             "tax_rate": None,
@@ -145,18 +137,18 @@ def present_contact_allocations(call: Call, items: Sequence[ContactAllocation]) 
     rows = list(call.db.scalars(select(Allocation).where(Allocation.contact_allocation_id.in_(
         [a.id for a in items])).order_by(Allocation.legacy_id))) if items else []
     artefacts = _artefacts(call, [r.artefact_id for r in rows])
-    contacts = _contacts(call, [a.contact_id for a in items])
+    contacts = contact_links(call.db, [a.contact_id for a in items])
     out = []
     for a in items:
         side = SIDES[a.transaction_type_id]
         out.append({
             "id": a.id, "displayed_as": _type_name(a.transaction_type_id), "$path": f"/contact_allocations/{a.id}",
             "created_at": a.created_at, "updated_at": a.updated_at, "links": [],
-            "transaction": banking.transaction_link(a.transaction_id, _type_name(a.transaction_type_id)),
+            "transaction": transaction_link(a.transaction_id, _type_name(a.transaction_type_id)),
             "transaction_type": link("transaction_types", a.transaction_type_id), "deleted_at": None, "date": a.date,
             "contact": contacts.get(a.contact_id),
             "allocated_artefacts": [
-                {"id": r.id, "artefact": documents.artefact_link(artefacts[r.artefact_id]),
+                {"id": r.id, "artefact": artefact_link(artefacts[r.artefact_id]),
                  "amount": allocations.signed(side, artefacts[r.artefact_id], r.amount)}
                 for r in rows if r.contact_allocation_id == a.id],
         })
@@ -187,15 +179,15 @@ def present_other_payments(call: Call, payments: Sequence[Payment]) -> list[dict
     links = links_for(call.db, call.runtime.clock.now().date(),
                       account_ids=[line.ledger_account_id for p in payments for line in p.lines],
                       tax_rate_ids=[line.tax_rate_id for p in payments for line in p.lines])
-    contacts = _contacts(call, [p.contact_id for p in payments])
-    banks = banking.links(call.db, [p.bank_account_id for p in payments])
+    contacts = contact_links(call.db, [p.contact_id for p in payments])
+    banks = bank_account_links(call.db, [p.bank_account_id for p in payments])
     categories = line_items(call.db, other_payments.LINES, [line.id for p in payments for line in p.lines])
     out = []
     for p in payments:
         out.append({
             "id": p.id, "displayed_as": _payment_name(p), "$path": f"/other_payments/{p.id}",
             "created_at": p.created_at, "updated_at": p.updated_at,
-            "transaction": banking.transaction_link(p.transaction_id, _payment_name(p)),
+            "transaction": transaction_link(p.transaction_id, _payment_name(p)),
             "transaction_type": link("transaction_types", p.transaction_type_id), "deleted_at": None,
             "base_currency_total_itc_amount": None, "total_itc_amount": None, "base_currency_total_itr_amount": None,
             "total_itr_amount": None, "part_recoverable": False,
@@ -251,7 +243,7 @@ def _opening_type(type_id: str) -> dict[str, str]:
 def present_opening_balances(call: Call, items: Sequence[Artefact]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       tax_rate_ids=[a.lines[0].tax_rate_id for a in items if a.lines])
-    contacts = _contacts(call, [a.contact_id for a in items])
+    contacts = contact_links(call.db, [a.contact_id for a in items])
     out = []
     for a in items:
         rate_id = a.lines[0].tax_rate_id if a.lines else None
@@ -261,7 +253,7 @@ def present_opening_balances(call: Call, items: Sequence[Artefact]) -> list[dict
         out.append({
             "id": a.id, "displayed_as": a.reference, "$path": f"/contact_opening_balances/{a.id}",
             "created_at": a.created_at, "updated_at": a.updated_at,
-            "transaction": banking.transaction_link(a.transaction_id, a.reference),
+            "transaction": transaction_link(a.transaction_id, a.reference),
             "transaction_type": link("transaction_types", a.kind), "deleted_at": None,
             "contact_opening_balance_type": _opening_type(opening_balances.type_of(a)),
             "contact": contacts.get(a.contact_id), "date": a.date, "reference": a.reference, "details": a.details,
@@ -331,14 +323,14 @@ def _unallocated_search(term: str) -> ColumnElement[bool]:
 
 
 def _unallocated_link(artefact: Artefact) -> dict[str, Any]:
-    return {**documents.artefact_link(artefact), "$path": f"/unallocated_artefacts/{artefact.id}"}
+    return {**artefact_link(artefact), "$path": f"/unallocated_artefacts/{artefact.id}"}
 
 
 # The list shows what is still open; a single one stays readable once used up (payments link to it).
 UNALLOCATED_ARTEFACTS: Resource[Artefact] = Resource(
     path="unallocated_artefacts", wrapper="unallocated_artefact", model=Artefact,
     present=lambda call, items: [_unallocated_link(a) for a in items],
-    displayed_as=lambda a: documents.artefact_link(a)["displayed_as"],
+    displayed_as=lambda a: artefact_link(a)["displayed_as"],
     scope=lambda stmt: stmt.where(Artefact.kind.in_(UNALLOCATED_KINDS), Artefact.outstanding_amount > 0,
                                   Artefact.status_id.in_(("UNPAID", "PART_PAID"))),
     filters={"contact_id": lambda v: Artefact.contact_id == v}, search=_unallocated_search, read_enabled=False,

@@ -16,8 +16,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget, forgetting
-from ledgerd.api.resources.catalog import _search as search_items
-from ledgerd.api.resources.catalog import present_products
+from ledgerd.api.resources.catalog import present_products, search_items
 from ledgerd.api.validation import parse_body
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.stock import service
