@@ -39,12 +39,12 @@ from ledgerd.api.resources import tax_returns as tax_returns_api
 from ledgerd.api.routing import SegmentRouter
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
-from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
 from ledgerd.ledger import api as ledger_api
+from ledgerd.passwords import Passwords
 from ledgerd.runtime import Runtime
 from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages

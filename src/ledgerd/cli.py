@@ -67,7 +67,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
 
 def cmd_users_create(args: argparse.Namespace) -> None:
-    from ledgerd.auth.passwords import Passwords
+    from ledgerd.passwords import Passwords
     from ledgerd.tenancy.service import create_user, password_hash
 
     settings = _settings(args)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ledgerd.auth.passwords import OWASP_N
+from ledgerd.passwords import OWASP_N
 
 # Values people paste from examples; accepted only in development mode.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "password",

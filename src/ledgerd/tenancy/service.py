@@ -9,12 +9,12 @@ from types import SimpleNamespace
 from sqlalchemy import Engine, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from ledgerd.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from ledgerd.clock import Clock
 from ledgerd.db.counters import next_value
 from ledgerd.db.engine import FastQuery
 from ledgerd.errors import Forbidden, Invalid, NotFound
 from ledgerd.onboarding import seed_business
+from ledgerd.passwords import MIN_PASSWORD_LENGTH, Passwords
 from ledgerd.regions import COUNTRIES
 from ledgerd.tenancy.access import AreaRole, Selected
 from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
