@@ -200,7 +200,8 @@ async def login_post(request: Request) -> Response:
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
 
     runtime = _runtime(request)
-    outcome = await run_in_threadpool(signin.sign_in, runtime, email, password, _host(request))
+    outcome = await run_in_threadpool(signin.sign_in, runtime.sessions, runtime.clock, runtime.passwords, email,
+                                      password, _host(request))
     signup_href = "/signup?" + urlencode({"next": nxt})
     if outcome.retry_after is not None:
         return _too_many(_render(request, "login.html", status=429, email=email, next=nxt, signup_href=signup_href,
@@ -255,7 +256,7 @@ async def signup_post(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
     runtime = _runtime(request)
-    wait = await run_in_threadpool(signin.may_sign_up, runtime, _host(request))
+    wait = await run_in_threadpool(signin.may_sign_up, runtime.sessions, runtime.clock, _host(request))
     if wait is not None:
         return _too_many(_render(request, "signup.html", status=429, error=_wait("sign-ups from your network", wait),
                                  values=values, countries=list(COUNTRIES.values()), next=nxt,
