@@ -22,6 +22,7 @@ from ledgerd.auth import authorize, signin
 from ledgerd.auth.models import App
 from ledgerd.db.engine import unit_of_work
 from ledgerd.errors import LedgerdError
+from ledgerd.onboarding import open_business
 from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service as tenancy
@@ -267,8 +268,7 @@ async def signup_post(request: Request) -> Response:
                                    first_name=values["first_name"], last_name=values["last_name"],
                                    locale=COUNTRIES.get(values["country"].upper(), COUNTRIES["GB"]).locale)
         if values["business_name"].strip():
-            tenancy.create_business(db, runtime.clock, owner=user, name=values["business_name"],
-                                    country_id=values["country"])
+            open_business(db, runtime.clock, owner=user, name=values["business_name"], country_id=values["country"])
         return open_session(db, runtime.clock, request, runtime.secret_key, user.id)
 
     try:
