@@ -13,13 +13,13 @@ from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resources import business_settings as business
 from ledgerd.api.resources import email_settings as email
 from ledgerd.api.resources import hosted_payment_settings as hosted_payments
+from ledgerd.api.resources import migration_settings, tax_determinations, tax_profiles
 from ledgerd.api.resources import statutory_settings as statutory
-from ledgerd.api.resources import tax_determinations, tax_profiles
 from ledgerd.api.validation import parse_body
 from ledgerd.errors import Invalid
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import region_lookups
-from ledgerd.settings import migrations, service
+from ledgerd.settings import service
 from ledgerd.settings.schemas import FinancialSettingsUpdate, InvoiceSettingsUpdate
 from ledgerd.tenancy.service import select_business
 
@@ -229,6 +229,5 @@ routes: list[BaseRoute] = [*_route("/financial_settings", _get_financial, _put_f
                            *_route("/invoice_settings", _get_invoice, _put_invoice),
                            *business.BUSINESS_SETTINGS.routes, *statutory.CIS_SETTINGS.routes,
                            *statutory.DATEV_SETTINGS.routes, *email.EMAIL_SETTINGS.routes,
-                           *migrations.MIGRATIONS.routes,
-                           *migrations.routes, *tax_profiles.routes, *tax_determinations.routes,
+                           *migration_settings.routes, *tax_profiles.routes, *tax_determinations.routes,
                            *hosted_payments.routes]
