@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from starlette.routing import BaseRoute
 
-from ledgerd.analysis.service import assign_all, category_ids, line_items
+from ledgerd.analysis.service import assign_all, category_ids
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.transactions import transaction_link
 from ledgerd.api.validation import parse_body
 from ledgerd.db.base import new_id
