@@ -19,13 +19,13 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, registry
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import BASE_KEYS, Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.db.base import Base
 from ledgerd.db.deletions import Deletion
 from ledgerd.db.locks import for_change
 from ledgerd.errors import NotFound
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.tenancy.service import select_business
 
 M = TypeVar("M", bound=Base)

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, Transaction
 from ledgerd.lookups.lists import link

@@ -19,7 +19,6 @@ from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource
@@ -27,6 +26,7 @@ from ledgerd.api.validation import parse_body
 from ledgerd.db.base import new_id
 from ledgerd.db.deletions import Deletion
 from ledgerd.errors import Invalid
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.links import percentage_on, tax_rate_label
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -16,18 +17,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ledgerd.api.errors import ApiError
 from ledgerd.auth import apps as app_service
 from ledgerd.auth import authorize, signin
 from ledgerd.auth.models import App
 from ledgerd.db.engine import unit_of_work
 from ledgerd.errors import LedgerdError
+from ledgerd.http.errors import ApiError
+from ledgerd.http.headers import page
 from ledgerd.onboarding import open_business
 from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service as tenancy
 from ledgerd.tenancy.models import User
-from ledgerd.web.headers import page
 from ledgerd.web.session import (
     close_session,
     csrf_ok,
@@ -94,12 +95,15 @@ def _page_error(request: Request, title: str, message: str, status: int = 400) -
     return _render(request, "error.html", status=status, title=title, message=message)
 
 
-error_page = _page_error  # for answers made before any page's handler runs (ledgerd/edge.py, app.py)
+error_page = _page_error  # for answers made before any page's handler runs (app.py)
+# Titles of refusals made before a page's handler runs (http/guard.py, http/edge.py), by status.
+_REFUSALS = {400: "Bad request", 408: "Request timed out", 413: "Request too large", 415: "Unsupported form"}
 
 
 def refused(request: Request, error: ApiError) -> Response:
-    """A form body the guard refused (413 too large, 408 too slow; ledgerd/guard.py), as a page."""
-    title = "Request too large" if error.status == 413 else "Request timed out"
+    """A request refused before its page ran, as a page: a form body too large (413) or too slow (408), text
+    that is not UTF-8 or holds control characters (400), a multipart form (415)."""
+    title = _REFUSALS.get(error.status) or HTTPStatus(error.status).phrase
     return _page_error(request, title, error.problems[0].message, error.status)
 
 

@@ -25,10 +25,10 @@ from ledgerd.analysis.schemas import (
     JournalCodeUpdate,
 )
 from ledgerd.api import resource
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.lookups.lists import link
 
 # How Sage shows a level (its analysis types guide: `{"id": 1, "name": "TRANSACTION_LEVEL", ...}`).

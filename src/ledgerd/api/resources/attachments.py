@@ -18,7 +18,6 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.errors import InvalidParameter, NotAcceptable
 from ledgerd.api.operations import permitted, record_rules
 from ledgerd.api.pipeline import WRITE_METHODS, Call, Result, api_route
 from ledgerd.api.resource import REGISTRY, Resource, forgetting
@@ -28,6 +27,7 @@ from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import AttachmentCreate, AttachmentUpdate
 from ledgerd.attachments.service import CONTEXT_TYPES, context_path
 from ledgerd.errors import Forbidden, NotFound
+from ledgerd.http.errors import InvalidParameter, NotAcceptable
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookups
 from ledgerd.tenancy.service import select_business

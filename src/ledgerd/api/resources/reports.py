@@ -10,8 +10,8 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.reports import service
 from ledgerd.tenancy.service import select_business
 
