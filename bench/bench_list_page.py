@@ -87,7 +87,8 @@ def profile(token: str, page: int, repeat: int) -> None:
 
     from sqlalchemy import event
 
-    from ledgerd.api import resource, wire
+    from ledgerd.api import resource
+    from ledgerd.http import wire
 
     assert "ledgerd.api.resources.artefacts" not in sys.modules, "the list routes must be built after the patch"
     spent: dict[str, float] = defaultdict(float)

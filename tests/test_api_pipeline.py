@@ -25,15 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from ledgerd.api.errors import InvalidParameter, body
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
-from ledgerd.api.wire import dumps
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
 from ledgerd.config import Settings, SettingsError
 from ledgerd.db.counters import Counter, next_value
 from ledgerd.formats import decimal_str, timestamp_str
+from ledgerd.http.errors import InvalidParameter, body
+from ledgerd.http.wire import dumps
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
 from tests.conftest import PUBLIC_URL

@@ -18,7 +18,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from ledgerd.api.errors import body, status_of
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
@@ -26,6 +25,8 @@ from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value, next_values, peek
 from ledgerd.db.tenancy import TenancyViolation, bind_business, current_business
 from ledgerd.errors import Forbidden, Invalid
+from ledgerd.http.errors import body, status_of
+from ledgerd.onboarding import open_business
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service
 from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
@@ -1100,7 +1101,7 @@ def test_create_business_rules(factory: Factory) -> None:
         def run(db: Session) -> Business:
             row = db.get(User, owner.id)
             assert row is not None
-            return service.create_business(db, factory.runtime.clock, owner=row, name=name, country_id=country)
+            return open_business(db, factory.runtime.clock, owner=row, name=name, country_id=country)
         return run
 
     with pytest.raises(Invalid) as country:

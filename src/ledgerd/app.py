@@ -19,8 +19,6 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
 from ledgerd.api import openapi
-from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
-from ledgerd.api.pipeline import error_response
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
 from ledgerd.api.resources import attachments as attachments_api
@@ -45,17 +43,18 @@ from ledgerd.api.resources import trial_balance as trial_balance_api
 from ledgerd.api.routing import SegmentRouter
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
-from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
+from ledgerd.http.edge import TextGuard
+from ledgerd.http.errors import ApiError, MethodNotAllowed, RouteNotFound, error_response
+from ledgerd.http.guard import RequestGuard
+from ledgerd.http.headers import SecurityHeaders
+from ledgerd.passwords import Passwords
 from ledgerd.runtime import Runtime
 from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
-from ledgerd.web.edge import TextGuard
-from ledgerd.web.guard import RequestGuard
-from ledgerd.web.headers import SecurityHeaders
 
 API_PREFIX = "/v3.1"
 # ledgerd's own endpoints (reports, sandbox) live apart from Sage's paths so they can never collide.
@@ -130,8 +129,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(error, secrets.token_hex(16))
 
 
-def _refused_body(scope: Scope, error: ApiError) -> Response:
-    """A request body the guard refused outside the API pipeline, in the shape of the path's surface."""
+def _refused(scope: Scope, error: ApiError) -> Response:
+    """A request refused before its route ran (a body by the guard outside the API pipeline, text by the edge),
+    in the shape of the path's surface."""
     path: str = scope["path"]
     if path.startswith((API_PREFIX + "/", EXTENSIONS_PREFIX + "/")):
         return error_response(error, secrets.token_hex(16))
@@ -158,10 +158,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         *pages.routes,
     ]
     guard = Middleware(RequestGuard, api_limit=runtime.settings.max_body_bytes, timeout=runtime.settings.body_timeout,
-                       api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), refusal=_refused_body)
+                       api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), refusal=_refused)
+    edge = Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), oauth_paths=oauth_routes.FORM_PATHS,
+                      refusal=_refused)
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
-                    middleware=[guard, Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX)),
-                                Middleware(SecurityHeaders)])
+                    middleware=[guard, edge, Middleware(SecurityHeaders)])
     app.state.runtime = runtime
     app.state.oauth_server = oauth_routes.build(runtime)
     return app

@@ -2,7 +2,7 @@
 
 A rule refuses with `Invalid` (well-formed input that breaks a rule), `NotFound`, `Forbidden` or `InUse`; one
 error may carry several problems (`Invalid(problems=[...])`). The HTTP layer maps each class to a status and
-Sage's error array in one place (api/errors.py); the CLI and the pages show the messages.
+Sage's error array in one place (http/errors.py); the CLI and the pages show the messages.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class Problem:
 
 
 class LedgerdError(Exception):
-    """Every error ledgerd answers with a message: domain errors here, HTTP errors in api/errors.py."""
+    """Every error ledgerd answers with a message: domain errors here, HTTP errors in http/errors.py."""
 
     code = "UnexpectedError"
     default_message = "An unexpected error occurred."

@@ -1,6 +1,6 @@
 """How values are written as text, as Sage writes them: decimals ("0.0", "45.83") and UTC timestamps ("…Z").
 
-Used by the wire format (api/wire.py) and by the few rules that keep such text (catalog prices).
+Used by the wire format (http/wire.py) and by the few rules that keep such text (catalog prices).
 """
 
 from __future__ import annotations

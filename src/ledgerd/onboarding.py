@@ -1,4 +1,5 @@
-"""A new business gets its region's books: tax rates, chart of accounts, bank accounts and settings."""
+"""Opening a business: tenancy creates it, then it gets its region's books (tax rates, chart of accounts, bank
+accounts, price types, analysis types, journal codes and settings)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ from ledgerd.ledger.models import LedgerAccount, TaxRate
 from ledgerd.regions.data import region
 from ledgerd.settings.defaults import seed as seed_settings
 from ledgerd.settings.models import BusinessSettings
+from ledgerd.tenancy.models import Business, User
+from ledgerd.tenancy.service import create_business
+
+
+def open_business(db: Session, clock: Clock, *, owner: User, name: str, country_id: str,
+                  is_demo: bool = False) -> Business:
+    """A new business of `owner` with its region's books, in the caller's unit of work."""
+    business = create_business(db, clock, owner=owner, name=name, country_id=country_id, is_demo=is_demo)
+    seed_business(db, clock, business.id, business.country_id)
+    return business
 
 
 def seed_business(db: Session, clock: Clock, business_id: str, country: str) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 
-from ledgerd.api.errors import Unauthorized
 from ledgerd.auth.models import TokenFamily
 from ledgerd.auth.tokens import TokenInvalid, Tokens
 from ledgerd.db.engine import FastQuery
+from ledgerd.http.errors import Unauthorized
 from ledgerd.tenancy.models import User
 
 _families = TokenFamily.__table__.c

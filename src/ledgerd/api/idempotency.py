@@ -24,12 +24,12 @@ from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint, del
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.responses import Response
 
-from ledgerd.api.errors import ApiError
-from ledgerd.api.wire import dumps
 from ledgerd.db.base import Base, IdMixin, new_id
 from ledgerd.db.engine import upsert_insert
 from ledgerd.db.tenancy import TenantScoped
 from ledgerd.errors import Invalid, Problem
+from ledgerd.http.errors import ApiError
+from ledgerd.http.wire import dumps
 
 FIELD = "idempotency_id"
 RETENTION = timedelta(days=7)

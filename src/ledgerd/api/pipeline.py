@@ -33,25 +33,23 @@ from starlette.routing import Route
 
 from ledgerd.api import idempotency, legacy_ids, operations, ratelimit
 from ledgerd.api.bearer import Principal, load_principal, verify
-from ledgerd.api.errors import (
+from ledgerd.api.validation import check_text
+from ledgerd.db.engine import UnitOfWork, sqlite_writer
+from ledgerd.db.records import CLOCK_KEY, bind_clock
+from ledgerd.db.tenancy import bind_business
+from ledgerd.errors import Forbidden, LedgerdError
+from ledgerd.http.errors import (
     ApiError,
     Contention,
     InvalidJson,
     Unavailable,
     UnsupportedMediaType,
-    body,
-    headers_of,
-    status_of,
+    error_response,
 )
-from ledgerd.api.validation import check_text
-from ledgerd.api.wire import JsonResponse
-from ledgerd.db.engine import UnitOfWork, sqlite_writer
-from ledgerd.db.records import CLOCK_KEY, bind_clock
-from ledgerd.db.tenancy import bind_business
-from ledgerd.errors import Forbidden, LedgerdError
+from ledgerd.http.guard import allow_body
+from ledgerd.http.wire import JsonResponse
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.access import Selected
-from ledgerd.web.guard import allow_body
 
 log = logging.getLogger("ledgerd.api")
 
@@ -105,14 +103,6 @@ class ApiRoute(Route):
         self.business = business
 
 
-def error_response(exc: LedgerdError, request_id: str | None = None) -> Response:
-    """Sage's error array for any error, with its status (api/errors.py maps domain errors)."""
-    headers = dict(headers_of(exc))
-    if request_id:
-        headers["X-Request-Id"] = request_id
-    return JsonResponse(body(exc), status_code=status_of(exc), headers=headers)
-
-
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
@@ -120,7 +110,7 @@ def _is_json(content_type: str) -> bool:
 
 async def read_json_body(request: Request) -> Any:
     """The parsed JSON body, or None when there is none; enforces the JSON-only rule. The size limit and the
-    deadline are enforced while the body streams in (ledgerd/guard.py), before it is all held here."""
+    deadline are enforced while the body streams in (http/guard.py), before it is all held here."""
     headers = request.headers
     if "content-length" not in headers and "transfer-encoding" not in headers:
         return None  # a request with neither header has no body (RFC 9112 §6.3)
@@ -250,7 +240,7 @@ def api_route(path: str, handler: Handler, *, methods: list[str], business: bool
         except LedgerdError as exc:
             return error_response(exc, request_id)
         except ClientDisconnect:
-            raise  # nobody to answer: logged by the guard (ledgerd/guard.py)
+            raise  # nobody to answer: logged by the guard (http/guard.py)
         except OperationalError:
             log.exception("database unavailable (request %s)", request_id)
             return error_response(Unavailable(), request_id)

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ledgerd.api.errors import ApiError
-from ledgerd.api.wire import JsonResponse
 from ledgerd.auth.authorize import CHALLENGE_METHODS
 from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
+from ledgerd.http.errors import ApiError
+from ledgerd.http.wire import JsonResponse
 from ledgerd.runtime import Runtime
 
 log = logging.getLogger("ledgerd.oauth")
@@ -27,7 +27,8 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
 
 
 def refused(error: ApiError) -> Response:
-    """A body the guard refused (413 too large, 408 too slow), in RFC 6749's error shape."""
+    """A request refused before its endpoint ran (a body too large or too slow, http/guard.py; text with control
+    characters, http/edge.py), in RFC 6749's error shape."""
     return _oauth_error(error.status, "invalid_request", error.problems[0].message)
 
 
@@ -134,6 +135,6 @@ routes: list[BaseRoute] = [
     Route("/.well-known/jwks.json", jwks, methods=["GET"]),
     Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
 ]
-# The form endpoints; their bodies are limited and timed by ledgerd/guard.py, which answers a refusal with
-# `refused`.
+# The form endpoints; their bodies are limited and timed (http/guard.py) and their text checked (http/edge.py);
+# a refusal is answered with `refused`.
 FORM_PATHS = frozenset(route.path for route in routes if isinstance(route, Route) and "POST" in (route.methods or ()))

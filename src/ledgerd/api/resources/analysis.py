@@ -1,19 +1,22 @@
-"""`/analysis_types`, `/analysis_type_categories` and `/journal_codes`: specs and wire shapes.
+"""`/analysis_types`, `/analysis_type_categories` and `/journal_codes`: specs and wire shapes, and the categories
+of document, journal and payment lines as Sage shows them (`line_items`).
 
 Routes of this package (mounted under /v3.1 by `ledgerd.app`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.analysis import journal_codes, service
-from ledgerd.analysis.models import AnalysisType, AnalysisTypeCategory, JournalCode
+from ledgerd.analysis.models import AnalysisAssignment, AnalysisType, AnalysisTypeCategory, JournalCode
 from ledgerd.analysis.schemas import (
     AnalysisTypeUpdate,
     CategoryCreate,
@@ -25,23 +28,58 @@ from ledgerd.api import resource
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.lookups.lists import link
+
+# How Sage shows a level (its analysis types guide: `{"id": 1, "name": "TRANSACTION_LEVEL", ...}`).
+LEVELS: dict[str, dict[str, Any]] = {
+    "TRANSACTION": {"id": 1, "name": "TRANSACTION_LEVEL", "identifier": "TRANSACTION"},
+    "GROUP": {"id": 2, "name": "GROUP_LEVEL", "identifier": "GROUP"},
+}
+
+
+def type_link(analysis_type: AnalysisType) -> dict[str, str]:
+    return {"id": analysis_type.id, "displayed_as": analysis_type.name,
+            "$path": f"/analysis_types/{analysis_type.id}"}
+
+
+def category_link(category: AnalysisTypeCategory) -> dict[str, str]:
+    return {"id": category.id, "displayed_as": category.name, "$path": f"/analysis_type_categories/{category.id}"}
+
+
+def _list_order(analysis_type: AnalysisType) -> tuple[datetime, int]:
+    return analysis_type.created_at, analysis_type.legacy_id
+
+
+def line_items(db: Session, record_type: str, record_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """The categories of these records as Sage's `AnalysisTypeLineItem`s, in two queries."""
+    wanted = set(record_ids)
+    rows = db.execute(select(AnalysisAssignment.record_id, AnalysisTypeCategory)
+                      .join(AnalysisTypeCategory, AnalysisTypeCategory.id == AnalysisAssignment.category_id)
+                      .where(AnalysisAssignment.record_type == record_type,
+                             AnalysisAssignment.record_id.in_(wanted))).all() if wanted else []
+    types = service.types_by_id(db, (category.analysis_type_id for _, category in rows))
+    out: dict[str, list[dict[str, Any]]] = {record_id: [] for record_id in wanted}
+    # One category per type, shown in the types' list order.
+    for record_id, category in sorted(rows, key=lambda row: _list_order(types[row[1].analysis_type_id])):
+        out[record_id].append({**category_link(category), "analysis_type": type_link(types[category.analysis_type_id])})
+    return out
 
 
 def _category(category: AnalysisTypeCategory, analysis_type: AnalysisType) -> dict[str, Any]:
     """A category as Sage shows it; `combined_id` joins its type's and its own legacy ids, as Sage's pairs
     of internal ids ("2832223,8604757")."""
-    return {**service.category_link(category), "created_at": category.created_at,
+    return {**category_link(category), "created_at": category.created_at,
             "updated_at": category.updated_at, "code": category.code, "name": category.name,
             "combined_id": f"{analysis_type.legacy_id},{category.legacy_id}",
-            "analysis_type": service.type_link(analysis_type)}
+            "analysis_type": type_link(analysis_type)}
 
 
 def present_types(call: Call, types: Sequence[AnalysisType]) -> list[dict[str, Any]]:
     categories = service.categories_of(call.db, [t.id for t in types])
     return [{
-        **service.type_link(t), "created_at": t.created_at, "updated_at": t.updated_at,
-        "active_areas": list(t.active_areas), "analysis_type_level": dict(service.LEVELS[t.level]),
+        **type_link(t), "created_at": t.created_at, "updated_at": t.updated_at,
+        "active_areas": list(t.active_areas), "analysis_type_level": dict(LEVELS[t.level]),
         "analysis_type_categories": [_category(c, t) for c in categories[t.id]], "name": t.name,
     } for t in types]
 
@@ -51,8 +89,16 @@ def present_categories(call: Call, categories: Sequence[AnalysisTypeCategory]) -
     return [_category(c, types[c.analysis_type_id]) for c in categories]
 
 
+def _level(raw: str) -> str:
+    """The `analysis_type_level` filter: TRANSACTION or GROUP (400 otherwise)."""
+    value = raw.strip().upper()
+    if value not in LEVELS:
+        raise InvalidParameter("analysis_type_level must be TRANSACTION or GROUP.", "analysis_type_level")
+    return value
+
+
 def _type_level(raw: str) -> ColumnElement[bool]:
-    return AnalysisType.level == service.level(raw)
+    return AnalysisType.level == _level(raw)
 
 
 def _category_level(raw: str) -> ColumnElement[bool]:

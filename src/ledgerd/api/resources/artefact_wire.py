@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.analysis.service import line_items
 from ledgerd.api import params
 from ledgerd.api.pipeline import Call
 from ledgerd.api.presenters import NESTED_ADDRESS, artefact_link, contact_link
+from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import Links, links_for
 from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind

@@ -18,7 +18,6 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.errors import InvalidParameter, NotAcceptable
 from ledgerd.api.operations import permitted, record_rules
 from ledgerd.api.pipeline import WRITE_METHODS, Call, Result, api_route
 from ledgerd.api.resource import REGISTRY, Resource, forgetting
@@ -26,8 +25,9 @@ from ledgerd.api.validation import parse_body
 from ledgerd.attachments import service
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import AttachmentCreate, AttachmentUpdate
-from ledgerd.attachments.service import CONTEXT_TYPES, context_path, context_spec
+from ledgerd.attachments.service import CONTEXT_TYPES, context_path
 from ledgerd.errors import Forbidden, NotFound
+from ledgerd.http.errors import InvalidParameter, NotAcceptable
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookups
 from ledgerd.tenancy.service import select_business
@@ -38,6 +38,12 @@ PAIRED = ("attachment_context_type_id", "attachment_context_id")
 # The body of a largest upload: 2,621,440 bytes are 3,495,256 base64 characters; doubling them covers any
 # JSON escaping of base64 text (`\/`, escaped line breaks), plus 64 KiB for the other attributes.
 UPLOAD_BODY_BYTES = 2 * 3_495_256 + 64 * 1024
+
+
+def _context_spec(type_id: str) -> Resource[Any] | None:
+    """The spec of a context type's resource, which links its records."""
+    path = context_path(type_id)
+    return REGISTRY.get(path) if path else None
 
 
 def _transactions(call: Call, ids: set[str]) -> dict[str, dict[str, str]]:
@@ -55,7 +61,7 @@ def present(call: Call, attachments: Sequence[Attachment]) -> list[dict[str, Any
     out = []
     for a in attachments:
         record = contexts.get(a.context_id or "")
-        spec = context_spec(a.context_type_id) if a.context_type_id else None
+        spec = _context_spec(a.context_type_id) if a.context_type_id else None
         out.append({
             "id": a.id, "displayed_as": a.displayed_as, "$path": f"/attachments/{a.id}", "deleted_at": None,
             "file": None, "mime_type": a.mime_type, "description": a.description, "file_extension": a.file_extension,

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from starlette.routing import BaseRoute
 
-from ledgerd.analysis.service import line_items
 from ledgerd.api import resource
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, forget, forgetting
+from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.resources.transactions import transaction_link
 from ledgerd.api.validation import parse_body

@@ -16,12 +16,12 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, o
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.errors import Invalid
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger import balances, classifications
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 from ledgerd.ledger.schemas import LedgerAccountCreate, LedgerAccountUpdate

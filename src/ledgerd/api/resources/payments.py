@@ -11,12 +11,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
-from ledgerd.analysis.service import line_items
 from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.presenters import artefact_link, bank_account_links, contact_links, transaction_link
 from ledgerd.api.resource import Resource, forget, forgetting
+from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts.models import Allocation, Artefact, listed_kinds

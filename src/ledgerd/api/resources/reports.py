@@ -10,9 +10,9 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.presenters import contact_link
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.lookups.lists import link
 from ledgerd.reports import service
 from ledgerd.reports.service import Aged, Section

@@ -13,13 +13,16 @@ from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resources import business_settings as business
 from ledgerd.api.resources import email_settings as email
 from ledgerd.api.resources import hosted_payment_settings as hosted_payments
+from ledgerd.api.resources import migration_settings, tax_determinations, tax_profiles
 from ledgerd.api.resources import statutory_settings as statutory
-from ledgerd.api.resources import tax_determinations, tax_profiles
 from ledgerd.api.validation import parse_body
+from ledgerd.banking.models import BankAccount
+from ledgerd.contacts.models import Contact
 from ledgerd.errors import Invalid
+from ledgerd.ledger.models import LedgerAccount
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import region_lookups
-from ledgerd.settings import migrations, service
+from ledgerd.settings import service
 from ledgerd.settings.schemas import FinancialSettingsUpdate, InvoiceSettingsUpdate
 from ledgerd.tenancy.service import select_business
 
@@ -119,9 +122,6 @@ def _put_financial(call: Call) -> Result:
 
 
 def _bank_account_link(call: Call, bank_account_id: str | None) -> dict[str, str] | None:
-    from ledgerd.banking.models import BankAccount
-    from ledgerd.ledger.models import LedgerAccount
-
     account = call.db.get(BankAccount, bank_account_id) if bank_account_id else None
     if account is None:
         return None
@@ -131,8 +131,6 @@ def _bank_account_link(call: Call, bank_account_id: str | None) -> dict[str, str
 
 
 def _contact_link(call: Call, contact_id: str | None) -> dict[str, str] | None:
-    from ledgerd.contacts.models import Contact
-
     contact = call.db.get(Contact, contact_id) if contact_id else None
     if contact is None:
         return None
@@ -181,9 +179,6 @@ _NULLABLE_INVOICE = frozenset({"late_payment_percentage", "prompt_payment_percen
 
 
 def _invoice_changes(call: Call, body: InvoiceSettingsUpdate) -> dict[str, Any]:
-    from ledgerd.banking.models import BankAccount
-    from ledgerd.contacts.models import Contact
-
     assert call.business is not None
     db = call.db
     given = body.model_dump(exclude_unset=True)
@@ -229,6 +224,5 @@ routes: list[BaseRoute] = [*_route("/financial_settings", _get_financial, _put_f
                            *_route("/invoice_settings", _get_invoice, _put_invoice),
                            *business.BUSINESS_SETTINGS.routes, *statutory.CIS_SETTINGS.routes,
                            *statutory.DATEV_SETTINGS.routes, *email.EMAIL_SETTINGS.routes,
-                           *migrations.MIGRATIONS.routes,
-                           *migrations.routes, *tax_profiles.routes, *tax_determinations.routes,
+                           *migration_settings.routes, *tax_profiles.routes, *tax_determinations.routes,
                            *hosted_payments.routes]

@@ -17,13 +17,13 @@ from starlette.datastructures import QueryParams
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resources.tax_rates import TAX_RATES
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.contacts.models import Contact
 from ledgerd.errors import NotFound
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.models import TaxRate
 from ledgerd.settings import service
 from ledgerd.settings.defaults import Determination, region_settings

@@ -21,8 +21,9 @@ from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, list_handler, read_handler
 from ledgerd.api.validation import parse_body
 from ledgerd.errors import Invalid
+from ledgerd.lookups.lists import link
 from ledgerd.settings import service
-from ledgerd.settings.defaults import TaxType, frequencies, frequency_link, region_settings, tax_type
+from ledgerd.settings.defaults import TaxType, frequencies, region_settings, tax_type
 from ledgerd.settings.models import TaxProfile
 from ledgerd.settings.schemas import TaxProfileUpdate
 from ledgerd.tenancy.service import select_business
@@ -55,7 +56,8 @@ def present(call: Call, profiles: Sequence[TaxProfile]) -> list[dict[str, Any]]:
             "tax_type": {"id": kind.id, "displayed_as": kind.name, "$path": f"/tax_types/{kind.id}"},
             "tax_number": financial["tax_number"] if kind.primary else profile.tax_number,
             "tax_number_suffix": profile.tax_number_suffix, "collect_tax": profile.collect_tax,
-            "tax_return_frequency": frequency_link(
+            "tax_return_frequency": link(
+                "tax_return_frequencies",
                 financial["tax_return_frequency_id"] if kind.primary else profile.tax_return_frequency_id, country),
             "address_region": _address_region(country, profile.address_region_id),
         })

@@ -16,11 +16,11 @@ from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger import tax_rates as service
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate

@@ -12,9 +12,9 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.balances import TrialBalanceLine, group_of, trial_balance
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup

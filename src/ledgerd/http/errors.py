@@ -1,16 +1,19 @@
 """HTTP errors and the one mapping of every error to a status and Sage's error array.
 
 Every error body is `[{"$severity","$dataCode","$message","$source"}]`. Business rules raise the domain
-errors of ledgerd/errors.py, which carry no status: `STATUS` gives theirs. The errors below are the
-pipeline's own (malformed requests, authentication, limits); the codes and statuses Sage does not document
-are decided in docs/decisions.md.
+errors of ledgerd/errors.py, which carry no status: `STATUS` gives theirs. The errors below are HTTP's own
+(malformed requests, authentication, limits), raised by the API pipeline and by the guards every surface
+shares; the codes and statuses Sage does not document are decided in docs/decisions.md.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import Response
+
 from ledgerd.errors import DomainError, Forbidden, InUse, Invalid, LedgerdError, NotFound, Problem
+from ledgerd.http.wire import JsonResponse
 
 # The status of each domain error (a subclass takes its nearest listed ancestor's).
 STATUS: dict[type[DomainError], int] = {Invalid: 422, NotFound: 404, Forbidden: 403, InUse: 405}
@@ -48,6 +51,14 @@ def wire(problem: Problem) -> dict[str, str]:
 def body(error: LedgerdError) -> list[dict[str, str]]:
     """Sage's error array for `error`."""
     return [wire(problem) for problem in error.problems]
+
+
+def error_response(exc: LedgerdError, request_id: str | None = None) -> Response:
+    """Sage's error array for any error, with its status and headers."""
+    headers = dict(headers_of(exc))
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    return JsonResponse(body(exc), status_code=status_of(exc), headers=headers)
 
 
 class BadRequest(ApiError):
@@ -101,7 +112,7 @@ class NotAcceptable(ApiError):
 
 
 class RequestTimeout(ApiError):
-    """The request body did not arrive in time (see ledgerd/guard.py)."""
+    """The request body did not arrive in time (see http/guard.py)."""
 
     status = 408
     code = "RequestTimeout"

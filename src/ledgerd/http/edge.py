@@ -8,8 +8,9 @@ refused alike, so both engines answer the same. Pages take only url-encoded form
 a multipart body is refused there, as /token and /revoke already refuse one. JSON bodies are checked where
 the API parses them (api/validation.check_text).
 
-The answer is a 400 in the shape of where the request went: Sage's error array under the API prefixes,
-RFC 6749's `invalid_request` on /token and /revoke, an HTML page anywhere else.
+The answer is a 400 (`InvalidCharacters`; a multipart form on a page: 415) in the shape of where the request
+went, made by the surface's refusal renderer `create_app` passes in (http/guard.py `Refusal`): Sage's error
+array under the API prefixes, RFC 6749's `invalid_request` on /token and /revoke, an HTML page anywhere else.
 """
 
 from __future__ import annotations
@@ -17,22 +18,15 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerd import limits
-from ledgerd.api.errors import InvalidCharacters
-from ledgerd.api.pipeline import error_response
-from ledgerd.api.wire import JsonResponse
-from ledgerd.web import oauth as oauth_routes
-from ledgerd.web import pages
+from ledgerd.http.errors import InvalidCharacters, UnsupportedMediaType
+from ledgerd.http.guard import Refusal
 
 # Bytes that need a closer look: percent escapes, controls, anything beyond ASCII.
 _SUSPECT = re.compile(rb"[%\x00-\x1f\x7f-\xff]")
@@ -123,11 +117,13 @@ def _checked_form(receive: Receive) -> Receive:
 class TextGuard:
     """ASGI middleware refusing control characters and broken UTF-8 in paths, query strings and forms."""
 
-    def __init__(self, app: ASGIApp, api_prefixes: Iterable[str]) -> None:
+    def __init__(self, app: ASGIApp, *, api_prefixes: Iterable[str], oauth_paths: Collection[str],
+                 refusal: Refusal) -> None:
         self.app = app
         self.api_prefixes = tuple(f"{prefix}/" for prefix in api_prefixes)
-        self.oauth_paths = frozenset(route.path for route in oauth_routes.routes
-                                     if isinstance(route, Route) and "POST" in (route.methods or ()))
+        # The OAuth form endpoints (/token, /revoke): Basic credentials checked, RFC 6749 answers.
+        self.oauth_paths = frozenset(oauth_paths)
+        self.refusal = refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,8 +137,8 @@ class TextGuard:
         if refused is None and not api:
             media = _media(scope)
             if media == MULTIPART and not oauth:
-                await pages.error_page(Request(scope), "Unsupported form", "Pages take forms sent as "
-                                       "application/x-www-form-urlencoded.", 415)(scope, receive, send)
+                unsupported = UnsupportedMediaType("Pages take forms sent as application/x-www-form-urlencoded.")
+                await self.refusal(scope, unsupported)(scope, receive, send)
                 return
             if media == FORM:
                 receive = _checked_form(receive)
@@ -161,13 +157,4 @@ class TextGuard:
                 if started:
                     raise
                 refused = late
-        await self._answer(scope, refused, api=api, oauth=oauth)(scope, receive, send)
-
-    @staticmethod
-    def _answer(scope: Scope, refused: Refused, *, api: bool, oauth: bool) -> Response:
-        if api:
-            return error_response(InvalidCharacters(refused.message, refused.source), secrets.token_hex(16))
-        if oauth:
-            return JsonResponse({"error": "invalid_request", "error_description": refused.message}, status_code=400,
-                                headers=oauth_routes.NO_STORE)
-        return pages.error_page(Request(scope), "Bad request", refused.message, 400)
+        await self.refusal(scope, InvalidCharacters(refused.message, refused.source))(scope, receive, send)

@@ -21,9 +21,12 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledgerd.api.errors import ApiError, PayloadTooLarge, RequestTimeout
+from ledgerd.http.errors import ApiError, PayloadTooLarge, RequestTimeout
 
 log = logging.getLogger("ledgerd.http")
+# How a surface answers a request refused before its route ran (by this guard or the edge's TextGuard): Sage's
+# error array, RFC 6749's error, or a page, chosen by path (`create_app` passes it in).
+Refusal = Callable[[Scope, ApiError], Response]
 
 # Forms are a few short fields; 64 KiB is far more than the largest (a page of callback URLs) needs.
 FORM_BYTES = 64 * 1024
@@ -102,7 +105,7 @@ class RequestGuard:
     """The ASGI middleware: see the module's docstring."""
 
     def __init__(self, app: ASGIApp, *, api_limit: int, timeout: float, api_prefixes: tuple[str, ...],
-                 refusal: Callable[[Scope, ApiError], Response]) -> None:
+                 refusal: Refusal) -> None:
         self.app = app
         self.api_limit = api_limit
         self.timeout = timeout
