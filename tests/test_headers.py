@@ -48,11 +48,14 @@ def test_signed_in_pages_and_error_pages_too(client: TestClient, factory: Factor
     refused = client.post("/login", data={"email": "x@example.com", "password": "x"}, follow_redirects=False)
     assert refused.status_code == 403
     _is_page(refused)
+    unknown = client.get("/no/such/page")  # an unknown path outside the API is answered with a page
+    assert unknown.status_code == 404
+    _is_page(unknown)
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/v3.1/user"), ("GET", "/v3.1/openapi.json"),
                                               ("POST", "/token"), ("GET", "/.well-known/jwks.json"),
-                                              ("GET", "/developer"), ("GET", "/no/such/page")])
+                                              ("GET", "/developer")])
 def test_every_other_response_is_locked_down(client: TestClient, method: str, path: str) -> None:
     response = client.request(method, path, follow_redirects=False)
     assert response.headers["x-frame-options"] == "DENY"
