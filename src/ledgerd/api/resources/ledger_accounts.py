@@ -20,6 +20,7 @@ from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
+from ledgerd.banking.models import BankAccount
 from ledgerd.errors import Invalid
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger import balances, classifications
@@ -212,8 +213,6 @@ def _flag(name: str, column: Any) -> Any:
 
 
 def _inactive_banks(raw: str) -> ColumnElement[bool]:
-    from ledgerd.banking.models import BankAccount
-
     if not params.boolean("filter_inactive_bank_accounts", raw):
         return LedgerAccount.id.is_not(None)
     inactive = select(BankAccount.ledger_account_id).where(BankAccount.is_active.is_(False))

@@ -6,7 +6,7 @@ original and its mirror `deleted`, and their entries answer `deleted: true`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -14,10 +14,12 @@ from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
-from ledgerd.api import params, resource
+from ledgerd.api import params, presenters, resource
 from ledgerd.api.pipeline import Call
+from ledgerd.api.presenters import contact_links
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.ledger_links import links_for
+from ledgerd.artefacts.models import Artefact
 from ledgerd.attachments.service import on_transaction, transaction_counts
 from ledgerd.journals.models import Journal
 from ledgerd.ledger.models import LedgerEntry, Transaction
@@ -39,24 +41,11 @@ def transaction_displayed_as(transaction: Transaction) -> str:
 def transaction_link(transaction: Transaction | None) -> dict[str, str] | None:
     if transaction is None:
         return None
-    return {"id": transaction.id, "displayed_as": transaction_displayed_as(transaction),
-            "$path": f"/transactions/{transaction.id}"}
-
-
-def contact_links(db: Session, ids: Iterable[str | None]) -> dict[str, dict[str, str]]:
-    from ledgerd.contacts.models import Contact
-
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {c.id: {"id": c.id, "displayed_as": c.displayed_as, "$path": f"/contacts/{c.id}"}
-            for c in db.scalars(select(Contact).where(Contact.id.in_(wanted)))}
+    return presenters.transaction_link(transaction.id, transaction_displayed_as(transaction))
 
 
 def _origins(db: Session, transactions: Sequence[Transaction]) -> tuple[dict[str, Any], dict[str, str]]:
     """The artefacts behind the transactions (for expand_origin) and the names of every origin."""
-    from ledgerd.artefacts.models import Artefact
-
     ids = {t.origin_id for t in transactions if t.origin_id}
     if not ids:
         return {}, {}
