@@ -87,9 +87,10 @@ def profile(token: str, page: int, repeat: int) -> None:
 
     from sqlalchemy import event
 
-    from ledgerd.api import resource, wire
+    from ledgerd.api import resource
+    from ledgerd.http import wire
 
-    assert "ledgerd.artefacts.api" not in sys.modules, "the list routes must be built after the patch"
+    assert "ledgerd.api.resources.artefacts" not in sys.modules, "the list routes must be built after the patch"
     spent: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     phase = ["auth/routing"]

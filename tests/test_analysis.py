@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 from ledgerd.analysis import service
 from ledgerd.analysis.journal_codes import seed_journal_codes
-from ledgerd.api.errors import Invalid
+from ledgerd.api.resources.analysis import line_items
+from ledgerd.errors import Invalid
 from ledgerd.regions.data import journal_codes
 from tests.support import reference
 from tests.support.books import Books, problem
@@ -211,7 +212,7 @@ def test_a_category_in_use_cannot_be_deleted(books: Books) -> None:
     assign([centre_1, dept_1])
 
     def shown(db: Session) -> dict[str, list[dict[str, Any]]]:
-        return service.line_items(db, "artefact_lines", ["line-1", "line-2"])
+        return line_items(db, "artefact_lines", ["line-1", "line-2"])
 
     lines = books.tx(shown)
     assert lines["line-2"] == []

@@ -25,14 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from ledgerd.api.endpoint import Call, Result, api_route
-from ledgerd.api.errors import InvalidParameter
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.wire import decimal_str, dumps, timestamp_str
+from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
 from ledgerd.config import Settings, SettingsError
 from ledgerd.db.counters import Counter, next_value
+from ledgerd.formats import decimal_str, timestamp_str
+from ledgerd.http.errors import InvalidParameter, body
+from ledgerd.http.wire import dumps
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
 from tests.conftest import PUBLIC_URL
@@ -560,7 +561,7 @@ def test_page_bounds(query: dict[str, str], source: str, message: str) -> None:
     with pytest.raises(InvalidParameter) as raised:
         Page.from_query(query)
     assert raised.value.status == 400
-    assert raised.value.body() == error("InvalidParameter", message, source)
+    assert body(raised.value) == error("InvalidParameter", message, source)
 
 
 @pytest.mark.parametrize(("page", "total", "expected"), [

@@ -10,11 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import Select
 from starlette.testclient import TestClient
 
 from ledgerd.api.resource import REGISTRY
+from ledgerd.api.resources.attachments import UPLOAD_BODY_BYTES
 from ledgerd.app import build_runtime, create_app
-from ledgerd.attachments.api import UPLOAD_BODY_BYTES
+from ledgerd.attachments.contexts import CONTEXTS
 from ledgerd.attachments.schemas import MAX_FILE_BYTES
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
@@ -215,6 +217,22 @@ def test_every_context_type_is_a_served_resource_and_listed(books: Books) -> Non
     assert [i["id"] for i in listed["$items"]] == [t["id"] for t in types]
     assert books.get("/attachment_context_types/SALES_INVOICE").json() == {
         "id": "SALES_INVOICE", "displayed_as": "Sales Invoice", "$path": "/attachment_context_types/SALES_INVOICE"}
+
+
+def _where(stmt: Select[Any]) -> str | None:
+    clause = stmt.whereclause
+    return None if clause is None else str(clause.compile(compile_kwargs={"literal_binds": True}))
+
+
+def test_every_context_type_finds_the_records_its_resource_serves() -> None:
+    """The attachment rules' own table of context records agrees with the served resources: the same table,
+    the same rows of it, found by the same key."""
+    types = lookups()["attachment_context_types"]
+    assert set(CONTEXTS) == {t["path"] for t in types}
+    for item in types:
+        context, spec = CONTEXTS[item["path"]], REGISTRY[item["path"]]
+        assert context.model is spec.model and spec.key.key == "id", item["id"]
+        assert _where(context.query()) == _where(spec.base_query()), item["id"]
 
 
 def _invoice(books: Books, customer: str) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from sqlalchemy import delete, select, update
 from starlette.testclient import TestClient
 
 from ledgerd.api import operations
-from ledgerd.api.errors import Invalid
 from ledgerd.app import create_app
+from ledgerd.errors import Invalid
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service
 from ledgerd.tenancy.access import AREAS, Access, AreaRole, area_roles

@@ -1,4 +1,4 @@
-"""Control characters and broken UTF-8 are refused at the edge (ledgerd/edge.py, api/validation.check_text), in the
+"""Control characters and broken UTF-8 are refused at the edge (http/edge.py, api/validation.check_text), in the
 shape of where they were sent: Sage's error array on the API, RFC 6749 on /token and /revoke, a page elsewhere.
 On PostgreSQL a NUL reaching the database was a 500 (it cannot store one): every case runs on both engines."""
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ledgerd.api.wire import decimal_str
+from ledgerd.formats import decimal_str
 from ledgerd.tenancy.models import Business, User
 from tests.support.factories import Factory
 

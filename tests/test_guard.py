@@ -1,4 +1,4 @@
-"""Request bodies on every surface (ledgerd/guard.py): limited while they stream in, timed out when they
+"""Request bodies on every surface (http/guard.py): limited while they stream in, timed out when they
 trickle, refused in the surface's own shape; clients that go away are logged at info without a traceback.
 
 In process (SQLite and PostgreSQL) for the shapes, then against a real `ledgerd serve` for what only a socket
@@ -24,11 +24,11 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from ledgerd.api.resources.attachments import UPLOAD_BODY_BYTES
 from ledgerd.app import create_app
-from ledgerd.attachments.api import UPLOAD_BODY_BYTES
-from ledgerd.auth import routes as oauth_routes
-from ledgerd.guard import FORM_BYTES
+from ledgerd.http.guard import FORM_BYTES
 from ledgerd.runtime import Runtime
+from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
 from tests.support.live import LiveServer
 

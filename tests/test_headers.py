@@ -9,7 +9,7 @@ import pytest
 from httpx import Response
 from starlette.testclient import TestClient
 
-from ledgerd.web.headers import FALLBACK
+from ledgerd.http.headers import FALLBACK
 from tests.support.factories import Factory
 from tests.test_portal import logged_in
 

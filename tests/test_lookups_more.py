@@ -16,8 +16,7 @@ from starlette.testclient import TestClient
 
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount
-from ledgerd.lookups.api import link
-from ledgerd.lookups.lists import LISTS
+from ledgerd.lookups.lists import LISTS, link
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions import data as region_data
 from ledgerd.regions.data import RegionDataError, lookups, region, region_lookups

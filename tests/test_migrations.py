@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from ledgerd.db.migrate import is_current
-from ledgerd.db.registry import metadata
+from ledgerd.models import metadata
 from ledgerd.runtime import Runtime
 
 

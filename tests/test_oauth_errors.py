@@ -22,8 +22,8 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from ledgerd.auth.models import App, AuthorizationCode
-from ledgerd.auth.passwords import hash_secret
 from ledgerd.clock import Clock
+from ledgerd.passwords import hash_secret
 from ledgerd.regions import COUNTRIES
 from ledgerd.tenancy.models import User
 from tests.support.factories import PASSWORD, Factory

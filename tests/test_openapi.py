@@ -13,7 +13,7 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from ledgerd.api import openapi
-from ledgerd.api.endpoint import Call, Result, api_route
+from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import REGISTRY
 from ledgerd.api.validation import parse_body
 from tests.support.books import Books

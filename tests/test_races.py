@@ -31,12 +31,11 @@ import pytest
 from sqlalchemy import func, select
 
 from ledgerd.app import build_runtime
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.config import Settings
 from ledgerd.db.engine import unit_of_work
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import Transaction
-from ledgerd.payments.models import Allocation
 from ledgerd.runtime import Runtime
 from tests.contract.books import Body, Books
 from tests.contract.examples import EXAMPLES

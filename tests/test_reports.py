@@ -13,12 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount, Transaction
 from ledgerd.ledger.posting import Line, post, reverse
-from ledgerd.payments.models import Allocation
 from ledgerd.tenancy.models import Business, Role
 from tests.support.factories import Factory
 

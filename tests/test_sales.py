@@ -14,12 +14,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from ledgerd.artefacts import wire
+from ledgerd.api.resources import artefact_wire as wire
+from ledgerd.api.resources.artefact_wire import LINE_ORDER, ORDER, Batch, Shape, load_page
 from ledgerd.artefacts.kinds import SALES_INVOICE
-from ledgerd.artefacts.models import Artefact
-from ledgerd.artefacts.wire import LINE_ORDER, ORDER, Batch, Shape, load_page
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.clock import Clock
-from ledgerd.payments.models import Allocation
 from ledgerd.runtime import Runtime
 from tests.support.books import Books
 from tests.support.factories import Factory

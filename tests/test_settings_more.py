@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from ledgerd.api.resources.hosted_payment_settings import online_payment_enabled
 from ledgerd.artefacts.models import Artefact
 from ledgerd.clock import Clock
 from ledgerd.settings.defaults import region_settings
-from ledgerd.settings.hosted_payments import online_payment_enabled
 from ledgerd.tenancy.models import Role
 from tests.support import reference
 from tests.support.books import Books, problem

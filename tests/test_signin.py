@@ -16,10 +16,10 @@ from starlette.testclient import TestClient
 
 from ledgerd.app import build_runtime, create_app
 from ledgerd.auth.models import Throttle
-from ledgerd.auth.passwords import OWASP_N, Passwords
 from ledgerd.auth.throttle import SIGN_IN_ACCOUNT, SIGN_IN_ADDRESS, SIGN_UP_ADDRESS, client_address
 from ledgerd.clock import Clock
 from ledgerd.config import Settings, SettingsError
+from ledgerd.passwords import OWASP_N, Passwords
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
 from tests.conftest import PUBLIC_URL, TEST_SCRYPT_N

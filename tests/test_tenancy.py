@@ -18,13 +18,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from ledgerd.api.endpoint import Call, Result, api_route
-from ledgerd.api.errors import Forbidden, Invalid
+from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
 from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value, next_values, peek
 from ledgerd.db.tenancy import TenancyViolation, bind_business, current_business
+from ledgerd.errors import Forbidden, Invalid
+from ledgerd.http.errors import body, status_of
+from ledgerd.onboarding import open_business
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service
 from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
@@ -636,8 +638,8 @@ def test_select_business_rejects_inaccessible_header(factory: Factory, tenants: 
 
     with pytest.raises(Forbidden) as caught:
         service.select_business(factory.runtime.engine, user.id, header)
-    assert caught.value.status == 403
-    problem = caught.value.body()[0]
+    assert status_of(caught.value) == 403
+    problem = body(caught.value)[0]
     assert problem["$dataCode"] == "MultiUserAccessDenied" and problem["$source"] == "X-Business"
     # Every inaccessible id is answered alike, so the header cannot probe for businesses.
     assert problem["$message"] == "The X-Business header names a business the current user cannot access."
@@ -651,7 +653,7 @@ def test_select_business_for_user_without_business(factory: Factory, tenants: di
 
     with pytest.raises(Forbidden) as caught:
         service.select_business(factory.runtime.engine, homeless.id, value)
-    assert caught.value.status == 403 and caught.value.body()[0]["$source"] == "X-Business"
+    assert status_of(caught.value) == 403 and body(caught.value)[0]["$source"] == "X-Business"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1016,7 +1018,7 @@ def test_invite_as_owner_is_invalid(factory: Factory, existing: bool) -> None:
 
     with pytest.raises(Invalid) as caught:
         _invite_pending(factory, business, email, Role.OWNER)
-    assert caught.value.status == 422 and caught.value.body()[0]["$source"] == "role"
+    assert status_of(caught.value) == 422 and body(caught.value)[0]["$source"] == "role"
 
     def count(db: Session) -> tuple[int, int]:
         memberships = db.scalar(select(func.count()).select_from(Membership).where(
@@ -1075,7 +1077,7 @@ def test_invite_rejects_bad_email(factory: Factory) -> None:
 
     with pytest.raises(Invalid) as caught:
         _invite_pending(factory, business, "not an e-mail", Role.READ_ONLY)
-    assert caught.value.body()[0]["$source"] == "email"
+    assert body(caught.value)[0]["$source"] == "email"
 
 
 def test_sign_up_rules(factory: Factory) -> None:
@@ -1086,10 +1088,10 @@ def test_sign_up_rules(factory: Factory) -> None:
     hashed = service.password_hash(factory.runtime.passwords, PASSWORD)
     with pytest.raises(Invalid) as duplicate:
         factory.tx(lambda db: service.create_user(db, clock, email=email.upper(), password_hash=hashed))
-    assert duplicate.value.body()[0]["$source"] == "email"
+    assert body(duplicate.value)[0]["$source"] == "email"
     with pytest.raises(Invalid) as short:
         service.password_hash(factory.runtime.passwords, "short")
-    assert short.value.body()[0]["$source"] == "password"
+    assert body(short.value)[0]["$source"] == "password"
 
 
 def test_create_business_rules(factory: Factory) -> None:
@@ -1099,15 +1101,15 @@ def test_create_business_rules(factory: Factory) -> None:
         def run(db: Session) -> Business:
             row = db.get(User, owner.id)
             assert row is not None
-            return service.create_business(db, factory.runtime.clock, owner=row, name=name, country_id=country)
+            return open_business(db, factory.runtime.clock, owner=row, name=name, country_id=country)
         return run
 
     with pytest.raises(Invalid) as country:
         factory.tx(make("Acme", "XX"))
-    assert country.value.body()[0]["$source"] == "country"
+    assert body(country.value)[0]["$source"] == "country"
     with pytest.raises(Invalid) as name:
         factory.tx(make("   ", "GB"))
-    assert name.value.body()[0]["$source"] == "name"
+    assert body(name.value)[0]["$source"] == "name"
     assert _lead_id(factory, owner) is None
 
 

@@ -18,39 +18,43 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
-from ledgerd.analysis import api as analysis_api
 from ledgerd.api import openapi
-from ledgerd.api.endpoint import error_response
-from ledgerd.api.errors import ApiError, MethodNotAllowed, RouteNotFound
+from ledgerd.api.resources import analysis as analysis_api
+from ledgerd.api.resources import artefacts as artefacts_api
+from ledgerd.api.resources import attachments as attachments_api
+from ledgerd.api.resources import banking as banking_api
+from ledgerd.api.resources import businesses as tenancy_api
+from ledgerd.api.resources import catalog as catalog_api
+from ledgerd.api.resources import contacts as contacts_api
+from ledgerd.api.resources import currencies as currencies_api
+from ledgerd.api.resources import journals as journals_api
+from ledgerd.api.resources import ledger_accounts as ledger_accounts_api
+from ledgerd.api.resources import ledger_opening_balances as ledger_opening_balances_api
+from ledgerd.api.resources import lookups as lookups_api
+from ledgerd.api.resources import payments as payments_api
+from ledgerd.api.resources import quick_entries as quick_entries_api
+from ledgerd.api.resources import reports as reports_api
+from ledgerd.api.resources import settings as settings_api
+from ledgerd.api.resources import stock as stock_api
+from ledgerd.api.resources import tax_rates as tax_rates_api
+from ledgerd.api.resources import tax_returns as tax_returns_api
+from ledgerd.api.resources import transactions as transactions_api
+from ledgerd.api.resources import trial_balance as trial_balance_api
 from ledgerd.api.routing import SegmentRouter
-from ledgerd.artefacts import api as artefacts_api
-from ledgerd.attachments import api as attachments_api
-from ledgerd.auth import routes as oauth_routes
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
-from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
-from ledgerd.banking import api as banking_api
-from ledgerd.catalog import api as catalog_api
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
-from ledgerd.contacts import api as contacts_api
-from ledgerd.currencies import api as currencies_api
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
-from ledgerd.edge import TextGuard
-from ledgerd.guard import RequestGuard
-from ledgerd.ledger import api as ledger_api
-from ledgerd.lookups import api as lookups_api
-from ledgerd.payments import api as payments_api
-from ledgerd.quick_entries import api as quick_entries_api
-from ledgerd.reports import api as reports_api
+from ledgerd.http.edge import TextGuard
+from ledgerd.http.errors import ApiError, MethodNotAllowed, RouteNotFound, error_response
+from ledgerd.http.guard import RequestGuard
+from ledgerd.http.headers import SecurityHeaders
+from ledgerd.passwords import Passwords
 from ledgerd.runtime import Runtime
-from ledgerd.settings import api as settings_api
-from ledgerd.stock import api as stock_api
-from ledgerd.tax_returns import api as tax_returns_api
-from ledgerd.tenancy import api as tenancy_api
+from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
-from ledgerd.web.headers import SecurityHeaders
 
 API_PREFIX = "/v3.1"
 # ledgerd's own endpoints (reports, sandbox) live apart from Sage's paths so they can never collide.
@@ -125,8 +129,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(error, secrets.token_hex(16))
 
 
-def _refused_body(scope: Scope, error: ApiError) -> Response:
-    """A request body the guard refused outside the API pipeline, in the shape of the path's surface."""
+def _refused(scope: Scope, error: ApiError) -> Response:
+    """A request refused before its route ran (a body by the guard outside the API pipeline, text by the edge),
+    in the shape of the path's surface."""
     path: str = scope["path"]
     if path.startswith((API_PREFIX + "/", EXTENSIONS_PREFIX + "/")):
         return error_response(error, secrets.token_hex(16))
@@ -142,7 +147,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         runtime = build_runtime(settings or Settings.load(), clock)
     routes = [
         Mount(API_PREFIX, app=SegmentRouter([
-            *openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes, *ledger_api.routes,
+            *openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
+            *ledger_accounts_api.routes, *tax_rates_api.routes, *journals_api.routes, *transactions_api.routes,
+            *trial_balance_api.routes, *ledger_opening_balances_api.routes,
             *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
             *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
             *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
@@ -151,10 +158,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         *pages.routes,
     ]
     guard = Middleware(RequestGuard, api_limit=runtime.settings.max_body_bytes, timeout=runtime.settings.body_timeout,
-                       api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), refusal=_refused_body)
+                       api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), refusal=_refused)
+    edge = Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), oauth_paths=oauth_routes.FORM_PATHS,
+                      refusal=_refused)
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
-                    middleware=[guard, Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX)),
-                                Middleware(SecurityHeaders)])
+                    middleware=[guard, edge, Middleware(SecurityHeaders)])
     app.state.runtime = runtime
     app.state.oauth_server = oauth_routes.build(runtime)
     return app

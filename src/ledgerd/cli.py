@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import ApiError
 from ledgerd.config import DEFAULT_PORT, Settings, SettingsError
+from ledgerd.errors import LedgerdError
 
 DEMO_EMAIL = "demo@ledgerd.example"
 DEMO_PASSWORD = "demo-password"
@@ -67,7 +67,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
 
 def cmd_users_create(args: argparse.Namespace) -> None:
-    from ledgerd.auth.passwords import Passwords
+    from ledgerd.passwords import Passwords
     from ledgerd.tenancy.service import create_user, password_hash
 
     settings = _settings(args)
@@ -83,11 +83,11 @@ def cmd_users_create(args: argparse.Namespace) -> None:
 
 
 def cmd_businesses_create(args: argparse.Namespace) -> None:
-    from ledgerd.tenancy.service import create_business
+    from ledgerd.onboarding import open_business
 
     def run(db: Session, rt: Any) -> dict[str, Any]:
-        business = create_business(db, rt.clock, owner=_user(db, args.owner), name=args.name,
-                                   country_id=args.country, is_demo=args.demo)
+        business = open_business(db, rt.clock, owner=_user(db, args.owner), name=args.name,
+                                 country_id=args.country, is_demo=args.demo)
         return {"id": business.id, "name": business.name, "country": business.country_id}
 
     data = _with_db(_settings(args), run)
@@ -145,16 +145,17 @@ def cmd_tokens_issue(args: argparse.Namespace) -> None:
 def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
     from ledgerd.auth.apps import create_app, rotate_secret
     from ledgerd.auth.models import App
+    from ledgerd.onboarding import open_business
     from ledgerd.sandbox.demo import seed_demo_books
-    from ledgerd.tenancy.service import accessible, create_business, create_user, find_user, password_hash
+    from ledgerd.tenancy.service import accessible, create_user, find_user, password_hash
 
     def run(db: Session, rt: Any) -> dict[str, Any]:
         user = find_user(db, DEMO_EMAIL) or create_user(
             db, rt.clock, email=DEMO_EMAIL, password_hash=password_hash(rt.passwords, DEMO_PASSWORD),
             first_name="Demo", last_name="User")
         if not accessible(db, user.id):
-            business = create_business(db, rt.clock, owner=user, name="Demo Business Ltd", country_id=country,
-                                       is_demo=True)
+            business = open_business(db, rt.clock, owner=user, name="Demo Business Ltd", country_id=country,
+                                     is_demo=True)
             if country == "GB":  # the demo books use the GB chart and VAT rates
                 seed_demo_books(db, rt.clock, business.id)
         app = db.scalar(select(App).where(App.owner_id == user.id, App.name == "Demo App"))
@@ -293,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, SettingsError) as exc:
         print(f"ledgerd: {exc}", file=sys.stderr)
         return 2
-    except ApiError as exc:
+    except LedgerdError as exc:
         print(f"ledgerd: {exc.problems[0].message}", file=sys.stderr)
         return 2
     return 0

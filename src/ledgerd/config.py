@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ledgerd.auth.passwords import OWASP_N
+from ledgerd.passwords import OWASP_N
 
 # Values people paste from examples; accepted only in development mode.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "password",
@@ -36,7 +36,7 @@ class Settings(BaseModel):
     access_token_ttl: int = Field(300, ge=1)
     refresh_token_ttl: int = Field(31 * 24 * 3600, ge=1)
     authorization_code_ttl: int = Field(60, ge=1)
-    # Request bodies: the API's size limit (forms have their own, ledgerd/guard.py FORM_BYTES), and the seconds a
+    # Request bodies: the API's size limit (forms have their own, http/guard.py FORM_BYTES), and the seconds a
     # body may take to arrive, from the moment the server starts reading it (408 after that).
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     body_timeout: float = Field(30.0, gt=0)

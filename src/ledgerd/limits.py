@@ -2,7 +2,7 @@
 numbers are written, and which characters text may hold.
 
 Request bodies use the annotated types below, query parameters (api/params.py) the date range, the ledger
-(ledger/posting.py, and the CHECK of migration 0003) the balance ceiling, and the edge of the server (edge.py,
+(ledger/posting.py, and the CHECK of migration 0003) the balance ceiling, and the edge of the server (http/edge.py,
 api/validation.check_text) the text rule. docs/limits.md gives each number its reason and its arithmetic;
 tests/test_limits.py holds the arithmetic to account.
 """

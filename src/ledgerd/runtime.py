@@ -9,10 +9,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledgerd.auth.keys import KeyRing
-from ledgerd.auth.passwords import Passwords
 from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
+from ledgerd.passwords import Passwords
 
 # Threads API handlers run on (besides SQLite's one writer thread), as many as Starlette's thread pool has.
 REQUEST_THREADS = 40

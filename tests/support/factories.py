@@ -13,9 +13,10 @@ from ledgerd.auth.apps import create_app
 from ledgerd.auth.models import App
 from ledgerd.auth.server import issue_without_consent
 from ledgerd.db.engine import unit_of_work
+from ledgerd.onboarding import open_business
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import Business, Role, User
-from ledgerd.tenancy.service import create_business, create_user, invite, password_hash
+from ledgerd.tenancy.service import create_user, invite, password_hash
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
@@ -39,7 +40,7 @@ class Factory:
         def run(db: Session) -> Business:
             owner_row = db.get(User, owner.id)
             assert owner_row is not None
-            business = create_business(db, self.runtime.clock, owner=owner_row, name=name, country_id=country)
+            business = open_business(db, self.runtime.clock, owner=owner_row, name=name, country_id=country)
             business.subscriptions  # noqa: B018 - load before the session closes
             return business
 

@@ -14,10 +14,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerBalance, LedgerEntry
-from ledgerd.payments.models import Allocation
 
 ZERO = Decimal(0)
 # Corrective invoices count as charges: their signed totals are negative when they give back.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ledgerd.analysis.models import JournalCode
 from ledgerd.analysis.schemas import JournalCodeCreate, JournalCodeUpdate
-from ledgerd.api.errors import Invalid
+from ledgerd.errors import Invalid
 from ledgerd.regions.data import journal_codes, lookup
 
 

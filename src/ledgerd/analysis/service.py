@@ -17,17 +17,12 @@ from sqlalchemy.orm import Mapper, Session, UOWTransaction, object_session
 
 from ledgerd.analysis.models import AnalysisAssignment, AnalysisType, AnalysisTypeCategory
 from ledgerd.analysis.schemas import AnalysisTypeUpdate, CategoryCreate, CategoryUpdate
-from ledgerd.api.errors import Invalid, InvalidParameter, MethodNotAllowed, Problem
 from ledgerd.db.base import Base, new_id
 from ledgerd.db.records import Record
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import InUse, Invalid, Problem
 
-# How Sage shows a level (its analysis types guide: `{"id": 1, "name": "TRANSACTION_LEVEL", ...}`).
-LEVELS: dict[str, dict[str, Any]] = {
-    "TRANSACTION": {"id": 1, "name": "TRANSACTION_LEVEL", "identifier": "TRANSACTION"},
-    "GROUP": {"id": 2, "name": "GROUP_LEVEL", "identifier": "GROUP"},
-}
-# The areas a type of each level may be active in, in Sage's order.
+# The levels of analysis types, with the areas a type of each level may be active in, in Sage's order.
 AREAS = {"TRANSACTION": ("SALES", "EXPENSES", "BANKING", "JOURNALS"),
          "GROUP": ("CUSTOMERS", "VENDORS", "PRODUCTS", "SERVICE", "STOCK")}
 # Sage's defaults in Sage's list order; each type starts with categories "<name> 1" to "<name> 3".
@@ -53,14 +48,6 @@ def seed_analysis_types(db: Session, business_id: str, now: datetime) -> None:
     db.add_all(types)
     db.add_all(categories)
     db.flush()
-
-
-def level(raw: str) -> str:
-    """The `analysis_type_level` filter: TRANSACTION or GROUP (400 otherwise)."""
-    value = raw.strip().upper()
-    if value not in LEVELS:
-        raise InvalidParameter("analysis_type_level must be TRANSACTION or GROUP.", "analysis_type_level")
-    return value
 
 
 def categories_of(db: Session, type_ids: Iterable[str]) -> dict[str, list[AnalysisTypeCategory]]:
@@ -166,7 +153,7 @@ def release_category(db: Session, category: AnalysisTypeCategory) -> None:
     """Before deleting: refuse (405, as Sage does) while any record uses the category."""
     used = select(func.count()).select_from(AnalysisAssignment).where(AnalysisAssignment.category_id == category.id)
     if db.scalar(used):
-        raise MethodNotAllowed(IN_USE)
+        raise InUse(IN_USE)
 
 
 # --- categories on records -----------------------------------------------------------------------------------
@@ -256,31 +243,3 @@ def _forget_deleted(session: Session, flush_context: UOWTransaction) -> None:
     if deleted:
         session.execute(delete(AnalysisAssignment).where(AnalysisAssignment.record_id.in_(deleted)),
                         execution_options={"synchronize_session": False})
-
-
-def line_items(db: Session, record_type: str, record_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """The categories of these records as Sage's `AnalysisTypeLineItem`s, in two queries."""
-    wanted = set(record_ids)
-    rows = db.execute(select(AnalysisAssignment.record_id, AnalysisTypeCategory)
-                      .join(AnalysisTypeCategory, AnalysisTypeCategory.id == AnalysisAssignment.category_id)
-                      .where(AnalysisAssignment.record_type == record_type,
-                             AnalysisAssignment.record_id.in_(wanted))).all() if wanted else []
-    types = types_by_id(db, (category.analysis_type_id for _, category in rows))
-    out: dict[str, list[dict[str, Any]]] = {record_id: [] for record_id in wanted}
-    # One category per type, shown in the types' list order.
-    for record_id, category in sorted(rows, key=lambda row: _list_order(types[row[1].analysis_type_id])):
-        out[record_id].append({**category_link(category), "analysis_type": type_link(types[category.analysis_type_id])})
-    return out
-
-
-def _list_order(analysis_type: AnalysisType) -> tuple[datetime, int]:
-    return analysis_type.created_at, analysis_type.legacy_id
-
-
-def type_link(analysis_type: AnalysisType) -> dict[str, str]:
-    return {"id": analysis_type.id, "displayed_as": analysis_type.name,
-            "$path": f"/analysis_types/{analysis_type.id}"}
-
-
-def category_link(category: AnalysisTypeCategory) -> dict[str, str]:
-    return {"id": category.id, "displayed_as": category.name, "$path": f"/analysis_type_categories/{category.id}"}

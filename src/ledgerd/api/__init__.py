@@ -1,1 +1,1 @@
-"""The HTTP machinery every API resource shares: errors, wire format, listing, routing."""
+"""The API machinery every resource shares: the pipeline, the resource engine, listing, routing."""

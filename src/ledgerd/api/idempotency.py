@@ -24,11 +24,12 @@ from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint, del
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.responses import Response
 
-from ledgerd.api.errors import ApiError, Invalid, Problem
-from ledgerd.api.wire import dumps
 from ledgerd.db.base import Base, IdMixin, new_id
 from ledgerd.db.engine import upsert_insert
 from ledgerd.db.tenancy import TenantScoped
+from ledgerd.errors import Invalid, Problem
+from ledgerd.http.errors import ApiError
+from ledgerd.http.wire import dumps
 
 FIELD = "idempotency_id"
 RETENTION = timedelta(days=7)
@@ -58,7 +59,7 @@ class IdempotencyResourceMismatch(ApiError):
     request that cannot be completed with the data passed)."""
 
     status = 422
-    data_code = "IdempotencyResourceMismatch"
+    code = "IdempotencyResourceMismatch"
     default_message = "Entity type mismatch"
 
 

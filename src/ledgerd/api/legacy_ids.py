@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.api import params
+from ledgerd.api.registry import REGISTRY
 from ledgerd.db.records import find_legacy_ids
 from ledgerd.tenancy.models import Business
 
@@ -82,8 +83,6 @@ def _rebuild(value: Any, segment: str | None, found: Mapping[Ref, int]) -> Any:
 
 def _stored(db: Session, segment: str, keys: set[str]) -> dict[str, int]:
     """Legacy ids of a served resource's records (or of businesses), by key."""
-    from ledgerd.api.resource import REGISTRY  # late: the resource engine imports the pipeline
-
     if segment == "businesses":
         return {k: v for k, v in db.execute(select(Business.id, Business.legacy_id).where(Business.id.in_(keys)))}
     resource = REGISTRY.get(segment)
@@ -94,8 +93,6 @@ def _stored(db: Session, segment: str, keys: set[str]) -> dict[str, int]:
 
 
 def resolve(db: Session, refs: set[Ref], business_id: str | None) -> dict[Ref, int]:
-    from ledgerd.api.resource import REGISTRY
-
     by_segment: dict[str, set[str]] = defaultdict(set)
     for segment, key in refs:
         by_segment[segment].add(key)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ledgerd.api import params
-from ledgerd.api.errors import InvalidParameter
+from ledgerd.http.errors import InvalidParameter
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 200

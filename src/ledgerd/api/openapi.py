@@ -34,12 +34,12 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from ledgerd import __version__
 from ledgerd.api import legacy_ids, operations, shapes
-from ledgerd.api.endpoint import ApiRoute
-from ledgerd.api.errors import ApiError
 from ledgerd.api.listing import MAX_PER_PAGE
+from ledgerd.api.pipeline import ApiRoute
 from ledgerd.api.resource import REGISTRY, Resource
-from ledgerd.api.wire import JsonResponse
-from ledgerd.web.headers import page
+from ledgerd.http.errors import STATUS, ApiError
+from ledgerd.http.headers import page
+from ledgerd.http.wire import JsonResponse
 
 PREFIX = "/v3.1"
 REF = "#/components/schemas/{model}"
@@ -212,13 +212,15 @@ def _writer(op: Operation) -> Callable[..., Any] | None:
 # --- the document -----------------------------------------------------------------------------------------
 
 def error_statuses() -> dict[int, str]:
-    """Every status the API answers errors with, from the error tree (api/errors.py and its subclasses
+    """Every status the API answers errors with, from the error tree (http/errors.py and its subclasses
     anywhere), each with the `$dataCode`s it carries."""
     codes: dict[int, set[str]] = {}
+    for domain, status in STATUS.items():
+        codes.setdefault(status, set()).add(domain.code)
     pending: list[type[ApiError]] = [ApiError]
     while pending:
         cls = pending.pop()
-        codes.setdefault(cls.status, set()).add(cls.data_code)
+        codes.setdefault(cls.status, set()).add(cls.code)
         pending += cls.__subclasses__()
     return {status: "Error array; `$dataCode` " + ", ".join(sorted(found)) for status, found in sorted(codes.items())}
 

@@ -21,7 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ledgerd.api.errors import Forbidden, RouteNotFound
+from ledgerd.errors import Forbidden
+from ledgerd.http.errors import RouteNotFound
 from ledgerd.tenancy.access import Access, AreaRole, Rule, Selected
 
 DATA = Path(__file__).with_name("operations.toml")

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ledgerd import limits
-from ledgerd.api.errors import InvalidParameter
+from ledgerd.http.errors import InvalidParameter
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}

@@ -6,8 +6,8 @@ stays."""
 
 from __future__ import annotations
 
-from ledgerd.api.errors import TooManyRequests
 from ledgerd.db.counters import bump
+from ledgerd.http.errors import TooManyRequests
 from ledgerd.runtime import Runtime
 
 

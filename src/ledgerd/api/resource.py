@@ -11,26 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
-from ledgerd.api import params
-from ledgerd.api.endpoint import Call, Result, api_route
-from ledgerd.api.errors import InvalidParameter, NotFound
+from ledgerd.api import params, registry
 from ledgerd.api.listing import BASE_KEYS, Attributes, Page, envelope
+from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.db.base import Base
 from ledgerd.db.deletions import Deletion
 from ledgerd.db.locks import for_change
+from ledgerd.errors import NotFound
+from ledgerd.http.errors import InvalidParameter
 from ledgerd.tenancy.service import select_business
 
 M = TypeVar("M", bound=Base)
 Present = Callable[[Call, Sequence[Any]], list[dict[str, Any]]]
-# Every spec served, by path: contract tests and the OpenAPI document are generated from it.
-REGISTRY: dict[str, Resource[Any]] = {}
+# Every spec served, by path (api/registry.py): contract tests and the OpenAPI document are generated from it.
+# `routes` below is the only writer, and it registers `Resource`s.
+REGISTRY = cast("dict[str, Resource[Any]]", registry.REGISTRY)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ledgerd import limits
-from ledgerd.api.errors import Invalid, InvalidCharacters, Problem
+from ledgerd.errors import Invalid, Problem
+from ledgerd.http.errors import InvalidCharacters
 
 M = TypeVar("M", bound=BaseModel)
 # How strict JSON writes a control character: \u0000-\u001F (either case), \b, \f (tab, newline and return allowed).

@@ -4,7 +4,8 @@ A corrective invoice corrects one posted invoice of the same contact. Its lines 
 makes (docs/decisions/artefacts.md): a positive total charges more, like a further invoice; a negative total
 gives back, like a credit note. Both post through `artefacts.posting` (a negative total moves the control
 entry to the other side), are numbered, voided and released like invoices, and keep their original's currency.
-What is particular to them lives here: the body, the rules about the original invoice, and the extra wire keys.
+What is particular to them lives here: the body and the rules about the original invoice (their wire shape:
+api/resources/corrective_invoices.py).
 """
 
 from __future__ import annotations
@@ -16,51 +17,18 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import service
 from ledgerd.artefacts.kinds import UNPOSTED, Kind
 from ledgerd.artefacts.models import Artefact
 from ledgerd.artefacts.schemas import ArtefactIn, InvoiceIn
-from ledgerd.artefacts.wire import Batch, Extra, presenter, self_link
 from ledgerd.db.locks import lock
-from ledgerd.lookups.api import link
+from ledgerd.errors import Invalid, Problem
 from ledgerd.regions.data import lookup
 
 ZERO = Decimal(0)
 REASONS = "corrective_reason_codes"
 # The kind of document each corrective kind corrects.
 ORIGINAL_KIND = {"SALES_CORRECTIVE_INVOICE": "SALES_INVOICE", "PURCHASE_CORRECTIVE_INVOICE": "PURCHASE_INVOICE"}
-
-# Wire order: the swagger definitions' order, less `deleted_at` and `detailed_tax_analysis` (as for every
-# document kind, artefacts/wire.py).
-ORDER: dict[str, tuple[str, ...]] = {
-    "SALES_CORRECTIVE_INVOICE": (
-        "id", "displayed_as", "$path", "created_at", "updated_at", "links", "editable", "vat_reverse_charge",
-        "tax_calculation_method", "destination_consignment", "destination_vat_rates_in_use", "transaction",
-        "transaction_type", "contact", "invoice_number_prefix", "invoice_number", "contact_name",
-        "contact_reference", "date", "due_date", "reference", "main_address_free_form", "main_address",
-        "delivery_address_free_form", "delivery_address", "notes", "terms_and_conditions", "shipping_net_amount",
-        "shipping_tax_rate", "shipping_tax_amount", "shipping_tax_breakdown", "shipping_total_amount",
-        "total_quantity", "net_amount", "tax_amount", "total_amount", "payments_allocations_total_amount",
-        "payments_allocations_total_discount", "total_paid", "outstanding_amount", "currency", "exchange_rate",
-        "inverse_exchange_rate", "base_currency_shipping_net_amount", "base_currency_shipping_tax_amount",
-        "base_currency_shipping_tax_breakdown", "base_currency_shipping_total_amount", "total_discount_amount",
-        "base_currency_total_discount_amount", "base_currency_net_amount", "base_currency_tax_amount",
-        "base_currency_total_amount", "base_currency_outstanding_amount", "status", "sent", "sent_by_email",
-        "void_reason", "invoice_lines", "tax_analysis", "payments_allocations", "last_paid", "withholding_tax_rate",
-        "withholding_tax_amount", "base_currency_withholding_tax_amount", "corrective_reason_code",
-        "original_invoice", "original_invoice_number", "original_invoice_date", "details", "tax_reconciled"),
-    "PURCHASE_CORRECTIVE_INVOICE": (
-        "id", "displayed_as", "$path", "created_at", "updated_at", "links", "editable", "vat_reverse_charge",
-        "transaction", "transaction_type", "contact", "contact_name", "contact_reference", "date", "due_date",
-        "reference", "vendor_reference", "notes", "total_quantity", "net_amount", "tax_amount", "total_amount",
-        "payments_allocations_total_amount", "payments_allocations_total_discount", "total_paid",
-        "outstanding_amount", "currency", "exchange_rate", "inverse_exchange_rate", "base_currency_net_amount",
-        "base_currency_tax_amount", "base_currency_total_amount", "base_currency_outstanding_amount", "status",
-        "void_reason", "invoice_lines", "tax_analysis", "payments_allocations", "last_paid", "withholding_tax_rate",
-        "withholding_tax_amount", "base_currency_withholding_tax_amount", "original_invoice",
-        "original_invoice_number", "original_invoice_date", "tax_reconciled", "import"),
-}
 
 
 class CorrectiveInvoiceIn(InvoiceIn):
@@ -72,23 +40,9 @@ class CorrectiveInvoiceIn(InvoiceIn):
     details: str | None = Field(None, max_length=255)
 
 
-def _number(original: Artefact) -> str:
+def original_number(original: Artefact) -> str:
     """How the original is known: its number (sales), else the supplier's invoice number or our reference."""
     return original.document_number or original.vendor_reference or original.reference
-
-
-def _extra(batch: Batch, artefact: Artefact) -> dict[str, Any]:
-    original = batch.quotes.get(artefact.original_artefact_id or "")
-    return {"corrective_reason_code": link(REASONS, artefact.corrective_reason_code_id),
-            "original_invoice": self_link(original) if original else None,
-            "original_invoice_number": _number(original) if original else None,
-            "details": artefact.details or None}
-
-
-def correction_presenter(kind: Kind) -> Any:
-    """The `present` function of a corrective kind's resource spec."""
-    extra: Extra = _extra
-    return presenter(kind, ORDER[kind.kind], extra)
 
 
 def _original(db: Session, kind: Kind, original_id: str, contact_id: str | None) -> Artefact:
@@ -141,7 +95,7 @@ def _attach(db: Session, artefact: Artefact, original: Artefact, body: Correctiv
         Artefact.original_artefact_id == original.id, Artefact.kind == artefact.kind,
         Artefact.status_id != "VOID", Artefact.id != artefact.id)) or ZERO
     if original.total_amount + others + artefact.total_amount < ZERO:
-        raise Invalid(f"The corrections would take {_number(original) or 'the original invoice'} below zero "
+        raise Invalid(f"The corrections would take {original_number(original) or 'the original invoice'} below zero "
                       f"(it totals {original.total_amount}; other corrections {others}).", "base")
     artefact.original_artefact_id = original.id
     artefact.original_invoice_date = original.date

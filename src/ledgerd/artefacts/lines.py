@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from ledgerd import limits
 from ledgerd.analysis.service import assign_all, category_ids
-from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute
 from ledgerd.artefacts.kinds import Kind
 from ledgerd.artefacts.models import Artefact, ArtefactLine
@@ -24,9 +23,10 @@ from ledgerd.artefacts.schemas import LineIn
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import unit_memo
+from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger.accounts import usable
-from ledgerd.ledger.links import percentage_on
 from ledgerd.ledger.models import TaxRate
+from ledgerd.ledger.tax_rates import percentage_on
 
 ZERO = Decimal(0)
 # What a line's figures depend on: when one changes, a stored tax amount no longer stands for the line.

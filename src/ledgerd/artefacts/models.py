@@ -160,3 +160,23 @@ class ArtefactLine(Base):
     eu_goods_services_type_id: Mapped[str | None] = mapped_column(String(20))
     trade_of_asset: Mapped[bool] = mapped_column(Boolean, default=False)
     is_purchase_for_resale: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Allocation(Record, Base):
+    """`amount` (and `discount`) of a payment or contact allocation applied to one artefact.
+
+    Kept with the documents it settles: their paid, outstanding and status fields are derived from these rows
+    (artefacts/status.py); the payments package writes them."""
+
+    __tablename__ = "allocations"
+
+    artefact_id: Mapped[str] = mapped_column(ForeignKey("artefacts.id"), index=True)
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    contact_allocation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("contact_allocations.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column()
+    amount: Mapped[Decimal] = mapped_column(Money)
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # What the settled part (amount + discount) of the artefact was worth in base currency when it was
+    # posted; the artefact's base value less the sum of these is what its control account still carries.
+    base_currency_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))

@@ -15,17 +15,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from ledgerd import limits
-from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
 from ledgerd.artefacts.lines import analyse, apply_lines, copy_lines, figure, keep_lines
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.artefacts.schemas import ArtefactIn
 from ledgerd.contacts.models import Contact
 from ledgerd.contacts.schemas import AddressIn
 from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value
 from ledgerd.db.locks import lock
+from ledgerd.errors import Invalid, Problem
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
 
@@ -52,14 +52,13 @@ def context(db: Session, business_id: str) -> Context:
 
 def allocated(db: Session, artefact_id: str) -> Decimal:
     """Payments, allocations and discounts applied to a document."""
-    from ledgerd.payments.models import Allocation
-
     amount, discount = db.execute(select(func.sum(Allocation.amount), func.sum(Allocation.discount))
                                   .where(Allocation.artefact_id == artefact_id)).one()
     return (amount or ZERO) + (discount or ZERO)
 
 
-def _contact(db: Session, ctx: Context, kind: Kind, contact_id: str) -> Contact:
+def find_contact(db: Session, ctx: Context, kind: Kind, contact_id: str) -> Contact:
+    """The contact a document of `kind` names: of this business and of the kind's contact type (else 422)."""
     # Its addresses are copied onto the document; its people are loaded only if something reads them.
     contact = db.get(Contact, contact_id, options=[lazyload(Contact.contact_persons)])
     if contact is None or contact.business_id != ctx.business_id or kind.contact_type not in contact.contact_type_ids:
@@ -95,7 +94,8 @@ def _take_contact(artefact: Artefact, kind: Kind, contact: Contact) -> None:
         artefact.delivery_address = _contact_address(contact, main=False)
 
 
-def _currency(ctx: Context, artefact: Artefact, body: ArtefactIn, contact: Contact | None) -> None:
+def apply_currency(ctx: Context, artefact: Artefact, body: ArtefactIn, contact: Contact | None) -> None:
+    """The document's currency (sent, kept, else the contact's, else base) and its exchange rate."""
     wanted = (body.currency_id or "").upper() or artefact.currency_id or (contact.currency_id if contact else None)
     currency = wanted or ctx.base_currency
     if lookup("currencies", currency) is None:
@@ -117,7 +117,9 @@ def _currency(ctx: Context, artefact: Artefact, body: ArtefactIn, contact: Conta
                       f"{ctx.base_currency}).", "exchange_rate")
 
 
-def _dates(artefact: Artefact, kind: Kind, ctx: Context, contact: Contact | None, body: ArtefactIn) -> None:
+def apply_dates(artefact: Artefact, kind: Kind, ctx: Context, contact: Contact | None, body: ArtefactIn) -> None:
+    """Date, then expiry date (quotes), due date (from the contact's or the business's credit days) or the
+    original invoice's date (credit notes)."""
     if body.date is not None:
         artefact.date = body.date
     if kind.is_quote:
@@ -212,7 +214,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     if problems := _missing(kind, body):
         raise Invalid(problems=problems)
     assert body.contact_id is not None and body.date is not None
-    contact = _contact(db, ctx, kind, body.contact_id)
+    contact = find_contact(db, ctx, kind, body.contact_id)
     # The id is known before anything is written, so the document and its transaction go in one flush.
     artefact = Artefact(id=new_id(), business_id=ctx.business_id, kind=kind.kind,
                         status_id=_status(kind, body.status_id), date=body.date, currency_id="",
@@ -224,8 +226,8 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     if quote is not None:
         _inherit(artefact, quote)
     _header(artefact, body)
-    _dates(artefact, kind, ctx, contact, body)
-    _currency(ctx, artefact, body, contact)
+    apply_dates(artefact, kind, ctx, contact, body)
+    apply_currency(ctx, artefact, body, contact)
     _shipping(artefact, kind, body)
     pending = copy_lines(artefact, quote, kind) if quote is not None and lines is None else \
         apply_lines(db, artefact, kind, lines or [], replace=True)
@@ -278,12 +280,12 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
     if body.contact_id is not None and body.contact_id != artefact.contact_id:
         if paid:
             raise Invalid("The contact of a document with payments or allocations cannot be changed.", "contact_id")
-        contact = _contact(db, ctx, kind, body.contact_id)
+        contact = find_contact(db, ctx, kind, body.contact_id)
         _take_contact(artefact, kind, contact)
     old_date, old_currency, old_rate = artefact.date, artefact.currency_id, artefact.exchange_rate
     _header(artefact, body)
-    _dates(artefact, kind, ctx, contact, body)
-    _currency(ctx, artefact, body, contact)
+    apply_dates(artefact, kind, ctx, contact, body)
+    apply_currency(ctx, artefact, body, contact)
     if paid and (artefact.currency_id, artefact.exchange_rate) != (old_currency, old_rate):
         raise Invalid("The currency of a document with payments or allocations cannot be changed.", "currency_id")
     if kind.is_quote and body.status_id is not None:

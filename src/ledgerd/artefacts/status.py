@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 
 ZERO = Decimal(0)
 # Kinds that are never paid: nothing to derive.
@@ -20,8 +20,6 @@ def refresh(db: Session, artefact: Artefact, *, new: bool = False) -> None:
     DRAFT, VOID and quote/estimate statuses are set by their own actions and left alone here. `new`: the
     document was created in this unit of work, so nothing can be allocated to it yet (no query).
     """
-    from ledgerd.payments.models import Allocation
-
     if artefact.kind in UNPAYABLE or artefact.status_id in ("DRAFT", "VOID", "PRO_FORMA"):
         return
     amount, discount, last = (None, None, None) if new else db.execute(

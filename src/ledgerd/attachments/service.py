@@ -1,9 +1,9 @@
 """Attachment rules: base64 files up to 2.5 MiB, kept in the database, attached to a record of this business.
 
 An attachment's context is a record of another v3.1 resource (`/attachment_context_types` names which);
-it is found through that resource's own spec in the registry, so a context type is one data line, and a
-record another business owns answers exactly like one that does not exist. When a context record is
-deleted, its attachments go with it (tombstoned for `deleted_since`).
+it is found through the context table (attachments/contexts.py), and a record another business owns answers
+exactly like one that does not exist. When a context record is deleted, its attachments go with it
+(tombstoned for `deleted_since`).
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from sqlalchemy import and_, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction
 from sqlalchemy.sql import ColumnElement
 
-from ledgerd.api.errors import Invalid
-from ledgerd.api.resource import REGISTRY, Resource
+from ledgerd.attachments.contexts import CONTEXTS, MODELS, Context
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import MAX_FILE_BYTES, AttachmentCreate, AttachmentUpdate
 from ledgerd.db.deletions import Deletion
 from ledgerd.db.locks import writer_lock
 from ledgerd.db.records import CLOCK_KEY
-from ledgerd.regions.data import lookup, lookups
+from ledgerd.errors import Invalid
+from ledgerd.ledger.models import Transaction
+from ledgerd.regions.data import lookup
 
 CONTEXT_TYPES = "attachment_context_types"
 Column = InstrumentedAttribute[Any] | ColumnElement[Any]
@@ -39,9 +40,10 @@ def context_path(type_id: str) -> str | None:
     return found["path"] if found else None
 
 
-def context_spec(type_id: str) -> Resource[Any] | None:
+def context(type_id: str) -> Context | None:
+    """Where the records of a context type are, None if the type is unknown."""
     path = context_path(type_id)
-    return REGISTRY.get(path) if path else None
+    return CONTEXTS.get(path) if path else None
 
 
 def decode(text: str) -> bytes:
@@ -64,20 +66,19 @@ def _context(db: Session, type_id: str | None, record_id: str | None) -> tuple[s
     """The context type and record named together by a body; the record must be of this business."""
     if not type_id:
         raise Invalid("can't be blank when attachment_context_id is given.", "attachment_context_type_id")
-    spec = context_spec(type_id.upper())
-    if spec is None:
+    place = context(type_id.upper())
+    if place is None:
         raise Invalid("Couldn't find attachment context type.", "attachment_context_type_id")
     if not record_id:
         raise Invalid("can't be blank when attachment_context_type_id is given.", "attachment_context_id")
-    record = db.scalars(spec.base_query().where(spec.key == record_id)).first()
+    record = db.scalars(place.query().where(place.model.id == record_id)).first()
     if record is None:
         raise Invalid(f"Couldn't find the {type_id.upper().replace('_', ' ').lower()}.", "attachment_context_id")
     return type_id.upper(), record
 
 
 def _transaction(db: Session, transaction_id: str) -> str:
-    spec = REGISTRY["transactions"]
-    if db.scalars(spec.base_query().where(spec.key == transaction_id)).first() is None:
+    if db.scalars(select(Transaction).where(Transaction.id == transaction_id)).first() is None:
         raise Invalid("Couldn't find transaction.", "transaction_id")
     return transaction_id
 
@@ -150,7 +151,7 @@ def attached(id_column: Column) -> ColumnElement[bool]:
 
 def _standing_transaction(context_id: Column) -> ColumnElement[Any]:
     """SQL: the transaction a context record stands on now (its `transaction_id`; none for a contact)."""
-    models = sorted((m for m in _context_models() if hasattr(m, "transaction_id")), key=lambda m: m.__tablename__)
+    models = [model for model in MODELS if hasattr(model, "transaction_id")]
     members = [select(model.transaction_id).where(model.id == context_id).correlate_except(model) for model in models]
     return union_all(*members).scalar_subquery()
 
@@ -185,24 +186,17 @@ def records(db: Session, type_ids: Iterable[str | None], ids: Iterable[str | Non
             wanted.setdefault(type_id, set()).add(record_id)
     found: dict[str, Any] = {}
     for type_id, record_ids in wanted.items():
-        spec = context_spec(type_id)
-        if spec is not None:
-            found.update({getattr(r, spec.key.key): r
-                          for r in db.scalars(spec.base_query().where(spec.key.in_(record_ids)))})
+        place = context(type_id)
+        if place is not None:
+            found.update({r.id: r for r in db.scalars(place.query().where(place.model.id.in_(record_ids)))})
     return found
 
 
 # --- context records leave, their attachments go with them -------------------------------------------------
 
-def _context_models() -> tuple[type[Any], ...]:
-    paths = {item["path"] for item in lookups().get(CONTEXT_TYPES, ())}
-    return tuple({REGISTRY[p].model for p in paths if p in REGISTRY})
-
-
 def forget_attached(session: Session, deleted: Sequence[Any]) -> None:
     """Delete (and tombstone) the attachments of records being deleted in this flush."""
-    models = _context_models()
-    ids = {obj.id for obj in deleted if isinstance(obj, models)}
+    ids = {obj.id for obj in deleted if isinstance(obj, MODELS)}
     clock = session.info.get(CLOCK_KEY)
     if not ids or clock is None:
         return

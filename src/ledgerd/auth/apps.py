@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid, NotFound
 from ledgerd.auth.models import MAX_REDIRECT_URIS, App, RedirectUri
-from ledgerd.auth.passwords import hash_secret
 from ledgerd.clock import Clock
+from ledgerd.errors import Invalid, NotFound
+from ledgerd.passwords import hash_secret
 from ledgerd.tenancy.models import User
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

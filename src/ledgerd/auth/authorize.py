@@ -16,9 +16,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ledgerd.auth.models import App, AuthorizationCode
-from ledgerd.auth.passwords import hash_secret
 from ledgerd.auth.server import DEFAULT_SCOPE, SCOPES
 from ledgerd.clock import Clock
+from ledgerd.passwords import hash_secret
 from ledgerd.regions import COUNTRIES, Country
 from ledgerd.tenancy.models import Business, Membership, User
 

@@ -23,9 +23,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledgerd.auth.models import App, AuthorizationCode, TokenFamily
-from ledgerd.auth.passwords import hash_secret
 from ledgerd.auth.tokens import Grant, TokenInvalid, Tokens
 from ledgerd.clock import Clock
+from ledgerd.passwords import hash_secret
 from ledgerd.tenancy.models import User
 
 SCOPES = ("full_access", "readonly")

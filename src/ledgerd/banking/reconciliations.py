@@ -1,4 +1,4 @@
-"""`/bank_reconciliations`: agreeing a bank statement with the bank account's ledger entries.
+"""Bank reconciliations: agreeing a bank statement with the bank account's ledger entries.
 
 The v3.1 API has no way to tick single transactions, so a reconciliation takes every bank entry dated up to
 its statement date that no earlier reconciliation took (a back-dated entry is picked up by the next one):
@@ -11,29 +11,24 @@ its statement date that no earlier reconciliation took (a back-dated entry is pi
 
 RECONCILED is final: the entries are marked as reconciled (`ReconciledEntry`) and only the reference may
 change. PARTIALLY_RECONCILED (saved before the statement agrees) marks nothing; each PUT recomputes it.
+The resource spec and wire shape are in api/resources/bank_reconciliations.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
-from starlette.routing import BaseRoute
 
-from ledgerd.api import resource
-from ledgerd.api.endpoint import Call
-from ledgerd.api.errors import Invalid
-from ledgerd.api.resource import Resource
-from ledgerd.api.validation import parse_body
 from ledgerd.banking import service
 from ledgerd.banking.models import BankAccount, BankReconciliation, ReconciledEntry
-from ledgerd.banking.schemas import BankReconciliationCreate, BankReconciliationUpdate
+from ledgerd.banking.schemas import BankReconciliationUpdate
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.balances import sums
 from ledgerd.ledger.models import LedgerEntry, Transaction
 from ledgerd.regions.data import lookup
@@ -148,42 +143,3 @@ def save(db: Session, rec: BankReconciliation | None, body: BankReconciliationUp
         db.execute(insert(ReconciledEntry), [{"business_id": rec.business_id, "ledger_entry_id": entry_id,
                                               "bank_reconciliation_id": rec.id} for entry_id in taken])
     return rec
-
-
-def _displayed_as(rec: BankReconciliation) -> str:
-    return rec.reference or f"Bank Reconciliation {rec.statement_date.isoformat()}"
-
-
-def present(call: Call, recs: Sequence[BankReconciliation]) -> list[dict[str, Any]]:
-    banks = service.links(call.db, [r.bank_account_id for r in recs])
-    out = []
-    for r in recs:
-        status = lookup("bank_reconciliation_statuses", r.status_id)
-        out.append({
-            "id": r.id, "displayed_as": _displayed_as(r), "$path": f"/bank_reconciliations/{r.id}",
-            "created_at": r.created_at, "updated_at": r.updated_at, "bank_account": banks.get(r.bank_account_id),
-            "statement_date": r.statement_date, "statement_end_balance": r.statement_end_balance,
-            "reference": r.reference, "total_received": r.total_received, "total_paid": r.total_paid,
-            "starting_balance": r.starting_balance, "closing_balance": r.closing_balance,
-            "reconciled_balance": r.reconciled_balance,
-            "balance_difference": r.statement_end_balance - r.reconciled_balance,
-            # BankReconciliationStatus has no `$path` (there is no list of them to point at).
-            "status": {"id": r.status_id, "displayed_as": status["displayed_as"] if status else r.status_id},
-        })
-    return out
-
-
-def _today(call: Call) -> dt.date:
-    return call.runtime.clock.now().date()
-
-
-BANK_RECONCILIATIONS: Resource[BankReconciliation] = Resource(
-    path="bank_reconciliations", wrapper="bank_reconciliation", model=BankReconciliation, present=present,
-    displayed_as=_displayed_as, filters={"bank_account_id": lambda v: BankReconciliation.bank_account_id == v},
-    create=lambda call: save(call.db, None, parse_body(call.body, "bank_reconciliation", BankReconciliationCreate),
-                             _today(call)),
-    update=lambda call, rec: save(call.db, rec, parse_body(call.body, "bank_reconciliation",
-                                                           BankReconciliationUpdate), _today(call)),
-)
-
-routes: list[BaseRoute] = resource.routes(BANK_RECONCILIATIONS)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
 from ledgerd.banking.schemas import (
     BankAccountCreate,
@@ -26,6 +24,7 @@ from ledgerd.banking.schemas import (
     BankTransferUpdate,
 )
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.ledger.opening_balances import post_opening, require_one_side
@@ -79,15 +78,6 @@ def used(db: Session, ledger_account_ids: Iterable[str]) -> set[str]:
 def has_entries(db: Session, ledger_account_id: str) -> bool:
     return bool(db.scalar(select(func.count()).select_from(LedgerEntry)
                           .where(LedgerEntry.ledger_account_id == ledger_account_id)))
-
-
-def links(db: Session, bank_account_ids: Iterable[str | None]) -> dict[str, dict[str, str]]:
-    """Link objects of bank accounts, displayed like Sage's: the ledger account's "name (code)"."""
-    ids = {i for i in bank_account_ids if i}
-    if not ids:
-        return {}
-    return {b.id: {"id": b.id, "displayed_as": b.displayed_as, "$path": f"/bank_accounts/{b.id}"}
-            for b in db.scalars(select(BankAccount).where(BankAccount.id.in_(ids)))}
 
 
 def unpost(db: Session, transaction_id: str | None) -> None:
@@ -299,29 +289,3 @@ def save_opening_balance(db: Session, opening: BankOpeningBalance | None,
 
 def delete_opening_balance(db: Session, opening: BankOpeningBalance) -> None:
     unpost(db, opening.transaction_id)
-
-
-def address_wire(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    from ledgerd.lookups.api import link
-
-    if not data:
-        return None
-    # Address order of Sage's definition, without the keys of a stored address record (id, timestamps).
-    return {"address_line_1": data.get("address_line_1", ""), "address_line_2": data.get("address_line_2", ""),
-            "city": data.get("city", ""), "postal_code": data.get("postal_code", ""),
-            "country": link("countries", data.get("country_id")),
-            "address_type": link("address_types", data.get("address_type_id")), "name": data.get("name", ""),
-            "region": data.get("region", ""), "country_group": link("country_groups", data.get("country_group_id")),
-            "is_main_address": True}
-
-
-def contact_wire(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not data:
-        return None
-    return {key: data.get(key) for key in ("name", "job_title", "telephone", "mobile", "email", "fax")}
-
-
-def transaction_link(transaction_id: str | None, shown: str) -> dict[str, str] | None:
-    if transaction_id is None:
-        return None
-    return {"id": transaction_id, "displayed_as": shown, "$path": f"/transactions/{transaction_id}"}

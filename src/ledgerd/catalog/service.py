@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -10,9 +10,6 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
-from ledgerd.api.wire import decimal_str, timestamp_str
-from ledgerd.artefacts.models import ArtefactLine
 from ledgerd.catalog.models import CatalogItem, PriceType
 from ledgerd.catalog.schemas import (
     PriceTypeCreate,
@@ -25,6 +22,8 @@ from ledgerd.catalog.schemas import (
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
+from ledgerd.formats import decimal_str, timestamp_str
 from ledgerd.ledger.accounts import usable
 from ledgerd.ledger.models import TaxRate
 
@@ -183,17 +182,9 @@ def _given(body: ProductUpdate | ServiceUpdate) -> Sequence[SalesPriceIn | Sales
     return body.sales_prices if isinstance(body, ProductUpdate) else body.sales_rates
 
 
-def used_on_documents(db: Session, kind: str, ids: Iterable[str]) -> set[str]:
-    """Which of these items appear on a line of any document, in one query (stock items are products there)."""
-    wanted = list(ids)
-    if not wanted:
-        return set()
-    column = ArtefactLine.service_id if kind == SERVICE else ArtefactLine.product_id
-    return set(db.scalars(select(column).where(column.in_(wanted)).distinct()))
-
-
-def check_deletable(db: Session, item: CatalogItem) -> None:
-    if used_on_documents(db, item.item_type, [item.id]):
+def check_deletable(item: CatalogItem, on_documents: bool) -> None:
+    """An item used on documents (artefacts.usage.items_on_documents) stays: it can be deactivated."""
+    if on_documents:
         raise Invalid(f"The {NOUN[item.item_type]} is used on documents and cannot be deleted; "
                       "deactivate it instead (active: false).", "base")
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.schemas import AddressIn, ContactCreate, ContactPersonIn, ContactUpdate
 from ledgerd.db.base import new_id
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.models import LedgerEntry, TaxRate
 
@@ -115,32 +115,19 @@ def create(db: Session, business_id: str, body: ContactCreate) -> Contact:
     return contact
 
 
-def update(db: Session, contact: Contact, body: ContactUpdate) -> Contact:
+def update(db: Session, contact: Contact, body: ContactUpdate, *, in_use: Callable[[Session, str], bool]) -> Contact:
+    """Apply an edit; `in_use` says whether anything refers to a contact (artefacts.usage.contact_in_use), asked
+    only when the edit removes a contact type."""
     if contact.system:
         raise Invalid("System contacts cannot be changed.", "base")
     if body.reference is not None and body.reference != contact.reference:
         contact.reference = _unique_reference(db, body.reference, contact.name, exclude=contact.id)
     removed = set(contact.contact_type_ids) - set(body.contact_type_ids or contact.contact_type_ids)
-    if removed and has_transactions(db, contact.id):
+    if removed and in_use(db, contact.id):
         raise Invalid("The contact type cannot be removed from a contact with transactions.", "contact_type_ids")
     _apply(db, contact, body)
     db.flush()
     return contact
-
-
-def with_transactions(db: Session, contact_ids: list[str]) -> set[str]:
-    """The contacts something refers to: ledger entries, or documents (drafts and quotes included)."""
-    from ledgerd.artefacts.models import Artefact
-
-    if not contact_ids:
-        return set()
-    used = {cid for cid in db.scalars(select(LedgerEntry.contact_id).where(LedgerEntry.contact_id.in_(contact_ids))
-                                      .distinct()) if cid}
-    return used | set(db.scalars(select(Artefact.contact_id).where(Artefact.contact_id.in_(contact_ids)).distinct()))
-
-
-def has_transactions(db: Session, contact_id: str) -> bool:
-    return bool(with_transactions(db, [contact_id]))
 
 
 def balances(db: Session, contact_ids: list[str]) -> dict[str, Decimal]:
@@ -154,16 +141,3 @@ def balances(db: Session, contact_ids: list[str]) -> dict[str, Decimal]:
         .group_by(LedgerEntry.contact_id)).all()
     found = {cid: (debit or ZERO) - (credit or ZERO) for cid, debit, credit in rows}
     return {cid: found.get(cid, ZERO) for cid in contact_ids}
-
-
-def address_wire(address: Address | None, *, path: bool = True) -> dict[str, Any] | None:
-    from ledgerd.lookups.api import link
-
-    if address is None:
-        return None
-    return {"id": address.id, "displayed_as": address.displayed_as,
-            "$path": f"/addresses/{address.id}" if path else "",
-            "address_line_1": address.address_line_1, "address_line_2": address.address_line_2,
-            "city": address.city, "postal_code": address.postal_code, "country": link("countries", address.country_id),
-            "address_type": link("address_types", address.address_type_id), "region": address.region,
-            "country_group": link("country_groups", address.country_group_id)}

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.currencies.models import BusinessExchangeRate
 from ledgerd.currencies.schemas import BusinessExchangeRateCreate, BusinessExchangeRateUpdate
+from ledgerd.errors import Invalid
 from ledgerd.regions.data import lookup, lookups
 from ledgerd.settings.models import BusinessSettings
 

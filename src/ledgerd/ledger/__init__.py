@@ -1,1 +1,1 @@
-"""The double-entry core: ledger accounts, tax rates, balanced transactions, journals, balances."""
+"""The double-entry core: ledger accounts, tax rates, balanced transactions, opening balances, balances."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid, Problem
 from ledgerd.db.tenancy import current_business, unit_memo
+from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger.models import LedgerAccount
 
 

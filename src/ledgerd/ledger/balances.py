@@ -12,22 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
-from starlette.routing import BaseRoute
 
-from ledgerd.api import params
-from ledgerd.api.endpoint import Call, Result, api_route
-from ledgerd.api.errors import InvalidParameter
-from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, Transaction
-from ledgerd.lookups.api import link
 from ledgerd.regions.data import lookup
-from ledgerd.settings import service as settings
-from ledgerd.tenancy.service import select_business
 
 ZERO = Decimal(0)
 # Income and expenditure accounts start each financial year at zero; the rest carry their balance forward.
@@ -76,12 +67,6 @@ def rebuild(db: Session, business_id: str) -> None:
         ["business_id", "ledger_account_id", "date", "debit", "credit"], grouped))
 
 
-def balance_details(total: Sums, from_date: date | None, to_date: date | None) -> dict[str, Any]:
-    """Sage's LedgerAccountBalanceDetails: the balance as a positive amount on its side."""
-    return {"balance": abs(total.net), "credit_or_debit": "credit" if total.net < 0 else "debit",
-            "credits": total.credits, "debits": total.debits, "from_date": from_date, "to_date": to_date}
-
-
 def group_of(type_id: str) -> str | None:
     found = lookup("ledger_account_types", type_id)
     return found.get("group") if found else None
@@ -120,39 +105,3 @@ def trial_balance(db: Session, from_date: date, to_date: date) -> list[TrialBala
         nets[retained] = nets.get(retained, ZERO) + brought_forward
     lines = [TrialBalanceLine(accounts[i], net) for i, net in nets.items() if net]
     return sorted(lines, key=lambda line: (line.account.nominal_code, line.account.id))
-
-
-def _wire(line: TrialBalanceLine) -> dict[str, Any]:
-    account = line.account
-    group = group_of(account.ledger_account_type_id)
-    group_item = lookup("ledger_account_groups", group) if group else None
-    return {
-        "id": account.id, "displayed_as": account.displayed_as, "$path": f"/ledger_accounts/{account.id}",
-        "nominal_code": account.nominal_code, "name": account.name,
-        "ledger_account_type": link("ledger_account_types", account.ledger_account_type_id),
-        "ledger_account_group": {"id": group, "displayed_as": group_item["displayed_as"]} if group_item else None,
-        "debit": max(line.net, ZERO), "credit": max(-line.net, ZERO), "balance": line.net,
-    }
-
-
-def _trial_balance(call: Call) -> Result:
-    assert call.business is not None
-    query = call.query
-    to_date = params.day("to_date", query["to_date"]) if query.get("to_date") else call.runtime.clock.now().date()
-    from_date = (params.day("from_date", query["from_date"]) if query.get("from_date")
-                 else settings.financial_year(call.db, to_date)[0])
-    if from_date > to_date:
-        raise InvalidParameter("from_date must not be after to_date.", "from_date")
-    lines = trial_balance(call.db, from_date, to_date)
-    page = Page.from_query(query).clamp(len(lines))
-    attributes = Attributes(query.get("attributes"), default_all=True)
-    items = [attributes.select(_wire(line)) for line in lines[page.offset:page.offset + page.per_page]]
-    body = envelope("/trial_balance", query.multi_items(), page, len(lines), items)
-    body["$totals"] = {"debit": sum((line.net for line in lines if line.net > 0), ZERO),
-                       "credit": sum((-line.net for line in lines if line.net < 0), ZERO)}
-    return Result(body, business_id=call.business.id)
-
-
-routes: list[BaseRoute] = [
-    api_route("/trial_balance", _trial_balance, methods=["GET"], business=True, select_business=select_business),
-]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ledgerd.db.base import Base, Fine, IdColumn, Money, new_id
+from ledgerd.db.base import Base, Fine, IdColumn, Money
 from ledgerd.db.records import Record
 from ledgerd.db.tenancy import TenantScoped
 from ledgerd.limits import BALANCE_LIMIT
@@ -129,34 +129,6 @@ class LedgerBalance(TenantScoped, Base):
     date: Mapped[dt.date] = mapped_column(primary_key=True)
     debit: Mapped[Decimal] = mapped_column(Money)
     credit: Mapped[Decimal] = mapped_column(Money)
-
-
-class Journal(Record, Base):
-    __tablename__ = "journals"
-
-    date: Mapped[dt.date] = mapped_column()
-    reference: Mapped[str] = mapped_column(String(255))
-    description: Mapped[str] = mapped_column(String(200), default="")
-    total: Mapped[Decimal] = mapped_column(Money)
-    transaction_id: Mapped[str | None] = mapped_column(IdColumn)
-    transaction_type_id: Mapped[str] = mapped_column(String(40), default="JOURNAL")
-    migrated: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    lines: Mapped[list[JournalLine]] = relationship(order_by="JournalLine.position", lazy="selectin",
-                                                    cascade="all, delete-orphan")
-
-
-class JournalLine(Base):
-    __tablename__ = "journal_lines"
-
-    id: Mapped[str] = mapped_column(IdColumn, primary_key=True, default=new_id)
-    journal_id: Mapped[str] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    ledger_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"))
-    details: Mapped[str] = mapped_column(String(255), default="")
-    debit: Mapped[Decimal] = mapped_column(Money)
-    credit: Mapped[Decimal] = mapped_column(Money)
-    include_on_tax_return: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class LedgerAccountOpeningBalance(Record, Base):

@@ -1,26 +1,25 @@
 """Opening balances: what the books held before ledgerd, each posted against the OPENING_BALANCES control.
 
 Bank and ledger account opening balances share the rules here: one side only, a balancing line on the
-control account, an edit reverses and posts again, a delete reverses (the ledger is append-only). Opening
-balance journals share the default date. Contact opening balances are documents that payments settle, so
-they live in `payments.opening_balances`.
+control account, an edit reverses and posts again, a delete reverses (the ledger is append-only). The day a
+new one is posted on is the caller's (`settings.service.opening_date`, shared with opening balance journals).
+Contact opening balances are documents that payments settle, so they live in `payments.opening_balances`.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
-from ledgerd.ledger.models import LedgerAccount, LedgerAccountOpeningBalance, Transaction
-from ledgerd.ledger.posting import Line, post, reverse
+from ledgerd.ledger.models import LedgerAccount, LedgerAccountOpeningBalance
+from ledgerd.ledger.posting import Line, post, withdraw
 from ledgerd.ledger.schemas import LedgerAccountOpeningBalanceCreate, LedgerAccountOpeningBalanceUpdate
-from ledgerd.settings import service as settings
 
 ZERO = Decimal(0)
 GENERAL = "GENERAL_LEDGER_OPENING_BALANCE"
@@ -30,25 +29,12 @@ ENTERED_ELSEWHERE = {"DEBTORS": "/contact_opening_balances", "CREDITORS": "/cont
                      "BANK": "/bank_opening_balances"}
 
 
-def opening_date(db: Session, today: date) -> date:
-    """The day opening balances are posted on: the day before the accounts start, else today."""
-    start = settings.financial(db, today)["accounts_start_date"]
-    return date.fromisoformat(start) - timedelta(days=1) if start else today
-
-
 def require_one_side(debit: Decimal, credit: Decimal) -> None:
     """An opening balance is a debit or a credit: exactly one of them non-zero."""
     if debit and credit:
         raise Invalid("Give either a debit or a credit, not both.", "credit")
     if not debit and not credit:
         raise Invalid("Give a debit or a credit.", "debit")
-
-
-def withdraw(db: Session, transaction_id: str | None) -> None:
-    """Reverse an opening balance's transaction, if it still stands."""
-    transaction = db.get(Transaction, transaction_id) if transaction_id else None
-    if transaction is not None and not transaction.deleted:
-        reverse(db, transaction)
 
 
 def post_opening(db: Session, *, ledger_account_id: str, debit: Decimal, credit: Decimal, on: date,
@@ -88,15 +74,25 @@ def _account(db: Session, account_id: str | None, opening: LedgerAccountOpeningB
     return account
 
 
-def save(db: Session, opening: LedgerAccountOpeningBalance | None,
-         body: LedgerAccountOpeningBalanceCreate | LedgerAccountOpeningBalanceUpdate,
-         today: date) -> LedgerAccountOpeningBalance:
-    """Create (`opening` None) or change a ledger account opening balance and (re)post it."""
+def create(db: Session, body: LedgerAccountOpeningBalanceCreate, on: date) -> LedgerAccountOpeningBalance:
+    """A new ledger account opening balance, posted on `on`."""
+    return _save(db, None, body, on)
+
+
+def update(db: Session, opening: LedgerAccountOpeningBalance,
+           body: LedgerAccountOpeningBalanceUpdate) -> LedgerAccountOpeningBalance:
+    """Change an opening balance and post it again (on the day it was first posted on)."""
+    return _save(db, opening, body, opening.date)
+
+
+def _save(db: Session, opening: LedgerAccountOpeningBalance | None,
+          body: LedgerAccountOpeningBalanceCreate | LedgerAccountOpeningBalanceUpdate,
+          on: date) -> LedgerAccountOpeningBalance:
     account = _account(db, body.ledger_account_id or (opening.ledger_account_id if opening else None), opening)
     if opening is None:
         business_id = current_business(db)
         assert business_id is not None
-        opening = LedgerAccountOpeningBalance(business_id=business_id, date=opening_date(db, today))
+        opening = LedgerAccountOpeningBalance(business_id=business_id, date=on)
         db.add(opening)
     opening.ledger_account_id = account.id
     for key in ("debit", "credit", "details"):

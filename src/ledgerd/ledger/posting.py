@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledgerd import limits
-from ledgerd.api.errors import Invalid
 from ledgerd.db.base import new_id
 from ledgerd.db.engine import upsert_insert
 from ledgerd.db.tenancy import rows_by_id
+from ledgerd.errors import Invalid
 from ledgerd.ledger.models import CEILING_CHECK, LedgerAccount, LedgerBalance, LedgerEntry, Transaction
 
 ZERO = Decimal(0)
@@ -41,7 +41,7 @@ class Line:
 
 
 class Unbalanced(Invalid):
-    data_code = "RecordInvalid"
+    code = "RecordInvalid"
 
 
 def _net(lines: Sequence[Line]) -> list[Line]:
@@ -150,3 +150,10 @@ def reverse(db: Session, transaction: Transaction, *, on: date | None = None) ->
     transaction.deleted = True
     db.flush()
     return mirror
+
+
+def withdraw(db: Session, transaction_id: str | None) -> None:
+    """Reverse the transaction, if there is one and it still stands."""
+    transaction = db.get(Transaction, transaction_id) if transaction_id else None
+    if transaction is not None and not transaction.deleted:
+        reverse(db, transaction)

@@ -4,19 +4,17 @@ Items are data: `data/common/*.toml` (the same for every business), `data/<cc>/l
 read by `region_lookups`) or derived from a region's chart of accounts (coa.py). A `LookupList` says, per
 endpoint, which fields its swagger definition has beyond `id, displayed_as, $path` (in the definition's
 order), which query parameters choose or narrow the items, and how a stored value becomes its wire value.
+Reading those parameters and putting an item on the wire is HTTP (api/resources/lookups.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from starlette.datastructures import QueryParams
-
-from ledgerd.api import params
 from ledgerd.ledger import classifications
 from ledgerd.lookups import coa
 from ledgerd.regions import COUNTRIES
@@ -25,8 +23,8 @@ from ledgerd.regions.data import lookups, region_lookups
 Item = Mapping[str, Any]
 # A stored value, the item holding it and today's date (tax-rate labels) → the wire value.
 Render = Callable[[Any, Item, date], Any]
-# A query parameter's value → a test each item must pass.
-Filter = Callable[[str], Callable[[Item], bool]]
+# A filter's value (the query parameter's text, or the instant a since-filter names) → a test each item must pass.
+Filter = Callable[[Any], Callable[[Item], bool]]
 
 
 @dataclass(frozen=True)
@@ -59,11 +57,11 @@ def _by_country(name: str) -> Callable[[str], Sequence[Item]]:
 
 
 def _link(path: str) -> Render:
-    return lambda value, item, _today: reference(path, value, item.get("country"))
+    return lambda value, item, _today: link(path, value, item.get("country"))
 
 
 def _links(path: str) -> Render:
-    return lambda values, item, _today: [reference(path, v, item.get("country")) for v in values]
+    return lambda values, item, _today: [link(path, v, item.get("country")) for v in values]
 
 
 def _tax_rate(value: Any, item: Item, today: date) -> Any:
@@ -84,8 +82,8 @@ def _serves(raw: str) -> Callable[[Item], bool]:
     return lambda item: wanted in item["tax_types"]
 
 
-def _since(raw: str) -> Callable[[Item], bool]:
-    since = params.instant("updated_or_created_since", raw)
+def updated_since(since: datetime) -> Callable[[Item], bool]:
+    """Items created or changed at or after `since`."""
     return lambda item: bool(item["updated_at"] >= since or item["created_at"] >= since)
 
 
@@ -123,7 +121,7 @@ LISTS: dict[str, LookupList] = {
                                 "nominal_code", "ledger_account_type", "ledger_account_classification", "tax_rate",
                                 "fixed_tax_rate", "cis_materials", "cis_labour"), regional=True,
                                selectors={"coa_template_id": lambda raw: coa.template_accounts(raw.upper())},
-                               filters={"updated_or_created_since": _since},
+                               filters={"updated_or_created_since": updated_since},
                                render={"ledger_account_type": _link("ledger_account_types"),
                                        "ledger_account_classification": _link("ledger_account_classifications"),
                                        "tax_rate": _tax_rate}),
@@ -153,7 +151,7 @@ def _index(path: str, country: str | None) -> dict[str, Item]:
     return found
 
 
-def reference(path: str, key: str | None, country: str | None = None) -> dict[str, str] | None:
+def link(path: str, key: str | None, country: str | None = None) -> dict[str, str] | None:
     """`{"id","displayed_as","$path"}` for a list id; a regional list names it as `country` does (a tax scheme
     id means different schemes in different countries). None stays None; an unknown id shows itself."""
     if key is None:
@@ -162,14 +160,15 @@ def reference(path: str, key: str | None, country: str | None = None) -> dict[st
     return {"id": key, "displayed_as": item["displayed_as"] if item else key, "$path": f"/{path}/{key}"}
 
 
-def select(spec: LookupList, query: QueryParams, country: str) -> list[Item]:
-    """The items a list request shows, before paging: chosen by a selector parameter or the business's
-    country, then narrowed by the filters given."""
+def select(spec: LookupList, country: str, given: Mapping[str, Any]) -> list[Item]:
+    """The items a list request shows, before paging: chosen by a selector given or the business's country,
+    then narrowed by the filters given. `given`: the selectors' and filters' values by parameter name (only
+    those the request names)."""
     items = spec.items(country)
     for name, choose in spec.selectors.items():
-        if query.get(name, "").strip():
-            items = choose(query[name].strip())
-    tests = [build(query[name].strip()) for name, build in spec.filters.items() if query.get(name, "").strip()]
+        if name in given:
+            items = choose(given[name])
+    tests = [build(given[name]) for name, build in spec.filters.items() if name in given]
     return [item for item in items if all(test(item) for test in tests)]
 
 
@@ -179,14 +178,3 @@ def find(spec: LookupList, key: str, country: str) -> Item | None:
     if spec.selectors or not spec.regional:
         return _index(spec.path, None).get(key)
     return next((item for item in spec.items(country) if item["id"] == key), None)
-
-
-def present(spec: LookupList, item: Item, today: date) -> dict[str, Any]:
-    """The item on the wire with every field of its definition, in the definition's order."""
-    out: dict[str, Any] = {"id": item["id"], "displayed_as": item["displayed_as"],
-                           "$path": f"/{spec.path}/{item['id']}"}
-    for name in spec.fields:
-        value = item.get(name)
-        render = spec.render.get(name)
-        out[name] = render(value, item, today) if render is not None else value
-    return out

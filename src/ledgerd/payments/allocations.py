@@ -15,16 +15,16 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
 from ledgerd.ledger.posting import post, reverse
 from ledgerd.payments import documents
 from ledgerd.payments.documents import SIDES, ZERO, Entries, Side
-from ledgerd.payments.models import Allocation, ContactAllocation
+from ledgerd.payments.models import ContactAllocation
 from ledgerd.payments.schemas import AllocatedArtefactIn, ContactAllocationCreate, ContactAllocationUpdate
 
 

@@ -11,19 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.artefacts import status
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.locks import lock
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.posting import Line
-from ledgerd.payments.models import Allocation
 from ledgerd.settings.models import BusinessSettings
 
 ZERO = Decimal(0)
@@ -57,22 +55,6 @@ VENDOR = Side("VENDOR", "Supplier", "CREDITORS",
               "VENDOR_PAYMENT_ON_ACCOUNT", "VENDOR_ALLOCATION", charge_is_debit=False)
 SIDES = {"CUSTOMER_ALLOCATION": CUSTOMER, "VENDOR_ALLOCATION": VENDOR}
 
-# Where each kind is served, for the artefact link objects.
-PATHS = {
-    "SALES_INVOICE": "sales_invoices", "SALES_CREDIT_NOTE": "sales_credit_notes",
-    "PURCHASE_INVOICE": "purchase_invoices", "PURCHASE_CREDIT_NOTE": "purchase_credit_notes",
-    "CUSTOMER_OPENING_BALANCE_INVOICE": "contact_opening_balances",
-    "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE": "contact_opening_balances",
-    "VENDOR_OPENING_BALANCE_INVOICE": "contact_opening_balances",
-    "VENDOR_OPENING_BALANCE_CREDIT_NOTE": "contact_opening_balances",
-    "CUSTOMER_PAYMENT_ON_ACCOUNT": "unallocated_artefacts", "VENDOR_PAYMENT_ON_ACCOUNT": "unallocated_artefacts",
-    "SALES_QUICK_ENTRY_INVOICE": "sales_quick_entries", "SALES_QUICK_ENTRY_CREDIT_NOTE": "sales_quick_entries",
-    "PURCHASE_QUICK_ENTRY_INVOICE": "purchase_quick_entries",
-    "PURCHASE_QUICK_ENTRY_CREDIT_NOTE": "purchase_quick_entries",
-}
-LABELS = {"CUSTOMER_PAYMENT_ON_ACCOUNT": "Payment on Account", "VENDOR_PAYMENT_ON_ACCOUNT": "Payment on Account"}
-
-
 def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -85,14 +67,6 @@ def base_currency(db: Session) -> str:
 def to_base(amount: Decimal, rate: Decimal) -> Decimal:
     """An amount in a foreign currency in base currency; `rate` is foreign units per base unit (1 GBP = 1.25 USD)."""
     return cents(amount / rate)
-
-
-def artefact_link(artefact: Artefact) -> dict[str, Any]:
-    """Sage's `Generic` link for an artefact (`links` included)."""
-    shown = (artefact.document_number or artefact.reference or artefact.vendor_reference
-             or LABELS.get(artefact.kind, artefact.kind))
-    return {"id": artefact.id, "displayed_as": shown,
-            "$path": f"/{PATHS.get(artefact.kind, 'artefacts')}/{artefact.id}", "links": []}
 
 
 def find_contact(db: Session, contact_id: str | None, source: str) -> Contact:

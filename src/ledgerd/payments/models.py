@@ -1,4 +1,4 @@
-"""Payments and allocations. An artefact's paid and outstanding amounts are the sum of its allocations."""
+"""Payments and contact allocations. What they settle on each document is an `Allocation` (artefacts/models.py)."""
 
 from __future__ import annotations
 
@@ -66,20 +66,3 @@ class ContactAllocation(Record, Base):
     contact_id: Mapped[str] = mapped_column(IdColumn, index=True)
     date: Mapped[dt.date] = mapped_column()
     transaction_id: Mapped[str | None] = mapped_column(IdColumn)
-
-
-class Allocation(Record, Base):
-    """`amount` (and `discount`) of a payment or contact allocation applied to one artefact."""
-
-    __tablename__ = "allocations"
-
-    artefact_id: Mapped[str] = mapped_column(ForeignKey("artefacts.id"), index=True)
-    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
-    contact_allocation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("contact_allocations.id", ondelete="CASCADE"), index=True)
-    date: Mapped[dt.date] = mapped_column()
-    amount: Mapped[Decimal] = mapped_column(Money)
-    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
-    # What the settled part (amount + discount) of the artefact was worth in base currency when it was
-    # posted; the artefact's base value less the sum of these is what its control account still carries.
-    base_currency_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))

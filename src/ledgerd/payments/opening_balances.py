@@ -12,16 +12,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
-from ledgerd.artefacts.models import Artefact, ArtefactLine
+from ledgerd.artefacts.models import Allocation, Artefact, ArtefactLine
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import TaxRate, Transaction
 from ledgerd.ledger.posting import post, reverse
 from ledgerd.payments import documents
 from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Entries
-from ledgerd.payments.models import Allocation
 from ledgerd.payments.schemas import ContactOpeningBalanceCreate, ContactOpeningBalanceUpdate
 from ledgerd.regions.data import lookup
 

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.analysis.service import assign_all, category_ids
-from ledgerd.api.errors import Invalid
 from ledgerd.banking import service as banking
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
-from ledgerd.ledger.links import percentage_on
 from ledgerd.ledger.models import TaxRate, Transaction
 from ledgerd.ledger.posting import post, reverse
+from ledgerd.ledger.tax_rates import percentage_on
 from ledgerd.payments import documents
 from ledgerd.payments.documents import ZERO, Entries
 from ledgerd.payments.models import Payment, PaymentLine

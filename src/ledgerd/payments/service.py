@@ -14,18 +14,18 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.banking import service as banking
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
 from ledgerd.ledger.posting import post, reverse
 from ledgerd.payments import documents
 from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Entries, Side
-from ledgerd.payments.models import Allocation, Payment
+from ledgerd.payments.models import Payment
 from ledgerd.payments.schemas import AllocatedPaymentArtefactIn, ContactPaymentCreate, ContactPaymentUpdate
 from ledgerd.regions.data import lookup
 

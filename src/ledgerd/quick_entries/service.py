@@ -14,7 +14,6 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ledgerd import limits
-from ledgerd.api.errors import Invalid, Problem
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts import service as documents
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRY_KINDS, Kind
@@ -22,6 +21,7 @@ from ledgerd.artefacts.lines import LineRefs, new_row, stored_breakdown
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id
+from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger.accounts import usable
 from ledgerd.quick_entries.schemas import QuickEntryIn
 
@@ -60,7 +60,7 @@ def create(db: Session, ctx: documents.Context, sales: bool, body: QuickEntryIn)
                         base_currency_shipping_net_amount=ZERO, base_currency_shipping_tax_amount=ZERO)
     row = new_row()
     row.position = 0
-    _contact(artefact, documents._contact(db, ctx, kind, body.contact_id))
+    _contact(artefact, documents.find_contact(db, ctx, kind, body.contact_id))
     _fill(db, ctx, kind, artefact, row, body)
     artefact.lines = [row]
     db.add(artefact)
@@ -86,7 +86,7 @@ def update(db: Session, ctx: documents.Context, sales: bool, artefact: Artefact,
         if paid:
             raise Invalid("The contact of a quick entry with payments or allocations cannot be changed.",
                           "contact_id")
-        _contact(artefact, documents._contact(db, ctx, kind, body.contact_id))
+        _contact(artefact, documents.find_contact(db, ctx, kind, body.contact_id))
     currency = (artefact.currency_id, artefact.exchange_rate)
     with db.no_autoflush:
         _fill(db, ctx, kind, artefact, artefact.lines[0], body)
@@ -118,10 +118,10 @@ def _fill(db: Session, ctx: documents.Context, kind: Kind, artefact: Artefact, r
         if value is not None:
             setattr(artefact, name, value)
     contact = db.get(Contact, artefact.contact_id)
-    documents._dates(artefact, kind, ctx, contact, body)
+    documents.apply_dates(artefact, kind, ctx, contact, body)
     if kind.sign < 0:  # a credit note falls due when it is issued
         artefact.due_date = artefact.date
-    documents._currency(ctx, artefact, body, contact)
+    documents.apply_currency(ctx, artefact, body, contact)
     if body.ledger_account_id is not None:
         row.ledger_account_id = usable(db, body.ledger_account_id, area=kind.ledger_area,
                                        source="ledger_account_id").id

@@ -1,6 +1,7 @@
 """Reports in base currency: profit and loss and balance sheet from the ledger (its daily balances per
 account, `LedgerBalance`), aged debtors and creditors from open documents. Each report is one grouped
-query; sums stay exact (integer cents).
+query; sums stay exact (integer cents). The figures come back as plain values; api/resources/reports.py
+puts them on the wire.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,12 +17,10 @@ from typing import Any
 from sqlalchemy import case, func, null, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ledgerd.artefacts.models import Artefact
+from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import Money
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance
-from ledgerd.lookups.api import link
-from ledgerd.payments.models import Allocation
 from ledgerd.regions.data import lookups
 from ledgerd.settings.models import BusinessSettings
 
@@ -50,8 +49,9 @@ def _financial(db: Session) -> Mapping[str, Any]:
     return settings.financial if settings else {}
 
 
-def base_currency(db: Session) -> dict[str, str] | None:
-    return link("currencies", _financial(db).get("base_currency_id"))
+def base_currency(db: Session) -> str | None:
+    found = _financial(db).get("base_currency_id")
+    return str(found) if found is not None else None
 
 
 def financial_year_start(db: Session, on: date) -> date:
@@ -78,10 +78,68 @@ class AccountSum:
     name: str
     nominal_code: int
     type_id: str
-    amount: Decimal  # debit - credit
+    amount: Decimal  # debit - credit; in a report's section, as the section shows it
 
 
-def _section(sums: Iterable[AccountSum], sign: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TypeSum:
+    """The accounts of one ledger account type in a section, with their total."""
+
+    type_id: str
+    total: Decimal
+    accounts: list[AccountSum]
+
+
+@dataclass(frozen=True)
+class Section:
+    total: Decimal
+    types: list[TypeSum]
+
+
+@dataclass(frozen=True)
+class ProfitAndLoss:
+    from_date: date
+    to_date: date
+    currency_id: str | None
+    income: Section
+    expenditure: Section
+    net_profit: Decimal
+
+
+@dataclass(frozen=True)
+class BalanceSheet:
+    on: date
+    financial_year_start: date
+    currency_id: str | None
+    assets: Section
+    liabilities: Section
+    # Equity accounts; `equity_total` adds the profit and loss not yet closed into equity (the two below).
+    equity: Section
+    equity_total: Decimal
+    profit_brought_forward: Decimal
+    current_year_earnings: Decimal
+    total_assets: Decimal
+    total_liabilities_and_equity: Decimal
+
+
+@dataclass(frozen=True)
+class AgedContact:
+    contact_id: str
+    name: str
+    reference: str
+    buckets: dict[str, Decimal]  # by BUCKETS
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Aged:
+    on: date
+    currency_id: str | None
+    contacts: list[AgedContact]  # by name, then reference
+    totals: dict[str, Decimal]  # by BUCKETS, and "total"
+
+
+def _section(sums: Iterable[AccountSum], sign: int) -> Section:
     """Accounts (non-zero, in nominal code order) under their types (in Sage's list order), with totals;
     `sign` -1 shows credit balances as positive amounts."""
     order = {t["id"]: n for n, t in enumerate(lookups()["ledger_account_types"])}
@@ -89,25 +147,18 @@ def _section(sums: Iterable[AccountSum], sign: int) -> dict[str, Any]:
     for item in sums:
         if item.amount != ZERO:
             by_type[item.type_id].append(item)
-    types: list[dict[str, Any]] = []
+    types: list[TypeSum] = []
     for type_id in sorted(by_type, key=lambda t: order.get(t, len(order))):
-        accounts = sorted(by_type[type_id], key=lambda a: a.nominal_code)
-        types.append({
-            "ledger_account_type": link("ledger_account_types", type_id),
-            "total": sum((a.amount * sign for a in accounts), ZERO),
-            "ledger_accounts": [{"ledger_account": {"id": a.id, "displayed_as": f"{a.name} ({a.nominal_code})",
-                                                    "$path": f"/ledger_accounts/{a.id}"},
-                                 "nominal_code": a.nominal_code, "name": a.name, "amount": a.amount * sign}
-                                for a in accounts],
-        })
-    return {"total": sum((t["total"] for t in types), ZERO), "ledger_account_types": types}
+        accounts = [replace(a, amount=a.amount * sign) for a in sorted(by_type[type_id], key=lambda a: a.nominal_code)]
+        types.append(TypeSum(type_id, sum((a.amount for a in accounts), ZERO), accounts))
+    return Section(sum((t.total for t in types), ZERO), types)
 
 
 _ACCOUNT_COLUMNS = (LedgerAccount.id, LedgerAccount.name, LedgerAccount.nominal_code,
                     LedgerAccount.ledger_account_type_id)
 
 
-def profit_and_loss(db: Session, from_date: date, to_date: date) -> dict[str, Any]:
+def profit_and_loss(db: Session, from_date: date, to_date: date) -> ProfitAndLoss:
     groups = account_groups()
     delta = type_coerce(func.sum(LedgerBalance.debit - LedgerBalance.credit), Money)
     rows = db.execute(
@@ -120,11 +171,11 @@ def profit_and_loss(db: Session, from_date: date, to_date: date) -> dict[str, An
     sums = [AccountSum(r[0], r[1], r[2], r[3], r[4] or ZERO) for r in rows]
     income = _section((s for s in sums if groups[s.type_id] == "INCOME"), -1)
     expenditure = _section((s for s in sums if groups[s.type_id] == "EXPENDITURE"), 1)
-    return {"from_date": from_date, "to_date": to_date, "currency": base_currency(db), "income": income,
-            "expenditure": expenditure, "net_profit": income["total"] - expenditure["total"]}
+    return ProfitAndLoss(from_date, to_date, base_currency(db), income, expenditure,
+                         income.total - expenditure.total)
 
 
-def balance_sheet(db: Session, on: date) -> dict[str, Any]:
+def balance_sheet(db: Session, on: date) -> BalanceSheet:
     """Assets = liabilities + equity, exactly: profit and loss accounts not yet closed into equity appear
     as profit brought forward (earlier years) and current year earnings."""
     groups = account_groups()
@@ -149,14 +200,12 @@ def balance_sheet(db: Session, on: date) -> dict[str, Any]:
     assets = _section(sums["ASSET"], 1)
     liabilities = _section(sums["LIABILITY"], -1)
     equity = _section(sums["EQUITY"], -1)
-    equity = {"total": equity["total"] + earlier + current, "ledger_account_types": equity["ledger_account_types"],
-              "profit_brought_forward": earlier, "current_year_earnings": current}
-    return {"date": on, "financial_year_start": year_start, "currency": base_currency(db), "assets": assets,
-            "liabilities": liabilities, "equity": equity, "total_assets": assets["total"],
-            "total_liabilities_and_equity": liabilities["total"] + equity["total"]}
+    equity_total = equity.total + earlier + current
+    return BalanceSheet(on, year_start, base_currency(db), assets, liabilities, equity, equity_total, earlier,
+                        current, assets.total, liabilities.total + equity_total)
 
 
-def aged(db: Session, on: date, kinds: Mapping[str, int]) -> dict[str, Any]:
+def aged(db: Session, on: date, kinds: Mapping[str, int]) -> Aged:
     """Open documents dated up to `on`, outstanding as at `on` (allocations up to that day), in base
     currency, by contact and by days past due (the due date, or the document date when there is none)."""
     paid = (select(Allocation.artefact_id, func.sum(Allocation.amount + Allocation.discount).label("paid"))
@@ -181,22 +230,23 @@ def aged(db: Session, on: date, kinds: Mapping[str, int]) -> dict[str, Any]:
                type_coerce(func.sum(docs.c.amount), Money), func.max(docs.c.total), func.max(docs.c.base_total))
         .join(Contact, Contact.id == docs.c.contact_id)
         .group_by(docs.c.contact_id, Contact.name, Contact.reference, docs.c.bucket, docs.c.foreign_id)).all()
-    return {"date": on, "currency": base_currency(db), "buckets": list(BUCKETS), **_aged_rows(rows)}
+    contacts = _aged_contacts(rows)
+    totals = {b: sum((c.buckets[b] for c in contacts), ZERO) for b in BUCKETS}
+    totals["total"] = sum((c.total for c in contacts), ZERO)
+    return Aged(on, base_currency(db), contacts, totals)
 
 
-def _aged_rows(rows: Iterable[Any]) -> dict[str, Any]:
-    contacts: dict[str, dict[str, Any]] = {}
+def _aged_contacts(rows: Iterable[Any]) -> list[AgedContact]:
+    names: dict[str, tuple[str, str]] = {}
+    buckets: dict[str, dict[str, Decimal]] = {}
     for row in rows:
         contact_id, name, reference, bucket, foreign_id, amount, total, base_total = row
         value = amount or ZERO
         if foreign_id is not None and total:
             value = (value * base_total / total).quantize(CENT, rounding=ROUND_HALF_UP)
-        entry = contacts.setdefault(contact_id, {
-            "contact": {"id": contact_id, "displayed_as": f"{name} ({reference})" if reference else name,
-                        "$path": f"/contacts/{contact_id}"},
-            "name": name, "reference": reference, **{b: ZERO for b in BUCKETS}, "total": ZERO})
-        entry[BUCKETS[int(bucket)]] += value
-        entry["total"] += value
-    ordered = sorted(contacts.values(), key=lambda c: (c["name"].lower(), c["reference"]))
-    totals = {b: sum((c[b] for c in ordered), ZERO) for b in (*BUCKETS, "total")}
-    return {"contacts": ordered, "totals": totals}
+        names[contact_id] = (name, reference)
+        sums = buckets.setdefault(contact_id, {b: ZERO for b in BUCKETS})
+        sums[BUCKETS[int(bucket)]] += value
+    contacts = [AgedContact(cid, name, reference, buckets[cid], sum(buckets[cid].values(), ZERO))
+                for cid, (name, reference) in names.items()]
+    return sorted(contacts, key=lambda c: (c.name.lower(), c.reference))

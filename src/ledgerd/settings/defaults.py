@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ledgerd.lookups.lists import reference
 from ledgerd.regions.data import RegionDataError, lookup, lookups, region, region_lookups
 from ledgerd.settings.models import TaxProfile
 
@@ -128,11 +127,6 @@ def _check(found: RegionSettings) -> None:
         named = set(rule.goods or ()) | set(rule.services or ())
         if name not in TREATMENTS or named - rate_ids:
             raise RegionDataError(f"{where}: tax determination {name} is unknown or names unknown rates")
-
-
-def frequency_link(key: str | None, country: str) -> dict[str, str] | None:
-    """A tax return frequency as Sage links it (`/tax_return_frequencies/QUARTERLY`), named as `country` does."""
-    return reference("tax_return_frequencies", key, country)
 
 
 def frequencies(country: str, tax_type_id: str | None = None) -> list[str]:

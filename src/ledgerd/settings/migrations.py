@@ -1,5 +1,5 @@
-"""`/migrations` (the record of moving a business's books in from another product) and
-`/migration_tax_returns` (the tax returns it filed before: GB VAT and IE VAT3 boxes).
+"""The record of moving a business's books in from another product (`/migrations`) and the tax returns it
+filed before (`/migration_tax_returns`: GB VAT and IE VAT3 boxes).
 
 Both are records clients write; ledgerd imports nothing itself. A business has one migration, NOT_STARTED
 until a client says otherwise; its id is derived from the business id, so it is the same on every read
@@ -9,67 +9,50 @@ without being stored first.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from starlette.routing import BaseRoute
+from sqlalchemy.orm import Session
 
-from ledgerd.api import resource
-from ledgerd.api.endpoint import Call
-from ledgerd.api.errors import Invalid
-from ledgerd.api.resource import Resource
-from ledgerd.api.validation import parse_body
-from ledgerd.settings import service
-from ledgerd.settings.defaults import frequencies, frequency_link, listed
+from ledgerd.errors import Invalid
+from ledgerd.settings.defaults import frequencies, listed
 from ledgerd.settings.models import MigrationTaxReturn
 from ledgerd.settings.schemas import MigrationTaxReturnCreate, MigrationUpdate
-from ledgerd.settings.singleton import Singleton
 
 SOURCES = ("source_product", "source_product_version", "source_license", "source_tool", "source_tool_version",
            "schema_id")
+# The boxes of a migrated return, by the country that files it (read back by tax_returns/figures.py).
 GB_BOXES = tuple(f"box_{n}" for n in range(1, 10))
 IE_BOXES = ("box_T1", "box_T2", "box_T3", "box_T4", "box_E1", "box_E2", "box_ES1", "box_ES2")
 ZERO = Decimal(0)
 
 
-# --- /migrations ------------------------------------------------------------------------------------------------
+# --- the migration ----------------------------------------------------------------------------------------------
 
 def migration_id(business_id: str) -> str:
     return hashlib.sha256(f"migration:{business_id}".encode()).hexdigest()[:32]
 
 
-def _instant(value: str | None) -> datetime | None:
+def instant(value: str | None) -> datetime | None:
+    """A stored instant (ISO text) as a datetime."""
     return datetime.fromisoformat(value) if value else None
-
-
-def _migration_wire(call: Call) -> dict[str, Any]:
-    assert call.business is not None
-    stored = service.stored(call.db, "migration")
-    status = listed("migration_statuses", stored.get("status_id", "NOT_STARTED"))
-    assert status is not None
-    return {"id": migration_id(call.business.id), "$path": "/migrations",
-            "status": {"id": status["id"], "displayed_as": status["displayed_as"]},
-            "started_at": _instant(stored.get("started_at")), "completed_at": _instant(stored.get("completed_at")),
-            **{k: stored.get(k) for k in SOURCES}}
 
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _migration_changes(call: Call, body: MigrationUpdate) -> dict[str, Any]:
+def migration_changes(stored: dict[str, Any], body: MigrationUpdate, now: datetime) -> dict[str, Any]:
+    """What a PUT of the migration stores, from what is stored: a migration that runs or ran has started, one
+    that finished has completed (now, unless the client says)."""
     given = body.model_dump(exclude_unset=True)
-    stored = service.stored(call.db, "migration")
     status = given.get("status_id") or stored.get("status_id", "NOT_STARTED")
     if listed("migration_statuses", status) is None:
         raise Invalid("must be one of NOT_STARTED, IN_PROGRESS, COMPLETED, FAILED.", "status_id")
-    now = call.runtime.clock.now()
-    started = _utc(given["started_at"]) if given.get("started_at") else _instant(stored.get("started_at"))
-    completed = _utc(given["completed_at"]) if given.get("completed_at") else _instant(stored.get("completed_at"))
-    # A migration that runs or ran has started; one that finished has completed (now, unless the client says).
+    started = _utc(given["started_at"]) if given.get("started_at") else instant(stored.get("started_at"))
+    completed = _utc(given["completed_at"]) if given.get("completed_at") else instant(stored.get("completed_at"))
     if status != "NOT_STARTED" and started is None:
         started = now
     if status in ("COMPLETED", "FAILED") and completed is None:
@@ -81,28 +64,7 @@ def _migration_changes(call: Call, body: MigrationUpdate) -> dict[str, Any]:
             **{k: given[k] for k in SOURCES if k in given}}
 
 
-MIGRATIONS = Singleton("/migrations", "migrations", "migration", MigrationUpdate, _migration_wire,
-                       _migration_changes)
-
-
-# --- /migration_tax_returns -------------------------------------------------------------------------------------
-
-def _boxes(call: Call, names: tuple[str, ...], country: str, ret: MigrationTaxReturn) -> dict[str, Decimal] | None:
-    assert call.business is not None
-    if call.business.country_id != country or not ret.boxes:
-        return None
-    return {name: Decimal(ret.boxes.get(name, "0")) for name in names}
-
-
-def present(call: Call, returns: Sequence[MigrationTaxReturn]) -> list[dict[str, Any]]:
-    assert call.business is not None
-    country = call.business.country_id
-    return [{"id": r.id, "displayed_as": r.displayed_as, "$path": f"/migration_tax_returns/{r.id}",
-             "created_at": r.created_at, "updated_at": r.updated_at, "from_date": r.from_date, "to_date": r.to_date,
-             "tax_return_frequency": frequency_link(r.tax_return_frequency_id, country),
-             "total_amount": r.total_amount, "gb": _boxes(call, GB_BOXES, "GB", r),
-             "ie": _boxes(call, IE_BOXES, "IE", r)} for r in returns]
-
+# --- migrated tax returns ---------------------------------------------------------------------------------------
 
 def _check_gb(boxes: dict[str, Decimal]) -> None:
     """HMRC's arithmetic: box 3 = box 1 + box 2; box 5 = |box 3 - box 4|."""
@@ -120,10 +82,8 @@ def _check_ie(boxes: dict[str, Decimal]) -> None:
         raise Invalid("must be box_T1 - box_T2 when payable (box_T4 when repayable).", "ie.box_T3")
 
 
-def _boxes_given(call: Call, body: MigrationTaxReturnCreate) -> dict[str, str]:
+def _boxes_given(country: str, body: MigrationTaxReturnCreate) -> dict[str, str]:
     """The return's boxes for the business's country (the other country's object is ignored), checked."""
-    assert call.business is not None
-    country = call.business.country_id
     given = body.gb if country == "GB" else body.ie if country == "IE" else None
     if given is None:
         return {}
@@ -132,29 +92,21 @@ def _boxes_given(call: Call, body: MigrationTaxReturnCreate) -> dict[str, str]:
     return {k: str(v) for k, v in boxes.items()}
 
 
-def _create(call: Call) -> MigrationTaxReturn:
-    assert call.business is not None
-    body = parse_body(call.body, "migration_tax_return", MigrationTaxReturnCreate)
+def create_tax_return(db: Session, business_id: str, country: str,
+                      body: MigrationTaxReturnCreate) -> MigrationTaxReturn:
+    """Record a tax return filed before the migration; periods of recorded returns never overlap."""
     if body.to_date < body.from_date:
         raise Invalid("must not be before from_date.", "to_date")
-    allowed = frequencies(call.business.country_id)
+    allowed = frequencies(country)
     if body.tax_return_frequency_id not in allowed:
         raise Invalid(f"must be one of {', '.join(allowed)}.", "tax_return_frequency_id")
-    overlap = call.db.scalar(select(MigrationTaxReturn.id).where(
+    overlap = db.scalar(select(MigrationTaxReturn.id).where(
         MigrationTaxReturn.from_date <= body.to_date, MigrationTaxReturn.to_date >= body.from_date).limit(1))
     if overlap is not None:
         raise Invalid("The period overlaps a migrated tax return already recorded.", "from_date")
-    ret = MigrationTaxReturn(business_id=call.business.id, from_date=body.from_date, to_date=body.to_date,
+    ret = MigrationTaxReturn(business_id=business_id, from_date=body.from_date, to_date=body.to_date,
                              tax_return_frequency_id=body.tax_return_frequency_id, total_amount=body.total_amount,
-                             boxes=_boxes_given(call, body))
-    call.db.add(ret)
-    call.db.flush()
+                             boxes=_boxes_given(country, body))
+    db.add(ret)
+    db.flush()
     return ret
-
-
-MIGRATION_TAX_RETURNS = Resource(
-    path="migration_tax_returns", wrapper="migration_tax_return", model=MigrationTaxReturn, present=present,
-    displayed_as=lambda r: r.displayed_as, create=_create,
-)
-
-routes: list[BaseRoute] = resource.routes(MIGRATION_TAX_RETURNS)

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
 from ledgerd.db.counters import next_value as counter_next
 from ledgerd.db.counters import peek, set_at_least
 from ledgerd.db.locks import for_change
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid
 from ledgerd.ledger.models import Transaction
 from ledgerd.limits import LAST_DAY
 from ledgerd.regions.data import lookup
@@ -134,6 +134,12 @@ def financial_year(db: Session, on: date) -> tuple[date, date]:
     end = _year_end_on_or_after(*_year_end_day(row(db).financial), on)
     previous = _year_end_on_or_after(end.month, end.day, date(end.year - 1, 1, 1))
     return previous + timedelta(days=1), end
+
+
+def opening_date(db: Session, today: date) -> date:
+    """The day opening balances are posted on: the day before the accounts start, else today."""
+    start = financial(db, today)["accounts_start_date"]
+    return date.fromisoformat(start) - timedelta(days=1) if start else today
 
 
 def invoice(db: Session) -> dict[str, Any]:

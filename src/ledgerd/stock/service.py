@@ -13,10 +13,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
+from ledgerd.artefacts.usage import items_on_documents
 from ledgerd.catalog import service as catalog
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.db.base import new_id
+from ledgerd.errors import Invalid
 from ledgerd.stock.levels import levels, moved_items
 from ledgerd.stock.models import StockItemDetail, StockMovement
 from ledgerd.stock.schemas import (
@@ -92,7 +93,7 @@ def update_item(db: Session, item: CatalogItem, body: StockItemUpdate, now: dt.d
 
 def delete_item(db: Session, item: CatalogItem) -> None:
     """Refuse while documents or movements name the item; else drop its details (the caller deletes it)."""
-    catalog.check_deletable(db, item)
+    catalog.check_deletable(item, bool(items_on_documents(db, item.item_type, [item.id])))
     if moved_items(db, [item.id]):
         raise Invalid("The stock item has stock movements and cannot be deleted; deactivate it instead "
                       "(active: false).", "base")

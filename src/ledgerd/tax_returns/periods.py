@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid
+from ledgerd.errors import Invalid
 from ledgerd.settings import service as settings
 
 DATA = Path(__file__).with_name("returns.toml")

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Invalid, Problem
 from ledgerd.db.base import Money
 from ledgerd.db.counters import next_value
 from ledgerd.db.tenancy import current_business
+from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerEntry, Transaction

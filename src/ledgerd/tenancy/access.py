@@ -13,7 +13,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ledgerd.api.errors import Invalid
+from ledgerd.errors import Invalid
 from ledgerd.tenancy.models import Role
 
 # Sage's areas ("Products & Services" → products_services), in the order of its access-rights page.

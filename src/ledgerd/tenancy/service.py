@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from types import SimpleNamespace
 
 from sqlalchemy import Engine, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from ledgerd.api.errors import Forbidden, Invalid, NotFound
-from ledgerd.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from ledgerd.clock import Clock
 from ledgerd.db.counters import next_value
 from ledgerd.db.engine import FastQuery
+from ledgerd.errors import Forbidden, Invalid, NotFound
+from ledgerd.passwords import MIN_PASSWORD_LENGTH, Passwords
 from ledgerd.regions import COUNTRIES
-from ledgerd.regions.seed import seed_business
 from ledgerd.tenancy.access import AreaRole, Selected
 from ledgerd.tenancy.models import Business, Invitation, Membership, Role, Subscription, User
+from ledgerd.tenancy.schemas import BusinessUpdate, UserUpdate
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BUSINESS_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -79,6 +80,8 @@ def upgrade_password_hash(db: Session, user_id: str, old: str, new: str) -> None
 
 def create_business(db: Session, clock: Clock, *, owner: User, name: str, country_id: str,
                     is_demo: bool = False) -> Business:
+    """A business owned by `owner`, with its subscription and no books yet (`onboarding.open_business` gives
+    it its region's)."""
     country = COUNTRIES.get(country_id.upper())
     if country is None:
         raise Invalid(f"Country {country_id!r} is not served; use one of {', '.join(COUNTRIES)}.", "country")
@@ -94,7 +97,6 @@ def create_business(db: Session, clock: Clock, *, owner: User, name: str, countr
     db.add(Membership(user_id=owner.id, business_id=business.id, role=Role.OWNER, created_at=now,
                       updated_at=now))
     db.flush()
-    seed_business(db, clock, business.id, country.id)
     return business
 
 
@@ -167,6 +169,37 @@ def business_for_key(db: Session, user_id: str, key: str) -> tuple[Business, Rol
     if found is None:
         raise NotFound()
     return found
+
+
+def owned_business(db: Session, user_id: str, key: str) -> Business:
+    """The business a path key names, to change its details: only its owner may."""
+    business, role = business_for_key(db, user_id, key)
+    if role is not Role.OWNER:
+        raise Forbidden("Only the business owner can change business details.")
+    return business
+
+
+def update_business(db: Session, business: Business, body: BusinessUpdate, now: datetime) -> Business:
+    for name, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(business, name, value)
+    business.updated_at = now
+    db.flush()
+    return business
+
+
+def update_user(db: Session, user_id: str, body: UserUpdate, now: datetime) -> User:
+    """Change an account's names and locale; initials follow the names unless given."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if "initials" not in changes and ({"first_name", "last_name"} & changes.keys()):
+        user.initials = initials_of(user.first_name, user.last_name)
+    user.updated_at = now
+    db.flush()
+    return user
 
 
 def _membership(db: Session, user_id: str, business_id: str) -> tuple[Business, Role] | None:

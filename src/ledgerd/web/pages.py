@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -16,16 +17,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ledgerd.api.errors import ApiError
 from ledgerd.auth import apps as app_service
 from ledgerd.auth import authorize, signin
 from ledgerd.auth.models import App
 from ledgerd.db.engine import unit_of_work
+from ledgerd.errors import LedgerdError
+from ledgerd.http.errors import ApiError
+from ledgerd.http.headers import page
+from ledgerd.onboarding import open_business
 from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service as tenancy
 from ledgerd.tenancy.models import User
-from ledgerd.web.headers import page
 from ledgerd.web.session import (
     close_session,
     csrf_ok,
@@ -92,12 +95,15 @@ def _page_error(request: Request, title: str, message: str, status: int = 400) -
     return _render(request, "error.html", status=status, title=title, message=message)
 
 
-error_page = _page_error  # for answers made before any page's handler runs (ledgerd/edge.py, app.py)
+error_page = _page_error  # for answers made before any page's handler runs (app.py)
+# Titles of refusals made before a page's handler runs (http/guard.py, http/edge.py), by status.
+_REFUSALS = {400: "Bad request", 408: "Request timed out", 413: "Request too large", 415: "Unsupported form"}
 
 
 def refused(request: Request, error: ApiError) -> Response:
-    """A form body the guard refused (413 too large, 408 too slow; ledgerd/guard.py), as a page."""
-    title = "Request too large" if error.status == 413 else "Request timed out"
+    """A request refused before its page ran, as a page: a form body too large (413) or too slow (408), text
+    that is not UTF-8 or holds control characters (400), a multipart form (415)."""
+    title = _REFUSALS.get(error.status) or HTTPStatus(error.status).phrase
     return _page_error(request, title, error.problems[0].message, error.status)
 
 
@@ -199,7 +205,8 @@ async def login_post(request: Request) -> Response:
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
 
     runtime = _runtime(request)
-    outcome = await run_in_threadpool(signin.sign_in, runtime, email, password, _host(request))
+    outcome = await run_in_threadpool(signin.sign_in, runtime.sessions, runtime.clock, runtime.passwords, email,
+                                      password, _host(request))
     signup_href = "/signup?" + urlencode({"next": nxt})
     if outcome.retry_after is not None:
         return _too_many(_render(request, "login.html", status=429, email=email, next=nxt, signup_href=signup_href,
@@ -254,7 +261,7 @@ async def signup_post(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
     runtime = _runtime(request)
-    wait = await run_in_threadpool(signin.may_sign_up, runtime, _host(request))
+    wait = await run_in_threadpool(signin.may_sign_up, runtime.sessions, runtime.clock, _host(request))
     if wait is not None:
         return _too_many(_render(request, "signup.html", status=429, error=_wait("sign-ups from your network", wait),
                                  values=values, countries=list(COUNTRIES.values()), next=nxt,
@@ -265,14 +272,13 @@ async def signup_post(request: Request) -> Response:
                                    first_name=values["first_name"], last_name=values["last_name"],
                                    locale=COUNTRIES.get(values["country"].upper(), COUNTRIES["GB"]).locale)
         if values["business_name"].strip():
-            tenancy.create_business(db, runtime.clock, owner=user, name=values["business_name"],
-                                    country_id=values["country"])
+            open_business(db, runtime.clock, owner=user, name=values["business_name"], country_id=values["country"])
         return open_session(db, runtime.clock, request, runtime.secret_key, user.id)
 
     try:
         hashed = await run_in_threadpool(tenancy.password_hash, runtime.passwords, password)
         cookie = await _db(request, create, write=True)
-    except ApiError as exc:
+    except LedgerdError as exc:
         return _render(request, "signup.html", status=422, error=exc.problems[0].message, values=values,
                        countries=list(COUNTRIES.values()), next=nxt,
                        login_href="/login?" + urlencode({"next": nxt}))
@@ -329,7 +335,7 @@ async def portal_create(request: Request) -> Response:
         try:
             app, secret = app_service.create_app(db, runtime.clock, owner=user, name=str(form.get("name", "")),
                                                  redirect_uris=str(form.get("redirect_uris", "")).splitlines())
-        except ApiError as exc:
+        except LedgerdError as exc:
             apps = db.scalars(select(App).where(App.owner_id == user.id).order_by(App.created_at)).all()
             return _render(request, "portal.html", status=422, user=user, apps=[_app_view(a) for a in apps],
                            message=None, error=exc.problems[0].message)
@@ -371,7 +377,7 @@ async def portal_app(request: Request) -> Response:
                 return RedirectResponse("/developer", status_code=303)
             elif action is not None:
                 return _page_error(request, "Not found", "No such action.", 404)
-        except ApiError as exc:
+        except LedgerdError as exc:
             error = exc.problems[0].message
         return _render(request, "portal_app.html", status=422 if error else 200, user=user,
                        app=_app_view(app), client_secret=secret, message=message, error=error)

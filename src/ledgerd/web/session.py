@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ledgerd.auth.models import BrowserSession
-from ledgerd.auth.passwords import hash_secret
 from ledgerd.clock import Clock
+from ledgerd.passwords import hash_secret
 from ledgerd.tenancy.models import User
 
 SESSION_COOKIE = "ledgerd_session"

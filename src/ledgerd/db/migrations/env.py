@@ -9,7 +9,7 @@ from alembic import context
 from ledgerd.config import Settings
 from ledgerd.db.base import Scaled, UTCDateTime
 from ledgerd.db.engine import make_engine
-from ledgerd.db.registry import metadata
+from ledgerd.models import metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

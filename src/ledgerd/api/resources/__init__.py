@@ -1,0 +1,1 @@
+"""The HTTP face of each domain package: resource specs, presenters and routes."""

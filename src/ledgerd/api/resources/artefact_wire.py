@@ -1,0 +1,479 @@
+"""How documents look on the wire: Sage's definitions, keys in the swagger's order.
+
+One superset of values is built per document and each kind picks its keys in its definition's order
+(§5.3). Conditional keys follow the recorded responses (§5.1a, §5.2): `deleted_at`, `recurring_invoice`,
+`detailed_tax_analysis` and `corrections` are left out, `payments_allocations` appears with
+`show_payments_allocations=true`, and sales invoices end with `pas_payment_submission` as Sage's do.
+All link loads are batched per page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledgerd.api import params
+from ledgerd.api.pipeline import Call
+from ledgerd.api.presenters import NESTED_ADDRESS, artefact_link, contact_link
+from ledgerd.api.resources.analysis import line_items
+from ledgerd.api.resources.ledger_links import Links, links_for
+from ledgerd.artefacts import compute
+from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind
+from ledgerd.artefacts.lines import LINES
+from ledgerd.artefacts.models import Allocation, Artefact, ArtefactLine
+from ledgerd.catalog.models import CatalogItem
+from ledgerd.contacts.models import Contact
+from ledgerd.db import snapshots
+from ledgerd.db.tenancy import held
+from ledgerd.lookups.lists import link
+from ledgerd.memo import remembered
+from ledgerd.payments.documents import allocated_base
+from ledgerd.payments.models import ContactAllocation, Payment
+from ledgerd.regions.data import lookup
+
+ZERO = Decimal(0)
+_COMMON_HEAD = ("id", "displayed_as", "$path", "created_at", "updated_at", "links", "editable", "vat_reverse_charge")
+_SALES_FLAGS = ("tax_calculation_method", "destination_consignment", "destination_vat_rates_in_use")
+_CIS = ("is_cis", "cis_applicable_amount", "base_currency_cis_applicable_amount", "total_after_cis_deduction",
+        "base_currency_total_after_cis_deduction", "has_cis_labour", "has_cis_materials", "contact")
+_ADDRESSES = ("reference", "main_address_free_form", "main_address", "delivery_address_free_form",
+              "delivery_address", "notes", "terms_and_conditions", "shipping_net_amount", "shipping_tax_rate",
+              "shipping_tax_amount", "shipping_tax_breakdown")
+_PAID = ("payments_allocations_total_amount", "payments_allocations_total_discount", "total_paid")
+_FX = ("currency", "exchange_rate", "inverse_exchange_rate")
+_BASE_SHIPPING = ("base_currency_shipping_net_amount", "base_currency_shipping_tax_amount",
+                  "base_currency_shipping_tax_breakdown", "base_currency_shipping_total_amount")
+_BASE_TOTALS = ("base_currency_net_amount", "base_currency_tax_amount", "base_currency_total_amount")
+_DISCOUNTS = ("total_discount_amount", "base_currency_total_discount_amount")
+_WITHHOLDING = ("withholding_tax_rate", "withholding_tax_amount", "base_currency_withholding_tax_amount")
+_PURCHASE_HEAD = ("transaction", "transaction_type", "postponed_accounting", "import", "vat_exempt_consignment",
+                  *_CIS, "base_currency_total_itc_amount", "total_itc_amount", "base_currency_total_itr_amount",
+                  "total_itr_amount", "part_recoverable", "contact_name", "contact_reference", "date")
+_PURCHASE_MIDDLE = ("reference", "vendor_reference", "notes", "total_quantity", "net_amount", "tax_amount",
+                    "total_amount", *_PAID, "outstanding_amount", *_FX, *_BASE_TOTALS,
+                    "base_currency_outstanding_amount", "status", "void_reason")
+
+ORDER: dict[str, tuple[str, ...]] = {
+    "SALES_INVOICE": (
+        *_COMMON_HEAD, *_SALES_FLAGS, "transaction", "transaction_type", *_CIS, "invoice_number_prefix",
+        "invoice_number", "contact_name", "contact_reference", "date", "due_date", *_ADDRESSES,
+        "shipping_total_amount", "net_amount", "tax_amount", "total_amount", *_PAID, "outstanding_amount", *_FX,
+        *_BASE_SHIPPING, "total_quantity", *_DISCOUNTS, *_BASE_TOTALS, "base_currency_outstanding_amount",
+        "status", "sent", "sent_by_email", "void_reason", "invoice_lines", "tax_analysis", "payments_allocations",
+        "last_paid", "original_quote_estimate", "tax_address_region", "delivery_performance_date", *_WITHHOLDING,
+        "tax_reconciled", "migrated", "pas_payment_submission"),
+    "SALES_CREDIT_NOTE": (
+        *_COMMON_HEAD, *_SALES_FLAGS, "transaction", "transaction_type", *_CIS, "credit_note_number_prefix",
+        "credit_note_number", "contact_name", "contact_reference", "date", "original_invoice_date", *_ADDRESSES,
+        "total_quantity", "shipping_total_amount", "net_amount", "tax_amount", "total_amount", *_PAID,
+        "outstanding_amount", *_FX, *_BASE_SHIPPING, *_DISCOUNTS, *_BASE_TOTALS, "base_currency_outstanding_amount",
+        "status", "sent", "sent_by_email", "void_reason", "credit_note_lines", "tax_analysis",
+        "payments_allocations", "last_paid", "tax_address_region", "tax_reconciled", "migrated", *_WITHHOLDING),
+    "PURCHASE_INVOICE": (
+        *_COMMON_HEAD, *_PURCHASE_HEAD, "due_date", *_PURCHASE_MIDDLE, "invoice_lines", "tax_analysis",
+        "payments_allocations", "last_paid", "tax_address_region", *_WITHHOLDING, "tax_reconciled", "migrated",
+        "tax_calculation_method"),
+    "PURCHASE_CREDIT_NOTE": (
+        *_COMMON_HEAD, *_PURCHASE_HEAD, "original_invoice_date", *_PURCHASE_MIDDLE, "credit_note_lines",
+        "tax_analysis", "payments_allocations", "last_paid", "tax_address_region", "tax_reconciled", "migrated",
+        "tax_calculation_method", *_WITHHOLDING),
+}
+for _kind, _prefix in (("SALES_QUOTE", "quote"), ("SALES_ESTIMATE", "estimate")):
+    ORDER[_kind] = (
+        *_COMMON_HEAD, *_SALES_FLAGS, "contact", f"{_prefix}_number_prefix", f"{_prefix}_number", "contact_name",
+        "contact_reference", "date", "expiry_date", *_ADDRESSES, "shipping_total_amount", "net_amount",
+        "tax_amount", "total_amount", *_FX, *_BASE_SHIPPING, "total_quantity", *_DISCOUNTS, *_BASE_TOTALS, *_PAID,
+        "status", "sent", "sent_by_email", f"{_prefix}_lines", "tax_analysis", "tax_address_region", *_WITHHOLDING,
+        "profit_analysis", "tax_reconciled", "invoice")
+
+_LINE_SALES = ("id", "displayed_as", "description", "product", "service", "ledger_account", "trade_of_asset",
+               "quantity", "unit_price", "net_amount", "tax_rate", "tax_amount", "tax_breakdown", "total_amount",
+               "base_currency_unit_price", "unit_price_includes_tax", "base_currency_net_amount",
+               "base_currency_tax_amount", "base_currency_tax_breakdown", "base_currency_total_amount",
+               "eu_goods_services_type", "discount_amount", "base_currency_discount_amount", "discount_percentage",
+               "eu_sales_description")
+LINE_ORDER = {
+    "sales": _LINE_SALES,
+    # Quote lines carry analysis_type_categories even unasked (§5.2).
+    "quote": (*_LINE_SALES[:2], "analysis_type_categories", *_LINE_SALES[2:]),
+    "purchase": ("id", "displayed_as", "is_purchase_for_resale", "description", "product", "service",
+                 "ledger_account", "trade_of_asset", "quantity", "unit_price", "net_amount", "tax_rate", "tax_amount",
+                 "tax_breakdown", "total_amount", "base_currency_unit_price", "unit_price_includes_tax",
+                 "base_currency_net_amount", "base_currency_tax_amount", "base_currency_tax_breakdown",
+                 "base_currency_total_amount", "eu_goods_services_type", "gst_amount", "pst_amount",
+                 "tax_recoverable"),
+}
+
+
+class ArtefactSnapshot(snapshots.Snapshot):
+    """A document of a list page, read-only, with its lines."""
+
+    document_number = Artefact.document_number
+    lines: list[snapshots.Snapshot]
+
+
+def load_page(db: Session, stmt: Any) -> list[ArtefactSnapshot]:
+    """A page of documents and all their lines in two queries, as snapshots (see `ledgerd.db.snapshots`)."""
+    docs = snapshots.load(db, stmt, Artefact, ArtefactSnapshot)
+    if docs:
+        lines = snapshots.load(db, select(ArtefactLine).where(ArtefactLine.artefact_id.in_([d.id for d in docs]))
+                               .order_by(ArtefactLine.artefact_id, ArtefactLine.position), ArtefactLine,
+                               snapshots.Snapshot)
+        by_document = snapshots.group(lines, "artefact_id")
+        for doc in docs:
+            doc.lines = by_document.get(doc.id, [])
+    return docs
+
+
+def displayed_as(artefact: Artefact) -> str:
+    """The document number for sales documents; the reference (else the vendor's) for purchases and quick entries."""
+    if artefact.kind.startswith("PURCHASE") or artefact.kind in QUICK_ENTRIES:
+        return artefact.reference or artefact.vendor_reference
+    return artefact.document_number
+
+
+def self_link(artefact: Artefact) -> dict[str, Any]:
+    kind = BY_KIND.get(artefact.kind)
+    if kind is None:  # a payment on account or an opening balance, on the other side of an allocation
+        return artefact_link(artefact)
+    return {"id": artefact.id, "displayed_as": displayed_as(artefact), "$path": f"/{kind.path}/{artefact.id}",
+            "links": []}
+
+
+class Batch:
+    """Everything a page of documents refers to, each kind loaded with one query."""
+
+    def __init__(self, db: Session, artefacts: Sequence[Artefact], today: Any, payments: bool,
+                 analysis: bool = False) -> None:
+        lines = [row for a in artefacts for row in a.lines]
+        # The lines' analysis type categories, when they are shown (`show_analysis_types`).
+        self.categories = line_items(db, LINES, [row.id for row in lines]) if analysis else {}
+        rate_ids = {row.tax_rate_id for row in lines} | {a.shipping_tax_rate_id for a in artefacts}
+        rate_ids |= {part["tax_rate_id"] for row in lines for part in row.tax_breakdown}
+        rate_ids |= {part["tax_rate_id"] for a in artefacts for part in (a.shipping_tax_breakdown or [])}
+        self.links: Links = links_for(db, today, account_ids=[row.ledger_account_id for row in lines],
+                                      tax_rate_ids=rate_ids)
+        contact_ids = {a.contact_id for a in artefacts}
+        # Contacts the unit of work holds (the one a new document names), else names only: loading Contact
+        # entities would also load their addresses and people (selectin).
+        self.contacts: dict[str, Any] = dict(held(db, Contact, contact_ids))
+        if rest := contact_ids - self.contacts.keys():
+            self.contacts.update((row.id, row) for row in db.execute(
+                select(Contact.id, Contact.name, Contact.reference).where(Contact.id.in_(rest))))
+        item_ids = {i for row in lines for i in (row.product_id, row.service_id) if i}
+        self.items = {i.id: i for i in db.scalars(select(CatalogItem).where(CatalogItem.id.in_(item_ids)))} \
+            if item_ids else {}
+        ids = [a.id for a in artefacts]
+        related = {a.original_artefact_id for a in artefacts if a.original_artefact_id}
+        self.quotes = {q.id: q for q in db.scalars(select(Artefact).where(Artefact.id.in_(related)))} \
+            if related else {}
+        self.invoices: dict[str, Artefact] = {}
+        quote_ids = [a.id for a in artefacts if BY_KIND[a.kind].is_quote]
+        if quote_ids:
+            for invoice in db.scalars(select(Artefact).where(Artefact.original_artefact_id.in_(quote_ids),
+                                                             Artefact.kind == "SALES_INVOICE",
+                                                             Artefact.status_id != "VOID")
+                                      .order_by(Artefact.created_at)):
+                self.invoices[invoice.original_artefact_id or ""] = invoice
+        self.allocations = _allocations(db, ids) if payments else {}
+        part_paid = [a.id for a in artefacts if a.outstanding_amount != a.total_amount and a.status_id != "VOID"]
+        self.settled_base = allocated_base(db, part_paid)
+        self._lookups: dict[tuple[str, str | None], dict[str, str] | None] = {}
+
+    def link(self, path: str, key: str | None) -> dict[str, str] | None:
+        """A reference-list link (`lookups.lists.link`), made once per page and shared within the response."""
+        try:
+            return self._lookups[path, key]
+        except KeyError:
+            made = self._lookups[path, key] = link(path, key)
+            return made
+
+    def contact(self, contact_id: str) -> dict[str, str] | None:
+        contact = self.contacts.get(contact_id)
+        if contact is None:
+            return None
+        return contact_link(contact.id, contact.name, contact.reference)
+
+    def item(self, item_id: str | None) -> dict[str, str] | None:
+        item = self.items.get(item_id) if item_id else None
+        if item is None:
+            return None
+        path = {"SERVICE": "services", "STOCK_ITEM": "stock_items"}.get(item.item_type, "products")
+        return {"id": item.id, "displayed_as": item.displayed_as, "$path": f"/{path}/{item.id}"}
+
+
+def _allocations(db: Session, artefact_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    rows = list(db.scalars(select(Allocation).where(Allocation.artefact_id.in_(artefact_ids))
+                           .order_by(Allocation.date, Allocation.created_at)))
+    payment_ids = {r.payment_id for r in rows if r.payment_id}
+    group_ids = {r.contact_allocation_id for r in rows if r.contact_allocation_id}
+    payments = {p.id: p for p in db.scalars(select(Payment).where(Payment.id.in_(payment_ids)))} \
+        if payment_ids else {}
+    groups = {g.id: g for g in db.scalars(select(ContactAllocation).where(ContactAllocation.id.in_(group_ids)))} \
+        if group_ids else {}
+    # The other side of a contact allocation (e.g. the credit note set against this invoice).
+    partners = list(db.scalars(select(Allocation).where(Allocation.contact_allocation_id.in_(group_ids)))) \
+        if group_ids else []
+    partner_docs = {a.id: a for a in db.scalars(select(Artefact).where(
+        Artefact.id.in_({p.artefact_id for p in partners})))} if partners else {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        payment = payments.get(row.payment_id) if row.payment_id else None
+        group = groups.get(row.contact_allocation_id) if row.contact_allocation_id else None
+        type_id = payment.transaction_type_id if payment else (group.transaction_type_id if group else "")
+        type_name = (lookup("transaction_types", type_id) or {}).get("displayed_as", type_id)
+        reference = payment.reference if payment else ""
+        other = next((partner_docs.get(p.artefact_id) for p in partners
+                      if p.contact_allocation_id == row.contact_allocation_id and p.artefact_id != row.artefact_id),
+                     None) if group else None
+        out.setdefault(row.artefact_id, []).append({
+            "links": [], "date": row.date, "type": type_name, "reference": reference, "amount": row.amount,
+            "discount": row.discount, "stripe_transaction_id": None,
+            "contact_allocation": {"id": group.id, "displayed_as": type_name,
+                                   "$path": f"/contact_allocations/{group.id}"} if group else None,
+            "artefact": self_link(other) if other else None,
+            "contact_payment": {"id": payment.id, "displayed_as": reference or type_name,
+                                "$path": f"/contact_payments/{payment.id}"} if payment else None,
+            "displayed_as": reference or type_name, "negative_payment": False,
+        })
+    return out
+
+
+def _address(batch: Batch, data: dict[str, Any] | None, shown: str | None) -> dict[str, Any] | None:
+    """An address copied onto a document; `shown` is its free form (`_free_form`)."""
+    if not data:
+        return None
+    return NESTED_ADDRESS(data, {"displayed_as": shown, "$path": ""}, batch.link)
+
+
+_FREE_FORM = ("address_line_1", "address_line_2", "city", "region", "postal_code")
+
+
+def _free_form(data: dict[str, Any] | None) -> str | None:
+    if not data:
+        return None
+    return "\n".join(part for part in map(data.get, _FREE_FORM) if part)
+
+
+# `inverse_exchange_rate`: a page shows the same few rates (usually 1) on every document.
+inverse_rate = remembered(compute.inverse)
+
+
+# Tax breakdowns keep their figures as text (JSON columns): each distinct text is parsed once per process.
+_figure = remembered(Decimal)
+
+
+Breakdown = list[dict[str, Any]]
+
+
+def breakdowns(batch: Batch, parts: list[dict[str, str]], on: Any) -> tuple[Breakdown, Breakdown]:
+    """A stored tax breakdown on the wire, in the document's currency and in base currency (one pass)."""
+    shown: Breakdown = []
+    base: Breakdown = []
+    for part in parts:
+        rate = batch.links.tax_rate(part["tax_rate_id"], on)
+        percentage = _figure(part["percentage"])
+        amount = part["amount"]
+        shown.append({"tax_rate": rate, "percentage": percentage, "amount": _figure(amount)})
+        base.append({"tax_rate": rate, "percentage": percentage,
+                     "amount": _figure(part.get("base_currency_amount", amount))})
+    return shown, base
+
+
+def _line(batch: Batch, artefact: Artefact, row: ArtefactLine) -> dict[str, Any]:
+    on = artefact.date
+    breakdown, base_breakdown = breakdowns(batch, row.tax_breakdown, on)
+    return {
+        "id": row.id, "displayed_as": row.description, "is_purchase_for_resale": row.is_purchase_for_resale,
+        "analysis_type_categories": batch.categories.get(row.id, []), "description": row.description,
+        "product": batch.item(row.product_id),
+        "service": batch.item(row.service_id), "ledger_account": batch.links.account(row.ledger_account_id),
+        "trade_of_asset": row.trade_of_asset, "quantity": row.quantity, "unit_price": row.unit_price,
+        "net_amount": row.net_amount, "tax_rate": batch.links.tax_rate(row.tax_rate_id, on),
+        "tax_amount": row.tax_amount, "tax_breakdown": breakdown,
+        "total_amount": row.total_amount, "base_currency_unit_price": row.base_currency_unit_price,
+        "unit_price_includes_tax": row.unit_price_includes_tax,
+        "base_currency_net_amount": row.base_currency_net_amount,
+        "base_currency_tax_amount": row.base_currency_tax_amount,
+        "base_currency_tax_breakdown": base_breakdown,
+        "base_currency_total_amount": row.base_currency_total_amount,
+        "eu_goods_services_type": batch.link("eu_goods_services_types", row.eu_goods_services_type_id),
+        "discount_amount": row.discount_amount, "base_currency_discount_amount": row.base_currency_discount_amount,
+        "discount_percentage": row.discount_percentage, "eu_sales_description": None,
+        "gst_amount": None, "pst_amount": None, "tax_recoverable": None,
+    }
+
+
+def _analysis(batch: Batch, artefact: Artefact) -> list[dict[str, Any]]:
+    sums: dict[str, compute.Analysis] = {}
+    for row in artefact.lines:
+        if row.tax_rate_id:
+            entry = sums.setdefault(row.tax_rate_id, compute.Analysis())
+            entry.net += row.net_amount
+            entry.tax += row.tax_amount
+    if artefact.shipping_tax_rate_id and artefact.shipping_net_amount:
+        entry = sums.setdefault(artefact.shipping_tax_rate_id, compute.Analysis())
+        entry.net += artefact.shipping_net_amount
+        entry.tax += artefact.shipping_tax_amount
+    return [{"tax_rate": batch.links.tax_rate(rate_id, artefact.date), "net_amount": s.net, "tax_amount": s.tax,
+             "total_amount": s.total, "goods_amount": ZERO, "service_amount": ZERO} for rate_id, s in sums.items()]
+
+
+def _profit(batch: Batch, artefact: Artefact) -> dict[str, Any]:
+    def breakdown(description: str, cost: Decimal, sale: Decimal) -> dict[str, Any]:
+        profit = sale - cost
+        share = (profit / sale * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP) if sale else ZERO
+        return {"description": description, "total_cost": cost, "total_sale": sale, "profit": profit,
+                "profit_percentage": share}
+
+    rows = []
+    for row in artefact.lines:
+        item = batch.items.get(row.product_id or row.service_id or "")
+        cost = compute.money(row.quantity * item.cost_price) if item else ZERO
+        rows.append(breakdown(row.description, cost, row.net_amount))
+    total = breakdown("", sum((r["total_cost"] for r in rows), ZERO), sum((r["total_sale"] for r in rows), ZERO))
+    return {"total": total, "line_breakdown": rows}
+
+
+def base_outstanding(batch: Batch, artefact: Artefact) -> Decimal:
+    """What the control account still carries for the document: its base value less what was settled."""
+    if artefact.status_id == "VOID":
+        return ZERO
+    if artefact.outstanding_amount == artefact.total_amount:
+        return artefact.base_currency_total_amount
+    return artefact.base_currency_total_amount - batch.settled_base.get(artefact.id, ZERO)
+
+
+def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, Any]:
+    number_name = (kind.number_field or "number").removesuffix("_number")
+    status = batch.link("artefact_statuses", a.status_id)
+    if kind.is_quote:
+        quote_status = lookup("quote_statuses", a.status_id)
+        status = {"id": a.status_id, "displayed_as": quote_status["displayed_as"] if quote_status else a.status_id}
+    quote = batch.quotes.get(a.original_artefact_id) if a.original_artefact_id else None
+    invoice = batch.invoices.get(a.id)
+    shipping_total = a.shipping_net_amount + a.shipping_tax_amount
+    main, delivery = _free_form(a.main_address), _free_form(a.delivery_address)
+    shipping_breakdown, base_shipping_breakdown = breakdowns(batch, a.shipping_tax_breakdown or [], a.date)
+    return {
+        "id": a.id, "displayed_as": displayed_as(a), "$path": f"/{kind.path}/{a.id}", "created_at": a.created_at,
+        "updated_at": a.updated_at, "links": [], "editable": a.status_id not in ("VOID", "INVOICED"),
+        "vat_reverse_charge": False, "tax_calculation_method": None, "destination_consignment": False,
+        "destination_vat_rates_in_use": False,
+        "transaction": {"id": a.transaction_id, "displayed_as": "", "$path": f"/transactions/{a.transaction_id}"}
+        if a.transaction_id else None,
+        "transaction_type": batch.link("transaction_types", kind.transaction_type_id),
+        "postponed_accounting": False, "import": False, "vat_exempt_consignment": False,
+        "is_cis": False, "cis_applicable_amount": None, "base_currency_cis_applicable_amount": None,
+        "total_after_cis_deduction": None, "base_currency_total_after_cis_deduction": None,
+        "has_cis_labour": False, "has_cis_materials": False, "contact": batch.contact(a.contact_id),
+        "base_currency_total_itc_amount": None, "total_itc_amount": None, "base_currency_total_itr_amount": None,
+        "total_itr_amount": None, "part_recoverable": None,
+        f"{number_name}_number_prefix": a.number_prefix, f"{number_name}_number": a.document_number,
+        "contact_name": a.contact_name, "contact_reference": a.contact_reference, "date": a.date,
+        "due_date": a.due_date, "expiry_date": a.expiry_date, "original_invoice_date": a.original_invoice_date,
+        "reference": a.reference, "vendor_reference": a.vendor_reference,
+        "main_address_free_form": main, "main_address": _address(batch, a.main_address, main),
+        "delivery_address_free_form": delivery, "delivery_address": _address(batch, a.delivery_address, delivery),
+        "notes": a.notes,
+        "terms_and_conditions": a.terms_and_conditions, "shipping_net_amount": a.shipping_net_amount,
+        "shipping_tax_rate": batch.links.tax_rate(a.shipping_tax_rate_id, a.date),
+        "shipping_tax_amount": a.shipping_tax_amount,
+        "shipping_tax_breakdown": shipping_breakdown,
+        "shipping_total_amount": shipping_total, "net_amount": a.net_amount, "tax_amount": a.tax_amount,
+        "total_amount": a.total_amount, "payments_allocations_total_amount": a.total_paid,
+        "payments_allocations_total_discount": a.total_discount_paid,
+        "total_paid": a.total_paid + a.total_discount_paid, "outstanding_amount": a.outstanding_amount,
+        "currency": batch.link("currencies", a.currency_id), "exchange_rate": a.exchange_rate,
+        "inverse_exchange_rate": inverse_rate(a.exchange_rate),
+        "base_currency_shipping_net_amount": a.base_currency_shipping_net_amount,
+        "base_currency_shipping_tax_amount": a.base_currency_shipping_tax_amount,
+        "base_currency_shipping_tax_breakdown": base_shipping_breakdown,
+        "base_currency_shipping_total_amount": a.base_currency_shipping_net_amount
+        + a.base_currency_shipping_tax_amount,
+        "total_quantity": a.total_quantity, "total_discount_amount": a.total_discount_amount,
+        "base_currency_total_discount_amount": a.base_currency_total_discount_amount,
+        "base_currency_net_amount": a.base_currency_net_amount, "base_currency_tax_amount": a.base_currency_tax_amount,
+        "base_currency_total_amount": a.base_currency_total_amount,
+        "base_currency_outstanding_amount": base_outstanding(batch, a), "status": status, "sent": a.sent,
+        "sent_by_email": a.sent_by_email, "void_reason": a.void_reason,
+        kind.lines_key: [_line(batch, a, row) for row in a.lines],
+        "tax_analysis": _analysis(batch, a),
+        "payments_allocations": batch.allocations.get(a.id, []) if payments else None,
+        "last_paid": a.last_paid,
+        "original_quote_estimate": self_link(quote) if quote else None,
+        "tax_address_region": batch.link("address_regions", a.tax_address_region_id),
+        "delivery_performance_date": None, "withholding_tax_rate": None, "withholding_tax_amount": None,
+        "base_currency_withholding_tax_amount": None,
+        "profit_analysis": _profit(batch, a) if kind.is_quote else None, "tax_reconciled": False,
+        "invoice": self_link(invoice) if invoice else None, "migrated": False, "pas_payment_submission": None,
+    }
+
+
+# Values a further kind adds to the superset (corrective invoices: corrective_invoices.py).
+Extra = Callable[[Batch, Artefact], dict[str, Any]]
+
+
+class Shape:
+    """Turns a superset dict (`_values`, `_line`) into the wire dict of `keys`, in that order.
+
+    The supersets are written in the sales invoice's key order. Where `keys` is a subsequence of the
+    superset (sales invoices; the lines of every kind), deleting the other keys leaves the rest in order, and
+    no second dict of ~100 keys is built per document; other orders are picked key by key into a new dict.
+    Which case applies is learnt from the first dict (a superset's keys are fixed: it is a dict display)."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        self._pick = itemgetter(*keys)
+        self._drop: tuple[str, ...] | None = None  # the keys to delete, when `keys` is a subsequence
+        self._learnt = False
+
+    def __call__(self, values: dict[str, Any]) -> dict[str, Any]:
+        if not self._learnt:
+            rest = iter(values)
+            if all(key in rest for key in self.keys):
+                wanted = set(self.keys)
+                self._drop = tuple(key for key in values if key not in wanted)
+            self._learnt = True
+        if self._drop is None:
+            return dict(zip(self.keys, self._pick(values), strict=True))
+        for key in self._drop:
+            del values[key]
+        return values
+
+
+def presenter(kind: Kind, order: tuple[str, ...] | None = None, extra: Extra | None = None) -> Any:
+    """The `present` function of a kind's resource spec (`order`/`extra`: for kinds defined elsewhere)."""
+    order = order or ORDER[kind.kind]
+    unpaid = tuple(key for key in order if key != "payments_allocations")
+    plain = LINE_ORDER["quote" if kind.is_quote else ("sales" if kind.sales else "purchase")]
+    # The line definitions' own place for the categories: just before `description`.
+    at = plain.index("description")
+    analysed = plain if "analysis_type_categories" in plain else (*plain[:at], "analysis_type_categories",
+                                                                   *plain[at:])
+    shapes = {True: Shape(order), False: Shape(unpaid)}
+    line_shapes = {True: Shape(analysed), False: Shape(plain)}
+
+    def present(call: Call, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
+        payments = params.boolean("show_payments_allocations", call.query.get("show_payments_allocations", "false"))
+        analysis = kind.is_quote or params.boolean("show_analysis_types", call.query.get("show_analysis_types",
+                                                                                          "false"))
+        shape, line_shape = shapes[payments], line_shapes[analysis]
+        batch = Batch(call.db, artefacts, call.runtime.clock.now().date(), payments, analysis)
+        out = []
+        for artefact in artefacts:
+            values = _values(batch, kind, artefact, payments)
+            if extra is not None:
+                values.update(extra(batch, artefact))
+            lines = [line_shape(line) for line in values[kind.lines_key]]
+            item = shape(values)
+            item[kind.lines_key] = lines
+            out.append(item)
+        return out
+
+    return present

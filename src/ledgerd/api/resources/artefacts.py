@@ -1,0 +1,111 @@
+"""Sales and purchase documents: six resource specs over one table, plus release and void.
+
+DELETE differs by kind (docs/decisions/artefacts.md): sales invoices and credit notes are voided (200 with
+the voided document; a draft is deleted, 204); purchase documents answer 204 either way (a posted one is
+voided and kept, a draft deleted); quotes and estimates are deleted (204).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_
+from sqlalchemy.sql import ColumnElement
+from starlette.routing import BaseRoute
+
+from ledgerd.api import params, resource
+from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resources.artefact_wire import displayed_as, load_page, presenter
+from ledgerd.api.resources.corrective_invoices import correction_presenter
+from ledgerd.api.validation import parse_body
+from ledgerd.artefacts import corrective, service
+from ledgerd.artefacts.kinds import CORRECTIVE_KINDS, KINDS, UNPOSTED, Kind
+from ledgerd.artefacts.models import Artefact, listed_kinds
+from ledgerd.artefacts.schemas import BODIES
+from ledgerd.attachments.service import attached
+from ledgerd.errors import Invalid
+from ledgerd.tenancy.service import select_business
+
+SORTS: dict[str, Any] = {"created_at": Artefact.created_at, "updated_at": Artefact.updated_at,
+                         "date": Artefact.date}
+
+
+def _context(call: Call) -> service.Context:
+    assert call.business is not None
+    return service.context(call.db, call.business.id)
+
+
+def _search(term: str) -> ColumnElement[bool]:
+    pattern = f"%{term.lower()}%"
+    number = func.lower(Artefact.number_prefix + cast(Artefact.number, String))
+    return or_(func.lower(Artefact.contact_name).like(pattern), func.lower(Artefact.reference).like(pattern),
+               func.lower(Artefact.vendor_reference).like(pattern), number.like(pattern))
+
+
+def has_attachments_filter(value: str) -> ColumnElement[bool]:
+    return attached(Artefact.id) if params.boolean("has_attachments", value) else ~attached(Artefact.id)
+
+
+def _sorts(kind: Kind) -> dict[str, Any]:
+    if kind.has_due_date:
+        return {**SORTS, "due_date": Artefact.due_date}
+    if kind.is_quote:
+        return {**SORTS, "expiry_date": Artefact.expiry_date}
+    return SORTS
+
+
+def _spec(kind: Kind) -> Resource[Artefact]:
+    # Corrective invoices (artefacts/corrective.py) add their rules on top of the service's.
+    body_model = corrective.CorrectiveInvoiceIn if kind.corrective else BODIES[kind.lines_key]
+    rules = (corrective.create, corrective.update) if kind.corrective else (service.create, service.update)
+
+    def create(call: Call) -> Artefact:
+        return rules[0](call.db, _context(call), kind, parse_body(call.body, kind.wrapper, body_model))
+
+    def update(call: Call, artefact: Artefact) -> Artefact:
+        return rules[1](call.db, _context(call), kind, artefact, parse_body(call.body, kind.wrapper, body_model))
+
+    present = correction_presenter(kind) if kind.corrective else presenter(kind)
+    return Resource(
+        path=kind.path, wrapper=kind.wrapper, model=Artefact, present=present, displayed_as=displayed_as,
+        **listed_kinds(kind.kind),
+        filters={"contact_id": lambda v: Artefact.contact_id == v,
+                 "status_id": lambda v: Artefact.status_id == v.strip().upper(),
+                 "has_attachments": has_attachments_filter},
+        sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page, create=create, update=update,
+        delete=lambda call, artefact: _delete(call, kind, artefact))
+
+
+def _delete(call: Call, kind: Kind, artefact: Artefact) -> Result | None:
+    if kind.is_quote or artefact.status_id in UNPOSTED:
+        if service.allocated(call.db, artefact.id):
+            raise Invalid("The document has payments or allocations; delete them first.", "base")
+        service.before_delete(call.db, artefact)
+        forget(call, SPECS[kind.kind], artefact)
+        return None
+    corrective.guard_original(call.db, artefact)
+    reason = call.query.get("void_reason", "").strip()
+    service.void(call.db, kind, artefact, reason or None, reason_required=kind.sales)
+    if not kind.sales:
+        return None
+    call.db.flush()
+    return Result(SPECS[kind.kind].present(call, [artefact])[0], 200, business_id=artefact.business_id)
+
+
+def _release(kind: Kind) -> Callable[[Call], Result]:
+    def handler(call: Call) -> Result:
+        spec = SPECS[kind.kind]
+        artefact = service.release(call.db, _context(call), kind, spec.find(call, call.path_params["key"], lock=True))
+        call.db.flush()
+        return Result(spec.present(call, [artefact])[0], 201, business_id=artefact.business_id)
+
+    return handler
+
+
+SPECS: dict[str, Resource[Artefact]] = {kind.kind: _spec(kind) for kind in (*KINDS, *CORRECTIVE_KINDS)}
+
+routes: list[BaseRoute] = [route for kind in SPECS.values() for route in resource.routes(kind)]
+routes += [api_route(f"/{kind.path}/{{key}}/release", _release(kind), methods=["POST"], business=True,
+                     select_business=select_business) for kind in (*KINDS, *CORRECTIVE_KINDS) if kind.posts]

@@ -1,0 +1,125 @@
+"""`/contacts`: the resource spec and its wire shape (Sage's Contact definition order)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_
+from sqlalchemy.sql import ColumnElement
+from starlette.routing import BaseRoute
+
+from ledgerd.api import params, resource
+from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.presenters import NESTED_ADDRESS
+from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resources import contact_addresses as addresses_api
+from ledgerd.api.resources import contact_persons as persons_api
+from ledgerd.api.resources.ledger_links import links_for
+from ledgerd.api.validation import parse_body
+from ledgerd.artefacts import usage
+from ledgerd.contacts import service
+from ledgerd.contacts.models import Address, Contact, ContactPerson
+from ledgerd.contacts.schemas import ContactCreate, ContactUpdate
+from ledgerd.errors import Invalid
+from ledgerd.lookups.lists import link
+
+
+def _person(person: ContactPerson | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {"id": person.id, "displayed_as": person.displayed_as, "$path": f"/contact_persons/{person.id}"}
+
+
+def _address(address: Address | None) -> dict[str, Any] | None:
+    if address is None:
+        return None
+    return NESTED_ADDRESS(address, {"$path": f"/addresses/{address.id}"})
+
+
+def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
+    today = call.runtime.clock.now().date()
+    links = links_for(call.db, today,
+                      account_ids=[i for c in contacts for i in (c.default_sales_ledger_account_id,
+                                                                 c.default_purchase_ledger_account_id)],
+                      tax_rate_ids=[c.default_sales_tax_rate_id for c in contacts])
+    show_balance = params.boolean("show_balance", call.query.get("show_balance", "true"))
+    balances = service.balances(call.db, [c.id for c in contacts]) if show_balance else {}
+    used = usage.contacts_in_use(call.db, [c.id for c in contacts])
+    out = []
+    for c in contacts:
+        main = next((a for a in c.addresses if a.is_main_address), None)
+        delivery = next((a for a in c.addresses if a.address_type_id == "DELIVERY" and not a.is_main_address), None)
+        person = next((p for p in c.contact_persons if p.is_main_contact), None)
+        out.append({
+            "id": c.id, "displayed_as": c.displayed_as, "$path": f"/contacts/{c.id}",
+            "created_at": c.created_at, "updated_at": c.updated_at, "links": [], "deleted_at": None,
+            "balance": balances.get(c.id) if show_balance else None,
+            "contact_types": [link("contact_types", t) for t in c.contact_type_ids],
+            "name": c.name, "reference": c.reference,
+            "default_sales_ledger_account": links.account(c.default_sales_ledger_account_id),
+            "default_sales_tax_rate": links.tax_rate(c.default_sales_tax_rate_id),
+            "default_purchase_ledger_account": links.account(c.default_purchase_ledger_account_id),
+            "tax_number": c.tax_number, "notes": c.notes, "locale": c.locale,
+            "main_address": _address(main), "delivery_address": _address(delivery),
+            "main_contact_person": _person(person), "bank_account_details": c.bank_account_details,
+            "credit_limit": c.credit_limit, "credit_days": c.credit_days, "credit_terms": c.credit_terms,
+            "credit_terms_and_conditions": c.credit_terms_and_conditions, "product_sales_price_type": None,
+            "source_guid": c.source_guid, "currency": link("currencies", c.currency_id),
+            "aux_reference": c.aux_reference, "registered_number": c.registered_number,
+            "deletable": c.id not in used and not c.system,
+            "tax_treatment": {"home_tax": True, "eu_tax_registered": False, "eu_not_tax_registered": False,
+                              "rest_of_world_tax": False, "is_importer": False, **(c.tax_treatment or {})},
+            "email": c.email, "tax_calculation": None, "auxiliary_account": None, "gdpr_obfuscated": False,
+            "system": c.system, "has_unfinished_recurring_invoices": False, "cis_registered": c.cis_registered,
+            "ni_based": c.ni_based, "is_active": c.is_active, "gb_based": c.gb_based, "cis_settings": None,
+            "destination_vat_blocking": False,
+        })
+    return out
+
+
+def _create(call: Call) -> Contact:
+    assert call.business is not None
+    return service.create(call.db, call.business.id, parse_body(call.body, "contact", ContactCreate))
+
+
+def _update(call: Call, contact: Contact) -> Contact:
+    return service.update(call.db, contact, parse_body(call.body, "contact", ContactUpdate),
+                          in_use=usage.contact_in_use)
+
+
+def _delete(call: Call, contact: Contact) -> Result | None:
+    if contact.system or usage.contact_in_use(call.db, contact.id):
+        raise Invalid("The contact has transactions or is a system contact and cannot be deleted.", "base")
+    # Its people and addresses go with it, each remembered for deleted_since on its own endpoint.
+    for person in list(contact.contact_persons):
+        forget(call, persons_api.CONTACT_PERSONS, person)
+    for address in list(contact.addresses):
+        forget(call, addresses_api.ADDRESSES, address)
+    forget(call, CONTACTS, contact)
+    return None
+
+
+def _type_filter(value: str) -> ColumnElement[bool]:
+    return cast(Contact.contact_type_ids, String).contains(f'"{value.upper()}"')
+
+
+def _search(term: str) -> ColumnElement[bool]:
+    pattern = f"%{term.lower()}%"
+    return or_(func.lower(Contact.name).like(pattern), func.lower(Contact.reference).like(pattern))
+
+
+CONTACTS: Resource[Contact] = Resource(
+    path="contacts", wrapper="contact", model=Contact, present=present, displayed_as=lambda c: c.displayed_as,
+    filters={
+        "contact_type_id": _type_filter,
+        "email": lambda v: func.lower(Contact.email) == v.strip().lower(),
+        "exclude_system": lambda v: Contact.system.is_(False) if params.boolean("exclude_system", v)
+        else Contact.id.is_not(None),
+        "filter_inactive_contacts": lambda v: Contact.is_active.is_(True)
+        if params.boolean("filter_inactive_contacts", v) else Contact.id.is_not(None),
+    },
+    search=_search, create=_create, update=_update, delete=_delete,
+)
+
+routes: list[BaseRoute] = [*resource.routes(CONTACTS), *addresses_api.routes, *persons_api.routes]

@@ -1,0 +1,142 @@
+"""`/draft_tax_returns`, `/tax_returns`, `/tax_returns/obligation_periods` and `/income_tax_settings`: the VAT
+return endpoints of Sage's 2026 spec (GB and IE; obligations and income tax GB only, api/operations_spec26.toml).
+
+Wire fields follow the DTOs of that spec in their order; each return also shows its boxes (`gb`/`ie`, as
+Sage's migrated tax returns do), and a filed return HMRC's acknowledgement. Filing is ledgerd's own
+`POST /draft_tax_returns/{key}/submit` (Sage's API has no submit operation): docs/decisions/tax-returns.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+from ledgerd.api import resource
+from ledgerd.api.listing import Page, envelope
+from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.resource import Resource, forget
+from ledgerd.api.resources import income_tax
+from ledgerd.api.validation import parse_body
+from ledgerd.tax_returns import figures, periods, service
+from ledgerd.tax_returns.models import DraftTaxReturn, TaxReturn
+from ledgerd.tax_returns.schemas import DraftTaxReturnCreate, ObligationQuery
+from ledgerd.tenancy.service import select_business
+
+
+def _status(status_id: str) -> dict[str, str]:
+    return {"id": status_id, "name": service.STATUSES[status_id]}
+
+
+def _return_type(country: str) -> dict[str, str]:
+    return dict(periods.country(country).return_type)
+
+
+def _boxes(call: Call, stored: dict[str, str]) -> dict[str, Any]:
+    """`gb` and `ie`: the boxes under the business's country, the other null (as migrated tax returns)."""
+    assert call.business is not None
+    country = call.business.country_id
+    return {key: {name: Decimal(stored.get(name, "0")) for name in figures.BOX_NAMES[key.upper()]}
+            if key.upper() == country else None for key in ("gb", "ie")}
+
+
+def _submission(ret: TaxReturn) -> dict[str, Any] | None:
+    """HMRC's acknowledgement of a UK return (Irish returns have none)."""
+    if not ret.receipt:
+        return None
+    return {"period_key": ret.period_key, "processing_date": ret.receipt["processingDate"],
+            "form_bundle_number": ret.receipt["formBundleNumber"],
+            "payment_indicator": ret.receipt.get("paymentIndicator"),
+            "charge_ref_number": ret.receipt.get("chargeRefNumber")}
+
+
+def present_drafts(call: Call, drafts: Sequence[DraftTaxReturn]) -> list[dict[str, Any]]:
+    assert call.business is not None
+    filed = service.returns_by_id(call.db, [d.tax_return_id for d in drafts])
+    paid = service.paid(call.db) if filed else {}
+    out = []
+    for d in drafts:
+        ret = filed.get(d.tax_return_id or "")
+        out.append({
+            "id": d.id, "displayed_as": d.displayed_as, "$path": f"/draft_tax_returns/{d.id}",
+            "created_at": d.created_at, "updated_at": d.updated_at,
+            "tax_return_number": ret.tax_return_number if ret else None,
+            "period_start_date": d.period_start_date, "period_end_date": d.period_end_date,
+            "total_amount": d.total_amount, "paid": paid.get(ret.id, False) if ret else False,
+            "status": _status(d.status_id), "tax_return_type": _return_type(call.business.country_id),
+            "tax_return_id": ret.legacy_id if ret else None,
+            "submitted_date": ret.submitted_at.date() if ret else None, **_boxes(call, d.boxes)})
+    return out
+
+
+def present_returns(call: Call, returns: Sequence[TaxReturn]) -> list[dict[str, Any]]:
+    assert call.business is not None
+    paid = service.paid(call.db) if returns else {}
+    return [{
+        "id": r.id, "displayed_as": r.displayed_as, "$path": f"/tax_returns/{r.id}",
+        "created_at": r.created_at, "updated_at": r.updated_at, "tax_return_number": r.tax_return_number,
+        "period_start_date": r.period_start_date, "period_end_date": r.period_end_date,
+        "total_amount": r.total_amount, "paid": paid.get(r.id, False), "status": _status(service.SUBMITTED),
+        "tax_return_type": _return_type(call.business.country_id), **_boxes(call, r.boxes),
+        "submission": _submission(r),
+    } for r in returns]
+
+
+def _create(call: Call) -> DraftTaxReturn:
+    assert call.business is not None
+    body = parse_body(call.body, "draft_tax_return", DraftTaxReturnCreate)
+    return service.create_draft(call.db, call.business.id, call.business.country_id, body,
+                                call.runtime.clock.now().date())
+
+
+def _delete(call: Call, draft: DraftTaxReturn) -> Result | None:
+    service.delete_check(draft)
+    forget(call, DRAFTS, draft)
+    return None
+
+
+DRAFTS: Resource[DraftTaxReturn] = Resource(
+    path="draft_tax_returns", wrapper="draft_tax_return", model=DraftTaxReturn, present=present_drafts,
+    displayed_as=lambda d: d.displayed_as, date_column=DraftTaxReturn.period_end_date,
+    filters={"status_id": lambda v: DraftTaxReturn.status_id == v.strip().upper()},
+    sorts={"period_start_date": DraftTaxReturn.period_start_date, "period_end_date": DraftTaxReturn.period_end_date},
+    create=_create, delete=_delete)
+
+RETURNS: Resource[TaxReturn] = Resource(
+    path="tax_returns", wrapper="tax_return", model=TaxReturn, present=present_returns,
+    displayed_as=lambda r: r.displayed_as, date_column=TaxReturn.period_end_date,
+    sorts={"period_start_date": TaxReturn.period_start_date, "period_end_date": TaxReturn.period_end_date})
+
+
+def _submit(call: Call) -> Result:
+    assert call.business is not None
+    # Two filings of one draft at once: the second waits for the first's lock, then finds it submitted.
+    draft = DRAFTS.find(call, call.path_params["key"], lock=True)
+    ret = service.submit(call.db, draft, call.business.country_id, call.runtime.clock.now())
+    return Result(present_returns(call, [ret])[0], status=201, business_id=call.business.id)
+
+
+def _obligation_periods(call: Call) -> Result:
+    """HMRC's obligations, in Sage's list envelope (a query: 200). The body is optional."""
+    assert call.business is not None
+    query = ObligationQuery() if call.body is None else parse_body(call.body, "obligation_period", ObligationQuery)
+    items = service.obligation_periods(call.db, query, call.runtime.clock.now().date())
+    page = Page.from_query(call.query).clamp(len(items))
+    shown = items[page.offset:page.offset + page.per_page]
+    return Result(envelope("/tax_returns/obligation_periods", call.query.multi_items(), page, len(items), shown),
+                  business_id=call.business.id)
+
+
+def _route(path: str, handler: Any, method: str) -> BaseRoute:
+    return api_route(path, handler, methods=[method], business=True, select_business=select_business)
+
+
+routes: list[BaseRoute] = [
+    *resource.routes(DRAFTS),
+    _route("/draft_tax_returns/{key}/submit", _submit, "POST"),
+    _route("/tax_returns/obligation_periods", _obligation_periods, "POST"),
+    *resource.routes(RETURNS),
+    *income_tax.routes,
+]

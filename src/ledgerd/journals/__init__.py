@@ -1,0 +1,1 @@
+"""Journals and opening balance journals: manual postings, each one transaction in the ledger."""

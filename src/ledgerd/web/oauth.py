@@ -1,0 +1,140 @@
+"""OAuth HTTP endpoints: /token, /revoke, the JWKS and RFC 8414 metadata. Errors keep RFC 6749's shape."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ledgerd.auth.authorize import CHALLENGE_METHODS
+from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_code, revoke_family
+from ledgerd.db.engine import unit_of_work
+from ledgerd.http.errors import ApiError
+from ledgerd.http.wire import JsonResponse
+from ledgerd.runtime import Runtime
+
+log = logging.getLogger("ledgerd.oauth")
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    return JsonResponse({"error": error, "error_description": description}, status_code=status, headers=NO_STORE)
+
+
+def refused(error: ApiError) -> Response:
+    """A request refused before its endpoint ran (a body too large or too slow, http/guard.py; text with control
+    characters, http/edge.py), in RFC 6749's error shape."""
+    return _oauth_error(error.status, "invalid_request", error.problems[0].message)
+
+
+class _Failed(Exception):
+    """Carries a non-200 Authlib answer out of the unit of work, so nothing it did is kept."""
+
+    def __init__(self, answer: tuple[int, Any, Any], code: str | None = None) -> None:
+        super().__init__(answer[0])
+        self.answer = answer
+        self.code = code
+
+
+async def _form_items(request: Request) -> list[tuple[str, str]] | Response:
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        return _oauth_error(400, "invalid_request", "Send the parameters form-encoded "
+                            "(Content-Type: application/x-www-form-urlencoded).")
+    body = await request.body()
+    try:
+        return parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return _oauth_error(400, "invalid_request", "The request body is not valid form data.")
+
+
+def _endpoint(run_grant: str) -> Any:
+    async def endpoint(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        items = await _form_items(request)
+        if isinstance(items, Response):
+            return items
+        server = request.app.state.oauth_server
+        # Authlib insists on https; the deployment's TLS terminator is what guarantees it.
+        uri = str(request.url.replace(scheme="https"))
+        # Starlette's Headers look names up case-insensitively; Authlib asks for "Authorization".
+        headers = request.headers
+
+        def run() -> tuple[int, Any, Any]:
+            try:
+                with unit_of_work(runtime.sessions, write=True) as db:
+                    oauth_request = FormRequest(uri, headers, items, db)
+                    if run_grant == "token":
+                        answer = server.create_token_response(oauth_request)
+                    else:
+                        answer = server.create_endpoint_response("revocation", oauth_request)
+                    if answer[0] != 200:
+                        raise _Failed(answer, oauth_request.ledgerd_code_hash)
+                    return answer  # type: ignore[no-any-return]
+            except _Failed as failed:
+                if failed.code is not None:
+                    # A code is single use even when its exchange fails (wrong verifier, wrong redirect_uri).
+                    with unit_of_work(runtime.sessions, write=True) as db:
+                        consume_code(db, runtime.clock, failed.code)
+                return failed.answer
+            except Replayed as replayed:
+                if replayed.family_id is not None:
+                    with unit_of_work(runtime.sessions, write=True) as db:
+                        revoke_family(db, runtime.clock, replayed.family_id, replayed.reason)
+                return 400, {"error": "invalid_grant", "error_description": replayed.description}, []
+
+        try:
+            status, body, answer_headers = await run_in_threadpool(run)
+        except Exception:
+            log.exception("token endpoint failed")
+            return _oauth_error(500, "server_error", "An unexpected error occurred.")
+        out = dict(NO_STORE)
+        out.update({k: v for k, v in answer_headers if k.lower() != "content-type"})
+        return JsonResponse(body, status_code=status, headers=out)
+
+    return endpoint
+
+
+async def jwks(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    return JsonResponse(await run_in_threadpool(runtime.keys.jwks))
+
+
+async def metadata(request: Request) -> Response:
+    base = request.app.state.runtime.settings.public_url
+    return JsonResponse({
+        "issuer": base,
+        "authorization_endpoint": f"{base}/oauth2/auth/central",
+        "token_endpoint": f"{base}/token",
+        "revocation_endpoint": f"{base}/revoke",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "scopes_supported": ["full_access", "readonly"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "code_challenge_methods_supported": list(CHALLENGE_METHODS),
+        "ui_locales_supported": ["en-GB", "en-IE", "en-US", "es-US", "en-CA", "fr-CA", "fr-FR", "de-DE", "es-ES"],
+    })
+
+
+def build(runtime: Runtime) -> Any:
+    return build_server(runtime.tokens, runtime.clock)
+
+
+routes: list[BaseRoute] = [
+    Route("/token", _endpoint("token"), methods=["POST"]),
+    Route("/oauth2/token", _endpoint("token"), methods=["POST"]),
+    Route("/revoke", _endpoint("revoke"), methods=["POST"]),
+    Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+    Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
+]
+# The form endpoints; their bodies are limited and timed (http/guard.py) and their text checked (http/edge.py);
+# a refusal is answered with `refused`.
+FORM_PATHS = frozenset(route.path for route in routes if isinstance(route, Route) and "POST" in (route.methods or ()))
