@@ -1,4 +1,10 @@
-"""`create_app`: builds the whole server from settings; nothing is built at import time."""
+"""`create_app`: builds the whole server from settings.
+
+Importing ledgerd builds only declarations that settings cannot change: each resource module's routes and
+`api.registry` (filled as those routes are made), the models, the region data read on first use. Everything
+that depends on settings or holds resources (engine, sessions, signing keys, clock, threads, the app itself)
+is built here, per call, so tests and processes can build as many servers as they like.
+"""
 
 from __future__ import annotations
 
