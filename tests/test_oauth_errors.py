@@ -613,12 +613,37 @@ def test_missing_grant_type_is_an_error(client: TestClient, party: Party) -> Non
     assert response.json()["error"] in ("invalid_request", "unsupported_grant_type")
 
 
-def test_json_body_is_invalid_request(client: TestClient, party: Party) -> None:
+@pytest.mark.parametrize("path", ["/token", "/oauth2/token"])
+def test_code_exchange_and_refresh_with_a_json_body(client: TestClient, party: Party, path: str) -> None:
+    """Sage's token endpoint takes JSON too, and integrations send it so (issue: a real client could not log in)."""
     code = authorize(client, party)
-    response = client.post("/token", json={"grant_type": "authorization_code", "code": code,
-                                           "redirect_uri": CALLBACK, "client_id": party.app.client_id,
-                                           "client_secret": party.secret})
+    response = client.post(path, json={"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK,
+                                       "client_id": party.app.client_id, "client_secret": party.secret})
+    assert response.status_code == 200, response.text
+    token = response.json()
+    assert list(token) == TOKEN_FIELDS
+    assert whoami(client, token["access_token"]).status_code == 200
+    again = client.post(path, json={"grant_type": "refresh_token", "refresh_token": token["refresh_token"],
+                                    "client_id": party.app.client_id, "client_secret": party.secret})
+    assert again.status_code == 200, again.text
+    assert whoami(client, again.json()["access_token"]).status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    b"[1, 2]", b'"grant_type"', b"{not json", b'{"grant_type": {"nested": 1}}', b'{"grant_type": ["a"]}',
+    b'{"grant_type": null}', b'{"grant_type": true}', rb'{"grant_type": "refresh_token\u0000"}',
+    rb'{"grant\u0001type": "refresh_token"}'])
+def test_a_json_body_that_is_not_an_object_of_strings_is_invalid_request(client: TestClient, body: bytes) -> None:
+    response = client.post("/token", content=body, headers={"content-type": "application/json"})
     oauth_error(response, 400, "invalid_request")
+
+
+@pytest.mark.parametrize("media", ["text/plain", "multipart/form-data; boundary=x", "application/xml"])
+def test_other_bodies_are_invalid_request(client: TestClient, party: Party, media: str) -> None:
+    code = authorize(client, party)
+    response = client.post("/token", content=b"grant_type=authorization_code", headers={"content-type": media})
+    oauth_error(response, 400, "invalid_request")
+    assert "application/json" in response.json()["error_description"]
     assert exchange(client, party, code).status_code == 200
 
 
@@ -746,6 +771,16 @@ def test_revoke_refresh_token(client: TestClient, party: Party, factory: Factory
     assert whoami(client, token["access_token"]).status_code == 401
     # Revoking again is harmless.
     assert revoke(client, party, token["refresh_token"]).json() == {"success": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/revoke", "/oauth2/revoke"])
+def test_revoke_with_a_json_body(client: TestClient, party: Party, factory: Factory, path: str) -> None:
+    token = factory.token(party.user, party.app)
+    response = client.post(path, json={"token": token["refresh_token"], "client_id": party.app.client_id,
+                                       "client_secret": party.secret})
+    assert response.status_code == 200 and response.json() == {"success": "ok"}
+    oauth_error(refresh(client, party, token["refresh_token"]), 400, "invalid_grant")
+    assert whoami(client, token["access_token"]).status_code == 401
 
 
 def test_revoke_with_http_basic(client: TestClient, party: Party, factory: Factory) -> None:

@@ -3,7 +3,9 @@
 Each target gets its probes (NUL in each field on its own, and in the path where it has one) and `EXAMPLES`
 generated requests: the valid fields of a real exchange (a registered app, its secret, a live refresh token,
 the CSRF token of the browser's cookie), each kept, replaced by a hostile percent-encoded value (bytes that
-are not UTF-8 included) or left out, sometimes with client credentials in a Basic header. No answer may be a
+are not UTF-8 included) or left out, sometimes with client credentials in a Basic header. /token and /revoke
+also take JSON objects: their JSON targets replace fields with any hostile JSON value (nested, null, broken
+strings, lone surrogates). No answer may be a
 5xx; /token and /revoke answer RFC 6749 errors, everything else an HTML page or a redirect.
 """
 
@@ -23,7 +25,7 @@ from starlette.testclient import TestClient
 from ledgerd.app import create_app
 from ledgerd.runtime import Runtime
 from tests.fuzz.tally import Check, Tally, oauth_error, page_error
-from tests.fuzz.values import form, texts, url_values
+from tests.fuzz.values import Raw, anything, encode, form, texts, url_values
 from tests.support.factories import PASSWORD, Factory
 
 PUBLIC_URL = "http://testserver"
@@ -34,7 +36,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 @dataclass(frozen=True)
 class Case:
-    fields: tuple[tuple[str, str], ...]  # name, percent-encoded value
+    fields: tuple[tuple[str, Any], ...]  # name, percent-encoded value (a JSON value for a JSON target)
     path: str | None = None  # the path parameter, percent-encoded, where the target has one
     basic: tuple[str, str] | None = None  # client id and secret for an Authorization: Basic header
 
@@ -52,10 +54,12 @@ class Target:
     in_query: bool = False
     key: str | None = None  # a valid path parameter
     note: str = ""
+    json: bool = False  # the body is a JSON object instead of a form
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.path}" + (f" ({self.note})" if self.note else "")
+        note = ", ".join(part for part in (self.note, "JSON" if self.json else "") if part)
+        return f"{self.method} {self.path}" + (f" ({note})" if note else "")
 
 
 def _encoded(valid: dict[str, str]) -> dict[str, str]:
@@ -63,10 +67,11 @@ def _encoded(valid: dict[str, str]) -> dict[str, str]:
 
 
 def cases(target: Target) -> st.SearchStrategy[Case]:
-    good = _encoded(target.valid)
-    per_field = [st.one_of(st.just((name, value)), st.just((name, value)), st.tuples(st.just(name), url_values()),
+    good: dict[str, Any] = dict(target.valid) if target.json else _encoded(target.valid)
+    hostile = anything() if target.json else url_values()
+    per_field = [st.one_of(st.just((name, value)), st.just((name, value)), st.tuples(st.just(name), hostile),
                            st.none()) for name, value in good.items()]
-    extra = st.lists(st.tuples(st.sampled_from([*good, "x"]), url_values()), max_size=1)
+    extra = st.lists(st.tuples(st.sampled_from([*good, "x"]), hostile), max_size=1)
     fields = st.tuples(st.tuples(*per_field), extra).map(
         lambda parts: tuple(item for item in parts[0] if item is not None) + tuple(parts[1]))
     path = st.one_of(st.just(target.key), url_values()) if target.key is not None else st.none()
@@ -76,8 +81,9 @@ def cases(target: Target) -> st.SearchStrategy[Case]:
 
 
 def probes(target: Target) -> list[Case]:
-    good = _encoded(target.valid)
-    out = [Case(tuple({**good, name: "a%00b"}.items()), target.key) for name in good]
+    good: dict[str, Any] = dict(target.valid) if target.json else _encoded(target.valid)
+    nul = Raw(b'"a\\u0000b"') if target.json else "a%00b"
+    out = [Case(tuple({**good, name: nul}.items()), target.key) for name in good]
     if target.key is not None:
         out.append(Case(tuple(good.items()), "a%00b"))
     if target.check is oauth_error:
@@ -87,15 +93,15 @@ def probes(target: Target) -> list[Case]:
 
 def send(target: Target, case: Case) -> Any:
     path = target.path.replace("{id}", case.path or "") if "{id}" in target.path else target.path
-    headers = dict(FORM)
+    headers = {"Content-Type": "application/json"} if target.json else dict(FORM)
     if case.basic is not None:
         pair = f"{case.basic[0]}:{case.basic[1]}".encode("utf-8", "surrogatepass")
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
     if target.in_query:
         query = "&".join(f"{quote(name, safe='')}={value}" for name, value in case.fields)
         return target.client.request(target.method, f"{path}?{query}", follow_redirects=False)
-    return target.client.request(target.method, path, content=form(dict(case.fields)), headers=headers,
-                                 follow_redirects=False)
+    body = encode(dict(case.fields)) if target.json else form(dict(case.fields))
+    return target.client.request(target.method, path, content=body, headers=headers, follow_redirects=False)
 
 
 def _csrf(client: TestClient) -> str:
@@ -137,6 +143,11 @@ def targets(runtime: Runtime, anonymous: TestClient, member: TestClient) -> list
                                   "client_secret": secret, "scope": "full_access"}, anonymous, oauth_error,
                note="refresh"),
         Target("POST", "/oauth2/token", code, anonymous, oauth_error),
+        Target("POST", "/token", code, anonymous, oauth_error, note="code", json=True),
+        Target("POST", "/token", {"grant_type": "refresh_token", "refresh_token": refresh(), "client_id": client_id,
+                                  "client_secret": secret}, anonymous, oauth_error, note="refresh", json=True),
+        Target("POST", "/oauth2/revoke", {"token": refresh(), "client_id": client_id, "client_secret": secret},
+               anonymous, oauth_error, json=True),
         Target("POST", "/revoke", {"token": refresh(), "token_type_hint": "refresh_token", "client_id": client_id,
                                    "client_secret": secret}, anonymous, oauth_error),
         Target("GET", "/oauth2/auth/central", authorize, anonymous, page_error, in_query=True, note="signed out"),

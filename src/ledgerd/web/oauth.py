@@ -6,11 +6,13 @@ import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ledgerd import limits
 from ledgerd.auth.authorize import CHALLENGE_METHODS
 from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
@@ -19,6 +21,8 @@ from ledgerd.http.wire import JsonResponse
 from ledgerd.runtime import Runtime
 
 log = logging.getLogger("ledgerd.oauth")
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -41,12 +45,36 @@ class _Failed(Exception):
         self.code = code
 
 
+def _json_items(body: bytes) -> list[tuple[str, str]] | Response:
+    """The parameters of a JSON object body: Sage's token endpoint takes them so, and integrations send them so
+    (docs/decisions.md, "OAuth 2.0"). Values are strings (numbers are written as JSON writes them); nothing
+    nested, and the text rules of form fields apply (no control characters)."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _oauth_error(400, "invalid_request", "The request body is not valid JSON.")
+    if not isinstance(parsed, dict):
+        return _oauth_error(400, "invalid_request", "The request body must be a JSON object of parameters.")
+    items: list[tuple[str, str]] = []
+    for name, value in parsed.items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return _oauth_error(400, "invalid_request", f"The parameter {name} must be a string.")
+        text = value if isinstance(value, str) else orjson.dumps(value).decode()
+        if limits.control_character(name) or limits.control_character(text):
+            return _oauth_error(400, "invalid_request", f"The parameter {name} holds a control character.")
+        items.append((name, text))
+    return items
+
+
 async def _form_items(request: Request) -> list[tuple[str, str]] | Response:
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media != "application/x-www-form-urlencoded":
+    if media not in (FORM, JSON):
         return _oauth_error(400, "invalid_request", "Send the parameters form-encoded "
-                            "(Content-Type: application/x-www-form-urlencoded).")
+                            "(Content-Type: application/x-www-form-urlencoded) or as a JSON object "
+                            "(Content-Type: application/json).")
     body = await request.body()
+    if media == JSON:
+        return _json_items(body)
     try:
         return parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
@@ -132,6 +160,7 @@ routes: list[BaseRoute] = [
     Route("/token", _endpoint("token"), methods=["POST"]),
     Route("/oauth2/token", _endpoint("token"), methods=["POST"]),
     Route("/revoke", _endpoint("revoke"), methods=["POST"]),
+    Route("/oauth2/revoke", _endpoint("revoke"), methods=["POST"]),
     Route("/.well-known/jwks.json", jwks, methods=["GET"]),
     Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
 ]
