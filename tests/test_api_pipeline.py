@@ -564,16 +564,12 @@ def test_page_bounds(query: dict[str, str], source: str, message: str) -> None:
     assert body(raised.value) == error("InvalidParameter", message, source)
 
 
-@pytest.mark.parametrize(("page", "total", "expected"), [
-    (Page(1, 20), 0, Page(1, 20)),
-    (Page(5, 20), 0, Page(1, 20)),
-    (Page(3, 20), 60, Page(3, 20)),
-    (Page(4, 20), 60, Page(3, 20)),
-    (Page(9, 20), 61, Page(4, 20)),
-    (Page(2, 25), 100, Page(2, 25)),
-])
-def test_page_clamp(page: Page, total: int, expected: Page) -> None:
-    assert page.clamp(total) == expected
+def test_a_page_past_the_end_is_empty_and_leads_back_to_the_last() -> None:
+    past = envelope("/sales_invoices", QUERY, Page(9, 25), 60, [])
+    assert (past["$page"], past["$next"], past["$items"]) == (9, None, [])
+    assert past["$back"] == "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc"
+    nothing = envelope("/contacts", [], Page(2, 20), 0, [])
+    assert (nothing["$page"], nothing["$next"], nothing["$back"]) == (2, None, "/contacts?page=1&items_per_page=20")
 
 
 QUERY = [("page", "2"), ("items_per_page", "25"), ("attributes", "date"), ("sort", "date:asc")]
@@ -586,8 +582,8 @@ def test_envelope_middle_page() -> None:
     assert body == {
         "$total": 100,
         "$page": 2,
-        "$next": "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date%3Aasc",
-        "$back": "/sales_invoices?page=1&items_per_page=25&attributes=date&sort=date%3Aasc",
+        "$next": "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc",
+        "$back": "/sales_invoices?page=1&items_per_page=25&attributes=date&sort=date:asc",
         "$itemsPerPage": 25,
         "$items": items,
     }
@@ -596,10 +592,10 @@ def test_envelope_middle_page() -> None:
 def test_envelope_first_and_last_page() -> None:
     first = envelope("/sales_invoices", QUERY, Page(1, 25), 100, [])
     assert first["$back"] is None
-    assert first["$next"] == "/sales_invoices?page=2&items_per_page=25&attributes=date&sort=date%3Aasc"
+    assert first["$next"] == "/sales_invoices?page=2&items_per_page=25&attributes=date&sort=date:asc"
     last = envelope("/sales_invoices", QUERY, Page(4, 25), 100, [])
     assert last["$next"] is None
-    assert last["$back"] == "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date%3Aasc"
+    assert last["$back"] == "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc"
     only = envelope("/contacts", [], Page(1, 20), 0, [])
     assert only == {"$total": 0, "$page": 1, "$next": None, "$back": None, "$itemsPerPage": 20, "$items": []}
 

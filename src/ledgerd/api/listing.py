@@ -36,11 +36,6 @@ class Page:
         return cls(int_param(query, "page", 1, 1),
                    int_param(query, "items_per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE))
 
-    def clamp(self, total: int) -> Page:
-        """A page past the end answers as the last page, as Sage documents."""
-        last = max(1, -(-total // self.per_page))
-        return self if self.number <= last else Page(last, self.per_page)
-
     @property
     def offset(self) -> int:
         return (self.number - 1) * self.per_page
@@ -49,18 +44,21 @@ class Page:
 def envelope(path: str, query: Iterable[tuple[str, str]], page: Page, total: int,
              items: list[dict[str, Any]]) -> dict[str, Any]:
     """Sage's list envelope; `$next`/`$back` are paths without the version prefix and keep the other
-    query parameters of the request."""
+    query parameters of the request (a `:` as it was sent: `sort=date:asc`, as in Sage's answers).
+
+    A page past the end is empty, with no `$next` and `$back` leading to the last page (docs/decisions.md,
+    "Lists"): a client paging until `$items` is empty stops."""
     others = [(k, v) for k, v in query if k not in ("page", "items_per_page")]
 
     def link(number: int) -> str:
-        return f"{path}?" + urlencode([("page", number), ("items_per_page", page.per_page), *others])
+        return f"{path}?" + urlencode([("page", number), ("items_per_page", page.per_page), *others], safe=":")
 
     last = max(1, -(-total // page.per_page))
     return {
         "$total": total,
         "$page": page.number,
         "$next": link(page.number + 1) if page.number < last else None,
-        "$back": link(page.number - 1) if page.number > 1 else None,
+        "$back": link(min(page.number - 1, last)) if page.number > 1 else None,
         "$itemsPerPage": page.per_page,
         "$items": items,
     }

@@ -158,7 +158,6 @@ def _deleted(call: Call, resource: Resource[Any], page: Page) -> Result:
     since = params.instant("deleted_since", call.query["deleted_since"])
     stmt = select(Deletion).where(Deletion.resource == resource.path, Deletion.deleted_at > since)
     total = call.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = page.clamp(total)
     rows = call.db.scalars(stmt.order_by(Deletion.deleted_at, Deletion.id).offset(page.offset)
                            .limit(page.per_page)).all()
     items = [{"id": d.record_id, "displayed_as": d.displayed_as, "$path": f"/{resource.path}/{d.record_id}",
@@ -197,7 +196,6 @@ def list_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
             total = resource.kept_total(call.db)
         else:
             total = call.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-        page = page.clamp(total)
         stmt = stmt.order_by(*_order(resource, query)).offset(page.offset).limit(page.per_page)
         objs = resource.load(call.db, stmt) if resource.load else call.db.scalars(stmt).all()
         items = resource.show(call, objs, Attributes(query.get("attributes"), default_all=False))

@@ -57,7 +57,7 @@ def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
     def listing(call: Call) -> Result:
         assert call.business is not None
         items = quotes(call)
-        page = Page.from_query(call.query).clamp(len(items))
+        page = Page.from_query(call.query)
         attributes = Attributes(call.query.get("attributes"), default_all=False)
         shown = [show(q, attributes) for q in items[page.offset:page.offset + page.per_page]]
         return Result(envelope(f"/{path}", call.query.multi_items(), page, len(items), shown),

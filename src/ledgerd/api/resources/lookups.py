@@ -51,7 +51,6 @@ def _list(spec: LookupList) -> Callable[[Call], Result]:
         assert call.business is not None
         page = Page.from_query(call.query)
         items = lists.select(spec, call.business.country_id, _given(spec, call.query))
-        page = page.clamp(len(items))
         attributes = Attributes(call.query.get("attributes"), default_all=False)
         today = call.runtime.clock.now().date()
         shown = [attributes.select(present(spec, item, today))

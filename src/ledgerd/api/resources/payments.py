@@ -296,7 +296,7 @@ CONTACT_OPENING_BALANCES: Resource[Artefact] = Resource(
 
 def _opening_types(call: Call) -> Result:
     items = [_opening_type(t) for t in opening_balances.TYPES]
-    page = Page.from_query(call.query).clamp(len(items))
+    page = Page.from_query(call.query)
     shown = [Attributes(call.query.get("attributes"), default_all=False).select(i)
              for i in items[page.offset:page.offset + page.per_page]]
     assert call.business is not None

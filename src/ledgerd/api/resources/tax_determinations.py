@@ -146,7 +146,7 @@ def _handler(call: Call) -> Result:
         rates.sort(key=lambda r: named.index(r.id))
     if _flag(query, "include_line_determination"):
         rates = _determined(call, rates, contact, usage, named)
-    page = Page.from_query(query).clamp(len(rates))
+    page = Page.from_query(query)
     shown = TAX_RATES.show(call, rates[page.offset:page.offset + page.per_page],
                            Attributes(query.get("attributes"), default_all=False))
     return Result(envelope("/tax_determinations", query.multi_items(), page, len(rates), shown),

@@ -123,7 +123,7 @@ def _obligation_periods(call: Call) -> Result:
     assert call.business is not None
     query = ObligationQuery() if call.body is None else parse_body(call.body, "obligation_period", ObligationQuery)
     items = service.obligation_periods(call.db, query, call.runtime.clock.now().date())
-    page = Page.from_query(call.query).clamp(len(items))
+    page = Page.from_query(call.query)
     shown = items[page.offset:page.offset + page.per_page]
     return Result(envelope("/tax_returns/obligation_periods", call.query.multi_items(), page, len(items), shown),
                   business_id=call.business.id)

@@ -46,7 +46,7 @@ def _trial_balance(call: Call) -> Result:
     if from_date > to_date:
         raise InvalidParameter("from_date must not be after to_date.", "from_date")
     lines = trial_balance(call.db, from_date, to_date)
-    page = Page.from_query(query).clamp(len(lines))
+    page = Page.from_query(query)
     attributes = Attributes(query.get("attributes"), default_all=True)
     items = [attributes.select(_wire(line)) for line in lines[page.offset:page.offset + page.per_page]]
     body = envelope("/trial_balance", query.multi_items(), page, len(lines), items)
