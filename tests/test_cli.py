@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -15,13 +16,14 @@ from ledgerd.app import create_app
 from ledgerd.config import Settings
 from ledgerd.db.migrate import upgrade
 from tests.conftest import TEST_SCRYPT_N
+from tests.support.live import LiveServer
 
 VERBS = [["serve"], ["db", "upgrade"], ["users", "create"], ["businesses", "create"], ["businesses", "invite"],
          ["apps", "create"], ["tokens", "issue"], ["demo"]]
 
 
-def run(*argv: str, database: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LEDGERD_DATABASE_URL": f"sqlite:///{database}", "LEDGERD_PUBLIC_URL": "http://testserver"}
+def run(*argv: str, database: Path, public_url: str = "http://testserver") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LEDGERD_DATABASE_URL": f"sqlite:///{database}", "LEDGERD_PUBLIC_URL": public_url}
     return subprocess.run([sys.executable, "-m", "ledgerd", *argv], env=env, capture_output=True, text=True,
                           timeout=120)
 
@@ -42,14 +44,16 @@ def test_demo_sets_up_books_an_app_and_a_token(tmp_path: Path) -> None:
     token = run("tokens", "issue", "--user", info["login"], "--app", info["client_id"], "--json", database=database)
     assert token.returncode == 0, token.stderr
     access = json.loads(token.stdout)["access_token"]
-    # Running the demo again keeps the same books and hands out a fresh secret.
+    # Running the demo again keeps the same books, app and secret: a client configured once keeps working.
     again = json.loads(run("demo", "--no-serve", "--json", database=database).stdout)
-    assert again["client_id"] == info["client_id"] and again["client_secret"] != info["client_secret"]
+    assert (again["client_id"], again["client_secret"]) == (info["client_id"], info["client_secret"])
 
     url = f"sqlite:///{database}"
     upgrade(url)
     app = create_app(Settings(database_url=url, env="test", password_scrypt_n=TEST_SCRYPT_N, public_url="http://testserver"))
     with TestClient(app, base_url="http://testserver") as client:
+        credentials = {"token": "unknown", "client_id": info["client_id"], "client_secret": info["client_secret"]}
+        assert client.post("/revoke", data=credentials).json() == {"success": "ok"}  # the secret still works
         headers = {"Authorization": f"Bearer {access}"}
         invoices = client.get("/v3.1/sales_invoices", params={"attributes": "status"}, headers=headers).json()
         assert sorted(i["status"]["id"] for i in invoices["$items"]) == ["PAID", "PART_PAID", "UNPAID"]
@@ -61,3 +65,36 @@ def test_demo_sets_up_books_an_app_and_a_token(tmp_path: Path) -> None:
 def test_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     done = run("tokens", "issue", "--user", "nobody@example.com", "--app", "x", database=tmp_path / "e.sqlite")
     assert done.returncode == 2 and done.stderr.startswith("ledgerd: ")
+
+
+def test_serve_on_any_port_and_host_accepts_the_tokens_the_cli_issues(tmp_path: Path) -> None:
+    """No LEDGERD_PUBLIC_URL: `ledgerd serve --port N` accepts the tokens `ledgerd tokens issue` mints, at
+    127.0.0.1 and at localhost, and a refresh at one address gives tokens that work at the other."""
+    database = tmp_path / "serve.sqlite"
+    assert run("db", "upgrade", database=database, public_url="").returncode == 0
+    for argv in (["users", "create", "--email", "dev@example.com", "--password", "a long password 1"],
+                 ["businesses", "create", "--owner", "dev@example.com", "--name", "Dev Ltd", "--country", "GB"]):
+        done = run(*argv, database=database, public_url="")
+        assert done.returncode == 0, done.stderr
+    made = run("apps", "create", "--owner", "dev@example.com", "--name", "Dev", "--redirect-uri",
+               "http://localhost:8080/callback", "--json", database=database, public_url="")
+    app = json.loads(made.stdout)
+    issued = run("tokens", "issue", "--user", "dev@example.com", "--app", app["client_id"], "--json",
+                 database=database, public_url="")
+    token = json.loads(issued.stdout)
+    server = LiveServer(f"sqlite:///{database}", extra_env={"LEDGERD_PUBLIC_URL": ""})
+    try:
+        for base in (f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"):
+            me = httpx.get(f"{base}/v3.1/user", headers={"Authorization": f"Bearer {token['access_token']}"})
+            assert me.status_code == 200, me.text
+        refreshed = httpx.post(f"http://localhost:{server.port}/token", data={
+            "grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": app["client_id"],
+            "client_secret": app["client_secret"]})
+        assert refreshed.status_code == 200, refreshed.text
+        access = refreshed.json()["access_token"]
+        me = httpx.get(f"http://127.0.0.1:{server.port}/v3.1/user", headers={"Authorization": f"Bearer {access}"})
+        assert me.status_code == 200, me.text
+        metadata = httpx.get(f"http://localhost:{server.port}/.well-known/oauth-authorization-server").json()
+        assert metadata["issuer"] == f"http://localhost:{server.port}"
+    finally:
+        server.stop()

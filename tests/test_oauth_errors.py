@@ -22,9 +22,12 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from ledgerd.auth.models import App, AuthorizationCode
+from ledgerd.auth.tokens import Grant, TokenInvalid, Tokens
 from ledgerd.clock import Clock
+from ledgerd.config import Settings
 from ledgerd.passwords import hash_secret
 from ledgerd.regions import COUNTRIES
+from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
 from tests.support.factories import PASSWORD, Factory
 
@@ -863,3 +866,46 @@ def test_metadata_authorization_endpoint_serves_the_flow(client: TestClient, par
     query = urlencode(auth_query(party.app, country=None))
     response = client.get(f"{urlsplit(endpoint).path}?{query}", follow_redirects=False)
     assert response.status_code == 200 and "data-country" in response.text
+
+
+# ---- issuer and audience ---------------------------------------------------------------------------------
+
+GRANT = Grant(family_id="f" * 32, user_id="u" * 32, user_subject="s", client_id="c", scope="full_access",
+              country="GB")
+
+
+def test_a_pinned_public_url_accepts_only_tokens_that_name_it(runtime: Runtime, clock: Clock) -> None:
+    pinned = runtime.tokens
+    assert pinned.pinned == "http://testserver"
+    ours = pinned.issue(GRANT, at="http://elsewhere:9000")  # pinned: `at` is not the issuer
+    assert jwt.decode(ours["access_token"], options={"verify_signature": False})["iss"] == "http://testserver"
+    assert pinned.verify_access(ours["access_token"])["sub"] == GRANT.user_id
+    unpinned = Tokens(Settings(env="test", port=9000), runtime.keys, clock)
+    minted = unpinned.issue(GRANT, at="http://elsewhere:9000")
+    with pytest.raises(TokenInvalid, match="invalid"):
+        pinned.verify_access(minted["access_token"])
+
+
+def test_without_a_public_url_a_token_names_where_it_was_requested_and_works_anywhere(
+        runtime: Runtime, clock: Clock) -> None:
+    unpinned = Tokens(Settings(env="test", port=9000), runtime.keys, clock)
+    assert unpinned.pinned is None
+    at_host = unpinned.issue(GRANT, at="http://ledgerd.local:9000/")
+    claims = jwt.decode(at_host["access_token"], options={"verify_signature": False, "verify_aud": False})
+    assert (claims["iss"], claims["aud"]) == ("http://ledgerd.local:9000", "http://ledgerd.local:9000/v3.1")
+    cli = unpinned.issue(GRANT)  # no request: the server's own address
+    assert jwt.decode(cli["access_token"], options={"verify_signature": False})["iss"] == "http://127.0.0.1:9000"
+    assert unpinned.verify_access(at_host["access_token"])["sub"] == GRANT.user_id
+    assert unpinned.verify_access(cli["access_token"])["sub"] == GRANT.user_id
+    assert unpinned.verify_refresh(at_host["refresh_token"])["fam"] == GRANT.family_id
+    # The audience still tells the two kinds apart.
+    with pytest.raises(TokenInvalid):
+        unpinned.verify_access(at_host["refresh_token"])
+    with pytest.raises(TokenInvalid):
+        unpinned.verify_refresh(at_host["access_token"])
+
+
+def test_metadata_names_the_pinned_url(client: TestClient) -> None:
+    metadata = client.get("/.well-known/oauth-authorization-server").json()
+    assert metadata["issuer"] == "http://testserver"
+    assert metadata["token_endpoint"] == "http://testserver/token"

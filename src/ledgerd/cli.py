@@ -143,10 +143,8 @@ def cmd_tokens_issue(args: argparse.Namespace) -> None:
 
 
 def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
-    from ledgerd.auth.apps import create_app, rotate_secret
-    from ledgerd.auth.models import App
     from ledgerd.onboarding import open_business
-    from ledgerd.sandbox.demo import seed_demo_books
+    from ledgerd.sandbox.demo import demo_app, seed_demo_books
     from ledgerd.tenancy.service import accessible, create_user, find_user, password_hash
 
     def run(db: Session, rt: Any) -> dict[str, Any]:
@@ -158,25 +156,20 @@ def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
                                      is_demo=True)
             if country == "GB":  # the demo books use the GB chart and VAT rates
                 seed_demo_books(db, rt.clock, business.id)
-        app = db.scalar(select(App).where(App.owner_id == user.id, App.name == "Demo App"))
-        if app is None:
-            app, secret = create_app(db, rt.clock, owner=user, name="Demo App", redirect_uris=DEMO_CALLBACKS)
-        else:
-            secret = rotate_secret(db, rt.clock, app)
-        authorize = f"{settings.public_url}/oauth2/auth/central?" + urlencode({
+        app, secret = demo_app(db, rt.clock, rt.secret_key, user, DEMO_CALLBACKS)
+        authorize = f"{settings.base_url}/oauth2/auth/central?" + urlencode({
             "filter": "apiv3.1", "response_type": "code", "client_id": app.client_id,
             "redirect_uri": DEMO_CALLBACKS[0], "scope": "full_access", "state": "demo"})
         return {"login": DEMO_EMAIL, "password": DEMO_PASSWORD, "client_id": app.client_id,
                 "client_secret": secret, "redirect_uri": DEMO_CALLBACKS[0], "authorize_url": authorize,
-                "token_url": f"{settings.public_url}/token", "api_base": f"{settings.public_url}/v3.1"}
+                "token_url": f"{settings.base_url}/token", "api_base": f"{settings.base_url}/v3.1"}
 
     return _with_db(settings, run)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
     port = args.port or DEFAULT_PORT
-    settings = _settings(args, env="development", port=port, host=args.host,
-                         public_url=os.environ.get("LEDGERD_PUBLIC_URL", f"http://127.0.0.1:{port}"))
+    settings = _settings(args, env="development", port=port, host=args.host)
     data = _demo_setup(settings, args.country)
     _print(args, data, "\n".join([
         "ledgerd demo business is ready.",
@@ -188,7 +181,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         f"  token URL:      {data['token_url']}",
         f"  API base URL:   {data['api_base']}",
         f"  a token now:    ledgerd tokens issue --user {data['login']} --app '{data['client_id']}'",
-        f"  developer page: {settings.public_url}/developer",
+        f"  developer page: {settings.base_url}/developer",
     ]))
     sys.stdout.flush()
     if not args.no_serve:
@@ -208,9 +201,7 @@ def _serve(settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    port = args.port or DEFAULT_PORT
-    public = os.environ.get("LEDGERD_PUBLIC_URL") or f"http://{args.host or '127.0.0.1'}:{port}"
-    _serve(_settings(args, host=args.host, port=port, workers=args.workers, public_url=public))
+    _serve(_settings(args, host=args.host, port=args.port or DEFAULT_PORT, workers=args.workers))
 
 
 def parser() -> argparse.ArgumentParser:

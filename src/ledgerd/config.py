@@ -29,8 +29,10 @@ class Settings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(DEFAULT_PORT, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
-    # The URL clients use to reach this server; it is the JWT issuer and the base of metadata URLs.
-    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
+    # The one URL clients use to reach this server, when an operator pins it: the JWT issuer, and the base of
+    # metadata URLs. Unset, each token names the URL it was requested at and any URL reaching this server
+    # accepts it (docs/decisions.md, "OAuth 2.0"), so `ledgerd serve --port 9000` works with no other setting.
+    public_url: str | None = None
     # Signs browser-session and CSRF cookies. Generated and persisted on first start when unset.
     secret_key: str | None = None
     access_token_ttl: int = Field(300, ge=1)
@@ -55,8 +57,16 @@ class Settings(BaseModel):
 
     @field_validator("public_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
+
+    @property
+    def base_url(self) -> str:
+        """The pinned public URL, else this server's own address as a local client reaches it."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104 - a comparison
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @field_validator("password_scrypt_n")
     @classmethod

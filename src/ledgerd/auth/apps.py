@@ -91,8 +91,9 @@ def remove_callback(db: Session, clock: Clock, app: App, uri: str) -> None:
     db.flush()
 
 
-def rotate_secret(db: Session, clock: Clock, app: App) -> str:
-    secret = secrets.token_urlsafe(24)
+def rotate_secret(db: Session, clock: Clock, app: App, secret: str | None = None) -> str:
+    """Give `app` a new client secret (`secret`, or a random one) and return it."""
+    secret = secret or secrets.token_urlsafe(24)
     app.client_secret_hash = hash_secret(secret)
     app.updated_at = clock.now()
     db.flush()

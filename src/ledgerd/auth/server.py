@@ -87,10 +87,13 @@ class _Payload(OAuth2Payload):
 class FormRequest(OAuth2Request):
     """An Authlib request made from an already-read form post, bound to this request's session."""
 
-    def __init__(self, uri: str, headers: Mapping[str, str], items: list[tuple[str, str]], db: Session) -> None:
+    def __init__(self, uri: str, headers: Mapping[str, str], items: list[tuple[str, str]], db: Session, *,
+                 base_url: str | None = None) -> None:
         super().__init__("POST", uri, headers=headers)
         self.payload = _Payload(items)
         self.db = db
+        # The base URL the client reached this server at: the tokens' issuer unless a public URL is pinned.
+        self.ledgerd_base_url = base_url
         self.ledgerd_family_id = ""
         # The code this request presented, once found: consumed even if the exchange then fails.
         self.ledgerd_code_hash: str | None = None
@@ -249,7 +252,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         self.request.db.execute(update(AuthorizationCode).where(AuthorizationCode.code_hash == row.code_hash)
                                 .values(family_id=family.id))
         self.request.ledgerd_family_id = family.id
-        return _issue(self.server.tokens, family, user, self.request.client)
+        return _issue(self.server.tokens, family, user, self.request.client, at=self.request.ledgerd_base_url)
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
@@ -277,7 +280,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         assert user is not None
         family: TokenFamily = self.request.refresh_token.family
         self.request.ledgerd_family_id = family.id
-        return _issue(self.server.tokens, family, user, self.request.client)
+        return _issue(self.server.tokens, family, user, self.request.client, at=self.request.ledgerd_base_url)
 
     def revoke_old_credential(self, refresh_token: RefreshRecord) -> None:
         return None  # save_token already replaced the family's live refresh token
@@ -314,9 +317,9 @@ class Revocation(RevocationEndpoint):
         return 200, {"success": "ok"}, [("Content-Type", "application/json")]
 
 
-def _issue(tokens: Tokens, family: TokenFamily, user: User, client: Client) -> dict[str, Any]:
+def _issue(tokens: Tokens, family: TokenFamily, user: User, client: Client, *, at: str | None = None) -> dict[str, Any]:
     return tokens.issue(Grant(family_id=family.id, user_id=user.id, user_subject=user.subject,
-                              client_id=client.app.client_id, scope=family.scope, country=family.country))
+                              client_id=client.app.client_id, scope=family.scope, country=family.country), at=at)
 
 
 def consume_code(db: Session, clock: Clock, code_hash: str) -> None:

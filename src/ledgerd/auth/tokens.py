@@ -20,8 +20,11 @@ SCOPES = ("full_access", "readonly")
 # Sage's own access tokens carry their internal scopes in a `scopes` claim; we mirror the shape.
 _SAGE_SCOPES = {"full_access": "accounts:rw accounting:rw core:rw", "readonly": "accounts:r accounting:r core:r"}
 VERIFIED_CACHE_SIZE = 10_000
-_DECODE_OPTIONS: Any = {"verify_exp": False, "verify_iat": False, "verify_nbf": False,
-                   "require": ["exp", "iat", "sub", "fam", "jti"]}
+# Expiry is checked against the injectable clock, issuer and audience by `_decode` itself.
+_DECODE_OPTIONS: Any = {"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False,
+                   "verify_iss": False, "require": ["exp", "iat", "iss", "aud", "sub", "fam", "jti"]}
+API_AUDIENCE = "/v3.1"
+TOKEN_AUDIENCE = "/token"
 # The header of every token this server signs: exactly these three names (PyJWT adds `typ`).
 _HEADER_NAMES = frozenset({"alg", "kid", "typ"})
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
@@ -80,8 +83,11 @@ class Tokens:
         self.settings = settings
         self.keys = keys
         self.clock = clock
-        self.api_audience = f"{settings.public_url}/v3.1"
-        self.token_audience = f"{settings.public_url}/token"
+        # With a pinned public URL, every token names it and only tokens naming it are accepted. Without one, a
+        # token names the base URL it was requested at (`issue(at=)`) and this server accepts any token it signed
+        # whose audience is that issuer's: the signature is what binds a token to this server, and the URL a
+        # client reaches it by (a port, a host name, a tunnel) may differ from the one that minted it.
+        self.pinned = settings.public_url
         # Access tokens whose signature and claims were verified once. A client sends the same token
         # for its whole five minutes, and the signature check is most of a request's cost; expiry is
         # still checked against the clock on every use, and revocation is the token family's (checked
@@ -93,16 +99,18 @@ class Tokens:
         key = self.keys.signing
         return jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
-    def issue(self, grant: Grant) -> dict[str, Any]:
-        """A token response with exactly Sage's fields, in the order of Sage's documentation."""
+    def issue(self, grant: Grant, *, at: str | None = None) -> dict[str, Any]:
+        """A token response with exactly Sage's fields, in the order of Sage's documentation. `at`: the base URL
+        the token was requested at (the issuer unless a public URL is pinned)."""
         now = self.clock.timestamp()
-        common = {"iat": now, "iss": self.settings.public_url, "sub": grant.user_id, "azp": grant.client_id,
+        issuer = self.pinned or (at.rstrip("/") if at else self.settings.base_url)
+        common = {"iat": now, "iss": issuer, "sub": grant.user_id, "azp": grant.client_id,
                   "fam": grant.family_id, "country": grant.country.lower()}
         access = self._sign({"jti": str(uuid.uuid4()), **common, "exp": now + self.settings.access_token_ttl,
-                             "aud": self.api_audience, "scope": grant.scope,
+                             "aud": issuer + API_AUDIENCE, "scope": grant.scope,
                              "scopes": _SAGE_SCOPES[grant.scope]})
         refresh = self._sign({"jti": str(uuid.uuid4()), **common, "exp": now + self.settings.refresh_token_ttl,
-                              "aud": self.token_audience})
+                              "aud": issuer + TOKEN_AUDIENCE})
         return {
             "access_token": access,
             "scope": grant.scope,
@@ -121,10 +129,13 @@ class Tokens:
         if public is None:
             raise TokenInvalid(f"The {kind} token was not issued by this server.")
         try:
-            claims: dict[str, Any] = jwt.decode(token, public, algorithms=[ALGORITHM], audience=audience,
-                                                issuer=self.settings.public_url, options=_DECODE_OPTIONS)
+            claims: dict[str, Any] = jwt.decode(token, public, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
         except jwt.PyJWTError:
             raise TokenInvalid(f"The {kind} token is invalid.") from None
+        issuer = claims["iss"]
+        if (not isinstance(issuer, str) or (self.pinned is not None and issuer != self.pinned)
+                or claims["aud"] != issuer + audience):
+            raise TokenInvalid(f"The {kind} token is invalid.")
         if not isinstance(claims["exp"], int) or claims["exp"] <= self.clock.timestamp():
             raise TokenInvalid(f"The {kind} token has expired.")
         return claims
@@ -132,7 +143,7 @@ class Tokens:
     def verify_access(self, token: str) -> dict[str, Any]:
         claims = self._verified.get(token)
         if claims is None:
-            claims = self._decode(token, self.api_audience, "access")
+            claims = self._decode(token, API_AUDIENCE, "access")
             if len(self._verified) >= VERIFIED_CACHE_SIZE:
                 self._verified.clear()
             self._verified[token] = claims
@@ -142,4 +153,4 @@ class Tokens:
         return claims
 
     def verify_refresh(self, token: str) -> dict[str, Any]:
-        return self._decode(token, self.token_audience, "refresh")
+        return self._decode(token, TOKEN_AUDIENCE, "refresh")

@@ -5,7 +5,10 @@ Everything goes through the same services the API uses, so the demo ledger is a 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,6 +17,8 @@ from sqlalchemy.orm import Session
 from ledgerd.artefacts import service as documents
 from ledgerd.artefacts.kinds import PURCHASE_INVOICE, SALES_INVOICE
 from ledgerd.artefacts.schemas import InvoiceIn
+from ledgerd.auth.apps import create_app, rotate_secret
+from ledgerd.auth.models import App
 from ledgerd.banking.models import BankAccount
 from ledgerd.clock import Clock
 from ledgerd.contacts import service as contacts
@@ -21,8 +26,26 @@ from ledgerd.contacts.schemas import ContactCreate
 from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount
+from ledgerd.passwords import hash_secret
 from ledgerd.payments import service as payments
 from ledgerd.payments.schemas import ContactPaymentCreate
+from ledgerd.tenancy.models import User
+
+DEMO_APP = "Demo App"
+
+
+def demo_app(db: Session, clock: Clock, server_key: bytes, owner: User, callbacks: list[str]) -> tuple[App, str]:
+    """The demo user's app and its client secret, the same at every run: the secret is derived from the server's
+    own key (kept in the database) and the app's client id, so a client configured once keeps working across
+    restarts of `ledgerd demo`. A secret rotated on the developer page is set back to the derived one."""
+    app = db.scalar(select(App).where(App.owner_id == owner.id, App.name == DEMO_APP))
+    if app is None:
+        app, _ = create_app(db, clock, owner=owner, name=DEMO_APP, redirect_uris=callbacks)
+    digest = hmac.new(server_key, f"ledgerd demo app {app.client_id}".encode(), hashlib.sha256).digest()
+    secret = base64.urlsafe_b64encode(digest[:24]).decode()
+    if app.client_secret_hash != hash_secret(secret):
+        rotate_secret(db, clock, app, secret)
+    return app, secret
 
 
 def _line(description: str, quantity: int, price: str, account: str) -> dict[str, object]:

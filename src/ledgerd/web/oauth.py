@@ -90,13 +90,14 @@ def _endpoint(run_grant: str) -> Any:
         server = request.app.state.oauth_server
         # Authlib insists on https; the deployment's TLS terminator is what guarantees it.
         uri = str(request.url.replace(scheme="https"))
+        base_url = str(request.base_url).rstrip("/")
         # Starlette's Headers look names up case-insensitively; Authlib asks for "Authorization".
         headers = request.headers
 
         def run() -> tuple[int, Any, Any]:
             try:
                 with unit_of_work(runtime.sessions, write=True) as db:
-                    oauth_request = FormRequest(uri, headers, items, db)
+                    oauth_request = FormRequest(uri, headers, items, db, base_url=base_url)
                     if run_grant == "token":
                         answer = server.create_token_response(oauth_request)
                     else:
@@ -134,7 +135,8 @@ async def jwks(request: Request) -> Response:
 
 
 async def metadata(request: Request) -> Response:
-    base = request.app.state.runtime.settings.public_url
+    # RFC 8414: the issuer is where the metadata was fetched, unless a public URL is pinned.
+    base = request.app.state.runtime.settings.public_url or str(request.base_url).rstrip("/")
     return JsonResponse({
         "issuer": base,
         "authorization_endpoint": f"{base}/oauth2/auth/central",
