@@ -146,7 +146,7 @@ def test_tax_schemes_and_return_frequencies_follow_the_country(api: Any) -> None
                                                   "NOT_REGISTERED"]
     assert ok(api("IE", "/tax_schemes/STANDARD"))["displayed_as"] == "Invoice Basis"
     assert ok(api("GB", "/tax_schemes/STANDARD"))["displayed_as"] == "Standard"
-    assert api("GB", "/tax_schemes/EQUIVALENCE_SURCHARGE").status_code == 404
+    assert api("GB", "/tax_schemes/EQUIV_SURCHARGE").status_code == 404
     assert ids(ok(api("IE", "/tax_return_frequencies"))) == ["BI_MONTHLY", "FOUR_MONTHLY", "SIX_MONTHLY", "ANNUALLY"]
     assert ids(ok(api("ES", "/tax_return_frequencies"))) == ["MONTHLY", "QUARTERLY"]
     assert ok(api("FR", "/tax_return_frequencies/ANNUALLY"))["displayed_as"] == "Annuelle"
