@@ -869,3 +869,17 @@ def test_a_deadlock_that_keeps_coming_back_answers_503(runtime: Runtime, factory
                  "time; nothing was changed. Please retry.")
     assert response.headers["retry-after"] == "1"
     assert len(runs) == 3
+
+
+# --- Messages a client can act on ----------------------------------------------------------------------------
+
+def test_body_errors_say_what_the_field_must_be_without_naming_classes(client: TestClient, factory: Factory,
+                                                                       user: User) -> None:
+    response = client.post("/v3.1/contacts", headers=factory.headers(user), json={"contact": {
+        "name": 5, "contact_type_ids": "CUSTOMER", "main_address": "1 High Street", "credit_days": "soon"}})
+    assert response.status_code == 422
+    told = {problem["$source"]: problem["$message"] for problem in response.json()}
+    assert told == {"name": "must be a string", "contact_type_ids": "must be a list",
+                    "main_address": "must be an object",
+                    "credit_days": "must be a whole number written with the digits 0-9 and an optional sign"}
+    assert not any("Input should" in text or "instance of" in text for text in told.values())

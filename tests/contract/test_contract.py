@@ -236,8 +236,15 @@ def test_sort(path: str, world: World) -> None:
         up = [item[name] for item in ascending.json()["$items"]]
         down = [item[name] for item in descending.json()["$items"]]
         assert up == sorted(up) and down == sorted(up, reverse=True) and len(up) >= 5
-    problem(books.get(f"/{path}", sort="no_such_attribute"), 400, "InvalidParameter", "sort")
+    unknown = problem(books.get(f"/{path}", sort="no_such_attribute"), 400, "InvalidParameter", "sort")
+    assert unknown["$message"].endswith(f"one of: {', '.join(spec(path).sorts)}.")
     problem(books.get(f"/{path}", sort=f"{next(iter(spec(path).sorts))}:sideways"), 400, "InvalidParameter", "sort")
+
+
+@pytest.mark.parametrize("path", [p for p in PATHS if not REGISTRY[p].sorts])
+def test_sort_where_nothing_sorts_says_so(path: str, world: World) -> None:
+    refused = problem(world.reader_for(path).get(f"/{path}", sort="created_at"), 400, "InvalidParameter", "sort")
+    assert refused["$message"] == f"/{path} cannot be sorted: its items come in the order they were created."
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -23,6 +23,7 @@ from typing import Any
 
 from ledgerd.errors import Forbidden
 from ledgerd.http.errors import RouteNotFound
+from ledgerd.regions import country
 from ledgerd.tenancy.access import Access, AreaRole, Rule, Selected
 
 DATA = Path(__file__).with_name("operations.toml")
@@ -147,12 +148,14 @@ def permitted(access: Access, rule: Rule | None, *, write: bool) -> bool:
 def check(operation: Operation | None, *, business: Selected, write: bool, path: str) -> None:
     """The pipeline's gate for a business-scoped call, after the business is chosen.
 
-    An operation the business's country does not offer answers exactly like a path that does not
-    exist (404 `RouteNotFound`), as it is absent from that country's API. Then the member's access:
-    the operation's areas and roles where Sage names them, else some access (reads) or full access
+    An operation the business's country does not offer answers 404 `RouteNotFound`, as it is absent from
+    that country's API, with a message naming the country (a path that exists nowhere says so). Then the
+    member's access: the operation's areas and roles where Sage names them, else some access (reads) or full access
     in some area (writes); without it 403 `MultiUserAccessDenied`.
     """
     if operation is not None and not operation.offered(business.country_id):
-        raise RouteNotFound(f"The path {path} does not exist.")
+        where = country(business.country_id)
+        raise RouteNotFound(f"The path {path} is not available to businesses in "
+                            f"{where.name if where else business.country_id}.")
     if not permitted(business.access(), operation.access if operation is not None else None, write=write):
         raise Forbidden()

@@ -147,9 +147,12 @@ def _order(resource: Resource[Any], query: Mapping[str, str]) -> list[Any]:
         return default
     name, _, direction = raw.partition(":")
     column = resource.sorts.get(name.strip())
+    if not resource.sorts:
+        raise InvalidParameter(f"/{resource.path} cannot be sorted: its items come in the order they were created.",
+                               "sort")
     if column is None or direction.strip().lower() not in ("", "asc", "desc"):
-        allowed = ", ".join(resource.sorts) or "none"
-        raise InvalidParameter(f"sort must be <attribute>[:asc|desc] with attribute one of: {allowed}.", "sort")
+        raise InvalidParameter(f"sort must be <attribute>[:asc|desc] with attribute one of: "
+                               f"{', '.join(resource.sorts)}.", "sort")
     first = column.desc() if direction.strip().lower() == "desc" else column.asc()
     return [first, *default]
 

@@ -47,5 +47,28 @@ def parse_body(body: Any, wrapper: str, model: type[M]) -> M:
         return model.model_validate(inner)
     except ValidationError as exc:
         raise Invalid(problems=[
-            Problem("RecordInvalid", err["msg"], _source(tuple(err["loc"]))) for err in exc.errors()
+            Problem("RecordInvalid", message(err["type"], err["msg"]), _source(tuple(err["loc"])))
+            for err in exc.errors()
         ]) from None
+
+
+# Pydantic's wording names its own classes ("Input should be a valid dictionary or instance of AddressIn"); a
+# client sees what the field must be instead.
+_PLAIN = {
+    "model_type": "must be an object", "dict_type": "must be an object", "model_attributes_type": "must be an object",
+    "list_type": "must be a list", "tuple_type": "must be a list", "set_type": "must be a list",
+    "string_type": "must be a string", "bool_type": "must be true or false", "bool_parsing": "must be true or false",
+    "int_type": "must be a whole number", "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number", "decimal_type": "must be a number",
+    "decimal_parsing": "must be a number", "float_type": "must be a number", "float_parsing": "must be a number",
+    "date_type": "must be a date (YYYY-MM-DD)", "date_parsing": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "datetime_type": "must be a date and time (ISO 8601)", "datetime_parsing": "must be a date and time (ISO 8601)",
+}
+
+
+def message(kind: str, text: str) -> str:
+    """What a client is told of one Pydantic error of type `kind` (its own text `text`)."""
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    return text.removeprefix("Value error, ")

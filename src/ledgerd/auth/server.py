@@ -260,13 +260,15 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshRecord | None:
+        # Every refusal says why (an expired token most of all: the client must send its user to sign in again).
         try:
             claims = self.server.tokens.verify_refresh(refresh_token)
-        except TokenInvalid:
-            return None
+        except TokenInvalid as exc:
+            raise InvalidGrantError(description=f"{exc} Ask the user to authorize the app again.") from None
         family = self.request.db.get(TokenFamily, claims["fam"])
         if family is None or family.revoked_at is not None:
-            return None
+            raise InvalidGrantError(description="The refresh token was revoked. Ask the user to authorize the app "
+                                                "again.")
         if family.current_refresh_hash != hash_secret(refresh_token):
             raise FamilyReused(family.id)
         return RefreshRecord(family, refresh_token)
