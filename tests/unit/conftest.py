@@ -8,7 +8,15 @@ A test that needs the database belongs in tests/ beside the others.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+
+from ledgerd.ledger import classifications
+from ledgerd.lookups import coa
+from ledgerd.regions import data as region_data
 
 # Every fixture of tests/conftest.py that opens, migrates or serves a database.
 DATABASE_FIXTURES = ("postgres", "database_url", "fresh_database", "runtime", "clock", "factory", "client",
@@ -26,3 +34,22 @@ def _refuse(name: str) -> object:
 
 for _name in DATABASE_FIXTURES:
     globals()[f"_no_{_name}"] = _refuse(_name)
+
+
+# Everything read from the region data files and kept per process.
+_REGION_CACHES = (region_data.region, region_data.lookups, region_data.region_lookups, region_data.journal_codes,
+                  classifications.of_country, classifications.find, coa.template_accounts)
+
+
+@pytest.fixture
+def region_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the region data files for a test to break: the loaders read it, with nothing cached, until the
+    test ends; then they read the real files again."""
+    copy = tmp_path / "data"
+    shutil.copytree(region_data.DATA, copy)
+    monkeypatch.setattr(region_data, "DATA", copy)
+    for cached in _REGION_CACHES:
+        cached.cache_clear()
+    yield copy
+    for cached in _REGION_CACHES:
+        cached.cache_clear()

@@ -44,7 +44,7 @@ def refused(kind: Any, value: object) -> str:
     return str(caught.value)
 
 
-# --- how numbers are written -------------------------------------------------------------------------------------
+# --- how numbers are written ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "value"), [
     ("1234.5", "1234.5"), ("-0.25", "-0.25"), ("+7", "7"), ("1.5e3", "1500"), ("1E-2", "0.01"), ("2e+2", "200"),
@@ -123,7 +123,7 @@ def test_an_id_is_at_most_32_characters() -> None:
     refused(Id, "a" * 33)
 
 
-# --- dates and instants -----------------------------------------------------------------------------------------
+# --- dates and instants ---------------------------------------------------------------------------------------------
 
 def test_the_date_range_ends_are_days() -> None:
     assert valid(Day, "1900-01-01") == FIRST_DAY
@@ -179,7 +179,7 @@ def test_a_date_time_keeps_its_offset_and_is_judged_by_its_own_date() -> None:
     assert RANGE in refused(DateTime, "1899-12-31T23:00:00-02:00")
 
 
-# --- text ----------------------------------------------------------------------------------------------------------
+# --- text -----------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("character", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1b", "\x1f"])
 def test_c0_control_characters_are_found(character: str) -> None:

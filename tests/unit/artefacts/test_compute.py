@@ -46,7 +46,7 @@ def figures(quantity: str = "1", unit_price: str = "0", *, includes_tax: bool = 
                 rate=rate, sent_tax=None if sent_tax is None else D(sent_tax), tax_required=tax_required)
 
 
-# --- rounding ------------------------------------------------------------------------------------------------
+# --- rounding -------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("value", "rounded"), [
     ("0.125", "0.13"), ("0.135", "0.14"), ("0.124999", "0.12"), ("-0.125", "-0.13"), ("2.675", "2.68"),
@@ -81,7 +81,7 @@ def test_tax_on_rounds_half_up_and_no_rate_is_no_tax() -> None:
     assert tax_on(D("100"), ZERO_RATE) == 0
 
 
-# --- a line ---------------------------------------------------------------------------------------------------
+# --- a line ---------------------------------------------------------------------------------------------------------
 
 def test_a_tax_exclusive_line() -> None:
     result = figures("3", "19.99", rate=STANDARD)
@@ -141,7 +141,7 @@ def test_a_line_without_a_rate_has_no_tax_and_no_breakdown() -> None:
     assert (result.net, result.tax, result.breakdown) == (D("20.00"), 0, ())
 
 
-# --- discounts --------------------------------------------------------------------------------------------------
+# --- discounts ------------------------------------------------------------------------------------------------------
 
 def test_a_discount_amount_is_taken_off_the_net_and_gives_its_percentage() -> None:
     result = figures("2", "50", discount_amount="10", rate=STANDARD)
@@ -185,7 +185,7 @@ def test_the_amount_wins_when_both_discounts_are_sent() -> None:
     assert (result.discount, result.discount_percentage, result.net) == (D("5"), D("5.00"), D("95.00"))
 
 
-# --- the sent tax amount -------------------------------------------------------------------------------------------
+# --- the sent tax amount --------------------------------------------------------------------------------------------
 
 def test_a_line_whose_rate_has_a_percentage_must_send_its_tax() -> None:
     with pytest.raises(TaxMismatch, match=r"tax_amount is required for tax rate GB_STANDARD \(20%\); expected 2.00"):
@@ -275,7 +275,7 @@ def test_parts_always_sum_to_the_tax(net: Decimal, rate: Rate) -> None:
     assert all(abs(p.amount - money(net * p.percentage / 100)) <= D("0.02") for p in parts)
 
 
-# --- currency conversion ----------------------------------------------------------------------------------------------
+# --- currency conversion --------------------------------------------------------------------------------------------
 
 def test_to_base_divides_by_the_rate_and_rounds_half_up() -> None:
     assert to_base(D("10.01"), D("2")) == D("5.01")  # 5.005
@@ -325,7 +325,7 @@ def test_a_converted_line_is_consistent(net: Decimal, exchange_rate: Decimal, ra
     assert result.base_net == to_base(result.net, exchange_rate)
 
 
-# --- document totals ---------------------------------------------------------------------------------------------
+# --- document totals ------------------------------------------------------------------------------------------------
 
 def test_totals_add_lines_and_analyse_them_by_rate() -> None:
     totals = Totals()
