@@ -37,8 +37,9 @@ test: $(STAMP) browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The unit tests of the pure modules (tests/unit): no database, one process, a few seconds. `make test` runs them too.
+# --confcutdir: tests/conftest.py (the database fixtures, the server, their plugins) is not even imported.
 test-fast: $(STAMP)
-	$(BIN)/pytest tests/unit -q -n 0
+	$(BIN)/pytest tests/unit -q -n 0 --confcutdir=tests/unit
 
 bench: $(STAMP)
 	@for tool in wrk hledger; do command -v $$tool >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
