@@ -4,8 +4,9 @@ tests/test_regions.py states the tax facts of each region."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,7 +35,7 @@ D = Decimal
 BANDED = TaxRateDef("XX_STANDARD", "Standard", (
     Percentage(D("17.5"), date(2010, 1, 1), date(2011, 1, 3)),
     Percentage(D("20.0"), date(2011, 1, 4), date(2020, 12, 31)),
-    Percentage(D("21.0"), date(2022, 1, 1), None),
+    Percentage(D("21.0"), date(2021, 1, 1), None),
 ))
 
 
@@ -44,8 +45,7 @@ BANDED = TaxRateDef("XX_STANDARD", "Standard", (
     (date(2011, 1, 3), "17.5"),
     (date(2011, 1, 4), "20.0"),
     (date(2020, 12, 31), "20.0"),
-    (date(2021, 6, 1), "0"),        # a gap between bands has no rate
-    (date(2022, 1, 1), "21.0"),
+    (date(2021, 1, 1), "21.0"),
     (date(9999, 12, 31), "21.0"),   # the last band is open-ended
 ])
 def test_the_percentage_on_a_day_is_its_bands(day: date, percentage: str) -> None:
@@ -53,6 +53,7 @@ def test_the_percentage_on_a_day_is_its_bands(day: date, percentage: str) -> Non
 
 
 def test_a_closed_last_band_still_applies_after_it_ends() -> None:
+    # As the ledger's own reading of a business's rates does (ledger/tax_rates.percentage_on).
     closed = TaxRateDef("XX_OLD", "Old", (Percentage(D("8"), date(2015, 1, 1), date(2016, 12, 31)),))
     assert closed.percentage_on(date(2030, 1, 1)) == D("8")
     assert closed.percentage_on(date(2014, 12, 31)) == 0
@@ -90,6 +91,15 @@ def test_every_tax_rate_is_a_valid_percentage_on_every_day_it_names(cc: str) -> 
             assert band.percentage == band.percentage.quantize(D("0.000001")), rate.id  # fits a Percentage
             assert rate.percentage_on(band.from_date) == band.percentage, rate.id
         assert set(rate.usage) <= {"sales", "purchase", "cis"}, rate.id
+
+
+@pytest.mark.parametrize("cc", REGIONS)
+def test_a_rates_bands_follow_each_other_without_a_gap(cc: str) -> None:
+    # The region files and a business's copy of a rate (ledger/tax_rates.percentage_on) read a day between two
+    # bands differently (0 here, the earlier band there): the data must never have such a day.
+    for rate in region(cc).tax_rates:
+        for earlier, later in itertools.pairwise(rate.percentages):
+            assert earlier.to_date is not None and earlier.to_date + timedelta(days=1) == later.from_date, rate.id
 
 
 @pytest.mark.parametrize("cc", REGIONS)
