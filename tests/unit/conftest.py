@@ -1,9 +1,10 @@
 """Unit tests: pure functions of the package, run in seconds with no database (`make test-fast`).
 
 Everything here tests a module that needs no session, engine or server: arithmetic, limits, wire formats,
-region data, hashing, the clock. The database fixtures of tests/conftest.py are overridden below, so a unit
-test that asks for one fails at once with a message instead of quietly migrating SQLite and PostgreSQL.
-A test that needs the database belongs in tests/ beside the others.
+region data, hashing, the clock. `make test-fast` does not even load tests/conftest.py (`--confcutdir`); under
+`make test` its database fixtures are overridden below, so a unit test that asks for one fails at once with a
+message instead of quietly migrating SQLite and PostgreSQL. A test that needs the database belongs in tests/
+beside the others.
 """
 
 from __future__ import annotations
@@ -23,17 +24,19 @@ DATABASE_FIXTURES = ("postgres", "database_url", "fresh_database", "runtime", "c
                      "backend")
 
 
-def _refuse(name: str) -> object:
-    @pytest.fixture(name=name)
-    def refused() -> None:
-        pytest.fail(f"a unit test may not use the {name!r} fixture (it needs a database); "
-                    "move the test to tests/ or test a pure function", pytrace=False)
-
-    return refused
+def _refused(request: pytest.FixtureRequest) -> None:
+    pytest.fail(f"a unit test may not use the {request.fixturename!r} fixture (it needs a database); "
+                "move the test to tests/ or test a pure function", pytrace=False)
 
 
-for _name in DATABASE_FIXTURES:
-    globals()[f"_no_{_name}"] = _refuse(_name)
+_no_postgres = pytest.fixture(_refused, name="postgres")
+_no_database_url = pytest.fixture(_refused, name="database_url")
+_no_fresh_database = pytest.fixture(_refused, name="fresh_database")
+_no_runtime = pytest.fixture(_refused, name="runtime")
+_no_clock = pytest.fixture(_refused, name="clock")
+_no_factory = pytest.fixture(_refused, name="factory")
+_no_client = pytest.fixture(_refused, name="client")
+_no_backend = pytest.fixture(_refused, name="backend")
 
 
 # Everything read from the region data files and kept per process.
