@@ -83,6 +83,25 @@ def test_every_region_has_the_control_accounts_the_ledger_posts_to(cc: str) -> N
         assert "journals" in account.visible_in or "reporting" in account.visible_in, (cc, role)
 
 
+def test_every_account_type_falls_in_a_report_group() -> None:
+    # The profit and loss and the balance sheet place each account by its type's group.
+    groups = [g["id"] for g in lookups()["ledger_account_groups"]]
+    assert groups == ["INCOME", "EXPENDITURE", "ASSET", "LIABILITY", "EQUITY"]
+    assert all(t.get("group") in groups for t in lookups()["ledger_account_types"])
+
+
+@pytest.mark.parametrize("cc", REGIONS)
+def test_control_accounts_sit_on_the_side_of_the_balance_sheet_they_post_to(cc: str) -> None:
+    data = region(cc)
+    group = {t["id"]: t["group"] for t in lookups()["ledger_account_types"]}
+    sides = {"DEBTORS": {"ASSET"}, "CREDITORS": {"LIABILITY"}, "BANK": {"ASSET"}, "SALES_TAX": {"LIABILITY"},
+             "PURCHASE_TAX": {"LIABILITY", "ASSET"}, "RETAINED_EARNINGS": {"EQUITY"},
+             "DISCOUNTS_ALLOWED": {"EXPENDITURE", "INCOME"}, "DISCOUNTS_RECEIVED": {"INCOME", "EXPENDITURE"},
+             "CARRIAGE": {"INCOME"}}
+    for role, allowed in sides.items():
+        assert group[data.control(role).type] in allowed, (cc, role, data.control(role).type)
+
+
 @pytest.mark.parametrize("cc", REGIONS)
 def test_every_tax_rate_is_a_valid_percentage_on_every_day_it_names(cc: str) -> None:
     for rate in region(cc).tax_rates:
