@@ -56,9 +56,10 @@ def _plain(payload: Any) -> bytes:
                         option=orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS)
 
 
+# Small pages in one or two calls; large ones in pieces of about 256 KB, sized on the first item (one item a piece
+# when items are larger than that).
 @pytest.mark.parametrize(("count", "size"), [(0, 10), (1, 10), (2, 10), (7, 10), (300, 4000), (50, 70_000),
                                              (3, 600_000)])
-# From one call to thousands: the writer sizes its pieces (about 256 KB) on the first item.
 def test_a_list_page_written_in_pieces_is_the_same_json(count: int, size: int) -> None:
     page = _page(count, size)
     assert dumps(page) == _plain(page)
