@@ -1,11 +1,11 @@
-# The two commands of the README: `make demo` and `make test`. Everything else they need is set up here.
+# The commands of the README: `make demo`, `make test` and `make test-fast`. Everything else they need is set up here.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup demo test lint typecheck bench browser clean migration
+.PHONY: setup demo test test-fast lint typecheck bench browser clean migration
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "ledgerd needs Python 3.11+"; exit 1; }
@@ -35,6 +35,11 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The unit tests of the pure modules (tests/unit): no database, one process, a few seconds. `make test` runs them too.
+# --confcutdir: tests/conftest.py (the database fixtures, the server, their plugins) is not even imported.
+test-fast: $(STAMP)
+	$(BIN)/pytest tests/unit -q -n 0 --confcutdir=tests/unit
 
 bench: $(STAMP)
 	@for tool in wrk hledger; do command -v $$tool >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \

@@ -1,0 +1,69 @@
+"""Settings (ledgerd/config.py): read from LEDGERD_* variables and flags, refused when unsafe to serve with."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledgerd.config import MIN_SECRET_LENGTH, Settings, SettingsError
+from ledgerd.passwords import OWASP_N
+
+SECRET = "k" * MIN_SECRET_LENGTH
+
+
+def test_defaults() -> None:
+    settings = Settings.load({})
+    assert (settings.env, settings.port, settings.workers, settings.password_scrypt_n) == (
+        "production", 8031, 1, OWASP_N)
+    assert settings.is_sqlite
+    assert settings.public_url == "http://127.0.0.1:8031"
+
+
+def test_variables_then_flags() -> None:
+    environ = {"LEDGERD_PORT": "9000", "LEDGERD_ENV": "test", "LEDGERD_PUBLIC_URL": "https://books.example/",
+               "LEDGERD_DATABASE_URL": "postgresql+psycopg://db/x", "OTHER": "ignored"}
+    settings = Settings.load(environ, port=9001, workers=None)
+    assert (settings.port, settings.env, settings.workers) == (9001, "test", 1)
+    assert settings.public_url == "https://books.example"
+    assert not settings.is_sqlite
+
+
+def test_to_environ_round_trips() -> None:
+    settings = Settings.load({"LEDGERD_ENV": "development", "LEDGERD_PASSWORD_SCRYPT_N": "256",
+                              "LEDGERD_RATE_LIMIT": "10"})
+    environ = settings.to_environ()
+    assert "LEDGERD_SECRET_KEY" not in environ  # unset stays unset
+    assert Settings.load(environ) == settings
+
+
+@pytest.mark.parametrize(("environ", "problem"), [
+    ({"LEDGERD_PORT": "0"}, "port:"), ({"LEDGERD_PORT": "65536"}, "port:"), ({"LEDGERD_WORKERS": "65"}, "workers:"),
+    ({"LEDGERD_ENV": "staging"}, "env:"), ({"LEDGERD_MAX_BODY_BYTES": "1023"}, "max_body_bytes:"),
+    ({"LEDGERD_BODY_TIMEOUT": "0"}, "body_timeout:"), ({"LEDGERD_RATE_LIMIT": "-1"}, "rate_limit:"),
+    ({"LEDGERD_ENV": "test", "LEDGERD_PASSWORD_SCRYPT_N": "1000"}, "must be a power of two"),
+    ({"LEDGERD_PASSWORD_SCRYPT_N": str(OWASP_N // 2)}, "for development and tests only"),
+    ({"LEDGERD_SECRET_KEY": "changeme"}, "LEDGERD_SECRET_KEY is a placeholder"),
+    ({"LEDGERD_SECRET_KEY": " Secret "}, "LEDGERD_SECRET_KEY is a placeholder"),
+    ({"LEDGERD_SECRET_KEY": "k" * (MIN_SECRET_LENGTH - 1)}, "shorter than 32 characters"),
+    ({"LEDGERD_ENV": "test", "LEDGERD_SECRET_KEY": "dev"}, "LEDGERD_SECRET_KEY is a placeholder"),
+])
+def test_unsafe_settings_are_refused_with_the_reason(environ: dict[str, str], problem: str) -> None:
+    with pytest.raises(SettingsError, match=problem):
+        Settings.load(environ)
+
+
+def test_development_may_use_a_placeholder_and_a_cheap_hash() -> None:
+    settings = Settings.load({"LEDGERD_ENV": "development", "LEDGERD_SECRET_KEY": "dev",
+                              "LEDGERD_PASSWORD_SCRYPT_N": "2"})
+    assert (settings.secret_key, settings.password_scrypt_n) == ("dev", 2)
+    assert Settings.load({"LEDGERD_SECRET_KEY": SECRET}).secret_key == SECRET
+
+
+def test_an_unknown_setting_is_refused() -> None:
+    with pytest.raises(SettingsError, match="colour"):
+        Settings.load({}, colour="blue")
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.load({})
+    with pytest.raises(ValueError, match="frozen"):
+        settings.port = 1  # type: ignore[misc]
