@@ -15,7 +15,10 @@ def test_defaults() -> None:
     assert (settings.env, settings.port, settings.workers, settings.password_scrypt_n) == (
         "production", 8031, 1, OWASP_N)
     assert settings.is_sqlite
-    assert settings.public_url == "http://127.0.0.1:8031"
+    assert settings.public_url is None  # not pinned: tokens name the URL they were requested at
+    assert settings.base_url == "http://127.0.0.1:8031"
+    assert Settings.load({"LEDGERD_HOST": "0.0.0.0", "LEDGERD_PORT": "9000"}).base_url == "http://127.0.0.1:9000"
+    assert Settings.load({"LEDGERD_HOST": "::1"}).base_url == "http://[::1]:8031"
 
 
 def test_variables_then_flags() -> None:

@@ -36,12 +36,13 @@ def test_int_param_bounds_are_inclusive() -> None:
     assert int_param({}, "n", 7, 1) == 7
 
 
-@pytest.mark.parametrize(("page", "total", "expected"), [
-    (Page(1, 20), 0, Page(1, 20)), (Page(5, 20), 0, Page(1, 20)), (Page(3, 20), 41, Page(3, 20)),
-    (Page(4, 20), 41, Page(3, 20)), (Page(9, 20), 40, Page(2, 20)), (Page(2, 1), 1, Page(1, 1)),
+@pytest.mark.parametrize(("page", "total", "back"), [
+    (Page(5, 20), 0, 1), (Page(4, 20), 41, 3), (Page(9, 20), 40, 2), (Page(2, 1), 1, 1), (Page(3, 20), 40, 2),
 ])
-def test_a_page_past_the_end_is_the_last_page(page: Page, total: int, expected: Page) -> None:
-    assert page.clamp(total) == expected
+def test_a_page_past_the_end_is_empty_and_leads_back_to_the_last(page: Page, total: int, back: int) -> None:
+    result = envelope("/contacts", [], page, total, [])
+    assert (result["$page"], result["$next"], result["$items"]) == (page.number, None, [])
+    assert result["$back"] == f"/contacts?page={back}&items_per_page={page.per_page}"
 
 
 def test_offset() -> None:
