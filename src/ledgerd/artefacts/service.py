@@ -28,6 +28,7 @@ from ledgerd.db.locks import lock
 from ledgerd.errors import Invalid, Problem
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
+from ledgerd.settings.service import base_currency
 
 ZERO = Decimal(0)
 REQUIRED = "Field required"
@@ -45,9 +46,7 @@ class Context:
 
 def context(db: Session, business_id: str) -> Context:
     settings = db.get(BusinessSettings, business_id)
-    financial = settings.financial if settings else {}
-    return Context(business_id, str(financial.get("base_currency_id", "GBP")),
-                   dict(settings.invoice) if settings else {})
+    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {})
 
 
 def allocated(db: Session, artefact_id: str) -> Decimal:

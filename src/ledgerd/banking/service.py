@@ -30,7 +30,7 @@ from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.ledger.opening_balances import post_opening, require_one_side
 from ledgerd.ledger.posting import Line, post, reverse
 from ledgerd.regions.data import lookup
-from ledgerd.settings.models import BusinessSettings
+from ledgerd.settings.service import base_currency
 
 ZERO = Decimal(0)
 CASH_IN_HAND = "CASH_IN_HAND"
@@ -40,11 +40,6 @@ def _business(db: Session) -> str:
     business_id = current_business(db)
     assert business_id is not None
     return business_id
-
-
-def base_currency(db: Session) -> str:
-    settings = db.get(BusinessSettings, _business(db))
-    return str(settings.financial.get("base_currency_id", "GBP")) if settings else "GBP"
 
 
 def find(db: Session, bank_account_id: str | None, source: str) -> BankAccount:

@@ -102,8 +102,8 @@ def _stored(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _year_end_on_or_after(month: int, day: int, on: date) -> date:
     def at(year: int) -> date:
-        # A 29 February year end falls on the 28th in other years.
-        return date(year, month, 28 if month == 2 and day == 29 and not calendar.isleap(year) else day)
+        # A 29 February year end falls on the 28th in other years (any day past a month's end on its last).
+        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
     end = at(on.year)
     if end >= on:
@@ -127,6 +127,14 @@ def financial(db: Session, today: date) -> dict[str, Any]:
     if not out.get("year_end_date"):
         out["year_end_date"] = _year_end_on_or_after(*_year_end_day(stored), today).isoformat()
     return out
+
+
+def base_currency(db: Session) -> str:
+    """The base currency of the session's business: chosen at onboarding (GBP for books that never had one)."""
+    business_id = current_business(db)
+    assert business_id is not None, "the session is bound to a business"
+    settings = db.get(BusinessSettings, business_id)
+    return str((settings.financial if settings else {}).get("base_currency_id") or "GBP")
 
 
 def financial_year(db: Session, on: date) -> tuple[date, date]:
