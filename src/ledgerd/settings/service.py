@@ -10,6 +10,7 @@ Sage's names only. Document numbers come from gap-free counters (`take_number`).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -92,7 +93,7 @@ def row(db: Session, *, lock: bool = False) -> BusinessSettings:
 _STORAGE_NAMES = {sage: seed for seed, sage in _SEED_NAMES.items()}
 
 
-def _translated(raw: dict[str, Any]) -> dict[str, Any]:
+def _translated(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {_SEED_NAMES.get(k, k): v for k, v in raw.items()}
 
 
@@ -152,7 +153,11 @@ def opening_date(db: Session, today: date) -> date:
 
 def invoice(db: Session) -> dict[str, Any]:
     """The invoice settings with defaults filled in (nested objects merged key by key)."""
-    stored = _translated(row(db).invoice)
+    return _invoice(row(db).invoice)
+
+
+def _invoice(raw: Mapping[str, Any]) -> dict[str, Any]:
+    stored = _translated(raw)
     out = {**INVOICE_DEFAULTS, **stored}
     for key, default in INVOICE_DEFAULTS.items():
         if isinstance(default, dict):
@@ -205,7 +210,11 @@ def has_transactions(db: Session) -> bool:
 def sequence(db: Session, kind: str) -> str:
     """The counter a document kind draws from (`<business>:number:<kind>`): its own, except credit notes,
     which share the invoices' when `separate_invoice_credit_note_numbering` is off."""
-    if kind == "SALES_CREDIT_NOTE" and not invoice(db)["separate_invoice_credit_note_numbering"]:
+    return _sequence(kind, invoice(db))
+
+
+def _sequence(kind: str, settings: Mapping[str, Any]) -> str:
+    if kind == "SALES_CREDIT_NOTE" and not settings["separate_invoice_credit_note_numbering"]:
         return "SALES_INVOICE"
     if kind not in SEQUENCES:
         raise ValueError(f"{kind} is not a numbered document")
@@ -229,12 +238,14 @@ def set_next_number(db: Session, sequence_name: str, number: int, source: str) -
     set_at_least(db, _counter(db, sequence_name), number - 1)
 
 
-def take_number(db: Session, kind: str) -> tuple[str, int]:
+def take_number(db: Session, kind: str, stored_invoice: Mapping[str, Any] | None = None) -> tuple[str, int]:
     """(prefix, number) for a new document of `kind` (SALES_INVOICE, SALES_CREDIT_NOTE, SALES_QUOTE,
     SALES_ESTIMATE, SALES_CORRECTIVE_INVOICE): gap-free and safe under concurrency; a rolled-back
-    request gives its number back."""
-    number = counter_next(db, _counter(db, sequence(db, kind)))
-    return str(invoice(db).get(_PREFIXES[kind]) or ""), number
+    request gives its number back. `stored_invoice`: the invoice settings as stored, if the caller has
+    already read them."""
+    settings = _invoice(row(db).invoice if stored_invoice is None else stored_invoice)
+    number = counter_next(db, _counter(db, _sequence(kind, settings)))
+    return str(settings.get(_PREFIXES[kind]) or ""), number
 
 
 def currency_known(currency_id: str) -> bool:
