@@ -118,6 +118,9 @@ def test_credit_notes_take_invoice_numbers_when_not_numbered_separately(books: B
     assert (invoice["invoice_number"], note["credit_note_number"]) == ("SI-20", "SCN-21")
     settings = books.get("/invoice_settings").json()
     assert settings["next_invoice_number"] == settings["next_credit_note_number"] == 22
+    # Moving the credit notes' number moves the sequence they share.
+    moved = _invoice(books, next_credit_note_number=30).json()
+    assert moved["next_invoice_number"] == moved["next_credit_note_number"] == 30
 
 
 @pytest.mark.parametrize(("changes", "source"), [

@@ -165,15 +165,6 @@ def _invoice(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def save(db: Session, now: datetime, *, financial_changes: dict[str, Any] | None = None,
-         invoice_changes: dict[str, Any] | None = None) -> None:
-    """Store changes of the financial and invoice settings."""
-    if financial_changes is not None:
-        save_document(db, now, "financial", _stored(financial_changes))
-    if invoice_changes is not None:
-        save_document(db, now, "invoice", _stored(invoice_changes))
-
-
 # Column of `BusinessSettings` → the document it holds.
 DOCUMENTS = ("financial", "invoice", "business", "cis", "datev", "email", "migration")
 
@@ -187,10 +178,10 @@ def stored(db: Session, document: str) -> dict[str, Any]:
 
 
 def save_document(db: Session, now: datetime, document: str, changes: dict[str, Any]) -> None:
-    """Merge changes into one singleton and stamp its `updated_at` (documents are replaced, never mutated in
-    place, so the ORM sees the change)."""
+    """Merge changes (by Sage's names) into one singleton and stamp its `updated_at` (documents are replaced,
+    never mutated in place, so the ORM sees the change)."""
     settings = row(db)
-    setattr(settings, document, {**stored(db, document), **changes, "updated_at": now.isoformat()})
+    setattr(settings, document, {**stored(db, document), **_stored(changes), "updated_at": now.isoformat()})
     settings.updated_at = now
     db.flush()
 

@@ -10,11 +10,9 @@ handful of them (one in most regions), which the generic contract tests cannot p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select
 from starlette.routing import BaseRoute
 
 from ledgerd.api.pipeline import Call, Result, api_route
@@ -94,7 +92,7 @@ def _update(call: Call, profile: TaxProfile) -> TaxProfile:
     registration: dict[str, Any] = {k: given[k] for k in ("tax_number", "tax_return_frequency_id") if k in given}
     if _kind(profile).primary:
         if registration:
-            service.save(call.db, now, financial_changes=registration)
+            service.save_document(call.db, now, "financial", registration)
         profile.updated_at = now
     else:
         for key, value in registration.items():
@@ -105,14 +103,6 @@ def _update(call: Call, profile: TaxProfile) -> TaxProfile:
         profile.collect_tax = given["collect_tax"]
     call.db.flush()
     return profile
-
-
-def touch_primary(db: Session, country: str, now: datetime) -> None:
-    """Stamp the primary profile changed (its number or frequency changed through the financial settings)."""
-    primary = db.scalar(select(TaxProfile).where(TaxProfile.tax_type_id == region_settings(country).primary.id))
-    if primary is not None:
-        primary.updated_at = now
-        db.flush()
 
 
 def _in_region_order(stmt: Select[Any]) -> Select[Any]:
