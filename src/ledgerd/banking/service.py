@@ -42,6 +42,12 @@ def _business(db: Session) -> str:
     return business_id
 
 
+def has_bank_account(db: Session, bank_account_id: str) -> bool:
+    """Whether the session's business has this bank account."""
+    bank = db.get(BankAccount, bank_account_id)
+    return bank is not None and bank.business_id == current_business(db)
+
+
 def find(db: Session, bank_account_id: str | None, source: str) -> BankAccount:
     """A bank account of this business, or 422 naming the field that referenced it."""
     bank = db.scalars(select(BankAccount).where(BankAccount.id == bank_account_id)).first() if bank_account_id else None

@@ -80,6 +80,11 @@ _PREFIXES = {"SALES_INVOICE": "sales_invoice_number_prefix", "SALES_CREDIT_NOTE"
              "SALES_CORRECTIVE_INVOICE": "sales_corrective_invoice_number_prefix"}
 
 
+def stored_day(value: str | None) -> date | None:
+    """A date of a settings document (stored as ISO text)."""
+    return date.fromisoformat(value) if value else None
+
+
 def row(db: Session, *, lock: bool = False) -> BusinessSettings:
     """The business's settings row. `lock`: for a request that changes settings, first thing (db/locks.py):
     concurrent changes then follow one another instead of each merging into what it read before the other."""

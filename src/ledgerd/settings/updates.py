@@ -47,10 +47,6 @@ def _stored_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
 # --- /financial_settings ----------------------------------------------------------------------------------------
 
 _NULLABLE_FINANCIAL = frozenset({"year_end_lockdown_date", "accounts_start_date", "tax_scheme_id",
@@ -81,7 +77,7 @@ def financial_changes(db: Session, country: str, now: datetime, body: FinancialS
         if currency != current["base_currency_id"] and service.has_transactions(db):
             raise Invalid("The base currency cannot change once the business has transactions.", "base_currency_id")
     year_end = changes.get("year_end_date") or date.fromisoformat(current["year_end_date"])
-    lockdown = changes.get("year_end_lockdown_date", _day(current["year_end_lockdown_date"]))
+    lockdown = changes.get("year_end_lockdown_date", service.stored_day(current["year_end_lockdown_date"]))
     if lockdown is not None and lockdown >= year_end:
         raise Invalid("must be before the year end date.", "year_end_lockdown_date")
     for key, name, what in (("tax_scheme_id", "tax_schemes", "Tax schemes"),

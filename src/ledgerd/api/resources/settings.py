@@ -3,7 +3,7 @@ also mounts the other settings endpoints of this package (one module each)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api.pipeline import Call
+from ledgerd.api.presenters import bank_account_links, contact_links
 from ledgerd.api.resources import business_settings as business
 from ledgerd.api.resources import email_settings as email
 from ledgerd.api.resources import hosted_payment_settings as hosted_payments
@@ -18,16 +19,9 @@ from ledgerd.api.resources import migration_settings, tax_determinations, tax_pr
 from ledgerd.api.resources import statutory_settings as statutory
 from ledgerd.api.resources.settings_singleton import Singleton
 from ledgerd.banking import service as banking
-from ledgerd.banking.models import BankAccount
-from ledgerd.contacts.models import Contact
-from ledgerd.ledger.models import LedgerAccount
 from ledgerd.lookups.lists import link
 from ledgerd.settings import service, updates
 from ledgerd.settings.schemas import FinancialSettingsUpdate, InvoiceSettingsUpdate
-
-
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -40,9 +34,10 @@ def _financial_wire(call: Call) -> dict[str, Any]:
     country = call.business.country_id
     gb = country == "GB"
     return {
-        "$path": "/financial_settings", "year_end_date": _day(data["year_end_date"]),
-        "year_end_lockdown_date": _day(data["year_end_lockdown_date"]), "accounting_type": data["accounting_type"],
-        "accounts_start_date": _day(data["accounts_start_date"]),
+        "$path": "/financial_settings", "year_end_date": service.stored_day(data["year_end_date"]),
+        "year_end_lockdown_date": service.stored_day(data["year_end_lockdown_date"]),
+        "accounting_type": data["accounting_type"],
+        "accounts_start_date": service.stored_day(data["accounts_start_date"]),
         "base_currency": link("currencies", data["base_currency_id"]),
         "multi_currency_enabled": data["multi_currency_enabled"],
         "use_live_exchange_rates": data["use_live_exchange_rates"],
@@ -63,26 +58,11 @@ def _financial_wire(call: Call) -> dict[str, Any]:
     }
 
 
-def _bank_account_link(call: Call, bank_account_id: str | None) -> dict[str, str] | None:
-    account = call.db.get(BankAccount, bank_account_id) if bank_account_id else None
-    if account is None:
-        return None
-    ledger = call.db.get(LedgerAccount, account.ledger_account_id)
-    shown = ledger.displayed_as if ledger else account.bank_account_details.get("account_name", "")
-    return {"id": account.id, "displayed_as": shown, "$path": f"/bank_accounts/{account.id}"}
-
-
-def _contact_link(call: Call, contact_id: str | None) -> dict[str, str] | None:
-    contact = call.db.get(Contact, contact_id) if contact_id else None
-    if contact is None:
-        return None
-    return {"id": contact.id, "displayed_as": contact.displayed_as, "$path": f"/contacts/{contact.id}"}
-
-
 def _invoice_wire(call: Call) -> dict[str, Any]:
     assert call.business is not None
     db = call.db
     data = service.invoice(db)
+    insurer_id, bank_account_id = data["insurer_id"], data["payment_bank_account_id"]
     spain = call.business.country_id == "ES"
     return {
         "$path": "/invoice_settings",
@@ -101,9 +81,9 @@ def _invoice_wire(call: Call) -> dict[str, Any]:
         "late_payment_percentage": _decimal(data["late_payment_percentage"]),
         "prompt_payment_percentage": _decimal(data["prompt_payment_percentage"]),
         "show_auto_entrepreneur": data["show_auto_entrepreneur"], "show_insurance": data["show_insurance"],
-        "insurer": _contact_link(call, data["insurer_id"]), "insurance_area": data["insurance_area"],
+        "insurer": contact_links(db, [insurer_id]).get(insurer_id), "insurance_area": data["insurance_area"],
         "insurance_type": data["insurance_type"], "insurance_text": data["insurance_text"],
-        "payment_bank_account": _bank_account_link(call, data["payment_bank_account_id"]),
+        "payment_bank_account": bank_account_links(db, [bank_account_id]).get(bank_account_id),
         "sales_corrective_invoice_number_prefix": data["sales_corrective_invoice_number_prefix"] if spain else None,
         "next_sales_corrective_invoice_number":
             service.next_number(db, "SALES_CORRECTIVE_INVOICE") if spain else None,
