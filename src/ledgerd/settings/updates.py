@@ -22,10 +22,9 @@ from ledgerd.contacts.models import Contact
 from ledgerd.errors import Invalid
 from ledgerd.ledger.models import LedgerAccount
 from ledgerd.regions.data import lookups, region_lookups
-from ledgerd.settings import service
+from ledgerd.settings import service, tax_profiles
 from ledgerd.settings.defaults import REGIONAL_FIELDS, email_messages, listed, region_settings
 from ledgerd.settings.migrations import migration_changes as _migration_changes
-from ledgerd.settings.models import TaxProfile
 from ledgerd.settings.schemas import (
     BusinessSettingsUpdate,
     CisSettingsUpdate,
@@ -53,8 +52,6 @@ _NULLABLE_FINANCIAL = frozenset({"year_end_lockdown_date", "accounts_start_date"
                                  "tax_return_frequency_id", "tax_number", "general_tax_number", "tax_office_id",
                                  "flat_rate_tax_percentage", "recoverable_percentage", "sales_tax_calculation",
                                  "purchase_tax_calculation"})
-# Financial settings the primary tax profile shows too (see `financial_saved`).
-_REGISTRATION = frozenset({"tax_number", "tax_return_frequency_id"})
 
 
 def _one_of(country: str, name: str, value: str, source: str, what: str) -> None:
@@ -87,17 +84,10 @@ def financial_changes(db: Session, country: str, now: datetime, body: FinancialS
     return {key: _stored_value(value) for key, value in changes.items()}
 
 
-def touch_primary(db: Session, country: str, now: datetime) -> None:
-    """Stamp the primary tax profile changed (its number or frequency changed through the financial settings)."""
-    primary = db.scalar(select(TaxProfile).where(TaxProfile.tax_type_id == region_settings(country).primary.id))
-    if primary is not None:
-        primary.updated_at = now
-        db.flush()
-
-
 def financial_saved(db: Session, country: str, now: datetime, changes: dict[str, Any]) -> None:
-    if changes.keys() & _REGISTRATION:
-        touch_primary(db, country, now)
+    """The primary tax profile shows the registration too: stamp it changed when that changed."""
+    if changes.keys() & set(tax_profiles.REGISTRATION):
+        tax_profiles.touch_primary(db, country, now)
 
 
 # --- /invoice_settings ------------------------------------------------------------------------------------------
