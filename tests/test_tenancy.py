@@ -24,7 +24,7 @@ from ledgerd.clock import Clock
 from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value, next_values, peek
 from ledgerd.db.tenancy import TenancyViolation, bind_business, current_business
-from ledgerd.errors import Forbidden, Invalid
+from ledgerd.errors import Forbidden, Invalid, NotFound
 from ledgerd.http.errors import body, status_of
 from ledgerd.onboarding import open_business
 from ledgerd.runtime import Runtime
@@ -73,8 +73,14 @@ def _stamp(clock: Clock) -> str:
 
 
 def _lead_id(factory: Factory, user: User) -> str | None:
-    found = factory.tx(lambda db: service.lead_business(db, user.id))
-    return found[0].id if found else None
+    """The lead as the session lookup (PUT /businesses/lead) finds it."""
+    def run(db: Session) -> str | None:
+        try:
+            return service.business_for_key(db, user.id, "lead")[0].id
+        except NotFound:
+            return None
+
+    return factory.tx(run)
 
 
 def _invite_pending(factory: Factory, business: Business, email: str, role: Role) -> Membership | Invitation:

@@ -204,13 +204,6 @@ def business_for_key(db: Session, user_id: str, key: str) -> tuple[Business, Rol
     return row[0], row[1]
 
 
-def lead_business(db: Session, user_id: str) -> tuple[Business, Role] | None:
-    try:
-        return business_for_key(db, user_id, LEAD)
-    except NotFound:
-        return None
-
-
 def owned_business(db: Session, user_id: str, key: str) -> Business:
     """The business a path key names, to change its details: only its owner may."""
     business, role = business_for_key(db, user_id, key)
