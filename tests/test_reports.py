@@ -132,6 +132,18 @@ def test_profit_and_loss(client: TestClient, books: Books) -> None:
     assert (empty["net_profit"], empty["income"]["ledger_account_types"]) == ("0.0", [])
 
 
+def test_reports_follow_the_business_financial_year_and_base_currency(client: TestClient, books: Books) -> None:
+    _history(books)
+    changed = client.put("/v3.1/financial_settings", headers=books.headers,
+                         json={"financial_settings": {"year_end_date": "2024-03-31"}})
+    assert changed.status_code == 200, changed.text
+    # The year that contains the day, by the rule financial settings use: April to March here.
+    assert _get(client, books, "balance_sheet?to_date=2024-03-31")["financial_year_start"] == "2023-04-01"
+    assert _get(client, books, "balance_sheet?to_date=2024-04-01")["financial_year_start"] == "2024-04-01"
+    assert _get(client, books, "profit_and_loss?to_date=2024-03-10")["from_date"] == "2023-04-01"
+    assert _get(client, books, "balance_sheet?to_date=2024-03-31")["currency"]["id"] == "GBP"
+
+
 def test_balance_sheet_balances_with_earnings(client: TestClient, books: Books) -> None:
     _history(books)
     report = _get(client, books, "balance_sheet?to_date=2024-12-31")

@@ -103,6 +103,26 @@ def test_financial_settings_update(books: Books, frozen: Clock) -> None:
     assert cleared["year_end_lockdown_date"] is None and cleared["tax_number"] is None
 
 
+def test_credit_notes_take_invoice_numbers_when_not_numbered_separately(books: Books) -> None:
+    _invoice(books, separate_invoice_credit_note_numbering=False, next_invoice_number=20)
+    customer = books.contact()
+
+    def document(path: str, wrapper: str, lines: str) -> dict[str, Any]:
+        return books.created(path, wrapper, {"contact_id": customer, "date": "2024-06-10", lines: [{
+            "description": "Goods", "ledger_account_id": books.accounts[4000], "quantity": "1",
+            "unit_price": "10", "tax_rate_id": "GB_ZERO"}]})
+
+    invoice = document("/sales_invoices", "sales_invoice", "invoice_lines")
+    note = document("/sales_credit_notes", "sales_credit_note", "credit_note_lines")
+    # The credit note draws from the invoices' sequence, with its own prefix.
+    assert (invoice["invoice_number"], note["credit_note_number"]) == ("SI-20", "SCN-21")
+    settings = books.get("/invoice_settings").json()
+    assert settings["next_invoice_number"] == settings["next_credit_note_number"] == 22
+    # Moving the credit notes' number moves the sequence they share.
+    moved = _invoice(books, next_credit_note_number=30).json()
+    assert moved["next_invoice_number"] == moved["next_credit_note_number"] == 30
+
+
 @pytest.mark.parametrize(("changes", "source"), [
     ({"year_end_date": "2024-13-01"}, "year_end_date"),
     ({"year_end_lockdown_date": "2025-01-01"}, "year_end_lockdown_date"),

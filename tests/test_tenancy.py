@@ -24,7 +24,7 @@ from ledgerd.clock import Clock
 from ledgerd.db.base import new_id
 from ledgerd.db.counters import next_value, next_values, peek
 from ledgerd.db.tenancy import TenancyViolation, bind_business, current_business
-from ledgerd.errors import Forbidden, Invalid
+from ledgerd.errors import Forbidden, Invalid, NotFound
 from ledgerd.http.errors import body, status_of
 from ledgerd.onboarding import open_business
 from ledgerd.runtime import Runtime
@@ -73,8 +73,14 @@ def _stamp(clock: Clock) -> str:
 
 
 def _lead_id(factory: Factory, user: User) -> str | None:
-    found = factory.tx(lambda db: service.lead_business(db, user.id))
-    return found[0].id if found else None
+    """The lead as the session lookup (PUT /businesses/lead) finds it."""
+    def run(db: Session) -> str | None:
+        try:
+            return service.business_for_key(db, user.id, "lead")[0].id
+        except NotFound:
+            return None
+
+    return factory.tx(run)
 
 
 def _invite_pending(factory: Factory, business: Business, email: str, role: Role) -> Membership | Invitation:
@@ -429,6 +435,35 @@ def test_non_owner_cannot_update_business(client: TestClient, factory: Factory, 
     assert client.get(f"/v3.1/businesses/{business.id}", headers=factory.headers(owner)).json()["name"] == "Owned Ltd"
 
 
+@pytest.mark.parametrize("spelling", ["LEAD", "Lead", " lead "])
+def test_lead_key_is_spelt_alike_on_get_and_put(client: TestClient, factory: Factory, spelling: str) -> None:
+    user = factory.user()
+    business = factory.business(user, name="Spelt Ltd")
+    headers = factory.headers(user)
+
+    fetched = client.get(f"/v3.1/businesses/{spelling}", headers=headers)
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json()["id"] == business.id
+    renamed = client.put(f"/v3.1/businesses/{spelling}", headers=headers, json={"business": {"name": "Respelt Ltd"}})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["id"] == business.id and renamed.json()["name"] == "Respelt Ltd"
+
+
+def test_read_business_is_a_frozen_value_with_role_and_subscriptions(factory: Factory) -> None:
+    owner = factory.user()
+    own = factory.business(owner, name="Own Ltd")
+    invited = factory.business(factory.user(), name="Invited Ltd")
+    factory.member(invited, owner, Role.FULL_ACCESS)
+
+    lead = service.read_business(factory.runtime.engine, owner.id, "lead")
+    assert (lead.id, lead.name, lead.role) == (own.id, "Own Ltd", Role.OWNER)
+    assert [(s.code, s.active, s.status) for s in lead.subscriptions] == [("ACCOUNTING", True, "paying")]
+    by_id = service.read_business(factory.runtime.engine, owner.id, invited.id.upper())
+    assert (by_id.id, by_id.role) == (invited.id, Role.FULL_ACCESS)
+    with pytest.raises(AttributeError):
+        lead.name = "Changed"  # type: ignore[misc]
+
+
 def test_non_member_update_is_not_found(client: TestClient, factory: Factory) -> None:
     user = factory.user()
     factory.business(user)
@@ -495,8 +530,13 @@ def _lead_over_http(client: TestClient, factory: Factory, user: User) -> str:
     assert response.status_code == 200, response.text
     assert response.headers["x-business"] == response.json()["id"]
     first_listed = client.get("/v3.1/businesses", headers=headers).json()["$items"][0]["id"]
-    assert first_listed == response.json()["id"], "GET /businesses lists the lead business first"
-    return str(response.json()["id"])
+    lead = str(response.json()["id"])
+    assert first_listed == lead, "GET /businesses lists the lead business first"
+    # Every lookup of "the user's business" agrees: the session's (PUT /businesses/lead) and the one a
+    # business-scoped call without X-Business makes.
+    assert _lead_id(factory, user) == lead
+    assert service.select_business(factory.runtime.engine, user.id, None).id == lead
+    return lead
 
 
 def test_first_created_business_is_lead(client: TestClient, factory: Factory, clock: Clock) -> None:

@@ -13,7 +13,6 @@ class Kind:
     lines_key: str
     # `invoice_number`, `credit_note_number`, … (None: the kind is not numbered, purchases).
     number_field: str | None
-    prefix_setting: str | None
     sales: bool
     # +1 for an invoice (debtors/creditors grow), -1 for a credit note; 0 for kinds that never post.
     sign: int
@@ -66,25 +65,25 @@ class Kind:
 
 
 SALES_INVOICE = Kind("SALES_INVOICE", "sales_invoices", "sales_invoice", "invoice_lines", "invoice_number",
-                     "sales_invoice_prefix", True, 1, "SALES_INVOICE", False, ("UNPAID", "DRAFT", "PRO_FORMA"))
+                     True, 1, "SALES_INVOICE", False, ("UNPAID", "DRAFT", "PRO_FORMA"))
 SALES_CREDIT_NOTE = Kind("SALES_CREDIT_NOTE", "sales_credit_notes", "sales_credit_note", "credit_note_lines",
-                         "credit_note_number", "sales_credit_note_prefix", True, -1, "SALES_CREDIT_NOTE", False,
+                         "credit_note_number", True, -1, "SALES_CREDIT_NOTE", False,
                          ("UNPAID", "DRAFT"))
 SALES_QUOTE = Kind("SALES_QUOTE", "sales_quotes", "sales_quote", "quote_lines", "quote_number",
-                   "sales_quote_prefix", True, 0, None, True, ("PENDING", "DRAFT", "ACCEPTED", "DECLINED"))
+                   True, 0, None, True, ("PENDING", "DRAFT", "ACCEPTED", "DECLINED"))
 SALES_ESTIMATE = Kind("SALES_ESTIMATE", "sales_estimates", "sales_estimate", "estimate_lines", "estimate_number",
-                      "sales_estimate_prefix", True, 0, None, True, ("PENDING", "DRAFT", "ACCEPTED", "DECLINED"))
-PURCHASE_INVOICE = Kind("PURCHASE_INVOICE", "purchase_invoices", "purchase_invoice", "invoice_lines", None, None,
+                      True, 0, None, True, ("PENDING", "DRAFT", "ACCEPTED", "DECLINED"))
+PURCHASE_INVOICE = Kind("PURCHASE_INVOICE", "purchase_invoices", "purchase_invoice", "invoice_lines", None,
                         False, 1, "PURCHASE_INVOICE", True, ("UNPAID", "DRAFT"))
 PURCHASE_CREDIT_NOTE = Kind("PURCHASE_CREDIT_NOTE", "purchase_credit_notes", "purchase_credit_note",
-                            "credit_note_lines", None, None, False, -1, "PURCHASE_CREDIT_NOTE", True,
+                            "credit_note_lines", None, False, -1, "PURCHASE_CREDIT_NOTE", True,
                             ("UNPAID", "DRAFT"))
 
 SALES_CORRECTIVE_INVOICE = Kind("SALES_CORRECTIVE_INVOICE", "sales_corrective_invoices", "sales_corrective_invoice",
-                                "invoice_lines", "invoice_number", "sales_corrective_invoice_prefix", True, 1,
+                                "invoice_lines", "invoice_number", True, 1,
                                 "SALES_CORRECTIVE_INVOICE", False, ("UNPAID", "DRAFT"))
 PURCHASE_CORRECTIVE_INVOICE = Kind("PURCHASE_CORRECTIVE_INVOICE", "purchase_corrective_invoices",
-                                   "purchase_corrective_invoice", "invoice_lines", None, None, False, 1,
+                                   "purchase_corrective_invoice", "invoice_lines", None, False, 1,
                                    "PURCHASE_CORRECTIVE_INVOICE", True, ("UNPAID", "DRAFT"))
 
 KINDS = (SALES_INVOICE, SALES_CREDIT_NOTE, SALES_QUOTE, SALES_ESTIMATE, PURCHASE_INVOICE, PURCHASE_CREDIT_NOTE)
@@ -97,7 +96,7 @@ def _quick_entry(sales: bool, sign: int) -> Kind:
     note it stands for, and is never numbered or drafted."""
     side, path = ("SALES", "sales") if sales else ("PURCHASE", "purchase")
     kind = f"{side}_QUICK_ENTRY_{'INVOICE' if sign > 0 else 'CREDIT_NOTE'}"
-    return Kind(kind, f"{path}_quick_entries", f"{path}_quick_entry", "lines", None, None, sales, sign, kind, False,
+    return Kind(kind, f"{path}_quick_entries", f"{path}_quick_entry", "lines", None, sales, sign, kind, False,
                 ("UNPAID",))
 
 

@@ -23,11 +23,11 @@ from ledgerd.artefacts.schemas import ArtefactIn
 from ledgerd.contacts.models import Contact
 from ledgerd.contacts.schemas import AddressIn
 from ledgerd.db.base import new_id
-from ledgerd.db.counters import next_value
 from ledgerd.db.locks import lock
 from ledgerd.errors import Invalid, Problem
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
+from ledgerd.settings.service import base_currency, take_number
 
 ZERO = Decimal(0)
 REQUIRED = "Field required"
@@ -45,9 +45,7 @@ class Context:
 
 def context(db: Session, business_id: str) -> Context:
     settings = db.get(BusinessSettings, business_id)
-    financial = settings.financial if settings else {}
-    return Context(business_id, str(financial.get("base_currency_id", "GBP")),
-                   dict(settings.invoice) if settings else {})
+    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {})
 
 
 def allocated(db: Session, artefact_id: str) -> Decimal:
@@ -183,10 +181,9 @@ def _number(db: Session, ctx: Context, artefact: Artefact, kind: Kind) -> None:
     """Give the next number of the kind; called only once the document is certain to be kept."""
     if kind.number_field is None or artefact.number is not None:
         return
-    assert kind.prefix_setting is not None
-    artefact.number_prefix = str(ctx.invoice_settings.get(kind.prefix_setting, ""))[:10]
     with db.no_autoflush:  # a new document is then inserted with its number, not updated after
-        artefact.number = next_value(db, f"{ctx.business_id}:number:{kind.kind}")
+        prefix, artefact.number = take_number(db, kind.kind, ctx.invoice_settings)
+    artefact.number_prefix = prefix[:10]
 
 
 def _quote(db: Session, artefact: Artefact, quote_id: str) -> Artefact:

@@ -6,7 +6,6 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.auth.models import MAX_REDIRECT_URIS, App, RedirectUri
@@ -59,13 +58,6 @@ def create_app(db: Session, clock: Clock, *, owner: User, name: str, redirect_ur
     db.add(app)
     db.flush()
     return app, secret
-
-
-def owned_app(db: Session, owner_id: str, client_id: str) -> App:
-    app = db.scalar(select(App).where(App.client_id == client_id, App.owner_id == owner_id))
-    if app is None:
-        raise NotFound("No such app.")
-    return app
 
 
 def add_callback(db: Session, clock: Clock, app: App, uri: str) -> None:

@@ -16,7 +16,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ledgerd.auth.models import App, AuthorizationCode
-from ledgerd.auth.server import DEFAULT_SCOPE, SCOPES
+from ledgerd.auth.server import DEFAULT_SCOPE
+from ledgerd.auth.tokens import SCOPES
 from ledgerd.clock import Clock
 from ledgerd.passwords import hash_secret
 from ledgerd.regions import COUNTRIES, Country

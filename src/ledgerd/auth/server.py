@@ -23,12 +23,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledgerd.auth.models import App, AuthorizationCode, TokenFamily
-from ledgerd.auth.tokens import Grant, TokenInvalid, Tokens
+from ledgerd.auth.tokens import SCOPES, Grant, TokenInvalid, Tokens
 from ledgerd.clock import Clock
 from ledgerd.passwords import hash_secret
 from ledgerd.tenancy.models import User
 
-SCOPES = ("full_access", "readonly")
 DEFAULT_SCOPE = "full_access"
 
 # Authlib asks for clients without passing the request; the token endpoint sets the session here.

@@ -30,7 +30,7 @@ from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.ledger.opening_balances import post_opening, require_one_side
 from ledgerd.ledger.posting import Line, post, reverse
 from ledgerd.regions.data import lookup
-from ledgerd.settings.models import BusinessSettings
+from ledgerd.settings.service import base_currency
 
 ZERO = Decimal(0)
 CASH_IN_HAND = "CASH_IN_HAND"
@@ -42,9 +42,10 @@ def _business(db: Session) -> str:
     return business_id
 
 
-def base_currency(db: Session) -> str:
-    settings = db.get(BusinessSettings, _business(db))
-    return str(settings.financial.get("base_currency_id", "GBP")) if settings else "GBP"
+def has_bank_account(db: Session, bank_account_id: str) -> bool:
+    """Whether the session's business has this bank account."""
+    bank = db.get(BankAccount, bank_account_id)
+    return bank is not None and bank.business_id == current_business(db)
 
 
 def find(db: Session, bank_account_id: str | None, source: str) -> BankAccount:

@@ -89,3 +89,45 @@ class ContactUpdate(_Body):
 class ContactCreate(ContactUpdate):
     contact_type_ids: list[Literal["CUSTOMER", "VENDOR"]] = Field(min_length=1)
     name: str = Field(min_length=1, max_length=100)
+
+
+# /addresses and /contact_persons
+
+class AddressUpdate(_Body):
+    address_type_id: str | None = None
+    name: str | None = Field(None, max_length=50)
+    is_main_address: bool | None = None
+    address_line_1: str | None = Field(None, max_length=50)
+    address_line_2: str | None = Field(None, max_length=50)
+    city: str | None = Field(None, max_length=50)
+    postal_code: str | None = Field(None, max_length=10)
+    country_id: str | None = None
+    bank_account_id: str | None = None
+    contact_id: str | None = None
+    region: str | None = Field(None, max_length=50)
+    country_group_id: str | None = None
+
+
+class AddressCreate(AddressUpdate):
+    address_type_id: str
+    name: str = Field(max_length=50)
+    is_main_address: bool
+
+
+class ContactPersonUpdate(_Body):
+    address_id: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=50)
+    contact_person_type_ids: list[str] | None = Field(None, min_length=1)
+    job_title: str | None = Field(None, max_length=50)
+    telephone: str | None = Field(None, max_length=50)
+    mobile: str | None = Field(None, max_length=50)
+    email: str | None = Field(None, max_length=100)
+    fax: str | None = Field(None, max_length=50)
+    is_main_contact: bool | None = None
+    is_preferred_contact: bool | None = None
+
+
+class ContactPersonCreate(ContactPersonUpdate):
+    address_id: str
+    name: str = Field(min_length=1, max_length=50)
+    contact_person_type_ids: list[str] = Field(min_length=1)

@@ -20,7 +20,7 @@ from ledgerd.currencies.models import BusinessExchangeRate
 from ledgerd.currencies.schemas import BusinessExchangeRateCreate, BusinessExchangeRateUpdate
 from ledgerd.errors import Invalid
 from ledgerd.regions.data import lookup, lookups
-from ledgerd.settings.models import BusinessSettings
+from ledgerd.settings.service import base_currency
 
 PLACES = Decimal("0.000001")
 
@@ -52,12 +52,6 @@ def currency_ids() -> list[str]:
     return [c["id"] for c in lookups()["currencies"]]
 
 
-def base_currency(db: Session, business_id: str) -> str:
-    settings = db.get(BusinessSettings, business_id)
-    financial = settings.financial if settings else {}
-    return str(financial.get("base_currency_id") or "GBP")
-
-
 def feed_quote(base: str, foreign: str) -> Quote | None:
     """The feed's cross rate via EUR (foreign per EUR ÷ base per EUR), or None when either is not quoted."""
     feed = reference_rates()
@@ -81,7 +75,7 @@ def _own(row: BusinessExchangeRate) -> Quote:
 
 def quotes(db: Session, business_id: str) -> list[Quote]:
     """/exchange_rates: every currency with a rate against the base, the business's own rate winning."""
-    base = base_currency(db, business_id)
+    base = base_currency(db)
     own = {r.currency_id: r for r in db.scalars(select(BusinessExchangeRate)
                                                 .where(BusinessExchangeRate.base_currency_id == base))}
     out = []
@@ -113,7 +107,7 @@ def _inverse(value: Decimal, field: str) -> Decimal:
 
 
 def _base(db: Session, business_id: str, sent: str | None) -> str:
-    base = base_currency(db, business_id)
+    base = base_currency(db)
     if sent is not None and sent.upper() != base:
         raise Invalid(f"base_currency_id must be the business's base currency ({base}).", "base_currency_id")
     return base

@@ -26,6 +26,7 @@ from ledgerd.payments import documents
 from ledgerd.payments.documents import SIDES, ZERO, Entries, Side
 from ledgerd.payments.models import ContactAllocation
 from ledgerd.payments.schemas import AllocatedArtefactIn, ContactAllocationCreate, ContactAllocationUpdate
+from ledgerd.settings.service import base_currency
 
 
 def rows_of(db: Session, allocation: ContactAllocation) -> list[Allocation]:
@@ -111,7 +112,7 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
     db.add(allocation)
     db.flush()
 
-    base = documents.base_currency(db)
+    base = base_currency(db)
     controls = control(db, side.control).id
     already = documents.allocated_base(db, [a.id for a, _ in rows])
     entries = Entries()

@@ -19,10 +19,8 @@ from ledgerd.artefacts import status
 from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.locks import lock
-from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.posting import Line
-from ledgerd.settings.models import BusinessSettings
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -57,11 +55,6 @@ SIDES = {"CUSTOMER_ALLOCATION": CUSTOMER, "VENDOR_ALLOCATION": VENDOR}
 
 def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def base_currency(db: Session) -> str:
-    settings = db.get(BusinessSettings, current_business(db))
-    return str(settings.financial.get("base_currency_id", "GBP")) if settings else "GBP"
 
 
 def to_base(amount: Decimal, rate: Decimal) -> Decimal:

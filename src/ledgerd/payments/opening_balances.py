@@ -23,6 +23,7 @@ from ledgerd.payments import documents
 from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Entries
 from ledgerd.payments.schemas import ContactOpeningBalanceCreate, ContactOpeningBalanceUpdate
 from ledgerd.regions.data import lookup
+from ledgerd.settings.service import base_currency
 
 KINDS = frozenset({"CUSTOMER_OPENING_BALANCE_INVOICE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE",
                    "VENDOR_OPENING_BALANCE_INVOICE", "VENDOR_OPENING_BALANCE_CREDIT_NOTE"})
@@ -57,7 +58,7 @@ def save(db: Session, artefact: Artefact | None,
     if used and artefact is not None and (artefact.kind != kind or artefact.contact_id != contact.id):
         raise Invalid("The opening balance has been allocated; its contact and type cannot change.", "contact_id")
 
-    base = documents.base_currency(db)
+    base = base_currency(db)
     currency = body.currency_id or (artefact.currency_id if artefact else None) or contact.currency_id or base
     if lookup("currencies", currency) is None:
         raise Invalid(f"{currency} is not a valid currency.", "currency_id")

@@ -26,6 +26,7 @@ from ledgerd.payments.documents import ZERO, Entries
 from ledgerd.payments.models import Payment, PaymentLine
 from ledgerd.payments.schemas import OtherPaymentCreate, OtherPaymentUpdate, PaymentLineIn
 from ledgerd.regions.data import lookup
+from ledgerd.settings.service import base_currency
 
 AREAS = {"OTHER_PAYMENT": "other_payments", "OTHER_RECEIPT": "other_receipts"}
 # The `record_type` of other-payment lines' analysis type categories (area BANKING: "bank payments and receipts").
@@ -41,7 +42,7 @@ def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherP
     if bank_id is None:
         raise Invalid("is required.", "bank_account_id")
     bank = banking.find(db, bank_id, "bank_account_id")
-    base = documents.base_currency(db)
+    base = base_currency(db)
     if bank.currency_id != base:
         raise Invalid(f"Other payments are recorded in {base}; this bank account is in {bank.currency_id}.",
                       "bank_account_id")

@@ -28,6 +28,7 @@ from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Entries, Side
 from ledgerd.payments.models import Payment
 from ledgerd.payments.schemas import AllocatedPaymentArtefactIn, ContactPaymentCreate, ContactPaymentUpdate
 from ledgerd.regions.data import lookup
+from ledgerd.settings.service import base_currency
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
         artefact = documents.open_document(locked, item.artefact_id, contact, side.charges | side.credits,
                                            f"{where}.artefact_id")
         rows.append((artefact, item))
-    base = documents.base_currency(db)
+    base = base_currency(db)
     currency, rate = _currency(payment, body, rows[0][0] if rows else None, contact.currency_id, base)
     if bank.currency_id not in (base, currency):
         raise Invalid(f"The bank account is in {bank.currency_id}; the payment is in {currency}.", "bank_account_id")

@@ -6,7 +6,6 @@ puts them on the wire.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ from ledgerd.contacts.models import Contact
 from ledgerd.db.base import Money
 from ledgerd.ledger.models import LedgerAccount, LedgerBalance
 from ledgerd.regions.data import lookups
-from ledgerd.settings.models import BusinessSettings
+from ledgerd.settings.service import base_currency, financial_year
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -42,34 +41,6 @@ NOT_POSTED = ("DRAFT", "VOID", "PRO_FORMA")
 def account_groups() -> dict[str, str]:
     """Ledger account type id → INCOME, EXPENDITURE, ASSET, LIABILITY or EQUITY."""
     return {t["id"]: t["group"] for t in lookups()["ledger_account_types"]}
-
-
-def _financial(db: Session) -> Mapping[str, Any]:
-    settings = db.scalars(select(BusinessSettings)).first()
-    return settings.financial if settings else {}
-
-
-def base_currency(db: Session) -> str | None:
-    found = _financial(db).get("base_currency_id")
-    return str(found) if found is not None else None
-
-
-def financial_year_start(db: Session, on: date) -> date:
-    """The first day of the financial year that contains `on`."""
-    fin = _financial(db)
-    if fin.get("year_end_date"):
-        year_end = date.fromisoformat(str(fin["year_end_date"]))
-        month, day = year_end.month, year_end.day
-    else:
-        month, day = int(fin.get("year_end_month", 12)), int(fin.get("year_end_day", 31))
-
-    def end_in(year: int) -> date:
-        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-    end = end_in(on.year)
-    if end >= on:
-        end = end_in(on.year - 1)
-    return end + timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -100,7 +71,7 @@ class Section:
 class ProfitAndLoss:
     from_date: date
     to_date: date
-    currency_id: str | None
+    currency_id: str
     income: Section
     expenditure: Section
     net_profit: Decimal
@@ -110,7 +81,7 @@ class ProfitAndLoss:
 class BalanceSheet:
     on: date
     financial_year_start: date
-    currency_id: str | None
+    currency_id: str
     assets: Section
     liabilities: Section
     # Equity accounts; `equity_total` adds the profit and loss not yet closed into equity (the two below).
@@ -134,7 +105,7 @@ class AgedContact:
 @dataclass(frozen=True)
 class Aged:
     on: date
-    currency_id: str | None
+    currency_id: str
     contacts: list[AgedContact]  # by name, then reference
     totals: dict[str, Decimal]  # by BUCKETS, and "total"
 
@@ -179,7 +150,7 @@ def balance_sheet(db: Session, on: date) -> BalanceSheet:
     """Assets = liabilities + equity, exactly: profit and loss accounts not yet closed into equity appear
     as profit brought forward (earlier years) and current year earnings."""
     groups = account_groups()
-    year_start = financial_year_start(db, on)
+    year_start, _ = financial_year(db, on)
     movement = LedgerBalance.debit - LedgerBalance.credit
     rows = db.execute(
         select(*_ACCOUNT_COLUMNS, type_coerce(func.sum(movement), Money),

@@ -10,6 +10,7 @@ Sage's names only. Document numbers come from gap-free counters (`take_number`).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -79,6 +80,11 @@ _PREFIXES = {"SALES_INVOICE": "sales_invoice_number_prefix", "SALES_CREDIT_NOTE"
              "SALES_CORRECTIVE_INVOICE": "sales_corrective_invoice_number_prefix"}
 
 
+def stored_day(value: str | None) -> date | None:
+    """A date of a settings document (stored as ISO text)."""
+    return date.fromisoformat(value) if value else None
+
+
 def row(db: Session, *, lock: bool = False) -> BusinessSettings:
     """The business's settings row. `lock`: for a request that changes settings, first thing (db/locks.py):
     concurrent changes then follow one another instead of each merging into what it read before the other."""
@@ -92,7 +98,7 @@ def row(db: Session, *, lock: bool = False) -> BusinessSettings:
 _STORAGE_NAMES = {sage: seed for seed, sage in _SEED_NAMES.items()}
 
 
-def _translated(raw: dict[str, Any]) -> dict[str, Any]:
+def _translated(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {_SEED_NAMES.get(k, k): v for k, v in raw.items()}
 
 
@@ -102,8 +108,8 @@ def _stored(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _year_end_on_or_after(month: int, day: int, on: date) -> date:
     def at(year: int) -> date:
-        # A 29 February year end falls on the 28th in other years.
-        return date(year, month, 28 if month == 2 and day == 29 and not calendar.isleap(year) else day)
+        # A 29 February year end falls on the 28th in other years (any day past a month's end on its last).
+        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
     end = at(on.year)
     if end >= on:
@@ -129,6 +135,14 @@ def financial(db: Session, today: date) -> dict[str, Any]:
     return out
 
 
+def base_currency(db: Session) -> str:
+    """The base currency of the session's business: chosen at onboarding (GBP for books that never had one)."""
+    business_id = current_business(db)
+    assert business_id is not None, "the session is bound to a business"
+    settings = db.get(BusinessSettings, business_id)
+    return str((settings.financial if settings else {}).get("base_currency_id") or "GBP")
+
+
 def financial_year(db: Session, on: date) -> tuple[date, date]:
     """First and last day of the financial year that contains `on`."""
     end = _year_end_on_or_after(*_year_end_day(row(db).financial), on)
@@ -144,21 +158,16 @@ def opening_date(db: Session, today: date) -> date:
 
 def invoice(db: Session) -> dict[str, Any]:
     """The invoice settings with defaults filled in (nested objects merged key by key)."""
-    stored = _translated(row(db).invoice)
+    return _invoice(row(db).invoice)
+
+
+def _invoice(raw: Mapping[str, Any]) -> dict[str, Any]:
+    stored = _translated(raw)
     out = {**INVOICE_DEFAULTS, **stored}
     for key, default in INVOICE_DEFAULTS.items():
         if isinstance(default, dict):
             out[key] = {**default, **(stored.get(key) or {})}
     return out
-
-
-def save(db: Session, now: datetime, *, financial_changes: dict[str, Any] | None = None,
-         invoice_changes: dict[str, Any] | None = None) -> None:
-    """Store changes of the financial and invoice settings."""
-    if financial_changes is not None:
-        save_document(db, now, "financial", _stored(financial_changes))
-    if invoice_changes is not None:
-        save_document(db, now, "invoice", _stored(invoice_changes))
 
 
 # Column of `BusinessSettings` → the document it holds.
@@ -174,10 +183,10 @@ def stored(db: Session, document: str) -> dict[str, Any]:
 
 
 def save_document(db: Session, now: datetime, document: str, changes: dict[str, Any]) -> None:
-    """Merge changes into one singleton and stamp its `updated_at` (documents are replaced, never mutated in
-    place, so the ORM sees the change)."""
+    """Merge changes (by Sage's names) into one singleton and stamp its `updated_at` (documents are replaced,
+    never mutated in place, so the ORM sees the change)."""
     settings = row(db)
-    setattr(settings, document, {**stored(db, document), **changes, "updated_at": now.isoformat()})
+    setattr(settings, document, {**stored(db, document), **_stored(changes), "updated_at": now.isoformat()})
     settings.updated_at = now
     db.flush()
 
@@ -197,7 +206,11 @@ def has_transactions(db: Session) -> bool:
 def sequence(db: Session, kind: str) -> str:
     """The counter a document kind draws from (`<business>:number:<kind>`): its own, except credit notes,
     which share the invoices' when `separate_invoice_credit_note_numbering` is off."""
-    if kind == "SALES_CREDIT_NOTE" and not invoice(db)["separate_invoice_credit_note_numbering"]:
+    return _sequence(kind, invoice(db))
+
+
+def _sequence(kind: str, settings: Mapping[str, Any]) -> str:
+    if kind == "SALES_CREDIT_NOTE" and not settings["separate_invoice_credit_note_numbering"]:
         return "SALES_INVOICE"
     if kind not in SEQUENCES:
         raise ValueError(f"{kind} is not a numbered document")
@@ -221,12 +234,14 @@ def set_next_number(db: Session, sequence_name: str, number: int, source: str) -
     set_at_least(db, _counter(db, sequence_name), number - 1)
 
 
-def take_number(db: Session, kind: str) -> tuple[str, int]:
+def take_number(db: Session, kind: str, stored_invoice: Mapping[str, Any] | None = None) -> tuple[str, int]:
     """(prefix, number) for a new document of `kind` (SALES_INVOICE, SALES_CREDIT_NOTE, SALES_QUOTE,
     SALES_ESTIMATE, SALES_CORRECTIVE_INVOICE): gap-free and safe under concurrency; a rolled-back
-    request gives its number back."""
-    number = counter_next(db, _counter(db, sequence(db, kind)))
-    return str(invoice(db).get(_PREFIXES[kind]) or ""), number
+    request gives its number back. `stored_invoice`: the invoice settings as stored, if the caller has
+    already read them."""
+    settings = _invoice(row(db).invoice if stored_invoice is None else stored_invoice)
+    number = counter_next(db, _counter(db, _sequence(kind, settings)))
+    return str(settings.get(_PREFIXES[kind]) or ""), number
 
 
 def currency_known(currency_id: str) -> bool:

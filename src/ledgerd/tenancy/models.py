@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ledgerd.db.base import Base, IdMixin, TimestampMixin
 from ledgerd.db.tenancy import TenantScoped
 
-LOCALES = ("en-GB", "en-IE", "en-US", "es-US", "en-CA", "fr-CA", "fr-FR", "de-DE", "es-ES")
-
 
 class Role(enum.StrEnum):
     """A user's role in one business, as the Sage UI names them."""
@@ -98,10 +96,6 @@ class Invitation(IdMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     role: Mapped[Role] = mapped_column(RoleColumn)
     area_roles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-
-
-SUBSCRIPTION_NAMES = {"ACCOUNTING": "Accounting", "ACCOUNTING_10": "Accounting Standard", "START": "Start",
-                      "MICRO": "Start", "ACCOUNTS": "Accounting Standard"}
 
 
 class Subscription(TenantScoped, TimestampMixin, Base):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime
-from types import SimpleNamespace
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ _BUSINESS_ID = re.compile(r"^[0-9a-f]{32}$")
 _businesses = Business.__table__.c
 _memberships = Membership.__table__.c
 _subscriptions = Subscription.__table__.c
+_Q = TypeVar("_Q")
 
 
 def normalise_email(email: str) -> str:
@@ -138,37 +140,68 @@ def invite(db: Session, clock: Clock, *, business: Business, email: str, role: R
     return membership
 
 
+# --------------------------------------------------------------------------------------------------------------
+# The user's business: one membership read and one lead rule, for the ORM lookups and for the prebuilt reads
+# (FastQuery, outside any session) that every business-scoped call and GET /businesses/{key} make.
+
+LEAD = "lead"
 # Which business leads: owned before invited, then the oldest membership (ties: oldest business, id).
 _LEAD_FIRST = ((_memberships.role == Role.OWNER.value).desc(), _memberships.created_at, _businesses.created_at,
                _businesses.id)
 
 
-def _ranked(user_id: str) -> Select[Business, Role]:
-    """The user's businesses, lead first.
+def _members(*columns: Any) -> Select[Any]:
+    """The membership read: `columns` of the businesses the user (bound `user_id`) is a member of."""
+    return (select(*columns)
+            .join_from(Business.__table__, Membership.__table__, _memberships.business_id == _businesses.id)
+            .where(_memberships.user_id == bindparam("user_id")))
 
-    The lead business is the first business the user created; a user who owns none leads with the
-    first business they were invited to. Deleting a business or creating one's own moves the lead.
-    """
-    return (select(Business, Membership.role).join(Membership, Membership.business_id == Business.id)
-            .where(Membership.user_id == user_id)
-            .order_by(*_LEAD_FIRST))
+
+# The lead business is the first business the user created; a user who owns none leads with the first
+# business they were invited to. Deleting a business or creating one's own moves the lead. Ranked on the
+# memberships' keys alone, so the sort stays small (no wide rows to sort).
+_LEAD_ID = _members(_memberships.business_id).order_by(*_LEAD_FIRST).limit(1).scalar_subquery()
+
+
+def _one_of(statement: Select[Any]) -> tuple[Select[Any], Select[Any]]:
+    """A read of one of the user's businesses, built for the lead and for an id (bound `business_id`)."""
+    return statement.where(_businesses.id == _LEAD_ID), statement.where(_businesses.id == bindparam("business_id"))
+
+
+def _fast(pair: tuple[Select[Any], Select[Any]]) -> tuple[FastQuery, FastQuery]:
+    return FastQuery(pair[0]), FastQuery(pair[1])
+
+
+def _named(key: str) -> dict[str, str] | None:
+    """The parameters naming a business by path key: {} for the lead (`lead` in any case), the id for an id,
+    None for a key that can name no business."""
+    key = key.strip().lower()
+    if key == LEAD:
+        return {}
+    return {"business_id": key} if _BUSINESS_ID.match(key) else None
+
+
+def _pick(pair: tuple[_Q, _Q], params: dict[str, str]) -> _Q:
+    lead, by_id = pair
+    return by_id if params else lead
+
+
+_BUSINESS_ROLE = _one_of(_members(Business, Membership.role))
 
 
 def accessible(db: Session, user_id: str) -> list[tuple[Business, Role]]:
-    return [(b, r) for b, r in db.execute(_ranked(user_id)).all()]
-
-
-def lead_business(db: Session, user_id: str) -> tuple[Business, Role] | None:
-    row = db.execute(_ranked(user_id).limit(1)).first()
-    return (row[0], row[1]) if row else None
+    """The user's businesses with their role, lead first."""
+    rows = db.execute(_members(Business, Membership.role).order_by(*_LEAD_FIRST), {"user_id": user_id})
+    return [(b, r) for b, r in rows.all()]
 
 
 def business_for_key(db: Session, user_id: str, key: str) -> tuple[Business, Role]:
     """The business named by a path key (`lead` allowed), only if the user is a member."""
-    found = lead_business(db, user_id) if key == "lead" else _membership(db, user_id, key.strip().lower())
-    if found is None:
+    params = _named(key)
+    row = None if params is None else db.execute(_pick(_BUSINESS_ROLE, params), {"user_id": user_id, **params}).first()
+    if row is None:
         raise NotFound()
-    return found
+    return row[0], row[1]
 
 
 def owned_business(db: Session, user_id: str, key: str) -> Business:
@@ -202,14 +235,53 @@ def update_user(db: Session, user_id: str, body: UserUpdate, now: datetime) -> U
     return user
 
 
-def _membership(db: Session, user_id: str, business_id: str) -> tuple[Business, Role] | None:
-    if not _BUSINESS_ID.match(business_id):
-        return None
-    row = db.execute(
-        select(Business, Membership.role).join(Membership, Membership.business_id == Business.id)
-        .where(Membership.user_id == user_id, Business.id == business_id)
-    ).first()
-    return (row[0], row[1]) if row else None
+@dataclass(frozen=True, slots=True)
+class SubscriptionView:
+    """A subscription as GET /businesses/{key} reads it."""
+
+    code: str
+    active: bool
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessView:
+    """A business as GET /businesses/{key} reads it, with the reader's role and the subscriptions."""
+
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    name: str
+    address_line_1: str
+    address_line_2: str
+    city: str
+    postal_code: str
+    country_id: str
+    region: str
+    telephone: str
+    mobile: str
+    website: str
+    is_demo: bool
+    ni_based: bool
+    role: Role
+    subscriptions: tuple[SubscriptionView, ...]
+
+
+_BUSINESS_FIELDS = tuple(f.name for f in fields(BusinessView) if f.name not in ("role", "subscriptions"))
+_SUBSCRIPTION_FIELDS = tuple(f.name for f in fields(SubscriptionView))
+# Prebuilt reads without an ORM session: scoped by membership in the query itself, since they cross
+# businesses by nature. The business every business-scoped call works on, with the caller's membership
+# (fields as in tenancy.access.Selected):
+_SELECTED = _fast(_one_of(_members(
+    _businesses.id, _businesses.country_id, _businesses.created_at, _businesses.ni_based, _memberships.role,
+    _memberships.area_roles)))
+# A business with the role and its subscriptions (a handful at most), in one round trip:
+_WITH_SUBSCRIPTIONS = _fast(_one_of(
+    _members(*(_businesses[name] for name in _BUSINESS_FIELDS), _memberships.role,
+             *(_subscriptions[name].label(f"subscription_{name}") for name in _SUBSCRIPTION_FIELDS))
+    .outerjoin(Subscription.__table__, _subscriptions.business_id == _businesses.id)))
 
 
 def select_business(engine: Engine, user_id: str, header: str | None) -> Selected:
@@ -219,59 +291,29 @@ def select_business(engine: Engine, user_id: str, header: str | None) -> Selecte
     the caller's membership. Unknown, malformed and foreign ids are answered alike, so the header cannot
     probe for businesses.
     """
-    if header is None or header.strip() == "":
-        found = _SELECTED_LEAD.first(engine, user_id=user_id)
+    if header is None or not header.strip():
+        found = _pick(_SELECTED, {}).first(engine, user_id=user_id)
         if found is None:
             raise Forbidden("The current user has no business; create one or accept an invitation first.",
                             "X-Business")
         return Selected(**found)
-    business_id = header.strip().lower()
-    found = _SELECTED.first(engine, user_id=user_id, business_id=business_id) \
-        if _BUSINESS_ID.match(business_id) else None
+    params = _named(header)
+    found = _pick(_SELECTED, params).first(engine, user_id=user_id, **params) if params else None  # ids only
     if found is None:
         raise Forbidden("The X-Business header names a business the current user cannot access.", "X-Business")
     return Selected(**found)
 
 
-# Read-only lookups without an ORM session, for the core endpoints and for the business every business-scoped
-# call works on: scoped by membership in the query itself, since they cross businesses by nature.
-_SUBSCRIPTION_FIELDS = ("code", "active", "status", "created_at", "updated_at")
-# One round trip: a business the user belongs to, with the role and its subscriptions (a handful at most).
-_MEMBER_WITH_SUBSCRIPTIONS = (
-    select(Business.__table__, _memberships.role,
-           *(_subscriptions[name].label(f"subscription_{name}") for name in _SUBSCRIPTION_FIELDS))
-    .join_from(Business.__table__, Membership.__table__, _memberships.business_id == _businesses.id)
-    .outerjoin(Subscription.__table__, _subscriptions.business_id == _businesses.id)
-    .where(_memberships.user_id == bindparam("user_id")))
-# The lead is ranked on the memberships' keys alone, so the sort stays small (no wide rows to sort).
-_LEAD_ID = (select(_memberships.business_id)
-            .join_from(Membership.__table__, Business.__table__, _memberships.business_id == _businesses.id)
-            .where(_memberships.user_id == bindparam("user_id")).order_by(*_LEAD_FIRST).limit(1)
-            .scalar_subquery())
-_LEAD = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == _LEAD_ID))
-_MEMBER = FastQuery(_MEMBER_WITH_SUBSCRIPTIONS.where(_businesses.id == bindparam("business_id")))
-# The business an API call works on and the caller's membership (fields as in tenancy.access.Selected).
-_MEMBER_OF = (select(_businesses.id, _businesses.country_id, _businesses.created_at, _businesses.ni_based,
-                     _memberships.role, _memberships.area_roles)
-              .join_from(Business.__table__, Membership.__table__, _memberships.business_id == _businesses.id)
-              .where(_memberships.user_id == bindparam("user_id")))
-_SELECTED_LEAD = FastQuery(_MEMBER_OF.where(_businesses.id == _LEAD_ID))
-_SELECTED = FastQuery(_MEMBER_OF.where(_businesses.id == bindparam("business_id")))
-
-
-def read_business(engine: Engine, user_id: str, key: str) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
+def read_business(engine: Engine, user_id: str, key: str) -> BusinessView:
     """The business a path key names (`lead` allowed) with its subscriptions, if the user is a member."""
-    key = key.strip().lower()
-    if key == "lead":
-        rows = _LEAD.all(engine, user_id=user_id)
-    elif _BUSINESS_ID.match(key):
-        rows = _MEMBER.all(engine, user_id=user_id, business_id=key)
-    else:
-        rows = []
+    params = _named(key)
+    rows = [] if params is None else _pick(_WITH_SUBSCRIPTIONS, params).all(engine, user_id=user_id, **params)
     if not rows:
         raise NotFound()
     # Ordered here, as the ORM relationship orders them (Business.subscriptions), on a handful of rows.
-    subscriptions = sorted((SimpleNamespace(**{name: row[f"subscription_{name}"] for name in _SUBSCRIPTION_FIELDS})
+    subscriptions = sorted((SubscriptionView(**{name: row[f"subscription_{name}"] for name in _SUBSCRIPTION_FIELDS})
                             for row in rows if row["subscription_code"] is not None),
                            key=lambda subscription: (subscription.created_at, subscription.code))
-    return SimpleNamespace(**rows[0]), subscriptions
+    first = rows[0]
+    return BusinessView(**{name: first[name] for name in _BUSINESS_FIELDS}, role=first["role"],
+                        subscriptions=tuple(subscriptions))

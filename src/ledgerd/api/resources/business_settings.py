@@ -13,20 +13,13 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ledgerd.api.pipeline import Call
-from ledgerd.api.resources.settings_singleton import Singleton, given
-from ledgerd.errors import Invalid
+from ledgerd.api.resources.settings_singleton import Singleton
 from ledgerd.ledger.models import LedgerAccount
 from ledgerd.lookups.lists import link
-from ledgerd.settings import service
-from ledgerd.settings.defaults import LEDGER_ROLES, REGIONAL_FIELDS, RegionSettings, listed, region_settings
+from ledgerd.settings import service, updates
+from ledgerd.settings.defaults import LEDGER_ROLES, RegionSettings, listed, region_settings
 from ledgerd.settings.schemas import BusinessSettingsUpdate
-
-# Wire field → the static list its id comes from (stored as `<field>_id`).
-LISTS = {"business_activity_type": "business_activity_types", "legal_form_type": "legal_form_types",
-         "business_type": "business_types", "country_of_registration": "countries_of_registration"}
-# Fields a PUT may clear with null (for the others null means "unchanged").
-_NULLABLE = frozenset({"siret", "rcs_number", "share_capital", "business_activity_type_id", "legal_form_type_id",
-                       "business_type_id", "country_of_registration_id"})
+from ledgerd.settings.updates import LISTS
 
 
 def _region(call: Call) -> RegionSettings:
@@ -104,50 +97,5 @@ def _wire(call: Call) -> dict[str, Any]:
     }
 
 
-def _siret_valid(siret: str) -> bool:
-    """Luhn checksum of the 14 digits; La Poste's establishments (SIREN 356000000) use a digit sum instead."""
-    if siret.startswith("356000000"):
-        return sum(int(d) for d in siret) % 5 == 0
-    total = 0
-    for position, digit in enumerate(int(d) for d in reversed(siret)):
-        doubled = digit * 2 if position % 2 else digit
-        total += doubled - 9 if doubled > 9 else doubled
-    return total % 10 == 0
-
-
-def _ledger_changes(call: Call, given: dict[str, str | None]) -> dict[str, str]:
-    """The business's ledger account choices after a PUT (null goes back to the region's default)."""
-    chosen = dict(service.stored(call.db, "business").get("default_ledger_accounts", {}))
-    wanted = {v for v in given.values() if v}
-    found = set(call.db.scalars(select(LedgerAccount.id).where(LedgerAccount.id.in_(wanted)))) if wanted else set()
-    for key, account_id in given.items():
-        role = key.removesuffix("_ledger_account_id")
-        if account_id is None:
-            chosen.pop(role, None)
-        elif account_id not in found:
-            raise Invalid("Couldn't find ledger account.", f"default_ledger_accounts.{key}")
-        else:
-            chosen[role] = account_id
-    return chosen
-
-
-def _changes(call: Call, body: BusinessSettingsUpdate) -> dict[str, Any]:
-    offered = _region(call).offered
-    out: dict[str, Any] = {}
-    for key, value in given(body, _NULLABLE).items():
-        name = key.removesuffix("_id")
-        if name in REGIONAL_FIELDS and name not in offered:
-            continue  # a field this region does not have
-        if key == "default_ledger_accounts":
-            out[key] = _ledger_changes(call, value)
-        elif name in LISTS and value is not None and listed(LISTS[name], value) is None:
-            raise Invalid(f"{value} is not one of the {LISTS[name].replace('_', ' ')}.", key)
-        elif key == "siret" and value is not None and not _siret_valid(value):
-            raise Invalid("is not a valid SIRET number (its check digit is wrong).", key)
-        else:
-            out[key] = str(value) if isinstance(value, Decimal) else value
-    return out
-
-
 BUSINESS_SETTINGS = Singleton("/business_settings", "business_settings", "business", BusinessSettingsUpdate,
-                              _wire, _changes)
+                              _wire, updates.business_changes)

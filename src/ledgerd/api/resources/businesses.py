@@ -3,8 +3,6 @@ businesses and users."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from types import SimpleNamespace
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -15,8 +13,9 @@ from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.validation import parse_body
 from ledgerd.regions import COUNTRIES
 from ledgerd.tenancy import service
-from ledgerd.tenancy.models import Business, Subscription, User
+from ledgerd.tenancy.models import Business, User
 from ledgerd.tenancy.schemas import BusinessUpdate, UserUpdate
+from ledgerd.tenancy.service import BusinessView
 
 # GET /businesses is unpaginated at Sage: this is Java's Integer.MAX_VALUE, in a snake-case key.
 UNPAGINATED = 2_147_483_647
@@ -27,8 +26,7 @@ def business_link(business: Business) -> dict[str, str]:
     return {"displayed_as": business.name, "id": business.id, "$path": f"/businesses/{business.id}"}
 
 
-def business_read(business: Business | SimpleNamespace,
-                  subscriptions: Sequence[Subscription | SimpleNamespace]) -> dict[str, Any]:
+def business_read(business: Business | BusinessView) -> dict[str, Any]:
     country = COUNTRIES[business.country_id]
     return {
         "created_at": business.created_at,
@@ -51,7 +49,7 @@ def business_read(business: Business | SimpleNamespace,
             {"created_at": s.created_at, "updated_at": s.updated_at,
              "displayed_as": "Accounting" if s.code == "ACCOUNTING" else s.code.title(), "id": s.code,
              "active": s.active, "status": s.status, "accountant_pays": False}
-            for s in subscriptions
+            for s in business.subscriptions
         ],
     }
 
@@ -79,17 +77,16 @@ def list_businesses(call: Call) -> Result:
 
 
 def get_business(call: Call) -> Result:
-    business, subscriptions = service.read_business(call.runtime.engine, call.principal.user_id,
-                                                    call.path_params["key"])
+    business = service.read_business(call.runtime.engine, call.principal.user_id, call.path_params["key"])
     attributes = Attributes(call.query.get("attributes"), default_all=True)
-    return Result(attributes.select(business_read(business, subscriptions)), business_id=business.id)
+    return Result(attributes.select(business_read(business)), business_id=business.id)
 
 
 def put_business(call: Call) -> Result:
     business = service.owned_business(call.db, call.principal.user_id, call.path_params["key"])
     body = parse_body(call.body, "business", BusinessUpdate)
     service.update_business(call.db, business, body, call.runtime.clock.now())
-    return Result(business_read(business, business.subscriptions), business_id=business.id)
+    return Result(business_read(business), business_id=business.id)
 
 
 def get_user(call: Call) -> Result:

@@ -23,6 +23,7 @@ from ledgerd.currencies.schemas import BusinessExchangeRateCreate, BusinessExcha
 from ledgerd.errors import NotFound
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
+from ledgerd.settings.service import base_currency
 from ledgerd.tenancy.service import select_business
 
 
@@ -83,7 +84,7 @@ def _exchange_quotes(call: Call) -> list[service.Quote]:
 
 def _live_quotes(call: Call) -> list[service.Quote]:
     assert call.business is not None
-    return service.feed_quotes(service.base_currency(call.db, call.business.id))
+    return service.feed_quotes(base_currency(call.db))
 
 
 def present(call: Call, rows: Sequence[BusinessExchangeRate]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from ledgerd.api.resource import Resource
 from ledgerd.api.resources.settings_singleton import Singleton
 from ledgerd.api.validation import parse_body
 from ledgerd.lookups.lists import link
-from ledgerd.settings import service
+from ledgerd.settings import service, updates
 from ledgerd.settings.defaults import listed
 from ledgerd.settings.migrations import (
     GB_BOXES,
@@ -23,7 +23,6 @@ from ledgerd.settings.migrations import (
     SOURCES,
     create_tax_return,
     instant,
-    migration_changes,
     migration_id,
 )
 from ledgerd.settings.models import MigrationTaxReturn
@@ -43,12 +42,8 @@ def _migration_wire(call: Call) -> dict[str, Any]:
             **{k: stored.get(k) for k in SOURCES}}
 
 
-def _migration_changes(call: Call, body: MigrationUpdate) -> dict[str, Any]:
-    return migration_changes(service.stored(call.db, "migration"), body, call.runtime.clock.now())
-
-
 MIGRATIONS = Singleton("/migrations", "migrations", "migration", MigrationUpdate, _migration_wire,
-                       _migration_changes)
+                       updates.migration_changes)
 
 
 # --- /migration_tax_returns -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ledgerd.http.errors import InvalidParameter
 from ledgerd.lookups.lists import link
 from ledgerd.reports import service
 from ledgerd.reports.service import Aged, Section
+from ledgerd.settings.service import financial_year
 from ledgerd.tenancy.service import select_business
 
 
@@ -42,7 +43,7 @@ def _section(section: Section) -> dict[str, Any]:
 
 def profit_and_loss(call: Call) -> dict[str, Any]:
     to_date = _day(call, "to_date") or _today(call)
-    from_date = _day(call, "from_date") or service.financial_year_start(call.db, to_date)
+    from_date = _day(call, "from_date") or financial_year(call.db, to_date)[0]
     if from_date > to_date:
         raise InvalidParameter("from_date must not be after to_date.", "from_date")
     report = service.profit_and_loss(call.db, from_date, to_date)

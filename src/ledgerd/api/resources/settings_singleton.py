@@ -1,13 +1,16 @@
 """A per-business settings singleton served as GET and PUT: one spec, the two handlers every such endpoint
-shares (read the document, or validate the body, store the changes and answer the document again)."""
+shares (read the document, or validate the body, store the changes and answer the document again). The rules
+of each PUT are in settings/updates.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api.pipeline import Call, Result, api_route
@@ -18,11 +21,6 @@ from ledgerd.tenancy.service import select_business
 B = TypeVar("B", bound=BaseModel)
 
 
-def given(body: BaseModel, nullable: Collection[str] = ()) -> dict[str, Any]:
-    """The fields a PUT body sets: null clears the `nullable` ones and leaves the others unchanged."""
-    return {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in nullable}
-
-
 @dataclass(frozen=True)
 class Singleton(Generic[B]):
     path: str
@@ -31,8 +29,10 @@ class Singleton(Generic[B]):
     document: str
     body: type[B]
     wire: Callable[[Call], dict[str, Any]]
-    # The validated body → what to store (raises Invalid naming the field).
-    changes: Callable[[Call, B], dict[str, Any]]
+    # (session, country, now, validated body) → what to store (raises Invalid naming the field).
+    changes: Callable[[Session, str, datetime, B], dict[str, Any]]
+    # What else follows once the changes are stored, if anything.
+    saved: Callable[[Session, str, datetime, dict[str, Any]], None] | None = None
 
     def get(self, call: Call) -> Result:
         assert call.business is not None
@@ -40,9 +40,12 @@ class Singleton(Generic[B]):
 
     def put(self, call: Call) -> Result:
         assert call.business is not None
-        service.row(call.db, lock=True)
-        changes = self.changes(call, parse_body(call.body, self.wrapper, self.body))
-        service.save_document(call.db, call.runtime.clock.now(), self.document, changes)
+        db, country, now = call.db, call.business.country_id, call.runtime.clock.now()
+        service.row(db, lock=True)
+        changes = self.changes(db, country, now, parse_body(call.body, self.wrapper, self.body))
+        service.save_document(db, now, self.document, changes)
+        if self.saved is not None:
+            self.saved(db, country, now, changes)
         return Result(self.wire(call), business_id=call.business.id)
 
     @property

@@ -9,25 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ledgerd.api.pipeline import Call
-from ledgerd.api.resources.settings_singleton import Singleton, given
-from ledgerd.errors import Invalid
-from ledgerd.settings import service
+from ledgerd.api.resources.settings_singleton import Singleton
+from ledgerd.settings import service, updates
 from ledgerd.settings.defaults import listed
 from ledgerd.settings.schemas import CisSettingsUpdate, DatevSettingsUpdate
-
-# The deduction a registered subcontractor suffers unless HMRC grants gross payment status.
-CIS_DEFAULT_RATE = "GB_CIS_REGISTERED"
-_CIS_NULLABLE = frozenset({"unique_tax_reference", "accounts_office_reference", "paye_reference", "tax_rate_id"})
-# What HMRC issues a contractor (PAYE scheme) and every CIS party (UTR); checked once the role is on.
-_CONTRACTOR_NEEDS = ("unique_tax_reference", "accounts_office_reference", "paye_reference")
-DATEV_DEFAULTS: dict[str, Any] = {"tax_consultant_number": None, "client_number": None,
-                                  "next_customer_number": 10000, "next_supplier_number": 70000}
-
-
-def _cis(call: Call) -> dict[str, Any]:
-    return {"unique_tax_reference": None, "contractor": False, "subcontractor": False,
-            "accounts_office_reference": None, "paye_reference": None, "tax_rate_id": None,
-            **service.stored(call.db, "cis")}
 
 
 def _cis_rate(key: str | None) -> dict[str, str] | None:
@@ -38,41 +23,19 @@ def _cis_rate(key: str | None) -> dict[str, str] | None:
 
 
 def _cis_wire(call: Call) -> dict[str, Any]:
-    data = _cis(call)
+    data = updates.cis(call.db)
     return {"$path": "/cis_settings", **{k: data[k] for k in (
         "unique_tax_reference", "contractor", "subcontractor", "accounts_office_reference", "paye_reference")},
         "tax_rate": _cis_rate(data["tax_rate_id"])}
 
 
-def _cis_changes(call: Call, body: CisSettingsUpdate) -> dict[str, Any]:
-    changes = given(body, _CIS_NULLABLE)
-    if changes.get("tax_rate_id") is not None and listed("cis_deduction_rates", changes["tax_rate_id"]) is None:
-        raise Invalid("is not a CIS deduction rate.", "tax_rate_id")
-    after = {**_cis(call), **changes}
-    if after["contractor"]:
-        for key in _CONTRACTOR_NEEDS:
-            if not after[key]:
-                raise Invalid("is required for a CIS contractor.", key)
-    if after["subcontractor"]:
-        if not after["unique_tax_reference"]:
-            raise Invalid("is required for a CIS subcontractor.", "unique_tax_reference")
-        changes["tax_rate_id"] = after["tax_rate_id"] or CIS_DEFAULT_RATE
-    else:
-        changes["tax_rate_id"] = None  # only subcontractors suffer deductions
-    return changes
-
-
 def _datev_wire(call: Call) -> dict[str, Any]:
-    data = {**DATEV_DEFAULTS, **service.stored(call.db, "datev")}
-    return {"$path": "/datev_settings", **{k: data[k] for k in DATEV_DEFAULTS},
+    data = updates.datev(call.db)
+    return {"$path": "/datev_settings", **{k: data[k] for k in updates.DATEV_DEFAULTS},
             "updated_at": service.updated_at(call.db, "datev")}
 
 
-def _datev_changes(call: Call, body: DatevSettingsUpdate) -> dict[str, Any]:
-    # The registration numbers may be cleared with null; the next numbers only changed.
-    return given(body, ("tax_consultant_number", "client_number"))
-
-
-CIS_SETTINGS = Singleton("/cis_settings", "cis_settings", "cis", CisSettingsUpdate, _cis_wire, _cis_changes)
+CIS_SETTINGS = Singleton("/cis_settings", "cis_settings", "cis", CisSettingsUpdate, _cis_wire,
+                         updates.cis_changes)
 DATEV_SETTINGS = Singleton("/datev_settings", "datev_settings", "datev", DatevSettingsUpdate, _datev_wire,
-                           _datev_changes)
+                           updates.datev_changes)

@@ -1,38 +1,28 @@
 """`/tax_profiles`: the business's registration for each tax type of its region (GB VAT; CA GST/HST, PST, QST;
 ES IVA and IRPF …): list, read, and PUT (which Sage offers in Canada only; the operations table decides).
 
-Every business gets its profiles when it is made (`defaults.seed`). The primary tax type's number and
-return frequency are the financial settings' `tax_number` and `tax_return_frequency`: one value, shown in
-both places, written by either PUT. The profiles are not in the resource REGISTRY: a business has a fixed
-handful of them (one in most regions), which the generic contract tests cannot populate.
+Every business gets its profiles when it is made (`defaults.seed`); the rules are in settings/tax_profiles.py.
+The profiles are not in the resource REGISTRY: a business has a fixed handful of them (one in most
+regions), which the generic contract tests cannot populate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select
 from starlette.routing import BaseRoute
 
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import Resource, list_handler, read_handler
 from ledgerd.api.validation import parse_body
-from ledgerd.errors import Invalid
 from ledgerd.lookups.lists import link
-from ledgerd.settings import service
-from ledgerd.settings.defaults import TaxType, frequencies, region_settings, tax_type
+from ledgerd.settings import service, tax_profiles
+from ledgerd.settings.defaults import region_settings
 from ledgerd.settings.models import TaxProfile
 from ledgerd.settings.schemas import TaxProfileUpdate
 from ledgerd.tenancy.service import select_business
-
-
-def _kind(profile: TaxProfile) -> TaxType:
-    found = tax_type(profile.tax_type_id)
-    assert found is not None, f"tax type {profile.tax_type_id} is not in the region data"
-    return found
 
 
 def _address_region(country: str, region_id: str | None) -> dict[str, str] | None:
@@ -49,7 +39,7 @@ def present(call: Call, profiles: Sequence[TaxProfile]) -> list[dict[str, Any]]:
     financial = service.financial(call.db, call.runtime.clock.now().date())
     out = []
     for profile in profiles:
-        kind = _kind(profile)
+        kind = tax_profiles.kind_of(profile)
         out.append({
             "id": profile.id, "displayed_as": kind.name, "$path": f"/tax_profiles/{profile.id}",
             "created_at": profile.created_at, "updated_at": profile.updated_at,
@@ -64,55 +54,10 @@ def present(call: Call, profiles: Sequence[TaxProfile]) -> list[dict[str, Any]]:
     return out
 
 
-def _checked(call: Call, profile: TaxProfile, body: TaxProfileUpdate) -> dict[str, Any]:
-    assert call.business is not None
-    kind = _kind(profile)
-    given = body.model_dump(exclude_unset=True)
-    if given.get("tax_type_id") not in (None, kind.id):
-        raise Invalid("cannot be changed: each tax type has its own profile.", "tax_type_id")
-    for key, pattern in (("tax_number", kind.number_pattern), ("tax_number_suffix", kind.suffix_pattern)):
-        if given.get(key) and pattern is not None and not pattern.match(given[key]):
-            raise Invalid(f"is not a valid {kind.name} number (expected {pattern.pattern}).", key)
-    frequency = given.get("tax_return_frequency_id")
-    if frequency is not None:
-        allowed = frequencies(call.business.country_id, kind.id)
-        if not allowed:
-            raise Invalid(f"Tax return frequencies are not used for {kind.name}.", "tax_return_frequency_id")
-        if frequency not in allowed:
-            raise Invalid(f"must be one of {', '.join(allowed)} for {kind.name}.", "tax_return_frequency_id")
-    code = ((given.get("address_region") or {}).get("code") or "").upper()
-    region_id = profile.address_region_id
-    if code and code not in (region_id, (region_id or "").split("-", 1)[-1]):
-        raise Invalid(f"{kind.name} applies in {region_id or 'every region'}; its region cannot change.",
-                      "address_region.code")
-    return given
-
-
 def _update(call: Call, profile: TaxProfile) -> TaxProfile:
-    given = _checked(call, profile, parse_body(call.body, "tax_profile", TaxProfileUpdate))
-    now = call.runtime.clock.now()
-    registration: dict[str, Any] = {k: given[k] for k in ("tax_number", "tax_return_frequency_id") if k in given}
-    if _kind(profile).primary:
-        if registration:
-            service.save(call.db, now, financial_changes=registration)
-        profile.updated_at = now
-    else:
-        for key, value in registration.items():
-            setattr(profile, key, value)
-    if "tax_number_suffix" in given:
-        profile.tax_number_suffix = given["tax_number_suffix"]
-    if given.get("collect_tax") is not None:
-        profile.collect_tax = given["collect_tax"]
-    call.db.flush()
-    return profile
-
-
-def touch_primary(db: Session, country: str, now: datetime) -> None:
-    """Stamp the primary profile changed (its number or frequency changed through the financial settings)."""
-    primary = db.scalar(select(TaxProfile).where(TaxProfile.tax_type_id == region_settings(country).primary.id))
-    if primary is not None:
-        primary.updated_at = now
-        db.flush()
+    assert call.business is not None
+    return tax_profiles.update(call.db, call.business.country_id, call.runtime.clock.now(), profile,
+                               parse_body(call.body, "tax_profile", TaxProfileUpdate))
 
 
 def _in_region_order(stmt: Select[Any]) -> Select[Any]:
@@ -121,7 +66,7 @@ def _in_region_order(stmt: Select[Any]) -> Select[Any]:
 
 TAX_PROFILES = Resource(
     path="tax_profiles", wrapper="tax_profile", model=TaxProfile, present=present,
-    displayed_as=lambda p: _kind(p).name, scope=_in_region_order, update=_update,
+    displayed_as=lambda p: tax_profiles.kind_of(p).name, scope=_in_region_order, update=_update,
 )
 
 
