@@ -317,6 +317,28 @@ def test_contact_list_filters(client: TestClient, books: Books, clock: Clock) ->
     assert ids(f"updated_or_created_since={clock.now().strftime('%Y-%m-%dT%H:%M:%SZ')}") == [both["id"]]
 
 
+def test_the_main_contact_persons_email_is_the_contacts(client: TestClient, books: Books) -> None:
+    """Sage copies the main contact person's e-mail to the contact and finds the contact by any person's e-mail;
+    an integration that links contacts by e-mail relies on both."""
+    made = _contact(client, books, "Epsilon Ltd", main_contact_person={"name": "Eve", "email": "eve@epsilon.example"})
+    assert made["email"] == "eve@epsilon.example"
+    assert [c["id"] for c in _list(client, books, "contacts?email=EVE@epsilon.example")] == [made["id"]]
+    address = made["main_address"]["id"]
+    second = _post(client, books, "contact_persons", "contact_person", {
+        "address_id": address, "name": "Sam", "email": "sam@epsilon.example", "contact_person_type_ids": ["SALES"]})
+    assert [c["id"] for c in _list(client, books, "contacts?email=sam@epsilon.example")] == [made["id"]]
+    # Making Sam the main contact makes his e-mail the contact's.
+    response = client.put(f"/v3.1/contact_persons/{second['id']}", headers=books.headers,
+                          json={"contact_person": {"is_main_contact": True}})
+    assert response.status_code == 200, response.text
+    contact = client.get(f"/v3.1/contacts/{made['id']}", headers=books.headers).json()
+    assert contact["email"] == "sam@epsilon.example"
+    # Changing the main person's e-mail follows too.
+    updated = client.put(f"/v3.1/contacts/{made['id']}", headers=books.headers,
+                         json={"contact": {"main_contact_person": {"email": "accounts@epsilon.example"}}})
+    assert updated.json()["email"] == "accounts@epsilon.example"
+
+
 def test_contact_update_and_duplicate_reference(client: TestClient, books: Books, clock: Clock) -> None:
     first = _contact(client, books, "Alpha", reference="ALPHA")
     second = _contact(client, books, "Beta")

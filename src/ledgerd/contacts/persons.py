@@ -3,7 +3,8 @@
 Rules: a person hangs off an address of a contact (and so belongs to that contact for life); the first
 person of a contact becomes its main contact; making a person main (or preferred) demotes the others;
 the main contact cannot be un-made directly (make another person main); deleting the main contact
-promotes the contact's oldest remaining person.
+promotes the contact's oldest remaining person. The main person's e-mail is the contact's `email`, as Sage
+shows it (and `GET /contacts?email=` finds the contact by any of its people's e-mails).
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def _apply(person: ContactPerson, body: ContactPersonUpdate) -> None:
         person.contact_person_type_ids = _types(body.contact_person_type_ids)
 
 
+def mirror_email(person: ContactPerson) -> None:
+    """Give the contact its main person's e-mail (a main person without one leaves the contact's as it is)."""
+    if person.is_main_contact and person.email and person.contact is not None:
+        person.contact.email = person.email
+
+
 def create(db: Session, business_id: str, body: ContactPersonCreate) -> ContactPerson:
     address = _address(db, body.address_id)
     person = ContactPerson(business_id=business_id, contact_id=address.contact_id, address_id=address.id,
@@ -62,6 +69,7 @@ def create(db: Session, business_id: str, body: ContactPersonCreate) -> ContactP
         make_only(person, "is_main_contact", others)
     if body.is_preferred_contact:
         make_only(person, "is_preferred_contact", others)
+    mirror_email(person)
     db.flush()
     return person
 
@@ -81,6 +89,7 @@ def update(db: Session, person: ContactPerson, body: ContactPersonUpdate) -> Con
         make_only(person, "is_preferred_contact", _others(db, person))
     elif body.is_preferred_contact is False:
         person.is_preferred_contact = False
+    mirror_email(person)
     db.flush()
     return person
 
@@ -88,4 +97,7 @@ def update(db: Session, person: ContactPerson, body: ContactPersonUpdate) -> Con
 def before_delete(db: Session, person: ContactPerson) -> None:
     """Hand the main contact on to the contact's oldest remaining person."""
     if person.is_main_contact:
-        pass_on(person, "is_main_contact", _others(db, person))
+        others = _others(db, person)
+        pass_on(person, "is_main_contact", others)
+        for other in others:
+            mirror_email(other)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledgerd.contacts.models import Address, Contact, ContactPerson
+from ledgerd.contacts.persons import mirror_email
 from ledgerd.contacts.schemas import AddressIn, ContactCreate, ContactPersonIn, ContactUpdate
 from ledgerd.db.base import new_id
 from ledgerd.errors import Invalid
@@ -94,14 +95,16 @@ def _main_person(contact: Contact, data: ContactPersonIn) -> None:
     values = data.model_dump(exclude_none=True)
     if current is None:
         main = next((a for a in contact.addresses if a.is_main_address), None)
-        contact.contact_persons.append(ContactPerson(
+        current = ContactPerson(
             business_id=contact.business_id, contact=contact, name=values.pop("name", contact.name),
             address_id=main.id if main is not None else None,
             is_main_contact=True, contact_person_type_ids=values.pop("contact_person_type_ids", ["ACCOUNTS"]),
-            **values))
-        return
-    for key, value in values.items():
-        setattr(current, key, value)
+            **values)
+        contact.contact_persons.append(current)
+    else:
+        for key, value in values.items():
+            setattr(current, key, value)
+    mirror_email(current)
 
 
 def create(db: Session, business_id: str, body: ContactCreate) -> Contact:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
@@ -113,7 +113,9 @@ CONTACTS: Resource[Contact] = Resource(
     path="contacts", wrapper="contact", model=Contact, present=present, displayed_as=lambda c: c.displayed_as,
     filters={
         "contact_type_id": _type_filter,
-        "email": lambda v: func.lower(Contact.email) == v.strip().lower(),
+        # Sage: "filter by the contact person email address"; the contact's own e-mail is its main person's.
+        "email": lambda v: or_(func.lower(Contact.email) == v.strip().lower(), Contact.id.in_(
+            select(ContactPerson.contact_id).where(func.lower(ContactPerson.email) == v.strip().lower()))),
         "exclude_system": lambda v: Contact.system.is_(False) if params.boolean("exclude_system", v)
         else Contact.id.is_not(None),
         "filter_inactive_contacts": lambda v: Contact.is_active.is_(True)
