@@ -12,6 +12,7 @@ from ledgerd.http.errors import InvalidParameter
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 200
+MAX_PAGE = 2**31 - 1  # so that an offset always fits the databases' integers (docs/limits.md)
 BASE_KEYS = ("id", "displayed_as", "$path")
 
 
@@ -33,7 +34,7 @@ class Page:
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Page:
-        return cls(int_param(query, "page", 1, 1),
+        return cls(int_param(query, "page", 1, 1, MAX_PAGE),
                    int_param(query, "items_per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE))
 
     @property

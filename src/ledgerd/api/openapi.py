@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
@@ -169,10 +169,22 @@ def _codes(code: CodeType) -> Iterator[CodeType]:
             yield from _codes(const)
 
 
+@runtime_checkable
+class DeclaresBody(Protocol):
+    """An object whose write handlers parse one declared body: `{wrapper: body}`."""
+
+    wrapper: str
+    body: type[BaseModel]
+
+
 def body_call(fn: Any, method: str) -> BodyCall:
     """The body a write handler parses: the nearest function calling `parse_body` says (see
     `_parse_body_calls`). Failing that, the model among those the handler refers to that is not merely
-    nested in another, `…Create` first for POST and `…Update` for PUT, with no wrapper known."""
+    nested in another, `…Create` first for POST and `…Update` for PUT, with no wrapper known. A handler that
+    is a method of an object declaring its body (a settings `Singleton`) is taken at its word."""
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, DeclaresBody):
+        return BodyCall(owner.wrapper, owner.body)
     wanted = "Create" if method == "POST" else "Update"
     reached = sorted(_reachable(fn), key=lambda pair: pair[1])
     for obj, _ in reached:

@@ -48,7 +48,6 @@ def test_a_kind_is_consistent(kind: Kind) -> None:
     assert (kind.transaction_type_id is not None) == kind.posts
     assert kind.initial_statuses and len(set(kind.initial_statuses)) == len(kind.initial_statuses)
     assert kind.wrapper.startswith("sales_" if kind.sales else "purchase_")
-    assert (kind.number_field is None) == (kind.prefix_setting is None)
     assert kind.has_due_date == (kind.sign > 0)
     assert kind.has_shipping == kind.has_discounts == kind.sales
 
@@ -74,7 +73,9 @@ def test_invoices_grow_balances_credit_notes_shrink_them_quotes_never_post() -> 
 def test_which_kinds_are_numbered() -> None:
     assert SALES_INVOICE.number_field == "invoice_number"
     assert SALES_CREDIT_NOTE.number_field == "credit_note_number"
-    assert SALES_QUOTE.prefix_setting == "sales_quote_prefix"
+    numbered = {k.kind for k in ALL if k.number_field is not None}
+    assert numbered == {"SALES_INVOICE", "SALES_CREDIT_NOTE", "SALES_QUOTE", "SALES_ESTIMATE",
+                        "SALES_CORRECTIVE_INVOICE"}
     assert PURCHASE_INVOICE.number_field is None
     assert all(k.number_field is None for k in QUICK_ENTRY_KINDS)
 
@@ -96,8 +97,8 @@ def test_initial_statuses() -> None:
 def test_corrective_and_quick_entry_kinds() -> None:
     assert [k.corrective for k in ALL].count(True) == 2
     assert SALES_CORRECTIVE_INVOICE.corrective and SALES_CORRECTIVE_INVOICE.sign == 1
-    expected = Kind("SALES_QUICK_ENTRY_INVOICE", "sales_quick_entries", "sales_quick_entry", "lines", None, None,
-                    True, 1, "SALES_QUICK_ENTRY_INVOICE", False, ("UNPAID",))
+    expected = Kind("SALES_QUICK_ENTRY_INVOICE", "sales_quick_entries", "sales_quick_entry", "lines", None, True,
+                    1, "SALES_QUICK_ENTRY_INVOICE", False, ("UNPAID",))
     assert expected == SALES_QUICK_ENTRY_INVOICE
     assert PURCHASE_QUICK_ENTRY_CREDIT_NOTE.kind == "PURCHASE_QUICK_ENTRY_CREDIT_NOTE"
     assert PURCHASE_QUICK_ENTRY_CREDIT_NOTE.sign == -1
