@@ -49,7 +49,7 @@ def test_create_read_list_journal(books: Books) -> None:
     assert [(line["debit"], line["credit"], line["details"]) for line in journal["journal_lines"]] == [
         ("250.0", "0.0", "line 0"), ("0.0", "250.0", "line 1"), ("0.0", "0.0", "")]
     assert journal["journal_lines"][2]["include_on_tax_return"] is True
-    assert journal["journal_lines"][0]["ledger_account"]["displayed_as"] == "Freehold Property (10)"
+    assert journal["journal_lines"][0]["ledger_account"]["displayed_as"] == "Freehold Property (0010)"
 
     # The transaction: JOURNAL, total of the debits, origin pointing back at the journal; zero lines post nothing.
     transaction = books.get(journal["transaction"]["$path"]).json()

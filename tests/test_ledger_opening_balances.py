@@ -56,7 +56,7 @@ def test_create_posts_against_the_opening_balances_control(books: Books) -> None
     made = create(books, EQUIPMENT, debit="1250.50", credit=0, details="Desks and chairs")
     assert list(made) == KEYS
     assert made["displayed_as"] == "Desks and chairs" and made["$path"] == f"{PATH}/{made['id']}"
-    assert made["ledger_account"] == {"id": books.accounts[EQUIPMENT], "displayed_as": "Office Equipment (30)",
+    assert made["ledger_account"] == {"id": books.accounts[EQUIPMENT], "displayed_as": "Office Equipment (0030)",
                                       "$path": f"/ledger_accounts/{books.accounts[EQUIPMENT]}"}
     assert (made["debit"], made["credit"], made["created_at"]) == ("1250.5", "0.0", "2024-05-20T09:30:00Z")
     assert books.get(made["$path"]).json() == made
@@ -154,7 +154,7 @@ def test_one_opening_balance_per_account_and_the_wrapper(books: Books, factory: 
     made = create(books, EQUIPMENT, debit=10, credit=0)
     message = problem(books.post(PATH, {WRAPPER: {"ledger_account_id": books.accounts[EQUIPMENT], "debit": 2,
                                                   "credit": 0}}), 422, "RecordInvalid", "ledger_account_id")["$message"]
-    assert message == "Office Equipment (30) already has an opening balance."
+    assert message == "Office Equipment (0030) already has an opening balance."
     other = create(books, LOANS, debit=0, credit=10)
     problem(books.put(other["$path"], {WRAPPER: {"ledger_account_id": books.accounts[EQUIPMENT]}}), 422,
             "RecordInvalid", "ledger_account_id")

@@ -21,6 +21,12 @@ CEILING = "ceiling"
 CEILING_CHECK = f"ck_ledger_balances_{CEILING}"
 
 
+def account_label(name: str, nominal_code: int) -> str:
+    """A ledger account's `displayed_as`: its name and nominal code, the code zero-padded to four digits as
+    Sage shows it (`"Freehold Property (0010)"`; six-digit French codes are unchanged)."""
+    return f"{name} ({nominal_code:04d})"
+
+
 class LedgerAccount(Record, Base):
     __tablename__ = "ledger_accounts"
     __table_args__ = (UniqueConstraint("business_id", "nominal_code"),)
@@ -46,7 +52,7 @@ class LedgerAccount(Record, Base):
 
     @property
     def displayed_as(self) -> str:
-        return f"{self.name} ({self.nominal_code})"
+        return account_label(self.name, self.nominal_code)
 
 
 class TaxRate(Record, Base):

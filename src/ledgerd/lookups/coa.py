@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from ledgerd.ledger.classifications import classification_of
+from ledgerd.ledger.models import account_label
 from ledgerd.regions import COUNTRIES
 from ledgerd.regions.data import AccountDef, lookup, region, region_lookups
 
@@ -30,7 +31,7 @@ def _account(template: Item, account: AccountDef) -> dict[str, Any]:
     return {
         "id": f"{template['id']}_{account.nominal_code}",
         # As a seeded ledger account shows it ("Sales - Products (4000)").
-        "displayed_as": f"{account.name} ({account.nominal_code})",
+        "displayed_as": account_label(account.name, account.nominal_code),
         "created_at": template["created_at"], "updated_at": template["updated_at"],
         "ledger_account_group": _group(account.type), "name": account.name, "control_name": account.control,
         "nominal_code": account.nominal_code, "ledger_account_type": account.type,

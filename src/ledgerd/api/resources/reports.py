@@ -13,6 +13,7 @@ from ledgerd.api import params
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.presenters import contact_link
 from ledgerd.http.errors import InvalidParameter
+from ledgerd.ledger.models import account_label
 from ledgerd.lookups.lists import link
 from ledgerd.reports import service
 from ledgerd.reports.service import Aged, Section
@@ -35,7 +36,7 @@ def _today(call: Call) -> date:
 def _section(section: Section) -> dict[str, Any]:
     return {"total": section.total, "ledger_account_types": [{
         "ledger_account_type": link("ledger_account_types", t.type_id), "total": t.total,
-        "ledger_accounts": [{"ledger_account": {"id": a.id, "displayed_as": f"{a.name} ({a.nominal_code})",
+        "ledger_accounts": [{"ledger_account": {"id": a.id, "displayed_as": account_label(a.name, a.nominal_code),
                                                 "$path": f"/ledger_accounts/{a.id}"},
                              "nominal_code": a.nominal_code, "name": a.name, "amount": a.amount} for a in t.accounts],
     } for t in section.types]}
