@@ -23,6 +23,7 @@ from ledgerd.regions.data import (
     RegionDataError,
     TaxRateDef,
     _tax_rate,
+    band_on,
     journal_codes,
     lookup,
     lookups,
@@ -71,10 +72,20 @@ def test_the_percentage_on_a_day_is_its_bands(day: date, percentage: str) -> Non
 
 
 def test_a_closed_last_band_still_applies_after_it_ends() -> None:
-    # As the ledger's own reading of a business's rates does (ledger/tax_rates.percentage_on).
     closed = TaxRateDef("XX_OLD", "Old", (Percentage(D("8"), date(2015, 1, 1), date(2016, 12, 31)),))
     assert closed.percentage_on(date(2030, 1, 1)) == D("8")
     assert closed.percentage_on(date(2014, 12, 31)) == 0
+
+
+def test_band_on_is_one_rule_for_dates_and_iso_text() -> None:
+    # A business's copy of a rate (ledger/tax_rates.percentage_on) keeps its dates as ISO text.
+    as_dates = ((date(2010, 1, 1), date(2010, 12, 31), "10"), (date(2012, 1, 1), None, "12"))
+    as_text = tuple((start.isoformat(), end.isoformat() if end else None, figure) for start, end, figure in as_dates)
+    for day, expected in ((date(2009, 12, 31), None), (date(2010, 12, 31), "10"),
+                          (date(2011, 6, 1), "10"),  # between two bands: the earlier one
+                          (date(2012, 1, 1), "12"), (date(2099, 1, 1), "12")):
+        assert band_on(as_dates, day) == band_on(as_text, day.isoformat()) == expected, day
+    assert band_on((), date(2024, 1, 1)) is None
 
 
 def test_a_rate_without_bands_is_zero_and_cis_is_its_usage() -> None:
@@ -132,8 +143,7 @@ def test_every_tax_rate_is_a_valid_percentage_on_every_day_it_names(cc: str) -> 
 
 @pytest.mark.parametrize("cc", REGIONS)
 def test_a_rates_bands_follow_each_other_without_a_gap(cc: str) -> None:
-    # The region files and a business's copy of a rate (ledger/tax_rates.percentage_on) read a day between two
-    # bands differently (0 here, the earlier band there): the data must never have such a day.
+    # A day between two bands would read the earlier band's percentage (band_on): a gap in a file is a mistake.
     for rate in region(cc).tax_rates:
         for earlier, later in itertools.pairwise(rate.percentages):
             assert earlier.to_date is not None and earlier.to_date + timedelta(days=1) == later.from_date, rate.id
