@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 
 class Clock:
@@ -24,6 +24,10 @@ class Clock:
         if frozen is not None:
             return frozen
         return datetime.now(UTC) + self._offset
+
+    def today(self) -> date:
+        """Today's date in UTC: the default date of reports, reconciliations and whatever else is dated "now"."""
+        return self.now().date()
 
     def timestamp(self) -> int:
         """Whole seconds since the epoch (token expiry); read on every API request."""

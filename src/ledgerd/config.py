@@ -92,10 +92,6 @@ class Settings(BaseModel):
                 "set a random value, unset it to have one generated, or run with LEDGERD_ENV=development")
         return self
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from `LEDGERD_<FIELD>` variables, then explicit overrides (CLI flags)."""

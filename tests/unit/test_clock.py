@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from ledgerd.clock import Clock
 
@@ -24,6 +24,7 @@ def test_frozen_time_stands_still() -> None:
     clock.freeze(AT)
     assert clock.now() == clock.now() == AT
     assert clock.timestamp() == int(AT.timestamp())
+    assert clock.today() == AT.date()
 
 
 def test_freezing_converts_to_utc_and_takes_a_naive_instant_as_utc() -> None:
@@ -31,6 +32,8 @@ def test_freezing_converts_to_utc_and_takes_a_naive_instant_as_utc() -> None:
     clock.freeze(datetime(2024, 1, 1, 2, 0, tzinfo=timezone(timedelta(hours=2))))
     assert clock.now() == datetime(2024, 1, 1, 0, 0, tzinfo=UTC)
     assert clock.now().tzinfo is UTC
+    clock.freeze(datetime(2024, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=2))))
+    assert clock.today() == date(2023, 12, 31)  # today in UTC, not in the zone it was frozen in
     clock.freeze(datetime(2024, 1, 1, 2, 0))
     assert clock.now() == datetime(2024, 1, 1, 2, 0, tzinfo=UTC)
 

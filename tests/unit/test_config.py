@@ -14,7 +14,7 @@ def test_defaults() -> None:
     settings = Settings.load({})
     assert (settings.env, settings.port, settings.workers, settings.password_scrypt_n) == (
         "production", 8031, 1, OWASP_N)
-    assert settings.is_sqlite
+    assert settings.database_url.startswith("sqlite:///")
     assert settings.public_url is None  # not pinned: tokens name the URL they were requested at
     assert settings.base_url == "http://127.0.0.1:8031"
     assert Settings.load({"LEDGERD_HOST": "0.0.0.0", "LEDGERD_PORT": "9000"}).base_url == "http://127.0.0.1:9000"
@@ -27,7 +27,7 @@ def test_variables_then_flags() -> None:
     settings = Settings.load(environ, port=9001, workers=None)
     assert (settings.port, settings.env, settings.workers) == (9001, "test", 1)
     assert settings.public_url == "https://books.example"
-    assert not settings.is_sqlite
+    assert settings.database_url == "postgresql+psycopg://db/x"
 
 
 def test_to_environ_round_trips() -> None:

@@ -21,6 +21,7 @@ from ledgerd.db.deletions import Deletion
 from ledgerd.errors import Invalid
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate
+from ledgerd.regions.data import band_on
 
 # Custom rates apply from the first day any region's data covers, so back-dated documents find them.
 FIRST_DAY = date(2010, 1, 1)
@@ -28,16 +29,10 @@ ONE_DAY = timedelta(days=1)
 
 
 def percentage_on(rate: TaxRate, on: date) -> Decimal:
-    """The rate's percentage on a day (the latest band before it if none covers it)."""
-    day = on.isoformat()  # ISO dates order as text does: the bands' dates need no parsing
-    chosen = "0"
-    for band in rate.percentages:
-        if band["from_date"] <= day:
-            end = band.get("to_date")
-            if not end or day <= end:
-                return Decimal(band["percentage"])
-            chosen = band["percentage"]
-    return Decimal(chosen)
+    """The rate's percentage on a day (`regions.data.band_on`: the latest band before it if none covers it)."""
+    dated = ((band["from_date"], band.get("to_date") or None, band["percentage"]) for band in rate.percentages)
+    figure = band_on(dated, on.isoformat())
+    return Decimal(0 if figure is None else figure)
 
 
 def tax_rate_label(rate: TaxRate, on: date) -> str:

@@ -84,16 +84,9 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
     side = SIDES[allocation.transaction_type_id]
     contact = documents.find_contact(db, allocation.contact_id, "contact_id")
     documents.require_type(contact, side, "contact_id")
-    seen: set[str] = set()
     rows: list[tuple[Artefact, Decimal]] = []
     currency: str | None = None
-    for i, item in enumerate(wanted):
-        where = f"allocated_artefacts[{i}]"
-        if item.artefact_id in seen:
-            raise Invalid("The artefact is allocated twice.", f"{where}.artefact_id")
-        seen.add(item.artefact_id)
-        artefact = documents.open_document(locked, item.artefact_id, contact, side.charges | side.credits,
-                                           f"{where}.artefact_id")
+    for where, artefact, item in documents.named_documents(locked, wanted, contact, side):
         if currency is not None and artefact.currency_id != currency:
             raise Invalid(f"The artefact is in {artefact.currency_id}; the others are in {currency}.",
                           f"{where}.artefact_id")

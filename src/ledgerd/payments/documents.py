@@ -8,9 +8,10 @@ amount; on the wire, the side a document is on gives the sign.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -95,6 +96,29 @@ def open_document(locked: Mapping[str, Artefact], artefact_id: str, contact: Con
         raise Invalid(f"A {artefact.status_id.lower().replace('_', '-')} artefact cannot be allocated.", source)
     return artefact
 
+
+class Named(Protocol):
+    """An entry of `allocated_artefacts`: it names the artefact it settles."""
+
+    @property
+    def artefact_id(self) -> str: ...
+
+
+N = TypeVar("N", bound=Named)
+
+
+def named_documents(locked: Mapping[str, Artefact], wanted: Iterable[N], contact: Contact,
+                    side: Side) -> Iterator[tuple[str, Artefact, N]]:
+    """The documents `allocated_artefacts` names, one entry at a time: each named once, each an open document of
+    `contact` on `side` (`open_document`). Yields the entry's `$source`, its document and the entry itself."""
+    seen: set[str] = set()
+    for i, item in enumerate(wanted):
+        where = f"allocated_artefacts[{i}]"
+        if item.artefact_id in seen:
+            raise Invalid("The artefact is allocated twice.", f"{where}.artefact_id")
+        seen.add(item.artefact_id)
+        yield where, open_document(locked, item.artefact_id, contact, side.charges | side.credits,
+                                   f"{where}.artefact_id"), item
 
 def allocated_base(db: Session, artefact_ids: Iterable[str]) -> dict[str, Decimal]:
     """Σ of the base values already settled, per artefact."""

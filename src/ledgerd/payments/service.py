@@ -155,16 +155,7 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
     payment.payment_method_id = method
 
     # Which documents, for how much: each within what it still has outstanding.
-    seen: set[str] = set()
-    rows: list[tuple[Artefact, AllocatedPaymentArtefactIn]] = []
-    for i, item in enumerate(wanted):
-        where = f"allocated_artefacts[{i}]"
-        if item.artefact_id in seen:
-            raise Invalid("The artefact is allocated twice.", f"{where}.artefact_id")
-        seen.add(item.artefact_id)
-        artefact = documents.open_document(locked, item.artefact_id, contact, side.charges | side.credits,
-                                           f"{where}.artefact_id")
-        rows.append((artefact, item))
+    rows = [(artefact, item) for _, artefact, item in documents.named_documents(locked, wanted, contact, side)]
     base = base_currency(db)
     currency, rate = _currency(payment, body, rows[0][0] if rows else None, contact.currency_id, base)
     if bank.currency_id not in (base, currency):

@@ -7,12 +7,13 @@ only reads and validates them. They are static, so caching them per process shar
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 DATA = Path(__file__).parent / "data"
 VISIBILITY = ("sales", "expenses", "banking", "other_payments", "other_receipts", "journals", "reporting")
@@ -22,6 +23,24 @@ REQUIRED_CONTROLS = ("DEBTORS", "CREDITORS", "SALES_TAX", "PURCHASE_TAX", "BANK"
                      "EXCHANGE_GAIN_LOSS", "CARRIAGE")
 # What a tax rate may be used for; "cis" marks a GB CIS deduction rate, which is not a sales or purchase tax.
 TAX_USAGES = ("sales", "purchase", "cis")
+
+
+Day = TypeVar("Day", date, str)
+Figure = TypeVar("Figure", Decimal, str)
+
+
+def band_on(bands: Iterable[tuple[Day, Day | None, Figure]], day: Day) -> Figure | None:
+    """A tax rate's percentage on `day`, from its dated bands `(from_date, to_date, percentage)` in date order: the
+    band's that covers the day, else the latest band's begun before it (a closed last band still applies after it
+    ends), else None (before the first band). The one rule for the region files' rates and a business's own
+    (ledger/tax_rates.py), whose dates are ISO text: that orders as the dates do, so it needs no parsing."""
+    chosen: Figure | None = None
+    for start, end, figure in bands:
+        if start <= day:
+            if end is None or day <= end:
+                return figure
+            chosen = figure
+    return chosen
 
 
 class RegionDataError(ValueError):
@@ -53,12 +72,8 @@ class TaxRateDef:
         return "cis" in self.usage
 
     def percentage_on(self, day: date) -> Decimal:
-        if not self.percentages:
-            return Decimal(0)
-        for p in self.percentages:
-            if p.from_date <= day and (p.to_date is None or day <= p.to_date):
-                return p.percentage
-        return self.percentages[-1].percentage if day > self.percentages[-1].from_date else Decimal(0)
+        figure = band_on(((p.from_date, p.to_date, p.percentage) for p in self.percentages), day)
+        return Decimal(0) if figure is None else figure
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,17 +41,13 @@ def present(call: Call, recs: Sequence[BankReconciliation]) -> list[dict[str, An
     return out
 
 
-def _today(call: Call) -> dt.date:
-    return call.runtime.clock.now().date()
-
-
 BANK_RECONCILIATIONS: Resource[BankReconciliation] = Resource(
     path="bank_reconciliations", wrapper="bank_reconciliation", model=BankReconciliation, present=present,
     displayed_as=displayed_as, filters={"bank_account_id": lambda v: BankReconciliation.bank_account_id == v},
     create=lambda call: save(call.db, None, parse_body(call.body, "bank_reconciliation", BankReconciliationCreate),
-                             _today(call)),
+                             call.runtime.clock.today()),
     update=lambda call, rec: save(call.db, rec, parse_body(call.body, "bank_reconciliation",
-                                                           BankReconciliationUpdate), _today(call)),
+                                                           BankReconciliationUpdate), call.runtime.clock.today()),
 )
 
 routes: list[BaseRoute] = resource.routes(BANK_RECONCILIATIONS)

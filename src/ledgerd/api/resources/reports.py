@@ -29,10 +29,6 @@ def _day(call: Call, *names: str) -> date | None:
     return None
 
 
-def _today(call: Call) -> date:
-    return call.runtime.clock.now().date()
-
-
 def _section(section: Section) -> dict[str, Any]:
     return {"total": section.total, "ledger_account_types": [{
         "ledger_account_type": link("ledger_account_types", t.type_id), "total": t.total,
@@ -43,7 +39,7 @@ def _section(section: Section) -> dict[str, Any]:
 
 
 def profit_and_loss(call: Call) -> dict[str, Any]:
-    to_date = _day(call, "to_date") or _today(call)
+    to_date = _day(call, "to_date") or call.runtime.clock.today()
     from_date = _day(call, "from_date") or financial_year(call.db, to_date)[0]
     if from_date > to_date:
         raise InvalidParameter("from_date must not be after to_date.", "from_date")
@@ -55,7 +51,7 @@ def profit_and_loss(call: Call) -> dict[str, Any]:
 
 
 def balance_sheet(call: Call) -> dict[str, Any]:
-    report = service.balance_sheet(call.db, _day(call, "to_date", "date") or _today(call))
+    report = service.balance_sheet(call.db, _day(call, "to_date", "date") or call.runtime.clock.today())
     equity = {**_section(report.equity), "total": report.equity_total,
               "profit_brought_forward": report.profit_brought_forward,
               "current_year_earnings": report.current_year_earnings}
@@ -73,11 +69,11 @@ def _aged(report: Aged) -> dict[str, Any]:
 
 
 def aged_debtors(call: Call) -> dict[str, Any]:
-    return _aged(service.aged(call.db, _day(call, "date") or _today(call), service.DEBTOR_KINDS))
+    return _aged(service.aged(call.db, _day(call, "date") or call.runtime.clock.today(), service.DEBTOR_KINDS))
 
 
 def aged_creditors(call: Call) -> dict[str, Any]:
-    return _aged(service.aged(call.db, _day(call, "date") or _today(call), service.CREDITOR_KINDS))
+    return _aged(service.aged(call.db, _day(call, "date") or call.runtime.clock.today(), service.CREDITOR_KINDS))
 
 
 def _route(name: str, build: Callable[[Call], dict[str, Any]]) -> BaseRoute:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ledgerd.regions.data import RegionDataError, _tax_rate, lookups, region
+from ledgerd.regions.data import lookups
 from tests.support import reference
 from tests.support.books import Books, problem
 from tests.support.factories import Factory
@@ -92,16 +92,3 @@ def test_no_cis_rates_outside_gb(client: TestClient, factory: Factory, country: 
     books = Books.open(client, factory, country=country)
     assert books.get("/tax_rates", cis_only="true").json()["$total"] == 0
     problem(books.get("/tax_rates/GB_CIS_REGISTERED"), 404, "RecordNotFound")
-
-
-def test_region_data_knows_the_usages() -> None:
-    gb = region("GB")
-    assert [r.id for r in gb.tax_rates if r.is_cis] == list(CIS)
-    assert not any(r.is_cis for r in gb.tax_rates if r.id in VAT)
-    # No chart account or default rate is a CIS deduction.
-    assert not {a.tax_rate for a in gb.accounts} & set(CIS)
-    assert not {gb.financial_settings["default_sales_tax_rate"], gb.financial_settings["default_purchase_tax_rate"]} \
-        & set(CIS)
-    with pytest.raises(RegionDataError, match="unknown usage"):
-        _tax_rate({"id": "GB_X", "name": "X", "usage": ["vat"], "percentages": [
-            {"percentage": "1", "from_date": "2010-01-01"}]})

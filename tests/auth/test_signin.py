@@ -25,7 +25,7 @@ from ledgerd.tenancy.models import User
 from tests.conftest import PUBLIC_URL, TEST_SCRYPT_N
 from tests.conftest import client_address as another_address
 from tests.support.factories import PASSWORD, Factory
-from tests.test_portal import login, signup
+from tests.web.test_pages import login, signup
 
 
 def _stored_hash(factory: Factory, user_id: str) -> str:

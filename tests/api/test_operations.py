@@ -34,7 +34,7 @@ from tests.support.books import Books, problem
 from tests.support.factories import PASSWORD, Factory
 from tests.support.routes import concrete, served
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_URL = "http://testserver"
 COUNTRIES = ("GB", "IE", "US", "CA", "ES", "FR", "DE")
 # Weakest first: the allowed member gets the least it needs, the denied one the most it may have.

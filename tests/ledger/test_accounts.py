@@ -235,7 +235,7 @@ def test_tax_rates_and_percentage_on_a_date(books: Books, frozen: Clock) -> None
     assert old["percentage"] == "17.5" and old["displayed_as"] == "Standard 17.50%"
     assert books.get("/tax_rates", date="2010-06-01").json()["$items"][0]["displayed_as"] == "Standard 17.50%"
     assert books.get("/tax_rates", usage="sales").json()["$total"] == 5
-    assert books.get("/tax_rates", cis_only="true").json()["$total"] == 3  # tests/test_cis_tax_rates.py
+    assert books.get("/tax_rates", cis_only="true").json()["$total"] == 3  # tests/ledger/test_tax_rates.py
     problem(books.get("/tax_rates", usage="both"), 400, "InvalidParameter", "usage")
     problem(books.get("/tax_rates", date="June"), 400, "InvalidParameter", "date")
     problem(books.get("/tax_rates/US_NO_TAX"), 404, "RecordNotFound")

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from ledgerd.http.headers import FALLBACK
 from tests.support.factories import Factory
-from tests.test_portal import logged_in
+from tests.web.test_pages import logged_in
 
 
 def _nonce(response: Response) -> str:
