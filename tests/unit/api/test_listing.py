@@ -17,8 +17,9 @@ def test_paging_defaults() -> None:
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ({"page": "0"}, "page must be at least 1, got 0."),
-    ({"page": "-1"}, "page must be at least 1, got -1."),
+    ({"page": "0"}, "page must be between 1 and 2147483647, got 0."),
+    ({"page": "-1"}, "page must be between 1 and 2147483647, got -1."),
+    ({"page": "2147483648"}, "page must be between 1 and 2147483647, got 2147483648."),
     ({"items_per_page": "0"}, "items_per_page must be between 1 and 200, got 0."),
     ({"items_per_page": "201"}, "items_per_page must be between 1 and 200, got 201."),
     ({"page": "1.5"}, "page must be an integer, got '1.5'."),

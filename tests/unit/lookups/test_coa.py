@@ -19,7 +19,7 @@ def test_a_countrys_template_is_its_chart_in_order(cc: str) -> None:
     assert len({a["id"] for a in accounts}) == len(accounts)
     for item, account in zip(accounts, chart, strict=True):
         assert item["id"] == f"{item['coa_template']}_{account.nominal_code}"
-        assert item["displayed_as"] == f"{account.name} ({account.nominal_code})"
+        assert item["displayed_as"] == f"{account.name} ({account.nominal_code:04d})"
         assert (item["ledger_account_type"], item["control_name"], item["tax_rate"]) == (
             account.type, account.control, account.tax_rate)
         assert item["country"] == cc
