@@ -147,7 +147,7 @@ def test_new_routes_are_picked_up_with_their_body() -> None:
     def create_gadget(call: Call) -> Result:
         return Result(parse_body(call.body, "gadget", GadgetCreate).model_dump(), 201)
 
-    route = api_route("/gadgets", create_gadget, methods=["POST"], business=False)
+    route = api_route("/gadgets", create_gadget, methods=["POST"])
     made = openapi.document(Starlette(routes=[Mount("/v3.1", routes=[route])]).routes)
     operation = made["paths"]["/gadgets"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]

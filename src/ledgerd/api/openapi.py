@@ -218,7 +218,7 @@ def _type_args(annotation: Any) -> Iterator[Any]:
 def _writer(op: Operation) -> Callable[..., Any] | None:
     if op.spec is not None:
         return op.spec.create if op.action == "create" else op.spec.update if op.action == "update" else None
-    return op.route.handler if op.method in ("POST", "PUT") else None
+    return op.route.endpoint_spec.handler if op.method in ("POST", "PUT") else None
 
 
 # --- the document -----------------------------------------------------------------------------------------

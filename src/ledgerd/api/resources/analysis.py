@@ -25,7 +25,7 @@ from ledgerd.analysis.schemas import (
     JournalCodeUpdate,
 )
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
 from ledgerd.http.errors import InvalidParameter
@@ -75,7 +75,7 @@ def _category(category: AnalysisTypeCategory, analysis_type: AnalysisType) -> di
             "analysis_type": type_link(analysis_type)}
 
 
-def present_types(call: Call, types: Sequence[AnalysisType]) -> list[dict[str, Any]]:
+def present_types(call: BusinessCall, types: Sequence[AnalysisType]) -> list[dict[str, Any]]:
     categories = service.categories_of(call.db, [t.id for t in types])
     return [{
         **type_link(t), "created_at": t.created_at, "updated_at": t.updated_at,
@@ -84,7 +84,7 @@ def present_types(call: Call, types: Sequence[AnalysisType]) -> list[dict[str, A
     } for t in types]
 
 
-def present_categories(call: Call, categories: Sequence[AnalysisTypeCategory]) -> list[dict[str, Any]]:
+def present_categories(call: BusinessCall, categories: Sequence[AnalysisTypeCategory]) -> list[dict[str, Any]]:
     types = service.types_by_id(call.db, [c.analysis_type_id for c in categories])
     return [_category(c, types[c.analysis_type_id]) for c in categories]
 
@@ -117,13 +117,12 @@ ANALYSIS_TYPES: Resource[AnalysisType] = Resource(
 )
 
 
-def _create_category(call: Call) -> AnalysisTypeCategory:
-    assert call.business is not None
+def _create_category(call: BusinessCall) -> AnalysisTypeCategory:
     body = parse_body(call.body, "analysis_type_category", CategoryCreate)
     return service.create_category(call.db, call.business.id, body)
 
 
-def _delete_category(call: Call, category: AnalysisTypeCategory) -> Result | None:
+def _delete_category(call: BusinessCall, category: AnalysisTypeCategory) -> Result | None:
     service.release_category(call.db, category)
     forget(call, ANALYSIS_TYPE_CATEGORIES, category)
     return None
@@ -139,7 +138,7 @@ ANALYSIS_TYPE_CATEGORIES: Resource[AnalysisTypeCategory] = Resource(
 )
 
 
-def present_journal_codes(call: Call, codes: Sequence[JournalCode]) -> list[dict[str, Any]]:
+def present_journal_codes(call: BusinessCall, codes: Sequence[JournalCode]) -> list[dict[str, Any]]:
     return [{
         "id": j.id, "displayed_as": j.name, "$path": f"/journal_codes/{j.id}", "created_at": j.created_at,
         "updated_at": j.updated_at, "name": j.name, "code": j.code,
@@ -148,12 +147,11 @@ def present_journal_codes(call: Call, codes: Sequence[JournalCode]) -> list[dict
     } for j in codes]
 
 
-def _create_journal_code(call: Call) -> JournalCode:
-    assert call.business is not None
+def _create_journal_code(call: BusinessCall) -> JournalCode:
     return journal_codes.create(call.db, call.business.id, parse_body(call.body, "journal_code", JournalCodeCreate))
 
 
-def _delete_journal_code(call: Call, journal_code: JournalCode) -> Result | None:
+def _delete_journal_code(call: BusinessCall, journal_code: JournalCode) -> Result | None:
     journal_codes.check_deletable(journal_code)
     forget(call, JOURNAL_CODES, journal_code)
     return None

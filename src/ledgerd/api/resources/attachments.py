@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.operations import permitted, record_rules
-from ledgerd.api.pipeline import WRITE_METHODS, Call, Result, api_route
+from ledgerd.api.pipeline import WRITE_METHODS, BusinessCall, Result, business_route
 from ledgerd.api.resource import REGISTRY, Resource, forgetting
 from ledgerd.api.validation import parse_body
 from ledgerd.attachments import service
@@ -30,7 +30,6 @@ from ledgerd.errors import Forbidden, NotFound
 from ledgerd.http.errors import InvalidParameter, NotAcceptable
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookups
-from ledgerd.tenancy.service import select_business
 
 OCTET_STREAM = "application/octet-stream"
 # Sage: each of the two context filters "Requires filtering by" the other as well.
@@ -46,14 +45,14 @@ def _context_spec(type_id: str) -> Resource[Any] | None:
     return REGISTRY.get(path) if path else None
 
 
-def _transactions(call: Call, ids: set[str]) -> dict[str, dict[str, str]]:
+def _transactions(call: BusinessCall, ids: set[str]) -> dict[str, dict[str, str]]:
     spec = REGISTRY["transactions"]
     if not ids:
         return {}
     return {t.id: spec.link(t) for t in call.db.scalars(spec.base_query().where(spec.key.in_(ids)))}
 
 
-def present(call: Call, attachments: Sequence[Attachment]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, attachments: Sequence[Attachment]) -> list[dict[str, Any]]:
     contexts = service.records(call.db, [a.context_type_id for a in attachments], [a.context_id for a in attachments])
     shown_transaction = {a.id: a.transaction_id or getattr(contexts.get(a.context_id or ""), "transaction_id", None)
                          for a in attachments}
@@ -93,23 +92,22 @@ def _owner(type_id: str | None) -> str | None:
     return context_path(type_id.upper()) if type_id else "transactions"
 
 
-def _may(call: Call, type_id: str | None, *, write: bool) -> bool:
+def _may(call: BusinessCall, type_id: str | None, *, write: bool) -> bool:
     path = _owner(type_id)
     if path is None:
         return True
-    assert call.business is not None
     rules = record_rules(path)
     return permitted(call.business.access(), rules.write if write else rules.read, write=write)
 
 
-def _require(call: Call, type_id: str | None, *, write: bool) -> None:
+def _require(call: BusinessCall, type_id: str | None, *, write: bool) -> None:
     """Reading an attachment takes read access to its record's area; adding, changing or deleting one takes
     the access that changing the record takes (e.g. a bank transfer's: Bank, full or restricted)."""
     if not _may(call, type_id, write=write):
         raise Forbidden()
 
 
-def _readable(call: Call) -> ColumnElement[bool] | None:
+def _readable(call: BusinessCall) -> ColumnElement[bool] | None:
     """SQL: the attachments the caller may read (None: all of them)."""
     types = [item["id"] for item in lookups()[CONTEXT_TYPES]]
     readable = [type_id for type_id in types if _may(call, type_id, write=False)]
@@ -121,15 +119,14 @@ def _readable(call: Call) -> ColumnElement[bool] | None:
 
 
 class _Attachments(Resource[Attachment]):
-    def find(self, call: Call, key: str, *, lock: bool = False) -> Attachment:
+    def find(self, call: BusinessCall, key: str, *, lock: bool = False) -> Attachment:
         """An attachment a read, PUT or DELETE names: the caller must have the right to its record."""
         attachment: Attachment = super().find(call, key, lock=lock)
         _require(call, attachment.context_type_id, write=call.request.method in WRITE_METHODS)
         return attachment
 
 
-def _create(call: Call) -> Attachment:
-    assert call.business is not None
+def _create(call: BusinessCall) -> Attachment:
     body = parse_body(call.body, "attachment", AttachmentCreate)
     if body.attachment_context_type_id is not None:
         _require(call, body.attachment_context_type_id, write=True)
@@ -138,7 +135,7 @@ def _create(call: Call) -> Attachment:
     return service.create(call.db, call.business.id, body, quota=call.runtime.settings.attachment_quota_bytes)
 
 
-def _update(call: Call, attachment: Attachment) -> Attachment:
+def _update(call: BusinessCall, attachment: Attachment) -> Attachment:
     body = parse_body(call.body, "attachment", AttachmentUpdate)
     if body.attachment_context_type_id is not None:  # moving it: the new record must be the caller's to change
         _require(call, body.attachment_context_type_id, write=True)
@@ -160,7 +157,7 @@ ATTACHMENTS: Resource[Attachment] = _Attachments(
 _LIST = resource.list_handler(ATTACHMENTS)
 
 
-def list_attachments(call: Call) -> Result:
+def list_attachments(call: BusinessCall) -> Result:
     """The attachments the caller may read: those of records in areas without read access are left out."""
     given = [name for name in PAIRED if call.query.get(name)]
     if len(given) == 1:
@@ -192,7 +189,7 @@ def _disposition(file_name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def download(call: Call) -> Result:
+def download(call: BusinessCall) -> Result:
     """The file's bytes with its stored content type."""
     if not accepts_octet_stream(call.request.headers.get("accept", "")):
         raise NotAcceptable(f"Set the request header Accept: {OCTET_STREAM} to download an attachment's file.",
@@ -202,14 +199,13 @@ def download(call: Call) -> Result:
     if attachment is None:
         raise NotFound()
     _require(call, attachment.context_type_id, write=False)
-    assert call.business is not None
     return Result(attachment.content, media_type=attachment.mime_type, business_id=call.business.id,
                   headers={"Content-Disposition": _disposition(attachment.file_name),
                            "X-Content-Type-Options": "nosniff"})
 
 
 routes: list[BaseRoute] = [
-    api_route("/attachments", list_attachments, methods=["GET"], business=True, select_business=select_business),
+    business_route("/attachments", list_attachments, methods=["GET"]),
     *resource.routes(ATTACHMENTS),
-    api_route("/attachments/{key}/file", download, methods=["GET"], business=True, select_business=select_business),
+    business_route("/attachments/{key}/file", download, methods=["GET"]),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.presenters import bank_account_links
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
@@ -23,7 +23,7 @@ def displayed_as(rec: BankReconciliation) -> str:
     return rec.reference or f"Bank Reconciliation {rec.statement_date.isoformat()}"
 
 
-def present(call: Call, recs: Sequence[BankReconciliation]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, recs: Sequence[BankReconciliation]) -> list[dict[str, Any]]:
     banks = bank_account_links(call.db, [r.bank_account_id for r in recs])
     out = []
     for r in recs:
@@ -42,7 +42,7 @@ def present(call: Call, recs: Sequence[BankReconciliation]) -> list[dict[str, An
     return out
 
 
-def _today(call: Call) -> dt.date:
+def _today(call: BusinessCall) -> dt.date:
     return call.runtime.clock.now().date()
 
 

@@ -99,9 +99,9 @@ def put_user(call: Call) -> Result:
 
 
 routes: list[BaseRoute] = [
-    api_route("/businesses", list_businesses, methods=["GET"], business=False),
-    api_route("/businesses/{key}", get_business, methods=["GET"], business=False),
-    api_route("/businesses/{key}", put_business, methods=["PUT"], business=False),
-    api_route("/user", get_user, methods=["GET"], business=False),
-    api_route("/user", put_user, methods=["PUT"], business=False),
+    api_route("/businesses", list_businesses, methods=["GET"]),
+    api_route("/businesses/{key}", get_business, methods=["GET"]),
+    api_route("/businesses/{key}", put_business, methods=["PUT"]),
+    api_route("/user", get_user, methods=["GET"]),
+    api_route("/user", put_user, methods=["PUT"]),
 ]

@@ -15,7 +15,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.presenters import contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources.ledger_links import Links, links_for
@@ -59,7 +59,7 @@ def _type_link(price_type: PriceType) -> dict[str, str]:
 class _Batch:
     """What presenting a page of items needs, loaded with one query per kind of link."""
 
-    def __init__(self, call: Call, kind: str, items: Sequence[CatalogItem]) -> None:
+    def __init__(self, call: BusinessCall, kind: str, items: Sequence[CatalogItem]) -> None:
         self.links: Links = links_for(
             call.db, call.runtime.clock.now().date(),
             account_ids=[i for it in items for i in (it.sales_ledger_account_id, it.purchase_ledger_account_id)],
@@ -69,7 +69,7 @@ class _Batch:
         self.types = {t.id: t for t in service.price_types(call.db, kind)}
 
 
-def present_products(call: Call, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
+def present_products(call: BusinessCall, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
     batch = _Batch(call, PRODUCT, items)
     links = batch.links
     return [{
@@ -88,7 +88,7 @@ def present_products(call: Call, items: Sequence[CatalogItem]) -> list[dict[str,
     } for p in items]
 
 
-def present_services(call: Call, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
+def present_services(call: BusinessCall, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
     batch = _Batch(call, SERVICE, items)
     links = batch.links
     return [{
@@ -112,21 +112,21 @@ def search_items(term: str) -> ColumnElement[bool]:
     return or_(func.lower(CatalogItem.item_code).like(pattern), func.lower(CatalogItem.description).like(pattern))
 
 
-def _item_spec(kind: str, path: str, wrapper: str, present: Callable[[Call, Sequence[Any]], list[dict[str, Any]]],
+def _item_spec(kind: str, path: str, wrapper: str,
+               present: Callable[[BusinessCall, Sequence[Any]], list[dict[str, Any]]],
                create_body: type[ProductCreate | ServiceCreate],
                update_body: type[ProductUpdate | ServiceUpdate]) -> Resource[CatalogItem]:
     def scope(stmt: Select[Any]) -> Select[Any]:
         return stmt.where(CatalogItem.item_type == kind)
 
-    def create(call: Call) -> CatalogItem:
-        assert call.business is not None
+    def create(call: BusinessCall) -> CatalogItem:
         return service.create(call.db, call.business.id, kind, parse_body(call.body, wrapper, create_body),
                               call.runtime.clock.now())
 
-    def update(call: Call, item: CatalogItem) -> CatalogItem:
+    def update(call: BusinessCall, item: CatalogItem) -> CatalogItem:
         return service.update(call.db, item, parse_body(call.body, wrapper, update_body), call.runtime.clock.now())
 
-    def delete(call: Call, item: CatalogItem) -> Result | None:
+    def delete(call: BusinessCall, item: CatalogItem) -> Result | None:
         service.check_deletable(item, bool(usage.items_on_documents(call.db, item.item_type, [item.id])))
         forget(call, spec, item)
         return None
@@ -138,7 +138,7 @@ def _item_spec(kind: str, path: str, wrapper: str, present: Callable[[Call, Sequ
     return spec
 
 
-def _present_types(call: Call, types: Sequence[PriceType]) -> list[dict[str, Any]]:
+def _present_types(call: BusinessCall, types: Sequence[PriceType]) -> list[dict[str, Any]]:
     return [{**_type_link(t), "created_at": t.created_at, "updated_at": t.updated_at, "name": t.name,
              "active": t.active} for t in types]
 
@@ -150,15 +150,14 @@ def _type_spec(kind: str) -> Resource[PriceType]:
     def scope(stmt: Select[Any]) -> Select[Any]:
         return stmt.where(PriceType.kind == kind)
 
-    def create(call: Call) -> PriceType:
-        assert call.business is not None
+    def create(call: BusinessCall) -> PriceType:
         return service.create_price_type(call.db, call.business.id, kind,
                                          parse_body(call.body, wrapper, PriceTypeCreate))
 
-    def update(call: Call, price_type: PriceType) -> PriceType:
+    def update(call: BusinessCall, price_type: PriceType) -> PriceType:
         return service.update_price_type(call.db, price_type, parse_body(call.body, wrapper, PriceTypeUpdate))
 
-    def delete(call: Call, price_type: PriceType) -> Result | None:
+    def delete(call: BusinessCall, price_type: PriceType) -> Result | None:
         service.release_price_type(call.db, price_type)
         forget(call, spec, price_type)
         return None

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.presenters import ADDRESS_RECORD, bank_account_links, contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
@@ -18,23 +18,22 @@ from ledgerd.contacts.models import Address
 from ledgerd.contacts.schemas import AddressCreate, AddressUpdate
 
 
-def _create(call: Call) -> Address:
-    assert call.business is not None
+def _create(call: BusinessCall) -> Address:
     body = parse_body(call.body, "address", AddressCreate)
     return address_rules.create(call.db, call.business.id, body, bank_account_found=banking.has_bank_account)
 
 
-def _update(call: Call, address: Address) -> Address:
+def _update(call: BusinessCall, address: Address) -> Address:
     return address_rules.update(call.db, address, parse_body(call.body, "address", AddressUpdate))
 
 
-def _delete(call: Call, address: Address) -> Result | None:
+def _delete(call: BusinessCall, address: Address) -> Result | None:
     address_rules.before_delete(call.db, address)
     forget(call, ADDRESSES, address)
     return None
 
 
-def present(call: Call, addresses: Sequence[Address]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, addresses: Sequence[Address]) -> list[dict[str, Any]]:
     contacts = contact_links(call.db, [a.contact_id for a in addresses])
     banks = bank_account_links(call.db, [a.bank_account_id for a in addresses])
     return [ADDRESS_RECORD(a, {

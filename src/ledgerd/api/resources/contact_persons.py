@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.validation import parse_body
 from ledgerd.contacts import persons as person_rules
@@ -18,22 +18,21 @@ from ledgerd.contacts.schemas import ContactPersonCreate, ContactPersonUpdate
 from ledgerd.lookups.lists import link
 
 
-def _create(call: Call) -> ContactPerson:
-    assert call.business is not None
+def _create(call: BusinessCall) -> ContactPerson:
     return person_rules.create(call.db, call.business.id, parse_body(call.body, "contact_person", ContactPersonCreate))
 
 
-def _update(call: Call, person: ContactPerson) -> ContactPerson:
+def _update(call: BusinessCall, person: ContactPerson) -> ContactPerson:
     return person_rules.update(call.db, person, parse_body(call.body, "contact_person", ContactPersonUpdate))
 
 
-def _delete(call: Call, person: ContactPerson) -> Result | None:
+def _delete(call: BusinessCall, person: ContactPerson) -> Result | None:
     person_rules.before_delete(call.db, person)
     forget(call, CONTACT_PERSONS, person)
     return None
 
 
-def present(call: Call, persons: Sequence[ContactPerson]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, persons: Sequence[ContactPerson]) -> list[dict[str, Any]]:
     ids = {p.address_id for p in persons if p.address_id}
     addresses = {a.id: {"id": a.id, "displayed_as": a.displayed_as, "$path": f"/addresses/{a.id}"}
                  for a in (call.db.scalars(select(Address).where(Address.id.in_(ids))) if ids else ())}

@@ -10,7 +10,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.presenters import NESTED_ADDRESS
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
@@ -37,7 +37,7 @@ def _address(address: Address | None) -> dict[str, Any] | None:
     return NESTED_ADDRESS(address, {"$path": f"/addresses/{address.id}"})
 
 
-def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     today = call.runtime.clock.now().date()
     links = links_for(call.db, today,
                       account_ids=[i for c in contacts for i in (c.default_sales_ledger_account_id,
@@ -78,17 +78,16 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     return out
 
 
-def _create(call: Call) -> Contact:
-    assert call.business is not None
+def _create(call: BusinessCall) -> Contact:
     return service.create(call.db, call.business.id, parse_body(call.body, "contact", ContactCreate))
 
 
-def _update(call: Call, contact: Contact) -> Contact:
+def _update(call: BusinessCall, contact: Contact) -> Contact:
     return service.update(call.db, contact, parse_body(call.body, "contact", ContactUpdate),
                           in_use=usage.contact_in_use)
 
 
-def _delete(call: Call, contact: Contact) -> Result | None:
+def _delete(call: BusinessCall, contact: Contact) -> Result | None:
     if contact.system or usage.contact_in_use(call.db, contact.id):
         raise Invalid("The contact has transactions or is a system contact and cannot be deleted.", "base")
     # Its people and addresses go with it, each remembered for deleted_since on its own endpoint.

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forgetting
 from ledgerd.api.validation import parse_body
 from ledgerd.currencies import service
@@ -24,7 +24,6 @@ from ledgerd.errors import NotFound
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 from ledgerd.settings.service import base_currency
-from ledgerd.tenancy.service import select_business
 
 
 def _name(currency_id: str) -> str:
@@ -45,7 +44,7 @@ def _live_exchange_rate(q: service.Quote) -> dict[str, Any]:
             "currency": link("currencies", q.currency_id), "retrieved_at": q.updated_at, "updated_at": q.updated_at}
 
 
-def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
+def _computed(path: str, quotes: Callable[[BusinessCall], list[service.Quote]],
               wire: Callable[[service.Quote], dict[str, Any]]) -> list[BaseRoute]:
     """List and read of a computed (not stored) rate list, with Sage's envelope, paging and attributes."""
 
@@ -55,8 +54,7 @@ def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
             return {"id": full["id"], "displayed_as": full["displayed_as"], "$path": full["$path"]}
         return attributes.select(full)
 
-    def listing(call: Call) -> Result:
-        assert call.business is not None
+    def listing(call: BusinessCall) -> Result:
         items = quotes(call)
         page = Page.from_query(call.query)
         attributes = Attributes(call.query.get("attributes"), default_all=False)
@@ -64,8 +62,7 @@ def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
         return Result(envelope(f"/{path}", call.query.multi_items(), page, len(items), shown),
                       business_id=call.business.id)
 
-    def read(call: Call) -> Result:
-        assert call.business is not None
+    def read(call: BusinessCall) -> Result:
         key = call.path_params["key"].upper()
         quote = next((q for q in quotes(call) if q.currency_id == key), None)
         if quote is None:
@@ -73,21 +70,19 @@ def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
         return Result(show(quote, Attributes(call.query.get("attributes"), default_all=True)),
                       business_id=call.business.id)
 
-    return [api_route(f"/{path}", listing, methods=["GET"], business=True, select_business=select_business),
-            api_route(f"/{path}/{{key}}", read, methods=["GET"], business=True, select_business=select_business)]
+    return [business_route(f"/{path}", listing, methods=["GET"]),
+            business_route(f"/{path}/{{key}}", read, methods=["GET"])]
 
 
-def _exchange_quotes(call: Call) -> list[service.Quote]:
-    assert call.business is not None
+def _exchange_quotes(call: BusinessCall) -> list[service.Quote]:
     return service.quotes(call.db, call.business.id)
 
 
-def _live_quotes(call: Call) -> list[service.Quote]:
-    assert call.business is not None
+def _live_quotes(call: BusinessCall) -> list[service.Quote]:
     return service.feed_quotes(base_currency(call.db))
 
 
-def present(call: Call, rows: Sequence[BusinessExchangeRate]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, rows: Sequence[BusinessExchangeRate]) -> list[dict[str, Any]]:
     return [{"id": r.currency_id, "displayed_as": _name(r.currency_id),
              "$path": f"/business_exchange_rates/{r.currency_id}",
              "created_at": r.created_at, "updated_at": r.updated_at, "rate": r.rate, "inverse_rate": r.inverse_rate,
@@ -95,13 +90,12 @@ def present(call: Call, rows: Sequence[BusinessExchangeRate]) -> list[dict[str, 
             for r in rows]
 
 
-def _create(call: Call) -> BusinessExchangeRate:
-    assert call.business is not None
+def _create(call: BusinessCall) -> BusinessExchangeRate:
     return service.create(call.db, call.business.id,
                           parse_body(call.body, "business_exchange_rate", BusinessExchangeRateCreate))
 
 
-def _update(call: Call, row: BusinessExchangeRate) -> BusinessExchangeRate:
+def _update(call: BusinessCall, row: BusinessExchangeRate) -> BusinessExchangeRate:
     return service.update(call.db, row, parse_body(call.body, "business_exchange_rate", BusinessExchangeRateUpdate))
 
 

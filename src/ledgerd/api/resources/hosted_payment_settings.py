@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
 from ledgerd.artefacts.models import Artefact
@@ -40,12 +40,12 @@ def online_payment_enabled(db: Session, artefact: Artefact) -> bool:
     return disabled is None
 
 
-def present(call: Call, settings: Sequence[HostedArtefactPaymentSetting]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, settings: Sequence[HostedArtefactPaymentSetting]) -> list[dict[str, Any]]:
     return [{"id": s.id, "displayed_as": s.object_label, "$path": f"/hosted_artefact_payment_settings/{s.id}",
              "object_guid": s.object_guid, "disable_payment": s.disable_payment} for s in settings]
 
 
-def _label(call: Call, object_guid: str) -> str:
+def _label(call: BusinessCall, object_guid: str) -> str:
     """The display text of a payable invoice or a customer with this id, or a 422 on `object_guid`."""
     artefact = call.db.scalar(select(Artefact).where(Artefact.id == object_guid, Artefact.kind.in_(PAYABLE_KINDS)))
     if artefact is not None:
@@ -56,8 +56,7 @@ def _label(call: Call, object_guid: str) -> str:
     raise Invalid("Couldn't find a sales invoice or customer with this id.", "object_guid")
 
 
-def _create(call: Call) -> HostedArtefactPaymentSetting:
-    assert call.business is not None
+def _create(call: BusinessCall) -> HostedArtefactPaymentSetting:
     body = parse_body(call.body, "hosted_artefact_payment_setting", HostedArtefactPaymentSettingCreate)
     label = _label(call, body.object_guid)
     taken = call.db.scalar(select(HostedArtefactPaymentSetting.id).where(

@@ -14,7 +14,7 @@ from sqlalchemy import Select, select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import links_for
@@ -25,10 +25,9 @@ from ledgerd.journals.models import Journal
 from ledgerd.journals.schemas import JournalCreate, JournalReissue, OpeningBalanceJournalCreate
 from ledgerd.ledger.models import Transaction
 from ledgerd.lookups.lists import link
-from ledgerd.tenancy.service import select_business
 
 
-def _transactions(call: Call, journals: Sequence[Journal]) -> dict[str, Transaction]:
+def _transactions(call: BusinessCall, journals: Sequence[Journal]) -> dict[str, Transaction]:
     ids = [j.transaction_id for j in journals if j.transaction_id]
     return {t.id: t for t in call.db.scalars(select(Transaction).where(Transaction.id.in_(ids)))} if ids else {}
 
@@ -41,7 +40,7 @@ def _head(journal: Journal, transactions: dict[str, Transaction], path: str) -> 
             "date": journal.date, "reference": journal.reference}
 
 
-def present_journals(call: Call, journals: Sequence[Journal]) -> list[dict[str, Any]]:
+def present_journals(call: BusinessCall, journals: Sequence[Journal]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       account_ids=[line.ledger_account_id for j in journals for line in j.lines])
     transactions = _transactions(call, journals)
@@ -58,7 +57,7 @@ def present_journals(call: Call, journals: Sequence[Journal]) -> list[dict[str, 
     } for j in journals]
 
 
-def present_opening(call: Call, journals: Sequence[Journal]) -> list[dict[str, Any]]:
+def present_opening(call: BusinessCall, journals: Sequence[Journal]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       account_ids=[line.ledger_account_id for j in journals for line in j.lines])
     transactions = _transactions(call, journals)
@@ -69,22 +68,19 @@ def present_opening(call: Call, journals: Sequence[Journal]) -> list[dict[str, A
     } for j in journals]
 
 
-def _create(call: Call) -> Journal:
-    assert call.business is not None
+def _create(call: BusinessCall) -> Journal:
     return service.post_journal(call.db, call.business.id, parse_body(call.body, "journal", JournalCreate))
 
 
-def _reissue(call: Call) -> Result:
+def _reissue(call: BusinessCall) -> Result:
     """Void the journal and post a new one: the body's attributes replace the old values, lines whole."""
-    assert call.business is not None
     old = JOURNALS.find(call, call.path_params["key"], lock=True)
     changes = parse_body(call.body, "journal", JournalReissue) if call.body else JournalReissue()
     new = service.reissue(call.db, call.business.id, old, changes, lambda journal: forget(call, JOURNALS, journal))
     return Result(present_journals(call, [new])[0], status=201, business_id=call.business.id)
 
 
-def _create_opening(call: Call) -> Journal:
-    assert call.business is not None
+def _create_opening(call: BusinessCall) -> Journal:
     body = parse_body(call.body, "opening_balance_journal", OpeningBalanceJournalCreate)
     return service.post_opening(call.db, call.business.id, body, call.runtime.clock.now().date())
 
@@ -110,6 +106,6 @@ OPENING_BALANCE_JOURNALS: Resource[Journal] = Resource(
 
 routes: list[BaseRoute] = [
     *resource.routes(JOURNALS),
-    api_route("/journals/{key}/reissue", _reissue, methods=["POST"], business=True, select_business=select_business),
+    business_route("/journals/{key}/reissue", _reissue, methods=["POST"]),
     *resource.routes(OPENING_BALANCE_JOURNALS),
 ]

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, o
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
@@ -46,7 +46,7 @@ def _group(type_id: str) -> dict[str, str] | None:
     return {"id": item["id"], "displayed_as": item["displayed_as"]} if item else None
 
 
-def _balance_range(call: Call) -> tuple[Any, Any] | None:
+def _balance_range(call: BusinessCall) -> tuple[Any, Any] | None:
     query = call.query
     if not params.boolean("show_balance_details", query.get("show_balance_details", "false")):
         return None
@@ -63,12 +63,11 @@ def balance_details(total: balances.Sums, from_date: date | None, to_date: date 
             "credits": total.credits, "debits": total.debits, "from_date": from_date, "to_date": to_date}
 
 
-def _country(call: Call) -> str:
-    assert call.business is not None
+def _country(call: BusinessCall) -> str:
     return call.business.country_id
 
 
-def present(call: Call, accounts: Sequence[LedgerAccount]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, accounts: Sequence[LedgerAccount]) -> list[dict[str, Any]]:
     country = _country(call)
     links = links_for(call.db, call.runtime.clock.now().date(), tax_rate_ids=[a.tax_rate_id for a in accounts],
                       account_ids=[a.non_recoverable_ledger_account_id for a in accounts])
@@ -103,14 +102,14 @@ def present(call: Call, accounts: Sequence[LedgerAccount]) -> list[dict[str, Any
     return out
 
 
-def _taken(call: Call, nominal_code: int, exclude: str | None = None) -> bool:
+def _taken(call: BusinessCall, nominal_code: int, exclude: str | None = None) -> bool:
     stmt = select(func.count()).select_from(LedgerAccount).where(LedgerAccount.nominal_code == nominal_code)
     if exclude:
         stmt = stmt.where(LedgerAccount.id != exclude)
     return bool(call.db.scalar(stmt))
 
 
-def _apply(call: Call, account: LedgerAccount, body: LedgerAccountUpdate) -> None:
+def _apply(call: BusinessCall, account: LedgerAccount, body: LedgerAccountUpdate) -> None:
     """Checks and copies the fields given (the shared part of create and update)."""
     data = body.model_dump(exclude_unset=True)
     type_id = data.get("ledger_account_type_id")
@@ -159,8 +158,7 @@ def _check_classification(country: str, key: str, nominal_code: int) -> None:
                       "ledger_account_classification_id")
 
 
-def _create(call: Call) -> LedgerAccount:
-    assert call.business is not None
+def _create(call: BusinessCall) -> LedgerAccount:
     body = parse_body(call.body, "ledger_account", LedgerAccountCreate)
     if body.control_name is not None:
         raise Invalid("Control accounts cannot be created.", "control_name")
@@ -185,7 +183,7 @@ def _create(call: Call) -> LedgerAccount:
     return account
 
 
-def _update(call: Call, account: LedgerAccount) -> LedgerAccount:
+def _update(call: BusinessCall, account: LedgerAccount) -> LedgerAccount:
     body = parse_body(call.body, "ledger_account", LedgerAccountUpdate)
     if body.control_name is not None and body.control_name != account.control_name:
         raise Invalid("The control name of a ledger account cannot be set or changed.", "control_name")

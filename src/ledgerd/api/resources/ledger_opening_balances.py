@@ -13,7 +13,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.resource import Resource, forgetting
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.validation import parse_body
@@ -29,7 +29,7 @@ def displayed_as(opening: LedgerAccountOpeningBalance) -> str:
     return opening.details or service.REFERENCE
 
 
-def present(call: Call, openings: Sequence[LedgerAccountOpeningBalance]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, openings: Sequence[LedgerAccountOpeningBalance]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(), account_ids=[o.ledger_account_id for o in openings])
     return [{
         "id": o.id, "displayed_as": displayed_as(o), "$path": f"/{PATH}/{o.id}",
@@ -39,12 +39,12 @@ def present(call: Call, openings: Sequence[LedgerAccountOpeningBalance]) -> list
     } for o in openings]
 
 
-def _create(call: Call) -> LedgerAccountOpeningBalance:
+def _create(call: BusinessCall) -> LedgerAccountOpeningBalance:
     body = parse_body(call.body, WRAPPER, LedgerAccountOpeningBalanceCreate)
     return service.create(call.db, body, opening_date(call.db, call.runtime.clock.now().date()))
 
 
-def _update(call: Call, opening: LedgerAccountOpeningBalance) -> LedgerAccountOpeningBalance:
+def _update(call: BusinessCall, opening: LedgerAccountOpeningBalance) -> LedgerAccountOpeningBalance:
     body = parse_body(call.body, WRAPPER, LedgerAccountOpeningBalanceUpdate)
     return service.update(call.db, opening, body)
 

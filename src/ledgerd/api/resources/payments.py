@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.presenters import artefact_link, bank_account_links, contact_links, transaction_link
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.analysis import line_items
@@ -39,7 +39,6 @@ from ledgerd.payments.schemas import (
     OtherPaymentUpdate,
 )
 from ledgerd.regions.data import lookup
-from ledgerd.tenancy.service import select_business
 
 
 def _type_name(type_id: str) -> str:
@@ -47,7 +46,7 @@ def _type_name(type_id: str) -> str:
     return item["displayed_as"] if item else type_id
 
 
-def _artefacts(call: Call, ids: Iterable[str | None]) -> dict[str, Artefact]:
+def _artefacts(call: BusinessCall, ids: Iterable[str | None]) -> dict[str, Artefact]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
@@ -80,7 +79,7 @@ def _on_account(poa: Artefact, contact: dict[str, str] | None, settled_base: Dec
     }
 
 
-def present_contact_payments(call: Call, payments: Sequence[Payment]) -> list[dict[str, Any]]:
+def present_contact_payments(call: BusinessCall, payments: Sequence[Payment]) -> list[dict[str, Any]]:
     rows = list(call.db.scalars(select(Allocation).where(Allocation.payment_id.in_([p.id for p in payments]))
                                 .order_by(Allocation.legacy_id))) if payments else []
     artefacts = _artefacts(call, [r.artefact_id for r in rows] + [p.payment_on_account_id for p in payments])
@@ -133,7 +132,7 @@ CONTACT_PAYMENTS: Resource[Payment] = Resource(
 
 # --- contact allocations ---------------------------------------------------------------------------------
 
-def present_contact_allocations(call: Call, items: Sequence[ContactAllocation]) -> list[dict[str, Any]]:
+def present_contact_allocations(call: BusinessCall, items: Sequence[ContactAllocation]) -> list[dict[str, Any]]:
     rows = list(call.db.scalars(select(Allocation).where(Allocation.contact_allocation_id.in_(
         [a.id for a in items])).order_by(Allocation.legacy_id))) if items else []
     artefacts = _artefacts(call, [r.artefact_id for r in rows])
@@ -175,7 +174,7 @@ CONTACT_ALLOCATIONS: Resource[ContactAllocation] = Resource(
 
 # --- other payments ----------------------------------------------------------------------------------------
 
-def present_other_payments(call: Call, payments: Sequence[Payment]) -> list[dict[str, Any]]:
+def present_other_payments(call: BusinessCall, payments: Sequence[Payment]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       account_ids=[line.ledger_account_id for p in payments for line in p.lines],
                       tax_rate_ids=[line.tax_rate_id for p in payments for line in p.lines])
@@ -240,7 +239,7 @@ def _opening_type(type_id: str) -> dict[str, str]:
             "$path": f"/contact_opening_balance_types/{type_id}"}
 
 
-def present_opening_balances(call: Call, items: Sequence[Artefact]) -> list[dict[str, Any]]:
+def present_opening_balances(call: BusinessCall, items: Sequence[Artefact]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       tax_rate_ids=[a.lines[0].tax_rate_id for a in items if a.lines])
     contacts = contact_links(call.db, [a.contact_id for a in items])
@@ -275,7 +274,7 @@ def _opening_contact_type(value: str) -> ColumnElement[bool]:
     return Artefact.kind.startswith(prefix)
 
 
-def _delete_opening(call: Call, artefact: Artefact) -> Result | None:
+def _delete_opening(call: BusinessCall, artefact: Artefact) -> Result | None:
     opening_balances.delete(call.db, artefact)
     forget(call, CONTACT_OPENING_BALANCES, artefact)
     return None
@@ -294,21 +293,19 @@ CONTACT_OPENING_BALANCES: Resource[Artefact] = Resource(
 )
 
 
-def _opening_types(call: Call) -> Result:
+def _opening_types(call: BusinessCall) -> Result:
     items = [_opening_type(t) for t in opening_balances.TYPES]
     page = Page.from_query(call.query)
     shown = [Attributes(call.query.get("attributes"), default_all=False).select(i)
              for i in items[page.offset:page.offset + page.per_page]]
-    assert call.business is not None
     return Result(envelope("/contact_opening_balance_types", call.query.multi_items(), page, len(items), shown),
                   business_id=call.business.id)
 
 
-def _opening_type_one(call: Call) -> Result:
+def _opening_type_one(call: BusinessCall) -> Result:
     key = call.path_params["key"]
     if key not in opening_balances.TYPES:
         raise NotFound()
-    assert call.business is not None
     return Result(_opening_type(key), business_id=call.business.id)
 
 
@@ -337,12 +334,11 @@ UNALLOCATED_ARTEFACTS: Resource[Artefact] = Resource(
 )
 
 
-def _unallocated_one(call: Call) -> Result:
+def _unallocated_one(call: BusinessCall) -> Result:
     artefact = call.db.scalars(select(Artefact).where(Artefact.id == call.path_params["key"],
                                                       Artefact.kind.in_(UNALLOCATED_KINDS))).first()
     if artefact is None:
         raise NotFound()
-    assert call.business is not None
     item = Attributes(call.query.get("attributes"), default_all=True).select(_unallocated_link(artefact))
     return Result(item, business_id=call.business.id)
 
@@ -350,11 +346,8 @@ def _unallocated_one(call: Call) -> Result:
 routes: list[BaseRoute] = [
     *resource.routes(CONTACT_PAYMENTS), *resource.routes(CONTACT_ALLOCATIONS), *resource.routes(OTHER_PAYMENTS),
     *resource.routes(CONTACT_OPENING_BALANCES),
-    api_route("/contact_opening_balance_types", _opening_types, methods=["GET"], business=True,
-              select_business=select_business),
-    api_route("/contact_opening_balance_types/{key}", _opening_type_one, methods=["GET"], business=True,
-              select_business=select_business),
+    business_route("/contact_opening_balance_types", _opening_types, methods=["GET"]),
+    business_route("/contact_opening_balance_types/{key}", _opening_type_one, methods=["GET"]),
     *resource.routes(UNALLOCATED_ARTEFACTS),
-    api_route("/unallocated_artefacts/{key}", _unallocated_one, methods=["GET"], business=True,
-              select_business=select_business),
+    business_route("/unallocated_artefacts/{key}", _unallocated_one, methods=["GET"]),
 ]

@@ -11,7 +11,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.artefact_wire import displayed_as
 from ledgerd.api.resources.artefacts import has_attachments_filter as has_attachments
@@ -26,8 +26,7 @@ from ledgerd.quick_entries.schemas import QuickEntryIn
 SORTS = {"created_at": Artefact.created_at, "updated_at": Artefact.updated_at, "date": Artefact.date}
 
 
-def _context(call: Call) -> documents.Context:
-    assert call.business is not None
+def _context(call: BusinessCall) -> documents.Context:
     return documents.context(call.db, call.business.id)
 
 
@@ -41,13 +40,13 @@ def _spec(sales: bool) -> Resource[Artefact]:
     kinds = [k.kind for k in QUICK_ENTRY_KINDS if k.sales == sales]
     wrapper = "sales_quick_entry" if sales else "purchase_quick_entry"
 
-    def create(call: Call) -> Artefact:
+    def create(call: BusinessCall) -> Artefact:
         return service.create(call.db, _context(call), sales, parse_body(call.body, wrapper, QuickEntryIn))
 
-    def update(call: Call, artefact: Artefact) -> Artefact:
+    def update(call: BusinessCall, artefact: Artefact) -> Artefact:
         return service.update(call.db, _context(call), sales, artefact, parse_body(call.body, wrapper, QuickEntryIn))
 
-    def delete(call: Call, artefact: Artefact) -> Result | None:
+    def delete(call: BusinessCall, artefact: Artefact) -> Result | None:
         service.void(call.db, artefact)
         return None
 

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.catalog import present_products, search_items
 from ledgerd.api.validation import parse_body
@@ -40,7 +40,7 @@ STOCK_ITEM_KEYS = (
     "last_cost_price_stock_value", "average_cost_price", "average_cost_price_stock_value", "cost_price_last_updated")
 
 
-def present_items(call: Call, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
+def present_items(call: BusinessCall, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
     stock = service.details(call.db, [item.id for item in items])
     found = levels(call.db, {item.id: item.cost_price for item in items})
     out = []
@@ -70,18 +70,17 @@ def _below_reorder_level(value: str) -> ColumnElement[bool]:
     return quantity < level if params.boolean("below_reorder_level", value) else quantity >= level
 
 
-def _create_item(call: Call) -> CatalogItem:
-    assert call.business is not None
+def _create_item(call: BusinessCall) -> CatalogItem:
     return service.create_item(call.db, call.business.id, parse_body(call.body, "stock_item", StockItemCreate),
                                call.runtime.clock.now())
 
 
-def _update_item(call: Call, item: CatalogItem) -> CatalogItem:
+def _update_item(call: BusinessCall, item: CatalogItem) -> CatalogItem:
     return service.update_item(call.db, item, parse_body(call.body, "stock_item", StockItemUpdate),
                                call.runtime.clock.now())
 
 
-def _delete_item(call: Call, item: CatalogItem) -> Result | None:
+def _delete_item(call: BusinessCall, item: CatalogItem) -> Result | None:
     service.delete_item(call.db, item)
     forget(call, STOCK_ITEMS, item)
     return None
@@ -99,7 +98,7 @@ STOCK_ITEMS: Resource[CatalogItem] = Resource(
     search=search_items, create=_create_item, update=_update_item, delete=_delete_item)
 
 
-def present_movements(call: Call, movements: Sequence[StockMovement]) -> list[dict[str, Any]]:
+def present_movements(call: BusinessCall, movements: Sequence[StockMovement]) -> list[dict[str, Any]]:
     item_ids = {m.stock_item_id for m in movements}
     found = call.db.scalars(select(CatalogItem).where(CatalogItem.id.in_(item_ids))) if item_ids else ()
     items = {item.id: STOCK_ITEMS.link(item) for item in found}
@@ -111,13 +110,12 @@ def present_movements(call: Call, movements: Sequence[StockMovement]) -> list[di
     } for m in movements]
 
 
-def _create_movement(call: Call) -> StockMovement:
-    assert call.business is not None
+def _create_movement(call: BusinessCall) -> StockMovement:
     return service.create_movement(call.db, call.business.id,
                                    parse_body(call.body, "stock_movement", StockMovementCreate))
 
 
-def _update_movement(call: Call, movement: StockMovement) -> StockMovement:
+def _update_movement(call: BusinessCall, movement: StockMovement) -> StockMovement:
     return service.update_movement(call.db, movement, parse_body(call.body, "stock_movement", StockMovementUpdate))
 
 

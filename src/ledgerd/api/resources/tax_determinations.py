@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resources.tax_rates import TAX_RATES
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.contacts.models import Contact
@@ -27,7 +27,6 @@ from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.models import TaxRate
 from ledgerd.settings import service
 from ledgerd.settings.defaults import Determination, region_settings
-from ledgerd.tenancy.service import select_business
 
 USAGES = {"sales": "sales", "purchase": "purchase", "purchases": "purchase"}
 KINDS = ("GOODS", "SERVICES")
@@ -56,7 +55,7 @@ def _checked_line_values(query: QueryParams) -> None:
         _flag(query, name)
 
 
-def _line(call: Call, artefact: Artefact | None) -> ArtefactLine | None:
+def _line(call: BusinessCall, artefact: Artefact | None) -> ArtefactLine | None:
     line_id = call.query.get("artefact_line_id")
     if not line_id:
         return None
@@ -70,7 +69,7 @@ def _line(call: Call, artefact: Artefact | None) -> ArtefactLine | None:
     return line
 
 
-def _kind(call: Call, line: ArtefactLine | None) -> str | None:
+def _kind(call: BusinessCall, line: ArtefactLine | None) -> str | None:
     """GOODS, SERVICES, or None (either) from the parameter, else from the line."""
     raw = call.query.get("artefact_line_goods_services_type")
     if raw:
@@ -107,7 +106,7 @@ def _in_force(rate: TaxRate, on: date) -> bool:
     return any(date.fromisoformat(b["from_date"]) <= on for b in rate.percentages)
 
 
-def _determined(call: Call, rates: list[TaxRate], contact: Contact | None, usage: str,
+def _determined(call: BusinessCall, rates: list[TaxRate], contact: Contact | None, usage: str,
                 named: list[str] | None) -> list[TaxRate]:
     """The one rate for the line: the first the rule names, else the contact's default sales rate or the
     business's default rate for the usage, if offered."""
@@ -119,8 +118,7 @@ def _determined(call: Call, rates: list[TaxRate], contact: Contact | None, usage
     return next(([r for r in rates if r.id == want] for want in wanted if any(r.id == want for r in rates)), [])
 
 
-def _handler(call: Call) -> Result:
-    assert call.business is not None
+def _handler(call: BusinessCall) -> Result:
     query = call.query
     usage = _usage(query)
     _checked_line_values(query)
@@ -153,5 +151,4 @@ def _handler(call: Call) -> Result:
                   business_id=call.business.id)
 
 
-routes: list[BaseRoute] = [api_route("/tax_determinations", _handler, methods=["GET"], business=True,
-                                     select_business=select_business)]
+routes: list[BaseRoute] = [business_route("/tax_determinations", _handler, methods=["GET"])]

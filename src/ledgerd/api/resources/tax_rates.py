@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.resource import Resource
 from ledgerd.api.validation import parse_body
 from ledgerd.http.errors import InvalidParameter
@@ -26,7 +26,7 @@ from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate
 
 
-def _on(call: Call) -> date:
+def _on(call: BusinessCall) -> date:
     raw = call.query.get("date")
     return params.day("date", raw) if raw else call.runtime.clock.now().date()
 
@@ -38,7 +38,7 @@ class _Context:
     in_use: set[str]
 
 
-def _context(call: Call) -> _Context:
+def _context(call: BusinessCall) -> _Context:
     rates = {r.id: r for r in call.db.scalars(select(TaxRate))}
     return _Context(_on(call), rates, service.components_in_use(rates.values()))
 
@@ -57,7 +57,7 @@ def _wire(rate: TaxRate, ctx: _Context, *, nested: bool) -> dict[str, Any]:
     return out
 
 
-def present(call: Call, rates: Sequence[TaxRate]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, rates: Sequence[TaxRate]) -> list[dict[str, Any]]:
     ctx = _context(call)
     return [_wire(rate, ctx, nested=True) for rate in rates]
 
@@ -65,7 +65,7 @@ def present(call: Call, rates: Sequence[TaxRate]) -> list[dict[str, Any]]:
 class TaxRateResource(Resource[TaxRate]):
     """Links name the percentage on the requested `date`, so they need the call."""
 
-    def show(self, call: Call, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
+    def show(self, call: BusinessCall, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
         if not attributes.all and not attributes.names:
             on = _on(call)
             return [{"id": r.id, "displayed_as": service.tax_rate_label(r, on), "$path": f"/tax_rates/{r.id}"}
@@ -76,22 +76,19 @@ class TaxRateResource(Resource[TaxRate]):
 # Who may change rates (ledger.tax_rates.changeable) is checked before the body is read, as before any other
 # rule: a business that may not is told so whatever it sends.
 
-def _create(call: Call) -> TaxRate:
-    assert call.business is not None
+def _create(call: BusinessCall) -> TaxRate:
     service.changeable(call.business.country_id)
     body = parse_body(call.body, "tax_rate", TaxRateCreate)
     return service.create(call.db, call.business.id, call.business.country_id, body)
 
 
-def _update(call: Call, rate: TaxRate) -> TaxRate:
-    assert call.business is not None
+def _update(call: BusinessCall, rate: TaxRate) -> TaxRate:
     service.changeable(call.business.country_id, rate)
     body = parse_body(call.body, "tax_rate", TaxRateUpdate)
     return service.update(call.db, call.business.country_id, rate, body, call.runtime.clock.now().date())
 
 
-def _delete(call: Call, rate: TaxRate) -> Result | None:
-    assert call.business is not None
+def _delete(call: BusinessCall, rate: TaxRate) -> Result | None:
     service.delete(call.db, call.business.id, call.business.country_id, rate, call.runtime.clock.now())
     return None
 
