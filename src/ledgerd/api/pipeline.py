@@ -128,6 +128,8 @@ class Endpoint:
     handler: Callable[..., Result]
     select: Selector | None = None
     body: Body[Any] | None = None
+    # What must hold before the body is read (e.g. the caller owns the record): it is refused whatever it sends.
+    check: Callable[[Any], object] | None = None
     # Sage's facts about each method of this path: countries offering it, areas and roles (api/operations.py).
     rules: Mapping[str, operations.Operation | None] = field(default_factory=dict)
 
@@ -280,7 +282,10 @@ def open_call(found: Prepared, work: UnitOfWork) -> Call:
 
 
 def handle(endpoint: Endpoint, call: Call) -> Result:
-    """The handler, given the declared body parsed and validated (`Body.parse`), when the route declares one."""
+    """The handler, given the declared body parsed and validated (`Body.parse`) when the route declares one,
+    after the route's `check`."""
+    if endpoint.check is not None:
+        endpoint.check(call)
     if endpoint.body is None:
         return endpoint.handler(call)
     return endpoint.handler(call, endpoint.body.parse(call.body))
@@ -394,37 +399,44 @@ def _rules(path: str, methods: list[str]) -> dict[str, operations.Operation | No
 
 
 @overload
-def api_route(path: str, handler: Handler, *, methods: list[str], body: None = None, name: str | None = None,
+def api_route(path: str, handler: Handler, *, methods: list[str], body: None = None,
+              check: Callable[[Call], object] | None = None, name: str | None = None,
               body_limit: int | None = None) -> ApiRoute: ...
 
 
 @overload
 def api_route(path: str, handler: Callable[[Call, B], Result], *, methods: list[str], body: Body[B],
-              name: str | None = None, body_limit: int | None = None) -> ApiRoute: ...
+              check: Callable[[Call], object] | None = None, name: str | None = None,
+              body_limit: int | None = None) -> ApiRoute: ...
 
 
 def api_route(path: str, handler: Callable[..., Result], *, methods: list[str], body: Body[Any] | None = None,
-              name: str | None = None, body_limit: int | None = None) -> ApiRoute:
+              check: Callable[[Call], object] | None = None, name: str | None = None,
+              body_limit: int | None = None) -> ApiRoute:
     """A route that works in no business (`/user`, `/businesses`). `body`: the request body the handler takes,
-    parsed and validated, as its second argument. `body_limit` raises (never lowers) the configured request
-    size limit for this route alone (`allow_body`)."""
-    return ApiRoute(Endpoint(path, handler, body=body), methods=methods, name=name, body_limit=body_limit)
+    parsed and validated, as its second argument; `check`: what must hold before that body is read. `body_limit`
+    raises (never lowers) the configured request size limit for this route alone (`allow_body`)."""
+    return ApiRoute(Endpoint(path, handler, body=body, check=check), methods=methods, name=name,
+                    body_limit=body_limit)
 
 
 @overload
 def business_route(path: str, handler: BusinessHandler, *, methods: list[str], body: None = None,
-                   name: str | None = None, body_limit: int | None = None) -> ApiRoute: ...
+                   check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
+                   body_limit: int | None = None) -> ApiRoute: ...
 
 
 @overload
 def business_route(path: str, handler: Callable[[BusinessCall, B], Result], *, methods: list[str], body: Body[B],
-                   name: str | None = None, body_limit: int | None = None) -> ApiRoute: ...
+                   check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
+                   body_limit: int | None = None) -> ApiRoute: ...
 
 
 def business_route(path: str, handler: Callable[..., Result], *, methods: list[str], body: Body[Any] | None = None,
-                   name: str | None = None, body_limit: int | None = None) -> ApiRoute:
+                   check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
+                   body_limit: int | None = None) -> ApiRoute:
     """A route that works in one business: chosen by `X-Business` (or the lead business) and checked against
-    Sage's availability and role rules before the handler, which gets a `BusinessCall`. `body` and
+    Sage's availability and role rules before the handler, which gets a `BusinessCall`. `body`, `check` and
     `body_limit` as for `api_route`."""
-    endpoint = Endpoint(path, handler, select=select_business, body=body, rules=_rules(path, methods))
+    endpoint = Endpoint(path, handler, select=select_business, body=body, check=check, rules=_rules(path, methods))
     return ApiRoute(endpoint, methods=methods, name=name, body_limit=body_limit)

@@ -3,7 +3,8 @@
 Everything a list endpoint shares lives here once: paging and the envelope, `attributes`, `search`,
 `sort`, `from_date`/`to_date`, `updated_or_created_since` (inclusive), `deleted_since` (exclusive,
 from tombstones) and spec-declared filters. Resources supply what differs: the model, how a record
-looks on the wire (`present`), and plain service functions for writes. Non-CRUD actions (void,
+looks on the wire (`present`), the body model of each write (`create_body`, `update_body`: the engine parses
+the body and hands the write the validated model) and plain service functions for writes. Non-CRUD actions (void,
 release, allocate…) are ordinary `business_route`s beside the spec.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
+from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
@@ -21,6 +23,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import params, registry
 from ledgerd.api.listing import BASE_KEYS, Attributes, Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.validation import Body
 from ledgerd.db.base import Base
 from ledgerd.db.deletions import Deletion
 from ledgerd.db.locks import for_change
@@ -50,8 +53,15 @@ class Resource(Generic[M]):
     search: Callable[[str], ColumnElement[bool]] | None = None
     date_column: InstrumentedAttribute[Any] | None = None
     key_column: InstrumentedAttribute[Any] | None = None
-    create: Callable[[BusinessCall], Any] | None = None
-    update: Callable[[BusinessCall, Any], Any] | None = None
+    # Writes: `create(call, body)` and `update(call, record, body)` get the body parsed from `{wrapper: ...}` as
+    # the declared model (`create_body`, `update_body`); the OpenAPI document describes the same models.
+    create: Callable[[BusinessCall, Any], Any] | None = None
+    create_body: type[BaseModel] | None = None
+    update: Callable[[BusinessCall, Any, Any], Any] | None = None
+    update_body: type[BaseModel] | None = None
+    # What must hold before a write's body is read (the record is None for a create), e.g. who may change
+    # these records at all: a caller who may not is told so whatever it sends.
+    check: Callable[[BusinessCall, Any], None] | None = None
     delete: Callable[[BusinessCall, Any], Result | None] | None = None
     # How a list page's records are loaded (default: ORM instances); e.g. read-only snapshots.
     load: Callable[[Any, Select[Any]], Sequence[Any]] | None = None
@@ -61,6 +71,15 @@ class Resource(Generic[M]):
     read_enabled: bool = True
     # Raises the request size limit of this resource's POST and PUT (see `api_route`).
     body_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.create is None) != (self.create_body is None) or (self.update is None) != (self.update_body is None):
+            raise ValueError(f"/{self.path}: a create or update needs its body model, and a body model its write")
+
+    def body(self, action: str) -> Body[Any] | None:
+        """The body a write declares (`create` or `update`), if the spec has that write."""
+        model = self.create_body if action == "create" else self.update_body if action == "update" else None
+        return None if model is None else Body(self.wrapper, model)
 
     def _column(self, name: str) -> InstrumentedAttribute[Any]:
         column: InstrumentedAttribute[Any] = getattr(self.model, name)
@@ -248,22 +267,29 @@ def routes(resource: Resource[Any]) -> list[BaseRoute]:
 
     def add(path: str, handler: Callable[[BusinessCall], Result], method: str) -> None:
         limit = resource.body_limit if method in ("POST", "PUT") else None
-        out.append(business_route(path, handler, methods=[method],
-                             body_limit=limit))
+        out.append(business_route(path, handler, methods=[method], body_limit=limit))
 
     if resource.list_enabled:
         add(collection, list_handler(resource), "GET")
-    if resource.create is not None:
-        create = resource.create
-        add(collection, lambda call: _write_result(call, resource, create(call), 201), "POST")
+    create, create_body = resource.create, resource.body("create")
+    if create is not None and create_body is not None:
+
+        def post(call: BusinessCall) -> Result:
+            if resource.check is not None:
+                resource.check(call, None)
+            return _write_result(call, resource, create(call, create_body.parse(call.body)), 201)
+
+        add(collection, post, "POST")
     if resource.read_enabled:
         add(member, read_handler(resource), "GET")
-    if resource.update is not None:
-        update = resource.update
+    update, update_body = resource.update, resource.body("update")
+    if update is not None and update_body is not None:
 
         def put(call: BusinessCall) -> Result:
             record = resource.find(call, call.path_params["key"], lock=True)
-            return _write_result(call, resource, update(call, record), 200)
+            if resource.check is not None:
+                resource.check(call, record)
+            return _write_result(call, resource, update(call, record, update_body.parse(call.body)), 200)
 
         add(member, put, "PUT")
     if resource.delete is not None:

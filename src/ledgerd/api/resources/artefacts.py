@@ -19,11 +19,10 @@ from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources.artefact_wire import displayed_as, load_page, presenter
 from ledgerd.api.resources.corrective_invoices import correction_presenter
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import corrective, service
 from ledgerd.artefacts.kinds import CORRECTIVE_KINDS, KINDS, UNPOSTED, Kind
 from ledgerd.artefacts.models import Artefact, listed_kinds
-from ledgerd.artefacts.schemas import BODIES
+from ledgerd.artefacts.schemas import BODIES, ArtefactIn
 from ledgerd.attachments.service import attached
 from ledgerd.errors import Invalid
 
@@ -59,11 +58,11 @@ def _spec(kind: Kind) -> Resource[Artefact]:
     body_model = corrective.CorrectiveInvoiceIn if kind.corrective else BODIES[kind.lines_key]
     rules = (corrective.create, corrective.update) if kind.corrective else (service.create, service.update)
 
-    def create(call: BusinessCall) -> Artefact:
-        return rules[0](call.db, _context(call), kind, parse_body(call.body, kind.wrapper, body_model))
+    def create(call: BusinessCall, body: ArtefactIn) -> Artefact:
+        return rules[0](call.db, _context(call), kind, body)
 
-    def update(call: BusinessCall, artefact: Artefact) -> Artefact:
-        return rules[1](call.db, _context(call), kind, artefact, parse_body(call.body, kind.wrapper, body_model))
+    def update(call: BusinessCall, artefact: Artefact, body: ArtefactIn) -> Artefact:
+        return rules[1](call.db, _context(call), kind, artefact, body)
 
     present = correction_presenter(kind) if kind.corrective else presenter(kind)
     return Resource(
@@ -72,7 +71,8 @@ def _spec(kind: Kind) -> Resource[Artefact]:
         filters={"contact_id": lambda v: Artefact.contact_id == v,
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
                  "has_attachments": has_attachments_filter},
-        sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page, create=create, update=update,
+        sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page,
+        create=create, create_body=body_model, update=update, update_body=body_model,
         delete=lambda call, artefact: _delete(call, kind, artefact))
 
 

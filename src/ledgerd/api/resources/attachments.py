@@ -21,7 +21,6 @@ from ledgerd.api import params, resource
 from ledgerd.api.operations import permitted, record_rules
 from ledgerd.api.pipeline import WRITE_METHODS, BusinessCall, Result, business_route
 from ledgerd.api.resource import REGISTRY, Resource, forgetting
-from ledgerd.api.validation import parse_body
 from ledgerd.attachments import service
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import AttachmentCreate, AttachmentUpdate
@@ -126,8 +125,7 @@ class _Attachments(Resource[Attachment]):
         return attachment
 
 
-def _create(call: BusinessCall) -> Attachment:
-    body = parse_body(call.body, "attachment", AttachmentCreate)
+def _create(call: BusinessCall, body: AttachmentCreate) -> Attachment:
     if body.attachment_context_type_id is not None:
         _require(call, body.attachment_context_type_id, write=True)
     elif body.transaction_id and body.attachment_context_id is None:
@@ -135,8 +133,7 @@ def _create(call: BusinessCall) -> Attachment:
     return service.create(call.db, call.business.id, body, quota=call.runtime.settings.attachment_quota_bytes)
 
 
-def _update(call: BusinessCall, attachment: Attachment) -> Attachment:
-    body = parse_body(call.body, "attachment", AttachmentUpdate)
+def _update(call: BusinessCall, attachment: Attachment, body: AttachmentUpdate) -> Attachment:
     if body.attachment_context_type_id is not None:  # moving it: the new record must be the caller's to change
         _require(call, body.attachment_context_type_id, write=True)
     return service.update(call.db, attachment, body, quota=call.runtime.settings.attachment_quota_bytes)
@@ -151,7 +148,8 @@ ATTACHMENTS: Resource[Attachment] = _Attachments(
     filters={"attachment_context_type_id": lambda v: Attachment.context_type_id == v.strip().upper(),
              "attachment_context_id": lambda v: Attachment.context_id == v.strip(),
              "legacy_attachment_context_type": _legacy_type, "legacy_attachment_context_id": _legacy_id},
-    create=_create, update=_update, delete=_delete, body_limit=UPLOAD_BODY_BYTES,
+    create=_create, create_body=AttachmentCreate,
+    update=_update, update_body=AttachmentUpdate, delete=_delete, body_limit=UPLOAD_BODY_BYTES,
     # Listed below, after the check that the two context filters come together.
     list_enabled=False)
 _LIST = resource.list_handler(ATTACHMENTS)

@@ -12,7 +12,6 @@ from ledgerd.api import resource
 from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.presenters import bank_account_links
 from ledgerd.api.resource import Resource
-from ledgerd.api.validation import parse_body
 from ledgerd.banking.models import BankReconciliation
 from ledgerd.banking.reconciliations import save
 from ledgerd.banking.schemas import BankReconciliationCreate, BankReconciliationUpdate
@@ -49,10 +48,9 @@ def _today(call: BusinessCall) -> dt.date:
 BANK_RECONCILIATIONS: Resource[BankReconciliation] = Resource(
     path="bank_reconciliations", wrapper="bank_reconciliation", model=BankReconciliation, present=present,
     displayed_as=displayed_as, filters={"bank_account_id": lambda v: BankReconciliation.bank_account_id == v},
-    create=lambda call: save(call.db, None, parse_body(call.body, "bank_reconciliation", BankReconciliationCreate),
+    create_body=BankReconciliationCreate, create=lambda call, body: save(call.db, None, body,
                              _today(call)),
-    update=lambda call, rec: save(call.db, rec, parse_body(call.body, "bank_reconciliation",
-                                                           BankReconciliationUpdate), _today(call)),
+    update_body=BankReconciliationUpdate, update=lambda call, rec, body: save(call.db, rec, body, _today(call)),
 )
 
 routes: list[BaseRoute] = resource.routes(BANK_RECONCILIATIONS)

@@ -13,7 +13,6 @@ from ledgerd.api.presenters import BANK_ADDRESS, bank_account_links, transaction
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
 from ledgerd.api.resources import bank_reconciliations
-from ledgerd.api.validation import parse_body
 from ledgerd.banking import service
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
 from ledgerd.banking.schemas import (
@@ -64,12 +63,12 @@ def present_accounts(call: BusinessCall, banks: Sequence[BankAccount]) -> list[d
     return out
 
 
-def _create_account(call: BusinessCall) -> BankAccount:
-    return service.create_account(call.db, parse_body(call.body, "bank_account", BankAccountCreate))
+def _create_account(call: BusinessCall, body: BankAccountCreate) -> BankAccount:
+    return service.create_account(call.db, body)
 
 
-def _update_account(call: BusinessCall, bank: BankAccount) -> BankAccount:
-    return service.update_account(call.db, bank, parse_body(call.body, "bank_account", BankAccountUpdate))
+def _update_account(call: BusinessCall, bank: BankAccount, body: BankAccountUpdate) -> BankAccount:
+    return service.update_account(call.db, bank, body)
 
 
 def _delete_account(call: BusinessCall, bank: BankAccount) -> Result | None:
@@ -96,7 +95,8 @@ BANK_ACCOUNTS: Resource[BankAccount] = Resource(
     path="bank_accounts", wrapper="bank_account", model=BankAccount, present=present_accounts,
     displayed_as=lambda b: b.displayed_as,
     filters={"filter_inactive_bank_accounts": _filter_inactive, "exclude_stripe": _exclude_stripe},
-    create=_create_account, update=_update_account, delete=_delete_account,
+    create=_create_account, create_body=BankAccountCreate,
+    update=_update_account, update_body=BankAccountUpdate, delete=_delete_account,
 )
 
 
@@ -124,10 +124,8 @@ BANK_TRANSFERS: Resource[BankTransfer] = Resource(
     path="bank_transfers", wrapper="bank_transfer", model=BankTransfer, present=present_transfers,
     displayed_as=_transfer_name, sorts={name: getattr(BankTransfer, name) for name in DATED_SORTS},
     date_column=BankTransfer.date,
-    create=lambda call: service.save_transfer(call.db, None, parse_body(call.body, "bank_transfer",
-                                                                         BankTransferCreate)),
-    update=lambda call, t: service.save_transfer(call.db, t, parse_body(call.body, "bank_transfer",
-                                                                         BankTransferUpdate)),
+    create_body=BankTransferCreate, create=lambda call, body: service.save_transfer(call.db, None, body),
+    update_body=BankTransferUpdate, update=lambda call, t, body: service.save_transfer(call.db, t, body),
     delete=lambda call, t: _forget_after(call, BANK_TRANSFERS, t, service.delete_transfer),
 )
 
@@ -149,7 +147,7 @@ BANK_DEPOSITS: Resource[BankDeposit] = Resource(
     path="bank_deposits", wrapper="bank_deposit", model=BankDeposit, present=present_deposits,
     displayed_as=lambda d: d.reference or "Bank Deposit",
     sorts={name: getattr(BankDeposit, name) for name in DATED_SORTS}, date_column=BankDeposit.date,
-    create=lambda call: service.create_deposit(call.db, parse_body(call.body, "bank_deposit", BankDepositCreate)),
+    create_body=BankDepositCreate, create=lambda call, body: service.create_deposit(call.db, body),
     delete=lambda call, d: _forget_after(call, BANK_DEPOSITS, d, service.delete_deposit),
 )
 
@@ -169,10 +167,8 @@ BANK_OPENING_BALANCES: Resource[BankOpeningBalance] = Resource(
     path="bank_opening_balances", wrapper="bank_opening_balance", model=BankOpeningBalance,
     present=present_openings, displayed_as=lambda o: "Bank Opening Balance",
     filters={"bank_account_id": lambda v: BankOpeningBalance.bank_account_id == v},
-    create=lambda call: service.save_opening_balance(call.db, None, parse_body(
-        call.body, "bank_opening_balance", BankOpeningBalanceCreate)),
-    update=lambda call, o: service.save_opening_balance(call.db, o, parse_body(
-        call.body, "bank_opening_balance", BankOpeningBalanceUpdate)),
+    create_body=BankOpeningBalanceCreate, create=lambda call, body: service.save_opening_balance(call.db, None, body),
+    update_body=BankOpeningBalanceUpdate, update=lambda call, o, body: service.save_opening_balance(call.db, o, body),
     delete=lambda call, o: _forget_after(call, BANK_OPENING_BALANCES, o, service.delete_opening_balance),
 )
 

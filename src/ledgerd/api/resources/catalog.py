@@ -19,7 +19,6 @@ from ledgerd.api.pipeline import BusinessCall, Result
 from ledgerd.api.presenters import contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources.ledger_links import Links, links_for
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import usage
 from ledgerd.catalog import service
 from ledgerd.catalog.models import CatalogItem, PriceType
@@ -119,12 +118,11 @@ def _item_spec(kind: str, path: str, wrapper: str,
     def scope(stmt: Select[Any]) -> Select[Any]:
         return stmt.where(CatalogItem.item_type == kind)
 
-    def create(call: BusinessCall) -> CatalogItem:
-        return service.create(call.db, call.business.id, kind, parse_body(call.body, wrapper, create_body),
-                              call.runtime.clock.now())
+    def create(call: BusinessCall, body: ProductUpdate | ServiceUpdate) -> CatalogItem:
+        return service.create(call.db, call.business.id, kind, body, call.runtime.clock.now())
 
-    def update(call: BusinessCall, item: CatalogItem) -> CatalogItem:
-        return service.update(call.db, item, parse_body(call.body, wrapper, update_body), call.runtime.clock.now())
+    def update(call: BusinessCall, item: CatalogItem, body: ProductUpdate | ServiceUpdate) -> CatalogItem:
+        return service.update(call.db, item, body, call.runtime.clock.now())
 
     def delete(call: BusinessCall, item: CatalogItem) -> Result | None:
         service.check_deletable(item, bool(usage.items_on_documents(call.db, item.item_type, [item.id])))
@@ -134,7 +132,8 @@ def _item_spec(kind: str, path: str, wrapper: str,
     spec: Resource[CatalogItem] = Resource(
         path=path, wrapper=wrapper, model=CatalogItem, present=present, displayed_as=lambda i: i.displayed_as,
         scope=scope, filters={"active": lambda v: CatalogItem.active.is_(params.boolean("active", v))},
-        search=search_items, create=create, update=update, delete=delete)
+        search=search_items, create=create, create_body=create_body, update=update, update_body=update_body,
+        delete=delete)
     return spec
 
 
@@ -150,12 +149,11 @@ def _type_spec(kind: str) -> Resource[PriceType]:
     def scope(stmt: Select[Any]) -> Select[Any]:
         return stmt.where(PriceType.kind == kind)
 
-    def create(call: BusinessCall) -> PriceType:
-        return service.create_price_type(call.db, call.business.id, kind,
-                                         parse_body(call.body, wrapper, PriceTypeCreate))
+    def create(call: BusinessCall, body: PriceTypeCreate) -> PriceType:
+        return service.create_price_type(call.db, call.business.id, kind, body)
 
-    def update(call: BusinessCall, price_type: PriceType) -> PriceType:
-        return service.update_price_type(call.db, price_type, parse_body(call.body, wrapper, PriceTypeUpdate))
+    def update(call: BusinessCall, price_type: PriceType, body: PriceTypeUpdate) -> PriceType:
+        return service.update_price_type(call.db, price_type, body)
 
     def delete(call: BusinessCall, price_type: PriceType) -> Result | None:
         service.release_price_type(call.db, price_type)
@@ -165,7 +163,7 @@ def _type_spec(kind: str) -> Resource[PriceType]:
     spec: Resource[PriceType] = Resource(
         path=path, wrapper=wrapper, model=PriceType, present=_present_types, displayed_as=lambda t: t.name,
         scope=scope, filters={"active": lambda v: PriceType.active.is_(params.boolean("active", v))},
-        create=create, update=update, delete=delete)
+        create=create, create_body=PriceTypeCreate, update=update, update_body=PriceTypeUpdate, delete=delete)
     return spec
 
 

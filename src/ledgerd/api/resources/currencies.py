@@ -16,7 +16,6 @@ from ledgerd.api import resource
 from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forgetting
-from ledgerd.api.validation import parse_body
 from ledgerd.currencies import service
 from ledgerd.currencies.models import BusinessExchangeRate
 from ledgerd.currencies.schemas import BusinessExchangeRateCreate, BusinessExchangeRateUpdate
@@ -90,13 +89,13 @@ def present(call: BusinessCall, rows: Sequence[BusinessExchangeRate]) -> list[di
             for r in rows]
 
 
-def _create(call: BusinessCall) -> BusinessExchangeRate:
+def _create(call: BusinessCall, body: BusinessExchangeRateCreate) -> BusinessExchangeRate:
     return service.create(call.db, call.business.id,
-                          parse_body(call.body, "business_exchange_rate", BusinessExchangeRateCreate))
+                          body)
 
 
-def _update(call: BusinessCall, row: BusinessExchangeRate) -> BusinessExchangeRate:
-    return service.update(call.db, row, parse_body(call.body, "business_exchange_rate", BusinessExchangeRateUpdate))
+def _update(call: BusinessCall, row: BusinessExchangeRate, body: BusinessExchangeRateUpdate) -> BusinessExchangeRate:
+    return service.update(call.db, row, body)
 
 
 _delete = forgetting("business_exchange_rates")
@@ -105,7 +104,8 @@ _delete = forgetting("business_exchange_rates")
 BUSINESS_EXCHANGE_RATES: Resource[BusinessExchangeRate] = Resource(
     path="business_exchange_rates", wrapper="business_exchange_rate", model=BusinessExchangeRate,
     present=present, displayed_as=lambda r: _name(r.currency_id), key_column=BusinessExchangeRate.currency_id,
-    create=_create, update=_update, delete=_delete,
+    create=_create, create_body=BusinessExchangeRateCreate,
+    update=_update, update_body=BusinessExchangeRateUpdate, delete=_delete,
 )
 
 routes: list[BaseRoute] = [

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
-from ledgerd.api.validation import parse_body
+from ledgerd.api.validation import Body
 from ledgerd.tax_returns import income_tax
 from ledgerd.tax_returns.models import IncomeTaxSettings
 from ledgerd.tax_returns.schemas import IncomeTaxSettingsUpdate
@@ -31,13 +31,12 @@ def _get(call: BusinessCall) -> Result:
     return Result(_wire(call, income_tax.stored(call.db)), business_id=call.business.id)
 
 
-def _put(call: BusinessCall) -> Result:
-    body = parse_body(call.body, "income_tax_settings", IncomeTaxSettingsUpdate)
+def _put(call: BusinessCall, body: IncomeTaxSettingsUpdate) -> Result:
     row = income_tax.update(call.db, call.business.id, call.runtime.clock.now(), body)
     return Result(_wire(call, row), business_id=call.business.id)
 
 
 routes: list[BaseRoute] = [
     business_route(PATH, _get, methods=["GET"]),
-    business_route(PATH, _put, methods=["PUT"]),
+    business_route(PATH, _put, methods=["PUT"], body=Body("income_tax_settings", IncomeTaxSettingsUpdate)),
 ]

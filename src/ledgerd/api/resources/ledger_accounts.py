@@ -19,7 +19,6 @@ from ledgerd.api import params, resource
 from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.ledger_links import links_for
-from ledgerd.api.validation import parse_body
 from ledgerd.banking.models import BankAccount
 from ledgerd.errors import Invalid
 from ledgerd.http.errors import InvalidParameter
@@ -158,8 +157,7 @@ def _check_classification(country: str, key: str, nominal_code: int) -> None:
                       "ledger_account_classification_id")
 
 
-def _create(call: BusinessCall) -> LedgerAccount:
-    body = parse_body(call.body, "ledger_account", LedgerAccountCreate)
+def _create(call: BusinessCall, body: LedgerAccountCreate) -> LedgerAccount:
     if body.control_name is not None:
         raise Invalid("Control accounts cannot be created.", "control_name")
     if lookup("ledger_account_types", body.ledger_account_type_id) is None:
@@ -183,8 +181,7 @@ def _create(call: BusinessCall) -> LedgerAccount:
     return account
 
 
-def _update(call: BusinessCall, account: LedgerAccount) -> LedgerAccount:
-    body = parse_body(call.body, "ledger_account", LedgerAccountUpdate)
+def _update(call: BusinessCall, account: LedgerAccount, body: LedgerAccountUpdate) -> LedgerAccount:
     if body.control_name is not None and body.control_name != account.control_name:
         raise Invalid("The control name of a ledger account cannot be set or changed.", "control_name")
     if account.control_name is not None:
@@ -251,7 +248,7 @@ LEDGER_ACCOUNTS: Resource[LedgerAccount] = Resource(
         "ledger_account_classification_id": _classified,
         "filter_inactive_bank_accounts": _inactive_banks,
     },
-    search=_search, create=_create, update=_update,
+    search=_search, create=_create, create_body=LedgerAccountCreate, update=_update, update_body=LedgerAccountUpdate,
 )
 
 routes: list[BaseRoute] = resource.routes(LEDGER_ACCOUNTS)

@@ -13,7 +13,6 @@ from ledgerd.api import resource
 from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.settings_singleton import Singleton
-from ledgerd.api.validation import parse_body
 from ledgerd.lookups.lists import link
 from ledgerd.settings import service, updates
 from ledgerd.settings.defaults import listed
@@ -64,14 +63,13 @@ def present(call: BusinessCall, returns: Sequence[MigrationTaxReturn]) -> list[d
              "ie": _boxes(IE_BOXES, "IE", country, r)} for r in returns]
 
 
-def _create(call: BusinessCall) -> MigrationTaxReturn:
-    body = parse_body(call.body, "migration_tax_return", MigrationTaxReturnCreate)
+def _create(call: BusinessCall, body: MigrationTaxReturnCreate) -> MigrationTaxReturn:
     return create_tax_return(call.db, call.business.id, call.business.country_id, body)
 
 
 MIGRATION_TAX_RETURNS = Resource(
     path="migration_tax_returns", wrapper="migration_tax_return", model=MigrationTaxReturn, present=present,
-    displayed_as=lambda r: r.displayed_as, create=_create,
+    displayed_as=lambda r: r.displayed_as, create=_create, create_body=MigrationTaxReturnCreate,
 )
 
 routes: list[BaseRoute] = [*MIGRATIONS.routes, *resource.routes(MIGRATION_TAX_RETURNS)]

@@ -18,7 +18,6 @@ from ledgerd.api.presenters import artefact_link, bank_account_links, contact_li
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import links_for
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts.models import Allocation, Artefact, listed_kinds
 from ledgerd.attachments.service import attached
 from ledgerd.banking import service as banking
@@ -124,8 +123,8 @@ CONTACT_PAYMENTS: Resource[Payment] = Resource(
     filters={"contact_id": lambda v: Payment.contact_id == v, "bank_account_id": lambda v: Payment.bank_account_id == v,
              "transaction_type_id": lambda v: Payment.transaction_type_id == v.upper()},
     sorts=_dated(Payment), date_column=Payment.date,
-    create=lambda call: service.create(call.db, parse_body(call.body, "contact_payment", ContactPaymentCreate)),
-    update=lambda call, p: service.update(call.db, p, parse_body(call.body, "contact_payment", ContactPaymentUpdate)),
+    create_body=ContactPaymentCreate, create=lambda call, body: service.create(call.db, body),
+    update_body=ContactPaymentUpdate, update=lambda call, p, body: service.update(call.db, p, body),
     delete=_delete_payment,
 )
 
@@ -163,11 +162,9 @@ CONTACT_ALLOCATIONS: Resource[ContactAllocation] = Resource(
     filters={"contact_id": lambda v: ContactAllocation.contact_id == v,
              "transaction_type_id": lambda v: ContactAllocation.transaction_type_id == v.upper()},
     sorts=_dated(ContactAllocation),
-    create=lambda call: allocations.create(call.db, parse_body(call.body, "contact_allocation",
-                                                               ContactAllocationCreate),
+    create_body=ContactAllocationCreate, create=lambda call, body: allocations.create(call.db, body,
                                            call.runtime.clock.now().date()),
-    update=lambda call, a: allocations.update(call.db, a, parse_body(call.body, "contact_allocation",
-                                                                     ContactAllocationUpdate)),
+    update_body=ContactAllocationUpdate, update=lambda call, a, body: allocations.update(call.db, a, body),
     delete=_delete_allocation,
 )
 
@@ -225,9 +222,8 @@ OTHER_PAYMENTS: Resource[Payment] = Resource(
              "has_attachments": lambda v: attached(Payment.id) if params.boolean("has_attachments", v)
              else ~attached(Payment.id)},
     sorts=_dated(Payment), date_column=Payment.date,
-    create=lambda call: other_payments.save(call.db, None, parse_body(call.body, "other_payment", OtherPaymentCreate)),
-    update=lambda call, p: other_payments.save(call.db, p, parse_body(call.body, "other_payment",
-                                                                      OtherPaymentUpdate)),
+    create_body=OtherPaymentCreate, create=lambda call, body: other_payments.save(call.db, None, body),
+    update_body=OtherPaymentUpdate, update=lambda call, p, body: other_payments.save(call.db, p, body),
     delete=_delete_other,
 )
 
@@ -285,10 +281,8 @@ CONTACT_OPENING_BALANCES: Resource[Artefact] = Resource(
     present=present_opening_balances, displayed_as=lambda a: a.reference,
     **listed_kinds(*opening_balances.KINDS),
     filters={"contact_id": lambda v: Artefact.contact_id == v, "contact_type_id": _opening_contact_type},
-    create=lambda call: opening_balances.save(call.db, None, parse_body(call.body, "contact_opening_balance",
-                                                                        ContactOpeningBalanceCreate)),
-    update=lambda call, a: opening_balances.save(call.db, a, parse_body(call.body, "contact_opening_balance",
-                                                                        ContactOpeningBalanceUpdate)),
+    create_body=ContactOpeningBalanceCreate, create=lambda call, body: opening_balances.save(call.db, None, body),
+    update_body=ContactOpeningBalanceUpdate, update=lambda call, a, body: opening_balances.save(call.db, a, body),
     delete=_delete_opening,
 )
 

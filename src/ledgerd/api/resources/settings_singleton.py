@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
-from ledgerd.api.validation import parse_body
+from ledgerd.api.validation import Body
 from ledgerd.settings import service
 
 B = TypeVar("B", bound=BaseModel)
@@ -36,10 +36,10 @@ class Singleton(Generic[B]):
     def get(self, call: BusinessCall) -> Result:
         return Result(self.wire(call), business_id=call.business.id)
 
-    def put(self, call: BusinessCall) -> Result:
+    def put(self, call: BusinessCall, body: B) -> Result:
         db, country, now = call.db, call.business.country_id, call.runtime.clock.now()
         service.row(db, lock=True)
-        changes = self.changes(db, country, now, parse_body(call.body, self.wrapper, self.body))
+        changes = self.changes(db, country, now, body)
         service.save_document(db, now, self.document, changes)
         if self.saved is not None:
             self.saved(db, country, now, changes)
@@ -48,4 +48,4 @@ class Singleton(Generic[B]):
     @property
     def routes(self) -> list[BaseRoute]:
         return [business_route(self.path, self.get, methods=["GET"]),
-                business_route(self.path, self.put, methods=["PUT"])]
+                business_route(self.path, self.put, methods=["PUT"], body=Body(self.wrapper, self.body))]

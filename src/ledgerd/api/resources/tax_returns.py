@@ -19,7 +19,7 @@ from ledgerd.api.listing import Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import income_tax
-from ledgerd.api.validation import parse_body
+from ledgerd.api.validation import Body
 from ledgerd.tax_returns import figures, periods, service
 from ledgerd.tax_returns.models import DraftTaxReturn, TaxReturn
 from ledgerd.tax_returns.schemas import DraftTaxReturnCreate, ObligationQuery
@@ -80,8 +80,7 @@ def present_returns(call: BusinessCall, returns: Sequence[TaxReturn]) -> list[di
     } for r in returns]
 
 
-def _create(call: BusinessCall) -> DraftTaxReturn:
-    body = parse_body(call.body, "draft_tax_return", DraftTaxReturnCreate)
+def _create(call: BusinessCall, body: DraftTaxReturnCreate) -> DraftTaxReturn:
     return service.create_draft(call.db, call.business.id, call.business.country_id, body,
                                 call.runtime.clock.now().date())
 
@@ -97,7 +96,7 @@ DRAFTS: Resource[DraftTaxReturn] = Resource(
     displayed_as=lambda d: d.displayed_as, date_column=DraftTaxReturn.period_end_date,
     filters={"status_id": lambda v: DraftTaxReturn.status_id == v.strip().upper()},
     sorts={"period_start_date": DraftTaxReturn.period_start_date, "period_end_date": DraftTaxReturn.period_end_date},
-    create=_create, delete=_delete)
+    create=_create, create_body=DraftTaxReturnCreate, delete=_delete)
 
 RETURNS: Resource[TaxReturn] = Resource(
     path="tax_returns", wrapper="tax_return", model=TaxReturn, present=present_returns,
@@ -112,9 +111,8 @@ def _submit(call: BusinessCall) -> Result:
     return Result(present_returns(call, [ret])[0], status=201, business_id=call.business.id)
 
 
-def _obligation_periods(call: BusinessCall) -> Result:
+def _obligation_periods(call: BusinessCall, query: ObligationQuery) -> Result:
     """HMRC's obligations, in Sage's list envelope (a query: 200). The body is optional."""
-    query = ObligationQuery() if call.body is None else parse_body(call.body, "obligation_period", ObligationQuery)
     items = service.obligation_periods(call.db, query, call.runtime.clock.now().date())
     page = Page.from_query(call.query)
     shown = items[page.offset:page.offset + page.per_page]
@@ -122,14 +120,11 @@ def _obligation_periods(call: BusinessCall) -> Result:
                   business_id=call.business.id)
 
 
-def _route(path: str, handler: Any, method: str) -> BaseRoute:
-    return business_route(path, handler, methods=[method])
-
-
 routes: list[BaseRoute] = [
     *resource.routes(DRAFTS),
-    _route("/draft_tax_returns/{key}/submit", _submit, "POST"),
-    _route("/tax_returns/obligation_periods", _obligation_periods, "POST"),
+    business_route("/draft_tax_returns/{key}/submit", _submit, methods=["POST"]),
+    business_route("/tax_returns/obligation_periods", _obligation_periods, methods=["POST"],
+                   body=Body("obligation_period", ObligationQuery, required=False)),
     *resource.routes(RETURNS),
     *income_tax.routes,
 ]
