@@ -25,7 +25,7 @@ from ledgerd.analysis.schemas import (
     JournalCodeUpdate,
 )
 from ledgerd.api import resource
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.lookups.lists import link
@@ -74,7 +74,7 @@ def _category(category: AnalysisTypeCategory, analysis_type: AnalysisType) -> di
             "analysis_type": type_link(analysis_type)}
 
 
-def present_types(call: BusinessCall, types: Sequence[AnalysisType]) -> list[dict[str, Any]]:
+def present_types(call: Call, types: Sequence[AnalysisType]) -> list[dict[str, Any]]:
     categories = service.categories_of(call.db, [t.id for t in types])
     return [{
         **type_link(t), "created_at": t.created_at, "updated_at": t.updated_at,
@@ -83,7 +83,7 @@ def present_types(call: BusinessCall, types: Sequence[AnalysisType]) -> list[dic
     } for t in types]
 
 
-def present_categories(call: BusinessCall, categories: Sequence[AnalysisTypeCategory]) -> list[dict[str, Any]]:
+def present_categories(call: Call, categories: Sequence[AnalysisTypeCategory]) -> list[dict[str, Any]]:
     types = service.types_by_id(call.db, [c.analysis_type_id for c in categories])
     return [_category(c, types[c.analysis_type_id]) for c in categories]
 
@@ -134,7 +134,7 @@ ANALYSIS_TYPE_CATEGORIES: Resource[AnalysisTypeCategory] = Resource(
 )
 
 
-def present_journal_codes(call: BusinessCall, codes: Sequence[JournalCode]) -> list[dict[str, Any]]:
+def present_journal_codes(call: Call, codes: Sequence[JournalCode]) -> list[dict[str, Any]]:
     return [{
         "id": j.id, "displayed_as": j.name, "$path": f"/journal_codes/{j.id}", "created_at": j.created_at,
         "updated_at": j.updated_at, "name": j.name, "code": j.code,

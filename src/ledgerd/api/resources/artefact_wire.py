@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.api import params
-from ledgerd.api.pipeline import BusinessCall
+from ledgerd.api.pipeline import Call
 from ledgerd.api.presenters import NESTED_ADDRESS, artefact_link, contact_link
 from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import Links, links_for
@@ -459,7 +459,7 @@ def presenter(kind: Kind, order: tuple[str, ...] | None = None, extra: Extra | N
     shapes = {True: Shape(order), False: Shape(unpaid)}
     line_shapes = {True: Shape(analysed), False: Shape(plain)}
 
-    def present(call: BusinessCall, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
+    def present(call: Call, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
         payments = params.boolean("show_payments_allocations", call.query.get("show_payments_allocations", "false"))
         analysis = kind.is_quote or params.boolean("show_analysis_types", call.query.get("show_analysis_types",
                                                                                           "false"))

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.operations import permitted, record_rules
-from ledgerd.api.pipeline import WRITE_METHODS, BusinessCall, Result, business_route
+from ledgerd.api.pipeline import WRITE_METHODS, BusinessCall, Call, Result, business_route
 from ledgerd.api.resource import REGISTRY, Resource, forgetting
 from ledgerd.attachments import service
 from ledgerd.attachments.models import Attachment
@@ -44,14 +44,14 @@ def _context_spec(type_id: str) -> Resource[Any] | None:
     return REGISTRY.get(path) if path else None
 
 
-def _transactions(call: BusinessCall, ids: set[str]) -> dict[str, dict[str, str]]:
+def _transactions(call: Call, ids: set[str]) -> dict[str, dict[str, str]]:
     spec = REGISTRY["transactions"]
     if not ids:
         return {}
     return {t.id: spec.link(t) for t in call.db.scalars(spec.base_query().where(spec.key.in_(ids)))}
 
 
-def present(call: BusinessCall, attachments: Sequence[Attachment]) -> list[dict[str, Any]]:
+def present(call: Call, attachments: Sequence[Attachment]) -> list[dict[str, Any]]:
     contexts = service.records(call.db, [a.context_type_id for a in attachments], [a.context_id for a in attachments])
     shown_transaction = {a.id: a.transaction_id or getattr(contexts.get(a.context_id or ""), "transaction_id", None)
                          for a in attachments}

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import BusinessCall
+from ledgerd.api.pipeline import Call
 from ledgerd.api.presenters import bank_account_links
 from ledgerd.api.resource import Resource
 from ledgerd.banking.models import BankReconciliation
@@ -22,7 +22,7 @@ def displayed_as(rec: BankReconciliation) -> str:
     return rec.reference or f"Bank Reconciliation {rec.statement_date.isoformat()}"
 
 
-def present(call: BusinessCall, recs: Sequence[BankReconciliation]) -> list[dict[str, Any]]:
+def present(call: Call, recs: Sequence[BankReconciliation]) -> list[dict[str, Any]]:
     banks = bank_account_links(call.db, [r.bank_account_id for r in recs])
     out = []
     for r in recs:
@@ -41,7 +41,7 @@ def present(call: BusinessCall, recs: Sequence[BankReconciliation]) -> list[dict
     return out
 
 
-def _today(call: BusinessCall) -> dt.date:
+def _today(call: Call) -> dt.date:
     return call.runtime.clock.now().date()
 
 

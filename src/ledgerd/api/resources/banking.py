@@ -8,7 +8,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.presenters import BANK_ADDRESS, bank_account_links, transaction_link
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
@@ -38,7 +38,7 @@ def _contact_person(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return {key: data.get(key) for key in ("name", "job_title", "telephone", "mobile", "email", "fax")}
 
 
-def present_accounts(call: BusinessCall, banks: Sequence[BankAccount]) -> list[dict[str, Any]]:
+def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str, Any]]:
     ids = [b.ledger_account_id for b in banks]
     balances, used = service.balances(call.db, ids), service.used(call.db, ids)
     out = []
@@ -63,11 +63,11 @@ def present_accounts(call: BusinessCall, banks: Sequence[BankAccount]) -> list[d
     return out
 
 
-def _create_account(call: BusinessCall, body: BankAccountCreate) -> BankAccount:
+def _create_account(call: Call, body: BankAccountCreate) -> BankAccount:
     return service.create_account(call.db, body)
 
 
-def _update_account(call: BusinessCall, bank: BankAccount, body: BankAccountUpdate) -> BankAccount:
+def _update_account(call: Call, bank: BankAccount, body: BankAccountUpdate) -> BankAccount:
     return service.update_account(call.db, bank, body)
 
 
@@ -100,7 +100,7 @@ BANK_ACCOUNTS: Resource[BankAccount] = Resource(
 )
 
 
-def _movement(call: BusinessCall, rows: Sequence[BankTransfer] | Sequence[BankDeposit]) -> dict[str, dict[str, str]]:
+def _movement(call: Call, rows: Sequence[BankTransfer] | Sequence[BankDeposit]) -> dict[str, dict[str, str]]:
     return bank_account_links(call.db, [i for r in rows for i in (r.from_bank_account_id, r.to_bank_account_id)])
 
 
@@ -108,7 +108,7 @@ def _transfer_name(t: BankTransfer) -> str:
     return t.reference or t.description or "Bank Transfer"
 
 
-def present_transfers(call: BusinessCall, transfers: Sequence[BankTransfer]) -> list[dict[str, Any]]:
+def present_transfers(call: Call, transfers: Sequence[BankTransfer]) -> list[dict[str, Any]]:
     banks = _movement(call, transfers)
     return [{
         "id": t.id, "displayed_as": _transfer_name(t), "$path": f"/bank_transfers/{t.id}",
@@ -130,7 +130,7 @@ BANK_TRANSFERS: Resource[BankTransfer] = Resource(
 )
 
 
-def present_deposits(call: BusinessCall, deposits: Sequence[BankDeposit]) -> list[dict[str, Any]]:
+def present_deposits(call: Call, deposits: Sequence[BankDeposit]) -> list[dict[str, Any]]:
     banks = _movement(call, deposits)
     return [{
         "id": d.id, "displayed_as": d.reference or "Bank Deposit", "$path": f"/bank_deposits/{d.id}",
@@ -152,7 +152,7 @@ BANK_DEPOSITS: Resource[BankDeposit] = Resource(
 )
 
 
-def present_openings(call: BusinessCall, openings: Sequence[BankOpeningBalance]) -> list[dict[str, Any]]:
+def present_openings(call: Call, openings: Sequence[BankOpeningBalance]) -> list[dict[str, Any]]:
     banks = bank_account_links(call.db, [o.bank_account_id for o in openings])
     return [{
         "id": o.id, "displayed_as": "Bank Opening Balance", "$path": f"/bank_opening_balances/{o.id}",

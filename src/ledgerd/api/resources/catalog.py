@@ -15,7 +15,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.presenters import contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources.ledger_links import Links, links_for
@@ -58,7 +58,7 @@ def _type_link(price_type: PriceType) -> dict[str, str]:
 class _Batch:
     """What presenting a page of items needs, loaded with one query per kind of link."""
 
-    def __init__(self, call: BusinessCall, kind: str, items: Sequence[CatalogItem]) -> None:
+    def __init__(self, call: Call, kind: str, items: Sequence[CatalogItem]) -> None:
         self.links: Links = links_for(
             call.db, call.runtime.clock.now().date(),
             account_ids=[i for it in items for i in (it.sales_ledger_account_id, it.purchase_ledger_account_id)],
@@ -68,7 +68,7 @@ class _Batch:
         self.types = {t.id: t for t in service.price_types(call.db, kind)}
 
 
-def present_products(call: BusinessCall, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
+def present_products(call: Call, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
     batch = _Batch(call, PRODUCT, items)
     links = batch.links
     return [{
@@ -87,7 +87,7 @@ def present_products(call: BusinessCall, items: Sequence[CatalogItem]) -> list[d
     } for p in items]
 
 
-def present_services(call: BusinessCall, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
+def present_services(call: Call, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
     batch = _Batch(call, SERVICE, items)
     links = batch.links
     return [{
@@ -112,7 +112,7 @@ def search_items(term: str) -> ColumnElement[bool]:
 
 
 def _item_spec(kind: str, path: str, wrapper: str,
-               present: Callable[[BusinessCall, Sequence[Any]], list[dict[str, Any]]],
+               present: Callable[[Call, Sequence[Any]], list[dict[str, Any]]],
                create_body: type[ProductCreate | ServiceCreate],
                update_body: type[ProductUpdate | ServiceUpdate]) -> Resource[CatalogItem]:
     def scope(stmt: Select[Any]) -> Select[Any]:
@@ -121,7 +121,7 @@ def _item_spec(kind: str, path: str, wrapper: str,
     def create(call: BusinessCall, body: ProductUpdate | ServiceUpdate) -> CatalogItem:
         return service.create(call.db, call.business.id, kind, body, call.runtime.clock.now())
 
-    def update(call: BusinessCall, item: CatalogItem, body: ProductUpdate | ServiceUpdate) -> CatalogItem:
+    def update(call: Call, item: CatalogItem, body: ProductUpdate | ServiceUpdate) -> CatalogItem:
         return service.update(call.db, item, body, call.runtime.clock.now())
 
     def delete(call: BusinessCall, item: CatalogItem) -> Result | None:
@@ -137,7 +137,7 @@ def _item_spec(kind: str, path: str, wrapper: str,
     return spec
 
 
-def _present_types(call: BusinessCall, types: Sequence[PriceType]) -> list[dict[str, Any]]:
+def _present_types(call: Call, types: Sequence[PriceType]) -> list[dict[str, Any]]:
     return [{**_type_link(t), "created_at": t.created_at, "updated_at": t.updated_at, "name": t.name,
              "active": t.active} for t in types]
 
@@ -152,7 +152,7 @@ def _type_spec(kind: str) -> Resource[PriceType]:
     def create(call: BusinessCall, body: PriceTypeCreate) -> PriceType:
         return service.create_price_type(call.db, call.business.id, kind, body)
 
-    def update(call: BusinessCall, price_type: PriceType, body: PriceTypeUpdate) -> PriceType:
+    def update(call: Call, price_type: PriceType, body: PriceTypeUpdate) -> PriceType:
         return service.update_price_type(call.db, price_type, body)
 
     def delete(call: BusinessCall, price_type: PriceType) -> Result | None:

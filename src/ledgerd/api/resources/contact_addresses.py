@@ -8,7 +8,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.presenters import ADDRESS_RECORD, bank_account_links, contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.banking import service as banking
@@ -21,7 +21,7 @@ def _create(call: BusinessCall, body: AddressCreate) -> Address:
     return address_rules.create(call.db, call.business.id, body, bank_account_found=banking.has_bank_account)
 
 
-def _update(call: BusinessCall, address: Address, body: AddressUpdate) -> Address:
+def _update(call: Call, address: Address, body: AddressUpdate) -> Address:
     return address_rules.update(call.db, address, body)
 
 
@@ -31,7 +31,7 @@ def _delete(call: BusinessCall, address: Address) -> Result | None:
     return None
 
 
-def present(call: BusinessCall, addresses: Sequence[Address]) -> list[dict[str, Any]]:
+def present(call: Call, addresses: Sequence[Address]) -> list[dict[str, Any]]:
     contacts = contact_links(call.db, [a.contact_id for a in addresses])
     banks = bank_account_links(call.db, [a.bank_account_id for a in addresses])
     return [ADDRESS_RECORD(a, {

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.contacts import persons as person_rules
 from ledgerd.contacts.models import Address, ContactPerson
@@ -21,7 +21,7 @@ def _create(call: BusinessCall, body: ContactPersonCreate) -> ContactPerson:
     return person_rules.create(call.db, call.business.id, body)
 
 
-def _update(call: BusinessCall, person: ContactPerson, body: ContactPersonUpdate) -> ContactPerson:
+def _update(call: Call, person: ContactPerson, body: ContactPersonUpdate) -> ContactPerson:
     return person_rules.update(call.db, person, body)
 
 
@@ -31,7 +31,7 @@ def _delete(call: BusinessCall, person: ContactPerson) -> Result | None:
     return None
 
 
-def present(call: BusinessCall, persons: Sequence[ContactPerson]) -> list[dict[str, Any]]:
+def present(call: Call, persons: Sequence[ContactPerson]) -> list[dict[str, Any]]:
     ids = {p.address_id for p in persons if p.address_id}
     addresses = {a.id: {"id": a.id, "displayed_as": a.displayed_as, "$path": f"/addresses/{a.id}"}
                  for a in (call.db.scalars(select(Address).where(Address.id.in_(ids))) if ids else ())}

@@ -10,7 +10,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.presenters import NESTED_ADDRESS
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
@@ -36,7 +36,7 @@ def _address(address: Address | None) -> dict[str, Any] | None:
     return NESTED_ADDRESS(address, {"$path": f"/addresses/{address.id}"})
 
 
-def present(call: BusinessCall, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
+def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     today = call.runtime.clock.now().date()
     links = links_for(call.db, today,
                       account_ids=[i for c in contacts for i in (c.default_sales_ledger_account_id,
@@ -81,7 +81,7 @@ def _create(call: BusinessCall, body: ContactCreate) -> Contact:
     return service.create(call.db, call.business.id, body)
 
 
-def _update(call: BusinessCall, contact: Contact, body: ContactUpdate) -> Contact:
+def _update(call: Call, contact: Contact, body: ContactUpdate) -> Contact:
     return service.update(call.db, contact, body,
                           in_use=usage.contact_in_use)
 

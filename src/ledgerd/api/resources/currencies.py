@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resource import Resource, forgetting
 from ledgerd.currencies import service
 from ledgerd.currencies.models import BusinessExchangeRate
@@ -77,11 +77,11 @@ def _exchange_quotes(call: BusinessCall) -> list[service.Quote]:
     return service.quotes(call.db, call.business.id)
 
 
-def _live_quotes(call: BusinessCall) -> list[service.Quote]:
+def _live_quotes(call: Call) -> list[service.Quote]:
     return service.feed_quotes(base_currency(call.db))
 
 
-def present(call: BusinessCall, rows: Sequence[BusinessExchangeRate]) -> list[dict[str, Any]]:
+def present(call: Call, rows: Sequence[BusinessExchangeRate]) -> list[dict[str, Any]]:
     return [{"id": r.currency_id, "displayed_as": _name(r.currency_id),
              "$path": f"/business_exchange_rates/{r.currency_id}",
              "created_at": r.created_at, "updated_at": r.updated_at, "rate": r.rate, "inverse_rate": r.inverse_rate,
@@ -94,7 +94,7 @@ def _create(call: BusinessCall, body: BusinessExchangeRateCreate) -> BusinessExc
                           body)
 
 
-def _update(call: BusinessCall, row: BusinessExchangeRate, body: BusinessExchangeRateUpdate) -> BusinessExchangeRate:
+def _update(call: Call, row: BusinessExchangeRate, body: BusinessExchangeRateUpdate) -> BusinessExchangeRate:
     return service.update(call.db, row, body)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import BusinessCall
+from ledgerd.api.pipeline import BusinessCall, Call
 from ledgerd.api.resource import Resource
 from ledgerd.artefacts.models import Artefact
 from ledgerd.contacts.models import Contact
@@ -39,12 +39,12 @@ def online_payment_enabled(db: Session, artefact: Artefact) -> bool:
     return disabled is None
 
 
-def present(call: BusinessCall, settings: Sequence[HostedArtefactPaymentSetting]) -> list[dict[str, Any]]:
+def present(call: Call, settings: Sequence[HostedArtefactPaymentSetting]) -> list[dict[str, Any]]:
     return [{"id": s.id, "displayed_as": s.object_label, "$path": f"/hosted_artefact_payment_settings/{s.id}",
              "object_guid": s.object_guid, "disable_payment": s.disable_payment} for s in settings]
 
 
-def _label(call: BusinessCall, object_guid: str) -> str:
+def _label(call: Call, object_guid: str) -> str:
     """The display text of a payable invoice or a customer with this id, or a 422 on `object_guid`."""
     artefact = call.db.scalar(select(Artefact).where(Artefact.id == object_guid, Artefact.kind.in_(PAYABLE_KINDS)))
     if artefact is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import Select, select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import links_for
@@ -27,7 +27,7 @@ from ledgerd.ledger.models import Transaction
 from ledgerd.lookups.lists import link
 
 
-def _transactions(call: BusinessCall, journals: Sequence[Journal]) -> dict[str, Transaction]:
+def _transactions(call: Call, journals: Sequence[Journal]) -> dict[str, Transaction]:
     ids = [j.transaction_id for j in journals if j.transaction_id]
     return {t.id: t for t in call.db.scalars(select(Transaction).where(Transaction.id.in_(ids)))} if ids else {}
 
@@ -40,7 +40,7 @@ def _head(journal: Journal, transactions: dict[str, Transaction], path: str) -> 
             "date": journal.date, "reference": journal.reference}
 
 
-def present_journals(call: BusinessCall, journals: Sequence[Journal]) -> list[dict[str, Any]]:
+def present_journals(call: Call, journals: Sequence[Journal]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       account_ids=[line.ledger_account_id for j in journals for line in j.lines])
     transactions = _transactions(call, journals)
@@ -57,7 +57,7 @@ def present_journals(call: BusinessCall, journals: Sequence[Journal]) -> list[di
     } for j in journals]
 
 
-def present_opening(call: BusinessCall, journals: Sequence[Journal]) -> list[dict[str, Any]]:
+def present_opening(call: Call, journals: Sequence[Journal]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       account_ids=[line.ledger_account_id for j in journals for line in j.lines])
     transactions = _transactions(call, journals)

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, o
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import BusinessCall
+from ledgerd.api.pipeline import BusinessCall, Call
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.banking.models import BankAccount
@@ -45,7 +45,7 @@ def _group(type_id: str) -> dict[str, str] | None:
     return {"id": item["id"], "displayed_as": item["displayed_as"]} if item else None
 
 
-def _balance_range(call: BusinessCall) -> tuple[Any, Any] | None:
+def _balance_range(call: Call) -> tuple[Any, Any] | None:
     query = call.query
     if not params.boolean("show_balance_details", query.get("show_balance_details", "false")):
         return None
@@ -101,7 +101,7 @@ def present(call: BusinessCall, accounts: Sequence[LedgerAccount]) -> list[dict[
     return out
 
 
-def _taken(call: BusinessCall, nominal_code: int, exclude: str | None = None) -> bool:
+def _taken(call: Call, nominal_code: int, exclude: str | None = None) -> bool:
     stmt = select(func.count()).select_from(LedgerAccount).where(LedgerAccount.nominal_code == nominal_code)
     if exclude:
         stmt = stmt.where(LedgerAccount.id != exclude)

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import BusinessCall
+from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource, forgetting
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.ledger import opening_balances as service
@@ -28,7 +28,7 @@ def displayed_as(opening: LedgerAccountOpeningBalance) -> str:
     return opening.details or service.REFERENCE
 
 
-def present(call: BusinessCall, openings: Sequence[LedgerAccountOpeningBalance]) -> list[dict[str, Any]]:
+def present(call: Call, openings: Sequence[LedgerAccountOpeningBalance]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(), account_ids=[o.ledger_account_id for o in openings])
     return [{
         "id": o.id, "displayed_as": displayed_as(o), "$path": f"/{PATH}/{o.id}",
@@ -38,11 +38,11 @@ def present(call: BusinessCall, openings: Sequence[LedgerAccountOpeningBalance])
     } for o in openings]
 
 
-def _create(call: BusinessCall, body: LedgerAccountOpeningBalanceCreate) -> LedgerAccountOpeningBalance:
+def _create(call: Call, body: LedgerAccountOpeningBalanceCreate) -> LedgerAccountOpeningBalance:
     return service.create(call.db, body, opening_date(call.db, call.runtime.clock.now().date()))
 
 
-def _update(call: BusinessCall, opening: LedgerAccountOpeningBalance,
+def _update(call: Call, opening: LedgerAccountOpeningBalance,
             body: LedgerAccountOpeningBalanceUpdate) -> LedgerAccountOpeningBalance:
     return service.update(call.db, opening, body)
 

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.presenters import artefact_link, bank_account_links, contact_links, transaction_link
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.analysis import line_items
@@ -45,7 +45,7 @@ def _type_name(type_id: str) -> str:
     return item["displayed_as"] if item else type_id
 
 
-def _artefacts(call: BusinessCall, ids: Iterable[str | None]) -> dict[str, Artefact]:
+def _artefacts(call: Call, ids: Iterable[str | None]) -> dict[str, Artefact]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
@@ -78,7 +78,7 @@ def _on_account(poa: Artefact, contact: dict[str, str] | None, settled_base: Dec
     }
 
 
-def present_contact_payments(call: BusinessCall, payments: Sequence[Payment]) -> list[dict[str, Any]]:
+def present_contact_payments(call: Call, payments: Sequence[Payment]) -> list[dict[str, Any]]:
     rows = list(call.db.scalars(select(Allocation).where(Allocation.payment_id.in_([p.id for p in payments]))
                                 .order_by(Allocation.legacy_id))) if payments else []
     artefacts = _artefacts(call, [r.artefact_id for r in rows] + [p.payment_on_account_id for p in payments])
@@ -131,7 +131,7 @@ CONTACT_PAYMENTS: Resource[Payment] = Resource(
 
 # --- contact allocations ---------------------------------------------------------------------------------
 
-def present_contact_allocations(call: BusinessCall, items: Sequence[ContactAllocation]) -> list[dict[str, Any]]:
+def present_contact_allocations(call: Call, items: Sequence[ContactAllocation]) -> list[dict[str, Any]]:
     rows = list(call.db.scalars(select(Allocation).where(Allocation.contact_allocation_id.in_(
         [a.id for a in items])).order_by(Allocation.legacy_id))) if items else []
     artefacts = _artefacts(call, [r.artefact_id for r in rows])
@@ -171,7 +171,7 @@ CONTACT_ALLOCATIONS: Resource[ContactAllocation] = Resource(
 
 # --- other payments ----------------------------------------------------------------------------------------
 
-def present_other_payments(call: BusinessCall, payments: Sequence[Payment]) -> list[dict[str, Any]]:
+def present_other_payments(call: Call, payments: Sequence[Payment]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       account_ids=[line.ledger_account_id for p in payments for line in p.lines],
                       tax_rate_ids=[line.tax_rate_id for p in payments for line in p.lines])
@@ -235,7 +235,7 @@ def _opening_type(type_id: str) -> dict[str, str]:
             "$path": f"/contact_opening_balance_types/{type_id}"}
 
 
-def present_opening_balances(call: BusinessCall, items: Sequence[Artefact]) -> list[dict[str, Any]]:
+def present_opening_balances(call: Call, items: Sequence[Artefact]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(),
                       tax_rate_ids=[a.lines[0].tax_rate_id for a in items if a.lines])
     contacts = contact_links(call.db, [a.contact_id for a in items])

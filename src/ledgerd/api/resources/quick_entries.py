@@ -11,7 +11,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.artefact_wire import displayed_as
 from ledgerd.api.resources.artefacts import has_attachments_filter as has_attachments
@@ -45,7 +45,7 @@ def _spec(sales: bool) -> Resource[Artefact]:
     def update(call: BusinessCall, artefact: Artefact, body: QuickEntryIn) -> Artefact:
         return service.update(call.db, _context(call), sales, artefact, body)
 
-    def delete(call: BusinessCall, artefact: Artefact) -> Result | None:
+    def delete(call: Call, artefact: Artefact) -> Result | None:
         service.void(call.db, artefact)
         return None
 

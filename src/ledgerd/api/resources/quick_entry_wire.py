@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledgerd.api import params
-from ledgerd.api.pipeline import BusinessCall
+from ledgerd.api.pipeline import Call
 from ledgerd.api.resources.artefact_wire import Batch, base_outstanding, breakdowns, displayed_as, inverse_rate
 from ledgerd.artefacts.kinds import BY_KIND
 from ledgerd.artefacts.models import Artefact
@@ -63,11 +63,11 @@ def _values(batch: Batch, a: Artefact, payments: bool) -> dict[str, Any]:
     }
 
 
-def presenter(sales: bool) -> Callable[[BusinessCall, Sequence[Artefact]], list[dict[str, Any]]]:
+def presenter(sales: bool) -> Callable[[Call, Sequence[Artefact]], list[dict[str, Any]]]:
     """The `present` function of the sales or purchase quick entry spec."""
     order = ORDER if sales else PURCHASE_ORDER
 
-    def present(call: BusinessCall, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
+    def present(call: Call, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
         payments = params.boolean("show_payments_allocations", call.query.get("show_payments_allocations", "false"))
         batch = Batch(call.db, artefacts, call.runtime.clock.now().date(), payments)
         out = []

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.presenters import contact_link
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.lookups.lists import link
@@ -19,7 +19,7 @@ from ledgerd.reports.service import Aged, Section
 from ledgerd.settings.service import financial_year
 
 
-def _day(call: BusinessCall, *names: str) -> date | None:
+def _day(call: Call, *names: str) -> date | None:
     for name in names:
         raw = call.query.get(name)
         if raw:
@@ -27,7 +27,7 @@ def _day(call: BusinessCall, *names: str) -> date | None:
     return None
 
 
-def _today(call: BusinessCall) -> date:
+def _today(call: Call) -> date:
     return call.runtime.clock.now().date()
 
 
@@ -40,7 +40,7 @@ def _section(section: Section) -> dict[str, Any]:
     } for t in section.types]}
 
 
-def profit_and_loss(call: BusinessCall) -> dict[str, Any]:
+def profit_and_loss(call: Call) -> dict[str, Any]:
     to_date = _day(call, "to_date") or _today(call)
     from_date = _day(call, "from_date") or financial_year(call.db, to_date)[0]
     if from_date > to_date:
@@ -52,7 +52,7 @@ def profit_and_loss(call: BusinessCall) -> dict[str, Any]:
             "net_profit": report.net_profit}
 
 
-def balance_sheet(call: BusinessCall) -> dict[str, Any]:
+def balance_sheet(call: Call) -> dict[str, Any]:
     report = service.balance_sheet(call.db, _day(call, "to_date", "date") or _today(call))
     equity = {**_section(report.equity), "total": report.equity_total,
               "profit_brought_forward": report.profit_brought_forward,
@@ -70,15 +70,15 @@ def _aged(report: Aged) -> dict[str, Any]:
             "totals": report.totals}
 
 
-def aged_debtors(call: BusinessCall) -> dict[str, Any]:
+def aged_debtors(call: Call) -> dict[str, Any]:
     return _aged(service.aged(call.db, _day(call, "date") or _today(call), service.DEBTOR_KINDS))
 
 
-def aged_creditors(call: BusinessCall) -> dict[str, Any]:
+def aged_creditors(call: Call) -> dict[str, Any]:
     return _aged(service.aged(call.db, _day(call, "date") or _today(call), service.CREDITOR_KINDS))
 
 
-def _route(name: str, build: Callable[[BusinessCall], dict[str, Any]]) -> BaseRoute:
+def _route(name: str, build: Callable[[Call], dict[str, Any]]) -> BaseRoute:
     def handler(call: BusinessCall) -> Result:
         return Result(build(call), business_id=call.business.id)
 

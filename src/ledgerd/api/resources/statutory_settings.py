@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerd.api.pipeline import BusinessCall
+from ledgerd.api.pipeline import Call
 from ledgerd.api.resources.settings_singleton import Singleton
 from ledgerd.settings import service, updates
 from ledgerd.settings.defaults import listed
@@ -22,14 +22,14 @@ def _cis_rate(key: str | None) -> dict[str, str] | None:
         if item else None
 
 
-def _cis_wire(call: BusinessCall) -> dict[str, Any]:
+def _cis_wire(call: Call) -> dict[str, Any]:
     data = updates.cis(call.db)
     return {"$path": "/cis_settings", **{k: data[k] for k in (
         "unique_tax_reference", "contractor", "subcontractor", "accounts_office_reference", "paye_reference")},
         "tax_rate": _cis_rate(data["tax_rate_id"])}
 
 
-def _datev_wire(call: BusinessCall) -> dict[str, Any]:
+def _datev_wire(call: Call) -> dict[str, Any]:
     data = updates.datev(call.db)
     return {"$path": "/datev_settings", **{k: data[k] for k in updates.DATEV_DEFAULTS},
             "updated_at": service.updated_at(call.db, "datev")}

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.catalog import present_products, search_items
 from ledgerd.catalog.models import CatalogItem
@@ -39,7 +39,7 @@ STOCK_ITEM_KEYS = (
     "last_cost_price_stock_value", "average_cost_price", "average_cost_price_stock_value", "cost_price_last_updated")
 
 
-def present_items(call: BusinessCall, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
+def present_items(call: Call, items: Sequence[CatalogItem]) -> list[dict[str, Any]]:
     stock = service.details(call.db, [item.id for item in items])
     found = levels(call.db, {item.id: item.cost_price for item in items})
     out = []
@@ -74,7 +74,7 @@ def _create_item(call: BusinessCall, body: StockItemCreate) -> CatalogItem:
                                call.runtime.clock.now())
 
 
-def _update_item(call: BusinessCall, item: CatalogItem, body: StockItemUpdate) -> CatalogItem:
+def _update_item(call: Call, item: CatalogItem, body: StockItemUpdate) -> CatalogItem:
     return service.update_item(call.db, item, body,
                                call.runtime.clock.now())
 
@@ -98,7 +98,7 @@ STOCK_ITEMS: Resource[CatalogItem] = Resource(
     update=_update_item, update_body=StockItemUpdate, delete=_delete_item)
 
 
-def present_movements(call: BusinessCall, movements: Sequence[StockMovement]) -> list[dict[str, Any]]:
+def present_movements(call: Call, movements: Sequence[StockMovement]) -> list[dict[str, Any]]:
     item_ids = {m.stock_item_id for m in movements}
     found = call.db.scalars(select(CatalogItem).where(CatalogItem.id.in_(item_ids))) if item_ids else ()
     items = {item.id: STOCK_ITEMS.link(item) for item in found}
@@ -115,7 +115,7 @@ def _create_movement(call: BusinessCall, body: StockMovementCreate) -> StockMove
                                    body)
 
 
-def _update_movement(call: BusinessCall, movement: StockMovement, body: StockMovementUpdate) -> StockMovement:
+def _update_movement(call: Call, movement: StockMovement, body: StockMovementUpdate) -> StockMovement:
     return service.update_movement(call.db, movement, body)
 
 

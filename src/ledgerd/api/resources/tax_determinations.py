@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resources.tax_rates import TAX_RATES
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.contacts.models import Contact
@@ -55,7 +55,7 @@ def _checked_line_values(query: QueryParams) -> None:
         _flag(query, name)
 
 
-def _line(call: BusinessCall, artefact: Artefact | None) -> ArtefactLine | None:
+def _line(call: Call, artefact: Artefact | None) -> ArtefactLine | None:
     line_id = call.query.get("artefact_line_id")
     if not line_id:
         return None
@@ -69,7 +69,7 @@ def _line(call: BusinessCall, artefact: Artefact | None) -> ArtefactLine | None:
     return line
 
 
-def _kind(call: BusinessCall, line: ArtefactLine | None) -> str | None:
+def _kind(call: Call, line: ArtefactLine | None) -> str | None:
     """GOODS, SERVICES, or None (either) from the parameter, else from the line."""
     raw = call.query.get("artefact_line_goods_services_type")
     if raw:
@@ -106,7 +106,7 @@ def _in_force(rate: TaxRate, on: date) -> bool:
     return any(date.fromisoformat(b["from_date"]) <= on for b in rate.percentages)
 
 
-def _determined(call: BusinessCall, rates: list[TaxRate], contact: Contact | None, usage: str,
+def _determined(call: Call, rates: list[TaxRate], contact: Contact | None, usage: str,
                 named: list[str] | None) -> list[TaxRate]:
     """The one rate for the line: the first the rule names, else the contact's default sales rate or the
     business's default rate for the usage, if offered."""

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes
-from ledgerd.api.pipeline import BusinessCall, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger import tax_rates as service
@@ -25,7 +25,7 @@ from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate
 
 
-def _on(call: BusinessCall) -> date:
+def _on(call: Call) -> date:
     raw = call.query.get("date")
     return params.day("date", raw) if raw else call.runtime.clock.now().date()
 
@@ -37,7 +37,7 @@ class _Context:
     in_use: set[str]
 
 
-def _context(call: BusinessCall) -> _Context:
+def _context(call: Call) -> _Context:
     rates = {r.id: r for r in call.db.scalars(select(TaxRate))}
     return _Context(_on(call), rates, service.components_in_use(rates.values()))
 
@@ -56,7 +56,7 @@ def _wire(rate: TaxRate, ctx: _Context, *, nested: bool) -> dict[str, Any]:
     return out
 
 
-def present(call: BusinessCall, rates: Sequence[TaxRate]) -> list[dict[str, Any]]:
+def present(call: Call, rates: Sequence[TaxRate]) -> list[dict[str, Any]]:
     ctx = _context(call)
     return [_wire(rate, ctx, nested=True) for rate in rates]
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, presenters, resource
-from ledgerd.api.pipeline import BusinessCall
+from ledgerd.api.pipeline import Call
 from ledgerd.api.presenters import contact_links
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.ledger_links import links_for
@@ -77,7 +77,7 @@ def _origin(transaction: Transaction, artefacts: dict[str, Any], names: dict[str
     return out
 
 
-def present_transactions(call: BusinessCall, transactions: Sequence[Transaction]) -> list[dict[str, Any]]:
+def present_transactions(call: Call, transactions: Sequence[Transaction]) -> list[dict[str, Any]]:
     expand = params.boolean("expand_origin", call.query.get("expand_origin", "false"))
     artefacts, names = _origins(call.db, transactions)
     contacts = contact_links(call.db, [t.contact_id for t in transactions])
@@ -116,7 +116,7 @@ TRANSACTIONS: Resource[Transaction] = Resource(
 )
 
 
-def present_entries(call: BusinessCall, entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
+def present_entries(call: Call, entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
     links = links_for(call.db, call.runtime.clock.now().date(), account_ids=[e.ledger_account_id for e in entries],
                       tax_rate_ids=[e.tax_rate_id for e in entries])
     ids = {e.transaction_id for e in entries}
