@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from ledgerd.api import openapi
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import REGISTRY
-from ledgerd.api.validation import parse_body
+from ledgerd.api.validation import Body
 from tests.support.books import Books
 from tests.support.factories import Factory
 
@@ -90,7 +90,7 @@ def test_bodies_are_the_pydantic_models_parse_body_gets(doc: dict[str, Any]) -> 
     assert wrapped["properties"]["contact"] == {"$ref": "#/components/schemas/ContactCreate"}
     put = doc["paths"]["/contacts/{key}"]["put"]["requestBody"]["content"]["application/json"]["schema"]
     assert put["properties"]["contact"] == {"$ref": "#/components/schemas/ContactUpdate"}
-    # Plain routes too: the wrapper and model come from the handler's own `parse_body` call.
+    # Plain routes too: the wrapper and model are those the route declares (`body=`).
     reissue = doc["paths"]["/journals/{key}/reissue"]["post"]["requestBody"]["content"]["application/json"]
     assert reissue["schema"]["properties"] == {"journal": {"$ref": "#/components/schemas/JournalReissue"}}
     assert "requestBody" not in doc["paths"]["/sales_invoices/{key}/release"]["post"]
@@ -144,10 +144,10 @@ def test_new_routes_are_picked_up_with_their_body() -> None:
     class GadgetCreate(BaseModel):
         name: str
 
-    def create_gadget(call: Call) -> Result:
-        return Result(parse_body(call.body, "gadget", GadgetCreate).model_dump(), 201)
+    def create_gadget(call: Call, body: GadgetCreate) -> Result:
+        return Result(body.model_dump(), 201)
 
-    route = api_route("/gadgets", create_gadget, methods=["POST"], business=False)
+    route = api_route("/gadgets", create_gadget, methods=["POST"], body=Body("gadget", GadgetCreate))
     made = openapi.document(Starlette(routes=[Mount("/v3.1", routes=[route])]).routes)
     operation = made["paths"]["/gadgets"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]

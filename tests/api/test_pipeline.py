@@ -785,7 +785,7 @@ def test_sqlite_writes_run_in_turn_on_one_writer_thread(runtime: Runtime, factor
         return Result({"ok": True})
 
     app = create_app(runtime=runtime)
-    app.router.routes.insert(0, api_route("/v3.1/_test/where", handler, methods=["GET", "POST"], business=False))
+    app.router.routes.insert(0, api_route("/v3.1/_test/where", handler, methods=["GET", "POST"]))
     headers = factory.headers(factory.user())
 
     def post() -> None:
@@ -833,7 +833,7 @@ def test_a_deadlock_victim_is_run_again(runtime: Runtime, factory: Factory, back
         return Result({"ok": True})
 
     app = create_app(runtime=runtime)
-    app.router.routes.insert(0, api_route("/v3.1/_test/deadlock", handler, methods=["POST"], business=False))
+    app.router.routes.insert(0, api_route("/v3.1/_test/deadlock", handler, methods=["POST"]))
     headers = factory.headers(factory.user())
     statuses: list[int] = []
 
@@ -862,7 +862,7 @@ def test_a_deadlock_that_keeps_coming_back_answers_503(runtime: Runtime, factory
         raise OperationalError("SELECT …", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
 
     app = create_app(runtime=runtime)
-    app.router.routes.insert(0, api_route("/v3.1/_test/stuck", handler, methods=["POST"], business=False))
+    app.router.routes.insert(0, api_route("/v3.1/_test/stuck", handler, methods=["POST"]))
     with TestClient(app, base_url=PUBLIC_URL) as own:
         response = own.post("/v3.1/_test/stuck", json={}, headers=factory.headers(factory.user()))
     assert_error(response, 503, "ServiceUnavailable", "Other requests were changing the same records at the same "

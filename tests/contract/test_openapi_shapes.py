@@ -66,7 +66,7 @@ def crawl(world: World) -> dict[str, Seen]:
     for op in ops:
         if op.method != "PUT" or op.spec is not None or "{" in op.path:
             continue
-        wrapper = openapi.body_call(op.route.handler, op.method).wrapper
+        wrapper = op.route.body.wrapper if op.route.body is not None else None
         for books in fresh if wrapper else []:
             response = books.request("PUT", op.path, {wrapper: {}})
             if response.status_code == 200:

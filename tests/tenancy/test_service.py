@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
 from ledgerd.db.base import new_id
@@ -700,8 +700,7 @@ def test_select_business_for_user_without_business(factory: Factory, tenants: di
 # 6b. X-Business selection: the pipeline, through a test-local business-scoped route
 
 
-def _scoped(call: Call) -> Result:
-    assert call.business is not None
+def _scoped(call: BusinessCall) -> Result:
     codes = sorted({s.business_id for s in call.db.scalars(select(Subscription))})
     return Result({"business": call.business.id, "role": call.business.role.value, "bound": current_business(call.db),
                    "subscription_businesses": codes, "method": call.request.method},
@@ -711,8 +710,7 @@ def _scoped(call: Call) -> Result:
 @pytest.fixture
 def scoped(runtime: Runtime, clock: Clock) -> Iterator[TestClient]:
     app = create_app(runtime=runtime)
-    route = api_route("/v3.1/_test/scoped", _scoped, methods=["GET", "PUT"], business=True,
-                      select_business=service.select_business)
+    route = business_route("/v3.1/_test/scoped", _scoped, methods=["GET", "PUT"])
     app.router.routes.insert(0, route)
     with TestClient(app, base_url=PUBLIC_URL) as test_client:
         yield test_client
@@ -818,11 +816,6 @@ def test_pipeline_authenticates_before_selecting(scoped: TestClient, tenants: di
         response = scoped.get("/v3.1/_test/scoped", headers=headers)
         _problem(response, 401, "AuthorizationFailure")
         assert "x-business" not in response.headers
-
-
-def test_business_scoped_route_needs_a_selector() -> None:
-    with pytest.raises(ValueError, match="selector"):
-        api_route("/x", _scoped, methods=["GET"], business=True)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -81,11 +81,10 @@ class Stored:
     content: bytes | None
     headers: dict[str, str]
 
-    def response(self, request_id: str) -> Response:
-        headers = {**self.headers, "X-Request-Id": request_id}
+    def response(self) -> Response:
         if self.content is None:
-            return Response(status_code=self.status, headers=headers)
-        return Response(self.content, status_code=self.status, headers=headers)
+            return Response(status_code=self.status, headers=self.headers)
+        return Response(self.content, status_code=self.status, headers=self.headers)
 
 
 def take(method: str, path: str, body: Any) -> Key | None:

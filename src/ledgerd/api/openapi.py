@@ -3,8 +3,8 @@
 Nothing here is written per resource. Each `ApiRoute` under `/v3.1` becomes an operation:
 
 * a route of a `Resource` spec (api/resource.py REGISTRY) gets the engine's parameters (paging, attributes,
-  search, sort keys, filters, date and since filters) and, for writes, the body model its create/update
-  callable passes to `parse_body` (read from the callable's code, see `body_call`);
+  search, sort keys, filters, date and since filters) and, for writes, the body model the spec declares
+  (`create_body`, `update_body`); any other route the body declared where it is made (`body=`, a `Body`);
 * every route gets the pipeline's facts: bearer security, the `X-Business` header, `show_legacy_id`, the
   error array for every status the pipeline answers with, and Sage's availability (api/operations.py);
 * response bodies are the shapes recorded from what the code really answered (api/shapes.py), wrapped in
@@ -15,15 +15,11 @@ Served at `GET /v3.1/openapi.json` and, as a server-rendered page, `GET /v3.1/do
 
 from __future__ import annotations
 
-import dis
-import inspect
-import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import CodeType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
@@ -37,6 +33,7 @@ from ledgerd.api import legacy_ids, operations, shapes
 from ledgerd.api.listing import MAX_PER_PAGE
 from ledgerd.api.pipeline import ApiRoute
 from ledgerd.api.resource import REGISTRY, Resource
+from ledgerd.api.validation import Body
 from ledgerd.http.errors import STATUS, ApiError
 from ledgerd.http.headers import page
 from ledgerd.http.wire import JsonResponse
@@ -93,132 +90,12 @@ def operations_of(routes: Sequence[BaseRoute]) -> list[Operation]:
 
 # --- request bodies ---------------------------------------------------------------------------------------
 
-def _names(code: CodeType) -> Iterator[str]:
-    yield from code.co_names
-    yield from code.co_freevars
-    for const in code.co_consts:
-        if isinstance(const, CodeType):
-            yield from _names(const)
-
-
-def _reachable(fn: Any, depth: int = 3) -> Iterator[tuple[Any, int]]:
-    """What a handler refers to, with how many calls away: its globals, closure cells and nested code,
-    following ledgerd functions (not the API machinery, whose own models are no body) a few calls deep."""
-    seen: set[int] = set()
-
-    def visit(obj: Any, left: int) -> Iterator[tuple[Any, int]]:
-        if id(obj) in seen:
-            return
-        seen.add(id(obj))
-        yield obj, depth - left
-        if left == 0 or not inspect.isfunction(obj) or not obj.__module__.startswith("ledgerd."):
-            return
-        if obj.__module__.startswith("ledgerd.api.") and obj.__module__ != "ledgerd.api.resource":
-            return
-        cells = [cell.cell_contents for cell in obj.__closure__ or () if _filled(cell)]
-        named = [obj.__globals__.get(name) for name in _names(obj.__code__)]
-        for inner in [*cells, *named]:
-            if inner is not None:
-                yield from visit(inner, left - 1)
-
-    yield from visit(fn, depth)
-
-
-def _filled(cell: Any) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018 - an empty cell raises
-    except ValueError:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class BodyCall:
-    """What one `parse_body(call.body, <wrapper>, <model>)` call in a handler names, when it names it plainly."""
-
-    wrapper: str | None
-    model: type[BaseModel] | None
-
-
-def _parse_body_calls(fn: Any) -> Iterator[BodyCall]:
-    """The `parse_body` calls of a function, read from its bytecode: the string and the model loaded as its
-    arguments (a global name, or a closure cell as in a spec built per kind)."""
-    cells = {name: cell.cell_contents for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (),
-                                                            strict=True) if _filled(cell)}
-
-    def value(ins: dis.Instruction) -> Any:
-        if ins.opname == "LOAD_GLOBAL":
-            return fn.__globals__.get(ins.argval)
-        return cells.get(ins.argval) if ins.opname == "LOAD_DEREF" else None
-
-    for code in _codes(fn.__code__):
-        instructions = list(dis.get_instructions(code))
-        for index, ins in enumerate(instructions):
-            if ins.opname != "LOAD_GLOBAL" or ins.argval != "parse_body":
-                continue
-            args = list(itertools.takewhile(lambda i: not i.opname.startswith("CALL"), instructions[index + 1:]))
-            texts = [i.argval for i in args if i.opname == "LOAD_CONST" and isinstance(i.argval, str)]
-            models = [value(i) for i in args if _is_model(value(i))]
-            yield BodyCall(texts[0] if texts else None, models[-1] if models else None)
-
-
-def _codes(code: CodeType) -> Iterator[CodeType]:
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, CodeType):
-            yield from _codes(const)
-
-
-@runtime_checkable
-class DeclaresBody(Protocol):
-    """An object whose write handlers parse one declared body: `{wrapper: body}`."""
-
-    wrapper: str
-    body: type[BaseModel]
-
-
-def body_call(fn: Any, method: str) -> BodyCall:
-    """The body a write handler parses: the nearest function calling `parse_body` says (see
-    `_parse_body_calls`). Failing that, the model among those the handler refers to that is not merely
-    nested in another, `…Create` first for POST and `…Update` for PUT, with no wrapper known. A handler that
-    is a method of an object declaring its body (a settings `Singleton`) is taken at its word."""
-    owner = getattr(fn, "__self__", None)
-    if isinstance(owner, DeclaresBody):
-        return BodyCall(owner.wrapper, owner.body)
-    wanted = "Create" if method == "POST" else "Update"
-    reached = sorted(_reachable(fn), key=lambda pair: pair[1])
-    for obj, _ in reached:
-        if inspect.isfunction(obj) and "parse_body" in set(_names(obj.__code__)):
-            calls = list(_parse_body_calls(obj))
-            if calls:
-                return calls[0]
-    models = [obj for obj, _ in reached if _is_model(obj)]
-    nested = {id(inner) for model in models for inner in _nested(model)}
-    top = sorted((m for m in models if id(m) not in nested), key=lambda m: not m.__name__.endswith(wanted))
-    return BodyCall(None, top[0] if top else None)
-
-
-def _is_model(obj: Any) -> bool:
-    return inspect.isclass(obj) and issubclass(obj, BaseModel) and obj is not BaseModel
-
-
-def _nested(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
-    for info in model.model_fields.values():
-        for arg in _type_args(info.annotation):
-            if inspect.isclass(arg) and issubclass(arg, BaseModel) and arg is not model:
-                yield arg
-
-
-def _type_args(annotation: Any) -> Iterator[Any]:
-    yield annotation
-    for arg in getattr(annotation, "__args__", ()):
-        yield from _type_args(arg)
-
-
-def _writer(op: Operation) -> Callable[..., Any] | None:
-    if op.spec is not None:
-        return op.spec.create if op.action == "create" else op.spec.update if op.action == "update" else None
-    return op.route.handler if op.method in ("POST", "PUT") else None
+def declared_body(op: Operation) -> Body[Any] | None:
+    """The body an operation declares: a spec's create or update body (api/resource.py), else its route's
+    (`api_route`/`business_route` `body=`)."""
+    if op.spec is not None and op.action is not None:
+        return op.spec.body(op.action)
+    return op.route.body
 
 
 # --- the document -----------------------------------------------------------------------------------------
@@ -337,20 +214,14 @@ class Builder:
         return {"$ref": REF.format(model=name)}
 
     def body(self, op: Operation) -> dict[str, Any] | None:
-        writer = _writer(op)
-        if writer is None:
+        declared = declared_body(op)
+        if declared is None:  # nothing read from a body (e.g. `POST …/release`)
             return None
-        found = body_call(writer, op.method)
-        wrapper = op.spec.wrapper if op.spec is not None else found.wrapper
-        if wrapper is None:  # nothing parsed from a body (e.g. `POST …/release`)
-            return None
-        inner: dict[str, Any] = {"type": "object"}
-        if found.model is not None:
-            self.models.setdefault(found.model, "")
-            inner = {"$ref": f"#/models/{id(found.model)}"}  # resolved in `finish`
-        return {"required": op.spec is not None,
+        self.models.setdefault(declared.model, "")
+        inner = {"$ref": f"#/models/{id(declared.model)}"}  # resolved in `finish`
+        return {"required": declared.required,
                 "content": {"application/json": {"schema": {
-                    "type": "object", "required": [wrapper], "properties": {wrapper: inner}}}}}
+                    "type": "object", "required": [declared.wrapper], "properties": {declared.wrapper: inner}}}}}
 
     def responses(self, op: Operation) -> dict[str, Any]:
         headers = {"X-Request-Id": {"schema": {"type": "string"}, "description": "This request's id."}}

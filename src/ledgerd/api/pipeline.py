@@ -1,13 +1,25 @@
-"""The one request pipeline of the API.
+"""The one request pipeline of the API: named steps, composed in `serve`, behind one route middleware.
 
-`api_route` wraps a plain synchronous handler. For every call, in this order: body size limit,
-JSON-only writes, JSON parsing, bearer token, the app's rate limit, token family, read-only scope, business selection
-(`X-Business` or the lead business), the operation's availability in the business's country and the
-member's role in its areas (api/operations.py), the `idempotency_id` claim (api/idempotency.py), then the
-handler inside one unit of work, and `show_legacy_id` on its payload (api/legacy_ids.py); any error
-becomes Sage's error array. Handlers never run on the event loop, so no request waits for another's work:
-they run on the runtime's request threads, except SQLite writes, which run on the engine's one writer
-thread, in turn (db/engine.sqlite_writer).
+A route is made by `api_route` (no business: `/user`, `/businesses`) or `business_route` (everything working in
+one business). Around every route, `ApiErrors` (route middleware, as Starlette composes its own) gives the request
+its id (`X-Request-Id` on every answer) and turns any error raised below it into Sage's error array. The size
+limit and the deadline of the body are enforced earlier, while it streams in (http/guard.py).
+
+Then, in this order (`serve`, on a request thread; see docs/decisions/http.md for why this order):
+
+1. `read_json_body` (on the event loop): JSON-only writes, the JSON itself, no control characters;
+2. `authenticate`: the bearer token, counted against its app's rate limit, then its token family;
+3. `check_scope`: a read-only token changes nothing;
+4. `select_business` and `authorise` (business routes): `X-Business` or the lead business, the operation's
+   availability in its country and the member's role in its areas (api/operations.py);
+5. `take_key`: the `idempotency_id` taken out of the body (api/idempotency.py);
+6. `unit_of_work`, run again on a deadlock (`retrying`): the business bound to the session, the id claimed
+   (a stored answer ends the request here), the declared body parsed (`Body`), the handler,
+   `show_legacy_id` on its payload (api/legacy_ids.py), the answer remembered for the id;
+7. `render`: the result as a response.
+
+Handlers never run on the event loop, so no request waits for another's work: they run on the runtime's request
+threads, except SQLite writes, which run on the engine's one writer thread, in turn (db/engine.sqlite_writer).
 """
 
 from __future__ import annotations
@@ -18,22 +30,24 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import orjson
-from sqlalchemy import Engine
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerd.api import idempotency, legacy_ids, operations, ratelimit
 from ledgerd.api.bearer import Principal, load_principal, verify
-from ledgerd.api.validation import check_text
+from ledgerd.api.validation import Body, check_text
 from ledgerd.db.engine import UnitOfWork, sqlite_writer
 from ledgerd.db.records import CLOCK_KEY, bind_clock
 from ledgerd.db.tenancy import bind_business
@@ -50,16 +64,21 @@ from ledgerd.http.guard import allow_body
 from ledgerd.http.wire import JsonResponse
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.access import Selected
+from ledgerd.tenancy.service import select_business as select_users_business
 
 log = logging.getLogger("ledgerd.api")
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NO_QUERY = QueryParams("")  # immutable: shared by every request without a query string
+REQUEST_ID = "ledgerd.request_id"  # the scope key `ApiErrors` keeps the request's id under
+B = TypeVar("B", bound=BaseModel)
+T = TypeVar("T")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Call:
-    """Everything a handler may look at. `db` opens the request's transaction on first use."""
+    """Everything a handler may look at. `db` opens the request's transaction on first use; `body` is the
+    parsed JSON as sent (a declared body reaches the handler validated, as its own argument)."""
 
     request: Request
     runtime: Runtime
@@ -67,7 +86,6 @@ class Call:
     principal: Principal
     query: QueryParams
     body: Any
-    business: Selected | None = None
     path_params: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -76,6 +94,13 @@ class Call:
         if CLOCK_KEY not in session.info:
             bind_clock(session, self.runtime.clock)
         return session
+
+
+@dataclass(kw_only=True)
+class BusinessCall(Call):
+    """The call of a business route: the business it works in is chosen and its rules checked."""
+
+    business: Selected
 
 
 @dataclass
@@ -90,18 +115,90 @@ class Result:
 
 
 Handler = Callable[[Call], Result]
+BusinessHandler = Callable[[BusinessCall], Result]
+Selector = Callable[[Runtime, str, str | None], Selected]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What the steps need to know of one route. `handler` takes the call, and the parsed body when `body` is
+    declared; it takes a `BusinessCall` when `select` is set (the factories below pair them)."""
+
+    path: str
+    handler: Callable[..., Result]
+    select: Selector | None = None
+    body: Body[Any] | None = None
+    # What must hold before the body is read (e.g. the caller owns the record): it is refused whatever it sends.
+    check: Callable[[Any], object] | None = None
+    # Sage's facts about each method of this path: countries offering it, areas and roles (api/operations.py).
+    rules: Mapping[str, operations.Operation | None] = field(default_factory=dict)
 
 
 class ApiRoute(Route):
-    """A route of this pipeline; keeps the handler and whether a business is chosen, for the OpenAPI
-    document (api/openapi.py), which is generated from the route table."""
+    """A route of this pipeline. Keeps its `Endpoint`, from which the OpenAPI document (api/openapi.py) reads
+    whether a business is chosen and which body is declared."""
 
-    def __init__(self, path: str, endpoint: Callable[..., Any], *, methods: list[str], name: str | None,
-                 handler: Handler, business: bool) -> None:
-        super().__init__(path, endpoint, methods=methods, name=name)
-        self.handler = handler
-        self.business = business
+    def __init__(self, endpoint: Endpoint, *, methods: list[str], name: str | None, body_limit: int | None) -> None:
+        async def asgi_endpoint(request: Request) -> Response:
+            return await dispatch(endpoint, request, body_limit)
 
+        super().__init__(endpoint.path, asgi_endpoint, methods=methods, name=name, middleware=[Middleware(ApiErrors)])
+        self.endpoint_spec = endpoint
+
+    @property
+    def business(self) -> bool:
+        return self.endpoint_spec.select is not None
+
+    @property
+    def body(self) -> Body[Any] | None:
+        return self.endpoint_spec.body
+
+
+# --- middleware ------------------------------------------------------------------------------------------------
+
+class ApiErrors:
+    """Route middleware: a fresh request id, sent as `X-Request-Id` on every answer, and any error raised by
+    the steps below answered as Sage's error array (a `LedgerdError` with its status; a database that cannot
+    be reached 503; anything else 500, logged with the request id)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = secrets.token_hex(16)
+        scope[REQUEST_ID] = request_id
+        tag = (b"x-request-id", request_id.encode())
+        started = False
+
+        async def send_tagged(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), tag]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tagged)
+        except ClientDisconnect:
+            raise  # nobody to answer: logged by the guard (http/guard.py)
+        except Exception as exc:
+            if started:
+                raise
+            await error_answer(exc, request_id)(scope, receive, send_tagged)
+
+
+def error_answer(exc: Exception, request_id: str) -> Response:
+    """Sage's error array for an error raised while serving request `request_id`."""
+    if isinstance(exc, LedgerdError):
+        return error_response(exc)
+    if isinstance(exc, OperationalError):
+        log.error("database unavailable (request %s)", request_id, exc_info=exc)
+        return error_response(Unavailable())
+    log.error("unexpected error (request %s)", request_id, exc_info=exc)
+    return error_response(ApiError())
+
+
+# --- the steps -------------------------------------------------------------------------------------------------
 
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
@@ -127,12 +224,104 @@ async def read_json_body(request: Request) -> Any:
     return body
 
 
+def authenticate(runtime: Runtime, authorization: str | None) -> Principal:
+    """Who is calling: the bearer token verified (401 otherwise), the request counted against the token's app
+    (429 past its limit; counted before the database is asked anything more), then the token's family and
+    user (api/bearer.py)."""
+    claims = verify(runtime.tokens, authorization)
+    ratelimit.enforce(runtime, str(claims.get("azp", "")))
+    return load_principal(runtime.engine, claims)
+
+
+def check_scope(principal: Principal, write: bool) -> None:
+    """A token with the read-only scope may not change data (403)."""
+    if write and principal.read_only:
+        raise Forbidden("The access token has the readonly scope; it cannot change data.")
+
+
+def select_business(runtime: Runtime, user_id: str, header: str | None) -> Selected:
+    """The business the call works in: `X-Business`, or the user's lead business (tenancy/service.py)."""
+    return select_users_business(runtime.engine, user_id, header)
+
+
+def authorise(rule: operations.Operation | None, business: Selected, *, write: bool, path: str) -> None:
+    """The operation is offered in the business's country and the member's role allows it (api/operations.py)."""
+    operations.check(rule, business=business, write=write, path=path)
+
+
+def take_key(method: str, path: str, body: Any) -> idempotency.Key | None:
+    """A write's `idempotency_id`, taken out of the body before anything validates it (api/idempotency.py)."""
+    return idempotency.take(method, path, body) if method in WRITE_METHODS else None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the steps before the unit of work found out about one request."""
+
+    request: Request
+    runtime: Runtime
+    principal: Principal
+    query: QueryParams
+    body: Any
+    write: bool
+    business: Selected | None
+    key: idempotency.Key | None
+
+
+def open_call(found: Prepared, work: UnitOfWork) -> Call:
+    """The handler's view of the request; a business call binds the session to its business (db/tenancy.py)."""
+    request = found.request
+    if found.business is None:
+        return Call(request=request, runtime=found.runtime, work=work, principal=found.principal,
+                    query=found.query, body=found.body, path_params=dict(request.path_params))
+    call = BusinessCall(request=request, runtime=found.runtime, work=work, principal=found.principal,
+                        query=found.query, body=found.body, path_params=dict(request.path_params),
+                        business=found.business)
+    bind_business(call.db, found.business.id)
+    return call
+
+
+def handle(endpoint: Endpoint, call: Call) -> Result:
+    """The handler, given the declared body parsed and validated (`Body.parse`) when the route declares one,
+    after the route's `check`."""
+    if endpoint.check is not None:
+        endpoint.check(call)
+    if endpoint.body is None:
+        return endpoint.handler(call)
+    return endpoint.handler(call, endpoint.body.parse(call.body))
+
+
+def show_legacy_ids(endpoint: Endpoint, call: Call, result: Result) -> None:
+    """`show_legacy_id=true`: every record of a JSON payload gets its `legacy_id` (api/legacy_ids.py)."""
+    if result.media_type is None and legacy_ids.wanted(call.query):
+        business_id = call.business.id if isinstance(call, BusinessCall) else None
+        result.payload = legacy_ids.annotate(call.db, result.payload, route_path=endpoint.path,
+                                             business_id=business_id)
+
+
+def unit_of_work(endpoint: Endpoint, found: Prepared) -> Result | idempotency.Stored:
+    """One transaction: claim the idempotency id (a stored answer is replayed as it is), run the handler and
+    remember its answer for the id. Committed when it returns, rolled back when anything raises."""
+    with UnitOfWork(found.runtime.sessions, write=found.write) as work:
+        call = open_call(found, work)
+        key, business = found.key, found.business
+        if key is not None and business is not None:
+            stored = idempotency.claim(call.db, business.id, key, found.runtime.clock.now())
+            if stored is not None:
+                return stored
+        result = handle(endpoint, call)
+        show_legacy_ids(endpoint, call, result)
+        if key is not None and business is not None:
+            return idempotency.remember(call.db, key, result.status, result.payload, media_type=result.media_type,
+                                        headers=result.headers, business_id=result.business_id)
+        return result
+
+
 # PostgreSQL ends one transaction of a deadlock (40P01) or of a serialization failure (40001); run anew, it
 # normally goes through, as the other one has finished. Locks are taken in one order (db/locks.py), so this
 # is a safety net, not the way races are resolved.
 RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
 ATTEMPTS = 3
-T = TypeVar("T")
 
 
 def retrying(work_unit: Callable[[], T], request_id: str) -> T:
@@ -156,96 +345,98 @@ def retrying(work_unit: Callable[[], T], request_id: str) -> T:
             time.sleep(random.uniform(0.005, 0.025) * attempt)
 
 
-def api_route(path: str, handler: Handler, *, methods: list[str], business: bool,
-              select_business: Callable[[Engine, str, str | None], Selected] | None = None,
-              name: str | None = None, body_limit: int | None = None) -> Route:
-    """A Starlette route running `handler` through the API pipeline.
+def render(outcome: Result | idempotency.Stored) -> Response:
+    """The answer on the wire: a stored one as it was, JSON, raw bytes with their own type, or 204."""
+    if isinstance(outcome, idempotency.Stored):
+        return outcome.response()
+    headers = dict(outcome.headers)
+    if outcome.business_id:
+        headers["X-Business"] = outcome.business_id
+    if outcome.status == 204:
+        return Response(status_code=204, headers=headers)
+    if outcome.media_type is not None:
+        # As a header, not `media_type=`: Starlette would append a charset to text/* types.
+        return Response(outcome.payload, status_code=outcome.status,
+                        headers={**headers, "Content-Type": outcome.media_type})
+    return JsonResponse(outcome.payload, status_code=outcome.status, headers=headers)
 
-    `business=True` resolves the business from `X-Business` (or the lead business) and checks the role
-    before the handler runs; the selector is injected so this module knows no tenancy rules.
-    `body_limit` raises (never lowers) the configured request size limit for this route alone (`allow_body`).
-    """
-    if business and select_business is None:
-        raise ValueError("business-scoped routes need a business selector")
-    # Sage's facts about this operation: countries offering it, areas and roles allowed (api/operations.py).
+
+# --- composition -----------------------------------------------------------------------------------------------
+
+def serve(endpoint: Endpoint, request: Request, runtime: Runtime, body: Any) -> Response:
+    """Every step after the body is read, in order, on a request thread (or the SQLite writer)."""
+    method, path = request.method, request.scope["path"]
+    write = method in WRITE_METHODS
+    principal = authenticate(runtime, request.headers.get("authorization"))
+    check_scope(principal, write)
+    business: Selected | None = None
+    if endpoint.select is not None:
+        business = endpoint.select(runtime, principal.user_id, request.headers.get("x-business"))
+        authorise(endpoint.rules.get(method), business, write=write, path=path)
+    query = request.query_params if request.scope["query_string"] else _NO_QUERY
+    found = Prepared(request, runtime, principal, query, body, write, business, take_key(method, path, body))
+    return render(retrying(functools.partial(unit_of_work, endpoint, found), request.scope[REQUEST_ID]))
+
+
+async def dispatch(endpoint: Endpoint, request: Request, body_limit: int | None) -> Response:
+    """Read the body on the event loop, then `serve` it off the loop: one slow handler would otherwise stall
+    every other request of the process."""
+    runtime: Runtime = request.app.state.runtime
+    if body_limit:
+        allow_body(request.scope, body_limit)
+    body = await read_json_body(request)
+    writer = sqlite_writer(runtime.engine) if request.method in WRITE_METHODS else None
+    return await asyncio.get_running_loop().run_in_executor(
+        writer or runtime.threads, functools.partial(serve, endpoint, request, runtime, body))
+
+
+# --- route factories -------------------------------------------------------------------------------------------
+
+def _rules(path: str, methods: list[str]) -> dict[str, operations.Operation | None]:
     rules = {method: operations.find(method, path) for method in methods}
     rules.setdefault("HEAD", rules.get("GET"))
+    return rules
 
-    def run(request: Request, runtime: Runtime, body: Any, request_id: str) -> Response:
-        write = request.method in WRITE_METHODS
-        claims = verify(runtime.tokens, request.headers.get("authorization"))
-        ratelimit.enforce(runtime, str(claims.get("azp", "")))
-        principal = load_principal(runtime.engine, claims)
-        if write and principal.read_only:
-            raise Forbidden("The access token has the readonly scope; it cannot change data.")
-        query = request.query_params if request.scope["query_string"] else _NO_QUERY
-        legacy = legacy_ids.wanted(query)
-        taken: list[idempotency.Key | None] = []  # the idempotency id, taken out of the body once
 
-        def work_unit() -> tuple[Result | None, idempotency.Stored | None]:
-            stored: idempotency.Stored | None = None
-            result: Result | None = None
-            with UnitOfWork(runtime.sessions, write=write) as work:
-                call = Call(request=request, runtime=runtime, work=work, principal=principal,
-                            query=query, body=body, path_params=dict(request.path_params))
-                if business:
-                    assert select_business is not None
-                    call.business = select_business(runtime.engine, principal.user_id,
-                                                    request.headers.get("x-business"))
-                    operations.check(rules.get(request.method), business=call.business, write=write,
-                                     path=request.scope["path"])
-                    bind_business(call.db, call.business.id)
-                if not taken:
-                    taken.append(idempotency.take(request.method, request.scope["path"], body) if write else None)
-                key = taken[0]
-                if key is not None and call.business is not None:
-                    stored = idempotency.claim(call.db, call.business.id, key, runtime.clock.now())
-                if stored is None:
-                    result = handler(call)
-                    if legacy and result.media_type is None:
-                        result.payload = legacy_ids.annotate(call.db, result.payload, route_path=path,
-                                                             business_id=call.business.id if call.business else None)
-                    if key is not None and call.business is not None:
-                        stored = idempotency.remember(call.db, key, result.status, result.payload,
-                                                      media_type=result.media_type, headers=result.headers,
-                                                      business_id=result.business_id)
-            return result, stored
+@overload
+def api_route(path: str, handler: Handler, *, methods: list[str], body: None = None,
+              check: Callable[[Call], object] | None = None, name: str | None = None,
+              body_limit: int | None = None) -> ApiRoute: ...
 
-        result, stored = retrying(work_unit, request_id)
-        if stored is not None:
-            return stored.response(request_id)
-        assert result is not None
-        headers = {**result.headers, "X-Request-Id": request_id}
-        if result.business_id:
-            headers["X-Business"] = result.business_id
-        if result.status == 204:
-            return Response(status_code=204, headers=headers)
-        if result.media_type is not None:
-            # As a header, not `media_type=`: Starlette would append a charset to text/* types.
-            return Response(result.payload, status_code=result.status,
-                            headers={**headers, "Content-Type": result.media_type})
-        return JsonResponse(result.payload, status_code=result.status, headers=headers)
 
-    async def endpoint(request: Request) -> Response:
-        runtime: Runtime = request.app.state.runtime
-        request_id = secrets.token_hex(16)
-        try:
-            if body_limit:
-                allow_body(request.scope, body_limit)
-            body = await read_json_body(request)
-            # Never on the event loop: one slow handler would stall every other request of the process.
-            writer = sqlite_writer(runtime.engine) if request.method in WRITE_METHODS else None
-            return await asyncio.get_running_loop().run_in_executor(
-                writer or runtime.threads, functools.partial(run, request, runtime, body, request_id))
-        except LedgerdError as exc:
-            return error_response(exc, request_id)
-        except ClientDisconnect:
-            raise  # nobody to answer: logged by the guard (http/guard.py)
-        except OperationalError:
-            log.exception("database unavailable (request %s)", request_id)
-            return error_response(Unavailable(), request_id)
-        except Exception:
-            log.exception("unexpected error (request %s)", request_id)
-            return error_response(ApiError(), request_id)
+@overload
+def api_route(path: str, handler: Callable[[Call, B], Result], *, methods: list[str], body: Body[B],
+              check: Callable[[Call], object] | None = None, name: str | None = None,
+              body_limit: int | None = None) -> ApiRoute: ...
 
-    return ApiRoute(path, endpoint, methods=methods, name=name, handler=handler, business=business)
+
+def api_route(path: str, handler: Callable[..., Result], *, methods: list[str], body: Body[Any] | None = None,
+              check: Callable[[Call], object] | None = None, name: str | None = None,
+              body_limit: int | None = None) -> ApiRoute:
+    """A route that works in no business (`/user`, `/businesses`). `body`: the request body the handler takes,
+    parsed and validated, as its second argument; `check`: what must hold before that body is read. `body_limit`
+    raises (never lowers) the configured request size limit for this route alone (`allow_body`)."""
+    return ApiRoute(Endpoint(path, handler, body=body, check=check), methods=methods, name=name,
+                    body_limit=body_limit)
+
+
+@overload
+def business_route(path: str, handler: BusinessHandler, *, methods: list[str], body: None = None,
+                   check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
+                   body_limit: int | None = None) -> ApiRoute: ...
+
+
+@overload
+def business_route(path: str, handler: Callable[[BusinessCall, B], Result], *, methods: list[str], body: Body[B],
+                   check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
+                   body_limit: int | None = None) -> ApiRoute: ...
+
+
+def business_route(path: str, handler: Callable[..., Result], *, methods: list[str], body: Body[Any] | None = None,
+                   check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
+                   body_limit: int | None = None) -> ApiRoute:
+    """A route that works in one business: chosen by `X-Business` (or the lead business) and checked against
+    Sage's availability and role rules before the handler, which gets a `BusinessCall`. `body`, `check` and
+    `body_limit` as for `api_route`."""
+    endpoint = Endpoint(path, handler, select=select_business, body=body, check=check, rules=_rules(path, methods))
+    return ApiRoute(endpoint, methods=methods, name=name, body_limit=body_limit)

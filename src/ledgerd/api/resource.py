@@ -3,8 +3,9 @@
 Everything a list endpoint shares lives here once: paging and the envelope, `attributes`, `search`,
 `sort`, `from_date`/`to_date`, `updated_or_created_since` (inclusive), `deleted_since` (exclusive,
 from tombstones) and spec-declared filters. Resources supply what differs: the model, how a record
-looks on the wire (`present`), and plain service functions for writes. Non-CRUD actions (void,
-release, allocate…) are ordinary `api_route`s beside the spec.
+looks on the wire (`present`), the body model of each write (`create_body`, `update_body`: the engine parses
+the body and hands the write the validated model) and plain service functions for writes. Non-CRUD actions (void,
+release, allocate…) are ordinary `business_route`s beside the spec.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
+from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
@@ -20,16 +22,16 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, registry
 from ledgerd.api.listing import BASE_KEYS, Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.validation import Body
 from ledgerd.db.base import Base
 from ledgerd.db.deletions import Deletion
 from ledgerd.db.locks import for_change
 from ledgerd.errors import NotFound
 from ledgerd.http.errors import InvalidParameter
-from ledgerd.tenancy.service import select_business
 
 M = TypeVar("M", bound=Base)
-Present = Callable[[Call, Sequence[Any]], list[dict[str, Any]]]
+Present = Callable[[BusinessCall, Sequence[Any]], list[dict[str, Any]]]
 # Every spec served, by path (api/registry.py): contract tests and the OpenAPI document are generated from it.
 # `routes` below is the only writer, and it registers `Resource`s.
 REGISTRY = cast("dict[str, Resource[Any]]", registry.REGISTRY)
@@ -51,9 +53,16 @@ class Resource(Generic[M]):
     search: Callable[[str], ColumnElement[bool]] | None = None
     date_column: InstrumentedAttribute[Any] | None = None
     key_column: InstrumentedAttribute[Any] | None = None
-    create: Callable[[Call], Any] | None = None
-    update: Callable[[Call, Any], Any] | None = None
-    delete: Callable[[Call, Any], Result | None] | None = None
+    # Writes: `create(call, body)` and `update(call, record, body)` get the body parsed from `{wrapper: ...}` as
+    # the declared model (`create_body`, `update_body`); the OpenAPI document describes the same models.
+    create: Callable[[BusinessCall, Any], Any] | None = None
+    create_body: type[BaseModel] | None = None
+    update: Callable[[BusinessCall, Any, Any], Any] | None = None
+    update_body: type[BaseModel] | None = None
+    # What must hold before a write's body is read (the record is None for a create), e.g. who may change
+    # these records at all: a caller who may not is told so whatever it sends.
+    check: Callable[[BusinessCall, Any], None] | None = None
+    delete: Callable[[BusinessCall, Any], Result | None] | None = None
     # How a list page's records are loaded (default: ORM instances); e.g. read-only snapshots.
     load: Callable[[Any, Select[Any]], Sequence[Any]] | None = None
     # The `$total` of the list with no filter, where the database keeps it; otherwise it is counted.
@@ -62,6 +71,15 @@ class Resource(Generic[M]):
     read_enabled: bool = True
     # Raises the request size limit of this resource's POST and PUT (see `api_route`).
     body_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.create is None) != (self.create_body is None) or (self.update is None) != (self.update_body is None):
+            raise ValueError(f"/{self.path}: a create or update needs its body model, and a body model its write")
+
+    def body(self, action: str) -> Body[Any] | None:
+        """The body a write declares (`create` or `update`), if the spec has that write."""
+        model = self.create_body if action == "create" else self.update_body if action == "update" else None
+        return None if model is None else Body(self.wrapper, model)
 
     def _column(self, name: str) -> InstrumentedAttribute[Any]:
         column: InstrumentedAttribute[Any] = getattr(self.model, name)
@@ -79,7 +97,7 @@ class Resource(Generic[M]):
         key = getattr(obj, self.key.key)
         return {"id": key, "displayed_as": self.displayed_as(obj), "$path": f"/{self.path}/{key}"}
 
-    def find(self, call: Call, key: str, *, lock: bool = False) -> Any:
+    def find(self, call: BusinessCall, key: str, *, lock: bool = False) -> Any:
         """The record `key` names, or 404. `lock`: for a request that changes it (PUT, DELETE, actions such as
         release): its row is locked and re-read first, so concurrent changes apply one after the other and
         the later one sees the earlier one's result (db/locks.py)."""
@@ -89,7 +107,7 @@ class Resource(Generic[M]):
             raise NotFound()
         return obj
 
-    def show(self, call: Call, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
+    def show(self, call: BusinessCall, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
         if not attributes.all and not attributes.names:
             return [self.link(obj) for obj in objs]
         items = self.present(call, objs)  # fresh dicts: `attributes=all` keeps them as they are
@@ -114,7 +132,7 @@ def _links(value: Any) -> Iterator[dict[str, Any]]:
             yield from _links(inner)
 
 
-def expand(call: Call, items: list[dict[str, Any]], nested: Attributes) -> None:
+def expand(call: BusinessCall, items: list[dict[str, Any]], nested: Attributes) -> None:
     """`nested_attributes`: link objects to other resources of this API become those records, with the
     chosen attributes (`all` for every one), one level deep, one query per linked resource."""
     found: dict[str, list[dict[str, Any]]] = {}
@@ -157,7 +175,7 @@ def _order(resource: Resource[Any], query: Mapping[str, str]) -> list[Any]:
     return [first, *default]
 
 
-def _deleted(call: Call, resource: Resource[Any], page: Page) -> Result:
+def _deleted(call: BusinessCall, resource: Resource[Any], page: Page) -> Result:
     since = params.instant("deleted_since", call.query["deleted_since"])
     stmt = select(Deletion).where(Deletion.resource == resource.path, Deletion.deleted_at > since)
     total = call.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -166,15 +184,11 @@ def _deleted(call: Call, resource: Resource[Any], page: Page) -> Result:
     items = [{"id": d.record_id, "displayed_as": d.displayed_as, "$path": f"/{resource.path}/{d.record_id}",
               "deleted_at": d.deleted_at} for d in rows]
     return Result(envelope(f"/{resource.path}", call.query.multi_items(), page, total, items),
-                  business_id=_business(call))
+                  business_id=call.business.id)
 
 
-def _business(call: Call) -> str | None:
-    return call.business.id if call.business else None
-
-
-def list_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
-    def handler(call: Call) -> Result:
+def list_handler(resource: Resource[Any]) -> Callable[[BusinessCall], Result]:
+    def handler(call: BusinessCall) -> Result:
         query = call.query
         page = Page.from_query(query)
         if "deleted_since" in query:
@@ -203,28 +217,27 @@ def list_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
         objs = resource.load(call.db, stmt) if resource.load else call.db.scalars(stmt).all()
         items = resource.show(call, objs, Attributes(query.get("attributes"), default_all=False))
         return Result(envelope(f"/{resource.path}", query.multi_items(), page, total, items),
-                      business_id=_business(call))
+                      business_id=call.business.id)
 
     return handler
 
 
-def read_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
-    def handler(call: Call) -> Result:
+def read_handler(resource: Resource[Any]) -> Callable[[BusinessCall], Result]:
+    def handler(call: BusinessCall) -> Result:
         obj = resource.find(call, call.path_params["key"])
         item = resource.show(call, [obj], Attributes(call.query.get("attributes"), default_all=True))[0]
-        return Result(item, business_id=_business(call))
+        return Result(item, business_id=call.business.id)
 
     return handler
 
 
-def _write_result(call: Call, resource: Resource[Any], obj: Any, status: int) -> Result:
+def _write_result(call: BusinessCall, resource: Resource[Any], obj: Any, status: int) -> Result:
     call.db.flush()
-    return Result(resource.present(call, [obj])[0], status=status, business_id=_business(call))
+    return Result(resource.present(call, [obj])[0], status=status, business_id=call.business.id)
 
 
-def forget(call: Call, resource: Resource[Any], obj: Any) -> None:
+def forget(call: BusinessCall, resource: Resource[Any], obj: Any) -> None:
     """Delete a record, leaving a tombstone for `deleted_since`."""
-    assert call.business is not None
     call.db.add(Deletion(business_id=call.business.id, resource=resource.path,
                          record_id=getattr(obj, resource.key.key), displayed_as=resource.displayed_as(obj)[:255],
                          deleted_at=call.runtime.clock.now()))
@@ -233,11 +246,11 @@ def forget(call: Call, resource: Resource[Any], obj: Any) -> None:
 
 
 def forgetting(path: str, before: Callable[[Session, Any], object] | None = None,
-               ) -> Callable[[Call, Any], Result | None]:
+               ) -> Callable[[BusinessCall, Any], Result | None]:
     """A spec's `delete` that removes the record and leaves its tombstone (`forget`), after `before`
     (the service's own rule or reversal, e.g. `service.delete`). The spec is found by path when called,
     so a module can name this before it defines the spec."""
-    def delete(call: Call, obj: Any) -> Result | None:
+    def delete(call: BusinessCall, obj: Any) -> Result | None:
         if before is not None:
             before(call.db, obj)
         forget(call, REGISTRY[path], obj)
@@ -252,32 +265,39 @@ def routes(resource: Resource[Any]) -> list[BaseRoute]:
     collection, member = f"/{resource.path}", f"/{resource.path}/{{key}}"
     out: list[BaseRoute] = []
 
-    def add(path: str, handler: Callable[[Call], Result], method: str) -> None:
+    def add(path: str, handler: Callable[[BusinessCall], Result], method: str) -> None:
         limit = resource.body_limit if method in ("POST", "PUT") else None
-        out.append(api_route(path, handler, methods=[method], business=True, select_business=select_business,
-                             body_limit=limit))
+        out.append(business_route(path, handler, methods=[method], body_limit=limit))
 
     if resource.list_enabled:
         add(collection, list_handler(resource), "GET")
-    if resource.create is not None:
-        create = resource.create
-        add(collection, lambda call: _write_result(call, resource, create(call), 201), "POST")
+    create, create_body = resource.create, resource.body("create")
+    if create is not None and create_body is not None:
+
+        def post(call: BusinessCall) -> Result:
+            if resource.check is not None:
+                resource.check(call, None)
+            return _write_result(call, resource, create(call, create_body.parse(call.body)), 201)
+
+        add(collection, post, "POST")
     if resource.read_enabled:
         add(member, read_handler(resource), "GET")
-    if resource.update is not None:
-        update = resource.update
+    update, update_body = resource.update, resource.body("update")
+    if update is not None and update_body is not None:
 
-        def put(call: Call) -> Result:
+        def put(call: BusinessCall) -> Result:
             record = resource.find(call, call.path_params["key"], lock=True)
-            return _write_result(call, resource, update(call, record), 200)
+            if resource.check is not None:
+                resource.check(call, record)
+            return _write_result(call, resource, update(call, record, update_body.parse(call.body)), 200)
 
         add(member, put, "PUT")
     if resource.delete is not None:
         remove = resource.delete
 
-        def delete(call: Call) -> Result:
+        def delete(call: BusinessCall) -> Result:
             result = remove(call, resource.find(call, call.path_params["key"], lock=True))
-            return result or Result(None, status=204, business_id=_business(call))
+            return result or Result(None, status=204, business_id=call.business.id)
 
         add(member, delete, "DELETE")
     return out

@@ -3,7 +3,8 @@ failures become 400 and 422 problems."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -50,6 +51,23 @@ def parse_body(body: Any, wrapper: str, model: type[M]) -> M:
             Problem("RecordInvalid", message(err["type"], err["msg"]), _source(tuple(err["loc"])))
             for err in exc.errors()
         ]) from None
+
+
+@dataclass(frozen=True)
+class Body(Generic[M]):
+    """A request body a route declares: `{"<wrapper>": <model>}`. The pipeline parses it once, before the
+    handler, and hands the handler the validated model (api/pipeline.py); the OpenAPI document describes it
+    (api/openapi.py). A body that is not `required` may be left out: the handler then gets the model's
+    defaults."""
+
+    wrapper: str
+    model: type[M]
+    required: bool = True
+
+    def parse(self, body: Any) -> M:
+        if body is None and not self.required:
+            return self.model()
+        return parse_body(body, self.wrapper, self.model)
 
 
 # Pydantic's wording names its own classes ("Input should be a valid dictionary or instance of AddressIn"); a

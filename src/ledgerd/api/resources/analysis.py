@@ -25,9 +25,8 @@ from ledgerd.analysis.schemas import (
     JournalCodeUpdate,
 )
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource, forget
-from ledgerd.api.validation import parse_body
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.lookups.lists import link
 
@@ -112,18 +111,15 @@ def _search(term: str) -> ColumnElement[bool]:
 ANALYSIS_TYPES: Resource[AnalysisType] = Resource(
     path="analysis_types", wrapper="analysis_type", model=AnalysisType, present=present_types,
     displayed_as=lambda t: t.name, filters={"analysis_type_level": _type_level}, search=_search,
-    update=lambda call, t: service.update_type(call.db, t, parse_body(call.body, "analysis_type",
-                                                                      AnalysisTypeUpdate)),
+    update_body=AnalysisTypeUpdate, update=lambda call, t, body: service.update_type(call.db, t, body),
 )
 
 
-def _create_category(call: Call) -> AnalysisTypeCategory:
-    assert call.business is not None
-    body = parse_body(call.body, "analysis_type_category", CategoryCreate)
+def _create_category(call: BusinessCall, body: CategoryCreate) -> AnalysisTypeCategory:
     return service.create_category(call.db, call.business.id, body)
 
 
-def _delete_category(call: Call, category: AnalysisTypeCategory) -> Result | None:
+def _delete_category(call: BusinessCall, category: AnalysisTypeCategory) -> Result | None:
     service.release_category(call.db, category)
     forget(call, ANALYSIS_TYPE_CATEGORIES, category)
     return None
@@ -132,9 +128,8 @@ def _delete_category(call: Call, category: AnalysisTypeCategory) -> Result | Non
 ANALYSIS_TYPE_CATEGORIES: Resource[AnalysisTypeCategory] = Resource(
     path="analysis_type_categories", wrapper="analysis_type_category", model=AnalysisTypeCategory,
     present=present_categories, displayed_as=lambda c: c.name, filters={"analysis_type_level": _category_level},
-    create=_create_category,
-    update=lambda call, c: service.update_category(call.db, c, parse_body(call.body, "analysis_type_category",
-                                                                          CategoryUpdate)),
+    create=_create_category, create_body=CategoryCreate,
+    update_body=CategoryUpdate, update=lambda call, c, body: service.update_category(call.db, c, body),
     delete=_delete_category,
 )
 
@@ -148,12 +143,11 @@ def present_journal_codes(call: Call, codes: Sequence[JournalCode]) -> list[dict
     } for j in codes]
 
 
-def _create_journal_code(call: Call) -> JournalCode:
-    assert call.business is not None
-    return journal_codes.create(call.db, call.business.id, parse_body(call.body, "journal_code", JournalCodeCreate))
+def _create_journal_code(call: BusinessCall, body: JournalCodeCreate) -> JournalCode:
+    return journal_codes.create(call.db, call.business.id, body)
 
 
-def _delete_journal_code(call: Call, journal_code: JournalCode) -> Result | None:
+def _delete_journal_code(call: BusinessCall, journal_code: JournalCode) -> Result | None:
     journal_codes.check_deletable(journal_code)
     forget(call, JOURNAL_CODES, journal_code)
     return None
@@ -161,8 +155,8 @@ def _delete_journal_code(call: Call, journal_code: JournalCode) -> Result | None
 
 JOURNAL_CODES: Resource[JournalCode] = Resource(
     path="journal_codes", wrapper="journal_code", model=JournalCode, present=present_journal_codes,
-    displayed_as=lambda j: j.name, create=_create_journal_code,
-    update=lambda call, j: journal_codes.update(call.db, j, parse_body(call.body, "journal_code", JournalCodeUpdate)),
+    displayed_as=lambda j: j.name, create=_create_journal_code, create_body=JournalCodeCreate,
+    update_body=JournalCodeUpdate, update=lambda call, j, body: journal_codes.update(call.db, j, body),
     delete=_delete_journal_code,
 )
 

@@ -15,25 +15,22 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources.artefact_wire import displayed_as, load_page, presenter
 from ledgerd.api.resources.corrective_invoices import correction_presenter
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import corrective, service
 from ledgerd.artefacts.kinds import CORRECTIVE_KINDS, KINDS, UNPOSTED, Kind
 from ledgerd.artefacts.models import Artefact, listed_kinds
-from ledgerd.artefacts.schemas import BODIES
+from ledgerd.artefacts.schemas import BODIES, ArtefactIn
 from ledgerd.attachments.service import attached
 from ledgerd.errors import Invalid
-from ledgerd.tenancy.service import select_business
 
 SORTS: dict[str, Any] = {"created_at": Artefact.created_at, "updated_at": Artefact.updated_at,
                          "date": Artefact.date}
 
 
-def _context(call: Call) -> service.Context:
-    assert call.business is not None
+def _context(call: BusinessCall) -> service.Context:
     return service.context(call.db, call.business.id)
 
 
@@ -61,11 +58,11 @@ def _spec(kind: Kind) -> Resource[Artefact]:
     body_model = corrective.CorrectiveInvoiceIn if kind.corrective else BODIES[kind.lines_key]
     rules = (corrective.create, corrective.update) if kind.corrective else (service.create, service.update)
 
-    def create(call: Call) -> Artefact:
-        return rules[0](call.db, _context(call), kind, parse_body(call.body, kind.wrapper, body_model))
+    def create(call: BusinessCall, body: ArtefactIn) -> Artefact:
+        return rules[0](call.db, _context(call), kind, body)
 
-    def update(call: Call, artefact: Artefact) -> Artefact:
-        return rules[1](call.db, _context(call), kind, artefact, parse_body(call.body, kind.wrapper, body_model))
+    def update(call: BusinessCall, artefact: Artefact, body: ArtefactIn) -> Artefact:
+        return rules[1](call.db, _context(call), kind, artefact, body)
 
     present = correction_presenter(kind) if kind.corrective else presenter(kind)
     return Resource(
@@ -74,11 +71,12 @@ def _spec(kind: Kind) -> Resource[Artefact]:
         filters={"contact_id": lambda v: Artefact.contact_id == v,
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
                  "has_attachments": has_attachments_filter},
-        sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page, create=create, update=update,
+        sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page,
+        create=create, create_body=body_model, update=update, update_body=body_model,
         delete=lambda call, artefact: _delete(call, kind, artefact))
 
 
-def _delete(call: Call, kind: Kind, artefact: Artefact) -> Result | None:
+def _delete(call: BusinessCall, kind: Kind, artefact: Artefact) -> Result | None:
     if kind.is_quote or artefact.status_id in UNPOSTED:
         if service.allocated(call.db, artefact.id):
             raise Invalid("The document has payments or allocations; delete them first.", "base")
@@ -94,8 +92,8 @@ def _delete(call: Call, kind: Kind, artefact: Artefact) -> Result | None:
     return Result(SPECS[kind.kind].present(call, [artefact])[0], 200, business_id=artefact.business_id)
 
 
-def _release(kind: Kind) -> Callable[[Call], Result]:
-    def handler(call: Call) -> Result:
+def _release(kind: Kind) -> Callable[[BusinessCall], Result]:
+    def handler(call: BusinessCall) -> Result:
         spec = SPECS[kind.kind]
         artefact = service.release(call.db, _context(call), kind, spec.find(call, call.path_params["key"], lock=True))
         call.db.flush()
@@ -107,5 +105,5 @@ def _release(kind: Kind) -> Callable[[Call], Result]:
 SPECS: dict[str, Resource[Artefact]] = {kind.kind: _spec(kind) for kind in (*KINDS, *CORRECTIVE_KINDS)}
 
 routes: list[BaseRoute] = [route for kind in SPECS.values() for route in resource.routes(kind)]
-routes += [api_route(f"/{kind.path}/{{key}}/release", _release(kind), methods=["POST"], business=True,
-                     select_business=select_business) for kind in (*KINDS, *CORRECTIVE_KINDS) if kind.posts]
+routes += [business_route(f"/{kind.path}/{{key}}/release", _release(kind), methods=["POST"])
+           for kind in (*KINDS, *CORRECTIVE_KINDS) if kind.posts]

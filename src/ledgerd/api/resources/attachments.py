@@ -19,9 +19,8 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.operations import permitted, record_rules
-from ledgerd.api.pipeline import WRITE_METHODS, Call, Result, api_route
+from ledgerd.api.pipeline import WRITE_METHODS, BusinessCall, Call, Result, business_route
 from ledgerd.api.resource import REGISTRY, Resource, forgetting
-from ledgerd.api.validation import parse_body
 from ledgerd.attachments import service
 from ledgerd.attachments.models import Attachment
 from ledgerd.attachments.schemas import AttachmentCreate, AttachmentUpdate
@@ -30,7 +29,6 @@ from ledgerd.errors import Forbidden, NotFound
 from ledgerd.http.errors import InvalidParameter, NotAcceptable
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookups
-from ledgerd.tenancy.service import select_business
 
 OCTET_STREAM = "application/octet-stream"
 # Sage: each of the two context filters "Requires filtering by" the other as well.
@@ -93,23 +91,22 @@ def _owner(type_id: str | None) -> str | None:
     return context_path(type_id.upper()) if type_id else "transactions"
 
 
-def _may(call: Call, type_id: str | None, *, write: bool) -> bool:
+def _may(call: BusinessCall, type_id: str | None, *, write: bool) -> bool:
     path = _owner(type_id)
     if path is None:
         return True
-    assert call.business is not None
     rules = record_rules(path)
     return permitted(call.business.access(), rules.write if write else rules.read, write=write)
 
 
-def _require(call: Call, type_id: str | None, *, write: bool) -> None:
+def _require(call: BusinessCall, type_id: str | None, *, write: bool) -> None:
     """Reading an attachment takes read access to its record's area; adding, changing or deleting one takes
     the access that changing the record takes (e.g. a bank transfer's: Bank, full or restricted)."""
     if not _may(call, type_id, write=write):
         raise Forbidden()
 
 
-def _readable(call: Call) -> ColumnElement[bool] | None:
+def _readable(call: BusinessCall) -> ColumnElement[bool] | None:
     """SQL: the attachments the caller may read (None: all of them)."""
     types = [item["id"] for item in lookups()[CONTEXT_TYPES]]
     readable = [type_id for type_id in types if _may(call, type_id, write=False)]
@@ -121,16 +118,14 @@ def _readable(call: Call) -> ColumnElement[bool] | None:
 
 
 class _Attachments(Resource[Attachment]):
-    def find(self, call: Call, key: str, *, lock: bool = False) -> Attachment:
+    def find(self, call: BusinessCall, key: str, *, lock: bool = False) -> Attachment:
         """An attachment a read, PUT or DELETE names: the caller must have the right to its record."""
         attachment: Attachment = super().find(call, key, lock=lock)
         _require(call, attachment.context_type_id, write=call.request.method in WRITE_METHODS)
         return attachment
 
 
-def _create(call: Call) -> Attachment:
-    assert call.business is not None
-    body = parse_body(call.body, "attachment", AttachmentCreate)
+def _create(call: BusinessCall, body: AttachmentCreate) -> Attachment:
     if body.attachment_context_type_id is not None:
         _require(call, body.attachment_context_type_id, write=True)
     elif body.transaction_id and body.attachment_context_id is None:
@@ -138,8 +133,7 @@ def _create(call: Call) -> Attachment:
     return service.create(call.db, call.business.id, body, quota=call.runtime.settings.attachment_quota_bytes)
 
 
-def _update(call: Call, attachment: Attachment) -> Attachment:
-    body = parse_body(call.body, "attachment", AttachmentUpdate)
+def _update(call: BusinessCall, attachment: Attachment, body: AttachmentUpdate) -> Attachment:
     if body.attachment_context_type_id is not None:  # moving it: the new record must be the caller's to change
         _require(call, body.attachment_context_type_id, write=True)
     return service.update(call.db, attachment, body, quota=call.runtime.settings.attachment_quota_bytes)
@@ -154,13 +148,14 @@ ATTACHMENTS: Resource[Attachment] = _Attachments(
     filters={"attachment_context_type_id": lambda v: Attachment.context_type_id == v.strip().upper(),
              "attachment_context_id": lambda v: Attachment.context_id == v.strip(),
              "legacy_attachment_context_type": _legacy_type, "legacy_attachment_context_id": _legacy_id},
-    create=_create, update=_update, delete=_delete, body_limit=UPLOAD_BODY_BYTES,
+    create=_create, create_body=AttachmentCreate,
+    update=_update, update_body=AttachmentUpdate, delete=_delete, body_limit=UPLOAD_BODY_BYTES,
     # Listed below, after the check that the two context filters come together.
     list_enabled=False)
 _LIST = resource.list_handler(ATTACHMENTS)
 
 
-def list_attachments(call: Call) -> Result:
+def list_attachments(call: BusinessCall) -> Result:
     """The attachments the caller may read: those of records in areas without read access are left out."""
     given = [name for name in PAIRED if call.query.get(name)]
     if len(given) == 1:
@@ -192,7 +187,7 @@ def _disposition(file_name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def download(call: Call) -> Result:
+def download(call: BusinessCall) -> Result:
     """The file's bytes with its stored content type."""
     if not accepts_octet_stream(call.request.headers.get("accept", "")):
         raise NotAcceptable(f"Set the request header Accept: {OCTET_STREAM} to download an attachment's file.",
@@ -202,14 +197,13 @@ def download(call: Call) -> Result:
     if attachment is None:
         raise NotFound()
     _require(call, attachment.context_type_id, write=False)
-    assert call.business is not None
     return Result(attachment.content, media_type=attachment.mime_type, business_id=call.business.id,
                   headers={"Content-Disposition": _disposition(attachment.file_name),
                            "X-Content-Type-Options": "nosniff"})
 
 
 routes: list[BaseRoute] = [
-    api_route("/attachments", list_attachments, methods=["GET"], business=True, select_business=select_business),
+    business_route("/attachments", list_attachments, methods=["GET"]),
     *resource.routes(ATTACHMENTS),
-    api_route("/attachments/{key}/file", download, methods=["GET"], business=True, select_business=select_business),
+    business_route("/attachments/{key}/file", download, methods=["GET"]),
 ]

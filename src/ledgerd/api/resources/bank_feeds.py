@@ -11,20 +11,17 @@ from __future__ import annotations
 from sqlalchemy import select
 from starlette.routing import BaseRoute
 
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.banking.models import BankAccount
 from ledgerd.errors import NotFound
-from ledgerd.tenancy.service import select_business
 
 
-def _feed(call: Call) -> Result:
+def _feed(call: BusinessCall) -> Result:
     bank = call.db.scalars(select(BankAccount).where(BankAccount.id == call.path_params["key"])).first()
     if bank is None:
         raise NotFound()
-    assert call.business is not None
     return Result({"id": bank.id, "displayed_as": f"{bank.displayed_as} (local bank feed)",
                    "$path": f"/bank_accounts/{bank.id}/bank_feed"}, business_id=call.business.id)
 
 
-routes: list[BaseRoute] = [api_route("/bank_accounts/{key}/bank_feed", _feed, methods=["GET"], business=True,
-                                     select_business=select_business)]
+routes: list[BaseRoute] = [business_route("/bank_accounts/{key}/bank_feed", _feed, methods=["GET"])]

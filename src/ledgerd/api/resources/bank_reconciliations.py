@@ -11,7 +11,6 @@ from ledgerd.api import resource
 from ledgerd.api.pipeline import Call
 from ledgerd.api.presenters import bank_account_links
 from ledgerd.api.resource import Resource
-from ledgerd.api.validation import parse_body
 from ledgerd.banking.models import BankReconciliation
 from ledgerd.banking.reconciliations import save
 from ledgerd.banking.schemas import BankReconciliationCreate, BankReconciliationUpdate
@@ -44,10 +43,10 @@ def present(call: Call, recs: Sequence[BankReconciliation]) -> list[dict[str, An
 BANK_RECONCILIATIONS: Resource[BankReconciliation] = Resource(
     path="bank_reconciliations", wrapper="bank_reconciliation", model=BankReconciliation, present=present,
     displayed_as=displayed_as, filters={"bank_account_id": lambda v: BankReconciliation.bank_account_id == v},
-    create=lambda call: save(call.db, None, parse_body(call.body, "bank_reconciliation", BankReconciliationCreate),
-                             call.runtime.clock.today()),
-    update=lambda call, rec: save(call.db, rec, parse_body(call.body, "bank_reconciliation",
-                                                           BankReconciliationUpdate), call.runtime.clock.today()),
+    create_body=BankReconciliationCreate,
+    create=lambda call, body: save(call.db, None, body, call.runtime.clock.today()),
+    update_body=BankReconciliationUpdate,
+    update=lambda call, rec, body: save(call.db, rec, body, call.runtime.clock.today()),
 )
 
 routes: list[BaseRoute] = resource.routes(BANK_RECONCILIATIONS)

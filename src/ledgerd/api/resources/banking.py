@@ -8,12 +8,11 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.presenters import BANK_ADDRESS, bank_account_links, transaction_link
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
 from ledgerd.api.resources import bank_reconciliations
-from ledgerd.api.validation import parse_body
 from ledgerd.banking import service
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
 from ledgerd.banking.schemas import (
@@ -64,17 +63,16 @@ def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str,
     return out
 
 
-def _create_account(call: Call) -> BankAccount:
-    return service.create_account(call.db, parse_body(call.body, "bank_account", BankAccountCreate))
+def _create_account(call: Call, body: BankAccountCreate) -> BankAccount:
+    return service.create_account(call.db, body)
 
 
-def _update_account(call: Call, bank: BankAccount) -> BankAccount:
-    return service.update_account(call.db, bank, parse_body(call.body, "bank_account", BankAccountUpdate))
+def _update_account(call: Call, bank: BankAccount, body: BankAccountUpdate) -> BankAccount:
+    return service.update_account(call.db, bank, body)
 
 
-def _delete_account(call: Call, bank: BankAccount) -> Result | None:
+def _delete_account(call: BusinessCall, bank: BankAccount) -> Result | None:
     account = service.delete_account(call.db, bank)
-    assert call.business is not None
     call.db.add(Deletion(business_id=call.business.id, resource="ledger_accounts", record_id=account.id,
                          displayed_as=account.displayed_as[:255], deleted_at=call.runtime.clock.now()))
     forget(call, BANK_ACCOUNTS, bank)
@@ -97,7 +95,8 @@ BANK_ACCOUNTS: Resource[BankAccount] = Resource(
     path="bank_accounts", wrapper="bank_account", model=BankAccount, present=present_accounts,
     displayed_as=lambda b: b.displayed_as,
     filters={"filter_inactive_bank_accounts": _filter_inactive, "exclude_stripe": _exclude_stripe},
-    create=_create_account, update=_update_account, delete=_delete_account,
+    create=_create_account, create_body=BankAccountCreate,
+    update=_update_account, update_body=BankAccountUpdate, delete=_delete_account,
 )
 
 
@@ -125,10 +124,8 @@ BANK_TRANSFERS: Resource[BankTransfer] = Resource(
     path="bank_transfers", wrapper="bank_transfer", model=BankTransfer, present=present_transfers,
     displayed_as=_transfer_name, sorts={name: getattr(BankTransfer, name) for name in DATED_SORTS},
     date_column=BankTransfer.date,
-    create=lambda call: service.save_transfer(call.db, None, parse_body(call.body, "bank_transfer",
-                                                                         BankTransferCreate)),
-    update=lambda call, t: service.save_transfer(call.db, t, parse_body(call.body, "bank_transfer",
-                                                                         BankTransferUpdate)),
+    create_body=BankTransferCreate, create=lambda call, body: service.save_transfer(call.db, None, body),
+    update_body=BankTransferUpdate, update=lambda call, t, body: service.save_transfer(call.db, t, body),
     delete=lambda call, t: _forget_after(call, BANK_TRANSFERS, t, service.delete_transfer),
 )
 
@@ -150,7 +147,7 @@ BANK_DEPOSITS: Resource[BankDeposit] = Resource(
     path="bank_deposits", wrapper="bank_deposit", model=BankDeposit, present=present_deposits,
     displayed_as=lambda d: d.reference or "Bank Deposit",
     sorts={name: getattr(BankDeposit, name) for name in DATED_SORTS}, date_column=BankDeposit.date,
-    create=lambda call: service.create_deposit(call.db, parse_body(call.body, "bank_deposit", BankDepositCreate)),
+    create_body=BankDepositCreate, create=lambda call, body: service.create_deposit(call.db, body),
     delete=lambda call, d: _forget_after(call, BANK_DEPOSITS, d, service.delete_deposit),
 )
 
@@ -170,15 +167,13 @@ BANK_OPENING_BALANCES: Resource[BankOpeningBalance] = Resource(
     path="bank_opening_balances", wrapper="bank_opening_balance", model=BankOpeningBalance,
     present=present_openings, displayed_as=lambda o: "Bank Opening Balance",
     filters={"bank_account_id": lambda v: BankOpeningBalance.bank_account_id == v},
-    create=lambda call: service.save_opening_balance(call.db, None, parse_body(
-        call.body, "bank_opening_balance", BankOpeningBalanceCreate)),
-    update=lambda call, o: service.save_opening_balance(call.db, o, parse_body(
-        call.body, "bank_opening_balance", BankOpeningBalanceUpdate)),
+    create_body=BankOpeningBalanceCreate, create=lambda call, body: service.save_opening_balance(call.db, None, body),
+    update_body=BankOpeningBalanceUpdate, update=lambda call, o, body: service.save_opening_balance(call.db, o, body),
     delete=lambda call, o: _forget_after(call, BANK_OPENING_BALANCES, o, service.delete_opening_balance),
 )
 
 
-def _forget_after(call: Call, spec: Resource[Any], obj: Any, undo: Any) -> Result | None:
+def _forget_after(call: BusinessCall, spec: Resource[Any], obj: Any, undo: Any) -> Result | None:
     undo(call.db, obj)
     forget(call, spec, obj)
     return None

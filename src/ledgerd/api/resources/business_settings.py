@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.resources.settings_singleton import Singleton
 from ledgerd.ledger.models import LedgerAccount
 from ledgerd.lookups.lists import link
@@ -22,18 +22,16 @@ from ledgerd.settings.schemas import BusinessSettingsUpdate
 from ledgerd.settings.updates import LISTS
 
 
-def _region(call: Call) -> RegionSettings:
-    assert call.business is not None
+def _region(call: BusinessCall) -> RegionSettings:
     return region_settings(call.business.country_id)
 
 
-def _values(call: Call) -> dict[str, Any]:
+def _values(call: BusinessCall) -> dict[str, Any]:
     """The settings by wire name (links as ids): what the business set over the region's defaults; fields the
     region does not offer are None."""
     region = _region(call)
     stored = service.stored(call.db, "business")
     defaults = dict(region.business_defaults)
-    assert call.business is not None
     if call.business.ni_based and defaults.get("country_of_registration") == "ENGLAND_AND_WALES":
         defaults["country_of_registration"] = "NORTHERN_IRELAND"
     out: dict[str, Any] = {}
@@ -46,7 +44,7 @@ def _values(call: Call) -> dict[str, Any]:
     return out
 
 
-def default_ledger_accounts(call: Call) -> dict[str, LedgerAccount | None]:
+def default_ledger_accounts(call: BusinessCall) -> dict[str, LedgerAccount | None]:
     """Role → the business's default ledger account for it: its own choice, else the region's (by nominal code);
     one query for all roles."""
     chosen: dict[str, str] = service.stored(call.db, "business").get("default_ledger_accounts", {})
@@ -77,8 +75,7 @@ def _registration(key: str | None) -> dict[str, str] | None:
     return {"id": item["id"], "displayed_as": item["displayed_as"]} if item else None
 
 
-def _wire(call: Call) -> dict[str, Any]:
-    assert call.business is not None
+def _wire(call: BusinessCall) -> dict[str, Any]:
     values = _values(call)
     capital = values["share_capital"]
     return {

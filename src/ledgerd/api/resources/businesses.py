@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api.bearer import Principal
 from ledgerd.api.listing import Attributes
 from ledgerd.api.pipeline import Call, Result, api_route
-from ledgerd.api.validation import parse_body
+from ledgerd.api.validation import Body
 from ledgerd.regions import COUNTRIES
 from ledgerd.tenancy import service
 from ledgerd.tenancy.models import Business, User
@@ -82,9 +82,13 @@ def get_business(call: Call) -> Result:
     return Result(attributes.select(business_read(business)), business_id=business.id)
 
 
-def put_business(call: Call) -> Result:
-    business = service.owned_business(call.db, call.principal.user_id, call.path_params["key"])
-    body = parse_body(call.body, "business", BusinessUpdate)
+def _owned(call: Call) -> Business:
+    """The business the path names, if the caller owns it (403 otherwise, whatever the body says)."""
+    return service.owned_business(call.db, call.principal.user_id, call.path_params["key"])
+
+
+def put_business(call: Call, body: BusinessUpdate) -> Result:
+    business = _owned(call)
     service.update_business(call.db, business, body, call.runtime.clock.now())
     return Result(business_read(business), business_id=business.id)
 
@@ -93,15 +97,15 @@ def get_user(call: Call) -> Result:
     return Result(user_read(call.principal))
 
 
-def put_user(call: Call) -> Result:
-    body = parse_body(call.body, "user", UserUpdate)
+def put_user(call: Call, body: UserUpdate) -> Result:
     return Result(user_read(service.update_user(call.db, call.principal.user_id, body, call.runtime.clock.now())))
 
 
 routes: list[BaseRoute] = [
-    api_route("/businesses", list_businesses, methods=["GET"], business=False),
-    api_route("/businesses/{key}", get_business, methods=["GET"], business=False),
-    api_route("/businesses/{key}", put_business, methods=["PUT"], business=False),
-    api_route("/user", get_user, methods=["GET"], business=False),
-    api_route("/user", put_user, methods=["PUT"], business=False),
+    api_route("/businesses", list_businesses, methods=["GET"]),
+    api_route("/businesses/{key}", get_business, methods=["GET"]),
+    api_route("/businesses/{key}", put_business, methods=["PUT"], body=Body("business", BusinessUpdate),
+              check=_owned),
+    api_route("/user", get_user, methods=["GET"]),
+    api_route("/user", put_user, methods=["PUT"], body=Body("user", UserUpdate)),
 ]

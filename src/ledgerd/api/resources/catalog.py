@@ -15,11 +15,10 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.presenters import contact_links
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources.ledger_links import Links, links_for
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import usage
 from ledgerd.catalog import service
 from ledgerd.catalog.models import CatalogItem, PriceType
@@ -112,21 +111,20 @@ def search_items(term: str) -> ColumnElement[bool]:
     return or_(func.lower(CatalogItem.item_code).like(pattern), func.lower(CatalogItem.description).like(pattern))
 
 
-def _item_spec(kind: str, path: str, wrapper: str, present: Callable[[Call, Sequence[Any]], list[dict[str, Any]]],
+def _item_spec(kind: str, path: str, wrapper: str,
+               present: Callable[[Call, Sequence[Any]], list[dict[str, Any]]],
                create_body: type[ProductCreate | ServiceCreate],
                update_body: type[ProductUpdate | ServiceUpdate]) -> Resource[CatalogItem]:
     def scope(stmt: Select[Any]) -> Select[Any]:
         return stmt.where(CatalogItem.item_type == kind)
 
-    def create(call: Call) -> CatalogItem:
-        assert call.business is not None
-        return service.create(call.db, call.business.id, kind, parse_body(call.body, wrapper, create_body),
-                              call.runtime.clock.now())
+    def create(call: BusinessCall, body: ProductUpdate | ServiceUpdate) -> CatalogItem:
+        return service.create(call.db, call.business.id, kind, body, call.runtime.clock.now())
 
-    def update(call: Call, item: CatalogItem) -> CatalogItem:
-        return service.update(call.db, item, parse_body(call.body, wrapper, update_body), call.runtime.clock.now())
+    def update(call: Call, item: CatalogItem, body: ProductUpdate | ServiceUpdate) -> CatalogItem:
+        return service.update(call.db, item, body, call.runtime.clock.now())
 
-    def delete(call: Call, item: CatalogItem) -> Result | None:
+    def delete(call: BusinessCall, item: CatalogItem) -> Result | None:
         service.check_deletable(item, bool(usage.items_on_documents(call.db, item.item_type, [item.id])))
         forget(call, spec, item)
         return None
@@ -134,7 +132,8 @@ def _item_spec(kind: str, path: str, wrapper: str, present: Callable[[Call, Sequ
     spec: Resource[CatalogItem] = Resource(
         path=path, wrapper=wrapper, model=CatalogItem, present=present, displayed_as=lambda i: i.displayed_as,
         scope=scope, filters={"active": lambda v: CatalogItem.active.is_(params.boolean("active", v))},
-        search=search_items, create=create, update=update, delete=delete)
+        search=search_items, create=create, create_body=create_body, update=update, update_body=update_body,
+        delete=delete)
     return spec
 
 
@@ -150,15 +149,13 @@ def _type_spec(kind: str) -> Resource[PriceType]:
     def scope(stmt: Select[Any]) -> Select[Any]:
         return stmt.where(PriceType.kind == kind)
 
-    def create(call: Call) -> PriceType:
-        assert call.business is not None
-        return service.create_price_type(call.db, call.business.id, kind,
-                                         parse_body(call.body, wrapper, PriceTypeCreate))
+    def create(call: BusinessCall, body: PriceTypeCreate) -> PriceType:
+        return service.create_price_type(call.db, call.business.id, kind, body)
 
-    def update(call: Call, price_type: PriceType) -> PriceType:
-        return service.update_price_type(call.db, price_type, parse_body(call.body, wrapper, PriceTypeUpdate))
+    def update(call: Call, price_type: PriceType, body: PriceTypeUpdate) -> PriceType:
+        return service.update_price_type(call.db, price_type, body)
 
-    def delete(call: Call, price_type: PriceType) -> Result | None:
+    def delete(call: BusinessCall, price_type: PriceType) -> Result | None:
         service.release_price_type(call.db, price_type)
         forget(call, spec, price_type)
         return None
@@ -166,7 +163,7 @@ def _type_spec(kind: str) -> Resource[PriceType]:
     spec: Resource[PriceType] = Resource(
         path=path, wrapper=wrapper, model=PriceType, present=_present_types, displayed_as=lambda t: t.name,
         scope=scope, filters={"active": lambda v: PriceType.active.is_(params.boolean("active", v))},
-        create=create, update=update, delete=delete)
+        create=create, create_body=PriceTypeCreate, update=update, update_body=PriceTypeUpdate, delete=delete)
     return spec
 
 

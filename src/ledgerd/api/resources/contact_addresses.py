@@ -8,27 +8,24 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.presenters import ADDRESS_RECORD, bank_account_links, contact_links
 from ledgerd.api.resource import Resource, forget
-from ledgerd.api.validation import parse_body
 from ledgerd.banking import service as banking
 from ledgerd.contacts import addresses as address_rules
 from ledgerd.contacts.models import Address
 from ledgerd.contacts.schemas import AddressCreate, AddressUpdate
 
 
-def _create(call: Call) -> Address:
-    assert call.business is not None
-    body = parse_body(call.body, "address", AddressCreate)
+def _create(call: BusinessCall, body: AddressCreate) -> Address:
     return address_rules.create(call.db, call.business.id, body, bank_account_found=banking.has_bank_account)
 
 
-def _update(call: Call, address: Address) -> Address:
-    return address_rules.update(call.db, address, parse_body(call.body, "address", AddressUpdate))
+def _update(call: Call, address: Address, body: AddressUpdate) -> Address:
+    return address_rules.update(call.db, address, body)
 
 
-def _delete(call: Call, address: Address) -> Result | None:
+def _delete(call: BusinessCall, address: Address) -> Result | None:
     address_rules.before_delete(call.db, address)
     forget(call, ADDRESSES, address)
     return None
@@ -48,7 +45,7 @@ ADDRESSES: Resource[Address] = Resource(
     path="addresses", wrapper="address", model=Address, present=present, displayed_as=lambda a: a.displayed_as,
     filters={"contact_id": lambda v: Address.contact_id == v,
              "bank_account_id": lambda v: Address.bank_account_id == v},
-    create=_create, update=_update, delete=_delete,
+    create=_create, create_body=AddressCreate, update=_update, update_body=AddressUpdate, delete=_delete,
 )
 
 routes: list[BaseRoute] = resource.routes(ADDRESSES)

@@ -9,25 +9,23 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource, forget
-from ledgerd.api.validation import parse_body
 from ledgerd.contacts import persons as person_rules
 from ledgerd.contacts.models import Address, ContactPerson
 from ledgerd.contacts.schemas import ContactPersonCreate, ContactPersonUpdate
 from ledgerd.lookups.lists import link
 
 
-def _create(call: Call) -> ContactPerson:
-    assert call.business is not None
-    return person_rules.create(call.db, call.business.id, parse_body(call.body, "contact_person", ContactPersonCreate))
+def _create(call: BusinessCall, body: ContactPersonCreate) -> ContactPerson:
+    return person_rules.create(call.db, call.business.id, body)
 
 
-def _update(call: Call, person: ContactPerson) -> ContactPerson:
-    return person_rules.update(call.db, person, parse_body(call.body, "contact_person", ContactPersonUpdate))
+def _update(call: Call, person: ContactPerson, body: ContactPersonUpdate) -> ContactPerson:
+    return person_rules.update(call.db, person, body)
 
 
-def _delete(call: Call, person: ContactPerson) -> Result | None:
+def _delete(call: BusinessCall, person: ContactPerson) -> Result | None:
     person_rules.before_delete(call.db, person)
     forget(call, CONTACT_PERSONS, person)
     return None
@@ -53,7 +51,7 @@ CONTACT_PERSONS: Resource[ContactPerson] = Resource(
     displayed_as=lambda p: p.displayed_as,
     filters={"contact_id": lambda v: ContactPerson.contact_id == v,
              "address_id": lambda v: ContactPerson.address_id == v},
-    create=_create, update=_update, delete=_delete,
+    create=_create, create_body=ContactPersonCreate, update=_update, update_body=ContactPersonUpdate, delete=_delete,
 )
 
 routes: list[BaseRoute] = resource.routes(CONTACT_PERSONS)

@@ -10,13 +10,12 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.presenters import NESTED_ADDRESS
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
 from ledgerd.api.resources import contact_persons as persons_api
 from ledgerd.api.resources.ledger_links import links_for
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import usage
 from ledgerd.contacts import service
 from ledgerd.contacts.models import Address, Contact, ContactPerson
@@ -78,17 +77,16 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     return out
 
 
-def _create(call: Call) -> Contact:
-    assert call.business is not None
-    return service.create(call.db, call.business.id, parse_body(call.body, "contact", ContactCreate))
+def _create(call: BusinessCall, body: ContactCreate) -> Contact:
+    return service.create(call.db, call.business.id, body)
 
 
-def _update(call: Call, contact: Contact) -> Contact:
-    return service.update(call.db, contact, parse_body(call.body, "contact", ContactUpdate),
+def _update(call: Call, contact: Contact, body: ContactUpdate) -> Contact:
+    return service.update(call.db, contact, body,
                           in_use=usage.contact_in_use)
 
 
-def _delete(call: Call, contact: Contact) -> Result | None:
+def _delete(call: BusinessCall, contact: Contact) -> Result | None:
     if contact.system or usage.contact_in_use(call.db, contact.id):
         raise Invalid("The contact has transactions or is a system contact and cannot be deleted.", "base")
     # Its people and addresses go with it, each remembered for deleted_since on its own endpoint.
@@ -121,7 +119,8 @@ CONTACTS: Resource[Contact] = Resource(
         "filter_inactive_contacts": lambda v: Contact.is_active.is_(True)
         if params.boolean("filter_inactive_contacts", v) else Contact.id.is_not(None),
     },
-    search=_search, create=_create, update=_update, delete=_delete,
+    search=_search, create=_create, create_body=ContactCreate,
+    update=_update, update_body=ContactUpdate, delete=_delete,
 )
 
 routes: list[BaseRoute] = [*resource.routes(CONTACTS), *addresses_api.routes, *persons_api.routes]

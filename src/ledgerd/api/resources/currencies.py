@@ -14,9 +14,8 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resource import Resource, forgetting
-from ledgerd.api.validation import parse_body
 from ledgerd.currencies import service
 from ledgerd.currencies.models import BusinessExchangeRate
 from ledgerd.currencies.schemas import BusinessExchangeRateCreate, BusinessExchangeRateUpdate
@@ -24,7 +23,6 @@ from ledgerd.errors import NotFound
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 from ledgerd.settings.service import base_currency
-from ledgerd.tenancy.service import select_business
 
 
 def _name(currency_id: str) -> str:
@@ -45,7 +43,7 @@ def _live_exchange_rate(q: service.Quote) -> dict[str, Any]:
             "currency": link("currencies", q.currency_id), "retrieved_at": q.updated_at, "updated_at": q.updated_at}
 
 
-def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
+def _computed(path: str, quotes: Callable[[BusinessCall], list[service.Quote]],
               wire: Callable[[service.Quote], dict[str, Any]]) -> list[BaseRoute]:
     """List and read of a computed (not stored) rate list, with Sage's envelope, paging and attributes."""
 
@@ -55,8 +53,7 @@ def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
             return {"id": full["id"], "displayed_as": full["displayed_as"], "$path": full["$path"]}
         return attributes.select(full)
 
-    def listing(call: Call) -> Result:
-        assert call.business is not None
+    def listing(call: BusinessCall) -> Result:
         items = quotes(call)
         page = Page.from_query(call.query)
         attributes = Attributes(call.query.get("attributes"), default_all=False)
@@ -64,8 +61,7 @@ def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
         return Result(envelope(f"/{path}", call.query.multi_items(), page, len(items), shown),
                       business_id=call.business.id)
 
-    def read(call: Call) -> Result:
-        assert call.business is not None
+    def read(call: BusinessCall) -> Result:
         key = call.path_params["key"].upper()
         quote = next((q for q in quotes(call) if q.currency_id == key), None)
         if quote is None:
@@ -73,17 +69,15 @@ def _computed(path: str, quotes: Callable[[Call], list[service.Quote]],
         return Result(show(quote, Attributes(call.query.get("attributes"), default_all=True)),
                       business_id=call.business.id)
 
-    return [api_route(f"/{path}", listing, methods=["GET"], business=True, select_business=select_business),
-            api_route(f"/{path}/{{key}}", read, methods=["GET"], business=True, select_business=select_business)]
+    return [business_route(f"/{path}", listing, methods=["GET"]),
+            business_route(f"/{path}/{{key}}", read, methods=["GET"])]
 
 
-def _exchange_quotes(call: Call) -> list[service.Quote]:
-    assert call.business is not None
+def _exchange_quotes(call: BusinessCall) -> list[service.Quote]:
     return service.quotes(call.db, call.business.id)
 
 
 def _live_quotes(call: Call) -> list[service.Quote]:
-    assert call.business is not None
     return service.feed_quotes(base_currency(call.db))
 
 
@@ -95,14 +89,13 @@ def present(call: Call, rows: Sequence[BusinessExchangeRate]) -> list[dict[str, 
             for r in rows]
 
 
-def _create(call: Call) -> BusinessExchangeRate:
-    assert call.business is not None
+def _create(call: BusinessCall, body: BusinessExchangeRateCreate) -> BusinessExchangeRate:
     return service.create(call.db, call.business.id,
-                          parse_body(call.body, "business_exchange_rate", BusinessExchangeRateCreate))
+                          body)
 
 
-def _update(call: Call, row: BusinessExchangeRate) -> BusinessExchangeRate:
-    return service.update(call.db, row, parse_body(call.body, "business_exchange_rate", BusinessExchangeRateUpdate))
+def _update(call: Call, row: BusinessExchangeRate, body: BusinessExchangeRateUpdate) -> BusinessExchangeRate:
+    return service.update(call.db, row, body)
 
 
 _delete = forgetting("business_exchange_rates")
@@ -111,7 +104,8 @@ _delete = forgetting("business_exchange_rates")
 BUSINESS_EXCHANGE_RATES: Resource[BusinessExchangeRate] = Resource(
     path="business_exchange_rates", wrapper="business_exchange_rate", model=BusinessExchangeRate,
     present=present, displayed_as=lambda r: _name(r.currency_id), key_column=BusinessExchangeRate.currency_id,
-    create=_create, update=_update, delete=_delete,
+    create=_create, create_body=BusinessExchangeRateCreate,
+    update=_update, update_body=BusinessExchangeRateUpdate, delete=_delete,
 )
 
 routes: list[BaseRoute] = [

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.resources.settings_singleton import Singleton
 from ledgerd.settings import service, updates
 from ledgerd.settings.schemas import EmailSettingsUpdate
 
 
-def _wire(call: Call) -> dict[str, Any]:
-    assert call.business is not None
+def _wire(call: BusinessCall) -> dict[str, Any]:
     stored = service.stored(call.db, "email")
     return {"default_messages": updates.email_default_messages(call.db, call.business.country_id),
             "pdf_attached": stored.get("pdf_attached", True), "send_bcc": stored.get("send_bcc", False),

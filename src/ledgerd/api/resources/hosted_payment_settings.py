@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall, Call
 from ledgerd.api.resource import Resource
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts.models import Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.errors import Invalid
@@ -56,9 +55,7 @@ def _label(call: Call, object_guid: str) -> str:
     raise Invalid("Couldn't find a sales invoice or customer with this id.", "object_guid")
 
 
-def _create(call: Call) -> HostedArtefactPaymentSetting:
-    assert call.business is not None
-    body = parse_body(call.body, "hosted_artefact_payment_setting", HostedArtefactPaymentSettingCreate)
+def _create(call: BusinessCall, body: HostedArtefactPaymentSettingCreate) -> HostedArtefactPaymentSetting:
     label = _label(call, body.object_guid)
     taken = call.db.scalar(select(HostedArtefactPaymentSetting.id).where(
         HostedArtefactPaymentSetting.object_guid == body.object_guid))
@@ -81,7 +78,7 @@ def _object(raw: str) -> ColumnElement[bool]:
 HOSTED_PAYMENT_SETTINGS = Resource(
     path="hosted_artefact_payment_settings", wrapper="hosted_artefact_payment_setting",
     model=HostedArtefactPaymentSetting, present=present, displayed_as=lambda s: s.object_label,
-    filters={"object_guid": _object}, create=_create, delete=_delete,
+    filters={"object_guid": _object}, create=_create, create_body=HostedArtefactPaymentSettingCreate, delete=_delete,
 )
 
 routes: list[BaseRoute] = resource.routes(HOSTED_PAYMENT_SETTINGS)

@@ -12,36 +12,31 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from ledgerd.api.pipeline import Call, Result, api_route
-from ledgerd.api.validation import parse_body
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.validation import Body
 from ledgerd.tax_returns import income_tax
 from ledgerd.tax_returns.models import IncomeTaxSettings
 from ledgerd.tax_returns.schemas import IncomeTaxSettingsUpdate
-from ledgerd.tenancy.service import select_business
 
 PATH = "/income_tax_settings"
 
 
-def _wire(call: Call, row: IncomeTaxSettings | None) -> dict[str, Any]:
-    assert call.business is not None
+def _wire(call: BusinessCall, row: IncomeTaxSettings | None) -> dict[str, Any]:
     start, end = income_tax.tax_year(call.runtime.clock.now().date())
     return {"$path": PATH, **income_tax.values(row), "tax_year_start_date": start, "tax_year_end_date": end,
             "updated_at": row.updated_at if row is not None else call.business.created_at}
 
 
-def _get(call: Call) -> Result:
-    assert call.business is not None
+def _get(call: BusinessCall) -> Result:
     return Result(_wire(call, income_tax.stored(call.db)), business_id=call.business.id)
 
 
-def _put(call: Call) -> Result:
-    assert call.business is not None
-    body = parse_body(call.body, "income_tax_settings", IncomeTaxSettingsUpdate)
+def _put(call: BusinessCall, body: IncomeTaxSettingsUpdate) -> Result:
     row = income_tax.update(call.db, call.business.id, call.runtime.clock.now(), body)
     return Result(_wire(call, row), business_id=call.business.id)
 
 
 routes: list[BaseRoute] = [
-    api_route(PATH, _get, methods=["GET"], business=True, select_business=select_business),
-    api_route(PATH, _put, methods=["PUT"], business=True, select_business=select_business),
+    business_route(PATH, _get, methods=["GET"]),
+    business_route(PATH, _put, methods=["PUT"], body=Body("income_tax_settings", IncomeTaxSettingsUpdate)),
 ]

@@ -14,18 +14,17 @@ from sqlalchemy import Select, select
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.resources.transactions import transaction_link
-from ledgerd.api.validation import parse_body
+from ledgerd.api.validation import Body
 from ledgerd.journals import service
 from ledgerd.journals.models import Journal
 from ledgerd.journals.schemas import JournalCreate, JournalReissue, OpeningBalanceJournalCreate
 from ledgerd.ledger.models import Transaction
 from ledgerd.lookups.lists import link
-from ledgerd.tenancy.service import select_business
 
 
 def _transactions(call: Call, journals: Sequence[Journal]) -> dict[str, Transaction]:
@@ -69,23 +68,19 @@ def present_opening(call: Call, journals: Sequence[Journal]) -> list[dict[str, A
     } for j in journals]
 
 
-def _create(call: Call) -> Journal:
-    assert call.business is not None
-    return service.post_journal(call.db, call.business.id, parse_body(call.body, "journal", JournalCreate))
+def _create(call: BusinessCall, body: JournalCreate) -> Journal:
+    return service.post_journal(call.db, call.business.id, body)
 
 
-def _reissue(call: Call) -> Result:
-    """Void the journal and post a new one: the body's attributes replace the old values, lines whole."""
-    assert call.business is not None
+def _reissue(call: BusinessCall, changes: JournalReissue) -> Result:
+    """Void the journal and post a new one: the body's attributes (none without a body) replace the old values,
+    lines whole."""
     old = JOURNALS.find(call, call.path_params["key"], lock=True)
-    changes = parse_body(call.body, "journal", JournalReissue) if call.body else JournalReissue()
     new = service.reissue(call.db, call.business.id, old, changes, lambda journal: forget(call, JOURNALS, journal))
     return Result(present_journals(call, [new])[0], status=201, business_id=call.business.id)
 
 
-def _create_opening(call: Call) -> Journal:
-    assert call.business is not None
-    body = parse_body(call.body, "opening_balance_journal", OpeningBalanceJournalCreate)
+def _create_opening(call: BusinessCall, body: OpeningBalanceJournalCreate) -> Journal:
     return service.post_opening(call.db, call.business.id, body, call.runtime.clock.now().date())
 
 
@@ -99,17 +94,19 @@ def _kind(kind: str) -> Callable[[Select[Any]], Select[Any]]:
 JOURNALS: Resource[Journal] = Resource(
     path="journals", wrapper="journal", model=Journal, present=present_journals,
     displayed_as=lambda j: j.reference, scope=_kind(service.JOURNAL), date_column=Journal.date,
-    create=_create, delete=forgetting("journals", service.withdraw),
+    create=_create, create_body=JournalCreate, delete=forgetting("journals", service.withdraw),
 )
 
 OPENING_BALANCE_JOURNALS: Resource[Journal] = Resource(
     path="opening_balance_journals", wrapper="opening_balance_journal", model=Journal, present=present_opening,
     displayed_as=lambda j: j.reference, scope=_kind(service.OPENING), date_column=Journal.date,
-    create=_create_opening, delete=forgetting("opening_balance_journals", service.withdraw),
+    create=_create_opening, create_body=OpeningBalanceJournalCreate,
+    delete=forgetting("opening_balance_journals", service.withdraw),
 )
 
 routes: list[BaseRoute] = [
     *resource.routes(JOURNALS),
-    api_route("/journals/{key}/reissue", _reissue, methods=["POST"], business=True, select_business=select_business),
+    business_route("/journals/{key}/reissue", _reissue, methods=["POST"],
+                   body=Body("journal", JournalReissue, required=False)),
     *resource.routes(OPENING_BALANCE_JOURNALS),
 ]

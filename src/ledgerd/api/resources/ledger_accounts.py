@@ -16,10 +16,9 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, o
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall, Call
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.ledger_links import links_for
-from ledgerd.api.validation import parse_body
 from ledgerd.banking.models import BankAccount
 from ledgerd.errors import Invalid
 from ledgerd.http.errors import InvalidParameter
@@ -63,12 +62,11 @@ def balance_details(total: balances.Sums, from_date: date | None, to_date: date 
             "credits": total.credits, "debits": total.debits, "from_date": from_date, "to_date": to_date}
 
 
-def _country(call: Call) -> str:
-    assert call.business is not None
+def _country(call: BusinessCall) -> str:
     return call.business.country_id
 
 
-def present(call: Call, accounts: Sequence[LedgerAccount]) -> list[dict[str, Any]]:
+def present(call: BusinessCall, accounts: Sequence[LedgerAccount]) -> list[dict[str, Any]]:
     country = _country(call)
     links = links_for(call.db, call.runtime.clock.now().date(), tax_rate_ids=[a.tax_rate_id for a in accounts],
                       account_ids=[a.non_recoverable_ledger_account_id for a in accounts])
@@ -110,7 +108,7 @@ def _taken(call: Call, nominal_code: int, exclude: str | None = None) -> bool:
     return bool(call.db.scalar(stmt))
 
 
-def _apply(call: Call, account: LedgerAccount, body: LedgerAccountUpdate) -> None:
+def _apply(call: BusinessCall, account: LedgerAccount, body: LedgerAccountUpdate) -> None:
     """Checks and copies the fields given (the shared part of create and update)."""
     data = body.model_dump(exclude_unset=True)
     type_id = data.get("ledger_account_type_id")
@@ -159,9 +157,7 @@ def _check_classification(country: str, key: str, nominal_code: int) -> None:
                       "ledger_account_classification_id")
 
 
-def _create(call: Call) -> LedgerAccount:
-    assert call.business is not None
-    body = parse_body(call.body, "ledger_account", LedgerAccountCreate)
+def _create(call: BusinessCall, body: LedgerAccountCreate) -> LedgerAccount:
     if body.control_name is not None:
         raise Invalid("Control accounts cannot be created.", "control_name")
     if lookup("ledger_account_types", body.ledger_account_type_id) is None:
@@ -185,8 +181,7 @@ def _create(call: Call) -> LedgerAccount:
     return account
 
 
-def _update(call: Call, account: LedgerAccount) -> LedgerAccount:
-    body = parse_body(call.body, "ledger_account", LedgerAccountUpdate)
+def _update(call: BusinessCall, account: LedgerAccount, body: LedgerAccountUpdate) -> LedgerAccount:
     if body.control_name is not None and body.control_name != account.control_name:
         raise Invalid("The control name of a ledger account cannot be set or changed.", "control_name")
     if account.control_name is not None:
@@ -253,7 +248,7 @@ LEDGER_ACCOUNTS: Resource[LedgerAccount] = Resource(
         "ledger_account_classification_id": _classified,
         "filter_inactive_bank_accounts": _inactive_banks,
     },
-    search=_search, create=_create, update=_update,
+    search=_search, create=_create, create_body=LedgerAccountCreate, update=_update, update_body=LedgerAccountUpdate,
 )
 
 routes: list[BaseRoute] = resource.routes(LEDGER_ACCOUNTS)

@@ -16,7 +16,6 @@ from ledgerd.api import resource
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resource import Resource, forgetting
 from ledgerd.api.resources.ledger_links import links_for
-from ledgerd.api.validation import parse_body
 from ledgerd.ledger import opening_balances as service
 from ledgerd.ledger.models import LedgerAccountOpeningBalance
 from ledgerd.ledger.schemas import LedgerAccountOpeningBalanceCreate, LedgerAccountOpeningBalanceUpdate
@@ -39,13 +38,12 @@ def present(call: Call, openings: Sequence[LedgerAccountOpeningBalance]) -> list
     } for o in openings]
 
 
-def _create(call: Call) -> LedgerAccountOpeningBalance:
-    body = parse_body(call.body, WRAPPER, LedgerAccountOpeningBalanceCreate)
+def _create(call: Call, body: LedgerAccountOpeningBalanceCreate) -> LedgerAccountOpeningBalance:
     return service.create(call.db, body, opening_date(call.db, call.runtime.clock.now().date()))
 
 
-def _update(call: Call, opening: LedgerAccountOpeningBalance) -> LedgerAccountOpeningBalance:
-    body = parse_body(call.body, WRAPPER, LedgerAccountOpeningBalanceUpdate)
+def _update(call: Call, opening: LedgerAccountOpeningBalance,
+            body: LedgerAccountOpeningBalanceUpdate) -> LedgerAccountOpeningBalance:
     return service.update(call.db, opening, body)
 
 
@@ -54,7 +52,8 @@ _delete = forgetting(PATH, service.delete)
 
 LEDGER_ACCOUNT_OPENING_BALANCES: Resource[LedgerAccountOpeningBalance] = Resource(
     path=PATH, wrapper=WRAPPER, model=LedgerAccountOpeningBalance, present=present, displayed_as=displayed_as,
-    create=_create, update=_update, delete=_delete,
+    create=_create, create_body=LedgerAccountOpeningBalanceCreate,
+    update=_update, update_body=LedgerAccountOpeningBalanceUpdate, delete=_delete,
 )
 
 routes: list[BaseRoute] = resource.routes(LEDGER_ACCOUNT_OPENING_BALANCES)

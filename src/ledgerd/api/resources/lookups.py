@@ -15,11 +15,10 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.errors import NotFound
 from ledgerd.lookups import lists
 from ledgerd.lookups.lists import Item, LookupList
-from ledgerd.tenancy.service import select_business
 
 # Query parameters whose value is an instant (a date or date-time), not text.
 _INSTANTS = frozenset({"updated_or_created_since"})
@@ -46,9 +45,8 @@ def present(spec: LookupList, item: Item, today: date) -> dict[str, Any]:
     return out
 
 
-def _list(spec: LookupList) -> Callable[[Call], Result]:
-    def handler(call: Call) -> Result:
-        assert call.business is not None
+def _list(spec: LookupList) -> Callable[[BusinessCall], Result]:
+    def handler(call: BusinessCall) -> Result:
         page = Page.from_query(call.query)
         items = lists.select(spec, call.business.country_id, _given(spec, call.query))
         attributes = Attributes(call.query.get("attributes"), default_all=False)
@@ -61,9 +59,8 @@ def _list(spec: LookupList) -> Callable[[Call], Result]:
     return handler
 
 
-def _read(spec: LookupList) -> Callable[[Call], Result]:
-    def handler(call: Call) -> Result:
-        assert call.business is not None
+def _read(spec: LookupList) -> Callable[[BusinessCall], Result]:
+    def handler(call: BusinessCall) -> Result:
         item = lists.find(spec, call.path_params["key"], call.business.country_id)
         if item is None:
             raise NotFound()
@@ -78,8 +75,7 @@ routes: list[BaseRoute] = [
     route
     for spec in lists.LISTS.values()
     for route in (
-        api_route(f"/{spec.path}", _list(spec), methods=["GET"], business=True, select_business=select_business),
-        api_route(f"/{spec.path}/{{key}}", _read(spec), methods=["GET"], business=True,
-                  select_business=select_business),
+        business_route(f"/{spec.path}", _list(spec), methods=["GET"]),
+        business_route(f"/{spec.path}/{{key}}", _read(spec), methods=["GET"]),
     )
 ]

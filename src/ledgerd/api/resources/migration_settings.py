@@ -10,10 +10,9 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.settings_singleton import Singleton
-from ledgerd.api.validation import parse_body
 from ledgerd.lookups.lists import link
 from ledgerd.settings import service, updates
 from ledgerd.settings.defaults import listed
@@ -31,8 +30,7 @@ from ledgerd.settings.schemas import MigrationTaxReturnCreate, MigrationUpdate
 # --- /migrations ------------------------------------------------------------------------------------------------
 
 
-def _migration_wire(call: Call) -> dict[str, Any]:
-    assert call.business is not None
+def _migration_wire(call: BusinessCall) -> dict[str, Any]:
     stored = service.stored(call.db, "migration")
     status = listed("migration_statuses", stored.get("status_id", "NOT_STARTED"))
     assert status is not None
@@ -56,8 +54,7 @@ def _boxes(names: tuple[str, ...], country: str, business_country: str,
     return {name: Decimal(ret.boxes.get(name, "0")) for name in names}
 
 
-def present(call: Call, returns: Sequence[MigrationTaxReturn]) -> list[dict[str, Any]]:
-    assert call.business is not None
+def present(call: BusinessCall, returns: Sequence[MigrationTaxReturn]) -> list[dict[str, Any]]:
     country = call.business.country_id
     return [{"id": r.id, "displayed_as": r.displayed_as, "$path": f"/migration_tax_returns/{r.id}",
              "created_at": r.created_at, "updated_at": r.updated_at, "from_date": r.from_date, "to_date": r.to_date,
@@ -66,15 +63,13 @@ def present(call: Call, returns: Sequence[MigrationTaxReturn]) -> list[dict[str,
              "ie": _boxes(IE_BOXES, "IE", country, r)} for r in returns]
 
 
-def _create(call: Call) -> MigrationTaxReturn:
-    assert call.business is not None
-    body = parse_body(call.body, "migration_tax_return", MigrationTaxReturnCreate)
+def _create(call: BusinessCall, body: MigrationTaxReturnCreate) -> MigrationTaxReturn:
     return create_tax_return(call.db, call.business.id, call.business.country_id, body)
 
 
 MIGRATION_TAX_RETURNS = Resource(
     path="migration_tax_returns", wrapper="migration_tax_return", model=MigrationTaxReturn, present=present,
-    displayed_as=lambda r: r.displayed_as, create=_create,
+    displayed_as=lambda r: r.displayed_as, create=_create, create_body=MigrationTaxReturnCreate,
 )
 
 routes: list[BaseRoute] = [*MIGRATIONS.routes, *resource.routes(MIGRATION_TAX_RETURNS)]

@@ -13,12 +13,11 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.presenters import artefact_link, bank_account_links, contact_links, transaction_link
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.analysis import line_items
 from ledgerd.api.resources.ledger_links import links_for
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts.models import Allocation, Artefact, listed_kinds
 from ledgerd.attachments.service import attached
 from ledgerd.banking import service as banking
@@ -39,7 +38,6 @@ from ledgerd.payments.schemas import (
     OtherPaymentUpdate,
 )
 from ledgerd.regions.data import lookup
-from ledgerd.tenancy.service import select_business
 
 
 def _type_name(type_id: str) -> str:
@@ -125,8 +123,8 @@ CONTACT_PAYMENTS: Resource[Payment] = Resource(
     filters={"contact_id": lambda v: Payment.contact_id == v, "bank_account_id": lambda v: Payment.bank_account_id == v,
              "transaction_type_id": lambda v: Payment.transaction_type_id == v.upper()},
     sorts=_dated(Payment), date_column=Payment.date,
-    create=lambda call: service.create(call.db, parse_body(call.body, "contact_payment", ContactPaymentCreate)),
-    update=lambda call, p: service.update(call.db, p, parse_body(call.body, "contact_payment", ContactPaymentUpdate)),
+    create_body=ContactPaymentCreate, create=lambda call, body: service.create(call.db, body),
+    update_body=ContactPaymentUpdate, update=lambda call, p, body: service.update(call.db, p, body),
     delete=_delete_payment,
 )
 
@@ -164,11 +162,9 @@ CONTACT_ALLOCATIONS: Resource[ContactAllocation] = Resource(
     filters={"contact_id": lambda v: ContactAllocation.contact_id == v,
              "transaction_type_id": lambda v: ContactAllocation.transaction_type_id == v.upper()},
     sorts=_dated(ContactAllocation),
-    create=lambda call: allocations.create(call.db, parse_body(call.body, "contact_allocation",
-                                                               ContactAllocationCreate),
+    create_body=ContactAllocationCreate, create=lambda call, body: allocations.create(call.db, body,
                                            call.runtime.clock.now().date()),
-    update=lambda call, a: allocations.update(call.db, a, parse_body(call.body, "contact_allocation",
-                                                                     ContactAllocationUpdate)),
+    update_body=ContactAllocationUpdate, update=lambda call, a, body: allocations.update(call.db, a, body),
     delete=_delete_allocation,
 )
 
@@ -226,9 +222,8 @@ OTHER_PAYMENTS: Resource[Payment] = Resource(
              "has_attachments": lambda v: attached(Payment.id) if params.boolean("has_attachments", v)
              else ~attached(Payment.id)},
     sorts=_dated(Payment), date_column=Payment.date,
-    create=lambda call: other_payments.save(call.db, None, parse_body(call.body, "other_payment", OtherPaymentCreate)),
-    update=lambda call, p: other_payments.save(call.db, p, parse_body(call.body, "other_payment",
-                                                                      OtherPaymentUpdate)),
+    create_body=OtherPaymentCreate, create=lambda call, body: other_payments.save(call.db, None, body),
+    update_body=OtherPaymentUpdate, update=lambda call, p, body: other_payments.save(call.db, p, body),
     delete=_delete_other,
 )
 
@@ -275,7 +270,7 @@ def _opening_contact_type(value: str) -> ColumnElement[bool]:
     return Artefact.kind.startswith(prefix)
 
 
-def _delete_opening(call: Call, artefact: Artefact) -> Result | None:
+def _delete_opening(call: BusinessCall, artefact: Artefact) -> Result | None:
     opening_balances.delete(call.db, artefact)
     forget(call, CONTACT_OPENING_BALANCES, artefact)
     return None
@@ -286,29 +281,25 @@ CONTACT_OPENING_BALANCES: Resource[Artefact] = Resource(
     present=present_opening_balances, displayed_as=lambda a: a.reference,
     **listed_kinds(*opening_balances.KINDS),
     filters={"contact_id": lambda v: Artefact.contact_id == v, "contact_type_id": _opening_contact_type},
-    create=lambda call: opening_balances.save(call.db, None, parse_body(call.body, "contact_opening_balance",
-                                                                        ContactOpeningBalanceCreate)),
-    update=lambda call, a: opening_balances.save(call.db, a, parse_body(call.body, "contact_opening_balance",
-                                                                        ContactOpeningBalanceUpdate)),
+    create_body=ContactOpeningBalanceCreate, create=lambda call, body: opening_balances.save(call.db, None, body),
+    update_body=ContactOpeningBalanceUpdate, update=lambda call, a, body: opening_balances.save(call.db, a, body),
     delete=_delete_opening,
 )
 
 
-def _opening_types(call: Call) -> Result:
+def _opening_types(call: BusinessCall) -> Result:
     items = [_opening_type(t) for t in opening_balances.TYPES]
     page = Page.from_query(call.query)
     shown = [Attributes(call.query.get("attributes"), default_all=False).select(i)
              for i in items[page.offset:page.offset + page.per_page]]
-    assert call.business is not None
     return Result(envelope("/contact_opening_balance_types", call.query.multi_items(), page, len(items), shown),
                   business_id=call.business.id)
 
 
-def _opening_type_one(call: Call) -> Result:
+def _opening_type_one(call: BusinessCall) -> Result:
     key = call.path_params["key"]
     if key not in opening_balances.TYPES:
         raise NotFound()
-    assert call.business is not None
     return Result(_opening_type(key), business_id=call.business.id)
 
 
@@ -337,12 +328,11 @@ UNALLOCATED_ARTEFACTS: Resource[Artefact] = Resource(
 )
 
 
-def _unallocated_one(call: Call) -> Result:
+def _unallocated_one(call: BusinessCall) -> Result:
     artefact = call.db.scalars(select(Artefact).where(Artefact.id == call.path_params["key"],
                                                       Artefact.kind.in_(UNALLOCATED_KINDS))).first()
     if artefact is None:
         raise NotFound()
-    assert call.business is not None
     item = Attributes(call.query.get("attributes"), default_all=True).select(_unallocated_link(artefact))
     return Result(item, business_id=call.business.id)
 
@@ -350,11 +340,8 @@ def _unallocated_one(call: Call) -> Result:
 routes: list[BaseRoute] = [
     *resource.routes(CONTACT_PAYMENTS), *resource.routes(CONTACT_ALLOCATIONS), *resource.routes(OTHER_PAYMENTS),
     *resource.routes(CONTACT_OPENING_BALANCES),
-    api_route("/contact_opening_balance_types", _opening_types, methods=["GET"], business=True,
-              select_business=select_business),
-    api_route("/contact_opening_balance_types/{key}", _opening_type_one, methods=["GET"], business=True,
-              select_business=select_business),
+    business_route("/contact_opening_balance_types", _opening_types, methods=["GET"]),
+    business_route("/contact_opening_balance_types/{key}", _opening_type_one, methods=["GET"]),
     *resource.routes(UNALLOCATED_ARTEFACTS),
-    api_route("/unallocated_artefacts/{key}", _unallocated_one, methods=["GET"], business=True,
-              select_business=select_business),
+    business_route("/unallocated_artefacts/{key}", _unallocated_one, methods=["GET"]),
 ]

@@ -11,12 +11,11 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource
 from ledgerd.api.resources.artefact_wire import displayed_as
 from ledgerd.api.resources.artefacts import has_attachments_filter as has_attachments
 from ledgerd.api.resources.quick_entry_wire import presenter
-from ledgerd.api.validation import parse_body
 from ledgerd.artefacts import service as documents
 from ledgerd.artefacts.kinds import QUICK_ENTRY_KINDS
 from ledgerd.artefacts.models import Artefact, listed_kinds
@@ -26,8 +25,7 @@ from ledgerd.quick_entries.schemas import QuickEntryIn
 SORTS = {"created_at": Artefact.created_at, "updated_at": Artefact.updated_at, "date": Artefact.date}
 
 
-def _context(call: Call) -> documents.Context:
-    assert call.business is not None
+def _context(call: BusinessCall) -> documents.Context:
     return documents.context(call.db, call.business.id)
 
 
@@ -41,11 +39,11 @@ def _spec(sales: bool) -> Resource[Artefact]:
     kinds = [k.kind for k in QUICK_ENTRY_KINDS if k.sales == sales]
     wrapper = "sales_quick_entry" if sales else "purchase_quick_entry"
 
-    def create(call: Call) -> Artefact:
-        return service.create(call.db, _context(call), sales, parse_body(call.body, wrapper, QuickEntryIn))
+    def create(call: BusinessCall, body: QuickEntryIn) -> Artefact:
+        return service.create(call.db, _context(call), sales, body)
 
-    def update(call: Call, artefact: Artefact) -> Artefact:
-        return service.update(call.db, _context(call), sales, artefact, parse_body(call.body, wrapper, QuickEntryIn))
+    def update(call: BusinessCall, artefact: Artefact, body: QuickEntryIn) -> Artefact:
+        return service.update(call.db, _context(call), sales, artefact, body)
 
     def delete(call: Call, artefact: Artefact) -> Result | None:
         service.void(call.db, artefact)
@@ -57,7 +55,8 @@ def _spec(sales: bool) -> Resource[Artefact]:
         filters={"contact_id": lambda v: Artefact.contact_id == v,
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
                  "has_attachments": has_attachments},
-        sorts=SORTS, search=_search, date_column=Artefact.date, create=create, update=update, delete=delete)
+        sorts=SORTS, search=_search, date_column=Artefact.date, create=create, create_body=QuickEntryIn,
+        update=update, update_body=QuickEntryIn, delete=delete)
 
 
 SALES_QUICK_ENTRIES, PURCHASE_QUICK_ENTRIES = _spec(True), _spec(False)

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.presenters import contact_link
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.models import account_label
@@ -18,7 +18,6 @@ from ledgerd.lookups.lists import link
 from ledgerd.reports import service
 from ledgerd.reports.service import Aged, Section
 from ledgerd.settings.service import financial_year
-from ledgerd.tenancy.service import select_business
 
 
 def _day(call: Call, *names: str) -> date | None:
@@ -77,11 +76,10 @@ def aged_creditors(call: Call) -> dict[str, Any]:
 
 
 def _route(name: str, build: Callable[[Call], dict[str, Any]]) -> BaseRoute:
-    def handler(call: Call) -> Result:
-        assert call.business is not None
+    def handler(call: BusinessCall) -> Result:
         return Result(build(call), business_id=call.business.id)
 
-    return api_route(f"/reports/{name}", handler, methods=["GET"], business=True, select_business=select_business)
+    return business_route(f"/reports/{name}", handler, methods=["GET"])
 
 
 routes: list[BaseRoute] = [

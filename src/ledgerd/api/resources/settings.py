@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
-from ledgerd.api.pipeline import Call
+from ledgerd.api.pipeline import BusinessCall
 from ledgerd.api.presenters import bank_account_links, contact_links
 from ledgerd.api.resources import business_settings as business
 from ledgerd.api.resources import email_settings as email
@@ -28,8 +28,7 @@ def _decimal(value: Any) -> Decimal | None:
     return Decimal(str(value)) if value is not None else None
 
 
-def _financial_wire(call: Call) -> dict[str, Any]:
-    assert call.business is not None
+def _financial_wire(call: BusinessCall) -> dict[str, Any]:
     data = service.financial(call.db, call.runtime.clock.now().date())
     country = call.business.country_id
     gb = country == "GB"
@@ -58,8 +57,7 @@ def _financial_wire(call: Call) -> dict[str, Any]:
     }
 
 
-def _invoice_wire(call: Call) -> dict[str, Any]:
-    assert call.business is not None
+def _invoice_wire(call: BusinessCall) -> dict[str, Any]:
     db = call.db
     data = service.invoice(db)
     insurer_id, bank_account_id = data["insurer_id"], data["payment_bank_account_id"]

@@ -13,10 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
-from ledgerd.api.pipeline import Call, Result, api_route
-from ledgerd.api.validation import parse_body
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
+from ledgerd.api.validation import Body
 from ledgerd.settings import service
-from ledgerd.tenancy.service import select_business
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -28,21 +27,19 @@ class Singleton(Generic[B]):
     # The BusinessSettings column holding it.
     document: str
     body: type[B]
-    wire: Callable[[Call], dict[str, Any]]
+    wire: Callable[[BusinessCall], dict[str, Any]]
     # (session, country, now, validated body) → what to store (raises Invalid naming the field).
     changes: Callable[[Session, str, datetime, B], dict[str, Any]]
     # What else follows once the changes are stored, if anything.
     saved: Callable[[Session, str, datetime, dict[str, Any]], None] | None = None
 
-    def get(self, call: Call) -> Result:
-        assert call.business is not None
+    def get(self, call: BusinessCall) -> Result:
         return Result(self.wire(call), business_id=call.business.id)
 
-    def put(self, call: Call) -> Result:
-        assert call.business is not None
+    def put(self, call: BusinessCall, body: B) -> Result:
         db, country, now = call.db, call.business.country_id, call.runtime.clock.now()
         service.row(db, lock=True)
-        changes = self.changes(db, country, now, parse_body(call.body, self.wrapper, self.body))
+        changes = self.changes(db, country, now, body)
         service.save_document(db, now, self.document, changes)
         if self.saved is not None:
             self.saved(db, country, now, changes)
@@ -50,5 +47,5 @@ class Singleton(Generic[B]):
 
     @property
     def routes(self) -> list[BaseRoute]:
-        return [api_route(self.path, self.get, methods=["GET"], business=True, select_business=select_business),
-                api_route(self.path, self.put, methods=["PUT"], business=True, select_business=select_business)]
+        return [business_route(self.path, self.get, methods=["GET"]),
+                business_route(self.path, self.put, methods=["PUT"], body=Body(self.wrapper, self.body))]

@@ -14,10 +14,9 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource, forget, forgetting
 from ledgerd.api.resources.catalog import present_products, search_items
-from ledgerd.api.validation import parse_body
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.stock import service
 from ledgerd.stock.levels import levels, quantity_of
@@ -70,18 +69,17 @@ def _below_reorder_level(value: str) -> ColumnElement[bool]:
     return quantity < level if params.boolean("below_reorder_level", value) else quantity >= level
 
 
-def _create_item(call: Call) -> CatalogItem:
-    assert call.business is not None
-    return service.create_item(call.db, call.business.id, parse_body(call.body, "stock_item", StockItemCreate),
+def _create_item(call: BusinessCall, body: StockItemCreate) -> CatalogItem:
+    return service.create_item(call.db, call.business.id, body,
                                call.runtime.clock.now())
 
 
-def _update_item(call: Call, item: CatalogItem) -> CatalogItem:
-    return service.update_item(call.db, item, parse_body(call.body, "stock_item", StockItemUpdate),
+def _update_item(call: Call, item: CatalogItem, body: StockItemUpdate) -> CatalogItem:
+    return service.update_item(call.db, item, body,
                                call.runtime.clock.now())
 
 
-def _delete_item(call: Call, item: CatalogItem) -> Result | None:
+def _delete_item(call: BusinessCall, item: CatalogItem) -> Result | None:
     service.delete_item(call.db, item)
     forget(call, STOCK_ITEMS, item)
     return None
@@ -96,7 +94,8 @@ STOCK_ITEMS: Resource[CatalogItem] = Resource(
     displayed_as=lambda item: item.displayed_as, scope=_stock_items_only,
     filters={"active": lambda v: CatalogItem.active.is_(params.boolean("active", v)),
              "out_of_stock": _out_of_stock, "below_reorder_level": _below_reorder_level},
-    search=search_items, create=_create_item, update=_update_item, delete=_delete_item)
+    search=search_items, create=_create_item, create_body=StockItemCreate,
+    update=_update_item, update_body=StockItemUpdate, delete=_delete_item)
 
 
 def present_movements(call: Call, movements: Sequence[StockMovement]) -> list[dict[str, Any]]:
@@ -111,14 +110,13 @@ def present_movements(call: Call, movements: Sequence[StockMovement]) -> list[di
     } for m in movements]
 
 
-def _create_movement(call: Call) -> StockMovement:
-    assert call.business is not None
+def _create_movement(call: BusinessCall, body: StockMovementCreate) -> StockMovement:
     return service.create_movement(call.db, call.business.id,
-                                   parse_body(call.body, "stock_movement", StockMovementCreate))
+                                   body)
 
 
-def _update_movement(call: Call, movement: StockMovement) -> StockMovement:
-    return service.update_movement(call.db, movement, parse_body(call.body, "stock_movement", StockMovementUpdate))
+def _update_movement(call: Call, movement: StockMovement, body: StockMovementUpdate) -> StockMovement:
+    return service.update_movement(call.db, movement, body)
 
 
 _delete_movement = forgetting("stock_movements")
@@ -129,6 +127,7 @@ STOCK_MOVEMENTS: Resource[StockMovement] = Resource(
     displayed_as=lambda m: m.displayed_as, date_column=StockMovement.date,
     filters={"stock_item_id": lambda v: StockMovement.stock_item_id == v.strip()},
     search=lambda term: StockMovement.details.ilike(f"%{term}%"),
-    create=_create_movement, update=_update_movement, delete=_delete_movement)
+    create=_create_movement, create_body=StockMovementCreate,
+    update=_update_movement, update_body=StockMovementUpdate, delete=_delete_movement)
 
 routes: list[BaseRoute] = [*resource.routes(STOCK_ITEMS), *resource.routes(STOCK_MOVEMENTS)]

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resources.tax_rates import TAX_RATES
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.contacts.models import Contact
@@ -27,7 +27,6 @@ from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.models import TaxRate
 from ledgerd.settings import service
 from ledgerd.settings.defaults import Determination, region_settings
-from ledgerd.tenancy.service import select_business
 
 USAGES = {"sales": "sales", "purchase": "purchase", "purchases": "purchase"}
 KINDS = ("GOODS", "SERVICES")
@@ -119,8 +118,7 @@ def _determined(call: Call, rates: list[TaxRate], contact: Contact | None, usage
     return next(([r for r in rates if r.id == want] for want in wanted if any(r.id == want for r in rates)), [])
 
 
-def _handler(call: Call) -> Result:
-    assert call.business is not None
+def _handler(call: BusinessCall) -> Result:
     query = call.query
     usage = _usage(query)
     _checked_line_values(query)
@@ -153,5 +151,4 @@ def _handler(call: Call) -> Result:
                   business_id=call.business.id)
 
 
-routes: list[BaseRoute] = [api_route("/tax_determinations", _handler, methods=["GET"], business=True,
-                                     select_business=select_business)]
+routes: list[BaseRoute] = [business_route("/tax_determinations", _handler, methods=["GET"])]

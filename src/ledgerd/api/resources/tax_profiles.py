@@ -14,15 +14,14 @@ from typing import Any
 from sqlalchemy import Select
 from starlette.routing import BaseRoute
 
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, list_handler, read_handler
-from ledgerd.api.validation import parse_body
+from ledgerd.api.validation import Body
 from ledgerd.lookups.lists import link
 from ledgerd.settings import service, tax_profiles
 from ledgerd.settings.defaults import region_settings
 from ledgerd.settings.models import TaxProfile
 from ledgerd.settings.schemas import TaxProfileUpdate
-from ledgerd.tenancy.service import select_business
 
 
 def _address_region(country: str, region_id: str | None) -> dict[str, str] | None:
@@ -33,8 +32,7 @@ def _address_region(country: str, region_id: str | None) -> dict[str, str] | Non
             "code": region_id.split("-", 1)[-1], "name": name}
 
 
-def present(call: Call, profiles: Sequence[TaxProfile]) -> list[dict[str, Any]]:
-    assert call.business is not None
+def present(call: BusinessCall, profiles: Sequence[TaxProfile]) -> list[dict[str, Any]]:
     country = call.business.country_id
     financial = service.financial(call.db, call.runtime.clock.now().date())
     out = []
@@ -54,10 +52,9 @@ def present(call: Call, profiles: Sequence[TaxProfile]) -> list[dict[str, Any]]:
     return out
 
 
-def _update(call: Call, profile: TaxProfile) -> TaxProfile:
-    assert call.business is not None
+def _update(call: BusinessCall, profile: TaxProfile, body: TaxProfileUpdate) -> TaxProfile:
     return tax_profiles.update(call.db, call.business.country_id, call.runtime.clock.now(), profile,
-                               parse_body(call.body, "tax_profile", TaxProfileUpdate))
+                               body)
 
 
 def _in_region_order(stmt: Select[Any]) -> Select[Any]:
@@ -66,22 +63,19 @@ def _in_region_order(stmt: Select[Any]) -> Select[Any]:
 
 TAX_PROFILES = Resource(
     path="tax_profiles", wrapper="tax_profile", model=TaxProfile, present=present,
-    displayed_as=lambda p: tax_profiles.kind_of(p).name, scope=_in_region_order, update=_update,
+    displayed_as=lambda p: tax_profiles.kind_of(p).name, scope=_in_region_order,
 )
 
 
-def _put(call: Call) -> Result:
-    assert call.business is not None
+def _put(call: BusinessCall, body: TaxProfileUpdate) -> Result:
     # Settings before profiles, as a financial settings PUT (which stamps the primary profile) takes them.
     service.row(call.db, lock=True)
-    profile = _update(call, TAX_PROFILES.find(call, call.path_params["key"], lock=True))
+    profile = _update(call, TAX_PROFILES.find(call, call.path_params["key"], lock=True), body)
     return Result(present(call, [profile])[0], business_id=call.business.id)
 
 
-def _route(path: str, handler: Any, method: str) -> BaseRoute:
-    return api_route(path, handler, methods=[method], business=True, select_business=select_business)
-
-
-routes: list[BaseRoute] = [_route("/tax_profiles", list_handler(TAX_PROFILES), "GET"),
-                           _route("/tax_profiles/{key}", read_handler(TAX_PROFILES), "GET"),
-                           _route("/tax_profiles/{key}", _put, "PUT")]
+routes: list[BaseRoute] = [
+    business_route("/tax_profiles", list_handler(TAX_PROFILES), methods=["GET"]),
+    business_route("/tax_profiles/{key}", read_handler(TAX_PROFILES), methods=["GET"]),
+    business_route("/tax_profiles/{key}", _put, methods=["PUT"], body=Body("tax_profile", TaxProfileUpdate)),
+]

@@ -17,9 +17,8 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.listing import Attributes
-from ledgerd.api.pipeline import Call, Result
+from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource
-from ledgerd.api.validation import parse_body
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger import tax_rates as service
 from ledgerd.ledger.models import TaxRate
@@ -65,7 +64,7 @@ def present(call: Call, rates: Sequence[TaxRate]) -> list[dict[str, Any]]:
 class TaxRateResource(Resource[TaxRate]):
     """Links name the percentage on the requested `date`, so they need the call."""
 
-    def show(self, call: Call, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
+    def show(self, call: BusinessCall, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
         if not attributes.all and not attributes.names:
             on = _on(call)
             return [{"id": r.id, "displayed_as": service.tax_rate_label(r, on), "$path": f"/tax_rates/{r.id}"}
@@ -73,25 +72,21 @@ class TaxRateResource(Resource[TaxRate]):
         return super().show(call, objs, attributes)
 
 
-# Who may change rates (ledger.tax_rates.changeable) is checked before the body is read, as before any other
-# rule: a business that may not is told so whatever it sends.
+def _changeable(call: BusinessCall, rate: TaxRate | None) -> None:
+    """Who may change rates (ledger.tax_rates.changeable) is checked before the body is read, as before any other
+    rule: a business that may not is told so whatever it sends."""
+    service.changeable(call.business.country_id, rate)
 
-def _create(call: Call) -> TaxRate:
-    assert call.business is not None
-    service.changeable(call.business.country_id)
-    body = parse_body(call.body, "tax_rate", TaxRateCreate)
+
+def _create(call: BusinessCall, body: TaxRateCreate) -> TaxRate:
     return service.create(call.db, call.business.id, call.business.country_id, body)
 
 
-def _update(call: Call, rate: TaxRate) -> TaxRate:
-    assert call.business is not None
-    service.changeable(call.business.country_id, rate)
-    body = parse_body(call.body, "tax_rate", TaxRateUpdate)
+def _update(call: BusinessCall, rate: TaxRate, body: TaxRateUpdate) -> TaxRate:
     return service.update(call.db, call.business.country_id, rate, body, call.runtime.clock.now().date())
 
 
-def _delete(call: Call, rate: TaxRate) -> Result | None:
-    assert call.business is not None
+def _delete(call: BusinessCall, rate: TaxRate) -> Result | None:
     service.delete(call.db, call.business.id, call.business.country_id, rate, call.runtime.clock.now())
     return None
 
@@ -133,7 +128,8 @@ TAX_RATES = TaxRateResource(
         "cis_only": _cis_only,
     },
     filter_defaults={"cis_only": "false"},
-    create=_create, update=_update, delete=_delete,
+    create=_create, create_body=TaxRateCreate, update=_update, update_body=TaxRateUpdate, check=_changeable,
+    delete=_delete,
 )
 
 routes: list[BaseRoute] = resource.routes(TAX_RATES)

@@ -16,14 +16,13 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
 from ledgerd.api.listing import Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import income_tax
-from ledgerd.api.validation import parse_body
+from ledgerd.api.validation import Body
 from ledgerd.tax_returns import figures, periods, service
 from ledgerd.tax_returns.models import DraftTaxReturn, TaxReturn
 from ledgerd.tax_returns.schemas import DraftTaxReturnCreate, ObligationQuery
-from ledgerd.tenancy.service import select_business
 
 
 def _status(status_id: str) -> dict[str, str]:
@@ -34,9 +33,8 @@ def _return_type(country: str) -> dict[str, str]:
     return dict(periods.country(country).return_type)
 
 
-def _boxes(call: Call, stored: dict[str, str]) -> dict[str, Any]:
+def _boxes(call: BusinessCall, stored: dict[str, str]) -> dict[str, Any]:
     """`gb` and `ie`: the boxes under the business's country, the other null (as migrated tax returns)."""
-    assert call.business is not None
     country = call.business.country_id
     return {key: {name: Decimal(stored.get(name, "0")) for name in figures.BOX_NAMES[key.upper()]}
             if key.upper() == country else None for key in ("gb", "ie")}
@@ -52,8 +50,7 @@ def _submission(ret: TaxReturn) -> dict[str, Any] | None:
             "charge_ref_number": ret.receipt.get("chargeRefNumber")}
 
 
-def present_drafts(call: Call, drafts: Sequence[DraftTaxReturn]) -> list[dict[str, Any]]:
-    assert call.business is not None
+def present_drafts(call: BusinessCall, drafts: Sequence[DraftTaxReturn]) -> list[dict[str, Any]]:
     filed = service.returns_by_id(call.db, [d.tax_return_id for d in drafts])
     paid = service.paid(call.db) if filed else {}
     out = []
@@ -71,8 +68,7 @@ def present_drafts(call: Call, drafts: Sequence[DraftTaxReturn]) -> list[dict[st
     return out
 
 
-def present_returns(call: Call, returns: Sequence[TaxReturn]) -> list[dict[str, Any]]:
-    assert call.business is not None
+def present_returns(call: BusinessCall, returns: Sequence[TaxReturn]) -> list[dict[str, Any]]:
     paid = service.paid(call.db) if returns else {}
     return [{
         "id": r.id, "displayed_as": r.displayed_as, "$path": f"/tax_returns/{r.id}",
@@ -84,14 +80,12 @@ def present_returns(call: Call, returns: Sequence[TaxReturn]) -> list[dict[str, 
     } for r in returns]
 
 
-def _create(call: Call) -> DraftTaxReturn:
-    assert call.business is not None
-    body = parse_body(call.body, "draft_tax_return", DraftTaxReturnCreate)
+def _create(call: BusinessCall, body: DraftTaxReturnCreate) -> DraftTaxReturn:
     return service.create_draft(call.db, call.business.id, call.business.country_id, body,
                                 call.runtime.clock.now().date())
 
 
-def _delete(call: Call, draft: DraftTaxReturn) -> Result | None:
+def _delete(call: BusinessCall, draft: DraftTaxReturn) -> Result | None:
     service.delete_check(draft)
     forget(call, DRAFTS, draft)
     return None
@@ -102,7 +96,7 @@ DRAFTS: Resource[DraftTaxReturn] = Resource(
     displayed_as=lambda d: d.displayed_as, date_column=DraftTaxReturn.period_end_date,
     filters={"status_id": lambda v: DraftTaxReturn.status_id == v.strip().upper()},
     sorts={"period_start_date": DraftTaxReturn.period_start_date, "period_end_date": DraftTaxReturn.period_end_date},
-    create=_create, delete=_delete)
+    create=_create, create_body=DraftTaxReturnCreate, delete=_delete)
 
 RETURNS: Resource[TaxReturn] = Resource(
     path="tax_returns", wrapper="tax_return", model=TaxReturn, present=present_returns,
@@ -110,18 +104,15 @@ RETURNS: Resource[TaxReturn] = Resource(
     sorts={"period_start_date": TaxReturn.period_start_date, "period_end_date": TaxReturn.period_end_date})
 
 
-def _submit(call: Call) -> Result:
-    assert call.business is not None
+def _submit(call: BusinessCall) -> Result:
     # Two filings of one draft at once: the second waits for the first's lock, then finds it submitted.
     draft = DRAFTS.find(call, call.path_params["key"], lock=True)
     ret = service.submit(call.db, draft, call.business.country_id, call.runtime.clock.now())
     return Result(present_returns(call, [ret])[0], status=201, business_id=call.business.id)
 
 
-def _obligation_periods(call: Call) -> Result:
+def _obligation_periods(call: BusinessCall, query: ObligationQuery) -> Result:
     """HMRC's obligations, in Sage's list envelope (a query: 200). The body is optional."""
-    assert call.business is not None
-    query = ObligationQuery() if call.body is None else parse_body(call.body, "obligation_period", ObligationQuery)
     items = service.obligation_periods(call.db, query, call.runtime.clock.now().date())
     page = Page.from_query(call.query)
     shown = items[page.offset:page.offset + page.per_page]
@@ -129,14 +120,11 @@ def _obligation_periods(call: Call) -> Result:
                   business_id=call.business.id)
 
 
-def _route(path: str, handler: Any, method: str) -> BaseRoute:
-    return api_route(path, handler, methods=[method], business=True, select_business=select_business)
-
-
 routes: list[BaseRoute] = [
     *resource.routes(DRAFTS),
-    _route("/draft_tax_returns/{key}/submit", _submit, "POST"),
-    _route("/tax_returns/obligation_periods", _obligation_periods, "POST"),
+    business_route("/draft_tax_returns/{key}/submit", _submit, methods=["POST"]),
+    business_route("/tax_returns/obligation_periods", _obligation_periods, methods=["POST"],
+                   body=Body("obligation_period", ObligationQuery, required=False)),
     *resource.routes(RETURNS),
     *income_tax.routes,
 ]

@@ -13,13 +13,12 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params
 from ledgerd.api.listing import Attributes, Page, envelope
-from ledgerd.api.pipeline import Call, Result, api_route
+from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.balances import TrialBalanceLine, group_of, trial_balance
 from ledgerd.lookups.lists import link
 from ledgerd.regions.data import lookup
 from ledgerd.settings import service as settings
-from ledgerd.tenancy.service import select_business
 
 ZERO = Decimal(0)
 
@@ -37,8 +36,7 @@ def _wire(line: TrialBalanceLine) -> dict[str, Any]:
     }
 
 
-def _trial_balance(call: Call) -> Result:
-    assert call.business is not None
+def _trial_balance(call: BusinessCall) -> Result:
     query = call.query
     to_date = params.day("to_date", query["to_date"]) if query.get("to_date") else call.runtime.clock.now().date()
     from_date = (params.day("from_date", query["from_date"]) if query.get("from_date")
@@ -56,5 +54,5 @@ def _trial_balance(call: Call) -> Result:
 
 
 routes: list[BaseRoute] = [
-    api_route("/trial_balance", _trial_balance, methods=["GET"], business=True, select_business=select_business),
+    business_route("/trial_balance", _trial_balance, methods=["GET"]),
 ]
