@@ -70,3 +70,7 @@ def test_settings_are_frozen() -> None:
     settings = Settings.load({})
     with pytest.raises(ValueError, match="frozen"):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_the_default_quota_is_one_gibibyte() -> None:
+    assert Settings.load({}).attachment_quota_bytes == 1024**3
