@@ -3,15 +3,12 @@ ASCII digits, amounts and the daily balance ceiling, lines per document, dates a
 
 from __future__ import annotations
 
-import importlib.util
 from decimal import Decimal
 
 import pytest
 from starlette.testclient import TestClient
 
 from ledgerd import limits
-from ledgerd.db.migrate import MIGRATIONS
-from ledgerd.ledger.models import CEILING_CENTS
 from tests.support.books import Books, problem
 from tests.support.factories import Factory
 
@@ -39,22 +36,6 @@ def _invoice(books: Books, **changes: object) -> dict[str, object]:
 
 
 # --- the arithmetic -------------------------------------------------------------------------------------------
-
-def test_no_balance_sum_can_overflow_64_bits() -> None:
-    cents_per_day = limits.BALANCE_LIMIT * 100  # the CHECK's bound: every day's sum stays below it
-    assert limits.DAYS == 2_958_464
-    assert cents_per_day * limits.DAYS < 2**63  # Σ over every day of the range, one account, one side
-    assert limits.AMOUNT_LIMIT < limits.BALANCE_LIMIT  # the largest document posts on an empty day
-    assert cents_per_day == CEILING_CENTS
-
-
-def test_the_migration_checks_the_ceiling_the_model_declares() -> None:
-    path = next((MIGRATIONS / "versions").glob("0003_*.py"))
-    spec = importlib.util.spec_from_file_location("ceiling_migration", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.CEILING_CENTS == CEILING_CENTS
 
 
 # --- how numbers are written ------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from starlette.testclient import TestClient
 
 from ledgerd.app import build_runtime, create_app
 from ledgerd.auth.models import Throttle
-from ledgerd.auth.throttle import SIGN_IN_ACCOUNT, SIGN_IN_ADDRESS, SIGN_UP_ADDRESS, client_address
+from ledgerd.auth.throttle import SIGN_IN_ACCOUNT, SIGN_IN_ADDRESS, SIGN_UP_ADDRESS
 from ledgerd.clock import Clock
-from ledgerd.config import Settings, SettingsError
-from ledgerd.passwords import OWASP_N, Passwords
+from ledgerd.config import Settings
+from ledgerd.passwords import Passwords
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
 from tests.conftest import PUBLIC_URL, TEST_SCRYPT_N
@@ -33,22 +33,6 @@ def _stored_hash(factory: Factory, user_id: str) -> str:
 
 
 # ---- the cost of a hash ---------------------------------------------------------------------------------
-
-def test_the_default_cost_is_owasps() -> None:
-    assert OWASP_N == 2**17
-    settings = Settings.load({})
-    assert settings.password_scrypt_n == OWASP_N
-    stored = Passwords(settings.password_scrypt_n).hash("correct horse")
-    assert stored.startswith("scrypt$131072$8$1$")
-    assert Passwords().verify("correct horse", stored) and not Passwords().verify("wrong horse", stored)
-
-
-def test_a_cheaper_cost_is_for_development_and_tests_only() -> None:
-    with pytest.raises(SettingsError, match="LEDGERD_PASSWORD_SCRYPT_N below 131072"):
-        Settings.load({"LEDGERD_PASSWORD_SCRYPT_N": "16384"})
-    with pytest.raises(SettingsError, match="power of two"):
-        Settings.load({"LEDGERD_ENV": "test", "LEDGERD_PASSWORD_SCRYPT_N": "1000"})
-    assert Settings.load({"LEDGERD_ENV": "development", "LEDGERD_PASSWORD_SCRYPT_N": "1024"}).password_scrypt_n == 1024
 
 
 def test_an_old_hash_is_replaced_at_sign_in(client: TestClient, factory: Factory, runtime: Runtime) -> None:
@@ -110,12 +94,6 @@ def test_an_unknown_address_takes_as_long_as_a_wrong_password(costly: tuple[Runt
 # ---- attempt limits ----------------------------------------------------------------------------------
 
 TOO_MANY = "There have been too many sign-in attempts for this account or from your network."
-
-
-def test_the_limits() -> None:
-    assert (SIGN_IN_ACCOUNT.attempts, SIGN_IN_ACCOUNT.window) == (10, 900)
-    assert (SIGN_IN_ADDRESS.attempts, SIGN_IN_ADDRESS.window) == (50, 900)
-    assert (SIGN_UP_ADDRESS.attempts, SIGN_UP_ADDRESS.window) == (10, 3600)
 
 
 def test_an_account_is_locked_after_ten_failures(client: TestClient, factory: Factory, clock: Clock) -> None:
@@ -193,12 +171,6 @@ def test_sign_ups_are_limited_per_address(client: TestClient, factory: Factory, 
     assert factory.tx(lambda db: db.scalar(select(User.id).where(User.email == email))) is None
     clock.advance(timedelta(hours=1))
     assert signup(client, email=email).status_code == 303
-
-
-def test_ipv6_clients_are_counted_by_their_64_network() -> None:
-    assert client_address("2001:db8:1:2::1") == client_address("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
-    assert client_address("2001:db8:1:3::1") != client_address("2001:db8:1:2::1")
-    assert client_address("192.0.2.7") == "192.0.2.7" and client_address(None) == "unknown"
 
 
 def test_closed_windows_are_forgotten(client: TestClient, factory: Factory, clock: Clock) -> None:

@@ -10,9 +10,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -25,11 +26,13 @@ from ledgerd.ledger.models import LedgerBalance, Transaction
 from ledgerd.ledger.posting import Line, post, reverse
 from ledgerd.runtime import Runtime
 from tests.support import invariants
-from tests.support.books import Books, D
+from tests.support.books import Books, D, problem
 from tests.support.factories import Factory
 
-BANK, CAPITAL, SALES, OTHER_INCOME, RENT, POSTAGE = 1200, 3000, 4000, 4900, 7100, 7500
+FREEHOLD, BANK, CAPITAL, RETAINED, SALES, OTHER_INCOME, RENT, POSTAGE = 10, 1200, 3000, 3200, 4000, 4900, 7100, 7500
 JAN, FEB, MAR = dt.date(2024, 1, 10), dt.date(2024, 2, 10), dt.date(2024, 3, 10)
+TRIAL_KEYS = ["id", "displayed_as", "$path", "nominal_code", "name", "ledger_account_type", "ledger_account_group",
+              "debit", "credit", "balance"]
 Buckets = dict[tuple[int, dt.date], tuple[Decimal, Decimal]]
 
 
@@ -160,3 +163,62 @@ def test_rebuild_recomputes_the_daily_balances_from_the_entries(books: Books) ->
     books.tx(lambda db: balances.rebuild(db, books.business_id))
     assert _buckets(books) == kept
     assert _buckets(other) == theirs
+
+
+# --- trial balance -------------------------------------------------------------------------------------------
+
+def test_trial_balance_balances_and_matches_the_ledger(books: Books) -> None:
+    books.journal("2023-03-01", (FREEHOLD, 500, 0), (SALES, 0, 500))
+    books.journal("2024-02-01", (RENT, "200.10", 0), (CAPITAL, 0, "200.10"))
+    books.journal("2024-03-01", (FREEHOLD, 50, 0), (OTHER_INCOME, 0, 50))
+    books.journal("2025-01-05", (RENT, 999, 0), (CAPITAL, 0, 999))
+
+    # Default: the financial year to date (1 Jan - 15 Jun 2024); last year's sales sit in retained earnings.
+    report = books.get("/trial_balance").json()
+    assert list(report) == ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items", "$totals"]
+    assert list(report["$items"][0]) == TRIAL_KEYS
+    lines = {i["nominal_code"]: (i["debit"], i["credit"]) for i in report["$items"]}
+    assert lines == {FREEHOLD: ("550.0", "0.0"), CAPITAL: ("0.0", "200.1"), RETAINED: ("0.0", "500.0"),
+                     OTHER_INCOME: ("0.0", "50.0"), RENT: ("200.1", "0.0")}
+    assert [i["nominal_code"] for i in report["$items"]] == sorted(lines)
+    assert report["$totals"] == {"debit": "750.1", "credit": "750.1"}
+    assert sum(Decimal(i["balance"]) for i in report["$items"]) == 0
+
+    # From the beginning of time, every balance is the ledger's own sum of entries up to the date.
+    everything = books.get("/trial_balance", from_date="2000-01-01", to_date="2030-12-31").json()
+    ledger = {books.accounts[code]: amount for code, amount in books.balances().items()}
+    assert {i["id"]: Decimal(i["balance"]) for i in everything["$items"]} == ledger
+    assert Decimal(everything["$totals"]["debit"]) == sum(v for v in ledger.values() if v > 0)
+    assert everything["$totals"]["debit"] == everything["$totals"]["credit"]
+
+    page = books.get("/trial_balance", items_per_page=2, page=3, attributes="debit").json()
+    assert (page["$total"], len(page["$items"]), page["$totals"]) == (5, 1, report["$totals"])
+    assert list(page["$items"][0]) == ["id", "displayed_as", "$path", "debit"]
+    assert books.get("/trial_balance", to_date="2022-12-31").json()["$items"] == []
+    problem(books.get("/trial_balance", from_date="2024-02-01", to_date="2024-01-01"), 400, "InvalidParameter",
+            "from_date")
+
+
+def test_trial_balance_is_one_query_whatever_the_accounts(books: Books, runtime: Runtime) -> None:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def queries() -> int:
+        statements.clear()
+        event.listen(runtime.engine, "before_cursor_execute", count)
+        try:
+            assert books.get("/trial_balance", from_date="2024-01-01", to_date="2024-12-31").status_code == 200
+        finally:
+            event.remove(runtime.engine, "before_cursor_execute", count)
+        # The daily balances answer it: the entries themselves are never read.
+        assert not [s for s in statements if "ledger_entries" in s]
+        return len([s for s in statements if "ledger_balances" in s])
+
+    books.journal("2024-01-10", (RENT, 1, 0), (CAPITAL, 0, 1))
+    few = queries()
+    codes = [c for c in (10, 20, 30, 50, 4000, 4010, 4900, 5000, 7000, 7200, 7500, 7600) if c in books.accounts]
+    for code in codes:
+        books.journal("2024-02-10", (code, 3, 0), (CAPITAL, 0, 3))
+    assert queries() == few == 1

@@ -1,13 +1,11 @@
 """The reference lists over HTTP (SQLite and PostgreSQL): wire order against Sage's swagger, each country's
-content, the selecting filters (`country_id`, `coa_template_id`, `tax_type_id`), paging, `attributes`, 404s,
-and the region data behind them (lookups.toml, coa templates derived from ledger_accounts.toml)."""
+content, the selecting filters (`country_id`, `coa_template_id`, `tax_type_id`), paging, `attributes` and 404s.
+The region data behind them (lookups.toml) is tested without a database in tests/unit/regions/test_data.py."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +14,9 @@ from starlette.testclient import TestClient
 
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount
-from ledgerd.lookups.lists import LISTS, link
+from ledgerd.lookups.lists import LISTS
 from ledgerd.regions import COUNTRIES
-from ledgerd.regions import data as region_data
-from ledgerd.regions.data import RegionDataError, lookups, region, region_lookups
+from ledgerd.regions.data import region
 from ledgerd.runtime import Runtime
 from tests.support import reference
 from tests.support.factories import Factory
@@ -250,84 +247,3 @@ def test_attributes_choose_the_fields(api: Any) -> None:
     assert ok(api("DE", "/tax_offices/9171", attributes="name")) == {
         "id": "9171", "displayed_as": "Finanzamt Eichstätt", "$path": "/tax_offices/9171",
         "name": "Finanzamt Eichstätt"}
-
-
-# --- link() and the data behind the lists -------------------------------------------------------------
-
-def test_link_names_items_of_every_list() -> None:
-    assert link("address_regions", "CA-BC") == {"id": "CA-BC", "displayed_as": "British Columbia",
-                                                "$path": "/address_regions/CA-BC"}
-    assert link("tax_schemes", "STANDARD", "IE")["displayed_as"] == "Invoice Basis"  # type: ignore[index]
-    assert link("tax_schemes", "STANDARD", "ES")["displayed_as"] == "Régimen general"  # type: ignore[index]
-    assert link("corrective_reason_codes", "R4")["displayed_as"] == "Resto de causas"  # type: ignore[index]
-    assert link("ledger_account_groups", "INCOME")["displayed_as"] == "Income"  # type: ignore[index]
-    assert link("quick_entry_types", "MADE_UP")["displayed_as"] == "MADE_UP"  # type: ignore[index]
-    assert link("tax_types", None) is None
-
-
-@pytest.mark.parametrize("cc", sorted(COUNTRIES))
-def test_every_region_has_its_lists(cc: str) -> None:
-    data = region_lookups(cc)
-    assert [t["id"] for t in data["coa_templates"]] == [f"{cc}_DEFAULT"]
-    assert data["tax_types"] and data["address_regions"]
-    default = region(cc).financial_settings.get("tax_return_frequency")
-    assert default is None or default in {f["id"] for f in data["tax_return_frequencies"]}
-    assert all(len(r["id"]) <= 10 and len(r["code"]) <= 8 for r in data["address_regions"])
-    assert all(len(t["id"]) <= 15 for t in data["tax_types"])
-
-
-def test_us_offers_no_tax_schemes_or_return_frequencies() -> None:
-    assert region_lookups("US")["tax_schemes"] == region_lookups("US")["tax_return_frequencies"] == ()
-
-
-def test_attachment_context_types_name_their_resource_paths() -> None:
-    """The id is the resource's singular body key in upper case; `path` its endpoint."""
-    for context in lookups()["attachment_context_types"]:
-        plural = context["path"]
-        singular = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
-        assert context["id"] == singular.upper(), context
-
-
-@pytest.mark.parametrize("path", sorted(LISTS))
-def test_no_list_repeats_an_id(path: str) -> None:
-    for country in COUNTRIES:
-        shown = [item["id"] for item in LISTS[path].items(country)]
-        assert len(shown) == len(set(shown)), (path, country)
-
-
-@pytest.fixture
-def region_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A writable copy of the data folder, read instead of the real one until the test ends."""
-    copy = tmp_path / "data"
-    shutil.copytree(region_data.DATA, copy)
-    monkeypatch.setattr(region_data, "DATA", copy)
-    for cached in (region_data.region, region_data.region_lookups, region_data.lookups):
-        cached.cache_clear()
-    yield copy
-    monkeypatch.undo()
-    for cached in (region_data.region, region_data.region_lookups, region_data.lookups):
-        cached.cache_clear()
-
-
-@pytest.mark.parametrize(("addition", "complaint"), [
-    ('[[tax_types]]\nid = "GB_MADE_UP"\n', "not in region.toml"),
-    ('[[tax_types]]\nid = "GB_VAT"\ntax_rates = ["GB_MADE_UP"]\n', "unknown tax rates"),
-    ('[[tax_types]]\nid = "GB_VAT"\nexcluded_address_regions = ["GB-XXX"]\n', "unknown regions"),
-    ('[[tax_schemes]]\nid = "STANDARD"\ndisplayed_as = "Again"\n', "duplicate ids"),
-    ('[[made_up_list]]\nid = "X"\ndisplayed_as = "X"\n', "unknown lists"),
-    ('[[coa_templates]]\nid = "GB_OTHER"\nname = "Other"\ncreated_at = 2025-01-01T00:00:00Z\n'
-     'updated_at = 2025-01-01T00:00:00Z\n', "exactly one coa template"),
-])
-def test_a_bad_lookups_file_is_refused(region_copy: Path, addition: str, complaint: str) -> None:
-    path = region_copy / "gb" / "lookups.toml"
-    path.write_text(path.read_text() + "\n" + addition)
-    with pytest.raises(RegionDataError, match=complaint):
-        region_lookups("GB")
-
-
-def test_a_default_frequency_the_region_does_not_offer_is_refused(region_copy: Path) -> None:
-    path = region_copy / "gb" / "lookups.toml"
-    path.write_text(path.read_text().replace('id = "QUARTERLY"\ndisplayed_as = "Quarterly"',
-                                             'id = "FORTNIGHTLY"\ndisplayed_as = "Fortnightly"'))
-    with pytest.raises(RegionDataError, match="QUARTERLY is not offered"):
-        region_lookups("GB")

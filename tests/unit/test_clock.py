@@ -84,3 +84,42 @@ def test_reset_returns_to_the_wall_clock() -> None:
     clock.shift(timedelta(days=30))
     clock.reset()
     assert abs(clock.timestamp() - time.time()) <= 1
+
+
+def test_clock_is_aware_utc_and_real_by_default() -> None:
+    clock = Clock()
+    now = clock.now()
+    assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
+    assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
+    assert abs(clock.timestamp() - now.timestamp()) < 5
+
+
+def test_clock_freeze_and_advance() -> None:
+    clock = Clock()
+    at = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+    clock.freeze(at)
+    assert clock.now() == at and clock.now() == at
+    clock.advance(timedelta(seconds=90))
+    assert clock.now() == at + timedelta(seconds=90)
+    assert clock.timestamp() == int(at.timestamp()) + 90
+    clock.advance(timedelta(seconds=-30))
+    assert clock.now() == at + timedelta(seconds=60)
+
+
+def test_clock_freeze_naive_means_utc() -> None:
+    clock = Clock()
+    clock.freeze(datetime(2030, 6, 1, 12, 0))
+    assert clock.now() == datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+    assert clock.now().tzinfo is not None
+
+
+def test_clock_shift_advance_and_reset() -> None:
+    clock = Clock()
+    clock.freeze(datetime(2030, 1, 1, tzinfo=UTC))
+    clock.shift(timedelta(days=10))
+    shifted = clock.now() - datetime.now(UTC)
+    assert timedelta(days=10) - timedelta(seconds=5) < shifted <= timedelta(days=10)
+    clock.advance(timedelta(days=1))
+    assert timedelta(days=11) - timedelta(seconds=5) < clock.now() - datetime.now(UTC) <= timedelta(days=11)
+    clock.reset()
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)

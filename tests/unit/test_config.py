@@ -8,6 +8,7 @@ from ledgerd.config import MIN_SECRET_LENGTH, Settings, SettingsError
 from ledgerd.passwords import OWASP_N
 
 SECRET = "k" * MIN_SECRET_LENGTH
+LONG_SECRET = "k3J9vQ2mX7pL0sR5tY8wZ1aB4cD6eF9gH2jK5nM8qT1u"
 
 
 def test_defaults() -> None:
@@ -70,3 +71,51 @@ def test_settings_are_frozen() -> None:
     settings = Settings.load({})
     with pytest.raises(ValueError, match="frozen"):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_the_default_quota_is_one_gibibyte() -> None:
+    assert Settings.load({}).attachment_quota_bytes == 1024**3
+
+
+@pytest.mark.parametrize("secret", ["changeme", "Secret", " dev ", "x" * 31, "password"])
+def test_placeholder_secret_refused_in_production(secret: str) -> None:
+    with pytest.raises(SettingsError, match="LEDGERD_SECRET_KEY"):
+        Settings.load(environ={"LEDGERD_SECRET_KEY": secret})
+    with pytest.raises(SettingsError, match="LEDGERD_SECRET_KEY"):
+        Settings.load(environ={"LEDGERD_ENV": "production", "LEDGERD_SECRET_KEY": secret})
+
+
+@pytest.mark.parametrize("secret", ["changeme", "x" * 31])
+def test_placeholder_secret_accepted_in_development(secret: str) -> None:
+    settings = Settings.load(environ={"LEDGERD_ENV": "development", "LEDGERD_SECRET_KEY": secret})
+    assert settings.env == "development" and settings.secret_key == secret
+
+
+def test_long_random_secret_accepted_in_production() -> None:
+    settings = Settings.load(environ={"LEDGERD_SECRET_KEY": LONG_SECRET})
+    assert settings.env == "production" and settings.secret_key == LONG_SECRET
+
+
+def test_unset_secret_is_accepted() -> None:
+    assert Settings.load(environ={}).secret_key is None
+
+
+def test_settings_read_the_environment() -> None:
+    settings = Settings.load(environ={"LEDGERD_ACCESS_TOKEN_TTL": "600", "LEDGERD_PUBLIC_URL": "https://x.test/",
+                                      "LEDGERD_MAX_BODY_BYTES": "2048", "UNRELATED": "1"})
+    assert settings.access_token_ttl == 600
+    assert settings.public_url == "https://x.test"
+    assert settings.max_body_bytes == 2048
+    assert Settings.load(environ={}).access_token_ttl == 300
+    assert Settings.load(environ={"LEDGERD_ACCESS_TOKEN_TTL": "600"}, access_token_ttl=60).access_token_ttl == 60
+
+
+@pytest.mark.parametrize("environ", [
+    {"LEDGERD_ACCESS_TOKEN_TTL": "0"},
+    {"LEDGERD_ACCESS_TOKEN_TTL": "soon"},
+    {"LEDGERD_ENV": "staging"},
+    {"LEDGERD_PORT": "70000"},
+])
+def test_bad_settings_raise_settings_error(environ: dict[str, str]) -> None:
+    with pytest.raises(SettingsError):
+        Settings.load(environ=environ)

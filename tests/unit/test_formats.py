@@ -34,3 +34,26 @@ def test_decimal_str_depends_only_on_the_value() -> None:
 ])
 def test_timestamp_str_is_utc_to_the_second_with_z(moment: datetime, text: str) -> None:
     assert timestamp_str(moment) == text
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0", "0.0"),
+    ("0.00", "0.0"),
+    ("45.830", "45.83"),
+    ("5009.50", "5009.5"),
+    ("100", "100.0"),
+    ("1E+2", "100.0"),
+    ("-430035.84", "-430035.84"),
+    ("0.001", "0.001"),
+    ("12345678901234.56", "12345678901234.56"),
+])
+def test_decimal_str(value: str, expected: str) -> None:
+    assert decimal_str(Decimal(value)) == expected
+
+
+def test_timestamp_str_is_utc_with_z() -> None:
+    assert timestamp_str(datetime(2024, 3, 1, 9, 5, 7, 123456, tzinfo=UTC)) == "2024-03-01T09:05:07Z"
+    plus_two = timezone(timedelta(hours=2))
+    assert timestamp_str(datetime(2024, 3, 1, 1, 0, 0, tzinfo=plus_two)) == "2024-02-29T23:00:00Z"
+    minus_five = timezone(timedelta(hours=-5, minutes=-30))
+    assert timestamp_str(datetime(2024, 12, 31, 20, 0, 0, tzinfo=minus_five)) == "2025-01-01T01:30:00Z"

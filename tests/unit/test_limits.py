@@ -4,6 +4,7 @@ checks the same rules through the API."""
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from ledgerd import limits
+from ledgerd.db.migrate import MIGRATIONS
+from ledgerd.ledger.models import CEILING_CENTS
 from ledgerd.limits import (
     FIRST_DAY,
     LAST_DAY,
@@ -220,3 +223,20 @@ def test_control_in_json_looks_at_keys_and_ignores_other_values() -> None:
     assert limits.control_in_json({"n": 1, "b": True, "z": None, "f": 1.5, "l": [1, [2, "ok"]]}) is None
     assert limits.control_in_json(["\x05"]) == ((0,), "\x05")
     assert limits.control_in_json("\x06") == ((), "\x06")
+
+
+def test_no_balance_sum_can_overflow_64_bits() -> None:
+    cents_per_day = limits.BALANCE_LIMIT * 100  # the CHECK's bound: every day's sum stays below it
+    assert limits.DAYS == 2_958_464
+    assert cents_per_day * limits.DAYS < 2**63  # Σ over every day of the range, one account, one side
+    assert limits.AMOUNT_LIMIT < limits.BALANCE_LIMIT  # the largest document posts on an empty day
+    assert cents_per_day == CEILING_CENTS
+
+
+def test_the_migration_checks_the_ceiling_the_model_declares() -> None:
+    path = next((MIGRATIONS / "versions").glob("0003_*.py"))
+    spec = importlib.util.spec_from_file_location("ceiling_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.CEILING_CENTS == CEILING_CENTS

@@ -76,3 +76,14 @@ def test_json_response_renders_with_the_wire_format() -> None:
     assert (response.body, response.status_code, response.media_type) == (
         b'{"amount":"5009.5"}', 201, "application/json")
     assert response.headers["content-type"] == "application/json"
+
+
+def test_json_writes_equal_decimals_alike_however_often() -> None:
+    # The formatted figures are remembered per value: equal values with other exponents share an entry.
+    figures = [Decimal("1.50"), Decimal("1.5"), Decimal("15E-1"), Decimal("-0.00"), Decimal("0"), Decimal("1E+2"),
+               Decimal("100.00"), Decimal("-430035.84")] * 3
+    assert orjson.loads(dumps(figures)) == ["1.5", "1.5", "1.5", "0.0", "0.0", "100.0", "100.0", "-430035.84"] * 3
+    assert orjson.loads(dumps([Decimal("NaN")])) == [decimal_str(Decimal("NaN"))]
+    for unknown in (object(), {1, 2}):  # hashable or not, anything else is refused
+        with pytest.raises(orjson.JSONEncodeError):
+            dumps([unknown])

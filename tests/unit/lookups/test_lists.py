@@ -104,3 +104,21 @@ def test_find_what_the_business_can_see(path: str, key: str, country: str, found
 
 def test_every_list_declares_its_own_path() -> None:
     assert all(spec.path == path for path, spec in LISTS.items())
+
+
+def test_link_names_items_of_every_list() -> None:
+    assert link("address_regions", "CA-BC") == {"id": "CA-BC", "displayed_as": "British Columbia",
+                                                "$path": "/address_regions/CA-BC"}
+    assert link("tax_schemes", "STANDARD", "IE")["displayed_as"] == "Invoice Basis"  # type: ignore[index]
+    assert link("tax_schemes", "STANDARD", "ES")["displayed_as"] == "Régimen general"  # type: ignore[index]
+    assert link("corrective_reason_codes", "R4")["displayed_as"] == "Resto de causas"  # type: ignore[index]
+    assert link("ledger_account_groups", "INCOME")["displayed_as"] == "Income"  # type: ignore[index]
+    assert link("quick_entry_types", "MADE_UP")["displayed_as"] == "MADE_UP"  # type: ignore[index]
+    assert link("tax_types", None) is None
+
+
+@pytest.mark.parametrize("path", sorted(LISTS))
+def test_no_list_repeats_an_id(path: str) -> None:
+    for country in COUNTRIES:
+        shown = [item["id"] for item in LISTS[path].items(country)]
+        assert len(shown) == len(set(shown)), (path, country)

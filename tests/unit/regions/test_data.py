@@ -478,6 +478,31 @@ def test_gb_knows_which_rates_are_cis_deductions() -> None:
             {"percentage": "1", "from_date": "2010-01-01"}]})
 
 
+# --- the reference lists of each region (lookups.toml) --------------------------------------------------------------
+
+@pytest.mark.parametrize("cc", sorted(COUNTRIES))
+def test_every_region_has_its_lists(cc: str) -> None:
+    data = region_lookups(cc)
+    assert [t["id"] for t in data["coa_templates"]] == [f"{cc}_DEFAULT"]
+    assert data["tax_types"] and data["address_regions"]
+    default = region(cc).financial_settings.get("tax_return_frequency")
+    assert default is None or default in {f["id"] for f in data["tax_return_frequencies"]}
+    assert all(len(r["id"]) <= 10 and len(r["code"]) <= 8 for r in data["address_regions"])
+    assert all(len(t["id"]) <= 15 for t in data["tax_types"])
+
+
+def test_us_offers_no_tax_schemes_or_return_frequencies() -> None:
+    assert region_lookups("US")["tax_schemes"] == region_lookups("US")["tax_return_frequencies"] == ()
+
+
+def test_attachment_context_types_name_their_resource_paths() -> None:
+    """The id is the resource's singular body key in upper case; `path` its endpoint."""
+    for context in lookups()["attachment_context_types"]:
+        plural = context["path"]
+        singular = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+        assert context["id"] == singular.upper(), context
+
+
 # --- broken files are refused at load -------------------------------------------------------------------------------
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -570,4 +595,28 @@ def test_a_region_list_with_a_repeated_id_is_refused(region_files: Path) -> None
     with (region_files / "gb" / "lookups.toml").open("a") as handle:
         handle.write('\n[[coa_templates]]\nid = "SECOND"\nname = "Second"\n')
     with pytest.raises(RegionDataError, match="exactly one coa template"):
+        region_lookups("GB")
+
+
+@pytest.mark.parametrize(("addition", "complaint"), [
+    ('[[tax_types]]\nid = "GB_MADE_UP"\n', "not in region.toml"),
+    ('[[tax_types]]\nid = "GB_VAT"\ntax_rates = ["GB_MADE_UP"]\n', "unknown tax rates"),
+    ('[[tax_types]]\nid = "GB_VAT"\nexcluded_address_regions = ["GB-XXX"]\n', "unknown regions"),
+    ('[[tax_schemes]]\nid = "STANDARD"\ndisplayed_as = "Again"\n', "duplicate ids"),
+    ('[[made_up_list]]\nid = "X"\ndisplayed_as = "X"\n', "unknown lists"),
+    ('[[coa_templates]]\nid = "GB_OTHER"\nname = "Other"\ncreated_at = 2025-01-01T00:00:00Z\n'
+     'updated_at = 2025-01-01T00:00:00Z\n', "exactly one coa template"),
+])
+def test_a_bad_lookups_file_is_refused(region_files: Path, addition: str, complaint: str) -> None:
+    path = region_files / "gb" / "lookups.toml"
+    path.write_text(path.read_text() + "\n" + addition)
+    with pytest.raises(RegionDataError, match=complaint):
+        region_lookups("GB")
+
+
+def test_a_default_frequency_the_region_does_not_offer_is_refused(region_files: Path) -> None:
+    path = region_files / "gb" / "lookups.toml"
+    path.write_text(path.read_text().replace('id = "QUARTERLY"\ndisplayed_as = "Quarterly"',
+                                             'id = "FORTNIGHTLY"\ndisplayed_as = "Fortnightly"'))
+    with pytest.raises(RegionDataError, match="QUARTERLY is not offered"):
         region_lookups("GB")

@@ -1,0 +1,25 @@
+"""What the ledger's tests over HTTP share: a GB business opened on a frozen day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from starlette.testclient import TestClient
+
+from ledgerd.clock import Clock
+from tests.support.books import Books
+from tests.support.factories import Factory
+
+
+@pytest.fixture
+def frozen(clock: Clock) -> Iterator[Clock]:
+    clock.freeze(datetime(2024, 6, 15, 12, tzinfo=UTC))
+    yield clock
+
+
+@pytest.fixture
+def books(client: TestClient, factory: Factory, frozen: Clock) -> Books:
+    """A GB business opened on 15 June 2024 (noon UTC); tokens live five minutes from then."""
+    return Books.open(client, factory)
