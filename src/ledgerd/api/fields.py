@@ -166,17 +166,20 @@ LINK = Fields(BASE.fields, record=True)
 
 @dataclass(frozen=True)
 class Page(Kind):
-    """Sage's list envelope around records of one declaration (api/listing.py); with `deleted_since`, the
-    items are tombstones."""
+    """Sage's list envelope around records of one declaration (api/listing.py)."""
 
     item: Fields
 
     def schema(self) -> Schema:
-        tombstone = {"type": "object", "required": [*BASE_KEYS, "deleted_at"], "properties": {
-            **{k: {"type": "string"} for k in BASE_KEYS}, "deleted_at": DATETIME.schema()}}
-        link = {"type": ["string", "null"], "description": "Path of the next/previous page, without /v3.1"}
-        return {"type": "object", "required": ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"],
-                "properties": {"$total": {"type": "integer", "minimum": 0},
-                               "$page": {"type": "integer", "minimum": 1}, "$next": link, "$back": link,
-                               "$itemsPerPage": {"type": "integer", "minimum": 1},
-                               "$items": {"type": "array", "items": {"anyOf": [self.item.schema(), tombstone]}}}}
+        return envelope(self.item.schema())
+
+
+def envelope(item: Schema) -> Schema:
+    """The schema of a list page of records of schema `item`; with `deleted_since`, the items are tombstones."""
+    tombstone = {"type": "object", "required": [*BASE_KEYS, "deleted_at"], "properties": {
+        **{k: {"type": "string"} for k in BASE_KEYS}, "deleted_at": DATETIME.schema()}}
+    link = {"type": ["string", "null"], "description": "Path of the next/previous page, without /v3.1"}
+    return {"type": "object", "required": ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"],
+            "properties": {"$total": {"type": "integer", "minimum": 0}, "$page": {"type": "integer", "minimum": 1},
+                           "$next": link, "$back": link, "$itemsPerPage": {"type": "integer", "minimum": 1},
+                           "$items": {"type": "array", "items": {"anyOf": [item, tombstone]}}}}
