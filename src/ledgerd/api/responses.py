@@ -20,6 +20,7 @@ from ledgerd.api.fields import (
     DECIMAL,
     INTEGER,
     LINK,
+    NULL,
     TEXT,
     Fields,
     Page,
@@ -43,7 +44,7 @@ DOCUMENTS: dict[str, Fields] = {
 
 ADDRESS_REGIONS = record(code=TEXT, name=TEXT)
 ADDRESSES = record(
-    address_line_1=TEXT, address_line_2=TEXT, city=TEXT, postal_code=TEXT, country=LINK, deleted_at=ANY,
+    address_line_1=TEXT, address_line_2=TEXT, city=TEXT, postal_code=TEXT, country=LINK, deleted_at=NULL,
     created_at=DATETIME, updated_at=DATETIME, bank_account=ANY, contact=LINK, address_type=LINK, name=TEXT,
     region=TEXT, country_group=ANY, is_main_address=BOOLEAN)
 ANALYSIS_TYPE_CATEGORIES = record(
@@ -54,19 +55,19 @@ ANALYSIS_TYPES = record(
     analysis_type_categories=many(ANALYSIS_TYPE_CATEGORIES), name=TEXT)
 ATTACHMENTS = record(
     keyed({
-        "deleted_at": ANY, "file": ANY, "mime_type": TEXT, "description": TEXT, "file_extension": TEXT,
+        "deleted_at": NULL, "file": ANY, "mime_type": TEXT, "description": TEXT, "file_extension": TEXT,
         "transaction": ANY, "file_size": INTEGER, "file_name": TEXT, "$file_path": TEXT,
         "attachment_context_type": LINK, "attachment_context": LINK, "is_public": BOOLEAN, "created_at": DATETIME,
         "updated_at": DATETIME}),
 )
 _BANK_ACCOUNTS_BANK_ACCOUNT_DETAILS = obj(account_name=TEXT, account_number=ANY, sort_code=ANY, bic=ANY, iban=ANY)
 BANK_ACCOUNTS = record(
-    created_at=DATETIME, updated_at=DATETIME, deleted_at=ANY,
+    created_at=DATETIME, updated_at=DATETIME, deleted_at=NULL,
     bank_account_details=_BANK_ACCOUNTS_BANK_ACCOUNT_DETAILS, ledger_account=LINK, bank_account_type=LINK,
     balance=DECIMAL, main_address=ANY, main_contact_person=ANY, nominal_code=INTEGER, editable=BOOLEAN,
-    deletable=BOOLEAN, journal_code=ANY, default_payment_method=ANY, gifi_code=ANY, is_active=BOOLEAN, currency=LINK)
+    deletable=BOOLEAN, journal_code=ANY, default_payment_method=LINK, gifi_code=ANY, is_active=BOOLEAN, currency=LINK)
 BANK_DEPOSITS = record(
-    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=ANY,
+    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=NULL,
     from_bank_account=LINK, to_bank_account=LINK, date=DATE, reference=TEXT, cash_amount=DECIMAL,
     cheque_amount=DECIMAL, total_amount=DECIMAL)
 BANK_OPENING_BALANCES = record(
@@ -77,7 +78,7 @@ BANK_RECONCILIATIONS = record(
     reference=TEXT, total_received=DECIMAL, total_paid=DECIMAL, starting_balance=DECIMAL, closing_balance=DECIMAL,
     reconciled_balance=DECIMAL, balance_difference=DECIMAL, status=obj(id=TEXT, displayed_as=TEXT))
 BANK_TRANSFERS = record(
-    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=ANY,
+    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=NULL,
     from_bank_account=LINK, to_bank_account=LINK, date=DATE, reference=TEXT, amount=DECIMAL, description=TEXT)
 BUSINESS_EXCHANGE_RATES = record(
     created_at=DATETIME, updated_at=DATETIME, rate=DECIMAL, inverse_rate=DECIMAL, base_currency=LINK, currency=LINK)
@@ -92,7 +93,7 @@ _BUSINESS_SETTINGS_DEFAULT_LEDGER_ACCOUNTS = obj(
     carriage_ledger_account=LINK)
 BUSINESS_SETTINGS = obj(
     keyed({"$path": TEXT}), siret=ANY, management_centre_member=BOOLEAN, rcs_number=ANY, share_capital=ANY,
-    business_activity_type=ANY, legal_form_type=ANY, auxiliary_accounts_visible=BOOLEAN,
+    business_activity_type=LINK, legal_form_type=LINK, auxiliary_accounts_visible=BOOLEAN,
     default_ledger_accounts=_BUSINESS_SETTINGS_DEFAULT_LEDGER_ACCOUNTS, business_type=ANY,
     country_of_registration=obj(id=TEXT, displayed_as=TEXT), business_created_at=DATETIME, updated_at=DATETIME,
     wizard_complete=BOOLEAN)
@@ -115,9 +116,9 @@ COA_ACCOUNTS = record(
 COA_TEMPLATES = record(created_at=DATETIME, updated_at=DATETIME, name=TEXT, country=LINK)
 CONTACT_ALLOCATIONS = record(
     created_at=DATETIME, updated_at=DATETIME, links=many(ANY), transaction=LINK, transaction_type=LINK,
-    deleted_at=ANY, date=DATE, contact=LINK, allocated_artefacts=many(obj(id=TEXT, artefact=LINK, amount=DECIMAL)))
+    deleted_at=NULL, date=DATE, contact=LINK, allocated_artefacts=many(obj(id=TEXT, artefact=LINK, amount=DECIMAL)))
 CONTACT_OPENING_BALANCES = record(
-    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=ANY,
+    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=NULL,
     contact_opening_balance_type=LINK, contact=LINK, date=DATE, reference=TEXT, details=TEXT, net_amount=DECIMAL,
     tax_rate=ANY, tax_amount=DECIMAL, tax_breakdown=many(ANY), total_amount=DECIMAL, currency=LINK,
     exchange_rate=DECIMAL, base_currency_net_amount=DECIMAL, base_currency_tax_amount=DECIMAL,
@@ -130,25 +131,25 @@ _CONTACT_PAYMENTS_PAYMENT_ON_ACCOUNT = record(
     base_currency_total_amount=DECIMAL, base_currency_outstanding_amount=DECIMAL, status=LINK)
 CONTACT_PAYMENTS = record(
     created_at=DATETIME, updated_at=DATETIME, links=many(ANY), transaction=LINK, transaction_type=LINK,
-    deleted_at=ANY, payment_method=ANY, contact=LINK, bank_account=LINK, date=DATE, net_amount=DECIMAL,
+    deleted_at=NULL, payment_method=LINK, contact=LINK, bank_account=LINK, date=DATE, net_amount=DECIMAL,
     tax_amount=DECIMAL, total_amount=DECIMAL, currency=LINK, exchange_rate=DECIMAL, base_currency_net_amount=DECIMAL,
     base_currency_tax_amount=DECIMAL, base_currency_total_amount=DECIMAL, base_currency_currency_charge=DECIMAL,
     reference=TEXT, allocated_artefacts=many(_CONTACT_PAYMENTS_ALLOCATED_ARTEFACTS), tax_rate=ANY,
     payment_on_account=_CONTACT_PAYMENTS_PAYMENT_ON_ACCOUNT, editable=BOOLEAN)
 CONTACT_PERSONS = record(
-    created_at=DATETIME, updated_at=DATETIME, deleted_at=ANY, contact_person_types=many(LINK), name=TEXT,
+    created_at=DATETIME, updated_at=DATETIME, deleted_at=NULL, contact_person_types=many(LINK), name=TEXT,
     job_title=TEXT, telephone=TEXT, mobile=TEXT, email=TEXT, fax=TEXT, is_main_contact=BOOLEAN, address=LINK,
     is_preferred_contact=BOOLEAN)
 _CONTACTS_TAX_TREATMENT = obj(
     home_tax=BOOLEAN, eu_tax_registered=BOOLEAN, eu_not_tax_registered=BOOLEAN, rest_of_world_tax=BOOLEAN,
     is_importer=BOOLEAN)
 CONTACTS = record(
-    created_at=DATETIME, updated_at=DATETIME, links=many(ANY), deleted_at=ANY, balance=DECIMAL,
-    contact_types=many(LINK), name=TEXT, reference=TEXT, default_sales_ledger_account=ANY,
-    default_sales_tax_rate=LINK, default_purchase_ledger_account=ANY, tax_number=TEXT, notes=TEXT, locale=TEXT,
-    main_address=ADDRESS, delivery_address=ADDRESS, main_contact_person=LINK,
-    bank_account_details=ANY, credit_limit=ANY, credit_days=ANY, credit_terms=ANY, credit_terms_and_conditions=ANY,
-    product_sales_price_type=ANY, source_guid=ANY, currency=ANY, aux_reference=TEXT, registered_number=TEXT,
+    created_at=DATETIME, updated_at=DATETIME, links=many(ANY), deleted_at=NULL, balance=DECIMAL,
+    contact_types=many(LINK), name=TEXT, reference=TEXT, default_sales_ledger_account=LINK,
+    default_sales_tax_rate=LINK, default_purchase_ledger_account=LINK, tax_number=TEXT, notes=TEXT, locale=TEXT,
+    main_address=ADDRESS, delivery_address=ADDRESS, main_contact_person=LINK, bank_account_details=ANY,
+    credit_limit=DECIMAL, credit_days=INTEGER, credit_terms=TEXT, credit_terms_and_conditions=TEXT,
+    product_sales_price_type=NULL, source_guid=TEXT, currency=LINK, aux_reference=TEXT, registered_number=TEXT,
     deletable=BOOLEAN, tax_treatment=_CONTACTS_TAX_TREATMENT, email=TEXT, tax_calculation=ANY, auxiliary_account=ANY,
     gdpr_obfuscated=BOOLEAN, system=BOOLEAN, has_unfinished_recurring_invoices=BOOLEAN, cis_registered=BOOLEAN,
     ni_based=BOOLEAN, is_active=BOOLEAN, gb_based=BOOLEAN, cis_settings=ANY, destination_vat_blocking=BOOLEAN)
@@ -161,15 +162,15 @@ _DRAFT_TAX_RETURNS_GB = obj(
 DRAFT_TAX_RETURNS = record(
     created_at=DATETIME, updated_at=DATETIME, tax_return_number=ANY, period_start_date=DATE, period_end_date=DATE,
     total_amount=DECIMAL, paid=BOOLEAN, status=obj(id=TEXT, name=TEXT), tax_return_type=obj(id=TEXT, name=TEXT),
-    tax_return_id=ANY, submitted_date=ANY, gb=_DRAFT_TAX_RETURNS_GB, ie=ANY)
+    tax_return_id=ANY, submitted_date=DATE, gb=_DRAFT_TAX_RETURNS_GB, ie=ANY)
 EMAIL_SETTINGS = obj(
     default_messages=many(obj(message_type=TEXT, locale=TEXT, message=TEXT)), pdf_attached=BOOLEAN, send_bcc=BOOLEAN,
     updated_at=DATETIME)
 FINANCIAL_SETTINGS = obj(
-    keyed({"$path": TEXT}), year_end_date=DATE, year_end_lockdown_date=ANY, accounting_type=TEXT,
-    accounts_start_date=ANY, base_currency=LINK, multi_currency_enabled=BOOLEAN, use_live_exchange_rates=BOOLEAN,
-    mtd_activation_status=TEXT, mtd_connected=BOOLEAN, mtd_authenticated_date=ANY, tax_scheme=ANY,
-    tax_return_frequency=LINK, tax_number=TEXT, general_tax_number=ANY, tax_office=ANY, default_irpf_rate=DECIMAL,
+    keyed({"$path": TEXT}), year_end_date=DATE, year_end_lockdown_date=DATE, accounting_type=TEXT,
+    accounts_start_date=DATE, base_currency=LINK, multi_currency_enabled=BOOLEAN, use_live_exchange_rates=BOOLEAN,
+    mtd_activation_status=TEXT, mtd_connected=BOOLEAN, mtd_authenticated_date=NULL, tax_scheme=LINK,
+    tax_return_frequency=LINK, tax_number=TEXT, general_tax_number=ANY, tax_office=LINK, default_irpf_rate=DECIMAL,
     flat_rate_tax_percentage=ANY, recoverable_percentage=ANY, sales_tax_calculation=ANY, purchase_tax_calculation=ANY,
     updated_at=DATETIME, postponed_accounting=BOOLEAN, destination_vat=BOOLEAN)
 HOSTED_ARTEFACT_PAYMENT_SETTINGS = record(object_guid=TEXT, disable_payment=BOOLEAN)
@@ -210,7 +211,7 @@ _JOURNALS_JOURNAL_LINES = obj(
     include_on_tax_return=BOOLEAN, tax_reconciled=BOOLEAN, cleared=BOOLEAN, bank_reconciled=BOOLEAN,
     journal_line_foreign_currency=ANY)
 JOURNALS = record(
-    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=ANY, date=DATE,
+    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=NULL, date=DATE,
     reference=TEXT, description=TEXT, total=DECIMAL, journal_code=ANY, journal_lines=many(_JOURNALS_JOURNAL_LINES),
     migrated=BOOLEAN)
 LEDGER_ACCOUNT_OPENING_BALANCES = record(
@@ -222,7 +223,7 @@ LEDGER_ACCOUNTS = record(
     visible_in_banking=BOOLEAN, visible_in_expenses=BOOLEAN, visible_in_journals=BOOLEAN,
     visible_in_other_payments=BOOLEAN, visible_in_other_receipts=BOOLEAN, visible_in_reporting=BOOLEAN,
     visible_in_sales=BOOLEAN, balance_details=ANY, is_control_account=BOOLEAN, control_name=TEXT,
-    display_formatted=TEXT, tax_recoverable=ANY, recoverable_percentage=ANY, non_recoverable_ledger_account=ANY,
+    display_formatted=TEXT, tax_recoverable=ANY, recoverable_percentage=ANY, non_recoverable_ledger_account=LINK,
     cis_materials=BOOLEAN, tax_instalment=BOOLEAN, cis_labour=BOOLEAN, gifi_code=ANY)
 LEDGER_ENTRIES = record(
     created_at=DATETIME, updated_at=DATETIME, date=DATE, credit=DECIMAL, debit=DECIMAL, ledger_account=LINK,
@@ -242,7 +243,7 @@ MIGRATIONS = obj(
 _OPENING_BALANCE_JOURNALS_JOURNAL_LINES = obj(
     id=TEXT, ledger_account=LINK, details=TEXT, debit=DECIMAL, credit=DECIMAL)
 OPENING_BALANCE_JOURNALS = record(
-    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=ANY, date=DATE,
+    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=NULL, date=DATE,
     reference=TEXT, journal_lines=many(_OPENING_BALANCE_JOURNALS_JOURNAL_LINES))
 _OTHER_PAYMENTS_PAYMENT_LINES = obj(
     id=TEXT, displayed_as=TEXT, analysis_type_categories=many(ANY), ledger_account=LINK, details=TEXT, tax_rate=LINK,
@@ -250,7 +251,7 @@ _OTHER_PAYMENTS_PAYMENT_LINES = obj(
     tax_breakdown=many(TAX_BREAKDOWN), is_purchase_for_resale=BOOLEAN,
     trade_of_asset=BOOLEAN, gst_amount=ANY, pst_amount=ANY, tax_recoverable=ANY)
 OTHER_PAYMENTS = record(
-    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=ANY,
+    created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=NULL,
     base_currency_total_itc_amount=ANY, total_itc_amount=ANY, base_currency_total_itr_amount=ANY,
     total_itr_amount=ANY, part_recoverable=BOOLEAN, payment_method=LINK, contact=LINK, bank_account=LINK,
     tax_address_region=ANY, date=DATE, net_amount=DECIMAL, tax_amount=DECIMAL, total_amount=DECIMAL, reference=TEXT,
@@ -261,25 +262,25 @@ _PRODUCTS_SALES_PRICES = obj(
     id=TEXT, displayed_as=TEXT, created_at=DATETIME, updated_at=DATETIME, price_name=TEXT, price=DECIMAL,
     price_includes_tax=BOOLEAN, product_sales_price_type=LINK)
 PRODUCTS = record(
-    created_at=DATETIME, updated_at=DATETIME, deleted_at=ANY, deletable=BOOLEAN, deactivatable=BOOLEAN,
+    created_at=DATETIME, updated_at=DATETIME, deleted_at=NULL, deletable=BOOLEAN, deactivatable=BOOLEAN,
     used_on_recurring_invoice=BOOLEAN, item_code=TEXT, description=TEXT, notes=TEXT, sales_ledger_account=LINK,
-    sales_tax_rate=LINK, purchase_ledger_account=LINK, usual_supplier=LINK, purchase_tax_rate=ANY, cost_price=DECIMAL,
-    sales_prices=many(_PRODUCTS_SALES_PRICES), source_guid=ANY, purchase_description=TEXT, active=BOOLEAN,
+    sales_tax_rate=LINK, purchase_ledger_account=LINK, usual_supplier=LINK, purchase_tax_rate=LINK, cost_price=DECIMAL,
+    sales_prices=many(_PRODUCTS_SALES_PRICES), source_guid=TEXT, purchase_description=TEXT, active=BOOLEAN,
     catalog_item_type=LINK)
 _SERVICES_SALES_RATES = obj(
     id=TEXT, displayed_as=TEXT, created_at=DATETIME, updated_at=DATETIME, rate_name=TEXT, rate=DECIMAL,
     rate_includes_tax=BOOLEAN, service_rate_type=LINK)
 SERVICES = record(
-    created_at=DATETIME, updated_at=DATETIME, deleted_at=ANY, deletable=BOOLEAN, deactivatable=BOOLEAN,
+    created_at=DATETIME, updated_at=DATETIME, deleted_at=NULL, deletable=BOOLEAN, deactivatable=BOOLEAN,
     used_on_recurring_invoice=BOOLEAN, item_code=TEXT, description=TEXT, notes=TEXT, sales_ledger_account=LINK,
-    purchase_ledger_account=ANY, sales_tax_rate=LINK, purchase_tax_rate=ANY, sales_rates=many(_SERVICES_SALES_RATES),
-    source_guid=ANY, purchase_description=TEXT, usual_supplier=ANY, active=BOOLEAN, cost_price=DECIMAL,
+    purchase_ledger_account=LINK, sales_tax_rate=LINK, purchase_tax_rate=LINK, sales_rates=many(_SERVICES_SALES_RATES),
+    source_guid=TEXT, purchase_description=TEXT, usual_supplier=LINK, active=BOOLEAN, cost_price=DECIMAL,
     oss_service=BOOLEAN)
 STOCK_ITEMS = record(
-    created_at=DATETIME, updated_at=DATETIME, deleted_at=ANY, deletable=BOOLEAN, deactivatable=BOOLEAN,
+    created_at=DATETIME, updated_at=DATETIME, deleted_at=NULL, deletable=BOOLEAN, deactivatable=BOOLEAN,
     used_on_recurring_invoice=BOOLEAN, item_code=TEXT, description=TEXT, notes=TEXT, sales_ledger_account=LINK,
-    sales_tax_rate=ANY, purchase_ledger_account=LINK, usual_supplier=LINK, purchase_tax_rate=ANY, cost_price=DECIMAL,
-    sales_prices=many(_PRODUCTS_SALES_PRICES), source_guid=ANY, purchase_description=TEXT, reorder_level=DECIMAL,
+    sales_tax_rate=LINK, purchase_ledger_account=LINK, usual_supplier=LINK, purchase_tax_rate=LINK, cost_price=DECIMAL,
+    sales_prices=many(_PRODUCTS_SALES_PRICES), source_guid=TEXT, purchase_description=TEXT, reorder_level=DECIMAL,
     reorder_quantity=DECIMAL, location=TEXT, barcode=TEXT, supplier_part_number=TEXT, weight=DECIMAL,
     measurement_unit=TEXT, weight_converted=DECIMAL, active=BOOLEAN, quantity_in_stock=DECIMAL,
     last_cost_price=DECIMAL, last_cost_price_stock_value=DECIMAL, average_cost_price=DECIMAL,
