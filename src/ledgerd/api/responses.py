@@ -156,13 +156,13 @@ CONTACTS = record(
 DATEV_SETTINGS = obj(
     keyed({"$path": TEXT}), tax_consultant_number=ANY, client_number=ANY, next_customer_number=INTEGER,
     next_supplier_number=INTEGER, updated_at=DATETIME)
-_DRAFT_TAX_RETURNS_GB = obj(
+_GB_VAT_BOXES = obj(
     box_1=DECIMAL, box_2=DECIMAL, box_3=DECIMAL, box_4=DECIMAL, box_5=DECIMAL, box_6=DECIMAL, box_7=DECIMAL,
     box_8=DECIMAL, box_9=DECIMAL)
 DRAFT_TAX_RETURNS = record(
     created_at=DATETIME, updated_at=DATETIME, tax_return_number=ANY, period_start_date=DATE, period_end_date=DATE,
     total_amount=DECIMAL, paid=BOOLEAN, status=obj(id=TEXT, name=TEXT), tax_return_type=obj(id=TEXT, name=TEXT),
-    tax_return_id=ANY, submitted_date=DATE, gb=_DRAFT_TAX_RETURNS_GB, ie=ANY)
+    tax_return_id=ANY, submitted_date=DATE, gb=_GB_VAT_BOXES, ie=ANY)
 EMAIL_SETTINGS = obj(
     default_messages=many(obj(message_type=TEXT, locale=TEXT, message=TEXT)), pdf_attached=BOOLEAN, send_bcc=BOOLEAN,
     updated_at=DATETIME)
@@ -232,7 +232,7 @@ LIVE_EXCHANGE_RATES = record(
     rate=DECIMAL, inverse_rate=DECIMAL, base_currency=LINK, currency=LINK, retrieved_at=DATETIME, updated_at=DATETIME)
 MIGRATION_TAX_RETURNS = record(
     created_at=DATETIME, updated_at=DATETIME, from_date=DATE, to_date=DATE, tax_return_frequency=LINK,
-    total_amount=DECIMAL, gb=_DRAFT_TAX_RETURNS_GB, ie=ANY)
+    total_amount=DECIMAL, gb=_GB_VAT_BOXES, ie=ANY)
 MIGRATIONS = obj(
     keyed({
         "id": TEXT, "$path": TEXT, "status": maybe(obj(id=TEXT, displayed_as=TEXT)), "started_at": maybe(ANY),
@@ -302,7 +302,7 @@ _TAX_RETURNS_SUBMISSION = obj(
 TAX_RETURNS = record(
     created_at=DATETIME, updated_at=DATETIME, tax_return_number=TEXT, period_start_date=DATE, period_end_date=DATE,
     total_amount=DECIMAL, paid=BOOLEAN, status=obj(id=TEXT, name=TEXT), tax_return_type=obj(id=TEXT, name=TEXT),
-    gb=_DRAFT_TAX_RETURNS_GB, ie=ANY, submission=_TAX_RETURNS_SUBMISSION)
+    gb=_GB_VAT_BOXES, ie=ANY, submission=_TAX_RETURNS_SUBMISSION)
 TAX_TYPES = record(federal_tax=BOOLEAN, country=LINK, address_regions=many(LINK), tax_rates=many(LINK))
 TRANSACTIONS = record(
     created_at=DATETIME, updated_at=DATETIME, date=DATE, deleted=BOOLEAN, reference=TEXT, total=DECIMAL,

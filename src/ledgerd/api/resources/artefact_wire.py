@@ -351,14 +351,32 @@ Extra = Callable[[Batch, Artefact], dict[str, Any]]
 class Shape:
     """Picks the keys of a declaration (api/fields.py) from a superset dict (`_values`, `_line`) into a new
     dict, in declared order; keys declared `maybe` only when `full` (they were asked for). The superset is
-    left as it is."""
+    never changed.
+
+    Where the declared keys are a subsequence of the superset (sales invoices; the lines of every kind), the
+    superset is copied and the other keys deleted from the copy, which is several times cheaper than
+    inserting ~75 keys one by one; other orders are picked key by key. Which case applies is worked out from
+    the first superset (its keys and their order are fixed: it is one dict display)."""
 
     def __init__(self, fields: Fields, full: bool) -> None:
         self.keys = tuple(f.name for f in fields if full or not f.optional)
         self._pick = itemgetter(*self.keys)
+        self._drop: tuple[str, ...] | None = None  # the keys to delete from a copy, when `keys` is a subsequence
+        self._learnt = False
 
     def __call__(self, values: dict[str, Any]) -> dict[str, Any]:
-        return dict(zip(self.keys, self._pick(values), strict=True))
+        if not self._learnt:
+            rest = iter(values)
+            if all(key in rest for key in self.keys):
+                wanted = set(self.keys)
+                self._drop = tuple(key for key in values if key not in wanted)
+            self._learnt = True
+        if self._drop is None:
+            return dict(zip(self.keys, self._pick(values), strict=True))
+        out = values.copy()
+        for key in self._drop:
+            del out[key]
+        return out
 
 
 def presenter(kind: Kind, extra: Extra | None = None) -> Any:
