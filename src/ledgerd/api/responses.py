@@ -261,12 +261,13 @@ PRICE_TYPES = record(created_at=DATETIME, updated_at=DATETIME, name=TEXT, active
 _PRODUCTS_SALES_PRICES = obj(
     id=TEXT, displayed_as=TEXT, created_at=DATETIME, updated_at=DATETIME, price_name=TEXT, price=DECIMAL,
     price_includes_tax=BOOLEAN, product_sales_price_type=LINK)
-PRODUCTS = record(
+# What products and stock items (a product with stock details) share.
+_PRODUCT = record(
     created_at=DATETIME, updated_at=DATETIME, deleted_at=NULL, deletable=BOOLEAN, deactivatable=BOOLEAN,
     used_on_recurring_invoice=BOOLEAN, item_code=TEXT, description=TEXT, notes=TEXT, sales_ledger_account=LINK,
     sales_tax_rate=LINK, purchase_ledger_account=LINK, usual_supplier=LINK, purchase_tax_rate=LINK, cost_price=DECIMAL,
-    sales_prices=many(_PRODUCTS_SALES_PRICES), source_guid=TEXT, purchase_description=TEXT, active=BOOLEAN,
-    catalog_item_type=LINK)
+    sales_prices=many(_PRODUCTS_SALES_PRICES), source_guid=TEXT, purchase_description=TEXT)
+PRODUCTS = _PRODUCT.then(active=BOOLEAN, catalog_item_type=LINK)
 _SERVICES_SALES_RATES = obj(
     id=TEXT, displayed_as=TEXT, created_at=DATETIME, updated_at=DATETIME, rate_name=TEXT, rate=DECIMAL,
     rate_includes_tax=BOOLEAN, service_rate_type=LINK)
@@ -276,13 +277,9 @@ SERVICES = record(
     purchase_ledger_account=LINK, sales_tax_rate=LINK, purchase_tax_rate=LINK, sales_rates=many(_SERVICES_SALES_RATES),
     source_guid=TEXT, purchase_description=TEXT, usual_supplier=LINK, active=BOOLEAN, cost_price=DECIMAL,
     oss_service=BOOLEAN)
-STOCK_ITEMS = record(
-    created_at=DATETIME, updated_at=DATETIME, deleted_at=NULL, deletable=BOOLEAN, deactivatable=BOOLEAN,
-    used_on_recurring_invoice=BOOLEAN, item_code=TEXT, description=TEXT, notes=TEXT, sales_ledger_account=LINK,
-    sales_tax_rate=LINK, purchase_ledger_account=LINK, usual_supplier=LINK, purchase_tax_rate=LINK, cost_price=DECIMAL,
-    sales_prices=many(_PRODUCTS_SALES_PRICES), source_guid=TEXT, purchase_description=TEXT, reorder_level=DECIMAL,
-    reorder_quantity=DECIMAL, location=TEXT, barcode=TEXT, supplier_part_number=TEXT, weight=DECIMAL,
-    measurement_unit=TEXT, weight_converted=DECIMAL, active=BOOLEAN, quantity_in_stock=DECIMAL,
+STOCK_ITEMS = _PRODUCT.then(
+    reorder_level=DECIMAL, reorder_quantity=DECIMAL, location=TEXT, barcode=TEXT, supplier_part_number=TEXT,
+    weight=DECIMAL, measurement_unit=TEXT, weight_converted=DECIMAL, active=BOOLEAN, quantity_in_stock=DECIMAL,
     last_cost_price=DECIMAL, last_cost_price_stock_value=DECIMAL, average_cost_price=DECIMAL,
     average_cost_price_stock_value=DECIMAL, cost_price_last_updated=ANY)
 STOCK_MOVEMENTS = record(
