@@ -98,7 +98,7 @@ def test_bodies_are_the_pydantic_models_parse_body_gets(doc: dict[str, Any]) -> 
     assert {"original_invoice_id", "corrective_reason_code_id", "invoice_lines"} <= set(correction)
 
 
-def test_lists_are_envelopes_of_recorded_records(doc: dict[str, Any]) -> None:
+def test_lists_are_envelopes_of_declared_records(doc: dict[str, Any]) -> None:
     listing = _response_schema(doc, "get", "/sales_invoices")
     assert listing["required"] == ENVELOPE
     record = listing["properties"]["$items"]["items"]["anyOf"][0]
@@ -111,7 +111,7 @@ def test_lists_are_envelopes_of_recorded_records(doc: dict[str, Any]) -> None:
                                                      "pattern": "^-?[0-9]+\\.[0-9]+$"}
     assert invoice["properties"]["date"]["format"] == "date"
     assert invoice["properties"]["created_at"]["format"] == "date-time"
-    for path in REGISTRY:  # every resource has a recorded shape
+    for path in REGISTRY:  # every resource declares its records
         assert _response_schema(doc, "get", f"/{path}/{{key}}") != {"$ref": "#/components/schemas/Link"}, path
 
 

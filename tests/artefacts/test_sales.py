@@ -14,9 +14,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from ledgerd.api.fields import TEXT, Fields, Many, maybe, obj
 from ledgerd.api.resources import artefact_wire as wire
-from ledgerd.api.resources.artefact_wire import LINE_ORDER, ORDER, Batch, Shape, load_page
-from ledgerd.artefacts.kinds import SALES_INVOICE
+from ledgerd.api.resources import document_fields
+from ledgerd.api.resources.artefact_wire import Batch, Shape, load_page
+from ledgerd.artefacts.kinds import BY_KIND, SALES_INVOICE
 from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.clock import Clock
 from ledgerd.runtime import Runtime
@@ -755,21 +757,27 @@ def test_posting_an_invoice_compiles_no_statement_anew(books: Books, runtime: Ru
     assert uncached == []
 
 
-def test_shape_deletes_when_the_order_is_a_subsequence_and_picks_otherwise() -> None:
-    in_order = Shape(("a", "c"))
-    first = {"a": 1, "b": 2, "c": 3}
-    assert in_order(first) is first and list(first.items()) == [("a", 1), ("c", 3)]
-    assert list(in_order({"a": 4, "b": 5, "c": 6}).items()) == [("a", 4), ("c", 6)]  # learnt once, kept
-    reordered = Shape(("c", "a"))
-    values = {"a": 1, "b": 2, "c": 3}
-    picked = reordered(values)
-    assert picked is not values and list(picked.items()) == [("c", 3), ("a", 1)]
+def test_shape_picks_the_declared_keys_in_order_and_leaves_its_input_alone() -> None:
+    declared = obj(c=TEXT, a=maybe(TEXT), b=TEXT)
+    values = {"a": 1, "b": 2, "c": 3, "d": 4}
+    picked = Shape(declared, True)(values)
+    assert list(picked.items()) == [("c", 3), ("a", 1), ("b", 2)]
+    assert list(Shape(declared, False)(values).items()) == [("c", 3), ("b", 2)]  # `maybe` keys only when asked
     with pytest.raises(KeyError):
-        reordered({"a": 1})
+        Shape(declared, False)({"a": 1})
+    # A subsequence of the superset: the keys are dropped from a copy.
+    in_order = Shape(obj(a=TEXT, c=TEXT), True)
+    for superset in ({"a": 1, "b": 2, "c": 3}, {"a": 4, "b": 5, "c": 6}):
+        kept = dict(superset)
+        shaped = in_order(superset)
+        assert list(shaped) == ["a", "c"] and shaped is not superset and superset == kept
+    assert in_order._drop == ("b",)
+    assert values == {"a": 1, "b": 2, "c": 3, "d": 4} and picked is not values
 
 
-def test_the_wire_superset_is_in_the_sales_invoice_order(books: Books, clock: Clock) -> None:
-    """Sales invoices, and every kind's lines, are shaped by deleting keys rather than copying them."""
+def test_the_wire_superset_holds_every_declared_key(books: Books, clock: Clock) -> None:
+    """Every kind's declaration, and its lines', can be picked from the values a document is presented from;
+    sales invoices and every kind's lines are a subsequence of them, so `Shape` copies rather than picks."""
     customer = books.contact("CUSTOMER")
     invoice_id = books.created("/sales_invoices", "sales_invoice", _mixed_invoice(books, customer))["id"]
 
@@ -778,8 +786,20 @@ def test_the_wire_superset_is_in_the_sales_invoice_order(books: Books, clock: Cl
         batch = Batch(db, [doc], clock.now().date(), payments=True)
         return list(wire._values(batch, SALES_INVOICE, doc, True)), list(wire._line(batch, doc, doc.lines[0]))
 
-    document, line = books.tx(supersets)
-    for order, superset in ((ORDER["SALES_INVOICE"], document), *((o, line) for o in LINE_ORDER.values())):
-        shape = Shape(order)
-        assert list(shape(dict.fromkeys(superset))) == list(order)
-        assert shape._drop is not None, order
+    ordered_document, ordered_line = books.tx(supersets)
+    document, line = set(ordered_document), set(ordered_line)
+    # Named after the kind (an invoice's `invoice_number`, a quote's `quote_lines`), or added by corrections.
+    own = {"corrective_reason_code", "original_invoice", "original_invoice_number", "details"}
+    for kind, fields in document_fields.BY_KIND.items():
+        lines = fields[BY_KIND[kind].lines_key]
+        assert isinstance(lines, Many) and isinstance(lines.item, Fields)
+        missing = {k for k in set(fields.keys) - document - own if not k.endswith(("_number", "_prefix", "_lines"))}
+        assert missing == set(), kind
+        assert set(lines.item.keys) - line == set(), kind
+    for fields, superset in ((document_fields.SALES_INVOICE, ordered_document),
+                             (document_fields.SALES_LINE, ordered_line), (document_fields.QUOTE_LINE, ordered_line),
+                             (document_fields.PURCHASE_LINE, ordered_line)):
+        for full in (True, False):
+            shape = Shape(fields, full)
+            shape(dict.fromkeys(superset))
+            assert shape._drop is not None, (fields.keys, full)

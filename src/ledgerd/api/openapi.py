@@ -7,8 +7,9 @@ Nothing here is written per resource. Each `ApiRoute` under `/v3.1` becomes an o
   (`create_body`, `update_body`); any other route the body declared where it is made (`body=`, a `Body`);
 * every route gets the pipeline's facts: bearer security, the `X-Business` header, `show_legacy_id`, the
   error array for every status the pipeline answers with, and Sage's availability (api/operations.py);
-* response bodies are the shapes recorded from what the code really answered (api/shapes.py), wrapped in
-  the list envelope for lists; an operation not recorded yet is documented as a record of unknown fields.
+* response bodies are generated from the declarations of api/responses.py (api/fields.py): a spec's record
+  (wrapped in the list envelope for lists), or the declared body of any other route; an operation
+  declaring none is documented as a bare record.
 
 Served at `GET /v3.1/openapi.json` and, as a server-rendered page, `GET /v3.1/docs` (no token needed).
 """
@@ -29,7 +30,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ledgerd import __version__
-from ledgerd.api import legacy_ids, operations, shapes
+from ledgerd.api import legacy_ids, operations, responses
+from ledgerd.api.fields import LINK, Fields, Page, envelope
 from ledgerd.api.listing import MAX_PER_PAGE
 from ledgerd.api.pipeline import ApiRoute
 from ledgerd.api.resource import REGISTRY, Resource
@@ -194,24 +196,30 @@ class Builder:
                       "properties": {"$severity": {"type": "string"}, "$dataCode": {"type": "string"},
                                      "$message": {"type": "string"}, "$source": {"type": "string"}}},
             "Errors": {"type": "array", "minItems": 1, "items": {"$ref": REF.format(model="Error")}},
-            "Link": {"type": "object", "required": list(shapes.BASE_KEYS),
-                     "properties": {k: {"type": "string"} for k in shapes.BASE_KEYS}},
+            "Link": LINK.schema(),
         }
         self.models: dict[type[BaseModel], str] = {}
 
+    def declared(self, op: Operation) -> Fields | Page | None:
+        """What an operation answers (api/responses.py): the records of a spec, the body of any other."""
+        if op.spec is not None:
+            return responses.RECORDS.get(op.spec.path)
+        return responses.OTHERS.get(op.key)
+
     def record(self, op: Operation) -> dict[str, Any]:
-        """A reference to the recorded shape: of one record for a spec's operations (every action shows what
-        its one presenter built), of the whole body for any other; else to a bare record."""
-        recorded = shapes.recorded()
-        keys = [op.key] if op.spec is None else [f"GET /{op.spec.path}/{{key}}", f"GET /{op.spec.path}"]
-        found = next((recorded[k] for k in keys if k in recorded), None)
-        if found is None:
+        """The schema of the declared answer, its record a component schema named after the spec's wrapper
+        (or the path); a bare record for an undeclared operation."""
+        declared = self.declared(op)
+        if declared is None:
             return {"$ref": REF.format(model="Link")}
-        name = _camel(op.spec.wrapper if op.spec is not None else op.path)
-        if self.schemas.get(name, found) != found:
+        item = declared.item if isinstance(declared, Page) else declared
+        schema = item.schema()
+        name = "Link" if schema == self.schemas["Link"] else _camel(op.spec.wrapper if op.spec else op.path)
+        if self.schemas.get(name, schema) != schema:
             name += "Record"
-        self.schemas[name] = found
-        return {"$ref": REF.format(model=name)}
+        self.schemas[name] = schema
+        ref = {"$ref": REF.format(model=name)}
+        return envelope(ref) if isinstance(declared, Page) else ref
 
     def body(self, op: Operation) -> dict[str, Any] | None:
         declared = declared_body(op)
@@ -231,14 +239,14 @@ class Builder:
         record = self.record(op)
         if op.action == "list":
             out["200"] = {"description": "A page of records", "headers": headers,
-                          "content": {"application/json": {"schema": _envelope(record)}}}
+                          "content": {"application/json": {"schema": envelope(record)}}}
         elif op.action == "create":
             out["201"] = {"description": "Created", "headers": headers, "content": _json(record)}
         elif op.action == "delete":
             out["204"] = {"description": "Deleted", "headers": headers}
             out["200"] = {"description": "Voided instead (sales documents): the voided record", "headers": headers,
                           "content": _json(record)}
-        elif op.spec is not None or op.key in shapes.recorded():
+        elif op.spec is not None or self.declared(op) is not None:
             out["200"] = {"description": "The record", "headers": headers, "content": _json(record)}
         else:
             success = "201" if op.method == "POST" else "200"
@@ -276,18 +284,6 @@ class Builder:
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
-
-
-def _envelope(record: dict[str, Any]) -> dict[str, Any]:
-    """Sage's list envelope (api/listing.py) around records of a spec, or its tombstones (`deleted_since`)."""
-    tombstone = {"type": "object", "required": [*shapes.BASE_KEYS, "deleted_at"], "properties": {
-        **{k: {"type": "string"} for k in shapes.BASE_KEYS}, "deleted_at": {"type": "string", "format": "date-time"}}}
-    item = {"anyOf": [record, tombstone]}
-    link = {"type": ["string", "null"], "description": "Path of the next/previous page, without /v3.1"}
-    return {"type": "object", "required": ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"],
-            "properties": {"$total": {"type": "integer", "minimum": 0}, "$page": {"type": "integer", "minimum": 1},
-                           "$next": link, "$back": link, "$itemsPerPage": {"type": "integer", "minimum": 1},
-                           "$items": {"type": "array", "items": item}}}
 
 
 def document(routes: Sequence[BaseRoute]) -> dict[str, Any]:

@@ -115,7 +115,7 @@ class Resource(Generic[M]):
             items = [attributes.select(item) for item in items]
         nested = call.query.get("nested_attributes")
         if nested:
-            expand(call, items, Attributes(nested, default_all=False))
+            items = expand(call, items, Attributes(nested, default_all=False))
         return items
 
 
@@ -132,29 +132,48 @@ def _links(value: Any) -> Iterator[dict[str, Any]]:
             yield from _links(inner)
 
 
-def expand(call: BusinessCall, items: list[dict[str, Any]], nested: Attributes) -> None:
+def _linked(link: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(resource path, id) of a link to a record served by this API, else None."""
+    parts = str(link["$path"]).split("/")
+    return (parts[1], str(link["id"])) if len(parts) == 3 and parts[1] in REGISTRY else None
+
+
+def _replaced(value: Any, records: Mapping[tuple[str, str], dict[str, Any]]) -> Any:
+    """`value` with the links `_links` finds replaced by copies of their records; the rest is not copied,
+    and nothing is changed in place (a link dict may be shared by several records of a response)."""
+    if isinstance(value, dict):
+        if "$path" in value and "id" in value:
+            record = records.get(_linked(value) or ("", ""))
+            return value if record is None else dict(record)
+        return {key: _replaced(inner, records) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_replaced(inner, records) for inner in value]
+    return value
+
+
+def expand(call: BusinessCall, items: list[dict[str, Any]], nested: Attributes) -> list[dict[str, Any]]:
     """`nested_attributes`: link objects to other resources of this API become those records, with the
-    chosen attributes (`all` for every one), one level deep, one query per linked resource."""
-    found: dict[str, list[dict[str, Any]]] = {}
+    chosen attributes (`all` for every one), one level deep, one query per linked resource. New dicts are
+    returned for the items; the links inside them are left as they were."""
+    wanted: dict[str, set[str]] = {}
     for item in items:
         for key, value in item.items():
             if key in BASE_KEYS:
                 continue
             for link in _links(value):
-                parts = str(link["$path"]).split("/")
-                if len(parts) == 3 and parts[1] in REGISTRY:
-                    found.setdefault(parts[1], []).append(link)
-    for path, links in found.items():
+                target = _linked(link)
+                if target is not None:
+                    wanted.setdefault(target[0], set()).add(target[1])
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    for path, ids in wanted.items():
         resource = REGISTRY[path]
-        ids = {link["id"] for link in links}
         objs = call.db.scalars(resource.base_query().where(resource.key.in_(ids))).all()
-        full = {getattr(obj, resource.key.key): nested.select(shown)
-                for obj, shown in zip(objs, resource.present(call, objs), strict=True)}
-        for link in links:
-            record = full.get(link["id"])
-            if record is not None:
-                link.clear()
-                link.update(record)
+        for obj, shown in zip(objs, resource.present(call, objs), strict=True):
+            records[path, str(getattr(obj, resource.key.key))] = nested.select(shown)
+    if not records:
+        return items
+    return [{key: value if key in BASE_KEYS else _replaced(value, records) for key, value in item.items()}
+            for item in items]
 
 
 def _order(resource: Resource[Any], query: Mapping[str, str]) -> list[Any]:

@@ -1,4 +1,5 @@
-"""How quick entries look on the wire: Sage's `QuickEntry` / `PurchaseQuickEntry`, keys in the swagger's order.
+"""How quick entries look on the wire: Sage's `QuickEntry` / `PurchaseQuickEntry`, keys in the order of their
+declarations (document_fields.py).
 
 The page's links, contacts and allocations come from the documents' `Batch` (one query per kind of thing), and
 amounts and tax breakdowns are shown by the documents' own helpers, so a quick entry reads exactly like the
@@ -14,21 +15,19 @@ from typing import Any
 
 from ledgerd.api import params
 from ledgerd.api.pipeline import Call
-from ledgerd.api.resources.artefact_wire import Batch, base_outstanding, breakdowns, displayed_as, inverse_rate
+from ledgerd.api.resources.artefact_wire import (
+    Batch,
+    Shape,
+    base_outstanding,
+    breakdowns,
+    displayed_as,
+    inverse_rate,
+)
+from ledgerd.api.resources.document_fields import PURCHASE_QUICK_ENTRY, SALES_QUICK_ENTRY
 from ledgerd.artefacts.kinds import BY_KIND
 from ledgerd.artefacts.models import Artefact
 from ledgerd.lookups.lists import link
 from ledgerd.quick_entries.service import type_id
-
-ORDER = (
-    "id", "displayed_as", "$path", "created_at", "updated_at", "transaction", "transaction_type", "quick_entry_type",
-    "contact_name", "contact_reference", "contact", "date", "due_date", "reference", "ledger_account", "details",
-    "net_amount", "tax_rate", "tax_amount", "tax_breakdown", "total_amount", "outstanding_amount", "currency",
-    "exchange_rate", "inverse_exchange_rate", "base_currency_net_amount", "base_currency_tax_amount",
-    "base_currency_tax_breakdown", "base_currency_total_amount", "base_currency_outstanding_amount", "status",
-    "payments_allocations", "tax_address_region", "migrated", "trade_of_asset")
-# Canadian input tax credits are not modelled: always null.
-PURCHASE_ORDER = (*ORDER, "gst_amount", "pst_amount", "tax_recoverable")
 
 
 def _values(batch: Batch, a: Artefact, payments: bool) -> dict[str, Any]:
@@ -65,15 +64,15 @@ def _values(batch: Batch, a: Artefact, payments: bool) -> dict[str, Any]:
 
 def presenter(sales: bool) -> Callable[[Call, Sequence[Artefact]], list[dict[str, Any]]]:
     """The `present` function of the sales or purchase quick entry spec."""
-    order = ORDER if sales else PURCHASE_ORDER
+    fields = SALES_QUICK_ENTRY if sales else PURCHASE_QUICK_ENTRY
+    shapes = {True: Shape(fields, True), False: Shape(fields, False)}
 
     def present(call: Call, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
         payments = params.boolean("show_payments_allocations", call.query.get("show_payments_allocations", "false"))
         batch = Batch(call.db, artefacts, call.runtime.clock.now().date(), payments)
         out = []
         for artefact in artefacts:
-            values = _values(batch, artefact, payments)
-            out.append({key: values[key] for key in order if key != "payments_allocations" or payments})
+            out.append(shapes[payments](_values(batch, artefact, payments)))
         return out
 
     return present
