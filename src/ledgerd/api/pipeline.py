@@ -254,7 +254,7 @@ def take_key(method: str, path: str, body: Any) -> idempotency.Key | None:
     return idempotency.take(method, path, body) if method in WRITE_METHODS else None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Prepared:
     """What the steps before the unit of work found out about one request."""
 

@@ -69,7 +69,7 @@ class Resource(Generic[M]):
     kept_total: Callable[[Session], int] | None = None
     list_enabled: bool = True
     read_enabled: bool = True
-    # Raises the request size limit of this resource's POST and PUT (see `api_route`).
+    # Raises the request size limit of this resource's POST and PUT (see `business_route`).
     body_limit: int | None = None
 
     def __post_init__(self) -> None:
