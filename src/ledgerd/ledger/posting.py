@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from ledgerd import limits
 from ledgerd.db.base import new_id
 from ledgerd.db.engine import upsert_insert
-from ledgerd.db.tenancy import rows_by_id
 from ledgerd.errors import Invalid
-from ledgerd.ledger.models import CEILING_CHECK, LedgerAccount, LedgerBalance, LedgerEntry, Transaction
+from ledgerd.ledger import accounts
+from ledgerd.ledger.models import CEILING_CHECK, LedgerBalance, LedgerEntry, Transaction
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -76,7 +76,7 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
         raise Invalid(f"A transaction's total must stay below {limits.AMOUNT_LIMIT:,}; it would be {debits}.", "base")
     account_ids = {line.ledger_account_id for line in entries}
     # Accounts the unit of work already holds (the document's and the control accounts) need no query.
-    known = rows_by_id(db, LedgerAccount, account_ids, business_id).keys()
+    known = accounts.by_ids(db, account_ids, business_id).keys()
     if unknown := account_ids - known:
         raise Invalid(f"Ledger account {sorted(unknown)[0]} does not exist.", "ledger_account_id")
     transaction = Transaction(id=transaction_id or new_id(), business_id=business_id,
