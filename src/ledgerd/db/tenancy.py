@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ForeignKey, String, event
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -61,7 +61,6 @@ def scoped(statement: E, business_id: str) -> E:
         with_loader_criteria(TenantScoped, lambda cls: cls.business_id == business_id, include_aliases=True))
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _filter_by_business(state: ORMExecuteState) -> None:
     business_id = current_business(state.session)
     if business_id is None or state.is_column_load or state.is_relationship_load:
@@ -70,7 +69,6 @@ def _filter_by_business(state: ORMExecuteState) -> None:
         state.statement = scoped(state.statement, business_id)
 
 
-@event.listens_for(Session, "before_flush")
 def _check_tenant_writes(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     business_id = current_business(session)
     if business_id is None:
@@ -82,3 +80,8 @@ def _check_tenant_writes(session: Session, flush_context: UOWTransaction, instan
                 obj.business_id = business_id
             elif owner != business_id:
                 raise TenancyViolation(f"{type(obj).__name__} of business {owner} written in {business_id}")
+
+
+# Installed on ledgerd's session class when the runtime is built (db/session.py); first among the
+# `before_flush` listeners, so new rows have their business before they are stamped.
+LISTENERS = (("do_orm_execute", _filter_by_business), ("before_flush", _check_tenant_writes))

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -122,7 +122,3 @@ def release_loaded(session: Session) -> None:
 
 LISTENERS = (("loaded_as_persistent", keep_loaded), ("after_commit", release_loaded),
              ("after_rollback", release_loaded))
-
-
-for _name, _listener in LISTENERS:
-    event.listen(Session, _name, _listener)
