@@ -56,10 +56,9 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
 
 def post(db: Session, artefact: Artefact, kind: Kind) -> Transaction:
     """Post the document. A new one is written together with its transaction (`posting.post` names the
-    transaction on it before the flush), so nothing here flushes it early (the control accounts' query would)."""
+    transaction on it before the flush)."""
     assert kind.transaction_type_id is not None
-    with db.no_autoflush:
-        entries = lines(db, artefact, kind)
+    entries = lines(db, artefact, kind)
     return posting.post(
         db, business_id=artefact.business_id, transaction_type_id=kind.transaction_type_id, on=artefact.date,
         lines=entries, reference=artefact.document_number or artefact.reference or "",

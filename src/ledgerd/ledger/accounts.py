@@ -20,12 +20,16 @@ def control(db: Session, role: str) -> LedgerAccount:
     """The business's control account for a posting role (DEBTORS, CREDITORS, SALES_TAX, …).
 
     The first call of a unit of work loads every control account of the business in one query (a posting
-    asks for three or four roles).
+    asks for three or four roles). Only a new account could change the answer, so unless one is pending the
+    query flushes nothing: a new document is still unwritten when its entries are built, and goes in one
+    flush with its transaction.
     """
     controls = cache(db, CONTROLS)
     if role not in controls:  # a miss reloads: the account may have been added since
         controls.clear()
-        for found in db.scalars(select(LedgerAccount).where(LedgerAccount.control_name.is_not(None))):
+        query = select(LedgerAccount).where(LedgerAccount.control_name.is_not(None))
+        flush = any(isinstance(obj, LedgerAccount) for obj in db.new)
+        for found in db.scalars(query, execution_options={"autoflush": flush}):
             controls.setdefault(found.control_name or "", found)
     account = controls.get(role)
     if account is None:
