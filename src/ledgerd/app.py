@@ -3,7 +3,8 @@
 Importing ledgerd builds only declarations that settings cannot change: each resource module's routes and
 `api.registry` (filled as those routes are made), the models, the region data read on first use. Everything
 that depends on settings or holds resources (engine, sessions, signing keys, clock, threads, the app itself)
-is built here, per call, so tests and processes can build as many servers as they like.
+is built here, per call, so tests and processes can build as many servers as they like; building a runtime
+also installs the session listeners (`install_listeners`, once per process) on ledgerd's session class.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
+from ledgerd.analysis import service as analysis
 from ledgerd.api import openapi
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
@@ -47,12 +49,15 @@ from ledgerd.api.resources import tax_returns as tax_returns_api
 from ledgerd.api.resources import transactions as transactions_api
 from ledgerd.api.resources import trial_balance as trial_balance_api
 from ledgerd.api.routing import SegmentRouter
+from ledgerd.attachments import service as attachments
 from ledgerd.auth.keys import KeyRing
 from ledgerd.auth.models import ServerSecret
 from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
+from ledgerd.db import locks, records, tenancy, unit
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
+from ledgerd.db.session import install_listeners as install
 from ledgerd.http.edge import TextGuard
 from ledgerd.http.errors import ApiError, MethodNotAllowed, RouteNotFound, error_response
 from ledgerd.http.guard import RequestGuard
@@ -87,7 +92,16 @@ def _secret_key(sessions: sessionmaker[Session], settings: Settings, clock: Cloc
     raise RuntimeError("could not establish the cookie secret")
 
 
+def install_listeners() -> None:
+    """Every session listener of ledgerd, on its own session class (db/session.py), in the order they run:
+    tenancy first (a new row takes the session's business), then the stamps (timestamps, legacy ids), then the
+    cascades of deletes (attachments, analysis categories)."""
+    install(tenancy.LISTENERS, unit.LISTENERS, records.LISTENERS, locks.LISTENERS, attachments.LISTENERS,
+            analysis.LISTENERS)
+
+
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    install_listeners()
     clock = clock or Clock()
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)

@@ -1201,7 +1201,7 @@ def test_business_legacy_ids_are_unique_and_increasing(factory: Factory) -> None
 
 
 def test_held_finds_rows_the_unit_of_work_holds_of_its_own_business(factory: Factory) -> None:
-    from ledgerd.db.tenancy import held
+    from ledgerd.db.unit import held
     from ledgerd.ledger.models import LedgerAccount, TaxRate
 
     owner = factory.user()
@@ -1230,7 +1230,7 @@ def test_a_unit_of_work_keeps_the_rows_it_loaded_until_it_ends(factory: Factory)
     is still held (no second read) until the transaction ends."""
     import gc
 
-    from ledgerd.db.tenancy import held
+    from ledgerd.db.unit import held
     from ledgerd.ledger.models import LedgerAccount
 
     business = factory.business(factory.user(), name="Kept Ltd")

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, func, select
-from sqlalchemy.orm import Mapper, Session, UOWTransaction, object_session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, UOWTransaction
 
 from ledgerd.analysis.models import AnalysisAssignment, AnalysisType, AnalysisTypeCategory
 from ledgerd.analysis.schemas import AnalysisTypeUpdate, CategoryCreate, CategoryUpdate
-from ledgerd.db.base import Base, new_id
+from ledgerd.db.base import new_id
 from ledgerd.db.records import Record
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import InUse, Invalid, Problem
@@ -227,19 +227,22 @@ def category_ids(db: Session, record_type: str, record_ids: Iterable[str]) -> di
     return out
 
 
-@event.listens_for(Base, "after_delete", propagate=True)
-def _note_deleted(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+def _note_deleted(session: Session, instance: Any) -> None:
     """Remember deleted lines (also those an edit orphaned) until their flush is over."""
-    if getattr(mapper.class_, "__tablename__", None) in RECORD_TYPES:
-        session = object_session(target)
-        if session is not None:
-            session.info.setdefault(_DELETED, set()).add(target.id)
+    if getattr(type(instance), "__tablename__", None) in RECORD_TYPES:
+        session.info.setdefault(_DELETED, set()).add(instance.id)
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _forget_deleted(session: Session, flush_context: UOWTransaction) -> None:
     """The deleted lines' assignments go in the same database transaction."""
     deleted = session.info.pop(_DELETED, None)
     if deleted:
         session.execute(delete(AnalysisAssignment).where(AnalysisAssignment.record_id.in_(deleted)),
                         execution_options={"synchronize_session": False})
+
+
+# Listeners rather than calls in the services: the lines that carry categories are mostly deleted by the
+# ORM's delete-orphan cascade when an edit replaces a document's, a journal's or a payment's lines, which no
+# service sees; and `record_id` names a row of one of three tables, so no foreign key can cascade. Installed
+# on ledgerd's session class when the runtime is built (db/session.py).
+LISTENERS = (("persistent_to_deleted", _note_deleted), ("after_flush_postexec", _forget_deleted))

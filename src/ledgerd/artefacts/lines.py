@@ -22,11 +22,10 @@ from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.artefacts.schemas import LineIn
 from ledgerd.catalog.models import CatalogItem
 from ledgerd.db.base import new_id
-from ledgerd.db.tenancy import unit_memo
 from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger.accounts import usable
 from ledgerd.ledger.models import TaxRate
-from ledgerd.ledger.tax_rates import percentage_on
+from ledgerd.ledger.tax_rates import live, percentage_on
 
 ZERO = Decimal(0)
 # What a line's figures depend on: when one changes, a stored tax amount no longer stands for the line.
@@ -52,21 +51,16 @@ class Pending:
 
 
 class LineRefs:
-    """Tax rates as they apply on the document date, loaded once per unit of work (checking the lines and
-    computing them both ask); unknown ids become problems."""
+    """Tax rates as they apply on the document date (`ledger.tax_rates.live`); unknown ids become problems."""
 
     def __init__(self, db: Session, kind: Kind, on: date) -> None:
         self.db = db
         self.kind = kind
         self.on = on
         self.problems: list[Problem] = []
-        self._rates: dict[str, TaxRate | None] = unit_memo(db, "line_tax_rates")
 
     def _load(self, rate_id: str) -> TaxRate | None:
-        if rate_id not in self._rates:
-            found = self.db.scalar(select(TaxRate).where(TaxRate.id == rate_id))
-            self._rates[rate_id] = found if found is not None and not found.deleted else None
-        return self._rates[rate_id]
+        return live(self.db, rate_id)
 
     def check(self, rate_id: str | None, source: str) -> None:
         if not rate_id:

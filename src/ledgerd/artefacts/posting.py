@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.kinds import Kind
 from ledgerd.artefacts.models import Artefact
-from ledgerd.db.base import new_id
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
@@ -25,60 +24,46 @@ ZERO = Decimal(0)
 
 def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
     """The entries of the document's transaction (zero amounts left out)."""
-    # The control account (debtors/creditors) is debited for sales invoices and purchase credit notes.
-    control_debit = (kind.sign > 0) == kind.sales
+    # The control account (debtors/creditors) is debited for sales invoices and purchase credit notes; the
+    # other lines take the other side.
+    side = (kind.sign > 0) != kind.sales
     tax_account = control(db, "SALES_TAX" if kind.sales else "PURCHASE_TAX").id
-    out: list[posting.Line] = []
-
-    def add(account_id: str, amount: Decimal, description: str, tax_rate_id: str | None) -> None:
-        if amount == ZERO:
-            return
-        debit = not control_debit
-        if amount < ZERO:  # e.g. a negative discount line: the entry changes side
-            debit, amount = not debit, -amount
-        out.append(posting.Line(account_id, debit=amount if debit else ZERO, credit=ZERO if debit else amount,
-                                description=description, tax_rate_id=tax_rate_id))
+    entries = posting.Entries()
 
     def add_tax(amount: Decimal, parts: list[dict[str, str]], description: str, tax_rate_id: str | None) -> None:
         if len(parts) > 1:  # a combined rate: one entry per component, so each tax can be reported
             for part in parts:
-                add(tax_account, Decimal(part["base_currency_amount"]), description, part["tax_rate_id"])
+                entries.add(tax_account, Decimal(part["base_currency_amount"]), debit=side, description=description,
+                            tax_rate_id=part["tax_rate_id"])
         else:
-            add(tax_account, amount, description, tax_rate_id)
+            entries.add(tax_account, amount, debit=side, description=description, tax_rate_id=tax_rate_id)
 
     for row in artefact.lines:
-        add(row.ledger_account_id, row.base_currency_net_amount, row.description, row.tax_rate_id)
+        entries.add(row.ledger_account_id, row.base_currency_net_amount, debit=side, description=row.description,
+                    tax_rate_id=row.tax_rate_id)
         add_tax(row.base_currency_tax_amount, row.tax_breakdown or [], row.description, row.tax_rate_id)
     if kind.has_shipping:
-        add(control(db, "CARRIAGE").id, artefact.base_currency_shipping_net_amount, "Shipping",
-            artefact.shipping_tax_rate_id)
+        entries.add(control(db, "CARRIAGE").id, artefact.base_currency_shipping_net_amount, debit=side,
+                    description="Shipping", tax_rate_id=artefact.shipping_tax_rate_id)
         add_tax(artefact.base_currency_shipping_tax_amount, artefact.shipping_tax_breakdown or [], "Shipping",
                 artefact.shipping_tax_rate_id)
-    other_side = sum((line.credit - line.debit for line in out), ZERO) * (1 if control_debit else -1)
-    control_account = control(db, "DEBTORS" if kind.sales else "CREDITORS").id
-    # `or ""`: a new document is posted before its flush fills the columns' defaults.
-    description = artefact.document_number or artefact.reference or artefact.vendor_reference or ""
-    if other_side != ZERO:
-        # A negative total (a corrective invoice that reduces its original) moves the control entry's side.
-        debit = control_debit if other_side > ZERO else not control_debit
-        amount = abs(other_side)
-        out.insert(0, posting.Line(control_account, debit=amount if debit else ZERO, credit=ZERO if debit else amount,
-                                   description=description))
-    return out
+    # The control entry balances the others (a negative total, a corrective invoice that reduces its original,
+    # moves it to the other side). `or ""`: a new document is posted before its flush fills the columns' defaults.
+    entries.balance_to(control(db, "DEBTORS" if kind.sales else "CREDITORS").id, first=True,
+                       description=artefact.document_number or artefact.reference or artefact.vendor_reference or "")
+    return entries.lines
 
 
 def post(db: Session, artefact: Artefact, kind: Kind) -> Transaction:
-    """Post the document. A new one is written together with its transaction: it names the transaction
-    before the flush, and nothing here flushes it early (the control accounts' query would)."""
+    """Post the document. A new one is written together with its transaction (`posting.post` names the
+    transaction on it before the flush)."""
     assert kind.transaction_type_id is not None
-    artefact.transaction_id = transaction_id = new_id()
-    with db.no_autoflush:
-        entries = lines(db, artefact, kind)
+    entries = lines(db, artefact, kind)
     return posting.post(
         db, business_id=artefact.business_id, transaction_type_id=kind.transaction_type_id, on=artefact.date,
         lines=entries, reference=artefact.document_number or artefact.reference or "",
         contact_id=artefact.contact_id, origin=(kind.path, artefact.id),
-        total_in_transaction_currency=artefact.total_amount, transaction_id=transaction_id)
+        total_in_transaction_currency=artefact.total_amount, record=artefact)
 
 
 def unchanged(db: Session, artefact: Artefact, kind: Kind, transaction: Transaction) -> bool:

@@ -181,8 +181,7 @@ def _number(db: Session, ctx: Context, artefact: Artefact, kind: Kind) -> None:
     """Give the next number of the kind; called only once the document is certain to be kept."""
     if kind.number_field is None or artefact.number is not None:
         return
-    with db.no_autoflush:  # a new document is then inserted with its number, not updated after
-        prefix, artefact.number = take_number(db, kind.kind, ctx.invoice_settings)
+    prefix, artefact.number = take_number(db, kind.kind, ctx.invoice_settings)
     artefact.number_prefix = prefix[:10]
 
 

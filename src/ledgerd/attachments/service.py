@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import and_, event, exists, func, or_, select, union_all
+from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction
 from sqlalchemy.sql import ColumnElement
 
@@ -209,7 +209,15 @@ def forget_attached(session: Session, deleted: Sequence[Any]) -> None:
         session.delete(attachment)
 
 
-@event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     if session.deleted:
         forget_attached(session, list(session.deleted))
+
+
+# A listener rather than a call in each service: a record with attachments leaves through the delete of many
+# resources (documents, payments, journals, contacts, bank transfers, ...), some of them deleted by another
+# record's cascade, and a flush is the one place that sees them all. The attachments' rows cannot go by a
+# database constraint either: `context_id` names a record of one of several tables, and each leaves a
+# tombstone. Installed on ledgerd's session class when the runtime is built (db/session.py), after the
+# tenancy check and the stamps.
+LISTENERS = (("before_flush", _on_flush),)

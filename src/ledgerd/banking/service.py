@@ -6,7 +6,6 @@ deleting one reverses it. A bank account's balance is the balance of its ledger 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -198,12 +197,11 @@ def _pair(db: Session, from_id: str | None, to_id: str | None) -> tuple[BankAcco
     return source, target
 
 
-def _move(db: Session, kind: str, origin: tuple[str, str], on: dt.date, amount: Decimal, source: BankAccount,
-          target: BankAccount, reference: str) -> str:
-    transaction = post(db, business_id=_business(db), transaction_type_id=kind, on=on, reference=reference,
-                       origin=origin, lines=[Line(target.ledger_account_id, debit=amount),
-                                             Line(source.ledger_account_id, credit=amount)])
-    return transaction.id
+def _move(db: Session, record: BankTransfer | BankDeposit, kind: str, origin: str, amount: Decimal,
+          source: BankAccount, target: BankAccount) -> None:
+    post(db, business_id=_business(db), transaction_type_id=kind, on=record.date, reference=record.reference,
+         origin=(origin, record.id), lines=[Line(target.ledger_account_id, debit=amount),
+                                            Line(source.ledger_account_id, credit=amount)], record=record)
 
 
 def save_transfer(db: Session, transfer: BankTransfer | None,
@@ -222,8 +220,7 @@ def save_transfer(db: Session, transfer: BankTransfer | None,
             setattr(transfer, key, value)
     db.flush()
     unpost(db, transfer.transaction_id)
-    transfer.transaction_id = _move(db, "BANK_TRANSFER", ("bank_transfers", transfer.id), transfer.date,
-                                    transfer.amount, source, target, transfer.reference)
+    _move(db, transfer, "BANK_TRANSFER", "bank_transfers", transfer.amount, source, target)
     db.flush()
     return transfer
 
@@ -248,8 +245,7 @@ def create_deposit(db: Session, body: BankDepositCreate) -> BankDeposit:
                           cheque_amount=body.cheque_amount, total_amount=total)
     db.add(deposit)
     db.flush()
-    deposit.transaction_id = _move(db, "DEPOSIT", ("bank_deposits", deposit.id), deposit.date, total, source,
-                                   target, deposit.reference)
+    _move(db, deposit, "DEPOSIT", "bank_deposits", total, source, target)
     db.flush()
     return deposit
 
@@ -280,10 +276,8 @@ def save_opening_balance(db: Session, opening: BankOpeningBalance | None,
             setattr(opening, key, value)
     require_one_side(opening.debit, opening.credit)
     db.flush()
-    opening.transaction_id = post_opening(
-        db, ledger_account_id=bank.ledger_account_id, debit=opening.debit, credit=opening.credit, on=opening.date,
-        transaction_type_id="BANK_OPENING_BALANCE", origin=("bank_opening_balances", opening.id),
-        replacing=opening.transaction_id)
+    post_opening(db, opening, ledger_account_id=bank.ledger_account_id, debit=opening.debit, credit=opening.credit,
+                 on=opening.date, transaction_type_id="BANK_OPENING_BALANCE", origin="bank_opening_balances")
     db.flush()
     return opening
 

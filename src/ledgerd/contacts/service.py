@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.persons import mirror_email
 from ledgerd.contacts.schemas import AddressIn, ContactCreate, ContactPersonIn, ContactUpdate
+from ledgerd.db import unit
 from ledgerd.db.base import new_id
 from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
@@ -105,6 +106,12 @@ def _main_person(contact: Contact, data: ContactPersonIn) -> None:
         for key, value in values.items():
             setattr(current, key, value)
     mirror_email(current)
+
+
+def held(db: Session, contact_ids: Iterable[str]) -> dict[str, Contact]:
+    """The contacts among `contact_ids` the unit of work already holds (the one a new document names), by id:
+    reading them costs no query."""
+    return unit.held(db, Contact, contact_ids)
 
 
 def create(db: Session, business_id: str, body: ContactCreate) -> Contact:

@@ -36,11 +36,13 @@ class Counter(Base):
 
 def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
     """The next value of counter `name` (the first is `start`); with `count`, reserves that many values
-    and returns the last of them."""
-    writer_lock(db)
+    and returns the last of them. Taking a value needs no pending row written, so it flushes none: a new
+    document that takes its number is inserted with it, not updated after."""
     stmt = upsert_insert(db.get_bind().dialect.name)(Counter).values(name=name, value=start + count - 1)
     stmt = stmt.on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + count})
-    value = db.execute(stmt.returning(Counter.value)).scalar_one()
+    with db.no_autoflush:
+        writer_lock(db)
+        value = db.execute(stmt.returning(Counter.value)).scalar_one()
     return int(value)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from ledgerd.config import Settings
+from ledgerd.db.session import LedgerdSession
 
 WRITE_OPTION = "ledgerd_write"
 AUTOCOMMIT_OPTION = "ledgerd_autocommit"
@@ -73,7 +74,7 @@ def _sqlite_engine(path: str | None) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    return sessionmaker(bind=engine, class_=LedgerdSession, expire_on_commit=False, autoflush=True)
 
 
 # SQLite has one writer at a time. Threads of one process queue here, in order, instead of in SQLite's

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ledgerd.db.base import Base
@@ -69,7 +69,10 @@ def writer_lock(db: Session) -> None:
     db.info[_WRITER] = business_id
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _released(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the lock lasts as long as the database transaction, savepoints aside
         session.info.pop(_WRITER, None)
+
+
+# Installed on ledgerd's session class when the runtime is built (db/session.py).
+LISTENERS = (("after_transaction_end", _released),)

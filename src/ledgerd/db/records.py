@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, event, select, union_all
+from sqlalchemy import Integer, select, union_all
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from ledgerd.clock import Clock
@@ -32,7 +32,6 @@ def bind_clock(session: Session, clock: Clock) -> None:
     session.info[CLOCK_KEY] = clock
 
 
-@event.listens_for(Session, "before_flush")
 def _stamp(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     clock = session.info.get(CLOCK_KEY)
     if clock is None:
@@ -57,6 +56,10 @@ def _stamp(session: Session, flush_context: UOWTransaction, instances: Any) -> N
     for obj in session.dirty:
         if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
             obj.updated_at = now
+
+
+# Installed on ledgerd's session class when the runtime is built (db/session.py), after tenancy's check.
+LISTENERS = (("before_flush", _stamp),)
 
 
 def _record_tables() -> list[Any]:

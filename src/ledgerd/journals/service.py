@@ -60,9 +60,8 @@ def _journal(db: Session, business_id: str, kind: str, on: date, reference: str,
                                  include_on_tax_return=getattr(line, "include_on_tax_return", False))
                      for i, (line, p) in enumerate(zip(lines, postings, strict=True))]
     origin = ("journals" if kind == JOURNAL else "opening_balance_journals", journal.id)
-    transaction = posting.post(db, business_id=business_id, transaction_type_id=kind, on=on,
-                               lines=[*postings, *extra], reference=reference, origin=origin)
-    journal.transaction_id = transaction.id
+    posting.post(db, business_id=business_id, transaction_type_id=kind, on=on, lines=[*postings, *extra],
+                 reference=reference, origin=origin, record=journal)
     db.add(journal)
     db.flush()
     assign_all(db, LINES, {row.id: (line.analysis_type_categories, f"journal_lines[{i}].analysis_type_categories")
@@ -90,11 +89,11 @@ def post_opening(db: Session, business_id: str, body: OpeningBalanceJournalCreat
     postings = _lines(db, body.journal_lines)
     # The journal keeps the lines the client sent; the ledger balances them against the control account.
     difference = sum((p.debit - p.credit for p in postings), ZERO)
-    extra = [posting.Line(control(db, "OPENING_BALANCES").id, debit=max(-difference, ZERO),
-                          credit=max(difference, ZERO), description="Opening balance difference")] if difference else []
+    extra = posting.Entries()
+    extra.add(control(db, "OPENING_BALANCES").id, -difference, debit=True, description="Opening balance difference")
     on = body.date or opening_date(db, today)
     return _journal(db, business_id, OPENING, on, body.reference or "Opening Balance", body.journal_lines, postings,
-                    extra=extra)
+                    extra=extra.lines)
 
 
 def withdraw(db: Session, journal: Journal) -> None:

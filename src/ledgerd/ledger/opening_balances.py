@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.models import LedgerAccount, LedgerAccountOpeningBalance
-from ledgerd.ledger.posting import Line, post, withdraw
+from ledgerd.ledger.posting import Line, Posted, post, withdraw
 from ledgerd.ledger.schemas import LedgerAccountOpeningBalanceCreate, LedgerAccountOpeningBalanceUpdate
 
 ZERO = Decimal(0)
@@ -37,20 +38,25 @@ def require_one_side(debit: Decimal, credit: Decimal) -> None:
         raise Invalid("Give a debit or a credit.", "debit")
 
 
-def post_opening(db: Session, *, ledger_account_id: str, debit: Decimal, credit: Decimal, on: date,
-                 transaction_type_id: str, origin: tuple[str, str], replacing: str | None = None,
-                 description: str = "") -> str:
-    """Post one opening balance (the account against OPENING_BALANCES), reversing the one it replaces;
-    returns the new transaction's id."""
+class OpeningRecord(Posted, Protocol):
+    """An opening balance record (a bank account's, a ledger account's)."""
+
+    id: str
+
+
+def post_opening(db: Session, record: OpeningRecord, *, ledger_account_id: str, debit: Decimal, credit: Decimal,
+                 on: date, transaction_type_id: str, origin: str, description: str = "") -> None:
+    """Post the opening balance `record` (the account against OPENING_BALANCES; `origin`: its resource),
+    reversing the transaction it stood on."""
     require_one_side(debit, credit)
-    withdraw(db, replacing)
+    withdraw(db, record.transaction_id)
     business_id = current_business(db)
     assert business_id is not None
     balancing = control(db, "OPENING_BALANCES").id
     lines = [Line(ledger_account_id, debit=debit, credit=credit, description=description),
              Line(balancing, debit=credit, credit=debit, description=description)]
-    return post(db, business_id=business_id, transaction_type_id=transaction_type_id, on=on, lines=lines,
-                origin=origin, reference=REFERENCE).id
+    post(db, business_id=business_id, transaction_type_id=transaction_type_id, on=on, lines=lines,
+         origin=(origin, record.id), reference=REFERENCE, record=record)
 
 
 # --- ledger account opening balances ---------------------------------------------------------------------
@@ -100,10 +106,9 @@ def _save(db: Session, opening: LedgerAccountOpeningBalance | None,
         if value is not None:
             setattr(opening, key, value)
     db.flush()
-    opening.transaction_id = post_opening(
-        db, ledger_account_id=account.id, debit=opening.debit, credit=opening.credit, on=opening.date,
-        transaction_type_id=GENERAL, origin=("ledger_account_opening_balances", opening.id),
-        replacing=opening.transaction_id, description=opening.details)
+    post_opening(db, opening, ledger_account_id=account.id, debit=opening.debit, credit=opening.credit,
+                 on=opening.date, transaction_type_id=GENERAL, origin="ledger_account_opening_balances",
+                 description=opening.details)
     db.flush()
     return opening
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from ledgerd import limits
 from ledgerd.db.base import new_id
 from ledgerd.db.engine import upsert_insert
-from ledgerd.db.tenancy import rows_by_id
 from ledgerd.errors import Invalid
-from ledgerd.ledger.models import CEILING_CHECK, LedgerAccount, LedgerBalance, LedgerEntry, Transaction
+from ledgerd.ledger import accounts
+from ledgerd.ledger.models import CEILING_CHECK, LedgerBalance, LedgerEntry, Transaction
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -42,6 +42,44 @@ class Line:
 
 class Unbalanced(Invalid):
     code = "RecordInvalid"
+
+
+class Entries:
+    """The one way business code turns amounts into ledger lines: each amount goes on the side asked, a
+    negative one on the other side (a negative discount, a corrective invoice), and zero amounts are left out.
+    `balance_to` closes the difference on one account (a document's control account, exchange gains and
+    losses)."""
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+
+    def add(self, account_id: str, amount: Decimal, *, debit: bool, contact_id: str | None = None,
+            tax_rate_id: str | None = None, description: str = "") -> None:
+        if amount == ZERO:
+            return
+        if amount < ZERO:
+            amount, debit = -amount, not debit
+        self.lines.append(Line(account_id, debit=amount if debit else ZERO, credit=ZERO if debit else amount,
+                               description=description, contact_id=contact_id, tax_rate_id=tax_rate_id))
+
+    def difference(self) -> Decimal:
+        """Σ credits minus Σ debits of the lines so far: what a balancing debit must be."""
+        return sum((line.credit - line.debit for line in self.lines), ZERO)
+
+    def balance_to(self, account_id: str, *, contact_id: str | None = None, description: str = "",
+                   first: bool = False) -> None:
+        """Add the line that balances the others on `account_id` (none when they balance already); `first`
+        puts it before them."""
+        before = len(self.lines)
+        self.add(account_id, self.difference(), debit=True, contact_id=contact_id, description=description)
+        if first and len(self.lines) > before:
+            self.lines.insert(0, self.lines.pop())
+
+
+class Posted(Protocol):
+    """A record that stands on a transaction (a document, a payment, a journal, ...)."""
+
+    transaction_id: str | None
 
 
 def _net(lines: Sequence[Line]) -> list[Line]:
@@ -62,9 +100,9 @@ def _net(lines: Sequence[Line]) -> list[Line]:
 
 def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, lines: Sequence[Line],
          reference: str = "", contact_id: str | None = None, origin: tuple[str, str] | None = None,
-         total_in_transaction_currency: Decimal | None = None, transaction_id: str | None = None) -> Transaction:
-    """Write one balanced transaction with its entries (`transaction_id`: an id the caller chose, e.g. a
-    document that names its transaction before either is flushed)."""
+         total_in_transaction_currency: Decimal | None = None, record: Posted | None = None) -> Transaction:
+    """Write one balanced transaction with its entries. `record`, the record it is posted for, is given its
+    `transaction_id` before the flush, so a new record is inserted naming its transaction (no later update)."""
     entries = _net(lines)
     debits = sum((line.debit for line in entries), ZERO)
     credits = sum((line.credit for line in entries), ZERO)
@@ -76,10 +114,10 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
         raise Invalid(f"A transaction's total must stay below {limits.AMOUNT_LIMIT:,}; it would be {debits}.", "base")
     account_ids = {line.ledger_account_id for line in entries}
     # Accounts the unit of work already holds (the document's and the control accounts) need no query.
-    known = rows_by_id(db, LedgerAccount, account_ids, business_id).keys()
+    known = accounts.by_ids(db, account_ids, business_id).keys()
     if unknown := account_ids - known:
         raise Invalid(f"Ledger account {sorted(unknown)[0]} does not exist.", "ledger_account_id")
-    transaction = Transaction(id=transaction_id or new_id(), business_id=business_id,
+    transaction = Transaction(id=new_id(), business_id=business_id,
                               transaction_type_id=transaction_type_id, date=on,
                               reference=reference[:255], contact_id=contact_id, total=debits,
                               total_in_transaction_currency=total_in_transaction_currency,
@@ -91,6 +129,8 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
                     transaction_type_id=transaction_type_id)
         for i, line in enumerate(entries)
     ]
+    if record is not None:
+        record.transaction_id = transaction.id
     db.add(transaction)
     db.flush()
     _add_to_balances(db, business_id, on, entries)

@@ -8,7 +8,7 @@ in the table, marked `deleted`, so old documents still show them, with a tombsto
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ledgerd.db.base import new_id
 from ledgerd.db.deletions import Deletion
+from ledgerd.db.unit import Cache, cache, rows_by_id
 from ledgerd.errors import Invalid
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate
@@ -26,6 +27,24 @@ from ledgerd.regions.data import band_on
 # Custom rates apply from the first day any region's data covers, so back-dated documents find them.
 FIRST_DAY = date(2010, 1, 1)
 ONE_DAY = timedelta(days=1)
+# Rates documents' lines name, by id, as `live` found them (None: unknown or deleted), kept per unit of work:
+# checking the lines and computing them both ask.
+LIVE: Cache[str, TaxRate | None] = Cache("live tax rates by id")
+
+
+def live(db: Session, rate_id: str) -> TaxRate | None:
+    """The business's tax rate `rate_id`, unless unknown or deleted; looked up once per unit of work."""
+    known = cache(db, LIVE)
+    if rate_id not in known:
+        found = db.scalar(select(TaxRate).where(TaxRate.id == rate_id))
+        known[rate_id] = found if found is not None and not found.deleted else None
+    return known[rate_id]
+
+
+def by_ids(db: Session, rate_ids: Collection[str]) -> dict[str, TaxRate]:
+    """The business's rates among `rate_ids` (deleted ones too), by id: those the unit of work holds without a
+    query, the others in one."""
+    return rows_by_id(db, TaxRate, rate_ids)
 
 
 def percentage_on(rate: TaxRate, on: date) -> Decimal:

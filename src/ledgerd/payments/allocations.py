@@ -21,9 +21,9 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
-from ledgerd.ledger.posting import post, reverse
+from ledgerd.ledger.posting import Entries, post, reverse
 from ledgerd.payments import documents
-from ledgerd.payments.documents import SIDES, ZERO, Entries, Side
+from ledgerd.payments.documents import SIDES, ZERO, Side
 from ledgerd.payments.models import ContactAllocation
 from ledgerd.payments.schemas import AllocatedArtefactIn, ContactAllocationCreate, ContactAllocationUpdate
 from ledgerd.settings.service import base_currency
@@ -120,9 +120,7 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
                                    contact_allocation_id=allocation.id, date=allocation.date, amount=amount,
                                    base_currency_amount=value))
     entries.balance_to(control(db, "EXCHANGE_GAIN_LOSS").id)
-    transaction = post(db, business_id=allocation.business_id, transaction_type_id=side.allocation_type,
-                       on=allocation.date, lines=entries.lines, contact_id=contact.id,
-                       origin=("contact_allocations", allocation.id))
-    allocation.transaction_id = transaction.id
+    post(db, business_id=allocation.business_id, transaction_type_id=side.allocation_type, on=allocation.date,
+         lines=entries.lines, contact_id=contact.id, origin=("contact_allocations", allocation.id), record=allocation)
     db.add_all(new_rows)
     documents.refresh(db, [a for a, _ in rows])

@@ -21,7 +21,6 @@ from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.locks import lock
 from ledgerd.errors import Invalid
-from ledgerd.ledger.posting import Line
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -157,23 +156,3 @@ def remove_allocations(db: Session, allocations: Iterable[Allocation], locked: M
     for row in rows:
         db.delete(row)
     refresh(db, [locked[row.artefact_id] for row in rows])
-
-
-class Entries:
-    """Ledger lines built up side by side; `balance_to` closes the difference on one account."""
-
-    def __init__(self) -> None:
-        self.lines: list[Line] = []
-
-    def add(self, account_id: str, amount: Decimal, *, debit: bool, contact_id: str | None = None,
-            tax_rate_id: str | None = None, description: str = "") -> None:
-        if amount == ZERO:
-            return
-        if amount < ZERO:
-            amount, debit = -amount, not debit
-        self.lines.append(Line(account_id, debit=amount if debit else ZERO, credit=ZERO if debit else amount,
-                               description=description, contact_id=contact_id, tax_rate_id=tax_rate_id))
-
-    def balance_to(self, account_id: str, *, contact_id: str | None = None, description: str = "") -> None:
-        difference = sum((line.credit - line.debit for line in self.lines), ZERO)
-        self.add(account_id, difference, debit=True, contact_id=contact_id, description=description)

@@ -18,9 +18,9 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import TaxRate, Transaction
-from ledgerd.ledger.posting import post, reverse
+from ledgerd.ledger.posting import Entries, post, reverse
 from ledgerd.payments import documents
-from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Entries
+from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO
 from ledgerd.payments.schemas import ContactOpeningBalanceCreate, ContactOpeningBalanceUpdate
 from ledgerd.regions.data import lookup
 from ledgerd.settings.service import base_currency
@@ -122,10 +122,9 @@ def save(db: Session, artefact: Artefact | None,
     entries.add(control(db, side.control).id, base_total, debit=charge_debit, contact_id=contact.id,
                 description=artefact.details)
     entries.add(balancing, base_total, debit=not charge_debit, description=artefact.details)
-    artefact.transaction_id = post(db, business_id=business_id, transaction_type_id=kind, on=artefact.date,
-                                   lines=entries.lines, reference=artefact.reference, contact_id=contact.id,
-                                   origin=("contact_opening_balances", artefact.id),
-                                   total_in_transaction_currency=total if currency != base else None).id
+    post(db, business_id=business_id, transaction_type_id=kind, on=artefact.date, lines=entries.lines,
+         reference=artefact.reference, contact_id=contact.id, origin=("contact_opening_balances", artefact.id),
+         total_in_transaction_currency=total if currency != base else None, record=artefact)
     documents.refresh(db, [artefact])
     return artefact
 

@@ -19,10 +19,10 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.ledger.models import TaxRate, Transaction
-from ledgerd.ledger.posting import post, reverse
+from ledgerd.ledger.posting import Entries, post, reverse
 from ledgerd.ledger.tax_rates import percentage_on
 from ledgerd.payments import documents
-from ledgerd.payments.documents import ZERO, Entries
+from ledgerd.payments.documents import ZERO
 from ledgerd.payments.models import Payment, PaymentLine
 from ledgerd.payments.schemas import OtherPaymentCreate, OtherPaymentUpdate, PaymentLineIn
 from ledgerd.regions.data import lookup
@@ -98,9 +98,8 @@ def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherP
         entries.add(tax_account, line.tax_amount, debit=not receipt, contact_id=contact_id,
                     tax_rate_id=line.tax_rate_id, description=line.details)
     entries.add(bank.ledger_account_id, total, debit=receipt, contact_id=contact_id)
-    payment.transaction_id = post(db, business_id=business_id, transaction_type_id=kind, on=on, lines=entries.lines,
-                                  reference=payment.reference, contact_id=contact_id,
-                                  origin=("other_payments", payment.id)).id
+    post(db, business_id=business_id, transaction_type_id=kind, on=on, lines=entries.lines, reference=payment.reference,
+         contact_id=contact_id, origin=("other_payments", payment.id), record=payment)
     db.flush()
     return payment
 

@@ -22,9 +22,9 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
-from ledgerd.ledger.posting import post, reverse
+from ledgerd.ledger.posting import Entries, post, reverse
 from ledgerd.payments import documents
-from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Entries, Side
+from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Side
 from ledgerd.payments.models import Payment
 from ledgerd.payments.schemas import AllocatedPaymentArtefactIn, ContactPaymentCreate, ContactPaymentUpdate
 from ledgerd.regions.data import lookup
@@ -222,11 +222,10 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
     on_account = documents.to_base(remainder, rate) if foreign else remainder
     entries.add(controls, on_account, debit=not bank_debit, contact_id=contact.id)
     entries.balance_to(control(db, "EXCHANGE_GAIN_LOSS").id)
-    transaction = post(db, business_id=payment.business_id, transaction_type_id=payment.transaction_type_id,
-                       on=payment.date, lines=entries.lines, reference=payment.reference, contact_id=contact.id,
-                       origin=("contact_payments", payment.id),
-                       total_in_transaction_currency=payment.total_amount if foreign else None)
-    payment.transaction_id = transaction.id
+    post(db, business_id=payment.business_id, transaction_type_id=payment.transaction_type_id, on=payment.date,
+         lines=entries.lines, reference=payment.reference, contact_id=contact.id,
+         origin=("contact_payments", payment.id),
+         total_in_transaction_currency=payment.total_amount if foreign else None, record=payment)
     db.add_all(new_rows)
 
     poa = _on_account(db, payment, body, poa, remainder, on_account, contact, side)

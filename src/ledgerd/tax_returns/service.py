@@ -125,22 +125,17 @@ def _send_to_hmrc(db: Session, draft: DraftTaxReturn, boxes: dict[str, Decimal],
         raise _refused(error) from None
 
 
-def _side(account_id: str, amount: Decimal) -> posting.Line:
-    """A ledger line for a signed amount: positive is a debit."""
-    return posting.Line(account_id, debit=max(amount, ZERO), credit=max(-amount, ZERO), description="VAT return")
-
-
-def _transfer(db: Session, ret: TaxReturn, found: figures.Figures) -> str | None:
+def _transfer(db: Session, ret: TaxReturn, found: figures.Figures) -> None:
     """Move the period's output and input tax to the VAT liability account."""
     if not (found.output_tax or found.input_tax):
-        return None
-    lines = [_side(control(db, "SALES_TAX").id, found.output_tax),
-             _side(control(db, "PURCHASE_TAX").id, -found.input_tax),
-             _side(control(db, "TAX_LIABILITY").id, -found.net)]
-    transaction = posting.post(db, business_id=ret.business_id, transaction_type_id="JOURNAL", on=ret.period_end_date,
-                               lines=lines, reference=f"VAT Return {ret.tax_return_number}",
-                               origin=(figures.ORIGIN, ret.id))
-    return transaction.id
+        return
+    entries = posting.Entries()  # positive amounts are debits
+    for role, amount in (("SALES_TAX", found.output_tax), ("PURCHASE_TAX", -found.input_tax),
+                         ("TAX_LIABILITY", -found.net)):
+        entries.add(control(db, role).id, amount, debit=True, description="VAT return")
+    posting.post(db, business_id=ret.business_id, transaction_type_id="JOURNAL", on=ret.period_end_date,
+                 lines=entries.lines, reference=f"VAT Return {ret.tax_return_number}", origin=(figures.ORIGIN, ret.id),
+                 record=ret)
 
 
 def submit(db: Session, draft: DraftTaxReturn, country: str, now: datetime) -> TaxReturn:
@@ -167,7 +162,7 @@ def submit(db: Session, draft: DraftTaxReturn, country: str, now: datetime) -> T
     if taken:
         db.execute(insert(TaxReturnTransaction), [{"business_id": business_id, "tax_return_id": ret.id,
                                                    "transaction_id": t} for t in taken])
-    ret.transaction_id = _transfer(db, ret, found)
+    _transfer(db, ret, found)
     draft.status_id, draft.tax_return_id = SUBMITTED, ret.id
     draft.total_amount, draft.boxes = found.net, stored(boxes)
     db.flush()

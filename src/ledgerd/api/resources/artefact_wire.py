@@ -27,9 +27,9 @@ from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRIES, Kind
 from ledgerd.artefacts.lines import LINES
 from ledgerd.artefacts.models import Allocation, Artefact, ArtefactLine
 from ledgerd.catalog.models import CatalogItem
+from ledgerd.contacts import service as contacts
 from ledgerd.contacts.models import Contact
 from ledgerd.db import snapshots
-from ledgerd.db.tenancy import held
 from ledgerd.lookups.lists import link
 from ledgerd.memo import remembered
 from ledgerd.payments.documents import allocated_base
@@ -90,7 +90,7 @@ class Batch:
         contact_ids = {a.contact_id for a in artefacts}
         # Contacts the unit of work holds (the one a new document names), else names only: loading Contact
         # entities would also load their addresses and people (selectin).
-        self.contacts: dict[str, Any] = dict(held(db, Contact, contact_ids))
+        self.contacts: dict[str, Any] = dict(contacts.held(db, contact_ids))
         if rest := contact_ids - self.contacts.keys():
             self.contacts.update((row.id, row) for row in db.execute(
                 select(Contact.id, Contact.name, Contact.reference).where(Contact.id.in_(rest))))

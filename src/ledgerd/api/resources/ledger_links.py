@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ledgerd.db.tenancy import rows_by_id
 from ledgerd.formats import decimal_str
+from ledgerd.ledger import accounts, tax_rates
 from ledgerd.ledger.models import LedgerAccount, TaxRate
 from ledgerd.ledger.tax_rates import percentage_on, tax_rate_label
 
@@ -29,8 +29,8 @@ class Links:
 
     def load(self, account_ids: Iterable[str | None] = (), tax_rate_ids: Iterable[str | None] = ()) -> None:
         # Rows the unit of work already holds (e.g. the document it just wrote names them) need no query.
-        self._accounts.update(rows_by_id(self.db, LedgerAccount, {i for i in account_ids if i} - self._accounts.keys()))
-        self._rates.update(rows_by_id(self.db, TaxRate, {i for i in tax_rate_ids if i} - self._rates.keys()))
+        self._accounts.update(accounts.by_ids(self.db, {i for i in account_ids if i} - self._accounts.keys()))
+        self._rates.update(tax_rates.by_ids(self.db, {i for i in tax_rate_ids if i} - self._rates.keys()))
 
     def account(self, account_id: str | None) -> dict[str, str] | None:
         if not account_id:
