@@ -22,6 +22,9 @@ from ledgerd.lookups import lists
 # A reference-list link: `lookups.lists.link`, or a page's cache of it (artefact_wire.Batch.link).
 Link = Callable[[str, str | None], dict[str, str] | None]
 
+# Sage's BankAccountDetails, in its order (a contact's and a bank account's).
+BANK_DETAIL_KEYS = ("account_name", "account_number", "sort_code", "bic", "iban")
+
 # Sage's Address definition, in its order.
 ADDRESS = ("id", "displayed_as", "$path", "address_line_1", "address_line_2", "city", "postal_code", "country",
            "deleted_at", "created_at", "updated_at", "bank_account", "contact", "address_type", "name", "region",

@@ -62,6 +62,9 @@ class Resource(Generic[M]):
     read_enabled: bool = True
     # Raises the request size limit of this resource's POST and PUT (see `api_route`).
     body_limit: int | None = None
+    # The keys whose links `nested_attributes` expands, as Sage's recorded answers show per resource (a contact
+    # its ledger accounts, addresses and people; a sales invoice none); None: every link (nothing recorded).
+    nested: frozenset[str] | None = None
 
     def _column(self, name: str) -> InstrumentedAttribute[Any]:
         column: InstrumentedAttribute[Any] = getattr(self.model, name)
@@ -97,7 +100,7 @@ class Resource(Generic[M]):
             items = [attributes.select(item) for item in items]
         nested = call.query.get("nested_attributes")
         if nested:
-            expand(call, items, Attributes(nested, default_all=False))
+            expand(call, items, Attributes(nested, default_all=False), self.nested)
         return items
 
 
@@ -114,13 +117,14 @@ def _links(value: Any) -> Iterator[dict[str, Any]]:
             yield from _links(inner)
 
 
-def expand(call: Call, items: list[dict[str, Any]], nested: Attributes) -> None:
+def expand(call: Call, items: list[dict[str, Any]], nested: Attributes, keys: frozenset[str] | None = None) -> None:
     """`nested_attributes`: link objects to other resources of this API become those records, with the
-    chosen attributes (`all` for every one), one level deep, one query per linked resource."""
+    chosen attributes (`all` for every one), one level deep, one query per linked resource; only the links
+    under `keys` when given."""
     found: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         for key, value in item.items():
-            if key in BASE_KEYS:
+            if key in BASE_KEYS or (keys is not None and key not in keys):
                 continue
             for link in _links(value):
                 parts = str(link["$path"]).split("/")
@@ -201,7 +205,10 @@ def list_handler(resource: Resource[Any]) -> Callable[[Call], Result]:
             total = call.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         stmt = stmt.order_by(*_order(resource, query)).offset(page.offset).limit(page.per_page)
         objs = resource.load(call.db, stmt) if resource.load else call.db.scalars(stmt).all()
-        items = resource.show(call, objs, Attributes(query.get("attributes"), default_all=False))
+        chosen = query.get("attributes")
+        if chosen and chosen.strip() and query.get("sort"):
+            chosen += ",created_at"  # Sage's sorted items carry the creation time they tie-break on [LS]
+        items = resource.show(call, objs, Attributes(chosen, default_all=False))
         return Result(envelope(f"/{resource.path}", query.multi_items(), page, total, items),
                       business_id=_business(call))
 

@@ -15,6 +15,12 @@ from ledgerd.db.tenancy import TenantScoped
 from ledgerd.ledger.models import LedgerAccount
 
 
+def default_payment_method(bank_account_type_id: str) -> str:
+    """A new bank account's payment method: cash for cash in hand, otherwise card payments, as Sage's recorded
+    current account shows ([LS] GetAll_BankAccount.json: CHECKING with CREDIT_DEBIT)."""
+    return "CASH" if bank_account_type_id == "CASH_IN_HAND" else "CREDIT_DEBIT"
+
+
 class BankAccount(Record, Base):
     __tablename__ = "bank_accounts"
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
+from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer, default_payment_method
 from ledgerd.banking.schemas import (
     BankAccountCreate,
     BankAccountUpdate,
@@ -120,6 +120,8 @@ def _apply(bank: BankAccount, body: BankAccountUpdate) -> None:
         bank.bank_account_type_id = body.bank_account_type_id
     if body.default_payment_method_id is not None:
         bank.default_payment_method_id = body.default_payment_method_id
+    elif bank.default_payment_method_id is None and bank.bank_account_type_id is not None:
+        bank.default_payment_method_id = default_payment_method(bank.bank_account_type_id)
     if body.is_active is not None:
         bank.is_active = body.is_active
     if body.bank_account_details is not None:

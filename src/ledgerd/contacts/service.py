@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledgerd.contacts.addresses import country_group_for
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.persons import mirror_email
 from ledgerd.contacts.schemas import AddressIn, ContactCreate, ContactPersonIn, ContactUpdate
@@ -44,7 +45,8 @@ def _address(contact: Contact, data: AddressIn, type_id: str, main: bool) -> Add
                    address_type_id=data.address_type_id or type_id,
                    name=data.name or "", address_line_1=data.address_line_1 or "",
                    address_line_2=data.address_line_2 or "", city=data.city or "", postal_code=data.postal_code or "",
-                   region=data.region or "", country_id=data.country_id, country_group_id=data.country_group_id,
+                   region=data.region or "", country_id=data.country_id,
+                   country_group_id=country_group_for(data.country_id, data.country_group_id),
                    is_main_address=main)
 
 
@@ -88,6 +90,8 @@ def _replace_address(contact: Contact, data: AddressIn, type_id: str, main: bool
     for key, value in data.model_dump(exclude_none=True).items():
         if key != "is_main_address":
             setattr(current, key, value)
+    if data.country_group_id is None and data.country_id is not None:
+        current.country_group_id = country_group_for(data.country_id)
 
 
 def _main_person(contact: Contact, data: ContactPersonIn) -> None:
@@ -107,9 +111,11 @@ def _main_person(contact: Contact, data: ContactPersonIn) -> None:
     mirror_email(current)
 
 
-def create(db: Session, business_id: str, body: ContactCreate) -> Contact:
+def create(db: Session, business_id: str, body: ContactCreate, base_currency: str | None = None) -> Contact:
+    """A new contact; without a currency of its own it deals in `base_currency`, the business's (as Sage's)."""
     contact = Contact(business_id=business_id, contact_type_ids=list(dict.fromkeys(body.contact_type_ids)),
-                      name=body.name, reference=_unique_reference(db, body.reference, body.name))
+                      name=body.name, reference=_unique_reference(db, body.reference, body.name),
+                      currency_id=base_currency)
     db.add(contact)
     if body.main_address is None:
         contact.addresses.append(_address(contact, AddressIn(), "ACCOUNTS", main=True))

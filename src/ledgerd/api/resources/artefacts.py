@@ -75,6 +75,7 @@ def _spec(kind: Kind) -> Resource[Artefact]:
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
                  "has_attachments": has_attachments_filter},
         sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page, create=create, update=update,
+        nested=frozenset(),  # Sage's invoice with nested_attributes=all keeps every link plain [DP]
         delete=lambda call, artefact: _delete(call, kind, artefact))
 
 

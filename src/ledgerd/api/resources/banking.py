@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
-from ledgerd.api.presenters import BANK_ADDRESS, bank_account_links, transaction_link
+from ledgerd.api.presenters import BANK_ADDRESS, BANK_DETAIL_KEYS, bank_account_links, transaction_link
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
 from ledgerd.api.resources import bank_reconciliations
@@ -28,7 +28,6 @@ from ledgerd.banking.schemas import (
 from ledgerd.db.deletions import Deletion
 from ledgerd.lookups.lists import link
 
-DETAIL_KEYS = ("account_name", "account_number", "sort_code", "bic", "iban")
 DATED_SORTS = ("created_at", "updated_at", "date")
 
 
@@ -49,7 +48,7 @@ def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str,
         out.append({
             "id": b.id, "displayed_as": b.displayed_as, "$path": f"/bank_accounts/{b.id}",
             "created_at": b.created_at, "updated_at": b.updated_at, "deleted_at": None,
-            "bank_account_details": {key: b.bank_account_details.get(key) for key in DETAIL_KEYS},
+            "bank_account_details": {key: b.bank_account_details.get(key) for key in BANK_DETAIL_KEYS},
             "ledger_account": ledger, "bank_account_type": link("bank_account_types", b.bank_account_type_id),
             "balance": balances.get(b.ledger_account_id),
             "main_address": BANK_ADDRESS(b.main_address, {"is_main_address": True}) if b.main_address else None,
