@@ -89,7 +89,7 @@ cis_labour bool
 gifi_code null
 """)
 
-NESTED_ADDRESS = facts("[DP] mockContactCustomer.json, main_address (nested_attributes=all)", "nested", """
+NESTED_ADDRESS_TABLE = """
 id id
 displayed_as text
 $path path
@@ -106,7 +106,9 @@ country_group link
 is_main_address bool
 created_at timestamp
 updated_at timestamp
-""", deleted_at=NESTED_ORDER, bank_account=NESTED_ORDER, order=NESTED_ORDER,
+"""
+NESTED_ADDRESS = facts("[DP] mockContactCustomer.json, main_address (nested_attributes=all)", "nested",
+                       NESTED_ADDRESS_TABLE, deleted_at=NESTED_ORDER, bank_account=NESTED_ORDER, order=NESTED_ORDER,
     name="Sage's contact import names the address; ledgerd's contact body (Sage's ContactAddress) has no name")
 
 NESTED_PERSON = facts("[DP] mockContactCustomer.json, main_contact_person (nested_attributes=all)", "nested", """
@@ -200,6 +202,80 @@ send_statements bool
 statement_run statement
 """, **_CONTACT_SKIPS,
     delivery_address="the recording elides it (\"same shape as main_address\"); ours has none, so null")
+
+_SUPPLIER_ADDRESS = facts("[DP] mockContactSupplier.json, main_address (nested_attributes=all)", "nested",
+                          NESTED_ADDRESS_TABLE.replace("address_line_2 text", 'address_line_2 ""'),
+                          deleted_at=NESTED_ORDER, bank_account=NESTED_ORDER,
+                          order=NESTED_ORDER)
+
+_SUPPLIER_PERSON = facts("[DP] mockContactSupplier.json, main_contact_person (nested_attributes=all)", "nested",
+                         """
+id id
+displayed_as text
+$path path
+contact_person_types [link]
+name text
+job_title ""
+telephone text
+mobile ""
+email text
+fax ""
+is_main_contact bool
+address link
+created_at timestamp
+updated_at timestamp
+""", deleted_at=NESTED_ORDER, is_preferred_contact=NESTED_ORDER, order=NESTED_ORDER,
+    job_title="Sage answered null for an unset job title here and \"\" on the customer's person [DP]; ledgerd \"\"",
+    fax="as job_title: Sage's null here, \"\" elsewhere; ledgerd \"\"")
+
+SUPPLIER_READ = facts("[DP] testing/mocks/mockContactSupplier.json", "GET /contacts/{id}?attributes=all&"
+                      "nested_attributes=all (a supplier)", """
+id id
+displayed_as text
+$path path
+created_at timestamp
+updated_at timestamp
+links [href]
+contact_types [link]
+name text
+reference text
+default_purchase_ledger_account {LEDGER_ACCOUNT}
+tax_number text
+notes ""
+locale text
+main_address {_SUPPLIER_ADDRESS}
+main_contact_person {_SUPPLIER_PERSON}
+bank_account_details {_NO_BANK_DETAILS}
+credit_limit decimal
+credit_days int
+credit_terms text
+source_guid null
+currency link
+registered_number null
+deletable bool
+tax_treatment {TAX_TREATMENT}
+email text
+tax_calculation ""
+gdpr_obfuscated bool
+system bool
+has_unfinished_recurring_invoices bool
+cis_registered bool
+ni_based bool
+is_active bool
+gb_based bool
+cis_settings null
+destination_vat_blocking bool
+mandate_active bool
+""", **_CONTACT_SKIPS,
+    notes="Sage answered null for the supplier's empty notes and \"\" for the customer's [DP]; ledgerd \"\"")
+
+_NO_BANK_DETAILS = facts("[DP] mockContactSupplier.json, bank_account_details (none given)", "nested", """
+account_name null
+account_number null
+sort_code null
+bic null
+iban null
+""")
 
 CONTACT_LIST_ITEM = facts("[DP] testing/mocks/mockContacts.json, first item (a customer)",
                           "GET /contacts?attributes=all", """
@@ -685,7 +761,9 @@ $path path
 NAMED: dict[str, Facts] = {
     "LEDGER_ACCOUNT": LEDGER_ACCOUNT, "NESTED_ADDRESS": NESTED_ADDRESS, "NESTED_PERSON": NESTED_PERSON,
     "BANK_DETAILS": BANK_DETAILS, "TAX_TREATMENT": TAX_TREATMENT, "BANK_ACCOUNT_DETAILS": BANK_ACCOUNT_DETAILS,
-    "PRICE": PRICE, "_ARTEFACT_ADDRESS": _ARTEFACT_ADDRESS, "_BREAKDOWN": _BREAKDOWN, "_LINE": _LINE,
+    "PRICE": PRICE, "_SUPPLIER_ADDRESS": _SUPPLIER_ADDRESS, "_SUPPLIER_PERSON": _SUPPLIER_PERSON,
+    "_NO_BANK_DETAILS": _NO_BANK_DETAILS, "_ARTEFACT_ADDRESS": _ARTEFACT_ADDRESS, "_BREAKDOWN": _BREAKDOWN,
+    "_LINE": _LINE,
     "_TAX_ANALYSIS": _TAX_ANALYSIS, "_PAYMENT_ON_ACCOUNT": _PAYMENT_ON_ACCOUNT, "_PERCENTAGE": _PERCENTAGE,
     "_SUBSCRIPTION": _SUBSCRIPTION, "_BUSINESS_ITEM": _BUSINESS_ITEM,
 }

@@ -37,6 +37,21 @@ def contact_read(books: Books) -> dict[str, Any]:
     return dict(books.get(f"/contacts/{made['id']}", **NESTED).json())
 
 
+def supplier_read(books: Books) -> dict[str, Any]:
+    """A supplier like [DP]'s "Deskpro LTD Supplier (DP-001)": purchase account, address, person, credit terms."""
+    made = books.created("/contacts", "contact", {
+        "name": "Deskpro LTD Supplier", "reference": "DP-001", "contact_type_ids": ["VENDOR"],
+        "tax_number": "GB678546656", "default_purchase_ledger_account_id": books.accounts[5000],
+        "credit_limit": "14000", "credit_days": 45, "credit_terms": "date_from_payment",
+        "main_address": {"address_type_id": "PURCHASING", "name": "Invoice Address",
+                         "address_line_1": "79 Hartfield Rd", "city": "London", "region": "United Kingdom",
+                         "postal_code": "SW19 3ES", "country_id": "GB"},
+        "main_contact_person": {"name": "Main Contact", "telephone": "+44 2035 821980",
+                                "email": "hello@deskpro.com"},
+    })
+    return dict(books.get(f"/contacts/{made['id']}", **NESTED).json())
+
+
 def contact_list_item(books: Books) -> dict[str, Any]:
     customer(books)
     return dict(books.get("/contacts", **ALL).json()["$items"][0])

@@ -89,6 +89,7 @@ def differences(facts: Facts, answer: Any, where: str = "") -> list[str]:
 
 CASES: dict[str, tuple[Facts, Callable[[Books], dict[str, Any]]]] = {
     "contact read": (golden.CONTACT_READ, records.contact_read),
+    "supplier read": (golden.SUPPLIER_READ, records.supplier_read),
     "contact list item": (golden.CONTACT_LIST_ITEM, records.contact_list_item),
     "address": (golden.ADDRESS_READ, records.address_read),
     "contact person": (golden.CONTACT_PERSON_READ, records.contact_person_read),
