@@ -49,9 +49,6 @@ DELETED_AT = ("the swagger declares deleted_at on every record; recorded live re
 NESTED_ORDER = ("Sage's nested records are partial (no deleted_at, bank_account) and put created_at/updated_at "
                 "last; ledgerd nests the whole record in its definition's order, the same keys and more")
 
-BANK_PARTS = ("Sage links a bank account's address and person to /addresses and /contact_persons records; "
-              "ledgerd keeps them on the bank account itself (no record to link to) and nests them whole")
-
 LEDGER_ACCOUNT = facts("[DP] mockContactCustomer.json, default_sales_ledger_account (nested_attributes=all)",
                        "GET /ledger_accounts/{id}", """
 id id
@@ -394,7 +391,6 @@ default_payment_method link
 gifi_code null
 is_active bool
 """, deleted_at=DELETED_AT,
-    main_address=BANK_PARTS, main_contact_person=BANK_PARTS,
     currency="the swagger declares currency on bank accounts; Sage's recording (no multi-currency) leaves it "
              "out; ledgerd answers the base currency's link",
     nominal_code="Sage answered null although the account shows (0600); ledgerd answers the ledger account's "

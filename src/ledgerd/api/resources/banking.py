@@ -9,10 +9,18 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
-from ledgerd.api.presenters import BANK_ADDRESS, BANK_DETAIL_KEYS, bank_account_links, transaction_link
+from ledgerd.api.presenters import (
+    BANK_DETAIL_KEYS,
+    address_link,
+    bank_account_links,
+    person_link,
+    transaction_link,
+)
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
 from ledgerd.api.resources import bank_reconciliations
+from ledgerd.api.resources.contact_addresses import ADDRESSES
+from ledgerd.api.resources.contact_persons import CONTACT_PERSONS
 from ledgerd.api.validation import parse_body
 from ledgerd.banking import service
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
@@ -25,17 +33,11 @@ from ledgerd.banking.schemas import (
     BankTransferCreate,
     BankTransferUpdate,
 )
+from ledgerd.contacts import service as contacts
 from ledgerd.db.deletions import Deletion
 from ledgerd.lookups.lists import link
 
 DATED_SORTS = ("created_at", "updated_at", "date")
-
-
-def _contact_person(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The main contact person kept on a bank account (BankAccountContact)."""
-    if not data:
-        return None
-    return {key: data.get(key) for key in ("name", "job_title", "telephone", "mobile", "email", "fax")}
 
 
 def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str, Any]]:
@@ -43,6 +45,7 @@ def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str,
     balances, used = service.balances(call.db, ids), service.used(call.db, ids)
     out = []
     for b in banks:
+        address, person = b.main_address, b.main_contact_person
         account = b.ledger_account
         ledger = {"id": account.id, "displayed_as": account.displayed_as, "$path": f"/ledger_accounts/{account.id}"}
         out.append({
@@ -51,8 +54,9 @@ def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str,
             "bank_account_details": {key: b.bank_account_details.get(key) for key in BANK_DETAIL_KEYS},
             "ledger_account": ledger, "bank_account_type": link("bank_account_types", b.bank_account_type_id),
             "balance": balances.get(b.ledger_account_id),
-            "main_address": BANK_ADDRESS(b.main_address, {"is_main_address": True}) if b.main_address else None,
-            "main_contact_person": _contact_person(b.main_contact_person),
+            # Links, as Sage's recorded bank accounts give them [LS]; nested_attributes expands them.
+            "main_address": address_link(address) if address else None,
+            "main_contact_person": person_link(person) if person else None,
             "nominal_code": account.nominal_code, "editable": True,
             "deletable": account.control_name is None and account.id not in used,
             "journal_code": None,
@@ -76,6 +80,11 @@ def _delete_account(call: Call, bank: BankAccount) -> Result | None:
     assert call.business is not None
     call.db.add(Deletion(business_id=call.business.id, resource="ledger_accounts", record_id=account.id,
                          displayed_as=account.displayed_as[:255], deleted_at=call.runtime.clock.now()))
+    persons, addresses = contacts.bank_account_records(call.db, bank.id)
+    for person in persons:
+        forget(call, CONTACT_PERSONS, person)
+    for address in addresses:
+        forget(call, ADDRESSES, address)
     forget(call, BANK_ACCOUNTS, bank)
     call.db.delete(account)
     call.db.flush()

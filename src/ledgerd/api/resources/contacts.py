@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import Call, Result
-from ledgerd.api.presenters import BANK_DETAIL_KEYS
+from ledgerd.api.presenters import BANK_DETAIL_KEYS, address_link, person_link
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
 from ledgerd.api.resources import contact_persons as persons_api
@@ -29,16 +29,12 @@ from ledgerd.settings.service import base_currency
 
 
 def _person(person: ContactPerson | None) -> dict[str, Any] | None:
-    if person is None:
-        return None
-    return {"id": person.id, "displayed_as": person.displayed_as, "$path": f"/contact_persons/{person.id}"}
+    return person_link(person) if person is not None else None
 
 
 def _address(address: Address | None) -> dict[str, Any] | None:
     """A link, as Sage gives it; `nested_attributes` expands it into the `/addresses` record."""
-    if address is None:
-        return None
-    return {"id": address.id, "displayed_as": address.displayed_as, "$path": f"/addresses/{address.id}"}
+    return address_link(address) if address is not None else None
 
 
 # Sage's customers' statement settings ([DP]): ledgerd sends no statements, so every customer shows the default.
