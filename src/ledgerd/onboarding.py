@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from ledgerd.analysis.journal_codes import seed_journal_codes
 from ledgerd.analysis.service import seed_analysis_types
-from ledgerd.banking.models import BankAccount
+from ledgerd.banking.models import BankAccount, default_payment_method
 from ledgerd.catalog.service import seed_price_types
 from ledgerd.clock import Clock
 from ledgerd.db.records import bind_clock
@@ -54,6 +54,7 @@ def seed_business(db: Session, clock: Clock, business_id: str, country: str) -> 
                 db.add(BankAccount(business_id=business_id, ledger_account_id=ledger_account.id,
                                    bank_account_type_id=account.bank_account_type,
                                    bank_account_details={"account_name": account.name},
+                                   default_payment_method_id=default_payment_method(account.bank_account_type),
                                    currency_id=data.currency))
         seed_price_types(db, business_id, now)
         seed_analysis_types(db, business_id, now)

@@ -132,7 +132,7 @@ def test_mixed_rate_invoice_totals_and_ledger(books: Books) -> None:
         "base_currency_net_amount": "436.36", "base_currency_tax_amount": "79.7",
         "base_currency_total_amount": "516.06", "base_currency_outstanding_amount": "516.06",
         "base_currency_shipping_net_amount": "12.5", "base_currency_shipping_tax_amount": "2.5",
-        "base_currency_total_discount_amount": "2.0", "last_paid": None, "void_reason": None,
+        "base_currency_total_discount_amount": "2.0", "last_paid": "", "void_reason": None,
     }
     assert {k: invoice[k] for k in expected} == expected
     assert invoice["shipping_tax_breakdown"] == _breakdown("GB_STANDARD", "Standard 20.00%", "20.0", "2.5")

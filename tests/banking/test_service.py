@@ -77,9 +77,16 @@ def test_create_update_and_delete_a_bank_account(books: Books) -> None:
                     main_contact_person={"name": "Manager", "telephone": "0113"})
     assert list(made) == BANK_KEYS
     assert (made["nominal_code"], made["displayed_as"]) == (1201, "Reserve (1201)")
-    assert made["main_address"]["city"] == "Leeds" and made["main_address"]["country"]["id"] == "GB"
-    assert made["main_contact_person"] == {"name": "Manager", "job_title": None, "telephone": "0113",
-                                           "mobile": None, "email": None, "fax": None}
+    # The main address and person are records, linked as Sage links them.
+    assert list(made["main_address"]) == list(made["main_contact_person"]) == ["id", "displayed_as", "$path"]
+    address = books.get(made["main_address"]["$path"]).json()
+    assert (address["city"], address["country"]["id"], address["is_main_address"]) == ("Leeds", "GB", True)
+    assert address["bank_account"]["id"] == made["id"] and address["contact"] is None
+    person = books.get(made["main_contact_person"]["$path"]).json()
+    assert (person["name"], person["telephone"], person["job_title"]) == ("Manager", "0113", "")
+    assert person["address"]["id"] == address["id"]
+    nested = books.get(f"/bank_accounts/{made['id']}", nested_attributes="all").json()
+    assert nested["main_address"]["city"] == "Leeds" and nested["main_contact_person"]["name"] == "Manager"
     assert made["default_payment_method"]["id"] == "BANK_TRANSFER"
     account = books.tx(lambda db: db.get(LedgerAccount, made["ledger_account"]["id"]))
     assert (account.ledger_account_type_id, account.nominal_code, account.visible_in) == ("BANK", 1201,
@@ -113,8 +120,15 @@ def test_create_update_and_delete_a_bank_account(books: Books) -> None:
     assert made["id"] not in [i["id"] for i in active]
     assert len(books.get("/bank_accounts").json()["$items"]) == 5
 
+    assert books.put(f"/bank_accounts/{made['id']}", {"bank_account": {
+        "main_address": {"city": "York"}, "main_contact_person": {"email": "m@bank.example"}}}).status_code == 200
+    assert books.get(made["main_address"]["$path"]).json()["city"] == "York"
+    assert books.get(made["main_contact_person"]["$path"]).json()["email"] == "m@bank.example"
+
     assert books.delete(f"/bank_accounts/{made['id']}").status_code == 204
     assert books.get(f"/bank_accounts/{made['id']}").status_code == 404
+    assert books.get(made["main_address"]["$path"]).status_code == 404  # its address and person went with it
+    assert books.get(made["main_contact_person"]["$path"]).status_code == 404
     gone = books.get("/bank_accounts", deleted_since="2000-01-01").json()["$items"]
     assert [g["id"] for g in gone] == [made["id"]]
     assert books.tx(lambda db: db.get(LedgerAccount, made["ledger_account"]["id"])) is None

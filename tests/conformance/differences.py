@@ -35,6 +35,8 @@ class Extra:
     # Undeclared keys come after the declared ones, as in Sage's real responses (fact sheet §2.2); a base
     # key (`id`, `displayed_as`, `$path`) a definition forgets comes first instead, where every resource has it.
     first: bool = False
+    # …or right after this declared key, where Sage's recorded answers put it.
+    after: str | None = None
 
 
 _BASE_ID = Extra("Sage always sends the base keys id, displayed_as, $path first (fact sheet §2.2: they 'are "
@@ -50,6 +52,15 @@ EXTRA_KEYS: dict[tuple[str, str], Extra] = {
     ("Business", "$path"): Extra(
         "GET /businesses items are `displayed_as, id, $path` in Sage's recorded lists (fact sheet §2.1); the core "
         "swagger's Business has no $path"),
+    ("Contact", "preferred_address"): Extra(
+        "a customer's, beside its main address in Sage's recorded contacts ([DP] mockContacts.json, "
+        "mockContactCustomer.json); not in the swagger", after="main_address"),
+    ("Contact", "preferred_contact_person"): Extra(
+        "a customer's, beside its main contact person in Sage's recorded contacts ([DP]); not in the swagger",
+        after="main_contact_person"),
+    ("Contact", "mandate_active"): Extra("in every recorded contact, after the declared keys (fact sheet §5.2)"),
+    ("Contact", "send_statements"): Extra("a customer's, in every recorded customer, last (fact sheet §5.2)"),
+    ("Contact", "statement_run"): Extra("a customer's, in every recorded customer, last (fact sheet §5.2)"),
     ("Subscription", "accountant_pays"): Extra(
         "in Sage's recorded subscription sample, last (auth-and-legacy.md §4.5); not in the core swagger"),
 }
@@ -70,6 +81,14 @@ RETYPED: dict[tuple[str, str], Retyped] = {
         "declared an array without item type; Sage's Analysis Types guide records it as the object "
         '{"id": 1, "name": "TRANSACTION_LEVEL", "identifier": "TRANSACTION"} (docs/decisions/'
         "analysis-and-journal-codes.md; the fact sheet has no recorded response)"),
+    **{(name, "last_paid"): Retyped(
+        {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2})?$"},
+        "a date, or \"\" until the document is paid, as in Sage's recorded invoices (fact sheet §2.4, §5.1)")
+       for name in ("SalesInvoice", "SalesCreditNote", "SalesCorrectiveInvoice", "PurchaseInvoice",
+                    "PurchaseCreditNote", "PurchaseCorrectiveInvoice")},
+    ("FinancialSettings", "mtd_authenticated_date"): Retyped(
+        {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2})?$"},
+        "\"\" while never authenticated, as in Sage's recorded financial settings (fact sheet §2.4, §5.1)"),
 }
 
 
@@ -83,6 +102,14 @@ CONDITIONAL: dict[str, str] = {
     "analysis_type_categories": "shown with show_analysis_types=true (§3.4, §5.2)",
     "detailed_tax_analysis": "absent from Sage's full invoices, credit notes, quotes and estimates (§5.2)",
     "deleted_at": "only on deleted records (§5.2)",
+    "balance": "shown with show_balance=true; absent from Sage's recorded contacts (§5.2)",
+    # A contact's keys by type, as Sage's recorded customers and suppliers show them ([DP]).
+    "default_purchase_ledger_account": "a supplier's: absent from Sage's recorded customers",
+    "default_sales_ledger_account": "a customer's: absent from Sage's recorded suppliers",
+    "default_sales_tax_rate": "a customer's: absent from Sage's recorded suppliers",
+    "delivery_address": "a customer's: absent from Sage's recorded suppliers",
+    "credit_terms_and_conditions": "a customer's: absent from Sage's recorded suppliers",
+    "product_sales_price_type": "a customer's: absent from Sage's recorded suppliers",
 }
 
 

@@ -105,6 +105,9 @@ class Validator:
             if allowed is None:
                 self._fail(f"{where}.{key}", f"not a property of {owner or 'the definition'} "
                                              "(document it in differences.EXTRA_KEYS, or drop it)")
+            elif allowed.after is not None:
+                if index == 0 or keys[index - 1] != allowed.after:
+                    self._fail(f"{where}.{key}", f"must come right after {allowed.after}, as in Sage's answers")
             elif allowed.first and any(i < index for i in declared):
                 self._fail(f"{where}.{key}", f"must come before the keys {owner} declares")
             elif not allowed.first and any(i > index for i in declared):

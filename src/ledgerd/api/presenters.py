@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.models import Artefact
 from ledgerd.banking.models import BankAccount
-from ledgerd.contacts.models import Contact, contact_label
+from ledgerd.contacts.models import Address, Contact, ContactPerson, contact_label
 from ledgerd.lookups import lists
 
 # A reference-list link: `lookups.lists.link`, or a page's cache of it (artefact_wire.Batch.link).
 Link = Callable[[str, str | None], dict[str, str] | None]
+
+# Sage's BankAccountDetails, in its order (a contact's and a bank account's).
+BANK_DETAIL_KEYS = ("account_name", "account_number", "sort_code", "bic", "iban")
 
 # Sage's Address definition, in its order.
 ADDRESS = ("id", "displayed_as", "$path", "address_line_1", "address_line_2", "city", "postal_code", "country",
@@ -59,9 +62,14 @@ ADDRESS_RECORD = AddressShape(ADDRESS)
 # A contact's main or delivery address, and the copies on a document (SalesArtefactAddress less deleted_at).
 NESTED_ADDRESS = AddressShape(("id", "displayed_as", "$path", "address_line_1", "address_line_2", "city",
                                "postal_code", "country", "address_type", "region", "country_group"))
-# A bank account's main address: kept on the account, so without the keys of a stored record (id, timestamps).
-BANK_ADDRESS = AddressShape(("address_line_1", "address_line_2", "city", "postal_code", "country", "address_type",
-                             "name", "region", "country_group", "is_main_address"))
+
+
+def address_link(address: Address) -> dict[str, str]:
+    return {"id": address.id, "displayed_as": address.displayed_as, "$path": f"/addresses/{address.id}"}
+
+
+def person_link(person: ContactPerson) -> dict[str, str]:
+    return {"id": person.id, "displayed_as": person.displayed_as, "$path": f"/contact_persons/{person.id}"}
 
 
 def transaction_link(transaction_id: str | None, shown: str) -> dict[str, str] | None:

@@ -71,6 +71,9 @@ class Resource(Generic[M]):
     read_enabled: bool = True
     # Raises the request size limit of this resource's POST and PUT (see `business_route`).
     body_limit: int | None = None
+    # The keys whose links `nested_attributes` expands, as Sage's recorded answers show per resource (a contact
+    # its ledger accounts, addresses and people; a sales invoice none); None: every link (nothing recorded).
+    nested: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if (self.create is None) != (self.create_body is None) or (self.update is None) != (self.update_body is None):
@@ -115,7 +118,7 @@ class Resource(Generic[M]):
             items = [attributes.select(item) for item in items]
         nested = call.query.get("nested_attributes")
         if nested:
-            items = expand(call, items, Attributes(nested, default_all=False))
+            items = expand(call, items, Attributes(nested, default_all=False), self.nested)
         return items
 
 
@@ -151,14 +154,16 @@ def _replaced(value: Any, records: Mapping[tuple[str, str], dict[str, Any]]) -> 
     return value
 
 
-def expand(call: BusinessCall, items: list[dict[str, Any]], nested: Attributes) -> list[dict[str, Any]]:
+def expand(call: BusinessCall, items: list[dict[str, Any]], nested: Attributes,
+           keys: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """`nested_attributes`: link objects to other resources of this API become those records, with the
-    chosen attributes (`all` for every one), one level deep, one query per linked resource. New dicts are
-    returned for the items; the links inside them are left as they were."""
+    chosen attributes (`all` for every one), one level deep, one query per linked resource; only the links
+    under `keys` when given (the spec's `nested`). New dicts are returned for the items; the links inside them
+    are left as they were."""
     wanted: dict[str, set[str]] = {}
     for item in items:
         for key, value in item.items():
-            if key in BASE_KEYS:
+            if key in BASE_KEYS or (keys is not None and key not in keys):
                 continue
             for link in _links(value):
                 target = _linked(link)
@@ -172,8 +177,8 @@ def expand(call: BusinessCall, items: list[dict[str, Any]], nested: Attributes) 
             records[path, str(getattr(obj, resource.key.key))] = nested.select(shown)
     if not records:
         return items
-    return [{key: value if key in BASE_KEYS else _replaced(value, records) for key, value in item.items()}
-            for item in items]
+    return [{key: value if key in BASE_KEYS or (keys is not None and key not in keys) else _replaced(value, records)
+             for key, value in item.items()} for item in items]
 
 
 def _order(resource: Resource[Any], query: Mapping[str, str]) -> list[Any]:
@@ -234,7 +239,10 @@ def list_handler(resource: Resource[Any]) -> Callable[[BusinessCall], Result]:
             total = call.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         stmt = stmt.order_by(*_order(resource, query)).offset(page.offset).limit(page.per_page)
         objs = resource.load(call.db, stmt) if resource.load else call.db.scalars(stmt).all()
-        items = resource.show(call, objs, Attributes(query.get("attributes"), default_all=False))
+        chosen = query.get("attributes")
+        if chosen and chosen.strip() and query.get("sort"):
+            chosen += ",created_at"  # Sage's sorted items carry the creation time they tie-break on [LS]
+        items = resource.show(call, objs, Attributes(chosen, default_all=False))
         return Result(envelope(f"/{resource.path}", query.multi_items(), page, total, items),
                       business_id=call.business.id)
 

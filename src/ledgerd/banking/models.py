@@ -9,10 +9,17 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ledgerd.contacts.models import Address, ContactPerson
 from ledgerd.db.base import Base, IdColumn, Money
 from ledgerd.db.records import Record
 from ledgerd.db.tenancy import TenantScoped
 from ledgerd.ledger.models import LedgerAccount
+
+
+def default_payment_method(bank_account_type_id: str) -> str:
+    """A new bank account's payment method: cash for cash in hand, otherwise card payments, as Sage's recorded
+    current account shows ([LS] GetAll_BankAccount.json: CHECKING with CREDIT_DEBIT)."""
+    return "CASH" if bank_account_type_id == "CASH_IN_HAND" else "CREDIT_DEBIT"
 
 
 class BankAccount(Record, Base):
@@ -22,14 +29,23 @@ class BankAccount(Record, Base):
     bank_account_type_id: Mapped[str] = mapped_column(String(20))
     # account_name, account_number, sort_code, bic, iban
     bank_account_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    main_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    main_contact_person: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     currency_id: Mapped[str] = mapped_column(String(3))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     default_payment_method_id: Mapped[str | None] = mapped_column(String(20))
 
     # Loaded with the account: its name and nominal code are how a bank account is displayed.
     ledger_account: Mapped[LedgerAccount] = relationship(lazy="joined", viewonly=True)
+    # Its main address and main contact person are records of /addresses and /contact_persons, as Sage links
+    # them (contacts.service.set_bank_account_parts writes them); loaded with the account.
+    main_address: Mapped[Address | None] = relationship(
+        primaryjoin="and_(Address.bank_account_id == BankAccount.id, Address.is_main_address.is_(True))",
+        foreign_keys="Address.bank_account_id", lazy="joined", viewonly=True, uselist=False)
+    main_contact_person: Mapped[ContactPerson | None] = relationship(
+        secondary="addresses",
+        primaryjoin="and_(Address.bank_account_id == BankAccount.id, Address.is_main_address.is_(True))",
+        secondaryjoin="and_(ContactPerson.address_id == Address.id, ContactPerson.contact_id.is_(None), "
+                      "ContactPerson.is_main_contact.is_(True))",
+        lazy="joined", viewonly=True, uselist=False)
 
     @property
     def displayed_as(self) -> str:

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
+from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer, default_payment_method
 from ledgerd.banking.schemas import (
     BankAccountCreate,
     BankAccountUpdate,
@@ -22,6 +23,9 @@ from ledgerd.banking.schemas import (
     BankTransferCreate,
     BankTransferUpdate,
 )
+from ledgerd.contacts.models import Address, ContactPerson
+from ledgerd.contacts.service import set_bank_account_parts
+from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import control
@@ -119,16 +123,19 @@ def _apply(bank: BankAccount, body: BankAccountUpdate) -> None:
         bank.bank_account_type_id = body.bank_account_type_id
     if body.default_payment_method_id is not None:
         bank.default_payment_method_id = body.default_payment_method_id
+    elif bank.default_payment_method_id is None and bank.bank_account_type_id is not None:
+        bank.default_payment_method_id = default_payment_method(bank.bank_account_type_id)
     if body.is_active is not None:
         bank.is_active = body.is_active
     if body.bank_account_details is not None:
         bank.bank_account_details = {**bank.bank_account_details,
                                      **body.bank_account_details.model_dump(exclude_none=True)}
-    if body.main_address is not None:
-        bank.main_address = {**(bank.main_address or {}), **body.main_address.model_dump(exclude_none=True)}
-    if body.main_contact_person is not None:
-        bank.main_contact_person = {**(bank.main_contact_person or {}),
-                                    **body.main_contact_person.model_dump(exclude_none=True)}
+
+
+def _parts(bank: BankAccount, parts: tuple[Address, ContactPerson | None]) -> None:
+    """Show the account its (new) main address and person without reading them back."""
+    set_committed_value(bank, "main_address", parts[0])
+    set_committed_value(bank, "main_contact_person", parts[1])
 
 
 def create_account(db: Session, body: BankAccountCreate) -> BankAccount:
@@ -149,12 +156,15 @@ def create_account(db: Session, body: BankAccountCreate) -> BankAccount:
                                 gifi_code=body.gifi_code)
         db.add(account)
         db.flush()
-    bank = BankAccount(business_id=_business(db), ledger_account_id=account.id,
+    # One flush writes the bank account, its main address and its person (one counter round trip for the three),
+    # and the bank account is shown them and its ledger account without reading them back.
+    bank = BankAccount(id=new_id(), business_id=_business(db), ledger_account_id=account.id,
                        bank_account_type_id=body.bank_account_type_id, bank_account_details={},
                        currency_id=currency, is_active=True)
     _apply(bank, body)
     db.add(bank)
-    db.flush()
+    set_committed_value(bank, "ledger_account", account)
+    _parts(bank, set_bank_account_parts(db, bank.business_id, bank.id, body.main_address, body.main_contact_person))
     return bank
 
 
@@ -174,6 +184,9 @@ def update_account(db: Session, bank: BankAccount, body: BankAccountUpdate) -> B
         account.name = account.display_name = body.bank_account_details.account_name
     _apply(bank, body)
     db.flush()
+    if body.main_address is not None or body.main_contact_person is not None:
+        _parts(bank, set_bank_account_parts(db, bank.business_id, bank.id, body.main_address,
+                                            body.main_contact_person, bank.main_address, bank.main_contact_person))
     return bank
 
 

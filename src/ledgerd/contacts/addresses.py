@@ -35,6 +35,14 @@ def pass_on(record: Any, flag: str, others: Sequence[Any]) -> None:
         setattr(others[0], flag, True)
 
 
+def country_group_for(country_id: str | None, given: str | None = None) -> str | None:
+    """An address's country group: the one given, else its country's (GB and IE → GBIE, as Sage fills it)."""
+    if given:
+        return given.upper()
+    country = lookup("countries", country_id.upper()) if country_id else None
+    return country.get("country_group") if country else None
+
+
 def _check_lookups(body: AddressUpdate) -> None:
     for field, name in (("address_type_id", "address_types"), ("country_id", "countries"),
                         ("country_group_id", "country_groups")):
@@ -64,6 +72,8 @@ def _apply(address: Address, body: AddressUpdate) -> None:
         value = getattr(body, key)
         if value is not None:
             setattr(address, key, value.upper())
+    if body.country_group_id is None and body.country_id is not None:
+        address.country_group_id = country_group_for(address.country_id)
 
 
 def create(db: Session, business_id: str, body: AddressCreate, *,

@@ -1,6 +1,7 @@
 """Contact persons: people at a contact's addresses; one main and at most one preferred per contact.
 
-Rules: a person hangs off an address of a contact (and so belongs to that contact for life); the first
+Rules: a person hangs off an address of a contact (and so belongs to that contact for life; a bank account's
+main person hangs off its main address without a contact and is written by contacts.service); the first
 person of a contact becomes its main contact; making a person main (or preferred) demotes the others;
 the main contact cannot be un-made directly (make another person main); deleting the main contact
 promotes the contact's oldest remaining person. The main person's e-mail is the contact's `email`, as Sage

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledgerd.contacts.addresses import country_group_for
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.persons import mirror_email
 from ledgerd.contacts.schemas import AddressIn, ContactCreate, ContactPersonIn, ContactUpdate
@@ -40,12 +41,14 @@ def _unique_reference(db: Session, wanted: str | None, name: str, exclude: str |
     raise Invalid("Could not generate a unique reference; give one.", "reference")
 
 
-def _address(contact: Contact, data: AddressIn, type_id: str, main: bool) -> Address:
-    return Address(id=new_id(), business_id=contact.business_id, contact=contact,
-                   address_type_id=data.address_type_id or type_id,
+def _address(contact: Contact | None, data: AddressIn, type_id: str, main: bool,
+             business_id: str | None = None) -> Address:
+    return Address(id=new_id(), business_id=business_id or (contact.business_id if contact else None),
+                   contact=contact, address_type_id=(data.address_type_id or type_id).upper(),
                    name=data.name or "", address_line_1=data.address_line_1 or "",
                    address_line_2=data.address_line_2 or "", city=data.city or "", postal_code=data.postal_code or "",
-                   region=data.region or "", country_id=data.country_id, country_group_id=data.country_group_id,
+                   region=data.region or "", country_id=data.country_id,
+                   country_group_id=country_group_for(data.country_id, data.country_group_id),
                    is_main_address=main)
 
 
@@ -89,6 +92,8 @@ def _replace_address(contact: Contact, data: AddressIn, type_id: str, main: bool
     for key, value in data.model_dump(exclude_none=True).items():
         if key != "is_main_address":
             setattr(current, key, value)
+    if data.country_group_id is None and data.country_id is not None:
+        current.country_group_id = country_group_for(data.country_id)
 
 
 def _main_person(contact: Contact, data: ContactPersonIn) -> None:
@@ -114,9 +119,48 @@ def held(db: Session, contact_ids: Iterable[str]) -> dict[str, Contact]:
     return unit.held(db, Contact, contact_ids)
 
 
-def create(db: Session, business_id: str, body: ContactCreate) -> Contact:
+def bank_account_records(db: Session, bank_account_id: str) -> tuple[list[ContactPerson], list[Address]]:
+    """Every person and address of a bank account (they go with it)."""
+    addresses = list(db.scalars(select(Address).where(Address.bank_account_id == bank_account_id)))
+    persons = list(db.scalars(select(ContactPerson).where(
+        ContactPerson.address_id.in_([a.id for a in addresses]), ContactPerson.contact_id.is_(None)))) \
+        if addresses else []
+    return persons, addresses
+
+
+def set_bank_account_parts(db: Session, business_id: str, bank_account_id: str, address: AddressIn | None,
+                           person: ContactPersonIn | None, main: Address | None = None,
+                           current: ContactPerson | None = None) -> tuple[Address, ContactPerson | None]:
+    """A bank account's main address and main contact person (`main`, `current`: what it has) are records like a
+    contact's (Sage links them to /addresses and /contact_persons): made on first use, changed in place after."""
+    if main is None:
+        main = _address(None, address or AddressIn(), "ACCOUNTS", main=True, business_id=business_id)
+        main.bank_account_id = bank_account_id
+        db.add(main)
+    elif address is not None:
+        for key, value in address.model_dump(exclude_none=True).items():
+            if key != "is_main_address":
+                setattr(main, key, value.upper() if key.endswith("_id") else value)
+        if address.country_group_id is None and address.country_id is not None:
+            main.country_group_id = country_group_for(address.country_id)
+    values = person.model_dump(exclude_none=True) if person is not None else {}
+    if person is not None and current is None:
+        current = ContactPerson(business_id=business_id, contact_id=None, address_id=main.id,
+                                name=values.pop("name", "Main Contact"), is_main_contact=True,
+                                contact_person_type_ids=values.pop("contact_person_type_ids", ["ACCOUNTS"]), **values)
+        db.add(current)
+    elif current is not None:
+        for key, value in values.items():
+            setattr(current, key, value)
+    db.flush()
+    return main, current
+
+
+def create(db: Session, business_id: str, body: ContactCreate, base_currency: str | None = None) -> Contact:
+    """A new contact; without a currency of its own it deals in `base_currency`, the business's (as Sage's)."""
     contact = Contact(business_id=business_id, contact_type_ids=list(dict.fromkeys(body.contact_type_ids)),
-                      name=body.name, reference=_unique_reference(db, body.reference, body.name))
+                      name=body.name, reference=_unique_reference(db, body.reference, body.name),
+                      currency_id=base_currency)
     db.add(contact)
     if body.main_address is None:
         contact.addresses.append(_address(contact, AddressIn(), "ACCOUNTS", main=True))

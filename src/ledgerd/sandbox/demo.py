@@ -29,6 +29,7 @@ from ledgerd.ledger.models import LedgerAccount
 from ledgerd.passwords import hash_secret
 from ledgerd.payments import service as payments
 from ledgerd.payments.schemas import ContactPaymentCreate
+from ledgerd.settings.service import base_currency
 from ledgerd.tenancy.models import User
 
 DEMO_APP = "Demo App"
@@ -63,12 +64,13 @@ def seed_demo_books(db: Session, clock: Clock, business_id: str) -> None:
     today = clock.now().date()
     customers = [contacts.create(db, business_id, ContactCreate.model_validate(
         {"name": name, "contact_type_ids": ["CUSTOMER"], "email": email,
-         "main_address": {"address_line_1": line, "city": city, "postal_code": postcode, "country_id": "GB"}}))
+         "main_address": {"address_line_1": line, "city": city, "postal_code": postcode, "country_id": "GB"}}),
+        base_currency(db))
         for name, email, line, city, postcode in (
             ("Acme Retail Ltd", "accounts@acme.example", "1 High Street", "London", "EC1A 1AA"),
             ("Northwind Traders", "ap@northwind.example", "22 Dock Road", "Leeds", "LS1 4DY"))]
     supplier = contacts.create(db, business_id, ContactCreate.model_validate(
-        {"name": "Office Supplies Co", "contact_type_ids": ["VENDOR"]}))
+        {"name": "Office Supplies Co", "contact_type_ids": ["VENDOR"]}), base_currency(db))
     ctx = documents.context(db, business_id)
 
     def invoice(customer: str, days_ago: int, lines: list[tuple[str, int, str]]) -> str:

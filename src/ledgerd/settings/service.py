@@ -30,7 +30,7 @@ from ledgerd.settings.models import BusinessSettings
 FINANCIAL_DEFAULTS: dict[str, Any] = {
     "year_end_lockdown_date": None, "accounting_type": "accrual", "accounts_start_date": None,
     "base_currency_id": None, "multi_currency_enabled": False, "use_live_exchange_rates": False,
-    "tax_scheme_id": None, "tax_return_frequency_id": None, "tax_number": None, "general_tax_number": None,
+    "tax_scheme_id": None, "tax_return_frequency_id": None, "tax_number": None, "general_tax_number": "",
     "tax_office_id": None, "default_irpf_rate": "0.0", "flat_rate_tax_percentage": None,
     "recoverable_percentage": None, "sales_tax_calculation": None, "purchase_tax_calculation": None,
     "postponed_accounting": False, "destination_vat": False,
@@ -70,7 +70,7 @@ _SEED_NAMES = {
     "sales_credit_note_prefix": "sales_credit_note_number_prefix",
     "sales_quote_prefix": "quote_number_prefix", "sales_estimate_prefix": "estimate_number_prefix",
     "sales_corrective_invoice_prefix": "sales_corrective_invoice_number_prefix",
-    "tax_return_frequency": "tax_return_frequency_id",
+    "tax_return_frequency": "tax_return_frequency_id", "tax_scheme": "tax_scheme_id",
 }
 
 # Numbered documents → the counter they draw from; `None` entries depend on the settings (see `sequence`).

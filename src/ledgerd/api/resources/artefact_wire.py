@@ -334,7 +334,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         kind.lines_key: [_line(batch, a, row) for row in a.lines],
         "tax_analysis": _analysis(batch, a),
         "payments_allocations": batch.allocations.get(a.id, []) if payments else None,
-        "last_paid": a.last_paid,
+        "last_paid": a.last_paid if a.last_paid is not None else "",  # Sage: "" until paid [DP]
         "original_quote_estimate": self_link(quote) if quote else None,
         "tax_address_region": batch.link("address_regions", a.tax_address_region_id),
         "delivery_performance_date": None, "withholding_tax_rate": None, "withholding_tax_amount": None,

@@ -73,6 +73,7 @@ def _spec(kind: Kind) -> Resource[Artefact]:
                  "has_attachments": has_attachments_filter},
         sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page,
         create=create, create_body=body_model, update=update, update_body=body_model,
+        nested=frozenset(),  # Sage's invoice with nested_attributes=all keeps every link plain [DP]
         delete=lambda call, artefact: _delete(call, kind, artefact))
 
 

@@ -9,10 +9,18 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import BusinessCall, Call, Result
-from ledgerd.api.presenters import BANK_ADDRESS, bank_account_links, transaction_link
+from ledgerd.api.presenters import (
+    BANK_DETAIL_KEYS,
+    address_link,
+    bank_account_links,
+    person_link,
+    transaction_link,
+)
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import bank_feeds as feeds
 from ledgerd.api.resources import bank_reconciliations
+from ledgerd.api.resources.contact_addresses import ADDRESSES
+from ledgerd.api.resources.contact_persons import CONTACT_PERSONS
 from ledgerd.banking import service
 from ledgerd.banking.models import BankAccount, BankDeposit, BankOpeningBalance, BankTransfer
 from ledgerd.banking.schemas import (
@@ -24,18 +32,11 @@ from ledgerd.banking.schemas import (
     BankTransferCreate,
     BankTransferUpdate,
 )
+from ledgerd.contacts import service as contacts
 from ledgerd.db.deletions import Deletion
 from ledgerd.lookups.lists import link
 
-DETAIL_KEYS = ("account_name", "account_number", "sort_code", "bic", "iban")
 DATED_SORTS = ("created_at", "updated_at", "date")
-
-
-def _contact_person(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The main contact person kept on a bank account (BankAccountContact)."""
-    if not data:
-        return None
-    return {key: data.get(key) for key in ("name", "job_title", "telephone", "mobile", "email", "fax")}
 
 
 def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str, Any]]:
@@ -43,16 +44,18 @@ def present_accounts(call: Call, banks: Sequence[BankAccount]) -> list[dict[str,
     balances, used = service.balances(call.db, ids), service.used(call.db, ids)
     out = []
     for b in banks:
+        address, person = b.main_address, b.main_contact_person
         account = b.ledger_account
         ledger = {"id": account.id, "displayed_as": account.displayed_as, "$path": f"/ledger_accounts/{account.id}"}
         out.append({
             "id": b.id, "displayed_as": b.displayed_as, "$path": f"/bank_accounts/{b.id}",
             "created_at": b.created_at, "updated_at": b.updated_at, "deleted_at": None,
-            "bank_account_details": {key: b.bank_account_details.get(key) for key in DETAIL_KEYS},
+            "bank_account_details": {key: b.bank_account_details.get(key) for key in BANK_DETAIL_KEYS},
             "ledger_account": ledger, "bank_account_type": link("bank_account_types", b.bank_account_type_id),
             "balance": balances.get(b.ledger_account_id),
-            "main_address": BANK_ADDRESS(b.main_address, {"is_main_address": True}) if b.main_address else None,
-            "main_contact_person": _contact_person(b.main_contact_person),
+            # Links, as Sage's recorded bank accounts give them [LS]; nested_attributes expands them.
+            "main_address": address_link(address) if address else None,
+            "main_contact_person": person_link(person) if person else None,
             "nominal_code": account.nominal_code, "editable": True,
             "deletable": account.control_name is None and account.id not in used,
             "journal_code": None,
@@ -75,6 +78,11 @@ def _delete_account(call: BusinessCall, bank: BankAccount) -> Result | None:
     account = service.delete_account(call.db, bank)
     call.db.add(Deletion(business_id=call.business.id, resource="ledger_accounts", record_id=account.id,
                          displayed_as=account.displayed_as[:255], deleted_at=call.runtime.clock.now()))
+    persons, addresses = contacts.bank_account_records(call.db, bank.id)
+    for person in persons:
+        forget(call, CONTACT_PERSONS, person)
+    for address in addresses:
+        forget(call, ADDRESSES, address)
     forget(call, BANK_ACCOUNTS, bank)
     call.db.delete(account)
     call.db.flush()

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
 from ledgerd.api.pipeline import BusinessCall, Call, Result
+from ledgerd.api.presenters import address_link
 from ledgerd.api.resource import Resource, forget
 from ledgerd.contacts import persons as person_rules
 from ledgerd.contacts.models import Address, ContactPerson
@@ -33,7 +34,7 @@ def _delete(call: BusinessCall, person: ContactPerson) -> Result | None:
 
 def present(call: Call, persons: Sequence[ContactPerson]) -> list[dict[str, Any]]:
     ids = {p.address_id for p in persons if p.address_id}
-    addresses = {a.id: {"id": a.id, "displayed_as": a.displayed_as, "$path": f"/addresses/{a.id}"}
+    addresses = {a.id: address_link(a)
                  for a in (call.db.scalars(select(Address).where(Address.id.in_(ids))) if ids else ())}
     return [{
         "id": p.id, "displayed_as": p.displayed_as, "$path": f"/contact_persons/{p.id}",

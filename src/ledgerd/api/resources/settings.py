@@ -42,7 +42,7 @@ def _financial_wire(call: BusinessCall) -> dict[str, Any]:
         "use_live_exchange_rates": data["use_live_exchange_rates"],
         # ledgerd never connects to HMRC: Making Tax Digital is unavailable for GB and meaningless elsewhere.
         "mtd_activation_status": "mtd_unavailable" if gb else None, "mtd_connected": False,
-        "mtd_authenticated_date": None,
+        "mtd_authenticated_date": "" if gb else None,
         "tax_scheme": link("tax_schemes", data["tax_scheme_id"], country),
         "tax_return_frequency": link("tax_return_frequencies", data["tax_return_frequency_id"], country),
         "tax_number": data["tax_number"], "general_tax_number": data["general_tax_number"],
