@@ -31,7 +31,7 @@ from ledgerd.api.fields import (
     record,
 )
 from ledgerd.api.resources import document_fields
-from ledgerd.api.resources.document_fields import ADDRESS, TAX_BREAKDOWN
+from ledgerd.api.resources.document_fields import TAX_BREAKDOWN
 from ledgerd.artefacts.kinds import BY_KIND
 
 # Every document kind, by the path it is served at.
@@ -60,11 +60,11 @@ ATTACHMENTS = record(
         "attachment_context_type": LINK, "attachment_context": LINK, "is_public": BOOLEAN, "created_at": DATETIME,
         "updated_at": DATETIME}),
 )
-_BANK_ACCOUNTS_BANK_ACCOUNT_DETAILS = obj(account_name=TEXT, account_number=ANY, sort_code=ANY, bic=ANY, iban=ANY)
+_BANK_DETAILS = obj(account_name=TEXT, account_number=TEXT, sort_code=TEXT, bic=TEXT, iban=TEXT)
 BANK_ACCOUNTS = record(
     created_at=DATETIME, updated_at=DATETIME, deleted_at=NULL,
-    bank_account_details=_BANK_ACCOUNTS_BANK_ACCOUNT_DETAILS, ledger_account=LINK, bank_account_type=LINK,
-    balance=DECIMAL, main_address=ANY, main_contact_person=ANY, nominal_code=INTEGER, editable=BOOLEAN,
+    bank_account_details=_BANK_DETAILS, ledger_account=LINK, bank_account_type=LINK,
+    balance=DECIMAL, main_address=LINK, main_contact_person=LINK, nominal_code=INTEGER, editable=BOOLEAN,
     deletable=BOOLEAN, journal_code=ANY, default_payment_method=LINK, gifi_code=ANY, is_active=BOOLEAN, currency=LINK)
 BANK_DEPOSITS = record(
     created_at=DATETIME, updated_at=DATETIME, transaction=LINK, transaction_type=LINK, deleted_at=NULL,
@@ -143,16 +143,21 @@ CONTACT_PERSONS = record(
 _CONTACTS_TAX_TREATMENT = obj(
     home_tax=BOOLEAN, eu_tax_registered=BOOLEAN, eu_not_tax_registered=BOOLEAN, rest_of_world_tax=BOOLEAN,
     is_importer=BOOLEAN)
+# A customer's sales keys and a supplier's purchase key are `maybe`: each shows only on its side (as Sage's
+# recorded answers), `balance` only with `show_balance=true`.
 CONTACTS = record(
-    created_at=DATETIME, updated_at=DATETIME, links=many(ANY), deleted_at=NULL, balance=DECIMAL,
-    contact_types=many(LINK), name=TEXT, reference=TEXT, default_sales_ledger_account=LINK,
-    default_sales_tax_rate=LINK, default_purchase_ledger_account=LINK, tax_number=TEXT, notes=TEXT, locale=TEXT,
-    main_address=ADDRESS, delivery_address=ADDRESS, main_contact_person=LINK, bank_account_details=ANY,
-    credit_limit=DECIMAL, credit_days=INTEGER, credit_terms=TEXT, credit_terms_and_conditions=TEXT,
-    product_sales_price_type=NULL, source_guid=TEXT, currency=LINK, aux_reference=TEXT, registered_number=TEXT,
-    deletable=BOOLEAN, tax_treatment=_CONTACTS_TAX_TREATMENT, email=TEXT, tax_calculation=ANY, auxiliary_account=ANY,
-    gdpr_obfuscated=BOOLEAN, system=BOOLEAN, has_unfinished_recurring_invoices=BOOLEAN, cis_registered=BOOLEAN,
-    ni_based=BOOLEAN, is_active=BOOLEAN, gb_based=BOOLEAN, cis_settings=ANY, destination_vat_blocking=BOOLEAN)
+    created_at=DATETIME, updated_at=DATETIME, links=many(ANY), deleted_at=NULL, balance=maybe(DECIMAL),
+    contact_types=many(LINK), name=TEXT, reference=TEXT, default_sales_ledger_account=maybe(LINK),
+    default_sales_tax_rate=maybe(LINK), default_purchase_ledger_account=maybe(LINK), tax_number=TEXT, notes=TEXT,
+    locale=TEXT, main_address=LINK, preferred_address=maybe(LINK), delivery_address=maybe(LINK),
+    main_contact_person=LINK, preferred_contact_person=maybe(LINK), bank_account_details=_BANK_DETAILS,
+    credit_limit=DECIMAL, credit_days=INTEGER, credit_terms=TEXT, credit_terms_and_conditions=maybe(TEXT),
+    product_sales_price_type=maybe(LINK), source_guid=TEXT, currency=LINK, aux_reference=TEXT,
+    registered_number=TEXT, deletable=BOOLEAN, tax_treatment=_CONTACTS_TAX_TREATMENT, email=TEXT,
+    tax_calculation=TEXT, auxiliary_account=ANY, gdpr_obfuscated=BOOLEAN, system=BOOLEAN,
+    has_unfinished_recurring_invoices=BOOLEAN, cis_registered=BOOLEAN, ni_based=BOOLEAN, is_active=BOOLEAN,
+    gb_based=BOOLEAN, cis_settings=ANY, destination_vat_blocking=BOOLEAN, mandate_active=BOOLEAN,
+    send_statements=maybe(BOOLEAN), statement_run=maybe(obj(id=TEXT, name=TEXT)))
 DATEV_SETTINGS = obj(
     keyed({"$path": TEXT}), tax_consultant_number=ANY, client_number=ANY, next_customer_number=INTEGER,
     next_supplier_number=INTEGER, updated_at=DATETIME)
@@ -169,8 +174,8 @@ EMAIL_SETTINGS = obj(
 FINANCIAL_SETTINGS = obj(
     keyed({"$path": TEXT}), year_end_date=DATE, year_end_lockdown_date=DATE, accounting_type=TEXT,
     accounts_start_date=DATE, base_currency=LINK, multi_currency_enabled=BOOLEAN, use_live_exchange_rates=BOOLEAN,
-    mtd_activation_status=TEXT, mtd_connected=BOOLEAN, mtd_authenticated_date=NULL, tax_scheme=LINK,
-    tax_return_frequency=LINK, tax_number=TEXT, general_tax_number=ANY, tax_office=LINK, default_irpf_rate=DECIMAL,
+    mtd_activation_status=TEXT, mtd_connected=BOOLEAN, mtd_authenticated_date=TEXT, tax_scheme=LINK,
+    tax_return_frequency=LINK, tax_number=TEXT, general_tax_number=TEXT, tax_office=LINK, default_irpf_rate=DECIMAL,
     flat_rate_tax_percentage=ANY, recoverable_percentage=ANY, sales_tax_calculation=ANY, purchase_tax_calculation=ANY,
     updated_at=DATETIME, postponed_accounting=BOOLEAN, destination_vat=BOOLEAN)
 HOSTED_ARTEFACT_PAYMENT_SETTINGS = record(object_guid=TEXT, disable_payment=BOOLEAN)
