@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,10 @@ def fresh_database(postgres: PostgresServer | None, tmp_path_factory: pytest.Tem
         return url
 
     return make
+
+
+@pytest.fixture
+def frozen(clock: Clock) -> Iterator[Clock]:
+    """The clock stopped at noon UTC on 15 June 2024: the day most tests over HTTP stand on."""
+    clock.freeze(datetime(2024, 6, 15, 12, tzinfo=UTC))
+    yield clock

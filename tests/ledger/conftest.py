@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
 from starlette.testclient import TestClient
 
 from ledgerd.clock import Clock
 from tests.support.books import Books
 from tests.support.factories import Factory
-
-
-@pytest.fixture
-def frozen(clock: Clock) -> Iterator[Clock]:
-    clock.freeze(datetime(2024, 6, 15, 12, tzinfo=UTC))
-    yield clock
 
 
 @pytest.fixture

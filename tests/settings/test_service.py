@@ -4,8 +4,7 @@ migrated tax returns (Sage's key order, region defaults, PUT round trips, valida
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -53,12 +52,6 @@ WRAPPERS = {"/business_settings": "business_settings", "/cis_settings": "cis_set
 
 def keys(definition: str) -> list[str]:
     return list(reference.definitions()[definition]["properties"])
-
-
-@pytest.fixture
-def frozen(clock: Clock) -> Iterator[Clock]:
-    clock.freeze(datetime(2024, 6, 15, 12, tzinfo=UTC))
-    yield clock
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ financial settings, Canada's updates, validation, and another business's profile
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,12 +12,6 @@ from starlette.testclient import TestClient
 from ledgerd.clock import Clock
 from tests.support.books import Books, problem
 from tests.support.factories import Factory
-
-
-@pytest.fixture
-def frozen(clock: Clock) -> Iterator[Clock]:
-    clock.freeze(datetime(2024, 6, 15, 12, tzinfo=UTC))
-    yield clock
 
 
 @pytest.mark.parametrize(("country", "expected"), [
