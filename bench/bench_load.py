@@ -182,8 +182,8 @@ def run_scenario(backend: str, scenario: str, workers: int, url: str, books: lis
     result = Result(backend, scenario, workers, len(counted), args.duration,
                     [sample.seconds for sample in counted], Counter(sample.status for sample in counted), failures)
     state = "ok" if result.valid else f"INVALID ({errors_text(result)})"
-    print(f"  {backend:<10} {scenario:<6} {workers} worker(s) {result.rps:>7.1f} req/s  p50 {result.percentile(0.5):>7.0f} ms"
-          f"  p99 {result.percentile(0.99):>7.0f} ms  {state}", flush=True)
+    print(f"  {backend:<10} {scenario:<6} {workers} worker(s) {result.rps:>7.1f} req/s"
+          f"  p50 {result.percentile(0.5):>7.0f} ms  p99 {result.percentile(0.99):>7.0f} ms  {state}", flush=True)
     for failure in failures[:3]:
         print(f"    e.g. {failure}", flush=True)
     return result

@@ -38,7 +38,6 @@ import httpx
 from common import (
     BENCH,
     INVOICE_TOTAL,
-    LINES,
     PEERS,
     WRK_HINT,
     Cpus,
