@@ -38,20 +38,25 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from common import (
     INVOICE_TOTAL,
     Prepared,
+    Server,
     cli,
+    cpu_seconds,
     create_customer,
     free_port,
     invoice_body,
     ledger_account_id,
     ledgerd_env,
     prepare_ledgerd,
+    process_tree,
     scratch_postgres,
     serve_ledgerd,
     verdict,
 )
+from sqlalchemy.engine import make_url
 
 TARGET = 1.0
 BUSINESSES = 8
@@ -70,15 +75,15 @@ class Books:
     bank: str
 
 
-def prepare_business(url: str, token_headers: dict[str, str], business_id: str, clients: int) -> list[Books]:
-    """A customer per client in the business (the same accounts for all)."""
+def prepare_business(url: str, token_headers: dict[str, str], business_id: str, clients: list[int]) -> dict[int, Books]:
+    """Books of each of `clients` in the business: a customer of its own, the same accounts for all."""
     headers = {**token_headers, "X-Business": business_id}
     with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
         sales = ledger_account_id(client, 4000)
         banks = client.get("/v3.1/bank_accounts")
         banks.raise_for_status()
         bank: str = banks.json()["$items"][0]["id"]
-        return [Books(headers, create_customer(client, f"BENCH{n}"), sales, bank) for n in range(clients)]
+        return {n: Books(headers, create_customer(client, f"BENCH{n}"), sales, bank) for n in clients}
 
 
 def receipt_body(books: Books, invoice_id: str, on: dt.date) -> dict[str, Any]:
@@ -134,6 +139,58 @@ class Client:
                               invoice_body(self.shared.customer, self.shared.sales, on))
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """CPU seconds used so far by ledgerd's processes, by the database's server processes serving this database
+    (PostgreSQL backends, by pid) and by this process (the clients); PostgreSQL sessions opened so far."""
+
+    ledgerd: float
+    backends: dict[int, float]
+    clients: float
+    sessions: int
+
+
+class Meter:
+    """Snapshots of the CPU a run uses, split by who used it."""
+
+    def __init__(self, server: Server, database_url: str) -> None:
+        self.server = server
+        self.conninfo = None
+        if database_url.startswith("postgresql"):
+            self.conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def snapshot(self) -> Snapshot:
+        ledgerd = sum(cpu_seconds(process_tree(self.server.process.pid)).values())
+        backends: dict[int, float] = {}
+        sessions = 0
+        if self.conninfo is not None:
+            with psycopg.connect(self.conninfo, autocommit=True) as conn:
+                pids = [pid for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+                row = conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+                                   ).fetchone()
+                sessions = int(row[0]) if row else 0
+            backends = cpu_seconds(pids)
+        return Snapshot(ledgerd, backends, time.process_time(), sessions)
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds used in the window: ledgerd, the database's backends, the clients; sessions opened."""
+
+    ledgerd: float
+    database: float
+    clients: float
+    sessions: int
+
+    @classmethod
+    def between(cls, before: Snapshot, after: Snapshot) -> Cpu:
+        # A backend started in the window counts from zero; one that ended in it is missed (see `sessions`).
+        database = sum(used - before.backends.get(pid, 0.0) for pid, used in after.backends.items())
+        return cls(after.ledgerd - before.ledgerd, database, after.clients - before.clients,
+                   after.sessions - before.sessions)
+
+
 @dataclass
 class Result:
     backend: str
@@ -144,6 +201,7 @@ class Result:
     latencies: list[float]
     statuses: Counter[int]
     failures: list[str]
+    cpu: Cpu
 
     @property
     def rps(self) -> float:
@@ -163,7 +221,7 @@ class Result:
         return self.answered > 0 and self.errors == 0
 
 
-def run_scenario(backend: str, scenario: str, workers: int, url: str, books: list[list[Books]],
+def run_scenario(backend: str, scenario: str, workers: int, meter: Meter, books: list[dict[int, Books]],
                  args: argparse.Namespace) -> Result:
     """`books[b][i]`: client i's books in business b; the last business is the spread scenario's shared one."""
     if scenario == "one":
@@ -172,21 +230,37 @@ def run_scenario(backend: str, scenario: str, workers: int, url: str, books: lis
         clients = [Client(books[i % BUSINESSES][i], books[BUSINESSES][i]) for i in range(args.clients)]
     begin = time.perf_counter()
     window = (begin + args.warmup, begin + args.warmup + args.duration)
-    threads = [threading.Thread(target=client.run, args=(url, window[1]), daemon=True) for client in clients]
+    threads = [threading.Thread(target=client.run, args=(meter.server.url, window[1]), daemon=True)
+               for client in clients]
     for thread in threads:
         thread.start()
+    time.sleep(max(window[0] - time.perf_counter(), 0))
+    before = meter.snapshot()
+    time.sleep(max(window[1] - time.perf_counter(), 0))
+    cpu = Cpu.between(before, meter.snapshot())
     for thread in threads:
         thread.join()
     counted = [sample for client in clients for sample in client.samples if window[0] <= sample.start < window[1]]
     failures = [failure for client in clients for failure in client.failures]
     result = Result(backend, scenario, workers, len(counted), args.duration,
-                    [sample.seconds for sample in counted], Counter(sample.status for sample in counted), failures)
+                    [sample.seconds for sample in counted], Counter(sample.status for sample in counted), failures,
+                    cpu)
     state = "ok" if result.valid else f"INVALID ({errors_text(result)})"
     print(f"  {backend:<10} {scenario:<6} {workers} worker(s) {result.rps:>7.1f} req/s"
           f"  p50 {result.percentile(0.5):>7.0f} ms  p99 {result.percentile(0.99):>7.0f} ms  {state}", flush=True)
+    print(f"    CPU in the window: ledgerd {cpu.ledgerd:.1f} s, database {cpu.database:.1f} s, clients "
+          f"{cpu.clients:.1f} s ({cpu_per_request(result)}); {cpu.sessions} database sessions opened", flush=True)
     for failure in failures[:3]:
         print(f"    e.g. {failure}", flush=True)
     return result
+
+
+def cpu_per_request(result: Result) -> str:
+    if not result.answered:
+        return "no requests"
+    per = 1000 / result.answered
+    return (f"per request: ledgerd {result.cpu.ledgerd * per:.1f} ms + database {result.cpu.database * per:.1f} ms "
+            f"+ clients {result.cpu.clients * per:.1f} ms")
 
 
 def errors_text(result: Result) -> str:
@@ -200,14 +274,18 @@ def bench(backend: str, database_url: str, workers: int, args: argparse.Namespac
     port = free_port()
     env = ledgerd_env(database_url, port)
     prepared: Prepared = prepare_ledgerd(env)
+    extra = BUSINESSES if "spread" in args.scenarios else 0  # the spread scenario's businesses and shared one
     business_ids = [prepared.business_id] + [
         cli(env, "businesses", "create", "--owner", prepared.email, "--name", f"Bench {n} Ltd", "--country", "GB",
-            "--json")["id"] for n in range(1, BUSINESSES + 1)]
+            "--json")["id"] for n in range(1, extra + 1)]
     server = serve_ledgerd(env, port, tmp / f"ledgerd-{backend}.log", None, workers=workers)
     try:
-        books = [prepare_business(server.url, prepared.headers, business_id, args.clients)
-                 for business_id in business_ids]
-        return [run_scenario(backend, scenario, workers, server.url, books, args) for scenario in args.scenarios]
+        everyone = list(range(args.clients))
+        books = [prepare_business(server.url, prepared.headers, business_id,
+                                  everyone if b in (0, BUSINESSES) else everyone[b::BUSINESSES])
+                 for b, business_id in enumerate(business_ids)]
+        meter = Meter(server, database_url)
+        return [run_scenario(backend, scenario, workers, meter, books, args) for scenario in args.scenarios]
     finally:
         server.stop()
 

@@ -7,6 +7,7 @@ first on sys.path). See bench/README.md for the choices made (pinning, one worke
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -108,6 +109,33 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux /proc; uvicorn's worker processes are children of `ledgerd serve`)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):  # the task ended meanwhile
+                todo += [int(child) for child in task.read_text().split()]
+    return found
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
+    """CPU time (user + system) each live process among `pids` has used so far."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        used[pid] = (int(fields[11]) + int(fields[12])) / _TICKS  # utime and stime, fields 14 and 15 of stat
+    return used
 
 
 def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 0) -> tuple[float, list[float]]:
