@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 from common import (
     BENCH,
+    INVOICE_TOTAL,
     PEERS,
     WRK_HINT,
     Cpus,
@@ -45,6 +46,7 @@ from common import (
     create_customer,
     find_wrk,
     free_port,
+    invoice_body,
     is_root,
     ledger_account_id,
     ledgerd_env,
@@ -62,8 +64,6 @@ PEER = PEERS / "python_accounting_post.py"
 PEER_VENV = BENCH / ".peer-venv"
 PEER_PYTHON = PEER_VENV / "bin/python"
 APT_PACKAGES = ("default-libmysqlclient-dev", "pkg-config")
-LINES = ((1, 15), (2, 25), (3, 35))  # (quantity, unit price) of the peer's three line items
-INVOICE_TOTAL = sum(Decimal(q * p) * Decimal("1.2") for q, p in LINES)  # 204.00
 # Seconds wrk may run past the window while the last answers arrive (its threads stop as soon as they have
 # them all); and how slow an answer may be before wrk calls it a timeout (it is still counted).
 DRAIN = 10
@@ -186,14 +186,6 @@ def run_peer(n: int, wal: bool, tmp: Path, cpus: Cpus) -> Rate:
 
 
 # ---- ledgerd ---------------------------------------------------------------------------------------
-
-def invoice_body(contact_id: str, account_id: str, on: dt.date) -> dict[str, Any]:
-    lines = [{"description": f"Item {k}", "ledger_account_id": account_id, "quantity": quantity,
-              "unit_price": price, "tax_rate_id": "GB_STANDARD", "tax_amount": float(Decimal(quantity * price) / 5)}
-             for k, (quantity, price) in enumerate(LINES, start=1)]
-    return {"sales_invoice": {"contact_id": contact_id, "date": on.isoformat(), "reference": "bench",
-                              "invoice_lines": lines}}
-
 
 @dataclass
 class Posted:

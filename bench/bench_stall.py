@@ -1,6 +1,6 @@
 """Does one heavy reader stall everyone else? Light calls' p99 latency while a heavy page is pulled in a loop.
 
-    .venv/bin/python bench/bench_stall.py [--journals 20] [--lines 2000] [--duration 10] [--connections 16]
+    .venv/bin/python bench/bench_stall.py [--journals 40] [--lines 1000] [--duration 10] [--connections 16]
                                           [--rate-limit] [--postgres URL]
 
 1. ledgerd (`ledgerd serve`, one worker, SQLite file; with --postgres also a scratch PostgreSQL database):
@@ -173,8 +173,10 @@ def bench(backend: str, database_url: str, wrk_bin: str, args: argparse.Namespac
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_wrk_arguments(parser, connections=16)
-    parser.add_argument("--journals", type=int, default=20, help="journals created (default 20)")
-    parser.add_argument("--lines", type=int, default=2000, help="lines per journal (default 2000)")
+    # 40 x 1,000 lines (the most a document may have, limits.MAX_LINES) make the same 40,000-line page as the
+    # 20 x 2,000 of the runs before the limit.
+    parser.add_argument("--journals", type=int, default=40, help="journals created (default 40)")
+    parser.add_argument("--lines", type=int, default=1000, help="lines per journal (default 1000)")
     parser.add_argument("--rate-limit", action="store_true", help="serve with a (never reached) rate limit")
     parser.add_argument("--postgres", metavar="URL", help="also measure ledgerd on a scratch PostgreSQL database")
     args = parser.parse_args()

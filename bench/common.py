@@ -7,6 +7,8 @@ first on sys.path). See bench/README.md for the choices made (pinning, one worke
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
 import json
 import os
 import re
@@ -19,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +109,33 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux /proc; uvicorn's worker processes are children of `ledgerd serve`)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):  # the task ended meanwhile
+                todo += [int(child) for child in task.read_text().split()]
+    return found
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
+    """CPU time (user + system) each live process among `pids` has used so far."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        used[pid] = (int(fields[11]) + int(fields[12])) / _TICKS  # utime and stime, fields 14 and 15 of stat
+    return used
 
 
 def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 0) -> tuple[float, list[float]]:
@@ -249,9 +279,9 @@ def prepare_ledgerd(env: dict[str, str]) -> Prepared:
     return Prepared(token, business["id"], email)
 
 
-def serve_ledgerd(env: dict[str, str], port: int, log: Path, cpus: set[int] | None) -> Server:
-    """`ledgerd serve` with one worker, as production runs it per core."""
-    return Server([sys.executable, "-m", "ledgerd", "serve", "--port", str(port), "--workers", "1"], port,
+def serve_ledgerd(env: dict[str, str], port: int, log: Path, cpus: set[int] | None, workers: int = 1) -> Server:
+    """`ledgerd serve` with one worker (as production runs it per core) unless told otherwise."""
+    return Server([sys.executable, "-m", "ledgerd", "serve", "--port", str(port), "--workers", str(workers)], port,
                   "/.well-known/oauth-authorization-server", env, log, cpus)
 
 
@@ -268,13 +298,27 @@ def api_pages(client: httpx.Client, path: str, params: dict[str, str]) -> Iterat
         page += 1
 
 
-def create_customer(client: httpx.Client) -> str:
-    response = client.post("/v3.1/contacts", json={"contact": {"name": "Bench Customer", "reference": "BENCH",
+def create_customer(client: httpx.Client, reference: str = "BENCH") -> str:
+    """A customer (references are unique within a business)."""
+    response = client.post("/v3.1/contacts", json={"contact": {"name": "Bench Customer", "reference": reference,
                                                                "contact_type_ids": ["CUSTOMER"]}})
     if response.status_code != 201:
         raise RuntimeError(f"POST /v3.1/contacts answered {response.status_code}: {response.text}")
     contact_id: str = response.json()["id"]
     return contact_id
+
+
+LINES = ((1, 15), (2, 25), (3, 35))  # (quantity, unit price) of the benchmark invoice's three line items
+INVOICE_TOTAL = sum(Decimal(q * p) * Decimal("1.2") for q, p in LINES)  # 204.00 with 20 % tax
+
+
+def invoice_body(contact_id: str, account_id: str, on: dt.date) -> dict[str, Any]:
+    """A sales invoice of three GB_STANDARD lines (LINES) on ledger account `account_id`, total INVOICE_TOTAL."""
+    lines = [{"description": f"Item {k}", "ledger_account_id": account_id, "quantity": quantity,
+              "unit_price": price, "tax_rate_id": "GB_STANDARD", "tax_amount": float(Decimal(quantity * price) / 5)}
+             for k, (quantity, price) in enumerate(LINES, start=1)]
+    return {"sales_invoice": {"contact_id": contact_id, "date": on.isoformat(), "reference": "bench",
+                              "invoice_lines": lines}}
 
 
 def ledger_account_id(client: httpx.Client, nominal_code: int) -> str:

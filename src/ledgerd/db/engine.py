@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -39,8 +41,43 @@ def make_engine(settings: Settings) -> Engine:
         return _sqlite_engine(url.database)
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
-    return create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size,
-                         pool_pre_ping=True)
+    engine = create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled PostgreSQL connection unused for this long is checked before it is handed out. SQLAlchemy's
+# `pool_pre_ping` checks on every checkout, and a request checks out three (the token family, the business, the
+# unit of work): on psycopg each check was a transaction of its own (BEGIN, an empty statement, ROLLBACK), so
+# ~3 of a request's ~6 transactions and a round trip per checkout were pings (bench/README.md, bench_load.py).
+# A connection used a moment ago is alive unless the server went away in that moment; then the request that
+# meets it fails (503), SQLAlchemy discards every connection of the pool made before the failure, and the next
+# requests connect afresh.
+PING_AFTER_IDLE = 10.0
+_IDLE_SINCE = "ledgerd_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        # `info` is emptied when a connection is replaced: a new connection has no idle time and is not pinged.
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            dbapi_conn.autocommit = True  # no transaction for the check; idle connections can switch freely
+            try:
+                dbapi_conn.execute(";")
+            finally:
+                dbapi_conn.autocommit = False
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool replaces the connection and tries again (SQLAlchemy's "pessimistic" disconnect handling).
+            raise DisconnectionError(f"a pooled connection idle for {time.monotonic() - since:.0f} s is gone") \
+                from exc
 
 
 def _sqlite_engine(path: str | None) -> Engine:
