@@ -33,7 +33,7 @@ class Kind:
 @dataclass(frozen=True)
 class Scalar(Kind):
     name: str
-    json: tuple[tuple[str, str], ...]
+    json: tuple[tuple[str, Any], ...]
 
     def schema(self) -> Schema:
         return dict(self.json)
@@ -45,6 +45,8 @@ class Scalar(Kind):
 TEXT = Scalar("TEXT", (("type", "string"),))
 DECIMAL = Scalar("DECIMAL", (("type", "string"), ("format", "decimal"), ("pattern", DECIMAL_PATTERN)))
 DATE = Scalar("DATE", (("type", "string"), ("format", "date")))
+# A date Sage answers as "" until there is one (a document's `last_paid`).
+DATE_OR_EMPTY = Scalar("DATE_OR_EMPTY", (("type", "string"), ("anyOf", [{"format": "date"}, {"const": ""}])))
 DATETIME = Scalar("DATETIME", (("type", "string"), ("format", "date-time")))
 BOOLEAN = Scalar("BOOLEAN", (("type", "boolean"),))
 INTEGER = Scalar("INTEGER", (("type", "integer"),))

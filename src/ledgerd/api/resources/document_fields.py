@@ -16,6 +16,7 @@ from ledgerd.api.fields import (
     ANY,
     BOOLEAN,
     DATE,
+    DATE_OR_EMPTY,
     DATETIME,
     DECIMAL,
     LINK,
@@ -85,7 +86,7 @@ _BASE_TOTALS = obj(base_currency_net_amount=DECIMAL, base_currency_tax_amount=DE
 _DISCOUNTS = obj(total_discount_amount=DECIMAL, base_currency_total_discount_amount=DECIMAL)
 _WITHHOLDING = obj(withholding_tax_rate=NULL, withholding_tax_amount=NULL, base_currency_withholding_tax_amount=NULL)
 _SENT = obj(status=LINK, sent=BOOLEAN, sent_by_email=BOOLEAN)
-_ALLOCATED = obj(payments_allocations=maybe(many(ALLOCATION)), last_paid=DATE)
+_ALLOCATED = obj(payments_allocations=maybe(many(ALLOCATION)), last_paid=DATE_OR_EMPTY)
 _PURCHASE_HEAD = _POSTED.then(
     keyed({"postponed_accounting": BOOLEAN, "import": BOOLEAN, "vat_exempt_consignment": BOOLEAN}), _CIS,
     base_currency_total_itc_amount=NULL, total_itc_amount=NULL, base_currency_total_itr_amount=NULL,
