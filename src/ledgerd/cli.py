@@ -10,11 +10,24 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledgerd.app import build_runtime
+from ledgerd.auth.apps import create_app
+from ledgerd.auth.models import App
+from ledgerd.auth.server import issue_without_consent
 from ledgerd.config import DEFAULT_PORT, Settings, SettingsError
+from ledgerd.db.engine import unit_of_work
+from ledgerd.db.migrate import upgrade
 from ledgerd.errors import LedgerdError
+from ledgerd.onboarding import open_business
+from ledgerd.passwords import Passwords
+from ledgerd.sandbox.demo import demo_app, seed_demo_books
+from ledgerd.tenancy.access import area_roles
+from ledgerd.tenancy.models import Business, Membership, Role
+from ledgerd.tenancy.service import accessible, create_user, find_user, invite, password_hash
 
 DEMO_EMAIL = "demo@ledgerd.example"
 DEMO_PASSWORD = "demo-password"
@@ -36,10 +49,6 @@ def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 def _with_db(settings: Settings, fn: Callable[[Session, Any], dict[str, Any]]) -> dict[str, Any]:
     """Run `fn(db, runtime)` in one committed transaction on an up-to-date database."""
-    from ledgerd.app import build_runtime
-    from ledgerd.db.engine import unit_of_work
-    from ledgerd.db.migrate import upgrade
-
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
     try:
@@ -50,8 +59,6 @@ def _with_db(settings: Settings, fn: Callable[[Session, Any], dict[str, Any]]) -
 
 
 def _user(db: Session, email: str) -> Any:
-    from ledgerd.tenancy.service import find_user
-
     user = find_user(db, email)
     if user is None:
         raise CliError(f"no user with e-mail {email}")
@@ -59,17 +66,12 @@ def _user(db: Session, email: str) -> Any:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
-    from ledgerd.db.migrate import upgrade
-
     settings = _settings(args)
     upgrade(settings.database_url)
     print(f"database at head: {settings.database_url}")
 
 
 def cmd_users_create(args: argparse.Namespace) -> None:
-    from ledgerd.passwords import Passwords
-    from ledgerd.tenancy.service import create_user, password_hash
-
     settings = _settings(args)
     hashed = password_hash(Passwords(settings.password_scrypt_n), args.password)
 
@@ -83,8 +85,6 @@ def cmd_users_create(args: argparse.Namespace) -> None:
 
 
 def cmd_businesses_create(args: argparse.Namespace) -> None:
-    from ledgerd.onboarding import open_business
-
     def run(db: Session, rt: Any) -> dict[str, Any]:
         business = open_business(db, rt.clock, owner=_user(db, args.owner), name=args.name,
                                  country_id=args.country, is_demo=args.demo)
@@ -95,10 +95,6 @@ def cmd_businesses_create(args: argparse.Namespace) -> None:
 
 
 def cmd_businesses_invite(args: argparse.Namespace) -> None:
-    from ledgerd.tenancy.access import area_roles
-    from ledgerd.tenancy.models import Business, Membership, Role
-    from ledgerd.tenancy.service import invite
-
     def run(db: Session, rt: Any) -> dict[str, Any]:
         business = db.get(Business, args.business)
         if business is None:
@@ -114,8 +110,6 @@ def cmd_businesses_invite(args: argparse.Namespace) -> None:
 
 
 def cmd_apps_create(args: argparse.Namespace) -> None:
-    from ledgerd.auth.apps import create_app
-
     def run(db: Session, rt: Any) -> dict[str, Any]:
         app, secret = create_app(db, rt.clock, owner=_user(db, args.owner), name=args.name,
                                  redirect_uris=args.redirect_uri)
@@ -128,9 +122,6 @@ def cmd_apps_create(args: argparse.Namespace) -> None:
 
 
 def cmd_tokens_issue(args: argparse.Namespace) -> None:
-    from ledgerd.auth.models import App
-    from ledgerd.auth.server import issue_without_consent
-
     def run(db: Session, rt: Any) -> dict[str, Any]:
         app = db.scalar(select(App).where(App.client_id == args.app))
         if app is None:
@@ -143,10 +134,6 @@ def cmd_tokens_issue(args: argparse.Namespace) -> None:
 
 
 def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
-    from ledgerd.onboarding import open_business
-    from ledgerd.sandbox.demo import demo_app, seed_demo_books
-    from ledgerd.tenancy.service import accessible, create_user, find_user, password_hash
-
     def run(db: Session, rt: Any) -> dict[str, Any]:
         user = find_user(db, DEMO_EMAIL) or create_user(
             db, rt.clock, email=DEMO_EMAIL, password_hash=password_hash(rt.passwords, DEMO_PASSWORD),
@@ -189,10 +176,6 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _serve(settings: Settings) -> None:
-    import uvicorn
-
-    from ledgerd.db.migrate import upgrade
-
     upgrade(settings.database_url)
     os.environ.update(settings.to_environ())
     uvicorn.run("ledgerd.app:app_from_env", factory=True, host=settings.host, port=settings.port,
