@@ -131,11 +131,6 @@ def test_lists_and_reads_put_legacy_id_first(path: str, world: World) -> None:
         assert assert_first(item) == legacy.get(item["id"], item["legacy_id"])
 
 
-def test_every_served_model_stores_a_legacy_id() -> None:
-    for path, resource in REGISTRY.items():
-        assert hasattr(resource.model, "legacy_id"), f"/{path}: {resource.model.__name__} has no legacy_id"
-
-
 # --- generated over every list route the app serves --------------------------------------------------------------
 
 def _collections(world: World) -> list[str]:

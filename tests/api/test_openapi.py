@@ -7,15 +7,10 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
-from pydantic import BaseModel
-from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from ledgerd.api import openapi
-from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.resource import REGISTRY
-from ledgerd.api.validation import Body
 from tests.support.books import Books
 from tests.support.factories import Factory
 
@@ -138,22 +133,6 @@ def test_real_answers_keep_the_document(client: TestClient, factory: Factory, do
     _validator(doc, {"$ref": "#/components/schemas/Errors"}).validate(refused.json())
     wrong = _validator(doc, _response_schema(doc, "get", "/sales_invoices/{key}"))
     assert not wrong.is_valid({**invoice, "total_amount": 25.2})  # a number where the wire sends a string
-
-
-def test_new_routes_are_picked_up_with_their_body() -> None:
-    class GadgetCreate(BaseModel):
-        name: str
-
-    def create_gadget(call: Call, body: GadgetCreate) -> Result:
-        return Result(body.model_dump(), 201)
-
-    route = api_route("/gadgets", create_gadget, methods=["POST"], body=Body("gadget", GadgetCreate))
-    made = openapi.document(Starlette(routes=[Mount("/v3.1", routes=[route])]).routes)
-    operation = made["paths"]["/gadgets"]["post"]
-    schema = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert schema["properties"] == {"gadget": {"$ref": "#/components/schemas/GadgetCreate"}}
-    assert made["components"]["schemas"]["GadgetCreate"]["required"] == ["name"]
-    assert {p["name"] for p in operation["parameters"]} == {"show_legacy_id"}
 
 
 def test_docs_page_lists_tags_operations_parameters_and_schemas(client: TestClient) -> None:

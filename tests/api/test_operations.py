@@ -3,12 +3,11 @@
 Generated over the routes the app serves: an operation a country does not offer answers 404
 `RouteNotFound` there and not elsewhere; an operation with access rules lets a member with one allowed
 (area, role) in and keeps out one without. Then the rules around it: restricted access, per-area
-overrides, owners, invitations and the CLI flag.
+overrides, owners, invitations and the CLI flag. The data file and the access rules alone are tested in tests/unit.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -24,17 +23,14 @@ from starlette.testclient import TestClient
 
 from ledgerd.api import operations
 from ledgerd.app import create_app
-from ledgerd.errors import Invalid
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy import service
-from ledgerd.tenancy.access import AREAS, Access, AreaRole, area_roles
+from ledgerd.tenancy.access import AREAS, AreaRole
 from ledgerd.tenancy.models import Business, Membership, Role, User
-from tests.support import reference
 from tests.support.books import Books, problem
 from tests.support.factories import PASSWORD, Factory
 from tests.support.routes import concrete, served
 
-ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_URL = "http://testserver"
 COUNTRIES = ("GB", "IE", "US", "CA", "ES", "FR", "DE")
 # Weakest first: the allowed member gets the least it needs, the denied one the most it may have.
@@ -96,49 +92,6 @@ def route_not_found(response: Any) -> bool:
     if response.status_code != 404:
         return False
     return bool(response.json()[0]["$dataCode"] == "RouteNotFound")
-
-
-# --- the data file ---------------------------------------------------------------------------------------------
-
-def _tool() -> Any:
-    spec = importlib.util.spec_from_file_location("operations_from_swagger", ROOT / "tools/operations_from_swagger.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_data_file_is_generated_from_the_swagger() -> None:
-    tool = _tool()
-    expected = tool.render(tool.operations(reference.swagger()), "sage-accounting-v3.1.swagger.json")
-    assert operations.DATA.read_text(encoding="utf-8") == expected, "run tools/operations_from_swagger.py"
-    assert len(operations.table()) == sum(
-        1 for item in reference.swagger()["paths"].values() for m in ("get", "post", "put", "delete") if m in item)
-
-
-def test_facts_read_from_the_swagger() -> None:
-    contacts = operations.find("GET", "/contacts")
-    assert contacts is not None and contacts.editions["standard"] == {"GB", "IE"}
-    assert contacts.access == {area: frozenset({AreaRole.READ_ONLY, AreaRole.RESTRICTED_ACCESS,
-                                                AreaRole.FULL_ACCESS}) for area in ("contacts", "sales", "purchases")}
-    opening = operations.find("POST", "/ledger_account_opening_balances")
-    assert opening is not None and opening.access is not None and set(opening.access) == set(AREAS)
-    reissue = operations.find("POST", "/journals/{key}/reissue")
-    assert reissue is not None and reissue.editions == {} and all(reissue.offered(c) for c in COUNTRIES)
-    assert operations.find("GET", "/countries") is not None and operations.find("GET", "/countries").access is None  # type: ignore[union-attr]
-
-
-def test_richest_edition_rules() -> None:
-    assert {c: operations.richest_edition(c) for c in COUNTRIES} == dict.fromkeys(COUNTRIES, "plus")
-    offered = {key: op for key, op in operations.table().items()}
-    # Spain's Plus has corrective invoices instead of credit notes; only France has journal codes.
-    assert not offered[("POST", "/sales_credit_notes")].offered("ES")
-    assert offered[("POST", "/sales_corrective_invoices")].offered("ES")
-    assert [c for c in COUNTRIES if offered[("GET", "/journal_codes")].offered(c)] == ["FR"]
-    # Germany: what France has, without France's own operations, plus the operations naming Germany.
-    assert offered[("GET", "/contacts")].offered("DE") and offered[("GET", "/sales_credit_notes")].offered("DE")
-    assert not offered[("GET", "/journal_codes")].offered("DE")
-    assert offered[("GET", "/datev_settings")].offered("DE") and not offered[("GET", "/datev_settings")].offered("GB")
 
 
 # --- availability, generated over the served routes ------------------------------------------------------------
@@ -277,26 +230,7 @@ def test_the_owner_is_never_narrowed(books: Books, factory: Factory) -> None:
                       ).status_code == 201
 
 
-def test_access_rules() -> None:
-    rule = {"sales": frozenset({AreaRole.FULL_ACCESS}), "bank": frozenset({AreaRole.READ_ONLY})}
-    assert Access(Role.OWNER, {"sales": AreaRole.NO_ACCESS}).allows(rule)
-    assert Access(Role.READ_ONLY).allows(rule)  # read only in bank suffices: any one area
-    assert not Access(Role.READ_ONLY, {"bank": AreaRole.NO_ACCESS}).allows(rule)
-    assert Access(Role.NO_ACCESS, {"sales": AreaRole.FULL_ACCESS}).allows(rule)
-    assert not Access(Role.NO_ACCESS).can_read and Access(Role.NO_ACCESS, {"bank": AreaRole.READ_ONLY}).can_read
-    assert not Access(Role.READ_ONLY).can_write and Access(Role.READ_ONLY, {"bank": AreaRole.FULL_ACCESS}).can_write
-
-
 # --- invitations and the CLI ----------------------------------------------------------------------------------
-
-def test_area_assignments_are_validated() -> None:
-    assert area_roles(["Bank=full_access", "Products & Services=READ_ONLY"]) == {
-        "bank": AreaRole.FULL_ACCESS, "products_services": AreaRole.READ_ONLY}
-    assert area_roles({"statutory_reporting": "restricted_access"}) == {
-        "statutory_reporting": AreaRole.RESTRICTED_ACCESS}
-    for bad in (["kitchen=full_access"], ["bank=boss"], ["bank"]):
-        with pytest.raises(Invalid):
-            area_roles(bad)
 
 
 def test_invitations_carry_overrides_to_sign_up(factory: Factory) -> None:

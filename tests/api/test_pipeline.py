@@ -1,7 +1,7 @@
 """The API request pipeline over HTTP: authentication, scope, body rules, errors and the wire format.
 
-Every HTTP test runs against the real app on SQLite and PostgreSQL; the listing helpers are tested directly
-(the wire format, settings and clock in tests/unit).
+Every test runs against the real app on SQLite and PostgreSQL; the listing helpers, the wire format, settings
+and clock are tested directly in tests/unit.
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from ledgerd.api.listing import Attributes, Page, envelope
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
 from ledgerd.db.counters import Counter, next_value
-from ledgerd.http.errors import InvalidParameter, body
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import User
 from tests.conftest import PUBLIC_URL
@@ -501,93 +499,7 @@ def test_successful_write_updates_the_timestamp(client: TestClient, factory: Fac
     assert after["locale"] == "fr-FR" and after["updated_at"] == "2031-05-06T07:08:09Z"
 
 
-# --- 10. Listing helpers -------------------------------------------------------------------------
-
-
-def test_page_defaults() -> None:
-    assert Page.from_query({}) == Page(1, 20)
-    assert Page.from_query({"page": "", "items_per_page": ""}) == Page(1, 20)
-    assert Page.from_query({"page": "3", "items_per_page": "200"}) == Page(3, 200)
-    assert Page(3, 25).offset == 50
-
-
-@pytest.mark.parametrize(("query", "source", "message"), [
-    ({"items_per_page": "0"}, "items_per_page", "items_per_page must be between 1 and 200, got 0."),
-    ({"items_per_page": "201"}, "items_per_page", "items_per_page must be between 1 and 200, got 201."),
-    ({"items_per_page": "abc"}, "items_per_page", "items_per_page must be an integer, got 'abc'."),
-    ({"page": "0"}, "page", "page must be between 1 and 2147483647, got 0."),
-    ({"page": "-2"}, "page", "page must be between 1 and 2147483647, got -2."),
-    ({"page": "abc"}, "page", "page must be an integer, got 'abc'."),
-    ({"page": "1.5"}, "page", "page must be an integer, got '1.5'."),
-])
-def test_page_bounds(query: dict[str, str], source: str, message: str) -> None:
-    with pytest.raises(InvalidParameter) as raised:
-        Page.from_query(query)
-    assert raised.value.status == 400
-    assert body(raised.value) == error("InvalidParameter", message, source)
-
-
-def test_a_page_past_the_end_is_empty_and_leads_back_to_the_last() -> None:
-    past = envelope("/sales_invoices", QUERY, Page(9, 25), 60, [])
-    assert (past["$page"], past["$next"], past["$items"]) == (9, None, [])
-    assert past["$back"] == "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc"
-    nothing = envelope("/contacts", [], Page(2, 20), 0, [])
-    assert (nothing["$page"], nothing["$next"], nothing["$back"]) == (2, None, "/contacts?page=1&items_per_page=20")
-
-
-QUERY = [("page", "2"), ("items_per_page", "25"), ("attributes", "date"), ("sort", "date:asc")]
-
-
-def test_envelope_middle_page() -> None:
-    items = [{"id": "a"}]
-    body = envelope("/sales_invoices", QUERY, Page(2, 25), 100, items)
-    assert list(body) == ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"]
-    assert body == {
-        "$total": 100,
-        "$page": 2,
-        "$next": "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc",
-        "$back": "/sales_invoices?page=1&items_per_page=25&attributes=date&sort=date:asc",
-        "$itemsPerPage": 25,
-        "$items": items,
-    }
-
-
-def test_envelope_first_and_last_page() -> None:
-    first = envelope("/sales_invoices", QUERY, Page(1, 25), 100, [])
-    assert first["$back"] is None
-    assert first["$next"] == "/sales_invoices?page=2&items_per_page=25&attributes=date&sort=date:asc"
-    last = envelope("/sales_invoices", QUERY, Page(4, 25), 100, [])
-    assert last["$next"] is None
-    assert last["$back"] == "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc"
-    only = envelope("/contacts", [], Page(1, 20), 0, [])
-    assert only == {"$total": 0, "$page": 1, "$next": None, "$back": None, "$itemsPerPage": 20, "$items": []}
-
-
-def test_envelope_links_when_page_params_were_absent() -> None:
-    body = envelope("/contacts", [("search", "a b&c")], Page(1, 20), 45, [])
-    assert body["$next"] == "/contacts?page=2&items_per_page=20&search=a+b%26c"
-
-
-FULL = {"id": "1", "date": "2024-01-01", "displayed_as": "SI-1", "$path": "/sales_invoices/1",
-        "due_date": "2024-02-01", "total_amount": "10.0"}
-
-
-@pytest.mark.parametrize(("raw", "default_all", "keys"), [
-    (None, True, list(FULL)),
-    ("", True, list(FULL)),
-    (None, False, ["id", "displayed_as", "$path"]),
-    ("  ", False, ["id", "displayed_as", "$path"]),
-    ("date,due_date", False, ["id", "date", "displayed_as", "$path", "due_date"]),
-    ("due_date , date", True, ["id", "date", "displayed_as", "$path", "due_date"]),
-    ("all", False, list(FULL)),
-    ("date,all", False, list(FULL)),
-    ("nonexistent", True, ["id", "displayed_as", "$path"]),
-])
-def test_attributes(raw: str | None, default_all: bool, keys: list[str]) -> None:
-    selected = Attributes(raw, default_all=default_all).select(FULL)
-    assert list(selected) == keys
-    assert all(selected[k] == FULL[k] for k in keys)
-
+# --- 10. Listing over HTTP (the listing helpers themselves are tested in tests/unit) -----------------
 
 def test_attributes_over_http(client: TestClient, headers: dict[str, str]) -> None:
     response = client.get("/v3.1/businesses/lead", headers=headers, params={"attributes": "name,city"})

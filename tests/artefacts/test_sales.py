@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from ledgerd.api.fields import TEXT, Fields, Many, maybe, obj
+from ledgerd.api.fields import Fields, Many
 from ledgerd.api.resources import artefact_wire as wire
 from ledgerd.api.resources import document_fields
 from ledgerd.api.resources.artefact_wire import Batch, Shape, load_page
@@ -755,24 +755,6 @@ def test_posting_an_invoice_compiles_no_statement_anew(books: Books, runtime: Ru
     finally:
         event.remove(runtime.engine, "before_cursor_execute", seen)
     assert uncached == []
-
-
-def test_shape_picks_the_declared_keys_in_order_and_leaves_its_input_alone() -> None:
-    declared = obj(c=TEXT, a=maybe(TEXT), b=TEXT)
-    values = {"a": 1, "b": 2, "c": 3, "d": 4}
-    picked = Shape(declared, True)(values)
-    assert list(picked.items()) == [("c", 3), ("a", 1), ("b", 2)]
-    assert list(Shape(declared, False)(values).items()) == [("c", 3), ("b", 2)]  # `maybe` keys only when asked
-    with pytest.raises(KeyError):
-        Shape(declared, False)({"a": 1})
-    # A subsequence of the superset: the keys are dropped from a copy.
-    in_order = Shape(obj(a=TEXT, c=TEXT), True)
-    for superset in ({"a": 1, "b": 2, "c": 3}, {"a": 4, "b": 5, "c": 6}):
-        kept = dict(superset)
-        shaped = in_order(superset)
-        assert list(shaped) == ["a", "c"] and shaped is not superset and superset == kept
-    assert in_order._drop == ("b",)
-    assert values == {"a": 1, "b": 2, "c": 3, "d": 4} and picked is not values
 
 
 def test_the_wire_superset_holds_every_declared_key(books: Books, clock: Clock) -> None:

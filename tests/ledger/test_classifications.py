@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ledgerd.ledger import classifications
-from ledgerd.regions import COUNTRIES
 from ledgerd.regions.data import region
 from tests.support.books import Books, problem
 from tests.support.factories import Factory
@@ -137,13 +135,3 @@ def test_gb_accounts_take_no_classification(client: TestClient, factory: Factory
         "ledger_account_type_id": "OVERHEADS", "included_in_chart": True, "name": "Water", "display_name": "Water",
         "nominal_code": 7105, "ledger_account_classification_id": "FR_CLASS_6"}}),
         422, "RecordInvalid", "ledger_account_classification_id")
-
-
-def test_region_data() -> None:
-    for country in ("FR", "ES"):
-        assert all(classifications.classification_of(country, a.nominal_code) for a in region(country).accounts)
-    for country in set(COUNTRIES) - {"FR", "ES"}:
-        assert classifications.of_country(country) == ()
-    assert classifications.of_country("XX") == () and classifications.find("NOPE") is None
-    assert classifications.classification_of("FR", 890000) == "FR_CLASS_8"
-    assert classifications.classification_of("ES", 9000) == "ES_GROUP_9"

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from ledgerd.api.listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, Attributes, Page, envelope, int_param
-from ledgerd.http.errors import InvalidParameter
+from ledgerd.http.errors import InvalidParameter, body
 
 
 def test_paging_defaults() -> None:
@@ -98,3 +98,94 @@ def test_selecting_copies() -> None:
     selected = Attributes("all", default_all=False).select(full)
     selected["id"] = "2"
     assert full == {"id": "1"}
+
+
+# The wire shapes in full: Sage's error body for a bad paging parameter, the envelope's links in order.
+
+def error(data_code: str, message: str, source: str = "") -> list[dict[str, str]]:
+    return [{"$severity": "error", "$dataCode": data_code, "$message": message, "$source": source}]
+
+
+QUERY = [("page", "2"), ("items_per_page", "25"), ("attributes", "date"), ("sort", "date:asc")]
+
+
+def test_page_defaults() -> None:
+    assert Page.from_query({}) == Page(1, 20)
+    assert Page.from_query({"page": "", "items_per_page": ""}) == Page(1, 20)
+    assert Page.from_query({"page": "3", "items_per_page": "200"}) == Page(3, 200)
+    assert Page(3, 25).offset == 50
+
+
+@pytest.mark.parametrize(("query", "source", "message"), [
+    ({"items_per_page": "0"}, "items_per_page", "items_per_page must be between 1 and 200, got 0."),
+    ({"items_per_page": "201"}, "items_per_page", "items_per_page must be between 1 and 200, got 201."),
+    ({"items_per_page": "abc"}, "items_per_page", "items_per_page must be an integer, got 'abc'."),
+    ({"page": "0"}, "page", "page must be between 1 and 2147483647, got 0."),
+    ({"page": "-2"}, "page", "page must be between 1 and 2147483647, got -2."),
+    ({"page": "abc"}, "page", "page must be an integer, got 'abc'."),
+    ({"page": "1.5"}, "page", "page must be an integer, got '1.5'."),
+])
+def test_page_bounds(query: dict[str, str], source: str, message: str) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        Page.from_query(query)
+    assert raised.value.status == 400
+    assert body(raised.value) == error("InvalidParameter", message, source)
+
+
+def test_a_page_past_the_end_leads_back_to_the_last_with_the_other_parameters() -> None:
+    past = envelope("/sales_invoices", QUERY, Page(9, 25), 60, [])
+    assert (past["$page"], past["$next"], past["$items"]) == (9, None, [])
+    assert past["$back"] == "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc"
+    nothing = envelope("/contacts", [], Page(2, 20), 0, [])
+    assert (nothing["$page"], nothing["$next"], nothing["$back"]) == (2, None, "/contacts?page=1&items_per_page=20")
+
+
+def test_envelope_middle_page() -> None:
+    items = [{"id": "a"}]
+    body = envelope("/sales_invoices", QUERY, Page(2, 25), 100, items)
+    assert list(body) == ["$total", "$page", "$next", "$back", "$itemsPerPage", "$items"]
+    assert body == {
+        "$total": 100,
+        "$page": 2,
+        "$next": "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc",
+        "$back": "/sales_invoices?page=1&items_per_page=25&attributes=date&sort=date:asc",
+        "$itemsPerPage": 25,
+        "$items": items,
+    }
+
+
+def test_envelope_first_and_last_page() -> None:
+    first = envelope("/sales_invoices", QUERY, Page(1, 25), 100, [])
+    assert first["$back"] is None
+    assert first["$next"] == "/sales_invoices?page=2&items_per_page=25&attributes=date&sort=date:asc"
+    last = envelope("/sales_invoices", QUERY, Page(4, 25), 100, [])
+    assert last["$next"] is None
+    assert last["$back"] == "/sales_invoices?page=3&items_per_page=25&attributes=date&sort=date:asc"
+    only = envelope("/contacts", [], Page(1, 20), 0, [])
+    assert only == {"$total": 0, "$page": 1, "$next": None, "$back": None, "$itemsPerPage": 20, "$items": []}
+
+
+def test_envelope_links_when_page_params_were_absent() -> None:
+    body = envelope("/contacts", [("search", "a b&c")], Page(1, 20), 45, [])
+    assert body["$next"] == "/contacts?page=2&items_per_page=20&search=a+b%26c"
+
+
+FULL = {"id": "1", "date": "2024-01-01", "displayed_as": "SI-1", "$path": "/sales_invoices/1",
+        "due_date": "2024-02-01", "total_amount": "10.0"}
+
+
+@pytest.mark.parametrize(("raw", "default_all", "keys"), [
+    (None, True, list(FULL)),
+    ("", True, list(FULL)),
+    (None, False, ["id", "displayed_as", "$path"]),
+    ("  ", False, ["id", "displayed_as", "$path"]),
+    ("date,due_date", False, ["id", "date", "displayed_as", "$path", "due_date"]),
+    ("due_date , date", True, ["id", "date", "displayed_as", "$path", "due_date"]),
+    ("all", False, list(FULL)),
+    ("date,all", False, list(FULL)),
+    ("nonexistent", True, ["id", "displayed_as", "$path"]),
+])
+def test_attributes(raw: str | None, default_all: bool, keys: list[str]) -> None:
+    selected = Attributes(raw, default_all=default_all).select(FULL)
+    assert list(selected) == keys
+    assert all(selected[k] == FULL[k] for k in keys)

@@ -3,7 +3,10 @@ whole table (first full match, else 405 for a partial one, else the trailing-sla
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route, Router
@@ -83,3 +86,52 @@ def test_a_mounted_router_matches_below_its_mount_point() -> None:
     mounted = client(Router([Mount("/v3.1", app=SegmentRouter(ROUTES))]))
     assert mounted.get("/v3.1/contacts/7").text == "contact {'key': '7'}"
     assert mounted.get("/v3.1/nothing").status_code == 404
+
+
+# A table with a parameter route before a literal one, against Starlette's linear router mounted under /api.
+
+def _answer(name: str) -> Callable[[Request], Awaitable[PlainTextResponse]]:
+    async def endpoint(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(f"{name} {dict(request.path_params)}")
+    return endpoint
+
+
+def _table() -> list[BaseRoute]:
+    return [
+        Route("/things", _answer("list things"), methods=["GET"]),
+        Route("/things", _answer("create thing"), methods=["POST"]),
+        Route("/things/{key}", _answer("read thing"), methods=["GET"]),
+        Route("/things/special", _answer("never reached: the parameter route comes first"), methods=["GET"]),
+        Route("/{kind}/summary", _answer("summary"), methods=["GET"]),
+        Route("/others/summary", _answer("shadowed by the parameter route before it"), methods=["GET"]),
+        Route("/others", _answer("list others"), methods=["GET", "PUT"]),
+        Route("/files/{name:path}", _answer("file"), methods=["GET"]),
+    ]
+
+
+REQUESTS = [
+    ("GET", "/api/things"), ("POST", "/api/things"), ("DELETE", "/api/things"), ("GET", "/api/things/42"),
+    ("GET", "/api/things/special"), ("GET", "/api/things/"), ("GET", "/api/others/summary"),
+    ("GET", "/api/anything/summary"), ("PUT", "/api/others"), ("PATCH", "/api/others"),
+    ("GET", "/api/files/a/b/c.txt"), ("GET", "/api/nowhere"), ("GET", "/api/"), ("GET", "/api//things"),
+    ("GET", "/api/others/"), ("HEAD", "/api/things/7"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), REQUESTS)
+def test_answers_match_starlettes_linear_router(method: str, path: str) -> None:
+    linear = TestClient(Starlette(routes=[Mount("/api", app=Router(_table()))]))
+    segmented = TestClient(Starlette(routes=[Mount("/api", app=SegmentRouter(_table()))]))
+    expected = linear.request(method, path, follow_redirects=False)
+    got = segmented.request(method, path, follow_redirects=False)
+    assert (got.status_code, got.text, got.headers.get("allow"), got.headers.get("location")) == \
+        (expected.status_code, expected.text, expected.headers.get("allow"), expected.headers.get("location"))
+
+
+def test_routes_keep_the_table_order_and_groups_hold_only_what_can_match() -> None:
+    table = _table()
+    router = SegmentRouter(table)
+    assert router.routes == table
+    paths = [getattr(route, "path", "") for route in router.router_for("/things/42").routes]
+    assert paths == ["/things", "/things", "/things/{key}", "/things/special", "/{kind}/summary"]
+    assert [getattr(route, "path", "") for route in router.router_for("/unknown").routes] == ["/{kind}/summary"]

@@ -109,3 +109,13 @@ def test_a_prefix_must_be_digits(region_files: Path, prefix: str) -> None:
     _append_class(region_files, prefix)
     with pytest.raises(RegionDataError, match="ledger_account_classifications FR_CLASS_X: prefix must be digits"):
         of_country("FR")
+
+
+def test_region_data() -> None:
+    for country in ("FR", "ES"):
+        assert all(classification_of(country, a.nominal_code) for a in region(country).accounts)
+    for country in set(COUNTRIES) - {"FR", "ES"}:
+        assert of_country(country) == ()
+    assert of_country("XX") == () and find("NOPE") is None
+    assert classification_of("FR", 890000) == "FR_CLASS_8"
+    assert classification_of("ES", 9000) == "ES_GROUP_9"
