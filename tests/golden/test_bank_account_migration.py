@@ -13,6 +13,7 @@ from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.contacts.models import Address, ContactPerson
 from ledgerd.db.migrate import alembic_config, upgrade
+from ledgerd.sandbox.demo import seed_demo_books
 from tests.conftest import TEST_SCRYPT_N
 from tests.support.factories import Factory
 
@@ -21,7 +22,11 @@ def test_bank_account_json_becomes_address_and_person_records(fresh_database: An
     url = fresh_database(backend)
     runtime = build_runtime(Settings(database_url=url, env="test", password_scrypt_n=TEST_SCRYPT_N), Clock())
     try:
-        business = Factory(runtime).business(Factory(runtime).user(), country="GB")
+        factory = Factory(runtime)
+        business = factory.business(factory.user(), country="GB")
+        # Books whose payments and transfers refer to the bank accounts: the columns must go without
+        # rebuilding (and so dropping) the bank accounts' table.
+        factory.tx(lambda db: seed_demo_books(db, runtime.clock, business.id))
         with runtime.engine.connect() as conn:
             bank_ids = [row[0] for row in conn.execute(select(BankAccount.id).where(
                 BankAccount.business_id == business.id).order_by(BankAccount.id))]

@@ -58,7 +58,7 @@ def _line(description: str, quantity: int, price: str, account: str) -> dict[str
 def seed_demo_books(db: Session, clock: Clock, business_id: str) -> None:
     bind_business(db, business_id)
     bind_clock(db, clock)
-    codes = dict(db.execute(select(LedgerAccount.nominal_code, LedgerAccount.id)).tuples().all())
+    codes = {code: account_id for code, account_id in db.execute(select(LedgerAccount.nominal_code, LedgerAccount.id))}
     bank = db.scalars(select(BankAccount).order_by(BankAccount.created_at)).first()
     assert bank is not None
     today = clock.now().date()

@@ -41,6 +41,7 @@ persons = sa.table("contact_persons", *(sa.column(c, sa.String) for c in (
 counters = sa.table("counters", sa.column("name", sa.String), sa.column("value", sa.Integer))
 TEXTS = ("name", "address_line_1", "address_line_2", "city", "postal_code", "region")
 PERSON_TEXTS = ("job_title", "telephone", "mobile", "email", "fax")
+JSON_COLUMNS = ("main_contact_person", "main_address")
 
 
 def _json(raw: Any) -> dict[str, Any]:
@@ -88,15 +89,23 @@ def upgrade() -> None:
                 is_main_contact=True, is_preferred_contact=False,
                 legacy_id=_next_legacy_id(bind, business_id, "contact_persons"), created_at=created_at,
                 updated_at=created_at))
-    with op.batch_alter_table("bank_accounts") as batch:
-        batch.drop_column("main_contact_person")
-        batch.drop_column("main_address")
+    for column in JSON_COLUMNS:
+        _drop(bind, column)
+
+
+def _drop(bind: Any, column: str) -> None:
+    """Drop a plain column in place. On SQLite (3.35 and later) `ALTER TABLE … DROP COLUMN` does, where a batch
+    would rebuild `bank_accounts`: dropping the old table then fails on the payments, transfers and deposits that
+    refer to it, or cascades away the addresses that do."""
+    if bind.dialect.name == "sqlite":
+        bind.exec_driver_sql(f"ALTER TABLE bank_accounts DROP COLUMN {column}")
+    else:
+        op.drop_column("bank_accounts", column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("bank_accounts") as batch:
-        batch.add_column(sa.Column("main_address", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("main_contact_person", sa.JSON(), nullable=True))
+    for column in reversed(JSON_COLUMNS):
+        op.add_column("bank_accounts", sa.Column(column, sa.JSON(), nullable=True))
     bind = op.get_bind()
     rows = bind.execute(sa.select(addresses).where(addresses.c.bank_account_id.is_not(None),
                                                    addresses.c.is_main_address.is_(True))).mappings().all()
