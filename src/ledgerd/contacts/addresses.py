@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledgerd.contacts.models import Address, Contact, ContactPerson
-from ledgerd.contacts.schemas import AddressCreate, AddressUpdate
+from ledgerd.contacts.schemas import AddressCreate, AddressIn, AddressUpdate
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.regions.data import lookup
@@ -63,7 +63,9 @@ def _siblings(db: Session, address: Address) -> list[Address]:
                            .order_by(Address.created_at, Address.legacy_id)))
 
 
-def _apply(address: Address, body: AddressUpdate) -> None:
+def change(address: Address, body: AddressIn | AddressUpdate) -> None:
+    """Apply the fields `body` gives to an existing address (lookup ids upper-cased; the country group follows a
+    new country unless given). Used by PUT /addresses and by the nested addresses of contacts and bank accounts."""
     for key in ("name", "address_line_1", "address_line_2", "city", "postal_code", "region"):
         value = getattr(body, key)
         if value is not None:
@@ -91,7 +93,7 @@ def create(db: Session, business_id: str, body: AddressCreate, *,
         raise Invalid("Couldn't find bank account.", "bank_account_id")
     address = Address(business_id=business_id, contact_id=body.contact_id, bank_account_id=body.bank_account_id,
                       address_type_id=body.address_type_id.upper(), is_main_address=False)
-    _apply(address, body)
+    change(address, body)
     siblings = _siblings(db, address)
     db.add(address)
     if body.is_main_address or not any(a.is_main_address for a in siblings):
@@ -106,7 +108,7 @@ def update(db: Session, address: Address, body: AddressUpdate) -> Address:
         raise Invalid("An address cannot move to another contact.", "contact_id")
     if body.bank_account_id is not None and body.bank_account_id != address.bank_account_id:
         raise Invalid("An address cannot move to another bank account.", "bank_account_id")
-    _apply(address, body)
+    change(address, body)
     if body.is_main_address is True and not address.is_main_address:
         make_only(address, "is_main_address", _siblings(db, address))
     elif body.is_main_address is False and address.is_main_address:

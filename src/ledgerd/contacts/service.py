@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledgerd.contacts.addresses import change as change_address
 from ledgerd.contacts.addresses import country_group_for
 from ledgerd.contacts.models import Address, Contact, ContactPerson
 from ledgerd.contacts.persons import mirror_email
@@ -89,27 +91,31 @@ def _replace_address(contact: Contact, data: AddressIn, type_id: str, main: bool
     if current is None:
         contact.addresses.append(_address(contact, data, type_id, main))
         return
-    for key, value in data.model_dump(exclude_none=True).items():
-        if key != "is_main_address":
+    change_address(current, data)
+
+
+def _main_person_from(data: ContactPersonIn, current: ContactPerson | None, default_name: str,
+                      **owner: Any) -> ContactPerson:
+    """The main person `data` describes (a contact's or a bank account's): `current` changed in place, or a new
+    person of `owner` (business, contact, address) named `default_name` unless `data` names it."""
+    values = data.model_dump(exclude_none=True)
+    if current is not None:
+        for key, value in values.items():
             setattr(current, key, value)
-    if data.country_group_id is None and data.country_id is not None:
-        current.country_group_id = country_group_for(data.country_id)
+        return current
+    return ContactPerson(**owner, name=values.pop("name", default_name), is_main_contact=True,
+                         contact_person_type_ids=values.pop("contact_person_type_ids", ["ACCOUNTS"]), **values)
 
 
 def _main_person(contact: Contact, data: ContactPersonIn) -> None:
     current = next((p for p in contact.contact_persons if p.is_main_contact), None)
-    values = data.model_dump(exclude_none=True)
     if current is None:
         main = next((a for a in contact.addresses if a.is_main_address), None)
-        current = ContactPerson(
-            business_id=contact.business_id, contact=contact, name=values.pop("name", contact.name),
-            address_id=main.id if main is not None else None,
-            is_main_contact=True, contact_person_type_ids=values.pop("contact_person_type_ids", ["ACCOUNTS"]),
-            **values)
+        current = _main_person_from(data, None, contact.name, business_id=contact.business_id, contact=contact,
+                                    address_id=main.id if main is not None else None)
         contact.contact_persons.append(current)
     else:
-        for key, value in values.items():
-            setattr(current, key, value)
+        _main_person_from(data, current, contact.name)
     mirror_email(current)
 
 
@@ -138,20 +144,13 @@ def set_bank_account_parts(db: Session, business_id: str, bank_account_id: str, 
         main.bank_account_id = bank_account_id
         db.add(main)
     elif address is not None:
-        for key, value in address.model_dump(exclude_none=True).items():
-            if key != "is_main_address":
-                setattr(main, key, value.upper() if key.endswith("_id") else value)
-        if address.country_group_id is None and address.country_id is not None:
-            main.country_group_id = country_group_for(address.country_id)
-    values = person.model_dump(exclude_none=True) if person is not None else {}
-    if person is not None and current is None:
-        current = ContactPerson(business_id=business_id, contact_id=None, address_id=main.id,
-                                name=values.pop("name", "Main Contact"), is_main_contact=True,
-                                contact_person_type_ids=values.pop("contact_person_type_ids", ["ACCOUNTS"]), **values)
-        db.add(current)
-    elif current is not None:
-        for key, value in values.items():
-            setattr(current, key, value)
+        change_address(main, address)
+    if person is not None:
+        made = current is None
+        current = _main_person_from(person, current, "Main Contact", business_id=business_id, contact_id=None,
+                                    address_id=main.id)
+        if made:
+            db.add(current)
     db.flush()
     return main, current
 
