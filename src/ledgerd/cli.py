@@ -27,7 +27,7 @@ from ledgerd.passwords import Passwords
 from ledgerd.sandbox.demo import demo_app, seed_demo_books
 from ledgerd.tenancy.access import area_roles
 from ledgerd.tenancy.models import Business, Membership, Role
-from ledgerd.tenancy.service import accessible, create_user, find_user, invite, password_hash
+from ledgerd.tenancy.service import accessible, create_user, find_user, invite, password_hash, set_admin
 
 DEMO_EMAIL = "demo@ledgerd.example"
 DEMO_PASSWORD = "demo-password"
@@ -77,11 +77,20 @@ def cmd_users_create(args: argparse.Namespace) -> None:
 
     def run(db: Session, rt: Any) -> dict[str, Any]:
         user = create_user(db, rt.clock, email=args.email, password_hash=hashed,
-                           first_name=args.first_name or "", last_name=args.last_name or "")
-        return {"id": user.id, "email": user.email, "requested_by_id": user.subject}
+                           first_name=args.first_name or "", last_name=args.last_name or "", is_admin=args.admin)
+        return {"id": user.id, "email": user.email, "requested_by_id": user.subject, "is_admin": user.is_admin}
 
     data = _with_db(settings, run)
-    _print(args, data, f"created user {data['email']} (id {data['id']})")
+    _print(args, data, f"created {'administrator' if data['is_admin'] else 'user'} {data['email']} (id {data['id']})")
+
+
+def cmd_users_grant_admin(args: argparse.Namespace) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        user = set_admin(db, rt.clock, _user(db, args.email), not args.revoke)
+        return {"id": user.id, "email": user.email, "is_admin": user.is_admin}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"{data['email']} is {'now' if data['is_admin'] else 'no longer'} a ledgerd administrator")
 
 
 def cmd_businesses_create(args: argparse.Namespace) -> None:
@@ -219,6 +228,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--password", required=True)
     p.add_argument("--first-name")
     p.add_argument("--last-name")
+    p.add_argument("--admin", action="store_true", help="make it a ledgerd administrator (the sandbox controls)")
+    p = verb(users_verbs, "grant-admin", cmd_users_grant_admin,
+             "Make a user a ledgerd administrator (the sandbox controls under /ledgerd/v1/admin).")
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("--revoke", action="store_true", help="take the administrator right away instead")
 
     businesses = verbs.add_parser("businesses", help="Businesses.", description="Businesses and members.")
     b_verbs = businesses.add_subparsers(dest="businesses_verb", required=True, metavar="VERB")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledgerd.db.base import Base, IdMixin, TimestampMixin
@@ -43,6 +43,8 @@ class User(IdMixin, TimestampMixin, Base):
     last_name: Mapped[str] = mapped_column(String(100), default="")
     initials: Mapped[str] = mapped_column(String(10), default="")
     locale: Mapped[str] = mapped_column(String(5), default="en-GB")
+    # A ledgerd administrator may use the sandbox controls (/ledgerd/v1/admin, docs/sandbox.md); not a Sage field.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def displayed_as(self) -> str:

@@ -53,7 +53,7 @@ def password_hash(passwords: Passwords, password: str) -> str:
 
 
 def create_user(db: Session, clock: Clock, *, email: str, password_hash: str, first_name: str = "",
-                last_name: str = "", locale: str = "en-GB") -> User:
+                last_name: str = "", locale: str = "en-GB", is_admin: bool = False) -> User:
     """A new account (its password hashed by `password_hash`); invitations already sent to its e-mail
     address become memberships."""
     email = normalise_email(email)
@@ -62,7 +62,7 @@ def create_user(db: Session, clock: Clock, *, email: str, password_hash: str, fi
     now = clock.now()
     user = User(email=email, password_hash=password_hash, first_name=first_name.strip(),
                 last_name=last_name.strip(), initials=initials_of(first_name, last_name), locale=locale,
-                created_at=now, updated_at=now)
+                is_admin=is_admin, created_at=now, updated_at=now)
     db.add(user)
     db.flush()
     for invitation in db.scalars(select(Invitation).where(Invitation.email == email)
@@ -72,6 +72,15 @@ def create_user(db: Session, clock: Clock, *, email: str, password_hash: str, fi
                           updated_at=now))
         db.delete(invitation)
     db.flush()
+    return user
+
+
+def set_admin(db: Session, clock: Clock, user: User, is_admin: bool = True) -> User:
+    """Make `user` a ledgerd administrator (the sandbox controls, docs/sandbox.md), or no longer one."""
+    if user.is_admin != is_admin:
+        user.is_admin = is_admin
+        user.updated_at = clock.now()
+        db.flush()
     return user
 
 
