@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import BigInteger, Boolean, Engine, Float, Integer, String, case, delete, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -139,33 +139,45 @@ class FaultCreate(BaseModel):
     retry_after: int | None = Field(None, ge=0, le=86_400 * 31)
     message: str | None = Field(None, min_length=1, max_length=500)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> FaultCreate:
-        if self.status is not None and self.status not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(map(str, STATUSES))}")
-        if self.preset is not None and (self.status is not None or self.drop):
-            raise ValueError("a preset already says how to answer: give no status or drop with it")
-        if self.status is not None and self.drop:
-            raise ValueError("a rule answers with a status or drops the connection, not both")
-        if self.preset is None and self.status is None and not self.drop and not self.latency_ms:
-            raise ValueError("say what the call gets: a preset, a status, latency_ms or drop")
-        if self.probability is not None and self.every is not None:
-            raise ValueError("a rule fires with a probability or on every Nth call, not both")
-        if self.method is not None:
-            method = self.method.upper()
-            if method == "*":
-                self.method = None
-            elif method not in METHODS:
-                raise ValueError(f"method must be one of {', '.join(METHODS)} (or * for any)")
-            else:
-                self.method = method
-        if self.path is not None and not self.path.startswith(("/", "*")):
-            raise ValueError("path is a glob of the request path, such as /v3.1/contacts* or *")
-        if self.retry_after is not None and self.preset is None and self.status not in (429, 503):
-            raise ValueError("retry_after goes with a 429 or 503 answer (status or preset)")
-        if self.message is not None and self.preset is None and self.status is None:
-            raise ValueError("message goes with an answer that has one (a status or a preset)")
-        return self
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: int | None) -> int | None:
+        if value is not None and value not in STATUSES:
+            raise ValueError(f"must be one of {', '.join(map(str, STATUSES))}")
+        return value
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, value: str | None) -> str | None:
+        if value is None or value == "*":
+            return None
+        if value.upper() not in METHODS:
+            raise ValueError(f"must be one of {', '.join(METHODS)} (or * for any)")
+        return value.upper()
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("/", "*")):
+            raise ValueError("must be a glob of the request path, such as /v3.1/contacts* or *")
+        return value
+
+
+def check(spec: FaultCreate) -> None:
+    """What one field of a rule says against another (422, `$source` the field that cannot go with the rest)."""
+    if spec.preset is not None and spec.status is not None:
+        raise Invalid("A preset already says how to answer: give no status with it.", "status")
+    if spec.drop and (spec.preset is not None or spec.status is not None):
+        raise Invalid("A rule answers with an error or drops the connection, not both.", "drop")
+    if spec.preset is None and spec.status is None and not spec.drop and not spec.latency_ms:
+        raise Invalid("Say what a matching call gets: a preset, a status, latency_ms or drop.", "")
+    if spec.probability is not None and spec.every is not None:
+        raise Invalid("A rule fires with a probability or on every Nth call, not both.", "every")
+    answer = PRESETS[spec.preset].answer if spec.preset is not None else ANSWERS.get(spec.status or 0)
+    if spec.retry_after is not None and (answer is None or answer.status not in (429, 503)):
+        raise Invalid("retry_after goes with an answer of 429 or 503.", "retry_after")
+    if spec.message is not None and answer is None:
+        raise Invalid("message goes with an error answer (a status or a preset).", "message")
 
 
 _LATENCY = re.compile(r"(\d{1,9}(?:\.\d{1,3})?)(ms|s|m)?")
@@ -182,6 +194,7 @@ def parse_latency(text: str) -> int:
 
 def add(db: Session, now: datetime, spec: FaultCreate) -> FaultRule:
     """Add a rule (it is tried after the rules before it); every process takes it from its next call on."""
+    check(spec)
     preset = PRESETS[spec.preset] if spec.preset is not None else None
     answer = preset.answer if preset is not None else ANSWERS.get(spec.status) if spec.status is not None else None
     rule = FaultRule(
