@@ -22,7 +22,7 @@ from ledgerd.auth.server import issue_without_consent
 from ledgerd.config import DEFAULT_PORT, Settings, SettingsError
 from ledgerd.db.engine import unit_of_work
 from ledgerd.db.migrate import upgrade
-from ledgerd.errors import LedgerdError
+from ledgerd.errors import Invalid, LedgerdError
 from ledgerd.onboarding import open_business
 from ledgerd.passwords import Passwords
 from ledgerd.sandbox import clock as sandbox_clock
@@ -174,13 +174,23 @@ def cmd_clock_resume(args: argparse.Namespace) -> None:
     _clock(args, lambda db: sandbox_clock.resume(db, here=args.here))
 
 
+# The options of `faults add` by the field they set, where the names differ.
+_FAULT_OPTIONS = {"client_id": "--app", "business_id": "--business", "latency_ms": "--latency"}
+
+
 def cmd_faults_add(args: argparse.Namespace) -> None:
     given = {"preset": args.preset, "status": args.status, "drop": args.drop or None, "method": args.method,
              "path": args.path, "client_id": args.app, "business_id": args.business, "probability": args.probability,
              "every": args.every, "times": args.times, "retry_after": args.retry_after, "message": args.message,
              "latency_ms": faults.parse_latency(args.latency) if args.latency else None}
-    spec = parse_body({"fault": {name: value for name, value in given.items() if value is not None}}, "fault",
-                      faults.FaultCreate)
+    try:
+        spec = parse_body({"fault": {name: value for name, value in given.items() if value is not None}}, "fault",
+                          faults.FaultCreate)
+        faults.check(spec)
+    except Invalid as exc:
+        problem = exc.problems[0]
+        option = _FAULT_OPTIONS.get(problem.source, "--" + problem.source.replace("_", "-"))
+        raise CliError(f"{option}: {problem.message}" if problem.source else problem.message) from None
 
     def run(db: Session, rt: Any) -> dict[str, Any]:
         rule = faults.add(db, rt.clock.now(), spec)

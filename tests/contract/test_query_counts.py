@@ -3,7 +3,8 @@
 For every resource: a list with `attributes=all` over a page of 5 records and a single GET (both in the
 shared reader business), and a create (in a fresh business, so nothing earlier in the run changes it).
 Counted: every statement the engine executes (transaction control aside) and every FastQuery lookup (the
-token family, the business and membership), which bypass SQLAlchemy's Connection and its events.
+sandbox's shared setting, the token family, the business and membership), which bypass SQLAlchemy's Connection and
+its events.
 
 * Ceilings (`query_ceilings.json`): one number per resource and operation (`list` = the page of 5, `read`,
   `create`), the same on both databases. A request above its ceiling fails; one below it passes (lower the

@@ -3,6 +3,8 @@ fault rules back as they were, since every test of a session shares its database
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from ledgerd.db.engine import unit_of_work
 from ledgerd.runtime import Runtime
 from ledgerd.sandbox import clock, faults
@@ -17,9 +19,10 @@ def administrator(factory: Factory) -> User:
     user = factory.user()
     runtime = factory.runtime
 
-    def grant(db: object) -> User:
-        row = db.get(User, user.id)  # type: ignore[attr-defined]
-        return set_admin(db, runtime.clock, row)  # type: ignore[arg-type]
+    def grant(db: Session) -> User:
+        row = db.get(User, user.id)
+        assert row is not None
+        return set_admin(db, runtime.clock, row)
 
     return factory.tx(grant)
 
