@@ -106,13 +106,14 @@ def install_listeners() -> None:
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     """The process's runtime, its clock set as the deployment's sandbox setting says (sandbox/state.py) before
-    anything is stamped with it."""
+    anything is stamped with it; a `clock` handed in (a test's) is kept until that setting next changes."""
     install_listeners()
-    clock = clock or Clock()
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
     follower = Follower()
-    follower.follow(engine, clock)
+    handed_in = clock is not None
+    clock = clock or Clock()
+    follower.start(engine, clock, keep_clock=handed_in)
     keys = KeyRing(sessions, clock)
     keys.ensure()
     return Runtime(settings=settings, clock=clock, engine=engine, sessions=sessions, keys=keys,

@@ -95,6 +95,15 @@ class Follower:
         self._lock = threading.Lock()
         self.version = 0
 
+    def start(self, engine: Engine, clock: Clock, *, keep_clock: bool = False) -> None:
+        """At start-up: take the shared setting; with `keep_clock` only its version, so a clock handed in (a test's
+        frozen one) is kept until the shared setting next changes."""
+        if not keep_clock:
+            self.follow(engine, clock)
+            return
+        row = _STATE.first(engine)
+        self.version = int(row["version"]) if row is not None else 0
+
     def follow(self, engine: Engine, clock: Clock) -> int:
         """Read the shared row and, when its version is newer than the one taken, set `clock` from it; the
         version read. Versions only grow, so a thread that read an older row never undoes a newer one."""
