@@ -1,0 +1,254 @@
+"""The rows of one business, table by table: read, written and deleted in bulk (sandbox/state.py: snapshots,
+export and import, clone, reset, delete).
+
+The tables are found from the metadata, never listed: every table with a `business_id` referring to
+`businesses`, and every table without one whose rows hang from such a table by a foreign key (document lines,
+journal lines, payment lines). They come in foreign-key order, so inserting in that order and deleting in the
+reverse never breaks a constraint. A table added later is carried along without a change here.
+
+Values cross as portable JSON values (`Codec`): decimals and times as text, bytes as base64, JSON as it is, so
+one document serves SQLite and PostgreSQL alike. This is raw Core on tenant tables, so it lives in the data
+layer, and every statement names its business.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Connection,
+    Date,
+    LargeBinary,
+    MetaData,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+)
+
+from ledgerd.db.base import Scaled, UTCDateTime
+from ledgerd.db.counters import Counter
+
+BUSINESSES = "businesses"
+Encode = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A table holding rows of a business: by its own `business_id`, or through `link` (a foreign key to a
+    table that has one)."""
+
+    table: Table
+    link: tuple[Column[Any], Table] | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.table.name)
+
+    def of(self, business_id: str) -> ColumnElement[bool]:
+        """The condition picking the business's rows."""
+        if self.link is None:
+            return self.table.c.business_id == business_id
+        column, parent = self.link
+        return column.in_(select(parent.c.id).where(parent.c.business_id == business_id))
+
+
+def owned_tables(metadata: MetaData) -> list[Owned]:
+    """Every table holding a business's rows, parents before children."""
+    direct = {table.name for table in metadata.sorted_tables
+              if "business_id" in table.c and any(fk.column.table.name == BUSINESSES
+                                                  for fk in table.c.business_id.foreign_keys)}
+    out: list[Owned] = []
+    for table in metadata.sorted_tables:
+        if table.name in direct:
+            out.append(Owned(table))
+            continue
+        links = [(fk.parent, fk.column.table) for fk in table.foreign_keys
+                 if fk.column.table.name in direct and fk.column.name == "id" and fk.ondelete == "CASCADE"]
+        if links:
+            out.append(Owned(table, links[0]))
+    return out
+
+
+# --- portable values ------------------------------------------------------------------------------------------
+
+def _decimal_text(value: Decimal) -> str:
+    return str(value)
+
+
+def _encode_datetime(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _decode_datetime(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    return moment
+
+
+def _decode_decimal(value: Any) -> Decimal:
+    if not isinstance(value, str | int):
+        raise ValueError(f"{value!r} is not a decimal written as text")
+    return Decimal(value)
+
+
+def _encode_enum(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How one column's values become portable JSON values and back (None stays None; identity: no entry)."""
+
+    encode: Encode | None
+    decode: Encode | None
+
+
+def codec(column: Column[Any]) -> Codec:
+    kind = column.type
+    if isinstance(kind, Scaled):
+        return Codec(_decimal_text, _decode_decimal)
+    if isinstance(kind, UTCDateTime):
+        return Codec(_encode_datetime, _decode_datetime)
+    if isinstance(kind, Date):
+        return Codec(date.isoformat, date.fromisoformat)
+    if isinstance(kind, LargeBinary):
+        return Codec(lambda raw: base64.b64encode(raw).decode("ascii"),
+                     lambda text: base64.b64decode(text, validate=True))
+    if isinstance(kind, JSON):
+        return Codec(None, None)
+    if hasattr(kind, "enum_class") and getattr(kind, "enum_class", None) is not None:
+        return Codec(_encode_enum, None)
+    return Codec(None, None)
+
+
+def _converters(table: Table, names: Sequence[str], direction: str) -> list[tuple[int, Encode]]:
+    out = []
+    for index, name in enumerate(names):
+        fn = getattr(codec(table.c[name]), direction)
+        if fn is not None:
+            out.append((index, fn))
+    return out
+
+
+def columns_of(table: Table, *, without: Iterable[str] = ()) -> list[str]:
+    skipped = set(without)
+    return [str(column.name) for column in table.columns if column.name not in skipped]
+
+
+def read(conn: Connection, owned: Owned, business_id: str, columns: Sequence[str]) -> list[list[Any]]:
+    """The business's rows of `owned` as lists of portable values in `columns` order, in primary-key order."""
+    table = owned.table
+    statement = select(*(table.c[name] for name in columns)).where(owned.of(business_id)) \
+        .order_by(*table.primary_key.columns)
+    converters = _converters(table, columns, "encode")
+    rows = []
+    for row in conn.execute(statement):
+        values = list(row)
+        for index, fn in converters:
+            value = values[index]
+            if value is not None:
+                values[index] = fn(value)
+        rows.append(values)
+    return rows
+
+
+def decode(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+           fixed: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Portable rows back to parameter dicts for `write` (`fixed`: values every row gets, e.g. its business).
+    Raises ValueError, TypeError or KeyError on a value of the wrong shape."""
+    converters = _converters(table, columns, "decode")
+    width = len(columns)
+    for row in rows:
+        if not isinstance(row, list | tuple) or len(row) != width:
+            raise ValueError(f"a row of {table.name} does not have {width} values")
+        values = list(row)
+        for index, fn in converters:
+            value = values[index]
+            if value is not None:
+                values[index] = fn(value)
+        params = dict(zip(columns, values, strict=True))
+        if fixed:
+            params.update(fixed)
+        yield params
+
+
+CHUNK = 2000
+
+
+def write(conn: Connection, table: Table, params: Iterable[dict[str, Any]],
+          done: Callable[[int], None] | None = None) -> int:
+    """Insert the rows (executemany, in chunks; `done` is told how many each time); how many."""
+    count = 0
+    chunk: list[dict[str, Any]] = []
+    for row in params:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            conn.execute(insert(table), chunk)
+            count += len(chunk)
+            if done:
+                done(len(chunk))
+            chunk = []
+    if chunk:
+        conn.execute(insert(table), chunk)
+        count += len(chunk)
+        if done:
+            done(len(chunk))
+    return count
+
+
+def remove(conn: Connection, tables: Sequence[Owned], business_id: str) -> None:
+    """Delete the business's rows of `tables`, children first."""
+    for owned in reversed(tables):
+        conn.execute(delete(owned.table).where(owned.of(business_id)))
+
+
+def max_legacy_ids(conn: Connection, tables: Sequence[Owned], business_id: str) -> dict[str, int]:
+    """The highest legacy id of each table that has them (after rows were written with their own)."""
+    out = {}
+    for owned in tables:
+        if "legacy_id" in owned.table.c and owned.link is None:
+            top = conn.execute(select(func.max(owned.table.c.legacy_id)).where(owned.of(business_id))).scalar()
+            if top:
+                out[owned.name] = int(top)
+    return out
+
+
+# --- counters -------------------------------------------------------------------------------------------------
+# A business's counters are named "<business id>:<name>" (legacy ids, document numbers: db/counters.py).
+
+_counters = Counter.__table__
+
+
+def _prefix(business_id: str) -> str:
+    return f"{business_id}:"
+
+
+def counters(conn: Connection, business_id: str) -> list[list[Any]]:
+    """[name without the business's prefix, value] of each of the business's counters, by name."""
+    prefix = _prefix(business_id)
+    rows = conn.execute(select(_counters.c.name, _counters.c.value)
+                        .where(_counters.c.name.startswith(prefix, autoescape=True)).order_by(_counters.c.name))
+    return [[name[len(prefix):], value] for name, value in rows]
+
+
+def remove_counters(conn: Connection, business_id: str) -> None:
+    conn.execute(delete(_counters).where(_counters.c.name.startswith(_prefix(business_id), autoescape=True)))
+
+
+def write_counters(conn: Connection, business_id: str, values: dict[str, int]) -> None:
+    """Set the business's counters (the others of it gone: call `remove_counters` first)."""
+    if values:
+        prefix = _prefix(business_id)
+        conn.execute(insert(_counters), [{"name": prefix + name, "value": value} for name, value in values.items()])
