@@ -25,8 +25,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
+from ledgerd import models as _models  # noqa: F401 - Base.metadata complete (sandbox/state.py walks it)
 from ledgerd.analysis import service as analysis
 from ledgerd.api import openapi
+from ledgerd.api.admin import state as admin_state
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
 from ledgerd.api.resources import attachments as attachments_api
@@ -173,7 +175,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
             *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
             *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
-        Mount(EXTENSIONS_PREFIX, routes=list(reports_api.routes)),
+        Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_state.routes]),
         *oauth_routes.routes,
         *pages.routes,
     ]

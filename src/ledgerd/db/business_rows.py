@@ -43,6 +43,13 @@ BUSINESSES = "businesses"
 Encode = Callable[[Any], Any]
 
 
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table (typed as one)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 @dataclass(frozen=True)
 class Owned:
     """A table holding rows of a business: by its own `business_id`, or through `link` (a foreign key to a
@@ -228,7 +235,7 @@ def max_legacy_ids(conn: Connection, tables: Sequence[Owned], business_id: str) 
 # --- counters -------------------------------------------------------------------------------------------------
 # A business's counters are named "<business id>:<name>" (legacy ids, document numbers: db/counters.py).
 
-_counters = Counter.__table__
+_counters = table_of(Counter)
 
 
 def _prefix(business_id: str) -> str:

@@ -56,6 +56,7 @@ HISTORY = frozenset({"deletions"})
 # The business's columns a restore or an import never takes from a document as they are.
 _FIXED = ("id", "legacy_id", "country_id", "created_at")
 _ID = re.compile(r"[0-9a-f]{32}")
+_BUSINESSES = rows.table_of(Business)
 NAME_LENGTH = 100
 Progress = Callable[[int, int], None]
 
@@ -131,7 +132,7 @@ def _document(db: Session, business: Business, kind: str) -> dict[str, Any]:
 
 
 def _details(conn: Connection, business_id: str) -> dict[str, Any]:
-    table = Business.__table__
+    table = _BUSINESSES
     names = rows.columns_of(table)
     statement = select(*table.c).where(table.c.id == business_id)
     found = conn.execute(statement).one()
@@ -235,7 +236,7 @@ def _clear(db: Session, business_id: str, *, leave_out: Iterable[str] = ()) -> N
 
 
 def _set_details(db: Session, business_id: str, details: dict[str, Any]) -> None:
-    table = Business.__table__
+    table = _BUSINESSES
     values = {}
     for name, value in details.items():
         if name in _FIXED:
@@ -259,12 +260,12 @@ def _info(snapshot: BusinessSnapshot) -> SnapshotInfo:
 
 
 def _name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
+    text = name.strip() if isinstance(name, str) else ""
+    if not text:
         raise Invalid("A snapshot needs a name.", "name")
-    name = name.strip()
-    if len(name) > NAME_LENGTH:
+    if len(text) > NAME_LENGTH:
         raise Invalid(f"A snapshot name has at most {NAME_LENGTH} characters.", "name")
-    return name
+    return text
 
 
 def take_snapshot(db: Session, clock: Clock, business_id: str, name: str) -> SnapshotInfo:
@@ -326,8 +327,8 @@ def reset_business(db: Session, clock: Clock, business_id: str) -> Business:
     business = _business(db, business_id)
     key = (business.id, business.name, business.country_id, business.is_demo)
     _clear(db, business.id)
-    table = Business.__table__
-    defaults = {column.name: column.default.arg for column in table.columns
+    table = _BUSINESSES
+    defaults = {column.name: getattr(column.default, "arg", None) for column in table.columns
                 if column.name not in (*_FIXED, "name", "is_demo") and column.default is not None
                 and column.default.is_scalar}
     _conn(db).execute(table.update().where(table.c.id == key[0]).values(**defaults, updated_at=clock.now()))
@@ -363,7 +364,8 @@ def _renumbered(document: dict[str, Any], new_business: str) -> dict[str, Any]:
                 mapping[old] = new_id()
 
     def swap(match: re.Match[str]) -> str:
-        return mapping.get(match.group(0), match.group(0))
+        found = match.group(0)
+        return mapping.get(found, found)
 
     def remap(value: Any) -> Any:
         if isinstance(value, str):
@@ -452,7 +454,7 @@ def delete_business(db: Session, business_id: str) -> dict[str, Any]:
     conn = _conn(db)
     rows.remove(conn, list(_all_tables()), business.id)
     rows.remove_counters(conn, business.id)
-    conn.execute(delete(Business.__table__).where(Business.__table__.c.id == business.id))
+    conn.execute(delete(_BUSINESSES).where(_BUSINESSES.c.id == business.id))
     bind_business(db, None)
     forget_all(db)
     return info
