@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -181,7 +182,7 @@ def cmd_businesses_export(args: argparse.Namespace) -> None:
 
 def cmd_businesses_import(args: argparse.Namespace) -> None:
     try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()  # noqa: SIM115
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
         document = orjson.loads(raw)
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
