@@ -201,9 +201,8 @@ def _load(db: Session, business_id: str, tables: dict[str, Any], kind: str,
         if not table:
             continue
         try:
-            params = rows.decode(owned.table, table["columns"], table["rows"],
-                                 fixed if owned.link is None else None)
-            rows.write(conn, owned.table, params, advance)
+            rows.write(conn, owned.table, table["columns"], table["rows"], fixed if owned.link is None else None,
+                       advance)
         except OperationalError:
             raise  # a deadlock victim is retried by the caller, not a bad document
         except (ValueError, TypeError, KeyError, StatementError) as exc:
