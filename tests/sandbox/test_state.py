@@ -4,6 +4,7 @@ view, through the service: snapshots, restore, reset, clone, export and import, 
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,12 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from ledgerd.artefacts.models import ArtefactCount
+from ledgerd.contacts import service as contacts
+from ledgerd.contacts.schemas import ContactCreate
 from ledgerd.db.counters import Counter
+from ledgerd.db.engine import unit_of_work
+from ledgerd.db.records import bind_clock
+from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount
 from ledgerd.sandbox import state
 from ledgerd.tenancy.models import Business, User
@@ -270,3 +276,34 @@ def test_only_administrators_and_known_businesses(client: TestClient, books: Boo
     assert unknown.status_code == 404
     no_owner = client.post(f"{ADMIN}/import", headers=admin, json={})
     assert no_owner.status_code == 422 and no_owner.json()[0]["$source"] == "owner"
+
+
+def test_a_restore_waits_for_a_write_in_flight_and_comes_after_it(client: TestClient, books: Books,
+                                                                   factory: Factory, admin: dict[str, str]) -> None:
+    """A request creating records holds the business's writer lock (PostgreSQL) or the one write transaction
+    (SQLite) until it commits; a restore started meanwhile waits, then replaces what it wrote."""
+    assert client.post(f"{ADMIN}/{books.business_id}/snapshots", headers=admin, json={"name": "s"}).status_code == 201
+    before = wire(books)
+    runtime = factory.runtime
+    started, finished = threading.Event(), threading.Event()
+
+    def restore() -> None:
+        started.set()
+        with unit_of_work(runtime.sessions, write=True) as db:
+            state.restore_snapshot(db, books.business_id, "s")
+        finished.set()
+
+    with unit_of_work(runtime.sessions, write=True) as db:
+        bind_business(db, books.business_id)
+        bind_clock(db, runtime.clock)
+        contacts.create(db, books.business_id, ContactCreate.model_validate(
+            {"name": "In flight", "contact_type_ids": ["CUSTOMER"]}), "GBP")
+        db.flush()  # the writer lock is taken with the contact's legacy id
+        worker = threading.Thread(target=restore)
+        worker.start()
+        started.wait(5)
+        assert not finished.wait(0.5)  # the restore waits for this transaction
+    worker.join(30)
+    assert finished.is_set()
+    assert wire(books) == before  # the contact written before the restore is gone with it
+    books.check()

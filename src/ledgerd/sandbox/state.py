@@ -148,7 +148,7 @@ def export_books(db: Session, business_id: str) -> dict[str, Any]:
     return _document(db, _business(db, business_id), "export")
 
 
-def _check(document: Any, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _check(document: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The document's business and tables, once its shape is one this version reads (422 otherwise)."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise Invalid(f"This is not a ledgerd books document: its \"format\" must be {FORMAT!r}.", "format")
@@ -304,7 +304,7 @@ def restore_snapshot(db: Session, business_id: str, name: str) -> SnapshotInfo:
     snapshot = _snapshot(db, business.id, name)
     info = _info(snapshot)
     document = orjson.loads(zlib.decompress(snapshot.content))
-    details, tables = _check(document, "snapshot")
+    details, tables = _check(document)
     _clear(db, business.id)
     _set_details(db, business.id, details)
     _load(db, business.id, tables, "snapshot")
@@ -400,7 +400,7 @@ def import_books(db: Session, clock: Clock, document: Any, *, owner: User, new_i
                  progress: Progress | None = None) -> Business:
     """A new business of `owner` from a books document: with the document's ids and legacy ids (refused if
     the business exists here), or with `new_ids` as a copy (new ids everywhere, as a clone)."""
-    details, tables = _check(document, "export")
+    details, tables = _check(document)
     kind = "clone" if new_ids else "snapshot"
     if new_ids:
         document = _renumbered(document, new_id())
