@@ -14,6 +14,7 @@ layer, and every statement names its business.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,13 +26,16 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     JSON,
+    BindParameter,
     Column,
     ColumnElement,
     Connection,
     Date,
+    Delete,
     LargeBinary,
     MetaData,
     Table,
+    bindparam,
     delete,
     func,
     insert,
@@ -65,12 +69,22 @@ class Owned:
     def name(self) -> str:
         return str(self.table.name)
 
-    def of(self, business_id: str) -> ColumnElement[bool]:
+    def of(self, business_id: str | BindParameter[str]) -> ColumnElement[bool]:
         """The condition picking the business's rows."""
         if self.link is None:
             return self.table.c.business_id == business_id
         column, parent = self.link
         return column.in_(select(parent.c.id).where(parent.c.business_id == business_id))
+
+
+_BUSINESS = bindparam("business_id")
+
+
+@functools.cache
+def _deletion(owned: Owned) -> Delete:
+    """The DELETE of a business's rows of one table, built once (bound `business_id`): building and keying a
+    statement cost more than running it on a table holding none of the business's rows."""
+    return delete(owned.table).where(owned.of(_BUSINESS))
 
 
 def owned_tables(metadata: MetaData) -> list[Owned]:
@@ -310,7 +324,7 @@ def write(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
 def remove(conn: Connection, tables: Sequence[Owned], business_id: str) -> None:
     """Delete the business's rows of `tables`, children first."""
     for owned in reversed(tables):
-        conn.execute(delete(owned.table).where(owned.of(business_id)))
+        conn.execute(_deletion(owned), {"business_id": business_id})
 
 
 def max_legacy_ids(conn: Connection, tables: Sequence[Owned], business_id: str) -> dict[str, int]:
