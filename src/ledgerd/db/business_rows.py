@@ -77,7 +77,7 @@ class Owned:
         return column.in_(select(parent.c.id).where(parent.c.business_id == business_id))
 
 
-_BUSINESS = bindparam("business_id")
+_BUSINESS: BindParameter[str] = bindparam("business_id")
 
 
 @functools.cache
