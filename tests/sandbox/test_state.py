@@ -307,3 +307,21 @@ def test_a_restore_waits_for_a_write_in_flight_and_comes_after_it(client: TestCl
     assert finished.is_set()
     assert wire(books) == before  # the contact written before the restore is gone with it
     books.check()
+
+
+def test_a_document_without_a_column_added_later_gets_its_default(client: TestClient, books: Books,
+                                                                 admin: dict[str, str]) -> None:
+    made = fill(books)
+    document = client.get(f"{ADMIN}/{books.business_id}/export", headers=admin).json()
+    contacts_table = document["tables"]["contacts"]
+    at = contacts_table["columns"].index("notes")  # a column with a default, as a later one would have
+    del contacts_table["columns"][at]
+    for row in contacts_table["rows"]:
+        del row[at]
+    copy = client.post(f"{ADMIN}/import", params={"owner": books.owner.email, "new_ids": "true"}, headers=admin,
+                       json=document)
+    assert copy.status_code == 201, copy.text
+    listed = client.get("/v3.1/contacts", params={"attributes": "notes,name"},
+                        headers={**books.headers, "X-Business": copy.json()["id"]}).json()["$items"]
+    assert [(c["name"], c["notes"]) for c in listed] == [("Hartfield Books", "")]
+    assert made["customer"] not in {c["id"] for c in listed}

@@ -265,6 +265,18 @@ def _storer(column: Column[Any], dialect: Dialect) -> Encode | None:
     return generic
 
 
+def _default(column: Column[Any], dialect: Dialect) -> Any:
+    """The value a column's Python-side default gives a new row, as the driver takes it."""
+    default: Any = column.default
+    value = default.arg(None) if default.is_callable else default.arg
+    if value is None:
+        return None
+    if isinstance(column.type, JSON):
+        return _json_text(value)
+    bind = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return bind(value) if bind is not None else value
+
+
 def _placeholder(column: Column[Any], dialect: Dialect) -> str:
     if dialect.name == "sqlite":
         return "?"
@@ -282,6 +294,10 @@ def write(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
     the driver's error (as SQLAlchemy's) on a value of the wrong shape."""
     dialect = conn.dialect
     extra = dict(fixed or {})
+    # A column the document does not have (added to ledgerd after it was written) gets its default.
+    for column in table.columns:
+        if column.name not in columns and column.name not in extra and column.default is not None:
+            extra[column.name] = _default(column, dialect)
     names = [*columns, *extra]
     for name in names:
         if name not in table.c:
