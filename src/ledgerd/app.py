@@ -28,6 +28,7 @@ from starlette.types import Scope
 from ledgerd import models as _models  # noqa: F401 - Base.metadata complete (sandbox/state.py walks it)
 from ledgerd.analysis import service as analysis
 from ledgerd.api import openapi
+from ledgerd.api.admin import inventory as admin_inventory
 from ledgerd.api.admin import state as admin_state
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
@@ -175,7 +176,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
             *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
             *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
-        Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_state.routes]),
+        Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_inventory.routes, *admin_state.routes]),
         *oauth_routes.routes,
         *pages.routes,
     ]
