@@ -21,7 +21,7 @@ def test_listeners_go_on_ledgerds_session_class_once_in_order() -> None:
                                               "ledgerd.attachments.service._on_flush"]
     assert names(session, "do_orm_execute") == ["ledgerd.db.tenancy._filter_by_business"]
     assert names(session, "after_flush_postexec") == ["ledgerd.analysis.service._forget_deleted"]
-    assert names(session, "after_transaction_end") == ["ledgerd.db.locks._released"]
+    assert names(session, "after_transaction_end") == ["ledgerd.db.locks._released", "ledgerd.db.counters._forget"]
     assert names(session, "after_commit") == names(session, "after_rollback") == ["ledgerd.db.unit.release_loaded"]
     assert len(session.dispatch.loaded_as_persistent) == len(session.dispatch.persistent_to_deleted) == 1
 
