@@ -13,6 +13,7 @@ from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.passwords import Passwords
+from ledgerd.sandbox.journal import Journal
 
 # Threads API handlers run on (besides SQLite's one writer thread), as many as Starlette's thread pool has.
 REQUEST_THREADS = 40
@@ -32,6 +33,8 @@ class Runtime:
     tokens: Tokens
     secret_key: bytes
     passwords: Passwords
+    # The request journal's writer (None when LEDGERD_JOURNAL is off).
+    journal: Journal | None = None
     # Created with the runtime, started on first use; a thread hop here costs a third of one through anyio's
     # pool (Starlette's run_in_threadpool) under uvloop.
     threads: ThreadPoolExecutor = field(default_factory=_request_threads)

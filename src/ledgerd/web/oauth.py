@@ -17,6 +17,7 @@ from ledgerd.auth.authorize import CHALLENGE_METHODS
 from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
 from ledgerd.http.errors import ApiError
+from ledgerd.http.recorder import identify
 from ledgerd.http.wire import JsonResponse
 from ledgerd.runtime import Runtime
 
@@ -81,6 +82,13 @@ async def _form_items(request: Request) -> list[tuple[str, str]] | Response:
         return _oauth_error(400, "invalid_request", "The request body is not valid form data.")
 
 
+def _identify(request: Request, oauth_request: FormRequest) -> None:
+    """The app and user a grant found, for the request journal (http/recorder.py)."""
+    client, user = getattr(oauth_request, "client", None), getattr(oauth_request, "user", None)
+    identify(request.scope, client_id=client.get_client_id() if client is not None else None,
+             user_id=getattr(user, "id", None))
+
+
 def _endpoint(run_grant: str) -> Any:
     async def endpoint(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
@@ -102,6 +110,7 @@ def _endpoint(run_grant: str) -> Any:
                         answer = server.create_token_response(oauth_request)
                     else:
                         answer = server.create_endpoint_response("revocation", oauth_request)
+                    _identify(request, oauth_request)
                     if answer[0] != 200:
                         raise _Failed(answer, oauth_request.ledgerd_code_hash)
                     return answer  # type: ignore[no-any-return]
