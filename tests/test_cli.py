@@ -19,7 +19,7 @@ from tests.conftest import TEST_SCRYPT_N
 from tests.support.live import LiveServer
 
 VERBS = [["serve"], ["db", "upgrade"], ["users", "create"], ["businesses", "create"], ["businesses", "invite"],
-         ["apps", "create"], ["tokens", "issue"], ["demo"]]
+         ["apps", "create"], ["tokens", "issue"], ["demo"], ["journal"]]
 
 
 def run(*argv: str, database: Path, public_url: str = "http://testserver") -> subprocess.CompletedProcess[str]:

@@ -96,6 +96,8 @@ class FormRequest(OAuth2Request):
         self.ledgerd_family_id = ""
         # The code this request presented, once found: consumed even if the exchange then fails.
         self.ledgerd_code_hash: str | None = None
+        # The user whose token a revocation revoked (the request journal names it).
+        self.ledgerd_user_id: str | None = None
         _db.set(db)
 
     @property
@@ -308,6 +310,8 @@ class Revocation(RevocationEndpoint):
         return self.query_token(request.form["token"], request.form.get("token_type_hint"))
 
     def revoke_token(self, token: TokenFamily, request: FormRequest) -> None:
+        if token.app_id == request.client.app.id:
+            request.ledgerd_user_id = token.user_id
         if token.app_id == request.client.app.id and token.revoked_at is None:
             token.revoked_at = self.server.clock.now()
             token.revoked_reason = "revoked"

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, unquote
 import orjson
 from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer, Select, String, Text, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, load_only, mapped_column, sessionmaker
 
 from ledgerd.db.base import Base, IdColumn
 from ledgerd.db.engine import unit_of_work
@@ -45,6 +45,8 @@ FLUSH_INTERVAL = 0.25
 BATCH = 500
 # Entries waiting to be written at most (each holds at most twice the body size).
 MAX_PENDING = 5_000
+# Entries one read returns at most.
+MAX_READ = 10_000
 
 # SQLite numbers rows itself only for an INTEGER primary key; elsewhere 64 bits, so ids never wrap.
 _Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -298,10 +300,17 @@ class Filters:
         return query
 
 
+# What a list shows (`summary`): headers and bodies stay in the database until one entry is read.
+_SUMMARY = load_only(JournalEntry.id, JournalEntry.at, JournalEntry.method, JournalEntry.path, JournalEntry.query,
+                     JournalEntry.status, JournalEntry.duration_ms, JournalEntry.request_id, JournalEntry.client_id,
+                     JournalEntry.user_id, JournalEntry.business_id, JournalEntry.server, JournalEntry.request_bytes,
+                     JournalEntry.response_bytes, raiseload=True)
+
+
 def entries(db: Session, filters: Filters, *, limit: int, offset: int = 0) -> list[JournalEntry]:
-    """The matching entries, newest first."""
-    query = filters.apply(select(JournalEntry)).order_by(JournalEntry.id.desc()).offset(offset).limit(limit)
-    return list(db.scalars(query))
+    """The matching entries, newest first, as much of each as `summary` shows."""
+    query = filters.apply(select(JournalEntry).options(_SUMMARY))
+    return list(db.scalars(query.order_by(JournalEntry.id.desc()).offset(offset).limit(limit)))
 
 
 def count(db: Session, filters: Filters) -> int:

@@ -86,7 +86,7 @@ def _identify(request: Request, oauth_request: FormRequest) -> None:
     """The app and user a grant found, for the request journal (http/recorder.py)."""
     client, user = getattr(oauth_request, "client", None), getattr(oauth_request, "user", None)
     identify(request.scope, client_id=client.get_client_id() if client is not None else None,
-             user_id=getattr(user, "id", None))
+             user_id=getattr(user, "id", None) or oauth_request.ledgerd_user_id)
 
 
 def _endpoint(run_grant: str) -> Any:
