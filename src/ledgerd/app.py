@@ -68,7 +68,7 @@ from ledgerd.http.edge import TextGuard
 from ledgerd.http.errors import ApiError, MethodNotAllowed, RouteNotFound, error_response
 from ledgerd.http.guard import RequestGuard
 from ledgerd.http.headers import SecurityHeaders
-from ledgerd.http.recorder import RequestRecorder, access_log
+from ledgerd.http.recorder import AccessLog, RequestRecorder
 from ledgerd.passwords import Passwords
 from ledgerd.runtime import Runtime
 from ledgerd.sandbox.journal import Journal
@@ -209,8 +209,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     middleware = [guard, edge, Middleware(SecurityHeaders)]
     settings = runtime.settings
     if runtime.journal is not None or settings.access_log:
-        middleware.insert(0, Middleware(RequestRecorder, journal=runtime.journal, clock=runtime.clock,
-                                        access=settings.access_log, surface=journal_surface))
+        access = AccessLog(sys.stdout) if settings.access_log else None
+        middleware.insert(0, Middleware(RequestRecorder, journal=runtime.journal, clock=runtime.clock, access=access,
+                                        surface=journal_surface))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, middleware=middleware,
                     lifespan=_lifespan)
     app.state.runtime = runtime
@@ -240,13 +241,6 @@ def tune_gc() -> None:
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers (`ledgerd serve --workers N` passes settings by environment)."""
     logging.basicConfig(level=logging.INFO)
-    settings = Settings.load()
-    if settings.access_log:
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        access_log.addHandler(handler)
-        access_log.setLevel(logging.INFO)
-        access_log.propagate = False
-    app = create_app(settings)
+    app = create_app(Settings.load())
     tune_gc()
     return app

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import logging
 import re
 import secrets
 import subprocess
@@ -306,16 +305,16 @@ def test_off_records_nothing_but_requests_keep_their_id(client: TestClient, fact
 
 
 def test_the_access_log_has_a_line_per_request(runtime: Runtime, factory: Factory,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     caller = make_caller(factory)
     app = create_app(runtime=journalled(runtime, access_log=True))
-    with caplog.at_level(logging.INFO, logger="ledgerd.access"), \
-            TestClient(app, base_url=PUBLIC_URL, client=client_address()) as client:
+    with TestClient(app, base_url=PUBLIC_URL, client=client_address()) as client:
         api = client.get("/v3.1/user", params={"secret": "s"}, headers=caller.headers)
         page = client.get("/login")
-    lines = [record.getMessage() for record in caplog.records if record.name == "ledgerd.access"]
-    assert re.fullmatch(rf"GET /v3\.1/user 200 \d+\.\dms {api.headers['x-request-id']}", lines[0])
-    assert re.fullmatch(rf"GET /login 200 \d+\.\dms {page.headers['x-request-id']}", lines[1])
+    lines = capsys.readouterr().out.splitlines()
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    assert re.fullmatch(rf"{stamp} GET /v3\.1/user 200 \d+\.\dms {api.headers['x-request-id']}", lines[0]), lines
+    assert re.fullmatch(rf"{stamp} GET /login 200 \d+\.\dms {page.headers['x-request-id']}", lines[1]), lines
 
 
 # ---- the CLI --------------------------------------------------------------------------------------------------
