@@ -229,7 +229,10 @@ class Journal:
         while not self._stop.is_set():
             self._wake.wait(FLUSH_INTERVAL)
             self._wake.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # the writer outlives any one batch
+                log.exception("request journal: writing failed")
 
     def flush(self) -> None:
         """Write every queued exchange now, then cut the table back to its size."""
