@@ -12,6 +12,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from ledgerd import cli
 from ledgerd.app import create_app
 from ledgerd.config import Settings
 from ledgerd.db.migrate import upgrade
@@ -98,3 +99,10 @@ def test_serve_on_any_port_and_host_accepts_the_tokens_the_cli_issues(tmp_path: 
         assert metadata["issuer"] == f"http://localhost:{server.port}"
     finally:
         server.stop()
+
+
+def test_serve_logs_every_request_unless_ledgerd_access_log_says_no(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGERD_ACCESS_LOG", raising=False)
+    assert Settings.load(access_log=cli._access_log()).access_log is True
+    monkeypatch.setenv("LEDGERD_ACCESS_LOG", "off")
+    assert Settings.load(access_log=cli._access_log()).access_log is False
