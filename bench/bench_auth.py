@@ -7,7 +7,9 @@ Servers run one at a time, one uvicorn worker each, with the uvicorn options of 
 
 1. baseline: a Starlette app with one endpoint returning JSONResponse({"hello": "world"});
 2. ledgerd on a SQLite file in a temp dir (and on PostgreSQL with --postgres), reading
-   GET /v3.1/user and GET /v3.1/businesses/lead with a bearer token from `ledgerd tokens issue`;
+   GET /v3.1/user and GET /v3.1/businesses/lead with a bearer token from `ledgerd tokens issue`, as
+   `ledgerd serve` runs by default (request journal and access log on); then GET /v3.1/user again with
+   both off (LEDGERD_JOURNAL=off, LEDGERD_ACCESS_LOG=off): what recording every request costs;
 3. the baseline again: the baseline figure is the mean of its two runs.
 
 Every measurement is preceded by a warm-up run with the same settings. Any non-2xx/3xx response or
@@ -65,22 +67,27 @@ def serve_baseline(port: int) -> None:
 
 # ---- the rows --------------------------------------------------------------------------------------
 
+UNRECORDED = {"LEDGERD_JOURNAL": "off", "LEDGERD_ACCESS_LOG": "off"}
+
+
 def bench_ledgerd(backend: str, database_url: str, wrk_bin: str, args: argparse.Namespace, tmp: Path,
                   cpus: Cpus) -> list[Run]:
     port = free_port()
     env = ledgerd_env(database_url, port)
     headers = prepare_ledgerd(env).headers
-    server = serve_ledgerd(env, port, tmp / f"ledgerd-{backend}.log", cpus.server)
     runs = []
-    try:
-        for path in ("/v3.1/user", "/v3.1/businesses/lead"):
-            check = httpx.get(server.url + path, headers=headers)
-            if check.status_code != 200:
-                raise RuntimeError(f"GET {path} answered {check.status_code}: {check.text}")
-            runs.append(measure(f"ledgerd {backend} GET {path}", wrk_bin, server.url + path, args, headers,
-                                cpus.client))
-    finally:
-        server.stop()
+    for extra, paths, note in (({}, ("/v3.1/user", "/v3.1/businesses/lead"), ""),
+                               (UNRECORDED, ("/v3.1/user",), ", no journal")):
+        server = serve_ledgerd({**env, **extra}, port, tmp / f"ledgerd-{backend}.log", cpus.server)
+        try:
+            for path in paths:
+                check = httpx.get(server.url + path, headers=headers)
+                if check.status_code != 200:
+                    raise RuntimeError(f"GET {path} answered {check.status_code}: {check.text}")
+                runs.append(measure(f"ledgerd {backend} GET {path}{note}", wrk_bin, server.url + path, args,
+                                    headers, cpus.client))
+        finally:
+            server.stop()
     return runs
 
 

@@ -64,7 +64,10 @@ def database_url(request: pytest.FixtureRequest, postgres: PostgresServer | None
 
 @pytest.fixture(scope="session")
 def runtime(database_url: str) -> Iterator[Runtime]:
-    settings = Settings(database_url=database_url, env="test", public_url=PUBLIC_URL, password_scrypt_n=TEST_SCRYPT_N)
+    # No request journal: its background writes would land in other tests' query counts. Its own tests turn it
+    # on (tests/sandbox/test_journal.py).
+    settings = Settings(database_url=database_url, env="test", public_url=PUBLIC_URL, password_scrypt_n=TEST_SCRYPT_N,
+                        journal=False)
     rt = build_runtime(settings, Clock())
     yield rt
     rt.engine.dispose()

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from ledgerd import cli
 from ledgerd.app import create_app
 from ledgerd.cli import main
 from ledgerd.config import Settings
@@ -28,7 +29,8 @@ from tests.support.live import LiveServer
 
 VERBS = [["serve"], ["db", "upgrade"], ["users", "create"], ["businesses", "create"], ["businesses", "invite"],
          ["apps", "create"], ["tokens", "issue"], ["demo"], ["clock", "show"], ["clock", "freeze"],
-         ["clock", "advance"], ["clock", "resume"], ["faults", "add"], ["faults", "list"], ["faults", "clear"]]
+         ["clock", "advance"], ["clock", "resume"], ["faults", "add"], ["faults", "list"], ["faults", "clear"],
+         ["journal"]]
 
 
 def run(*argv: str, database: Path, public_url: str = "http://testserver") -> subprocess.CompletedProcess[str]:
@@ -324,3 +326,8 @@ def test_business_state_verbs_snapshot_export_import_clone_reset_delete(tmp_path
     assert "no snapshot named 'again'" in ledgerd("businesses", "restore", business, "--name", "again", status=2)[1]
     books.write_text("{not json")
     assert "is not JSON" in ledgerd("businesses", "import", "--owner", "owner@example.com", str(books), status=2)[1]
+def test_serve_logs_every_request_unless_ledgerd_access_log_says_no(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGERD_ACCESS_LOG", raising=False)
+    assert Settings.load(access_log=cli._access_log()).access_log is True
+    monkeypatch.setenv("LEDGERD_ACCESS_LOG", "off")
+    assert Settings.load(access_log=cli._access_log()).access_log is False

@@ -9,10 +9,15 @@ also installs the session listeners (`install_listeners`, once per process) on l
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import secrets
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http import HTTPStatus
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +36,7 @@ from ledgerd.api import openapi
 from ledgerd.api.admin import clock as admin_clock
 from ledgerd.api.admin import faults as admin_faults
 from ledgerd.api.admin import inventory as admin_inventory
+from ledgerd.api.admin import journal as admin_journal
 from ledgerd.api.admin import state as admin_state
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
@@ -67,9 +73,11 @@ from ledgerd.http.edge import TextGuard
 from ledgerd.http.errors import ApiError, MethodNotAllowed, RouteNotFound, error_response
 from ledgerd.http.guard import RequestGuard
 from ledgerd.http.headers import SecurityHeaders
+from ledgerd.http.recorder import AccessLog, RequestRecorder
 from ledgerd.http.sandbox import DropConnections
 from ledgerd.passwords import Passwords
 from ledgerd.runtime import Runtime
+from ledgerd.sandbox.journal import Journal
 from ledgerd.sandbox.shared import Follower
 from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
@@ -77,6 +85,10 @@ from ledgerd.web import pages
 API_PREFIX = "/v3.1"
 # ledgerd's own endpoints (reports, sandbox) live apart from Sage's paths so they can never collide.
 EXTENSIONS_PREFIX = "/ledgerd/v1"
+# The request journal covers the API, ledgerd's own endpoints (reports, admin) and OAuth's: the token and
+# revocation endpoints and the authorization page. Not pages, and not its own reads (a `--follow` would fill it).
+AUTHORIZE_PATHS = frozenset({"/oauth2/auth", "/oauth2/auth/central"})
+JOURNAL_READS = EXTENSIONS_PREFIX + "/admin" + admin_journal.PATH
 log = logging.getLogger("ledgerd")
 
 
@@ -119,9 +131,23 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     follower.start(engine, clock, keep_clock=handed_in)
     keys = KeyRing(sessions, clock)
     keys.ensure()
+    journal = Journal(sessions, size=settings.journal_size, body_bytes=settings.journal_body_bytes) \
+        if settings.journal else None
     return Runtime(settings=settings, clock=clock, engine=engine, sessions=sessions, keys=keys,
                    tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock),
-                   passwords=Passwords(settings.password_scrypt_n), sandbox=follower)
+                   passwords=Passwords(settings.password_scrypt_n), sandbox=follower,
+                   journal=journal)
+
+
+def journal_surface(path: str) -> Literal["api", "oauth"] | None:
+    """Which surface a path is, for the request journal (http/recorder.py); None: not journalled."""
+    if path.startswith(API_PREFIX + "/"):
+        return "api"
+    if path.startswith(EXTENSIONS_PREFIX + "/"):
+        return None if path == JOURNAL_READS or path.startswith(JOURNAL_READS + "/") else "api"
+    if path in oauth_routes.FORM_PATHS or path in AUTHORIZE_PATHS:
+        return "oauth"
+    return None
 
 
 def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[str]:
@@ -186,7 +212,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
             *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
         Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_inventory.routes, *admin_state.routes,
-                                         *admin_clock.routes, *admin_faults.routes]),
+                                         *admin_clock.routes, *admin_faults.routes, *admin_journal.routes]),
         *oauth_routes.routes,
         *pages.routes,
     ]
@@ -194,11 +220,26 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                        api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), refusal=_refused)
     edge = Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), oauth_paths=oauth_routes.FORM_PATHS,
                       refusal=_refused)
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
-                    middleware=[Middleware(DropConnections), guard, edge, Middleware(SecurityHeaders)])
+    middleware = [Middleware(DropConnections), guard, edge, Middleware(SecurityHeaders)]
+    settings = runtime.settings
+    if runtime.journal is not None or settings.access_log:
+        access = AccessLog(sys.stdout) if settings.access_log else None
+        middleware.insert(1, Middleware(RequestRecorder, journal=runtime.journal, clock=runtime.clock, access=access,
+                                        surface=journal_surface))
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, middleware=middleware,
+                    lifespan=_lifespan)
     app.state.runtime = runtime
     app.state.oauth_server = oauth_routes.build(runtime)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """At shutdown the request journal writes what it still holds."""
+    yield
+    journal: Journal | None = app.state.runtime.journal
+    if journal is not None:
+        await asyncio.to_thread(journal.close)
 
 
 def tune_gc() -> None:

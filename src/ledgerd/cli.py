@@ -6,8 +6,11 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +27,7 @@ from ledgerd.auth.apps import create_app
 from ledgerd.auth.models import App
 from ledgerd.auth.server import issue_without_consent
 from ledgerd.config import DEFAULT_PORT, Settings, SettingsError
-from ledgerd.db.engine import unit_of_work
+from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
 from ledgerd.db.migrate import upgrade
 from ledgerd.errors import Invalid, LedgerdError
 from ledgerd.formats import timestamp_str
@@ -32,7 +35,7 @@ from ledgerd.onboarding import open_business
 from ledgerd.passwords import Passwords
 from ledgerd.progress import Progress
 from ledgerd.sandbox import clock as sandbox_clock
-from ledgerd.sandbox import faults, inventory, state
+from ledgerd.sandbox import faults, inventory, journal, state
 from ledgerd.sandbox.clock import ClockView
 from ledgerd.sandbox.demo import demo_app, seed_demo_books
 from ledgerd.tenancy.access import area_roles
@@ -409,6 +412,94 @@ def cmd_faults_list(args: argparse.Namespace) -> None:
 def cmd_faults_clear(args: argparse.Namespace) -> None:
     data = _with_db(_settings(args), lambda db, rt: {"cleared": faults.clear(db, rt.clock.now(), args.id or None)})
     _print(args, data, f"cleared {data['cleared']} fault rule{'' if data['cleared'] == 1 else 's'}")
+# --- the request journal ---------------------------------------------------------------------------------------
+
+# `journal --follow`: seconds between two looks, and how far below the newest id seen it looks again: another
+# process may commit a lower id a moment after a higher one.
+FOLLOW_INTERVAL = 0.5
+FOLLOW_WINDOW = 200
+
+
+def _status(text: str) -> tuple[int, int]:
+    try:
+        return journal.status_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= journal.MAX_READ:
+        raise argparse.ArgumentTypeError(f"a number from 1 to {journal.MAX_READ}, not {text!r}")
+    return int(text)
+
+
+def _entry_line(entry: dict[str, Any]) -> str:
+    target = entry["path"] + (f"?{entry['query']}" if entry["query"] else "")
+    return (f"{entry['id']:>7} {entry['at']} {entry['method']:<6} {target} {entry['status'] or '-'} "
+            f"{entry['duration_ms']:.1f}ms app={entry['client_id'] or '-'} business={entry['business_id'] or '-'} "
+            f"request={entry['request_id']}")
+
+
+def _entry_text(entry: dict[str, Any]) -> str:
+    lines = [_entry_line(entry), f"  user={entry['user_id'] or '-'} server={entry['server']}"]
+    for side, mark in (("request", ">"), ("response", "<")):
+        part = entry[side]
+        lines += [f"{mark} {name}: {value}" for name, value in part["headers"]]
+        body = part["body"]
+        size = entry[f"{side}_bytes"]
+        if body is None:
+            lines.append(f"{mark} ({size} bytes, not text)")
+        elif body:
+            lines.append(body + (f"\n{mark} (cut: {size} bytes in all)" if part["truncated"] else ""))
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _journal_reader(settings: Settings) -> Any:
+    """A read-only view of the journal: `read(fn)` runs `fn(db)` in a read transaction of its own."""
+    upgrade(settings.database_url)
+    engine = make_engine(settings)
+    sessions = make_sessionmaker(engine)
+
+    def read(fn: Callable[[Session], Any]) -> Any:
+        with unit_of_work(sessions, write=False) as db:
+            return fn(db)
+
+    return engine, read
+
+
+def _newest(db: Session, among: journal.Filters, limit: int) -> list[dict[str, Any]]:
+    """The newest entries, oldest first, as `tail` shows a log: --follow then adds the new ones below."""
+    return [journal.summary(found) for found in journal.entries(db, among, limit=limit)][::-1]
+
+
+def cmd_journal(args: argparse.Namespace) -> None:
+    filters = journal.Filters(client_id=args.app, business_id=args.business, status=args.status,
+                              request_id=args.request_id)
+    engine, read = _journal_reader(_settings(args))
+    try:
+        if args.entry is not None:
+            data = read(lambda db: journal.detail(journal.entry(db, args.entry)))
+            _print(args, data, _entry_text(data))
+            return
+        shown: list[dict[str, Any]] = read(partial(_newest, among=filters, limit=args.limit))
+        if not args.follow:
+            print(json.dumps(shown, indent=2) if args.json else "\n".join(map(_entry_line, shown)))
+            return
+        seen = {entry["id"] for entry in shown}
+        while True:
+            for entry in shown:
+                print(json.dumps(entry) if args.json else _entry_line(entry), flush=True)
+            time.sleep(FOLLOW_INTERVAL)
+            low = max(seen, default=0) - FOLLOW_WINDOW
+            recent = replace(filters, after=low)
+            shown = [entry for entry in read(partial(_newest, among=recent, limit=journal.MAX_READ))
+                     if entry["id"] not in seen]
+            seen = {entry_id for entry_id in seen if entry_id > low} | {entry["id"] for entry in shown}
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()
 
 
 def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
@@ -434,7 +525,7 @@ def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     port = args.port or DEFAULT_PORT
-    settings = _settings(args, env="development", port=port, host=args.host)
+    settings = _settings(args, env="development", port=port, host=args.host, access_log=_access_log())
     data = _demo_setup(settings, args.country)
     _print(args, data, "\n".join([
         "ledgerd demo business is ready.",
@@ -461,8 +552,14 @@ def _serve(settings: Settings) -> None:
                 proxy_headers=True, server_header=False)
 
 
+def _access_log() -> bool | None:
+    """`serve` logs every request unless LEDGERD_ACCESS_LOG says otherwise."""
+    return None if "LEDGERD_ACCESS_LOG" in os.environ else True
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
-    _serve(_settings(args, host=args.host, port=args.port or DEFAULT_PORT, workers=args.workers))
+    _serve(_settings(args, host=args.host, port=args.port or DEFAULT_PORT, workers=args.workers,
+                     access_log=_access_log()))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -624,6 +721,19 @@ def parser() -> argparse.ArgumentParser:
     verb(f_verbs, "list", cmd_faults_list, "List the fault rules, with the calls each matched and answered.")
     p = verb(f_verbs, "clear", cmd_faults_clear, "Remove fault rules: the given ones, or all.")
     p.add_argument("id", nargs="*", type=int, metavar="ID", help="the rules to remove (default: every rule)")
+
+    p = verb(verbs, "journal", cmd_journal,
+             "The request journal: the newest API, OAuth and admin requests, or one with its bodies.")
+    p.add_argument("entry", nargs="?", metavar="ID", help="show one entry with its headers and bodies: its id, "
+                   "or the X-Request-Id of its answer")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing new requests as they come")
+    p.add_argument("--app", metavar="CLIENT_ID", help="only the requests of this app")
+    p.add_argument("--business", metavar="ID", help="only the requests in this business")
+    p.add_argument("--status", type=_status, metavar="STATUS",
+                   help="only answers with this status (404) or class (4xx)")
+    p.add_argument("--request-id", metavar="ID", help="only the request with this X-Request-Id")
+    p.add_argument("--limit", type=_limit, default=20, metavar="N",
+                   help="how many of the newest to show (default 20)")
 
     p = verb(verbs, "demo", cmd_demo, "Set up a demo user, business and app, then serve them.")
     p.add_argument("--country", default="GB", type=str.upper, choices=["GB", "IE", "US", "CA", "ES", "FR", "DE"])

@@ -54,6 +54,14 @@ class Settings(BaseModel):
     # Bytes of attachment files one business may keep (0: no limit). Sage documents 2.5 MiB per file and no
     # total; 1 GiB is the document storage of Sage's own smallest Accounting package that states one.
     attachment_quota_bytes: int = Field(1024**3, ge=0)
+    # The request journal (docs/sandbox.md, "Request journal"): every API, OAuth and admin request kept in the
+    # database, the newest `journal_size`, bodies cut at `journal_body_bytes` (0: no bodies). `LEDGERD_JOURNAL=off`
+    # turns it off.
+    journal: bool = True
+    journal_size: int = Field(10_000, ge=1)
+    journal_body_bytes: int = Field(16 * 1024, ge=0)
+    # One line per request on stdout. Off unless set; `ledgerd serve` turns it on when LEDGERD_ACCESS_LOG is unset.
+    access_log: bool = False
 
     @field_validator("public_url")
     @classmethod

@@ -14,6 +14,7 @@ from ledgerd.clock import Clock
 from ledgerd.config import Settings
 from ledgerd.passwords import Passwords
 from ledgerd.sandbox.faults import FaultRules
+from ledgerd.sandbox.journal import Journal
 from ledgerd.sandbox.shared import Follower
 
 # Threads API handlers run on (besides SQLite's one writer thread), as many as Starlette's thread pool has.
@@ -34,6 +35,8 @@ class Runtime:
     tokens: Tokens
     secret_key: bytes
     passwords: Passwords
+    # The request journal's writer (None when LEDGERD_JOURNAL is off).
+    journal: Journal | None = None
     # Created with the runtime, started on first use; a thread hop here costs a third of one through anyio's
     # pool (Starlette's run_in_threadpool) under uvloop.
     threads: ThreadPoolExecutor = field(default_factory=_request_threads)

@@ -119,3 +119,14 @@ def test_settings_read_the_environment() -> None:
 def test_bad_settings_raise_settings_error(environ: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
         Settings.load(environ=environ)
+
+
+def test_the_journal_is_on_and_the_access_log_off_unless_set() -> None:
+    default = Settings.load(environ={})
+    assert (default.journal, default.journal_size, default.journal_body_bytes, default.access_log) == \
+        (True, 10_000, 16 * 1024, False)
+    off = Settings.load(environ={"LEDGERD_JOURNAL": "off", "LEDGERD_ACCESS_LOG": "on",
+                                 "LEDGERD_JOURNAL_BODY_BYTES": "0"})
+    assert (off.journal, off.access_log, off.journal_body_bytes) == (False, True, 0)
+    with pytest.raises(SettingsError):
+        Settings.load(environ={"LEDGERD_JOURNAL_SIZE": "0"})

@@ -67,6 +67,7 @@ from ledgerd.http.errors import (
     error_response,
 )
 from ledgerd.http.guard import allow_body
+from ledgerd.http.recorder import REQUEST_ID, identify
 from ledgerd.http.wire import JsonResponse, written
 from ledgerd.runtime import Runtime
 from ledgerd.sandbox.faults import Call as FaultCall
@@ -77,7 +78,6 @@ log = logging.getLogger("ledgerd.api")
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NO_QUERY = QueryParams("")  # immutable: shared by every request without a query string
-REQUEST_ID = "ledgerd.request_id"  # the scope key `ApiErrors` keeps the request's id under
 # The paths fault rules apply to among this pipeline's (the Sage API; never ledgerd's own, the admin API above all).
 SAGE_API = "/v3.1/"
 B = TypeVar("B", bound=BaseModel)
@@ -166,15 +166,16 @@ class ApiRoute(Route):
 # --- middleware ------------------------------------------------------------------------------------------------
 
 class ApiErrors:
-    """Route middleware: a fresh request id, sent as `X-Request-Id` on every answer, and any error raised by
-    the steps below answered as Sage's error array (a `LedgerdError` with its status; a database that cannot
-    be reached 503; anything else 500, logged with the request id)."""
+    """Route middleware: the request's id (given by http/recorder.py when the journal or the access log is on,
+    else made here), sent as `X-Request-Id` on every answer, and any error raised by the steps below answered as
+    Sage's error array (a `LedgerdError` with its status; a database that cannot be reached 503; anything else
+    500, logged with the request id)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = secrets.token_hex(16)
+        request_id = scope.get(REQUEST_ID) or secrets.token_hex(16)
         scope[REQUEST_ID] = request_id
         tag = (b"x-request-id", request_id.encode())
         started = False
@@ -423,10 +424,12 @@ def serve(endpoint: Endpoint, request: Request, runtime: Runtime, body: Any, *, 
     if faulty:
         faults(runtime, version, request)
     principal = authenticate(runtime, request.headers.get("authorization"))
+    identify(request.scope, client_id=principal.client_id, user_id=principal.user_id)
     check_scope(principal, write)
     business: Selected | None = None
     if endpoint.select is not None:
         business = endpoint.select(runtime, principal.user_id, request.headers.get("x-business"))
+        identify(request.scope, business_id=business.id)
         authorise(endpoint.rules.get(method), business, write=write, path=path)
     query = request.query_params if request.scope["query_string"] else _NO_QUERY
     found = Prepared(request, runtime, principal, query, body, write, business, take_key(method, path, body))

@@ -96,6 +96,8 @@ class FormRequest(OAuth2Request):
         self.ledgerd_family_id = ""
         # The code this request presented, once found: consumed even if the exchange then fails.
         self.ledgerd_code_hash: str | None = None
+        # The user whose token a revocation revoked (the request journal names it).
+        self.ledgerd_user_id: str | None = None
         _db.set(db)
 
     @property
@@ -309,6 +311,7 @@ class Revocation(RevocationEndpoint):
 
     def revoke_token(self, token: TokenFamily, request: FormRequest) -> None:
         if token.app_id == request.client.app.id:
+            request.ledgerd_user_id = token.user_id
             revoke_family(request.db, self.server.clock, token.id, "revoked")
 
     def create_endpoint_response(self, request: FormRequest) -> tuple[int, Any, Any]:

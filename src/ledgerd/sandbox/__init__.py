@@ -1,1 +1,2 @@
-"""Sandbox conveniences for integration developers: demo books (later: reset, snapshots, faults)."""
+"""Sandbox conveniences for integration developers: demo books, the request journal (later: reset, snapshots,
+faults)."""

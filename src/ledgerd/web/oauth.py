@@ -21,6 +21,7 @@ from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_cod
 from ledgerd.db.engine import unit_of_work
 from ledgerd.http import sandbox
 from ledgerd.http.errors import ApiError
+from ledgerd.http.recorder import identify
 from ledgerd.http.wire import JsonResponse
 from ledgerd.runtime import Runtime
 from ledgerd.sandbox.faults import Call as FaultCall
@@ -117,6 +118,11 @@ def _fault_answer(fired: Fired) -> Response:
     if fired.retry_after is not None:
         response.headers["Retry-After"] = str(fired.retry_after)
     return response
+def _identify(request: Request, oauth_request: FormRequest) -> None:
+    """The app and user a grant found, for the request journal (http/recorder.py)."""
+    client, user = getattr(oauth_request, "client", None), getattr(oauth_request, "user", None)
+    identify(request.scope, client_id=client.get_client_id() if client is not None else None,
+             user_id=getattr(user, "id", None) or oauth_request.ledgerd_user_id)
 
 
 def _endpoint(run_grant: str) -> Any:
@@ -144,6 +150,7 @@ def _endpoint(run_grant: str) -> Any:
                         answer = server.create_token_response(oauth_request)
                     else:
                         answer = server.create_endpoint_response("revocation", oauth_request)
+                    _identify(request, oauth_request)
                     if answer[0] != 200:
                         raise _Failed(answer, oauth_request.ledgerd_code_hash)
                     return answer  # type: ignore[no-any-return]

@@ -25,6 +25,7 @@ from ledgerd.errors import LedgerdError
 from ledgerd.http import sandbox
 from ledgerd.http.errors import ApiError
 from ledgerd.http.headers import page
+from ledgerd.http.recorder import identify
 from ledgerd.onboarding import open_business
 from ledgerd.regions import COUNTRIES
 from ledgerd.runtime import Runtime
@@ -130,6 +131,7 @@ async def authorize_get(request: Request) -> Response:
         if auth.country is None:
             return _country_page(request, auth)
         user = _current_user(request, db)
+        identify(request.scope, client_id=auth.app.client_id, user_id=user.id if user else None)
         if user is None:
             return _login_redirect(request)
         try:
@@ -173,6 +175,7 @@ async def authorize_post(request: Request) -> Response:
             if auth.country is None:
                 raise auth.fail("invalid_request", "Missing country.")
             user = _current_user(request, db)
+            identify(request.scope, client_id=auth.app.client_id, user_id=user.id if user else None)
             if user is None:
                 return _login_redirect(request)
             authorize.check_data_centre(db, auth, user)
