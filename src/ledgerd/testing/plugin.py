@@ -1,0 +1,58 @@
+"""The pytest kit's fixtures (registered by the `pytest11` entry point `ledgerd`; docs/sandbox.md, "Testing with
+pytest"). Every name starts with `ledgerd_`. Nothing starts until a test asks for a fixture: the server is
+started by the first test that needs it and serves the rest of the session.
+
+    ledgerd_environment   (session) extra LEDGERD_* variables for the server; override it in a conftest.py
+    ledgerd_server        (session) a real `ledgerd serve` on a free port over a temporary SQLite file
+    ledgerd_business      a fresh business for each test
+    ledgerd_token         a real token pair of the business's owner, from the authorization code flow with PKCE
+    ledgerd_client        a SageClient with that pair, sending the business in X-Business
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ledgerd.client.api import SageClient
+from ledgerd.client.oauth import TokenSet
+from ledgerd.testing.server import Business, LedgerdServer
+
+
+@pytest.fixture(scope="session")
+def ledgerd_environment() -> dict[str, str]:
+    """Extra `LEDGERD_*` variables for the kit's server (e.g. `{"LEDGERD_RATE_LIMIT": "100"}`)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def ledgerd_server(tmp_path_factory: pytest.TempPathFactory,
+                   ledgerd_environment: dict[str, str]) -> Iterator[LedgerdServer]:
+    """A real `ledgerd serve` for the session, with the kit's app registered (`client_id`, `client_secret`)."""
+    server = LedgerdServer(tmp_path_factory.mktemp("ledgerd"), ledgerd_environment)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def ledgerd_business(ledgerd_server: LedgerdServer) -> Business:
+    """A business no other test has touched: a new owner and business from the sign-up page."""
+    return ledgerd_server.new_business()
+
+
+@pytest.fixture
+def ledgerd_token(ledgerd_server: LedgerdServer, ledgerd_business: Business) -> TokenSet:
+    """A token pair of the business's owner for the kit's app (`full_access`)."""
+    return ledgerd_server.authorize(ledgerd_business.owner, country=ledgerd_business.country)
+
+
+@pytest.fixture
+def ledgerd_client(ledgerd_server: LedgerdServer, ledgerd_business: Business,
+                   ledgerd_token: TokenSet) -> Iterator[SageClient]:
+    """The v3.1 API as the business's owner, with `X-Business` set; refreshes its pair on a 401."""
+    with SageClient(ledgerd_token, ledgerd_server.oauth(), business=ledgerd_business.id) as client:
+        yield client
