@@ -77,8 +77,9 @@ class SageClient:
 
     # ---- calls ---------------------------------------------------------------------------------------------
 
-    def get(self, path: str, params: dict[str, Any] | None = None, *, business: Any = _LEAD) -> Any:
-        return self.request("GET", path, params=params, business=business).json()
+    def get(self, path: str, params: dict[str, Any] | None = None, *, retries: int = 0,
+            business: Any = _LEAD) -> Any:
+        return self.request("GET", path, params=params, retries=retries, business=business).json()
 
     def post(self, path: str, body: dict[str, Any], *, idempotency_id: str | None = None, retries: int = 0,
              business: Any = _LEAD) -> Any:
@@ -93,13 +94,13 @@ class SageClient:
             body = with_idempotency_id(body, idempotency_id)
         return self.request("PUT", path, json=body, retries=retries, business=business).json()
 
-    def delete(self, path: str, *, business: Any = _LEAD) -> None:
-        self.request("DELETE", path, business=business)
+    def delete(self, path: str, *, retries: int = 0, business: Any = _LEAD) -> None:
+        self.request("DELETE", path, retries=retries, business=business)
 
-    def pages(self, path: str, params: dict[str, Any] | None = None, *,
+    def pages(self, path: str, params: dict[str, Any] | None = None, *, retries: int = 0,
               business: Any = _LEAD) -> Iterator[dict[str, Any]]:
         """Each list envelope (`$total`, `$page`, `$next`, `$items`, …), following `$next` to the last page."""
-        page: dict[str, Any] = self.get(path, params, business=business)
+        page: dict[str, Any] = self.get(path, params, retries=retries, business=business)
         seen = set()
         while True:
             yield page
@@ -107,12 +108,12 @@ class SageClient:
             if not following or following in seen:
                 return
             seen.add(following)
-            page = self.get(following, business=business)
+            page = self.get(following, retries=retries, business=business)
 
-    def items(self, path: str, params: dict[str, Any] | None = None, *,
+    def items(self, path: str, params: dict[str, Any] | None = None, *, retries: int = 0,
               business: Any = _LEAD) -> Iterator[dict[str, Any]]:
         """Every record of a list, page after page."""
-        for page in self.pages(path, params, business=business):
+        for page in self.pages(path, params, retries=retries, business=business):
             yield from page.get("$items", [])
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
