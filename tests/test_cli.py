@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from ledgerd.app import create_app
+from ledgerd.cli import main
 from ledgerd.config import Settings
 from ledgerd.db.migrate import upgrade
+from ledgerd.tenancy.models import Role
 from tests.conftest import TEST_SCRYPT_N
+from tests.support.factories import Factory
 from tests.support.live import LiveServer
 
 VERBS = [["serve"], ["db", "upgrade"], ["users", "create"], ["businesses", "create"], ["businesses", "invite"],
@@ -98,3 +105,150 @@ def test_serve_on_any_port_and_host_accepts_the_tokens_the_cli_issues(tmp_path: 
         assert metadata["issuer"] == f"http://localhost:{server.port}"
     finally:
         server.stop()
+
+
+# --- administrators and the inventory (users, businesses, apps, tokens: docs/sandbox.md) ------------------------
+# Run in this process (`main`) on the session's databases, SQLite and PostgreSQL: a process per command would cost
+# seconds each. The commands' own output is what is checked.
+
+INVENTORY_VERBS = [["users", "list"], ["users", "delete"], ["users", "grant-admin"], ["businesses", "list"],
+                   ["apps", "list"], ["apps", "delete"], ["tokens", "list"], ["tokens", "revoke"]]
+LONG_PASSWORD = "a long password 1"
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        assert self.code == 0, self.err
+        return json.loads(self.out)
+
+
+Ledgerd = Callable[..., Ran]
+
+
+def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str) -> Ledgerd:
+    monkeypatch.setenv("LEDGERD_DATABASE_URL", database_url)
+    monkeypatch.setenv("LEDGERD_ENV", "test")
+    monkeypatch.setenv("LEDGERD_PASSWORD_SCRYPT_N", str(TEST_SCRYPT_N))
+
+    def ledgerd(*argv: str) -> Ran:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return ledgerd
+
+
+@pytest.fixture
+def ledgerd(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str) -> Ledgerd:
+    return in_process(monkeypatch, capsys, database_url)
+
+
+@pytest.mark.parametrize("verb", INVENTORY_VERBS, ids=" ".join)
+def test_every_inventory_verb_has_help(verb: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([*verb, "--help"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith(f"usage: ledgerd {' '.join(verb)}")
+
+
+def test_users_create_admin_and_grant_admin(ledgerd: Ledgerd) -> None:
+    admin, plain = (f"{who}-{secrets.token_hex(4)}@example.com" for who in ("admin", "plain"))
+    made = ledgerd("users", "create", "--email", admin, "--password", LONG_PASSWORD, "--admin", "--json").json()
+    assert made["email"] == admin and made["is_admin"] is True
+    created = ledgerd("users", "create", "--email", plain, "--password", LONG_PASSWORD)
+    assert created.code == 0 and created.out.startswith(f"created user {plain} (id ")
+    assert ledgerd("users", "create", "--email", admin.upper(), "--password", LONG_PASSWORD).code == 2
+
+    def admins() -> dict[str, bool]:
+        return {u["email"]: u["is_admin"] for u in ledgerd("users", "list", "--json").json()
+                if u["email"] in (admin, plain)}
+
+    assert admins() == {admin: True, plain: False}
+    granted = ledgerd("users", "grant-admin", plain)
+    assert (granted.code, granted.out) == (0, f"{plain} is now a ledgerd administrator\n")
+    assert admins() == {admin: True, plain: True}
+    revoked = ledgerd("users", "grant-admin", plain, "--revoke", "--json").json()
+    assert revoked["is_admin"] is False and admins() == {admin: True, plain: False}
+    unknown = ledgerd("users", "grant-admin", "nobody@example.com")
+    assert unknown.code == 2 and unknown.err == "ledgerd: no user with e-mail nobody@example.com\n"
+
+
+def test_inventory_lists_revokes_and_deletes(ledgerd: Ledgerd, factory: Factory, client: TestClient) -> None:
+    owner, member = factory.user("Olive", "Owner"), factory.user("Mel", "Member")
+    business = factory.business(owner, "Command Line Ltd")
+    factory.member(business, member, Role.READ_ONLY)
+    app, _ = factory.app(member, ["http://localhost:8080/callback", "https://cli.example.com/cb"])
+    members_token, owners_token = factory.token(member, app), factory.token(owner, app)
+
+    def alive(token: dict[str, Any]) -> bool:
+        return client.get("/v3.1/user", headers={"Authorization": f"Bearer {token['access_token']}"}).status_code == 200
+
+    users = {u["email"]: u for u in ledgerd("users", "list", "--json").json()}
+    assert users[member.email]["businesses"] == [
+        {"id": business.id, "displayed_as": "Command Line Ltd", "role": "read_only"}]
+    assert users[owner.email]["businesses"][0]["role"] == "owner"
+    listing = ledgerd("users", "list").out.splitlines()
+    assert listing[0].split() == ["EMAIL", "NAME", "ADMIN", "CREATED", "ID", "BUSINESSES"]
+    line = next(line for line in listing if line.startswith(member.email))
+    assert "Mel Member" in line and line.endswith("Command Line Ltd (read_only)")
+
+    businesses = ledgerd("businesses", "list", "--owner", owner.email, "--json").json()
+    assert [(b["id"], b["owner"]["email"], b["members"]) for b in businesses] == [(business.id, owner.email, 2)]
+    assert business.id in ledgerd("businesses", "list", "--owner", owner.email).out
+    assert ledgerd("businesses", "list", "--owner", member.email).out == "no businesses\n"
+    missing = ledgerd("businesses", "list", "--owner", "nobody@example.com")
+    assert missing.code == 2 and missing.err == "ledgerd: No user has the e-mail address nobody@example.com.\n"
+
+    apps = ledgerd("apps", "list", "--owner", member.email, "--json").json()
+    assert [(a["client_id"], a["callbacks"], a["live_token_families"]) for a in apps] == [
+        (app.client_id, ["http://localhost:8080/callback", "https://cli.example.com/cb"], 2)]
+    assert app.client_id in ledgerd("apps", "list", "--owner", member.email).out
+
+    families = ledgerd("tokens", "list", "--user", member.email, "--json").json()
+    assert [(f["app"]["client_id"], f["status"]) for f in families] == [(app.client_id, "live")]
+    assert len(ledgerd("tokens", "list", "--app", app.client_id, "--json").json()) == 2
+    assert families[0]["id"] in ledgerd("tokens", "list", "--app", app.client_id).out
+
+    unnamed = ledgerd("tokens", "revoke")
+    assert unnamed.code == 2 and unnamed.err.startswith("ledgerd: name the token families to revoke")
+    assert ledgerd("tokens", "revoke", "--user", member.email, "--json").json() == {"revoked": [families[0]["id"]]}
+    assert not alive(members_token) and alive(owners_token)
+    again = ledgerd("tokens", "revoke", "--family", families[0]["id"])
+    assert (again.code, again.out) == (0, "revoked 0 token family(ies)\n")
+    status = ledgerd("tokens", "list", "--user", member.email, "--json").json()[0]
+    assert (status["status"], status["revoked_reason"]) == ("revoked", "revoked_by_administrator")
+
+    refused = ledgerd("users", "delete", owner.email)
+    assert refused.code == 2 and f"owns 1 business: Command Line Ltd ({business.id})" in refused.err
+    assert f"`ledgerd businesses delete {business.id}`" in refused.err
+
+    deleted = ledgerd("apps", "delete", app.client_id)
+    assert deleted.code == 0 and deleted.out.startswith(f"deleted app {app.client_id}; 1 token family(ies) revoked")
+    assert not alive(owners_token)
+    assert ledgerd("apps", "list", "--owner", member.email, "--json").json() == []
+    gone = ledgerd("apps", "delete", app.client_id)
+    assert gone.code == 2 and gone.err == f"ledgerd: No app has the client id {app.client_id}.\n"
+
+    removed = ledgerd("users", "delete", member.email, "--json").json()
+    assert removed == {"email": member.email, "memberships": 1, "apps": 0, "token_families": 0,
+                       "browser_sessions": 0}
+    assert member.email not in {u["email"] for u in ledgerd("users", "list", "--json").json()}
+    assert ledgerd("businesses", "list", "--owner", owner.email, "--json").json()[0]["members"] == 1
+
+
+def test_the_last_administrator_is_not_deleted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    """On a database of its own: the session's have administrators made by other tests."""
+    ledgerd = in_process(monkeypatch, capsys, f"sqlite:///{tmp_path / 'admins.sqlite'}")
+    for email in ("first@example.com", "second@example.com"):
+        assert ledgerd("users", "create", "--email", email, "--password", LONG_PASSWORD, "--admin").code == 0
+    assert ledgerd("users", "delete", "first@example.com").code == 0
+    last = ledgerd("users", "delete", "second@example.com")
+    assert last.code == 2 and last.err == ("ledgerd: second@example.com is the last ledgerd administrator; make "
+                                           "another one first (`ledgerd users grant-admin EMAIL`).\n")
+    assert [u["email"] for u in ledgerd("users", "list", "--json").json()] == ["second@example.com"]
+    assert ledgerd("users", "list").out.splitlines()[1].startswith("second@example.com")

@@ -27,6 +27,7 @@ from starlette.types import Scope
 
 from ledgerd.analysis import service as analysis
 from ledgerd.api import openapi
+from ledgerd.api.admin import inventory as admin_inventory
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
 from ledgerd.api.resources import attachments as attachments_api
@@ -173,7 +174,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
             *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
             *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
-        Mount(EXTENSIONS_PREFIX, routes=list(reports_api.routes)),
+        Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_inventory.routes]),
         *oauth_routes.routes,
         *pages.routes,
     ]

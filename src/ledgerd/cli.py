@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledgerd.api.admin.inventory import app_item, business_item, family_item, user_item
 from ledgerd.app import build_runtime
 from ledgerd.auth.apps import create_app
 from ledgerd.auth.models import App
@@ -22,8 +24,10 @@ from ledgerd.config import DEFAULT_PORT, Settings, SettingsError
 from ledgerd.db.engine import unit_of_work
 from ledgerd.db.migrate import upgrade
 from ledgerd.errors import LedgerdError
+from ledgerd.formats import timestamp_str
 from ledgerd.onboarding import open_business
 from ledgerd.passwords import Passwords
+from ledgerd.sandbox import inventory
 from ledgerd.sandbox.demo import demo_app, seed_demo_books
 from ledgerd.tenancy.access import area_roles
 from ledgerd.tenancy.models import Business, Membership, Role
@@ -43,8 +47,34 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings.load(database_url=getattr(args, "database_url", None), **extra)
 
 
-def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    print(json.dumps(data, indent=2) if getattr(args, "json", False) else text)
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return timestamp_str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _print(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, indent=2, default=_json_value) if getattr(args, "json", False) else text)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], empty: str) -> str:
+    """Rows in columns under their headers (timestamps as the API writes them, None as "-")."""
+    if not rows:
+        return empty
+    cells = [list(headers), *([_cell(value) for value in row] for row in rows)]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+                     for line in cells)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return timestamp_str(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _with_db(settings: Settings, fn: Callable[[Session, Any], dict[str, Any]]) -> dict[str, Any]:
@@ -93,6 +123,39 @@ def cmd_users_grant_admin(args: argparse.Namespace) -> None:
     _print(args, data, f"{data['email']} is {'now' if data['is_admin'] else 'no longer'} a ledgerd administrator")
 
 
+def cmd_users_list(args: argparse.Namespace) -> None:
+    data = _with_db(_settings(args), lambda db, rt: {"users": inventory.users(db).items})
+    _print(args, [user_item(user) for user in data["users"]], _table(
+        ["EMAIL", "NAME", "ADMIN", "CREATED", "ID", "BUSINESSES"],
+        [[user.email, f"{user.first_name} {user.last_name}".strip(), user.is_admin, user.created_at, user.id,
+          ", ".join(f"{access.name} ({access.role.value})" for access in user.businesses)]
+         for user in data["users"]], "no users"))
+
+
+def cmd_users_delete(args: argparse.Namespace) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        deleted = inventory.delete_user(db, rt.clock, inventory.user_named(db, args.email))
+        return {"email": deleted.email, "memberships": deleted.memberships, "apps": deleted.apps,
+                "token_families": deleted.token_families, "browser_sessions": deleted.browser_sessions}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"deleted user {data['email']} with {data['memberships']} membership(s), {data['apps']} "
+                       f"app(s), {data['token_families']} token family(ies) revoked, {data['browser_sessions']} "
+                       "browser session(s)")
+
+
+def cmd_businesses_list(args: argparse.Namespace) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        owner = inventory.user_named(db, args.owner, "owner") if args.owner else None
+        return {"businesses": inventory.businesses(db, owner=owner).items}
+
+    found: list[inventory.BusinessEntry] = _with_db(_settings(args), run)["businesses"]
+    _print(args, [business_item(business) for business in found], _table(
+        ["ID", "NAME", "COUNTRY", "OWNER", "MEMBERS", "CONTACTS", "SALES INV", "PURCHASE INV", "CREATED"],
+        [[b.id, b.name, b.country_id, b.owner_email, b.members, b.contacts, b.sales_invoices, b.purchase_invoices,
+          b.created_at] for b in found], "no businesses"))
+
+
 def cmd_businesses_create(args: argparse.Namespace) -> None:
     def run(db: Session, rt: Any) -> dict[str, Any]:
         business = open_business(db, rt.clock, owner=_user(db, args.owner), name=args.name,
@@ -128,6 +191,54 @@ def cmd_apps_create(args: argparse.Namespace) -> None:
     data = _with_db(_settings(args), run)
     _print(args, data, f"app {data['name']}\n  client id:     {data['client_id']}\n"
                        f"  client secret: {data['client_secret']}  (shown once)")
+
+
+def cmd_apps_list(args: argparse.Namespace) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        owner = inventory.user_named(db, args.owner, "owner") if args.owner else None
+        return {"apps": inventory.apps(db, rt.clock, owner=owner).items}
+
+    found: list[inventory.AppEntry] = _with_db(_settings(args), run)["apps"]
+    _print(args, [app_item(app) for app in found], _table(
+        ["CLIENT ID", "NAME", "OWNER", "LIVE TOKENS", "CREATED", "CALLBACKS"],
+        [[a.client_id, a.name, a.owner_email, a.live_token_families, a.created_at, " ".join(a.callbacks)]
+         for a in found], "no apps"))
+
+
+def cmd_apps_delete(args: argparse.Namespace) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        revoked = inventory.delete_app(db, rt.clock, inventory.app_named(db, args.client_id))
+        return {"client_id": args.client_id, "revoked": revoked}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"deleted app {data['client_id']}; {len(data['revoked'])} token family(ies) revoked")
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        user = inventory.user_named(db, args.user) if args.user else None
+        app = inventory.app_named(db, args.app) if args.app else None
+        return {"families": inventory.token_families(db, rt.clock, user=user, app=app).items}
+
+    found: list[inventory.FamilyEntry] = _with_db(_settings(args), run)["families"]
+    _print(args, [family_item(family) for family in found], _table(
+        ["ID", "USER", "APP", "SCOPE", "STATUS", "CREATED", "LAST ISSUED", "EXPIRES", "REVOKED"],
+        [[f.id, f.user_email, f.client_id, f.scope, f.status, f.created_at, f.last_issued_at, f.expires_at,
+          f.revoked_at] for f in found], "no token families"))
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> None:
+    if not (args.user or args.app or args.family):
+        raise CliError("name the token families to revoke: --user EMAIL, --app CLIENT_ID or --family ID")
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        user = inventory.user_named(db, args.user) if args.user else None
+        app = inventory.app_named(db, args.app) if args.app else None
+        return {"revoked": inventory.revoke(db, rt.clock, user=user, app=app, family_id=args.family)}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"revoked {len(data['revoked'])} token family(ies)" +
+           "".join(f"\n  {family_id}" for family_id in data["revoked"]))
 
 
 def cmd_tokens_issue(args: argparse.Namespace) -> None:
@@ -233,6 +344,11 @@ def parser() -> argparse.ArgumentParser:
              "Make a user a ledgerd administrator (the sandbox controls under /ledgerd/v1/admin).")
     p.add_argument("email", metavar="EMAIL")
     p.add_argument("--revoke", action="store_true", help="take the administrator right away instead")
+    verb(users_verbs, "list", cmd_users_list, "List the user accounts, with the businesses each can see.")
+    p = verb(users_verbs, "delete", cmd_users_delete,
+             "Delete a user account with its memberships, sessions, apps and tokens (refused while it owns a "
+             "business, and for the last administrator).")
+    p.add_argument("email", metavar="EMAIL")
 
     businesses = verbs.add_parser("businesses", help="Businesses.", description="Businesses and members.")
     b_verbs = businesses.add_subparsers(dest="businesses_verb", required=True, metavar="VERB")
@@ -242,6 +358,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--country", required=True, choices=["GB", "IE", "US", "CA", "ES", "FR", "DE"],
                    type=str.upper)
     p.add_argument("--demo", action="store_true", help="mark it as a demo business")
+    p = verb(b_verbs, "list", cmd_businesses_list,
+             "List the businesses with their owner, members, contacts and invoices.")
+    p.add_argument("--owner", metavar="EMAIL", help="only the businesses this user owns")
     p = verb(b_verbs, "invite", cmd_businesses_invite, "Give an e-mail address a role in a business.")
     p.add_argument("--business", required=True, metavar="ID")
     p.add_argument("--email", required=True)
@@ -258,6 +377,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--redirect-uri", required=True, action="append", metavar="URI",
                    help="a callback URL (repeat for more, up to 100)")
+    p = verb(a_verbs, "list", cmd_apps_list, "List the registered apps with their live token families.")
+    p.add_argument("--owner", metavar="EMAIL", help="only the apps this user owns")
+    p = verb(a_verbs, "delete", cmd_apps_delete, "Delete an app, revoking its token families first.")
+    p.add_argument("client_id", metavar="CLIENT_ID")
 
     tokens = verbs.add_parser("tokens", help="Tokens.", description="Tokens.")
     t_verbs = tokens.add_subparsers(dest="tokens_verb", required=True, metavar="VERB")
@@ -266,6 +389,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--app", required=True, metavar="CLIENT_ID")
     p.add_argument("--scope", default="full_access", choices=["full_access", "readonly"])
     p.add_argument("--country", default="GB", type=str.upper)
+    p = verb(t_verbs, "list", cmd_tokens_list, "List the token families (live, expired and revoked).")
+    p.add_argument("--user", metavar="EMAIL", help="only this user's")
+    p.add_argument("--app", metavar="CLIENT_ID", help="only this app's")
+    p = verb(t_verbs, "revoke", cmd_tokens_revoke,
+             "Revoke token families: their refresh tokens are refused and their access tokens answered 401 from "
+             "now on. Name a user, an app or a family (given together: the families matching all).")
+    p.add_argument("--user", metavar="EMAIL", help="every token family of this user")
+    p.add_argument("--app", metavar="CLIENT_ID", help="every token family of this app")
+    p.add_argument("--family", metavar="ID", help="one token family (its id, from `ledgerd tokens list`)")
 
     p = verb(verbs, "demo", cmd_demo, "Set up a demo user, business and app, then serve them.")
     p.add_argument("--country", default="GB", type=str.upper, choices=["GB", "IE", "US", "CA", "ES", "FR", "DE"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -42,8 +42,20 @@ class Page:
         return (self.number - 1) * self.per_page
 
 
+@dataclass(frozen=True)
+class Streamed:
+    """The `$items` of a list page that is presented a few records at a time: chunks of items, each loaded when
+    the one before has been written to JSON (the pipeline's `finish` step, inside the unit of work). A page of
+    heavy records (60 MB of journals with their lines and nested records) then never holds more than one
+    chunk's rows and dicts: the garbage collector walks every live object on each collection of its older
+    generations, with the GIL held, and a whole page's made every other request of the process wait
+    (docs/decisions/http.md, "Heavy pages")."""
+
+    chunks: Iterator[list[dict[str, Any]]]
+
+
 def envelope(path: str, query: Iterable[tuple[str, str]], page: Page, total: int,
-             items: list[dict[str, Any]]) -> dict[str, Any]:
+             items: list[dict[str, Any]] | Streamed) -> dict[str, Any]:
     """Sage's list envelope; `$next`/`$back` are paths without the version prefix and keep the other
     query parameters of the request (a `:` as it was sent: `sort=date:asc`, as in Sage's answers).
 

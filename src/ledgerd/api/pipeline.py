@@ -47,6 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerd.api import idempotency, legacy_ids, operations, ratelimit
 from ledgerd.api.bearer import Principal, load_principal, verify
+from ledgerd.api.listing import Streamed
 from ledgerd.api.validation import Body, check_text
 from ledgerd.db.engine import UnitOfWork, sqlite_writer
 from ledgerd.db.records import CLOCK_KEY, bind_clock
@@ -61,7 +62,7 @@ from ledgerd.http.errors import (
     error_response,
 )
 from ledgerd.http.guard import allow_body
-from ledgerd.http.wire import JsonResponse
+from ledgerd.http.wire import JsonResponse, written
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.access import Selected
 from ledgerd.tenancy.service import select_business as select_users_business
@@ -291,12 +292,25 @@ def handle(endpoint: Endpoint, call: Call) -> Result:
     return endpoint.handler(call, endpoint.body.parse(call.body))
 
 
-def show_legacy_ids(endpoint: Endpoint, call: Call, result: Result) -> None:
-    """`show_legacy_id=true`: every record of a JSON payload gets its `legacy_id` (api/legacy_ids.py)."""
-    if result.media_type is None and legacy_ids.wanted(call.query):
-        business_id = call.business.id if isinstance(call, BusinessCall) else None
-        result.payload = legacy_ids.annotate(call.db, result.payload, route_path=endpoint.path,
-                                             business_id=business_id)
+def finish(endpoint: Endpoint, call: Call, result: Result) -> None:
+    """The JSON payload as it will go out, while the transaction is still open: with `show_legacy_id=true` every
+    record gets its `legacy_id` (api/legacy_ids.py); a list page presented a few records at a time
+    (`listing.Streamed`) is written to JSON chunk by chunk, each before the next is loaded."""
+    if result.media_type is not None:
+        return
+    annotate: Callable[[Any], Any] | None = None
+    if legacy_ids.wanted(call.query):
+        annotate = functools.partial(legacy_ids.annotate, call.db, route_path=endpoint.path,
+                                     business_id=call.business.id if isinstance(call, BusinessCall) else None)
+    payload = result.payload
+    items = payload.get("$items") if isinstance(payload, dict) else None
+    if isinstance(items, Streamed):
+        done: list[Any] = []
+        for chunk in items.chunks:
+            done.extend(written(annotate(chunk) if annotate else chunk))
+        result.payload = {**payload, "$items": done}
+    elif annotate is not None:
+        result.payload = annotate(payload)
 
 
 def unit_of_work(endpoint: Endpoint, found: Prepared) -> Result | idempotency.Stored:
@@ -310,7 +324,7 @@ def unit_of_work(endpoint: Endpoint, found: Prepared) -> Result | idempotency.St
             if stored is not None:
                 return stored
         result = handle(endpoint, call)
-        show_legacy_ids(endpoint, call, result)
+        finish(endpoint, call, result)
         if key is not None and business is not None:
             return idempotency.remember(call.db, key, result.status, result.payload, media_type=result.media_type,
                                         headers=result.headers, business_id=result.business_id)

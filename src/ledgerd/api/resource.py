@@ -21,14 +21,16 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, registry
-from ledgerd.api.listing import BASE_KEYS, Attributes, Page, envelope
+from ledgerd.api.listing import BASE_KEYS, Attributes, Page, Streamed, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.validation import Body
 from ledgerd.db.base import Base
 from ledgerd.db.deletions import Deletion
 from ledgerd.db.locks import for_change
+from ledgerd.db.unit import let_go
 from ledgerd.errors import NotFound
 from ledgerd.http.errors import InvalidParameter
+from ledgerd.http.wire import dumps
 
 M = TypeVar("M", bound=Base)
 Present = Callable[[BusinessCall, Sequence[Any]], list[dict[str, Any]]]
@@ -109,6 +111,10 @@ class Resource(Generic[M]):
         if obj is None:
             raise NotFound()
         return obj
+
+    def rows(self, db: Session, stmt: Select[Any]) -> Sequence[Any]:
+        """The records `stmt` selects, as `present` takes them (the spec's own `load`, or ORM rows)."""
+        return self.load(db, stmt) if self.load else db.scalars(stmt).all()
 
     def show(self, call: BusinessCall, objs: Sequence[Any], attributes: Attributes) -> list[dict[str, Any]]:
         if not attributes.all and not attributes.names:
@@ -238,15 +244,47 @@ def list_handler(resource: Resource[Any]) -> Callable[[BusinessCall], Result]:
         else:
             total = call.db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         stmt = stmt.order_by(*_order(resource, query)).offset(page.offset).limit(page.per_page)
-        objs = resource.load(call.db, stmt) if resource.load else call.db.scalars(stmt).all()
         chosen = query.get("attributes")
         if chosen and chosen.strip() and query.get("sort"):
             chosen += ",created_at"  # Sage's sorted items carry the creation time they tie-break on [LS]
-        items = resource.show(call, objs, Attributes(chosen, default_all=False))
+        attributes = Attributes(chosen, default_all=False)
+        items: list[dict[str, Any]] | Streamed
+        if page.per_page <= FIRST_CHUNK:
+            items = resource.show(call, resource.rows(call.db, stmt), attributes)
+        else:
+            items = Streamed(_chunks(call, resource, stmt, page, attributes))
         return Result(envelope(f"/{resource.path}", query.multi_items(), page, total, items),
                       business_id=call.business.id)
 
     return handler
+
+
+# A list page is presented a chunk at a time (listing.Streamed): first this many records, then as many as make
+# about CHUNK_BYTES of JSON at the size the records so far have had. Pages of ordinary records (200 invoices
+# are ~1.3 MB) take two chunks; journals of 1,000 lines with their nested records (~1.5 MB each) one apiece.
+FIRST_CHUNK = 2
+CHUNK_BYTES = 2 * 1024 * 1024
+
+
+def _chunks(call: BusinessCall, resource: Resource[Any], stmt: Select[Any], page: Page,
+            attributes: Attributes) -> Iterator[list[dict[str, Any]]]:
+    """The page `stmt` selects, loaded and presented a chunk at a time, each chunk the same statement over a
+    narrower window (the unit of work reads one snapshot of the database, db/engine.UnitOfWork, so the windows
+    add up to the page); the rows of a chunk are let go (db/unit.let_go) once it has been written."""
+    done, step = 0, FIRST_CHUNK
+    while done < page.per_page:
+        window = min(step, page.per_page - done)
+        rows = resource.rows(call.db, stmt.offset(page.offset + done).limit(window))
+        if not rows:
+            return
+        chunk = resource.show(call, rows, attributes)
+        if done == 0:  # the size of the first records sets the size of the chunks after them
+            step = max(1, CHUNK_BYTES * len(chunk) // max(len(dumps(chunk)), 1))
+        yield chunk
+        let_go(call.db)
+        if len(rows) < window:  # the end of the list
+            return
+        done += window
 
 
 def read_handler(resource: Resource[Any]) -> Callable[[BusinessCall], Result]:

@@ -6,9 +6,11 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from ledgerd.auth.models import MAX_REDIRECT_URIS, App, RedirectUri
+from ledgerd.auth.models import MAX_REDIRECT_URIS, App, AuthorizationCode, RedirectUri, TokenFamily
+from ledgerd.auth.server import revoke_families
 from ledgerd.clock import Clock
 from ledgerd.errors import Invalid, NotFound
 from ledgerd.passwords import hash_secret
@@ -90,3 +92,14 @@ def rotate_secret(db: Session, clock: Clock, app: App, secret: str | None = None
     app.updated_at = clock.now()
     db.flush()
     return secret
+
+
+def delete_app(db: Session, clock: Clock, app: App) -> list[str]:
+    """Remove an app: its token families are revoked (every user's; their tokens stop working at once), then
+    removed with its codes and callbacks. The ids of the families it revoked."""
+    revoked = revoke_families(db, clock, TokenFamily.app_id == app.id, "app_deleted")
+    db.execute(delete(AuthorizationCode).where(AuthorizationCode.app_id == app.id))
+    db.execute(delete(TokenFamily).where(TokenFamily.app_id == app.id))
+    db.delete(app)
+    db.flush()
+    return revoked

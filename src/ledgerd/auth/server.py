@@ -19,7 +19,7 @@ from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, grants
 from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidGrantError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from ledgerd.auth.models import App, AuthorizationCode, TokenFamily
@@ -308,10 +308,8 @@ class Revocation(RevocationEndpoint):
         return self.query_token(request.form["token"], request.form.get("token_type_hint"))
 
     def revoke_token(self, token: TokenFamily, request: FormRequest) -> None:
-        if token.app_id == request.client.app.id and token.revoked_at is None:
-            token.revoked_at = self.server.clock.now()
-            token.revoked_reason = "revoked"
-            token.current_refresh_hash = None
+        if token.app_id == request.client.app.id:
+            revoke_family(request.db, self.server.clock, token.id, "revoked")
 
     def create_endpoint_response(self, request: FormRequest) -> tuple[int, Any, Any]:
         super().create_endpoint_response(request)
@@ -352,9 +350,18 @@ def issue_without_consent(db: Session, tokens: Tokens, clock: Clock, *, app: App
     return token
 
 
+def revoke_families(db: Session, clock: Clock, which: ColumnElement[bool], reason: str) -> list[str]:
+    """End every live token family `which` selects, for `reason`: its refresh token is refused from now on, and so
+    is every access token minted from it (api/bearer.py). Families already ended keep their first reason. The ids
+    of the families ended now, in id order."""
+    ended = db.execute(update(TokenFamily).where(which, TokenFamily.revoked_at.is_(None))
+                       .values(revoked_at=clock.now(), revoked_reason=reason, current_refresh_hash=None)
+                       .returning(TokenFamily.id))
+    return sorted(ended.scalars())
+
+
 def revoke_family(db: Session, clock: Clock, family_id: str, reason: str) -> None:
-    db.execute(update(TokenFamily).where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
-               .values(revoked_at=clock.now(), revoked_reason=reason, current_refresh_hash=None))
+    revoke_families(db, clock, TokenFamily.id == family_id, reason)
 
 
 def build_server(tokens: Tokens, clock: Clock) -> _Server:
@@ -366,4 +373,4 @@ def build_server(tokens: Tokens, clock: Clock) -> _Server:
 
 
 __all__ = ["CodeReused", "FamilyReused", "FormRequest", "InvalidGrantError", "Replayed", "build_server",
-           "revoke_family"]
+           "revoke_families", "revoke_family"]

@@ -181,6 +181,12 @@ class UnitOfWork:
             self._session = self._factory()
             if self._write:
                 self._session.connection(execution_options={WRITE_OPTION: True})
+            elif getattr(self._factory.kw.get("bind"), "name", "") == "postgresql":
+                # Every statement of a read sees one snapshot, as on SQLite: a list's count, and the chunks a long
+                # page is read in (api/resource.py), agree with each other whatever commits meanwhile. A read-only
+                # transaction never fails to serialise at this level; it costs no round trip (psycopg sends it
+                # with the BEGIN).
+                self._session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         return self._session
 
     def __enter__(self) -> UnitOfWork:

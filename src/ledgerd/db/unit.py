@@ -63,6 +63,15 @@ class Unit:
         self._kept.clear()
 
 
+def let_go(session: Session) -> None:
+    """The rows the unit of work loaded so far are no longer needed (a list page has written them): they are no
+    longer kept, so those nothing else refers to are freed (the identity map holds rows weakly; changed rows
+    stay, held by the session itself). Its caches stay."""
+    found = session.info.get(_UNIT)
+    if found is not None:
+        found.release()
+
+
 def unit(session: Session) -> Unit:
     """The session's unit of work, made on first use."""
     found = session.info.get(_UNIT)

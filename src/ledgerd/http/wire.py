@@ -51,6 +51,13 @@ def dumps(payload: Any) -> bytes:
     return _dumps(payload)
 
 
+def written(items: list[Any]) -> list[orjson.Fragment]:
+    """`items` as JSON now, one fragment each, to be placed in a payload written later (`dumps` copies them as
+    they are). Bytes are invisible to the garbage collector, dicts are not: a list page written a chunk at a time
+    keeps its live objects to one chunk's (api/listing.Streamed)."""
+    return [orjson.Fragment(_dumps(item)) for item in items]
+
+
 class JsonResponse(Response):
     media_type = "application/json"
 

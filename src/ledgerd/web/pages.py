@@ -372,8 +372,7 @@ async def portal_app(request: Request) -> Response:
                 secret = app_service.rotate_secret(db, runtime.clock, app)
                 message = "A new client secret was generated; the old one no longer works."
             elif action == "delete":
-                db.delete(app)
-                db.flush()
+                app_service.delete_app(db, runtime.clock, app)
                 return RedirectResponse("/developer", status_code=303)
             elif action is not None:
                 return _page_error(request, "Not found", "No such action.", 404)
