@@ -13,6 +13,7 @@ The code under test would normally get its URLs from configuration; here it is t
 
 from __future__ import annotations
 
+from ledgerd.client.admin import Admin
 from ledgerd.client.api import SageClient, new_idempotency_id
 from ledgerd.client.errors import NotFound, Unprocessable
 from ledgerd.client.oauth import TokenSet
@@ -69,3 +70,8 @@ def test_each_test_has_its_own_business(ledgerd_server: LedgerdServer, ledgerd_b
     with SageClient(ledgerd_token, ledgerd_server.oauth(), business=ledgerd_business.id) as client:
         assert client.get("/contacts")["$total"] == 0
         assert [b["id"] for b in client.items("/businesses")] == [ledgerd_business.id]
+
+
+def test_the_admin_api_sees_the_business(ledgerd_admin: Admin, ledgerd_business: Business) -> None:
+    listed = next(b for b in ledgerd_admin.businesses(owner=ledgerd_business.owner.email))
+    assert listed["id"] == ledgerd_business.id and listed["contacts"] == 0

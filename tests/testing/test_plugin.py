@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-KIT = ("ledgerd_environment", "ledgerd_server", "ledgerd_business", "ledgerd_token", "ledgerd_client")
+KIT = ("ledgerd_environment", "ledgerd_server", "ledgerd_business", "ledgerd_token", "ledgerd_client",
+       "ledgerd_admin")
 
 
 def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

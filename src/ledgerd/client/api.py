@@ -151,7 +151,7 @@ class SageClient:
         used = self._tokens.access_token
         response = self.http.request(method, self.url(path), params=params, json=json,
                                      headers=self._headers(used, business))
-        if response.status_code == 401 and self.oauth is not None:
+        if response.status_code == 401 and self.oauth is not None and self._tokens.refresh_token:
             refused = error_for(response)
             if isinstance(refused, Unauthorized) and refused.no_subscription:
                 raise refused

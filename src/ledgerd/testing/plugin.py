@@ -7,6 +7,7 @@ started by the first test that needs it and serves the rest of the session.
     ledgerd_business      a fresh business for each test
     ledgerd_token         a real token pair of the business's owner, from the authorization code flow with PKCE
     ledgerd_client        a SageClient with that pair, sending the business in X-Business
+    ledgerd_admin         (session) `ledgerd.client.admin.Admin`: the admin API as a ledgerd administrator
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ledgerd.client.admin import Admin
 from ledgerd.client.api import SageClient
 from ledgerd.client.oauth import TokenSet
 from ledgerd.testing.server import Business, LedgerdServer
@@ -56,3 +58,10 @@ def ledgerd_client(ledgerd_server: LedgerdServer, ledgerd_business: Business,
     """The v3.1 API as the business's owner, with `X-Business` set; refreshes its pair on a 401."""
     with SageClient(ledgerd_token, ledgerd_server.oauth(), business=ledgerd_business.id) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def ledgerd_admin(ledgerd_server: LedgerdServer) -> Admin:
+    """The admin API (`/ledgerd/v1/admin`) as the kit's administrator (made with `ledgerd users grant-admin` the
+    first time it is asked for)."""
+    return ledgerd_server.admin_api

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from ledgerd.client.admin import Admin
 from ledgerd.client.oauth import Endpoints, OAuthClient, TokenSet
 from ledgerd.testing import pages
 
@@ -75,6 +76,7 @@ class LedgerdServer:
         self.developer = Account("", "")
         self._process: subprocess.Popen[bytes] | None = None
         self._admin: Account | None = None
+        self._admin_api: Admin | None = None
 
     # ---- the process ---------------------------------------------------------------------------------------
 
@@ -150,6 +152,16 @@ class LedgerdServer:
             self.command("users", "grant-admin", self.developer.email)
             self._admin = self.developer
         return self._admin
+
+    @property
+    def admin_api(self) -> Admin:
+        """The admin API as the kit's administrator. Its token pair refreshes itself, and when the refresh
+        token is refused too (the clock moved past its 31 days) the administrator signs in again."""
+        if self._admin_api is None:
+            account = self.admin
+            self._admin_api = Admin.connect(self.url, self.authorize(account), self.oauth(),
+                                            reauthorize=lambda: self.authorize(account))
+        return self._admin_api
 
     def oauth(self) -> OAuthClient:
         """The kit's app as an OAuth client of this server."""

@@ -1,0 +1,78 @@
+"""`Admin`: ledgerd's admin API (`/ledgerd/v1/admin`), the one part of the client that only ledgerd answers.
+
+The sandbox controls as a ledgerd administrator sees them (docs/sandbox.md): each method is one call of the admin
+API, over a `SageClient` (the same bearer token handling, refresh and typed errors as the Sage API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ledgerd.client.api import SageClient
+from ledgerd.client.oauth import OAuthClient, TokenSet
+
+# ledgerd's own API; its lists' `$next` links are paths under it (`/admin/users?page=2`).
+EXTENSIONS_PATH = "/ledgerd/v1"
+
+
+class Admin:
+    """The admin API of a ledgerd, over a `SageClient` whose `api_url` is the server's `/ledgerd/v1`."""
+
+    def __init__(self, client: SageClient) -> None:
+        self.client = client
+
+    @classmethod
+    def connect(cls, base_url: str, tokens: TokenSet, oauth: OAuthClient, **options: Any) -> Admin:
+        """The admin API of the ledgerd at `base_url` with an administrator's token pair; `options` as for
+        `SageClient` (`on_tokens`, `reauthorize`, `http`, …)."""
+        return cls(SageClient(tokens, oauth, api_url=base_url.rstrip("/") + EXTENSIONS_PATH, **options))
+
+    # ---- inventory -----------------------------------------------------------------------------------------
+
+    def users(self) -> Iterator[dict[str, Any]]:
+        """Every account: id, e-mail, names, `is_admin`, `created_at`, the businesses it sees with its role."""
+        return self._items("/users")
+
+    def businesses(self, owner: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every business (or an owner's, by e-mail address): id, name, country, owner, members, counts."""
+        return self._items("/businesses", {"owner": owner})
+
+    def apps(self, owner: str | None = None) -> Iterator[dict[str, Any]]:
+        return self._items("/apps", {"owner": owner})
+
+    def tokens(self, user: str | None = None, app: str | None = None) -> Iterator[dict[str, Any]]:
+        """Token families (a user's by e-mail address or id, an app's by client id): status, scope, times."""
+        return self._items("/tokens", {"user": user, "app": app})
+
+    def revoke_tokens(self, *, user: str | None = None, app: str | None = None,
+                      family: str | None = None) -> list[str]:
+        """Revoke the token families matching all that are given; the ids of those revoked."""
+        body = {"revocation": {k: v for k, v in {"user": user, "app": app, "family": family}.items() if v}}
+        return list(self._call("POST", "/tokens/revoke", body)["revoked"])
+
+    def delete_user(self, user_id: str) -> None:
+        self._call("DELETE", f"/users/{user_id}")
+
+    def delete_app(self, client_id: str) -> None:
+        self._call("DELETE", f"/apps/{client_id}")
+
+    # ---- inside --------------------------------------------------------------------------------------------
+
+    def _items(self, path: str, params: dict[str, str | None] | None = None) -> Iterator[dict[str, Any]]:
+        given = {k: v for k, v in (params or {}).items() if v is not None}
+        return self.client.items(f"/admin{path}", given, business=None)
+
+    def _call(self, method: str, path: str, body: Any = None,
+              params: dict[str, str] | None = None) -> dict[str, Any]:
+        """One call of the admin API; its JSON object (empty for a 204)."""
+        response = self.client.request(method, f"/admin{path}", json=body, params=params, business=None)
+        if not response.content:
+            return {}
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise ValueError(f"{method} {path} answered {type(answer).__name__}, not a JSON object")
+        return answer
+
+    def close(self) -> None:
+        self.client.close()
