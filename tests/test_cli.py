@@ -26,7 +26,8 @@ from tests.support.factories import Factory
 from tests.support.live import LiveServer
 
 VERBS = [["serve"], ["db", "upgrade"], ["users", "create"], ["businesses", "create"], ["businesses", "invite"],
-         ["apps", "create"], ["tokens", "issue"], ["demo"]]
+         ["apps", "create"], ["tokens", "issue"], ["demo"], ["clock", "show"], ["clock", "freeze"],
+         ["clock", "advance"], ["clock", "resume"], ["faults", "add"], ["faults", "list"], ["faults", "clear"]]
 
 
 def run(*argv: str, database: Path, public_url: str = "http://testserver") -> subprocess.CompletedProcess[str]:
@@ -252,3 +253,36 @@ def test_the_last_administrator_is_not_deleted(monkeypatch: pytest.MonkeyPatch, 
                                            "another one first (`ledgerd users grant-admin EMAIL`).\n")
     assert [u["email"] for u in ledgerd("users", "list", "--json").json()] == ["second@example.com"]
     assert ledgerd("users", "list").out.splitlines()[1].startswith("second@example.com")
+def test_clock_show_freeze_advance_resume(tmp_path: Path) -> None:
+    """`ledgerd clock`: the setting the admin API and every server follow, in the database; what the CLI itself
+    issues follows it too (a token of the frozen clock)."""
+    database = tmp_path / "clock.sqlite"
+    assert json.loads(run("clock", "show", "--json", database=database).stdout)["frozen"] is False
+    frozen = run("clock", "freeze", "2024-06-15T14:00:00+02:00", database=database)
+    assert frozen.returncode == 0 and frozen.stdout.startswith("2024-06-15T12:00:00Z (frozen;"), frozen.stdout
+    moved = json.loads(run("clock", "advance", "1h30m", "--json", database=database).stdout)
+    assert (moved["now"], moved["frozen"]) == ("2024-06-15T13:30:00Z", True)
+    refused = run("clock", "advance", "soon", database=database)
+    assert refused.returncode == 2 and refused.stderr.startswith("ledgerd: 'soon' is not a duration")
+    resumed = json.loads(run("clock", "resume", "--json", database=database).stdout)
+    assert (resumed["frozen"], resumed["offset"]) == (False, "0s")
+
+
+def test_faults_add_list_clear(tmp_path: Path) -> None:
+    database = tmp_path / "faults.sqlite"
+    added = run("faults", "add", "--status", "503", "--times", "3", "--path", "/v3.1/contacts*", "--json",
+                database=database)
+    assert added.returncode == 0, added.stderr
+    rule = json.loads(added.stdout)
+    assert (rule["status"], rule["times"], rule["path"], rule["code"]) == (503, 3, "/v3.1/contacts*",
+                                                                          "ServiceUnavailable")
+    slow = run("faults", "add", "--latency", "1.5s", "--method", "post", database=database)
+    assert slow.returncode == 0 and "POST * -> +1500 ms; every call" in slow.stdout, slow.stdout
+    listed = run("faults", "list", database=database).stdout.splitlines()
+    assert len(listed) == 2 and listed[0].startswith(f"#{rule['id']} * /v3.1/contacts* -> 503 ServiceUnavailable")
+    bad = run("faults", "add", "--preset", "maintenance", "--drop", database=database)
+    assert bad.returncode == 2 and "not both" in bad.stderr
+    assert run("faults", "clear", str(rule["id"]), database=database).stdout.strip() == "cleared 1 fault rule"
+    assert run("faults", "clear", "999", database=database).returncode == 2
+    assert json.loads(run("faults", "clear", "--json", database=database).stdout) == {"cleared": 1}
+    assert run("faults", "list", database=database).stdout.strip() == "no fault rules"

@@ -27,6 +27,8 @@ from starlette.types import Scope
 
 from ledgerd.analysis import service as analysis
 from ledgerd.api import openapi
+from ledgerd.api.admin import clock as admin_clock
+from ledgerd.api.admin import faults as admin_faults
 from ledgerd.api.admin import inventory as admin_inventory
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
@@ -63,8 +65,10 @@ from ledgerd.http.edge import TextGuard
 from ledgerd.http.errors import ApiError, MethodNotAllowed, RouteNotFound, error_response
 from ledgerd.http.guard import RequestGuard
 from ledgerd.http.headers import SecurityHeaders
+from ledgerd.http.sandbox import DropConnections
 from ledgerd.passwords import Passwords
 from ledgerd.runtime import Runtime
+from ledgerd.sandbox.shared import Follower
 from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
 
@@ -102,15 +106,20 @@ def install_listeners() -> None:
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """The process's runtime, its clock set as the deployment's sandbox setting says (sandbox/shared.py) before
+    anything is stamped with it; a `clock` handed in (a test's) is kept until that setting next changes."""
     install_listeners()
-    clock = clock or Clock()
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
+    follower = Follower()
+    handed_in = clock is not None
+    clock = clock or Clock()
+    follower.start(engine, clock, keep_clock=handed_in)
     keys = KeyRing(sessions, clock)
     keys.ensure()
     return Runtime(settings=settings, clock=clock, engine=engine, sessions=sessions, keys=keys,
                    tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock),
-                   passwords=Passwords(settings.password_scrypt_n))
+                   passwords=Passwords(settings.password_scrypt_n), sandbox=follower)
 
 
 def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[str]:
@@ -174,7 +183,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
             *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
             *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
-        Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_inventory.routes]),
+        Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_inventory.routes, *admin_clock.routes,
+                                         *admin_faults.routes]),
         *oauth_routes.routes,
         *pages.routes,
     ]
@@ -183,7 +193,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     edge = Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), oauth_paths=oauth_routes.FORM_PATHS,
                       refusal=_refused)
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
-                    middleware=[guard, edge, Middleware(SecurityHeaders)])
+                    middleware=[Middleware(DropConnections), guard, edge, Middleware(SecurityHeaders)])
     app.state.runtime = runtime
     app.state.oauth_server = oauth_routes.build(runtime)
     return app

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.api.admin.inventory import app_item, business_item, family_item, user_item
+from ledgerd.api.validation import parse_body
 from ledgerd.app import build_runtime
 from ledgerd.auth.apps import create_app
 from ledgerd.auth.models import App
@@ -23,11 +24,13 @@ from ledgerd.auth.server import issue_without_consent
 from ledgerd.config import DEFAULT_PORT, Settings, SettingsError
 from ledgerd.db.engine import unit_of_work
 from ledgerd.db.migrate import upgrade
-from ledgerd.errors import LedgerdError
+from ledgerd.errors import Invalid, LedgerdError
 from ledgerd.formats import timestamp_str
 from ledgerd.onboarding import open_business
 from ledgerd.passwords import Passwords
-from ledgerd.sandbox import inventory
+from ledgerd.sandbox import clock as sandbox_clock
+from ledgerd.sandbox import faults, inventory
+from ledgerd.sandbox.clock import ClockView
 from ledgerd.sandbox.demo import demo_app, seed_demo_books
 from ledgerd.tenancy.access import area_roles
 from ledgerd.tenancy.models import Business, Membership, Role
@@ -253,6 +256,76 @@ def cmd_tokens_issue(args: argparse.Namespace) -> None:
     _print(args, data, json.dumps(data, indent=2))
 
 
+def _clock(args: argparse.Namespace, change: Callable[[Session], ClockView]) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        view = change(db)
+        return {**view.as_dict(), "text": view.text()}
+
+    data = _with_db(_settings(args), run)
+    text = data.pop("text")
+    _print(args, data, text)
+
+
+def cmd_clock_show(args: argparse.Namespace) -> None:
+    _clock(args, sandbox_clock.show)
+
+
+def cmd_clock_freeze(args: argparse.Namespace) -> None:
+    at = sandbox_clock.parse_instant(args.instant, "INSTANT") if args.instant else None
+    _clock(args, lambda db: sandbox_clock.freeze(db, at))
+
+
+def cmd_clock_advance(args: argparse.Namespace) -> None:
+    delta = sandbox_clock.parse_duration(args.duration, "DURATION")
+    _clock(args, lambda db: sandbox_clock.advance(db, delta))
+
+
+def cmd_clock_resume(args: argparse.Namespace) -> None:
+    _clock(args, lambda db: sandbox_clock.resume(db, here=args.here))
+
+
+# The options of `faults add` by the field they set, where the names differ.
+_FAULT_OPTIONS = {"client_id": "--app", "business_id": "--business", "latency_ms": "--latency"}
+
+
+def cmd_faults_add(args: argparse.Namespace) -> None:
+    given = {"preset": args.preset, "status": args.status, "drop": args.drop or None, "method": args.method,
+             "path": args.path, "client_id": args.app, "business_id": args.business, "probability": args.probability,
+             "every": args.every, "times": args.times, "retry_after": args.retry_after, "message": args.message,
+             "latency_ms": faults.parse_latency(args.latency) if args.latency else None}
+    try:
+        spec = parse_body({"fault": {name: value for name, value in given.items() if value is not None}}, "fault",
+                          faults.FaultCreate)
+        faults.check(spec)
+    except Invalid as exc:
+        problem = exc.problems[0]
+        option = _FAULT_OPTIONS.get(problem.source, "--" + problem.source.replace("_", "-"))
+        raise CliError(f"{option}: {problem.message}" if problem.source else problem.message) from None
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        rule = faults.add(db, rt.clock.now(), spec)
+        return {**faults.as_dict(rule), "text": faults.describe(rule)}
+
+    data = _with_db(_settings(args), run)
+    text = data.pop("text")
+    _print(args, data, f"added {text}")
+
+
+def cmd_faults_list(args: argparse.Namespace) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        found = faults.rules(db)
+        return {"faults": [faults.as_dict(rule) for rule in found], "text": [faults.describe(rule) for rule in found]}
+
+    data = _with_db(_settings(args), run)
+    lines = data.pop("text")
+    _print(args, data, "\n".join(lines) if lines else "no fault rules")
+
+
+def cmd_faults_clear(args: argparse.Namespace) -> None:
+    data = _with_db(_settings(args), lambda db, rt: {"cleared": faults.clear(db, rt.clock.now(), args.id or None)})
+    _print(args, data, f"cleared {data['cleared']} fault rule{'' if data['cleared'] == 1 else 's'}")
+
+
 def _demo_setup(settings: Settings, country: str) -> dict[str, Any]:
     def run(db: Session, rt: Any) -> dict[str, Any]:
         user = find_user(db, DEMO_EMAIL) or create_user(
@@ -398,6 +471,43 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--user", metavar="EMAIL", help="every token family of this user")
     p.add_argument("--app", metavar="CLIENT_ID", help="every token family of this app")
     p.add_argument("--family", metavar="ID", help="one token family (its id, from `ledgerd tokens list`)")
+
+    clock = verbs.add_parser("clock", help="The deployment's clock (every process follows it).",
+                             description="The deployment's clock: every process of the deployment follows it.")
+    c_verbs = clock.add_subparsers(dest="clock_verb", required=True, metavar="VERB")
+    verb(c_verbs, "show", cmd_clock_show, "Show what the clock shows and how it is set.")
+    p = verb(c_verbs, "freeze", cmd_clock_freeze, "Stop the clock, where it stands or at INSTANT.")
+    p.add_argument("instant", nargs="?", metavar="INSTANT",
+                   help="ISO 8601, e.g. 2024-06-15T12:00:00Z (UTC if it has no offset)")
+    p = verb(c_verbs, "advance", cmd_clock_advance, "Move the clock forward (frozen or running).")
+    p.add_argument("duration", metavar="DURATION", help="e.g. 6m, 32d, 1h30m, 2w, 90s, or ISO 8601 (PT6M)")
+    p = verb(c_verbs, "resume", cmd_clock_resume, "Let the clock run again on the wall clock.")
+    p.add_argument("--here", action="store_true", help="run on from the instant the clock shows instead")
+
+    fault_rules = verbs.add_parser("faults", help="Fault rules: Sage's bad days on demand.",
+                                   description="Fault rules: make matching API and OAuth calls fail, slow down or "
+                                               "go unanswered.")
+    f_verbs = fault_rules.add_subparsers(dest="faults_verb", required=True, metavar="VERB")
+    p = verb(f_verbs, "add", cmd_faults_add, "Add a fault rule (tried after the ones before it).")
+    what = p.add_argument_group("what a matching call gets (a preset, a status, --drop, and/or --latency)")
+    what.add_argument("--preset", choices=list(faults.PRESETS), help="a state Sage answers in")
+    what.add_argument("--status", type=int, choices=list(faults.STATUSES), help="an error in Sage's shape")
+    what.add_argument("--latency", metavar="TIME", help="added latency first, e.g. 250ms, 2s")
+    what.add_argument("--drop", action="store_true", help="close the connection without an answer")
+    what.add_argument("--retry-after", type=int, metavar="SECONDS", help="Retry-After of a 429 or 503")
+    what.add_argument("--message", help="the error's $message instead of Sage's")
+    which = p.add_argument_group("which calls (default: every call of the preset's paths, or of any path)")
+    which.add_argument("--method", help="GET, POST, PUT, PATCH, DELETE or HEAD")
+    which.add_argument("--path", metavar="GLOB", help="e.g. '/v3.1/sales_invoices*', /token ('*' spans '/')")
+    which.add_argument("--app", metavar="CLIENT_ID", help="calls of this app only")
+    which.add_argument("--business", metavar="ID", help="calls working in this business only")
+    when = p.add_argument_group("when it fires (default: on every matching call)")
+    when.add_argument("--probability", type=float, metavar="P", help="with this probability (0 < P <= 1)")
+    when.add_argument("--every", type=int, metavar="N", help="on every Nth matching call")
+    when.add_argument("--times", type=int, metavar="N", help="only N times, e.g. the next N calls")
+    verb(f_verbs, "list", cmd_faults_list, "List the fault rules, with the calls each matched and answered.")
+    p = verb(f_verbs, "clear", cmd_faults_clear, "Remove fault rules: the given ones, or all.")
+    p.add_argument("id", nargs="*", type=int, metavar="ID", help="the rules to remove (default: every rule)")
 
     p = verb(verbs, "demo", cmd_demo, "Set up a demo user, business and app, then serve them.")
     p.add_argument("--country", default="GB", type=str.upper, choices=["GB", "IE", "US", "CA", "ES", "FR", "DE"])

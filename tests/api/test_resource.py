@@ -35,7 +35,7 @@ def test_a_page_written_a_record_at_a_time_is_the_page_written_at_once(
     assert pieces.content == whole.content
     page = whole.json()
     assert [item["name"] for item in page["$items"]] == ["C0", "C1", "C2", "C3", "C4", "C5"]
-    assert all(list(item)[0] == "legacy_id" for item in page["$items"])
+    assert all(next(iter(item)) == "legacy_id" for item in page["$items"])
     assert page["$total"] == 7 and page["$next"]
     released.clear()
     small = books.get("/contacts", items_per_page=2, page=2, attributes="all")

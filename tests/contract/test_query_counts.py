@@ -3,13 +3,15 @@
 For every resource: a list with `attributes=all` over a page of 5 records and a single GET (both in the
 shared reader business), and a create (in a fresh business, so nothing earlier in the run changes it).
 Counted: every statement the engine executes (transaction control aside) and every FastQuery lookup (the
-token family, the business and membership), which bypass SQLAlchemy's Connection and its events.
+sandbox's shared setting, the token family, the business and membership), which bypass SQLAlchemy's Connection and
+its events.
 
 * Ceilings (`query_ceilings.json`): one number per resource and operation (`list` = the page of 5, `read`,
   `create`), the same on both databases. A request above its ceiling fails; one below it passes (lower the
   ceiling when you like: `LEDGERD_UPDATE_QUERY_COUNTS=1 pytest tests/contract/test_query_counts.py` writes the
   highest count of the two databases).
-* N+1: a page of 5 records costs what the dearest page of 1 costs.
+* N+1: a page of 5 records costs what the dearest page of 1 costs (presented at once; served in two chunks it
+  costs at most twice that).
 
 """
 
@@ -26,6 +28,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 import ledgerd.app  # noqa: F401 - importing the app fills REGISTRY
+from ledgerd.api import resource
 from ledgerd.api.resource import REGISTRY
 from ledgerd.db.engine import fast_query_observers
 from ledgerd.runtime import Runtime
@@ -84,7 +87,13 @@ def measured(world: World, runtime: Runtime) -> dict[str, dict[str, int]]:
         counts = out[path] = {}
         reader = world.reader_for(path)
         first = world.first_ids(path, 1)[0]
-        counts["list"] = measure(
+        # Counted as one chunk: a long page is presented a chunk at a time (api/resource.py), a fixed number of
+        # loads per chunk; `list-in-chunks` below is the same page as served, in its two chunks.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(resource, "FIRST_CHUNK", 5)
+            counts["list"] = measure(
+                engine, reader, "GET", f"/{path}", 200, attributes="all", items_per_page=5)
+        counts["list-in-chunks"] = measure(
             engine, reader, "GET", f"/{path}", 200, attributes="all", items_per_page=5)
         # The same five records one per page: what a record costs may depend on what it links to (no
         # query for links it lacks), so the dearest single page is the fair comparison.
@@ -123,7 +132,7 @@ def over(counts: dict[str, int], ceilings: dict[str, int]) -> list[str]:
     """What `counts` spends beyond `ceilings` (nothing with LEDGERD_UPDATE_QUERY_COUNTS=1: it raises them)."""
     out = []
     for operation, count in counts.items():
-        if operation == "list-of-1":
+        if operation in ("list-of-1", "list-in-chunks"):
             continue  # only compared with the page of 5, below
         if UPDATE:
             ceilings[operation] = max(count, ceilings.get(operation, 0))
@@ -148,3 +157,13 @@ def test_list_queries_do_not_grow_with_the_page(path: str, measured: dict[str, d
     counts = measured[path]
     assert counts["list"] == counts["list-of-1"], (
         f"/{path}: a page of 5 costs {counts['list']} queries, a page of 1 {counts['list-of-1']} (N+1)")
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_page_in_chunks_costs_each_chunk_what_the_page_would(path: str,
+                                                               measured: dict[str, dict[str, int]]) -> None:
+    """A page of 5 is served in two chunks (the first 2 records, then the other 3): what comes before the records
+    (token, business, count) is paid once, and each chunk at most what the page would cost at once."""
+    counts = measured[path]
+    assert counts["list"] <= counts["list-in-chunks"] <= 2 * counts["list"], (
+        f"/{path}: the page in chunks costs {counts['list-in-chunks']} queries, at once {counts['list']}")

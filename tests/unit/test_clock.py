@@ -123,3 +123,18 @@ def test_clock_shift_advance_and_reset() -> None:
     assert timedelta(days=11) - timedelta(seconds=5) < clock.now() - datetime.now(UTC) <= timedelta(days=11)
     clock.reset()
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_set_takes_a_whole_setting() -> None:
+    """What every process does with the sandbox's shared setting (sandbox/shared.py): frozen, or running at an
+    offset, replacing whatever the clock was set to."""
+    clock = Clock()
+    clock.shift(timedelta(days=3))
+    clock.set(AT)
+    assert (clock.now(), clock.frozen_at, clock.offset) == (AT, AT, timedelta(0))
+    clock.set(None, timedelta(minutes=6))
+    assert clock.frozen_at is None and clock.offset == timedelta(minutes=6)
+    before = datetime.now(UTC)
+    assert before + timedelta(minutes=6) <= clock.now() <= datetime.now(UTC) + timedelta(minutes=6)
+    clock.set(None)
+    assert clock.offset == timedelta(0) and abs(clock.timestamp() - time.time()) <= 1

@@ -8,6 +8,9 @@ limit and the deadline of the body are enforced earlier, while it streams in (ht
 Then, in this order (`serve`, on a request thread; see docs/decisions/http.md for why this order):
 
 1. `read_json_body` (on the event loop): JSON-only writes, the JSON itself, no control characters;
+   then the sandbox (http/sandbox.py): the deployment's shared clock setting followed (one query), and on the
+   Sage API (`/v3.1`) a fault rule that fires answers the call instead (`faults`; its latency waited out on the
+   event loop, in `dispatch`);
 2. `authenticate`: the bearer token, counted against its app's rate limit, then its token family;
 3. `check_scope`: a read-only token changes nothing;
 4. `select_business` and `authorise` (business routes): `X-Business` or the lead business, the operation's
@@ -53,10 +56,12 @@ from ledgerd.db.engine import UnitOfWork, sqlite_writer
 from ledgerd.db.records import CLOCK_KEY, bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.errors import Forbidden, LedgerdError
+from ledgerd.http import sandbox
 from ledgerd.http.errors import (
     ApiError,
     Contention,
     InvalidJson,
+    Unauthorized,
     Unavailable,
     UnsupportedMediaType,
     error_response,
@@ -64,6 +69,7 @@ from ledgerd.http.errors import (
 from ledgerd.http.guard import allow_body
 from ledgerd.http.wire import JsonResponse, written
 from ledgerd.runtime import Runtime
+from ledgerd.sandbox.faults import Call as FaultCall
 from ledgerd.tenancy.access import Selected
 from ledgerd.tenancy.service import select_business as select_users_business
 
@@ -72,6 +78,8 @@ log = logging.getLogger("ledgerd.api")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NO_QUERY = QueryParams("")  # immutable: shared by every request without a query string
 REQUEST_ID = "ledgerd.request_id"  # the scope key `ApiErrors` keeps the request's id under
+# The paths fault rules apply to among this pipeline's (the Sage API; never ledgerd's own, the admin API above all).
+SAGE_API = "/v3.1/"
 B = TypeVar("B", bound=BaseModel)
 T = TypeVar("T")
 
@@ -180,8 +188,8 @@ class ApiErrors:
 
         try:
             await self.app(scope, receive, send_tagged)
-        except ClientDisconnect:
-            raise  # nobody to answer: logged by the guard (http/guard.py)
+        except (ClientDisconnect, sandbox.ConnectionDropped):
+            raise  # nobody to answer: logged by the guard (http/guard.py), or dropped by a fault rule
         except Exception as exc:
             if started:
                 raise
@@ -377,10 +385,43 @@ def render(outcome: Result | idempotency.Stored) -> Response:
 
 # --- composition -----------------------------------------------------------------------------------------------
 
-def serve(endpoint: Endpoint, request: Request, runtime: Runtime, body: Any) -> Response:
+def faults(runtime: Runtime, version: int, request: Request) -> None:
+    """A fault rule that takes this call of the Sage API answers it instead (raises `Faulted`; http/sandbox.py).
+    The app is the bearer token's (verified, as `authenticate` will again, from the verified-token cache), the
+    business the `X-Business` one or else the caller's lead business: looked up only for a rule naming one."""
+    if not request.scope["path"].startswith(SAGE_API):
+        return
+    authorization = request.headers.get("authorization")
+
+    def claims() -> dict[str, Any] | None:
+        try:
+            return verify(runtime.tokens, authorization)
+        except Unauthorized:
+            return None
+
+    def client_id() -> str | None:
+        found = claims()
+        return str(found.get("azp", "")) if found else None
+
+    def business_id() -> str | None:
+        found, header = claims(), request.headers.get("x-business")
+        if found is None:
+            return None
+        try:
+            return select_business(runtime, str(found["sub"]), header).id
+        except LedgerdError:
+            return header.strip() if header else None
+
+    sandbox.check(runtime, version, FaultCall(request.method, request.scope["path"], client_id, business_id))
+
+
+def serve(endpoint: Endpoint, request: Request, runtime: Runtime, body: Any, *, faulty: bool = True) -> Response:
     """Every step after the body is read, in order, on a request thread (or the SQLite writer)."""
     method, path = request.method, request.scope["path"]
     write = method in WRITE_METHODS
+    version = sandbox.follow(runtime)
+    if faulty:
+        faults(runtime, version, request)
     principal = authenticate(runtime, request.headers.get("authorization"))
     check_scope(principal, write)
     business: Selected | None = None
@@ -394,14 +435,23 @@ def serve(endpoint: Endpoint, request: Request, runtime: Runtime, body: Any) -> 
 
 async def dispatch(endpoint: Endpoint, request: Request, body_limit: int | None) -> Response:
     """Read the body on the event loop, then `serve` it off the loop: one slow handler would otherwise stall
-    every other request of the process."""
+    every other request of the process. A fault rule's latency is waited out here, on the loop; the call then
+    gets the rule's error, its connection dropped, or is served after all."""
     runtime: Runtime = request.app.state.runtime
     if body_limit:
         allow_body(request.scope, body_limit)
     body = await read_json_body(request)
     writer = sqlite_writer(runtime.engine) if request.method in WRITE_METHODS else None
-    return await asyncio.get_running_loop().run_in_executor(
-        writer or runtime.threads, functools.partial(serve, endpoint, request, runtime, body))
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(
+            writer or runtime.threads, functools.partial(serve, endpoint, request, runtime, body))
+    except sandbox.Faulted as faulted:
+        await sandbox.suffer(faulted.fired)
+        if faulted.fired.status is not None:
+            raise sandbox.api_error(faulted.fired) from None
+    return await loop.run_in_executor(
+        writer or runtime.threads, functools.partial(serve, endpoint, request, runtime, body, faulty=False))
 
 
 # --- route factories -------------------------------------------------------------------------------------------

@@ -67,6 +67,28 @@ def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
     return {name: int(value) for name, value in rows}
 
 
+def reserve_ids(db: Session, counts: dict[str, int]) -> dict[str, int]:
+    """Reserve legacy ids (`counts[name]` values of each counter); the last value reserved of each.
+
+    Legacy ids must be unique and increasing, not gap-free. On PostgreSQL they are therefore reserved in a
+    statement that commits on its own (`reserve`, on a connection of its own): no counter row and no writer
+    lock is held to the end of the request, and writes of one business that take no document number (receipts,
+    payments, contacts…) no longer follow one another; a request that rolls back leaves its ids unused. On SQLite
+    the request's transaction already holds the one write lock, and another connection could not write while
+    it does: they are taken in it (`next_values`)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return next_values(db, counts)
+    return reserve(db.get_bind().engine, counts)
+
+
+def reserve(engine: Engine, counts: dict[str, int]) -> dict[str, int]:
+    """`next_values` in a statement that commits on its own, outside any unit of work."""
+    with autocommit_write(engine) as conn:
+        rows = conn.execute(_reserve(engine.dialect.name),
+                            [{"name": name, "value": counts[name]} for name in sorted(counts)])
+        return {name: int(value) for name, value in rows}
+
+
 def bump(engine: Engine, name: str) -> int:
     """Add one to counter `name` (the first value is 1) in one statement that commits on its own, outside any
     unit of work; the new value. For counts that need not roll back with a request (rate limits)."""

@@ -1,7 +1,8 @@
 """`Record`: the base of every business-owned resource (tenant, id, legacy id, timestamps).
 
 A flush stamps what clients never send: `created_at`/`updated_at` from the request's clock and a
-`legacy_id` from a per-business counter (the integer id v1/v2 clients knew), so no service repeats it.
+`legacy_id` from a per-business counter (the integer id v1/v2 clients knew; unique and increasing, with gaps
+where a request rolled back on PostgreSQL: db/counters.reserve_ids), so no service repeats it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from ledgerd.clock import Clock
 from ledgerd.db.base import IdMixin
-from ledgerd.db.counters import next_values
+from ledgerd.db.counters import reserve_ids
 from ledgerd.db.tenancy import TenantScoped
 
 CLOCK_KEY = "ledgerd.clock"
@@ -49,7 +50,7 @@ def _stamp(session: Session, flush_context: UOWTransaction, instances: Any) -> N
                 pending[f"{obj.business_id}:legacy:{obj.__tablename__}"].append(obj)
     # One counter round trip per flush, however many rows and tables the flush inserts.
     if pending:
-        lasts = next_values(session, {name: len(objs) for name, objs in pending.items()})
+        lasts = reserve_ids(session, {name: len(objs) for name, objs in pending.items()})
         for name, objs in pending.items():
             for offset, obj in enumerate(objs, start=lasts[name] - len(objs) + 1):
                 obj.legacy_id = offset

@@ -1,10 +1,13 @@
-"""OAuth HTTP endpoints: /token, /revoke, the JWKS and RFC 8414 metadata. Errors keep RFC 6749's shape."""
+"""OAuth HTTP endpoints: /token, /revoke, the JWKS and RFC 8414 metadata. Errors keep RFC 6749's shape.
+
+/token and /revoke follow the sandbox's shared setting and answer a fault rule that fires (http/sandbox.py)."""
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -16,9 +19,12 @@ from ledgerd import limits
 from ledgerd.auth.authorize import CHALLENGE_METHODS
 from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
+from ledgerd.http import sandbox
 from ledgerd.http.errors import ApiError
 from ledgerd.http.wire import JsonResponse
 from ledgerd.runtime import Runtime
+from ledgerd.sandbox.faults import Call as FaultCall
+from ledgerd.sandbox.faults import Fired
 
 log = logging.getLogger("ledgerd.oauth")
 FORM = "application/x-www-form-urlencoded"
@@ -81,6 +87,38 @@ async def _form_items(request: Request) -> list[tuple[str, str]] | Response:
         return _oauth_error(400, "invalid_request", "The request body is not valid form data.")
 
 
+def _client_id(items: list[tuple[str, str]], headers: Any) -> str | None:
+    """The client id a token or revocation request names: its `client_id` parameter or its Basic credentials
+    (RFC 6749 §2.3.1, form-encoded inside base64)."""
+    for name, value in items:
+        if name == "client_id":
+            return value
+    scheme, _, credentials = str(headers.get("authorization", "")).partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return unquote_plus(decoded.partition(":")[0])
+
+
+def _fault_answer(fired: Fired) -> Response:
+    """A fault rule's error in RFC 6749's shape: a revoked grant as Sage answers a revoked refresh token
+    (`invalid_grant`), a 500 as `server_error`, a 429 or a gateway's 5xx as `temporarily_unavailable` with the
+    status kept (docs/sandbox.md, "Faults")."""
+    if fired.preset == "token_revoked":
+        return _oauth_error(400, "invalid_grant", "The refresh token was revoked. Ask the user to authorize the app "
+                                                  "again.")
+    status = fired.status or 500
+    error = ("server_error" if status == 500 else "temporarily_unavailable" if status in (429, 502, 503, 504)
+             else "access_denied")
+    response = _oauth_error(status, error, fired.message or "")
+    if fired.retry_after is not None:
+        response.headers["Retry-After"] = str(fired.retry_after)
+    return response
+
+
 def _endpoint(run_grant: str) -> Any:
     async def endpoint(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
@@ -93,8 +131,12 @@ def _endpoint(run_grant: str) -> Any:
         base_url = str(request.base_url).rstrip("/")
         # Starlette's Headers look names up case-insensitively; Authlib asks for "Authorization".
         headers = request.headers
+        call = FaultCall(request.method, request.scope["path"], lambda: _client_id(items, headers))
 
-        def run() -> tuple[int, Any, Any]:
+        def run(faulty: bool) -> tuple[int, Any, Any]:
+            version = sandbox.follow(runtime)
+            if faulty:
+                sandbox.check(runtime, version, call)
             try:
                 with unit_of_work(runtime.sessions, write=True) as db:
                     oauth_request = FormRequest(uri, headers, items, db, base_url=base_url)
@@ -117,11 +159,26 @@ def _endpoint(run_grant: str) -> Any:
                         revoke_family(db, runtime.clock, replayed.family_id, replayed.reason)
                 return 400, {"error": "invalid_grant", "error_description": replayed.description}, []
 
+        async def answered() -> tuple[int, Any, Any] | Response:
+            # A fault rule that fires answers instead, after its latency (waited out here, on the event loop).
+            try:
+                return await run_in_threadpool(run, True)
+            except sandbox.Faulted as faulted:
+                await sandbox.suffer(faulted.fired)
+                if faulted.fired.status is not None:
+                    return _fault_answer(faulted.fired)
+            return await run_in_threadpool(run, False)
+
         try:
-            status, body, answer_headers = await run_in_threadpool(run)
+            answer = await answered()
+        except sandbox.ConnectionDropped:
+            raise
         except Exception:
             log.exception("token endpoint failed")
             return _oauth_error(500, "server_error", "An unexpected error occurred.")
+        if isinstance(answer, Response):
+            return answer
+        status, body, answer_headers = answer
         out = dict(NO_STORE)
         out.update({k: v for k, v in answer_headers if k.lower() != "content-type"})
         return JsonResponse(body, status_code=status, headers=out)

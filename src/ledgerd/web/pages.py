@@ -22,6 +22,7 @@ from ledgerd.auth import authorize, signin
 from ledgerd.auth.models import App
 from ledgerd.db.engine import unit_of_work
 from ledgerd.errors import LedgerdError
+from ledgerd.http import sandbox
 from ledgerd.http.errors import ApiError
 from ledgerd.http.headers import page
 from ledgerd.onboarding import open_business
@@ -63,6 +64,13 @@ def _render(request: Request, name: str, status: int = 200, user: User | None = 
     return response
 
 
+def _following(runtime: Runtime, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)`, once the process has taken the sandbox's shared setting (its clock above all: codes, sessions
+    and sign-in throttles are dated by it; http/sandbox.py). Pages are never subject to fault rules."""
+    sandbox.follow(runtime)
+    return fn(*args)
+
+
 async def _db(request: Request, fn: Callable[[Session], T], *, write: bool = False) -> T:
     runtime = _runtime(request)
 
@@ -70,7 +78,7 @@ async def _db(request: Request, fn: Callable[[Session], T], *, write: bool = Fal
         with unit_of_work(runtime.sessions, write=write) as db:
             return fn(db)
 
-    return await run_in_threadpool(run)
+    return await run_in_threadpool(_following, runtime, run)
 
 
 def _current_user(request: Request, db: Session) -> User | None:
@@ -205,8 +213,8 @@ async def login_post(request: Request) -> Response:
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
 
     runtime = _runtime(request)
-    outcome = await run_in_threadpool(signin.sign_in, runtime.sessions, runtime.clock, runtime.passwords, email,
-                                      password, _host(request))
+    outcome = await run_in_threadpool(_following, runtime, signin.sign_in, runtime.sessions, runtime.clock,
+                                      runtime.passwords, email, password, _host(request))
     signup_href = "/signup?" + urlencode({"next": nxt})
     if outcome.retry_after is not None:
         return _too_many(_render(request, "login.html", status=429, email=email, next=nxt, signup_href=signup_href,
@@ -261,7 +269,8 @@ async def signup_post(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
     runtime = _runtime(request)
-    wait = await run_in_threadpool(signin.may_sign_up, runtime.sessions, runtime.clock, _host(request))
+    wait = await run_in_threadpool(_following, runtime, signin.may_sign_up, runtime.sessions, runtime.clock,
+                                   _host(request))
     if wait is not None:
         return _too_many(_render(request, "signup.html", status=429, error=_wait("sign-ups from your network", wait),
                                  values=values, countries=list(COUNTRIES.values()), next=nxt,
