@@ -1,14 +1,19 @@
 """`Admin`, the client's helpers for ledgerd's admin API, against ledgerd in process: the inventory (lists paged
-over `$next`, token revocation, deletions) and the refusals of a caller who is not an administrator."""
+over `$next`, token revocation, deletions), the clock, fault rules, and the refusals of a caller who is not an
+administrator."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from starlette.testclient import TestClient
 
 from ledgerd.client.admin import Admin
-from ledgerd.client.errors import Forbidden, NotFound, Unauthorized
+from ledgerd.client.api import SageClient
+from ledgerd.client.errors import Forbidden, NotFound, RateLimited, ServerError, Unauthorized, Unprocessable
 from ledgerd.client.oauth import Endpoints, OAuthClient, TokenSet
+from ledgerd.clock import Clock
 from ledgerd.tenancy.models import User
 from ledgerd.tenancy.service import set_admin
 from tests.conftest import PUBLIC_URL
@@ -76,3 +81,40 @@ def test_only_an_administrator(client: TestClient, factory: Factory) -> None:
     nobody = Admin.connect(PUBLIC_URL, TokenSet.from_response({"access_token": "nonsense"}), someone.client.oauth)
     with pytest.raises(Unauthorized):
         list(nobody.users())
+
+
+def test_clock(client: TestClient, factory: Factory, clock: Clock) -> None:
+    admin, _ = admin_of(client, factory)
+    try:
+        frozen = admin.freeze(datetime(2024, 6, 15, 12, tzinfo=UTC))
+        assert frozen["frozen"] and frozen["now"] == "2024-06-15T12:00:00Z"
+        assert admin.advance(timedelta(minutes=6))["now"] == "2024-06-15T12:06:00Z"
+        assert admin.advance("1h30m")["now"] == admin.clock()["now"] == "2024-06-15T13:36:00Z"
+        # The admin's pair, issued on the wall clock, still works with the clock in the past (only exp counts).
+        with pytest.raises(Unprocessable) as refused:
+            admin.advance("-5m")
+        assert refused.value.problems[0].source == "by"
+    finally:
+        resumed = admin.resume()
+    assert not resumed["frozen"] and resumed["offset_seconds"] == 0
+
+
+def test_faults(client: TestClient, factory: Factory) -> None:
+    admin, user = admin_of(client, factory)
+    business = factory.business(user)
+    api = SageClient(admin.client.tokens, admin.client.oauth, business=business.id)
+    try:
+        rule = admin.add_fault(status=503, times=1, path="/v3.1/contacts*", retry_after=7)
+        with pytest.raises(ServerError) as unavailable:
+            api.get("/contacts")
+        assert unavailable.value.status == 503 and unavailable.value.retry_after == 7.0
+        assert api.get("/contacts")["$total"] == 0
+        assert [(r["id"], r["fired"], r["spent"]) for r in admin.faults()] == [(rule["id"], 1, True)]
+        admin.add_fault(preset="rate_limit", path="/v3.1/contacts*")
+        with pytest.raises(RateLimited):
+            api.get("/contacts")
+        with pytest.raises(Unprocessable):
+            admin.add_fault(status=418)
+    finally:
+        assert admin.clear_faults() == 2
+    assert admin.faults() == []

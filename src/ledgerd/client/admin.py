@@ -7,6 +7,7 @@ API, over a `SageClient` (the same bearer token handling, refresh and typed erro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from ledgerd.client.api import SageClient
@@ -56,6 +57,49 @@ class Admin:
 
     def delete_app(self, client_id: str) -> None:
         self._call("DELETE", f"/apps/{client_id}")
+
+    # ---- clock ---------------------------------------------------------------------------------------------
+
+    def clock(self) -> dict[str, Any]:
+        """What the deployment's clock shows: `now`, `frozen`, `offset` from the wall clock."""
+        return self._call("GET", "/clock")
+
+    def freeze(self, at: datetime | str | None = None) -> dict[str, Any]:
+        """Stop the clock, at `at` (an aware datetime or an ISO 8601 instant) or where it stands."""
+        change: dict[str, Any] = {"action": "freeze"}
+        if at is not None:
+            change["at"] = at.isoformat() if isinstance(at, datetime) else at
+        return self._call("POST", "/clock", {"clock": change})
+
+    def advance(self, by: timedelta | str) -> dict[str, Any]:
+        """Move the clock on by a duration (`timedelta`, or `6m`, `32d`, `1h30m`, ISO 8601 `P32D`)."""
+        duration = f"{int(by.total_seconds())}s" if isinstance(by, timedelta) else by
+        return self._call("POST", "/clock", {"clock": {"action": "advance", "by": duration}})
+
+    def resume(self, *, here: bool = False) -> dict[str, Any]:
+        """Run on the wall clock again (or, with `here`, run on from where the clock stands)."""
+        change: dict[str, Any] = {"action": "resume"}
+        if here:
+            change["here"] = True
+        return self._call("POST", "/clock", {"clock": change})
+
+    # ---- faults --------------------------------------------------------------------------------------------
+
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        """Add a fault rule (`preset` or `status`, `latency_ms`, `drop`; which calls: `method`, `path` glob,
+        `client_id`, `business_id`; when: `probability`, `every`, `times`; `retry_after`, `message`)."""
+        return self._call("POST", "/faults", {"fault": {k: v for k, v in rule.items() if v is not None}})
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The rules, in the order they are tried, with how often each matched and fired."""
+        return list(self._call("GET", "/faults")["faults"])
+
+    def clear_faults(self) -> int:
+        """Remove every rule; how many there were."""
+        return int(self._call("DELETE", "/faults")["cleared"])
+
+    def remove_fault(self, rule_id: int) -> None:
+        self._call("DELETE", f"/faults/{rule_id}")
 
     # ---- inside --------------------------------------------------------------------------------------------
 

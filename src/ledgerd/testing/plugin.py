@@ -8,6 +8,8 @@ started by the first test that needs it and serves the rest of the session.
     ledgerd_token         a real token pair of the business's owner, from the authorization code flow with PKCE
     ledgerd_client        a SageClient with that pair, sending the business in X-Business
     ledgerd_admin         (session) `ledgerd.client.admin.Admin`: the admin API as a ledgerd administrator
+    ledgerd_clock         the server's clock (freeze, advance, resume); back on the wall clock after the test
+    ledgerd_faults        the server's fault rules (add, rules, clear); cleared after the test
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 from ledgerd.client.admin import Admin
 from ledgerd.client.api import SageClient
 from ledgerd.client.oauth import TokenSet
+from ledgerd.testing.controls import Clock, Faults
 from ledgerd.testing.server import Business, LedgerdServer
 
 
@@ -65,3 +68,21 @@ def ledgerd_admin(ledgerd_server: LedgerdServer) -> Admin:
     """The admin API (`/ledgerd/v1/admin`) as the kit's administrator (made with `ledgerd users grant-admin` the
     first time it is asked for)."""
     return ledgerd_server.admin_api
+
+
+@pytest.fixture
+def ledgerd_clock(ledgerd_admin: Admin) -> Iterator[Clock]:
+    """The server's clock: `freeze(at)`, `advance("6m")`, `resume()`, `now()`. Back on the wall clock after the
+    test."""
+    clock = Clock(ledgerd_admin)
+    yield clock
+    clock.reset()
+
+
+@pytest.fixture
+def ledgerd_faults(ledgerd_admin: Admin) -> Iterator[Faults]:
+    """The server's fault rules: `add(status=503, times=3)`, `add(preset="rate_limit")`, `rules()`, `clear()`.
+    Every rule is cleared after the test."""
+    faults = Faults(ledgerd_admin)
+    yield faults
+    faults.reset()
