@@ -121,20 +121,29 @@ def settle(engine: Engine) -> None:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def load_invoices(engine: Engine, business_id: str, contact_id: str, count: int, now: dt.datetime) -> None:
+def load_invoices(engine: Engine, business_id: str, contact_id: str, count: int, now: dt.datetime,
+                  ledger: bool = False) -> None:
     """`count` posted-looking sales invoices with three GB_STANDARD lines each, stored as the sales service
-    stores them (tax breakdown, copied address); no ledger rows: the list benchmark reads documents."""
-    sales = _account_ids(engine, business_id)[4000]
+    stores them (tax breakdown, copied address). Without `ledger`, no ledger rows (the list benchmark reads
+    documents); with it, each invoice's transaction and entries (Dr debtors, Cr sales and VAT) and the daily
+    balances, as posting writes them (the sandbox benchmark copies whole books)."""
+    accounts = _account_ids(engine, business_id)
+    sales = accounts[4000]
     artefacts: list[dict[str, object]] = []
     lines: list[dict[str, object]] = []
+    txns: list[dict[str, object]] = []
+    entries: list[dict[str, object]] = []
 
     def flush() -> None:
         with engine.begin() as conn:
             if artefacts:
+                if txns:
+                    conn.execute(insert(Transaction), txns)
+                    conn.execute(insert(LedgerEntry), entries)
                 conn.execute(insert(Artefact), artefacts)
                 conn.execute(insert(ArtefactLine), lines)
-        artefacts.clear()
-        lines.clear()
+        for rows in (artefacts, lines, txns, entries):
+            rows.clear()
 
     for n in range(1, count + 1):
         aid = secrets.token_hex(16)
@@ -151,6 +160,22 @@ def load_invoices(engine: Engine, business_id: str, contact_id: str, count: int,
             "base_currency_net_amount": net, "base_currency_tax_amount": tax,
             "base_currency_total_amount": net + tax, "outstanding_amount": net + tax, "status_id": "UNPAID",
             "shipping_tax_rate_id": None, "main_address": {**ADDRESS, "id": secrets.token_hex(16)}})
+        if ledger:
+            tid = secrets.token_hex(16)
+            artefacts[-1]["transaction_id"] = tid
+            txns.append({"id": tid, "business_id": business_id, "legacy_id": n, "created_at": now,
+                         "updated_at": now, "transaction_type_id": "SALES_INVOICE", "date": day, "reference": f"REF{n}",
+                         "contact_id": contact_id, "total": net + tax, "total_in_transaction_currency": None,
+                         "origin_type": "sales_invoices", "origin_id": aid, "deleted": False, "reverses_id": None})
+            for position, (code, debit, credit) in enumerate(((1100, net + tax, Decimal(0)), (4000, Decimal(0), net),
+                                                              (2200, Decimal(0), tax))):
+                entries.append({"id": secrets.token_hex(16), "business_id": business_id,
+                                "legacy_id": 3 * (n - 1) + position + 1, "created_at": now, "updated_at": now,
+                                "transaction_id": tid, "position": position, "date": day,
+                                "ledger_account_id": accounts[code], "debit": debit, "credit": credit,
+                                "contact_id": contact_id if code == 1100 else None,
+                                "tax_rate_id": "GB_STANDARD" if code == 2200 else None, "description": "",
+                                "transaction_type_id": "SALES_INVOICE"})
         for position, (line_net, line_tax) in enumerate(zip(nets, taxes, strict=True)):
             lines.append({
                 "id": secrets.token_hex(16), "artefact_id": aid, "position": position,
@@ -170,4 +195,9 @@ def load_invoices(engine: Engine, business_id: str, contact_id: str, count: int,
         with Session(bind=conn) as db:
             set_at_least(db, f"{business_id}:legacy:artefacts", count)
             set_at_least(db, f"{business_id}:number:SALES_INVOICE", count)
+            if ledger:
+                set_at_least(db, f"{business_id}:legacy:transactions", count)
+                set_at_least(db, f"{business_id}:legacy:ledger_entries", 3 * count)
+    if ledger:
+        rebuild_balances(engine, business_id)
     settle(engine)

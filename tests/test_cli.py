@@ -286,3 +286,39 @@ def test_faults_add_list_clear(tmp_path: Path) -> None:
     assert run("faults", "clear", "999", database=database).returncode == 2
     assert json.loads(run("faults", "clear", "--json", database=database).stdout) == {"cleared": 1}
     assert run("faults", "list", database=database).stdout.strip() == "no fault rules"
+def test_business_state_verbs_snapshot_export_import_clone_reset_delete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """In the test's process (`main`), which costs a fraction of a process per verb."""
+    monkeypatch.setenv("LEDGERD_DATABASE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    monkeypatch.setenv("LEDGERD_PASSWORD_SCRYPT_N", str(TEST_SCRYPT_N))
+    monkeypatch.setenv("LEDGERD_ENV", "test")
+
+    def ledgerd(*argv: str, status: int = 0) -> tuple[str, str]:
+        assert main(list(argv)) == status
+        done = capsys.readouterr()
+        return done.out, done.err
+
+    assert "db upgrade: 8/8 (100%)" in ledgerd("db", "upgrade")[1]  # plain progress lines: not a terminal
+    ledgerd("users", "create", "--email", "owner@example.com", "--password", "long enough password")
+    business = json.loads(ledgerd("businesses", "create", "--owner", "owner@example.com", "--name", "Acme",
+                                  "--country", "GB", "--json")[0])["id"]
+    assert json.loads(ledgerd("businesses", "snapshot", business, "--name", "clean", "--json")[0])["name"] == "clean"
+    listed = json.loads(ledgerd("businesses", "snapshots", business, "--json")[0])
+    assert [item["name"] for item in listed["$items"]] == ["clean"]
+    assert "restored to snapshot 'clean'" in ledgerd("businesses", "restore", business, "--name", "clean")[0]
+    books = tmp_path / "books.json"
+    books.write_text(ledgerd("businesses", "export", business)[0])
+    assert json.loads(books.read_text())["business"]["id"] == business
+    assert "deleted business Acme" in ledgerd("businesses", "delete", business)[0]
+    out, err = ledgerd("businesses", "import", "--owner", "owner@example.com", str(books), "--json")
+    assert json.loads(out)["id"] == business and "import: " in err
+    err = ledgerd("businesses", "import", "--owner", "owner@example.com", str(books), status=2)[1]
+    assert "already exists" in err and "--new-ids" in err
+    copy = json.loads(ledgerd("businesses", "clone", business, "--name", "Copy", "--json")[0])
+    assert copy["name"] == "Copy" and copy["id"] != business
+    assert json.loads(ledgerd("businesses", "reset", copy["id"], "--json")[0])["id"] == copy["id"]
+    ledgerd("businesses", "snapshot", business, "--name", "again")
+    assert "deleted snapshot 'again'" in ledgerd("businesses", "delete-snapshot", business, "--name", "again")[0]
+    assert "no snapshot named 'again'" in ledgerd("businesses", "restore", business, "--name", "again", status=2)[1]
+    books.write_text("{not json")
+    assert "is not JSON" in ledgerd("businesses", "import", "--owner", "owner@example.com", str(books), status=2)[1]

@@ -25,11 +25,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
+from ledgerd import models as _models  # noqa: F401 - Base.metadata complete (sandbox/state.py walks it)
 from ledgerd.analysis import service as analysis
 from ledgerd.api import openapi
 from ledgerd.api.admin import clock as admin_clock
 from ledgerd.api.admin import faults as admin_faults
 from ledgerd.api.admin import inventory as admin_inventory
+from ledgerd.api.admin import state as admin_state
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
 from ledgerd.api.resources import attachments as attachments_api
@@ -58,7 +60,7 @@ from ledgerd.auth.models import ServerSecret
 from ledgerd.auth.tokens import Tokens
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
-from ledgerd.db import locks, records, tenancy, unit
+from ledgerd.db import counters, locks, records, tenancy, unit
 from ledgerd.db.engine import make_engine, make_sessionmaker, unit_of_work
 from ledgerd.db.session import install_listeners as install
 from ledgerd.http.edge import TextGuard
@@ -101,8 +103,8 @@ def install_listeners() -> None:
     """Every session listener of ledgerd, on its own session class (db/session.py), in the order they run:
     tenancy first (a new row takes the session's business), then the stamps (timestamps, legacy ids), then the
     cascades of deletes (attachments, analysis categories)."""
-    install(tenancy.LISTENERS, unit.LISTENERS, records.LISTENERS, locks.LISTENERS, attachments.LISTENERS,
-            analysis.LISTENERS)
+    install(tenancy.LISTENERS, unit.LISTENERS, records.LISTENERS, locks.LISTENERS, counters.LISTENERS,
+            attachments.LISTENERS, analysis.LISTENERS)
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -183,8 +185,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
             *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
             *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
-        Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_inventory.routes, *admin_clock.routes,
-                                         *admin_faults.routes]),
+        Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_inventory.routes, *admin_state.routes,
+                                         *admin_clock.routes, *admin_faults.routes]),
         *oauth_routes.routes,
         *pages.routes,
     ]

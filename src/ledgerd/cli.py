@@ -8,9 +8,11 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,8 +30,9 @@ from ledgerd.errors import Invalid, LedgerdError
 from ledgerd.formats import timestamp_str
 from ledgerd.onboarding import open_business
 from ledgerd.passwords import Passwords
+from ledgerd.progress import Progress
 from ledgerd.sandbox import clock as sandbox_clock
-from ledgerd.sandbox import faults, inventory
+from ledgerd.sandbox import faults, inventory, state
 from ledgerd.sandbox.clock import ClockView
 from ledgerd.sandbox.demo import demo_app, seed_demo_books
 from ledgerd.tenancy.access import area_roles
@@ -100,7 +103,8 @@ def _user(db: Session, email: str) -> Any:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
     settings = _settings(args)
-    upgrade(settings.database_url)
+    with Progress("db upgrade") as progress:
+        upgrade(settings.database_url, progress=progress.update)
     print(f"database at head: {settings.database_url}")
 
 
@@ -182,6 +186,87 @@ def cmd_businesses_invite(args: argparse.Namespace) -> None:
 
     data = _with_db(_settings(args), run)
     _print(args, data, f"{data['email']}: {data['status']} as {data['role']} of business {data['business']}")
+
+
+def cmd_businesses_snapshot(args: argparse.Namespace) -> None:
+    data = _with_db(_settings(args),
+                    lambda db, rt: state.take_snapshot(db, rt.clock, args.business, args.name).to_dict())
+    _print(args, data, f"snapshot {data['name']!r} of business {data['business_id']}: {data['rows']} rows, "
+                       f"{data['size']} bytes before compression")
+
+
+def cmd_businesses_snapshots(args: argparse.Namespace) -> None:
+    data = _with_db(_settings(args), lambda db, rt: {
+        "$items": [info.to_dict() for info in state.list_snapshots(db, args.business)]})
+    lines = [f"{item['name']}\t{item['created_at']}\t{item['rows']} rows" for item in data["$items"]]
+    _print(args, data, "\n".join(lines) or f"business {args.business} has no snapshots")
+
+
+def cmd_businesses_restore(args: argparse.Namespace) -> None:
+    data = _with_db(_settings(args), lambda db, rt: state.restore_snapshot(db, args.business, args.name).to_dict())
+    _print(args, data, f"business {data['business_id']} restored to snapshot {data['name']!r} "
+                       f"of {data['created_at']}")
+
+
+def cmd_businesses_delete_snapshot(args: argparse.Namespace) -> None:
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        state.delete_snapshot(db, args.business, args.name)
+        return {"business_id": args.business, "name": args.name, "deleted": True}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"deleted snapshot {data['name']!r} of business {data['business_id']}")
+
+
+def _business_data(business: Business) -> dict[str, Any]:
+    return {"id": business.id, "name": business.name, "country_id": business.country_id,
+            "legacy_id": business.legacy_id}
+
+
+def cmd_businesses_reset(args: argparse.Namespace) -> None:
+    data = _with_db(_settings(args),
+                    lambda db, rt: _business_data(state.reset_business(db, rt.clock, args.business)))
+    _print(args, data, f"business {data['name']} ({data['id']}) reset to a new {data['country_id']} business")
+
+
+def cmd_businesses_clone(args: argparse.Namespace) -> None:
+    data = _with_db(_settings(args),
+                    lambda db, rt: _business_data(state.clone_business(db, rt.clock, args.business, args.name)))
+    _print(args, data, f"cloned business {args.business} as {data['name']}, id {data['id']}")
+
+
+def cmd_businesses_export(args: argparse.Namespace) -> None:
+    document = _with_db(_settings(args), lambda db, rt: state.export_books(db, args.business))
+    raw = orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE)
+    if args.output:
+        with open(args.output, "wb") as out:
+            out.write(raw)
+    else:
+        sys.stdout.buffer.write(raw)
+        sys.stdout.flush()
+
+
+def cmd_businesses_import(args: argparse.Namespace) -> None:
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        document = orjson.loads(raw)
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    except orjson.JSONDecodeError as exc:
+        raise CliError(f"{args.file} is not JSON: {exc}") from None
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        with Progress("import") as progress:
+            business = state.import_books(db, rt.clock, document, owner=_user(db, args.owner), new_ids=args.new_ids,
+                                          progress=progress.update)
+        return _business_data(business)
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"imported business {data['name']}, id {data['id']}")
+
+
+def cmd_businesses_delete(args: argparse.Namespace) -> None:
+    data = _with_db(_settings(args), lambda db, rt: state.delete_business(db, args.business))
+    _print(args, data, f"deleted business {data['name']} ({data['id']}) and all its books")
 
 
 def cmd_apps_create(args: argparse.Namespace) -> None:
@@ -442,6 +527,37 @@ def parser() -> argparse.ArgumentParser:
                    help="override the role in one area, e.g. bank=full_access (repeatable; areas: sales, purchases, "
                         "contacts, products_services, bank, journals, settings, statutory_reporting, reporting; "
                         "roles: full_access, restricted_access, read_only, no_access)")
+
+    p = verb(b_verbs, "snapshot", cmd_businesses_snapshot,
+             "Save a business's state under a name (replacing a snapshot of that name).")
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
+    p.add_argument("--name", required=True)
+    p = verb(b_verbs, "snapshots", cmd_businesses_snapshots, "List a business's snapshots.")
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
+    p = verb(b_verbs, "restore", cmd_businesses_restore, "Bring a business back to a snapshot.")
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
+    p.add_argument("--name", required=True)
+    p = verb(b_verbs, "delete-snapshot", cmd_businesses_delete_snapshot, "Delete a snapshot of a business.")
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
+    p.add_argument("--name", required=True)
+    p = verb(b_verbs, "reset", cmd_businesses_reset,
+             "Reset a business to the books a new business of its country starts with (same id, name, members).")
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
+    p = verb(b_verbs, "clone", cmd_businesses_clone, "Copy a business, with new ids, for the same owner.")
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
+    p.add_argument("--name", required=True, help="the copy's name")
+    p = verb(b_verbs, "export", cmd_businesses_export,
+             "Write a business's books as a JSON document (docs/sandbox.md) to standard output.", json_out=False)
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead")
+    p = verb(b_verbs, "import", cmd_businesses_import, "Make a business from an exported books document.")
+    p.add_argument("file", metavar="FILE", help="the document (- for standard input)")
+    p.add_argument("--owner", required=True, metavar="EMAIL")
+    p.add_argument("--new-ids", action="store_true",
+                   help="give the business and every record new ids (a copy; needed where the ids exist)")
+    p = verb(b_verbs, "delete", cmd_businesses_delete,
+             "Delete a business and all its books; its members' lead business moves to their next one.")
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
 
     apps = verbs.add_parser("apps", help="Client applications.", description="Client applications.")
     a_verbs = apps.add_subparsers(dest="apps_verb", required=True, metavar="VERB")

@@ -21,6 +21,7 @@ from ledgerd.ledger import models as _ledger  # noqa: F401
 from ledgerd.payments import models as _payments  # noqa: F401
 from ledgerd.quick_entries import models as _quick_entries  # noqa: F401
 from ledgerd.sandbox import faults as _faults  # noqa: F401
+from ledgerd.sandbox import models as _sandbox  # noqa: F401
 from ledgerd.sandbox import shared as _sandbox_shared  # noqa: F401
 from ledgerd.settings import models as _settings  # noqa: F401
 from ledgerd.stock import models as _stock  # noqa: F401

@@ -34,6 +34,34 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# The counters a transaction has written itself, by name ("*": all of them, rewritten in bulk): their rows stay
+# locked to its end, so `reserve_ids` must not wait for them from another connection.
+_WRITTEN = "ledgerd.counters_written"
+
+
+def _written(db: Session) -> set[str]:
+    found: set[str] | None = db.info.get(_WRITTEN)
+    if found is None:
+        found = db.info[_WRITTEN] = set()
+    return found
+
+
+def rewritten(db: Session) -> None:
+    """The transaction writes counter rows itself, in bulk (a business's state restored or removed,
+    sandbox/state.py): from now on it takes its legacy ids in the transaction too."""
+    writer_lock(db)
+    _written(db).add("*")
+
+
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WRITTEN, None)
+
+
+# Installed on ledgerd's session class when the runtime is built (db/session.py).
+LISTENERS = (("after_transaction_end", _forget),)
+
+
 def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
     """The next value of counter `name` (the first is `start`); with `count`, reserves that many values
     and returns the last of them. Taking a value needs no pending row written, so it flushes none: a new
@@ -43,6 +71,7 @@ def next_value(db: Session, name: str, start: int = 1, count: int = 1) -> int:
     with db.no_autoflush:
         writer_lock(db)
         value = db.execute(stmt.returning(Counter.value)).scalar_one()
+    _written(db).add(name)
     return int(value)
 
 
@@ -64,6 +93,7 @@ def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
     writer_lock(db)
     rows = db.execute(_reserve(db.get_bind().dialect.name),
                       [{"name": name, "value": counts[name]} for name in sorted(counts)])
+    _written(db).update(counts)
     return {name: int(value) for name, value in rows}
 
 
@@ -75,8 +105,10 @@ def reserve_ids(db: Session, counts: dict[str, int]) -> dict[str, int]:
     lock is held to the end of the request, and writes of one business that take no document number (receipts,
     payments, contacts…) no longer follow one another; a request that rolls back leaves its ids unused. On SQLite
     the request's transaction already holds the one write lock, and another connection could not write while
-    it does: they are taken in it (`next_values`)."""
-    if db.get_bind().dialect.name != "postgresql":
+    it does: they are taken in it (`next_values`), as they are by a transaction that already holds one of these
+    counters' rows (it would wait for itself)."""
+    written = _written(db)
+    if db.get_bind().dialect.name != "postgresql" or "*" in written or not written.isdisjoint(counts):
         return next_values(db, counts)
     return reserve(db.get_bind().engine, counts)
 
@@ -106,6 +138,7 @@ def set_at_least(db: Session, name: str, value: int) -> None:
         index_elements=[Counter.name],
         set_={"value": _greatest(dialect, Counter.value, stmt.excluded.value)})
     db.execute(stmt)
+    _written(db).add(name)
 
 
 def _greatest(dialect: str, a: object, b: object) -> object:

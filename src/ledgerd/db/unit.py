@@ -62,6 +62,11 @@ class Unit:
     def release(self) -> None:
         self._kept.clear()
 
+    def clear(self) -> None:
+        """Forget every cached answer and kept row (the rows they came from were replaced in bulk)."""
+        self._caches.clear()
+        self._kept.clear()
+
 
 def let_go(session: Session) -> None:
     """The rows the unit of work loaded so far are no longer needed (a list page has written them): they are no
@@ -78,6 +83,15 @@ def unit(session: Session) -> Unit:
     if found is None:
         found = session.info[_UNIT] = Unit()
     return found
+
+
+def forget_all(session: Session) -> None:
+    """After bulk statements replaced rows behind the ORM's back (db/business_rows.py): the session lets go of
+    every row it holds and the unit of every cached answer, so what is read next comes from the database."""
+    session.expunge_all()
+    found = session.info.get(_UNIT)
+    if found is not None:
+        found.clear()
 
 
 def cache(session: Session, declared: Cache[K, V]) -> dict[K, V]:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ledgerd.clock import Clock
-from ledgerd.db.counters import next_value
+from ledgerd.db.counters import next_value, set_at_least
 from ledgerd.db.engine import FastQuery
 from ledgerd.errors import Forbidden, Invalid, NotFound
 from ledgerd.passwords import MIN_PASSWORD_LENGTH, Passwords
@@ -90,17 +90,24 @@ def upgrade_password_hash(db: Session, user_id: str, old: str, new: str) -> None
 
 
 def create_business(db: Session, clock: Clock, *, owner: User, name: str, country_id: str,
-                    is_demo: bool = False) -> Business:
+                    is_demo: bool = False, business_id: str | None = None, legacy_id: int | None = None) -> Business:
     """A business owned by `owner`, with its subscription and no books yet (`onboarding.open_business` gives
-    it its region's)."""
+    it its region's). `business_id` and `legacy_id` are given only when books are imported with their ids
+    (sandbox/state.py); the global counter then stays above that legacy id."""
     country = COUNTRIES.get(country_id.upper())
     if country is None:
         raise Invalid(f"Country {country_id!r} is not served; use one of {', '.join(COUNTRIES)}.", "country")
     if not name.strip():
         raise Invalid("The business name is required.", "name")
     now = clock.now()
+    if legacy_id is None:
+        legacy_id = next_value(db, "global:business_legacy_id")
+    else:
+        set_at_least(db, "global:business_legacy_id", legacy_id)
     business = Business(name=name.strip(), country_id=country.id, is_demo=is_demo, created_at=now,
-                        updated_at=now, legacy_id=next_value(db, "global:business_legacy_id"))
+                        updated_at=now, legacy_id=legacy_id)
+    if business_id is not None:
+        business.id = business_id
     business.subscriptions.append(Subscription(code="ACCOUNTING", active=True, status="paying",
                                                created_at=now, updated_at=now))
     db.add(business)

@@ -28,7 +28,8 @@ def require_admin(call: Call) -> None:
 
 
 def admin_route(path: str, handler: Callable[..., Result], *, methods: list[str], body: Body[Any] | None = None,
-                name: str | None = None) -> ApiRoute:
-    """A route at `/ledgerd/v1/admin{path}` for administrators; `handler` and `body` as for `api_route`."""
+                name: str | None = None, body_limit: int | None = None) -> ApiRoute:
+    """A route at `/ledgerd/v1/admin{path}` for administrators; `handler`, `body` and `body_limit` as for
+    `api_route`."""
     return api_route(ADMIN_PREFIX + path, handler, methods=methods, body=body, check=require_admin,
-                     name=name)
+                     name=name, body_limit=body_limit)

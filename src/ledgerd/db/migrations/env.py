@@ -29,8 +29,11 @@ def render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[Fals
 
 
 with engine.connect() as connection:
+    # `db upgrade` shows its progress (db/migrate.py) through Alembic's callback after each migration.
+    progress = config.attributes.get("on_version_apply")
     context.configure(connection=connection, target_metadata=target, render_item=render_item,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                      **({"on_version_apply": progress} if progress else {}))
     with context.begin_transaction():
         context.run_migrations()
 engine.dispose()
