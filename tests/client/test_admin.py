@@ -118,3 +118,21 @@ def test_faults(client: TestClient, factory: Factory) -> None:
     finally:
         assert admin.clear_faults() == 2
     assert admin.faults() == []
+
+
+def test_business_state(client: TestClient, factory: Factory) -> None:
+    admin, user = admin_of(client, factory)
+    business = factory.business(user)
+    api = SageClient(admin.client.tokens, admin.client.oauth, business=business.id)
+    assert admin.snapshot(business.id, "before")["name"] == "before"
+    made = api.post("/contacts", {"contact": {"name": "Gone soon", "contact_type_ids": ["CUSTOMER"]}})
+    assert [s["name"] for s in admin.snapshots(business.id)] == ["before"]
+    admin.restore(business.id, "before")
+    with pytest.raises(NotFound):
+        api.get(f"/contacts/{made['id']}")
+    api.post("/contacts", {"contact": {"name": "Reset away", "contact_type_ids": ["CUSTOMER"]}})
+    assert admin.reset(business.id)["id"] == business.id
+    assert api.get("/contacts")["$total"] == 0
+    admin.delete_snapshot(business.id, "before")
+    with pytest.raises(NotFound):
+        admin.restore(business.id, "before")

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-KIT = ("ledgerd_environment", "ledgerd_server", "ledgerd_business", "ledgerd_token", "ledgerd_client",
-       "ledgerd_admin", "ledgerd_clock", "ledgerd_faults")
+KIT = ("ledgerd_environment", "ledgerd_server", "ledgerd_template", "ledgerd_business", "ledgerd_token",
+       "ledgerd_client", "ledgerd_admin", "ledgerd_clock", "ledgerd_faults")
 
 
 def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from ledgerd.client.api import SageClient
 from ledgerd.client.oauth import OAuthClient, TokenSet
@@ -57,6 +58,40 @@ class Admin:
 
     def delete_app(self, client_id: str) -> None:
         self._call("DELETE", f"/apps/{client_id}")
+
+    # ---- business state ------------------------------------------------------------------------------------
+
+    def snapshot(self, business_id: str, name: str) -> dict[str, Any]:
+        """Keep the business's whole state under `name` (replacing a snapshot of that name)."""
+        return self._call("POST", f"/businesses/{business_id}/snapshots", {"name": name})
+
+    def snapshots(self, business_id: str) -> list[dict[str, Any]]:
+        return list(self._call("GET", f"/businesses/{business_id}/snapshots")["$items"])
+
+    def restore(self, business_id: str, name: str) -> dict[str, Any]:
+        """Put the business back as it was when the snapshot `name` was taken."""
+        return self._call("POST", f"/businesses/{business_id}/snapshots/{quote(name, safe='')}/restore")
+
+    def delete_snapshot(self, business_id: str, name: str) -> None:
+        self._call("DELETE", f"/businesses/{business_id}/snapshots/{quote(name, safe='')}")
+
+    def reset(self, business_id: str) -> dict[str, Any]:
+        """Back to the state a new business of its country starts in (same id, name and members)."""
+        return self._call("POST", f"/businesses/{business_id}/reset")
+
+    def clone(self, business_id: str, name: str) -> dict[str, Any]:
+        """A new business with a copy of this one's books, owned by the same owner."""
+        return self._call("POST", f"/businesses/{business_id}/clone", {"name": name})
+
+    def export(self, business_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/businesses/{business_id}/export")
+
+    def import_books(self, books: dict[str, Any], owner_email: str, *, new_ids: bool = False) -> dict[str, Any]:
+        return self._call("POST", "/businesses/import", books,
+                          params={"owner": owner_email, "new_ids": "true" if new_ids else "false"})
+
+    def delete_business(self, business_id: str) -> None:
+        self._call("DELETE", f"/businesses/{business_id}")
 
     # ---- clock ---------------------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ started by the first test that needs it and serves the rest of the session.
 
     ledgerd_environment   (session) extra LEDGERD_* variables for the server; override it in a conftest.py
     ledgerd_server        (session) a real `ledgerd serve` on a free port over a temporary SQLite file
-    ledgerd_business      a fresh business for each test
+    ledgerd_template      (session) the business each test's ledgerd_business starts as; override it to seed it
+    ledgerd_business      the template business, restored from its snapshot before each test
     ledgerd_token         a real token pair of the business's owner, from the authorization code flow with PKCE
     ledgerd_client        a SageClient with that pair, sending the business in X-Business
     ledgerd_admin         (session) `ledgerd.client.admin.Admin`: the admin API as a ledgerd administrator
@@ -43,10 +44,17 @@ def ledgerd_server(tmp_path_factory: pytest.TempPathFactory,
         server.stop()
 
 
-@pytest.fixture
-def ledgerd_business(ledgerd_server: LedgerdServer) -> Business:
-    """A business no other test has touched: a new owner and business from the sign-up page."""
+@pytest.fixture(scope="session")
+def ledgerd_template(ledgerd_server: LedgerdServer) -> Business:
+    """The business every test's `ledgerd_business` starts as: a new GB business opened through the sign-up page.
+    Override it in a conftest.py to start every test from books of your own, seeded once."""
     return ledgerd_server.new_business()
+
+
+@pytest.fixture
+def ledgerd_business(ledgerd_server: LedgerdServer, ledgerd_template: Business) -> Business:
+    """The template business, put back before each test as the first test found it (a snapshot restored)."""
+    return ledgerd_server.fresh(ledgerd_template)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from ledgerd.client.oauth import Endpoints, OAuthClient, TokenSet
 from ledgerd.testing import pages
 
 CALLBACK = "http://localhost:8080/callback"  # never reached: the kit takes the code from the redirect
+SNAPSHOT = "ledgerd-kit"  # the template business as the first test found it
 PASSWORD_LENGTH = 24
 
 
@@ -77,6 +78,7 @@ class LedgerdServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._admin: Account | None = None
         self._admin_api: Admin | None = None
+        self._snapshotted: set[str] = set()
 
     # ---- the process ---------------------------------------------------------------------------------------
 
@@ -186,3 +188,13 @@ class LedgerdServer:
         listed.raise_for_status()
         (only,) = listed.json()["$items"]
         return Business(only["id"], name, country, owner)
+
+    def fresh(self, template: Business) -> Business:
+        """`template` as it was when first asked for: its snapshot is taken the first time and restored every
+        time after (the admin API's business state), so each test starts from the same books."""
+        if template.id in self._snapshotted:
+            self.admin_api.restore(template.id, SNAPSHOT)
+        else:
+            self.admin_api.snapshot(template.id, SNAPSHOT)
+            self._snapshotted.add(template.id)
+        return template
