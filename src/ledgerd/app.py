@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
@@ -133,6 +133,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     keys.ensure()
     journal = Journal(sessions, size=settings.journal_size, body_bytes=settings.journal_body_bytes) \
         if settings.journal else None
+    if journal is not None:  # the journal writes what it holds and stops its thread before the engine goes
+        event.listen(engine, "engine_disposed", lambda _engine: journal.close())
     return Runtime(settings=settings, clock=clock, engine=engine, sessions=sessions, keys=keys,
                    tokens=Tokens(settings, keys, clock), secret_key=_secret_key(sessions, settings, clock),
                    passwords=Passwords(settings.password_scrypt_n), sandbox=follower,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from ledgerd.api import resource
 from tests.contract.test_query_counts import counting
 from tests.support import reference
 from tests.support.books import Books, problem
@@ -227,7 +228,8 @@ def test_other_payment_lines(books: Books) -> None:
     assert books.delete(f"{CATEGORIES}/{cats['Project'][0]}").status_code == 204
 
 
-def test_lists_load_categories_per_page_not_per_line(books: Books) -> None:
+def test_lists_load_categories_per_page_not_per_line(books: Books, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(resource, "FIRST_CHUNK", 20)  # the page at once: no chunks (api/resource.py)
     cats = categories(books, "SALES", "JOURNALS")
     ids = [cats["Department"][0], cats["Project"][0]]
 
