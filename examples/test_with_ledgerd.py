@@ -9,6 +9,7 @@ for one starts a real `ledgerd serve` on a free port over a temporary SQLite fil
     ledgerd_client    `ledgerd.client.api.SageClient` with that pair and the business in X-Business
     ledgerd_clock     the server's clock (freeze, advance, resume), back on the wall clock after each test
     ledgerd_faults    the server's fault rules (add, rules, clear), cleared after each test
+    ledgerd_journal   the requests this test made, as the server's request journal recorded them
     ledgerd_admin     `ledgerd.client.admin.Admin`: the whole admin API
 
 The code under test would normally get its URLs and credentials from configuration (`ledgerd_server.endpoints`,
@@ -23,7 +24,7 @@ from ledgerd.client.admin import Admin
 from ledgerd.client.api import SageClient, new_idempotency_id
 from ledgerd.client.errors import NotFound, RateLimited, ServerError, Unauthorized, Unprocessable
 from ledgerd.client.oauth import TokenSet
-from ledgerd.testing.controls import Clock, Faults
+from ledgerd.testing.controls import Clock, Faults, Journal
 from ledgerd.testing.server import Business, LedgerdServer
 
 
@@ -103,6 +104,23 @@ def test_retries_ride_out_a_bad_minute(ledgerd_client: SageClient, ledgerd_fault
     with pytest.raises(ServerError) as failed:
         ledgerd_client.get("/contacts")
     assert failed.value.code == "UnexpectedError"
+
+
+def test_the_journal_shows_what_was_sent(ledgerd_client: SageClient, ledgerd_business: Business,
+                                         ledgerd_journal: Journal) -> None:
+    answer = ledgerd_client.request("POST", "/contacts", json={"contact": {
+        "name": "Journalled Ltd", "contact_type_ids": ["CUSTOMER"]}})
+    entry = ledgerd_journal.request(answer.headers["X-Request-Id"])  # the id a log line or a bug report carries
+    assert (entry["method"], entry["path"], entry["status"]) == ("POST", "/v3.1/contacts", 201)
+    assert ledgerd_journal.header(entry["request"], "Authorization") == "Bearer [redacted]"  # never the token
+    assert "Journalled Ltd" in entry["request"]["body"]
+    with pytest.raises(Unprocessable) as refused:
+        ledgerd_client.post("/contacts", {"contact": {"contact_type_ids": ["CUSTOMER"]}})
+    # Only this test's requests: the earlier tests' are in the journal too, before the mark.
+    made = ledgerd_journal.entries(business=ledgerd_business.id)
+    assert [(e["status"], e["request_id"]) for e in made] == [(422, refused.value.request_id),
+                                                               (201, entry["request_id"])]
+    assert [e["id"] for e in ledgerd_journal.entries(status="4xx")] == [made[0]["id"]]
 
 
 def test_the_admin_api_sees_the_business(ledgerd_admin: Admin, ledgerd_business: Business) -> None:

@@ -1,22 +1,26 @@
 """`Admin`, the client's helpers for ledgerd's admin API, against ledgerd in process: the inventory (lists paged
-over `$next`, token revocation, deletions), the clock, fault rules, and the refusals of a caller who is not an
-administrator."""
+over `$next`, token revocation, deletions), the clock, fault rules, business state, the request journal, and the
+refusals of a caller who is not an administrator."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from starlette.testclient import TestClient
 
+from ledgerd.app import create_app
 from ledgerd.client.admin import Admin
 from ledgerd.client.api import SageClient
-from ledgerd.client.errors import Forbidden, NotFound, RateLimited, ServerError, Unauthorized, Unprocessable
+from ledgerd.client.errors import ApiError, Forbidden, NotFound, RateLimited, ServerError, Unauthorized, Unprocessable
 from ledgerd.client.oauth import Endpoints, OAuthClient, TokenSet
 from ledgerd.clock import Clock
+from ledgerd.runtime import Runtime
+from ledgerd.sandbox.journal import Journal
 from ledgerd.tenancy.models import User
 from ledgerd.tenancy.service import set_admin
-from tests.conftest import PUBLIC_URL
+from tests.conftest import PUBLIC_URL, client_address
 from tests.support.factories import Factory
 
 CALLBACK = "http://localhost:8080/callback"
@@ -136,3 +140,41 @@ def test_business_state(client: TestClient, factory: Factory) -> None:
     admin.delete_snapshot(business.id, "before")
     with pytest.raises(NotFound):
         admin.restore(business.id, "before")
+
+
+def test_journal(runtime: Runtime, factory: Factory, clock: Clock) -> None:
+    # The shared runtime records nothing (tests/conftest.py); this app gets a journal of its own.
+    journal = Journal(runtime.sessions, size=10_000, body_bytes=16 * 1024)
+    try:
+        with TestClient(create_app(runtime=replace(runtime, journal=journal)), base_url=PUBLIC_URL,
+                        client=client_address()) as client:
+            admin, user = admin_of(client, factory)
+            business = factory.business(user)
+            api = SageClient(admin.client.tokens, admin.client.oauth, business=business.id)
+            made = api.request("POST", "/contacts", json={"contact": {"name": "Seen Ltd",
+                                                                      "contact_type_ids": ["CUSTOMER"]}})
+            for _ in range(2):
+                with pytest.raises(NotFound):
+                    api.get("/contacts/00000000000000000000000000000000")
+            # Newest first, over every page (`$next` under /ledgerd/v1); the journal's own reads are not in it.
+            entries = list(admin.journal(business=business.id, per_page=1))
+            assert [(e["method"], e["status"]) for e in entries] == [("GET", 404), ("GET", 404), ("POST", 201)]
+            assert [e["id"] for e in admin.journal(business=business.id, status="4xx")] == [e["id"] for e in
+                                                                                             entries[:2]]
+            assert len(list(admin.journal(business=business.id, status=404))) == 2
+            assert admin.client.oauth is not None
+            assert entries[2]["id"] in [e["id"] for e in admin.journal(app=admin.client.oauth.client_id)]
+            (only,) = admin.journal(request_id=made.headers["x-request-id"])
+            assert only["id"] == entries[2]["id"] and only["path"] == "/v3.1/contacts"
+            # One entry by the request id its answer carried, or by its id: headers and bodies, secrets out.
+            detail = admin.journal_entry(made.headers["x-request-id"])
+            assert detail == admin.journal_entry(only["id"])
+            assert ["authorization", "Bearer [redacted]"] in [[k.lower(), v] for k, v in detail["request"]["headers"]]
+            assert "Seen Ltd" in detail["request"]["body"] and detail["response"]["body"]
+            with pytest.raises(NotFound):
+                admin.journal_entry("f" * 32)
+            with pytest.raises(ApiError) as refused:
+                list(admin.journal(status="teapot"))
+            assert refused.value.status == 400 and refused.value.problems[0].source == "status"
+    finally:
+        journal.close()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 KIT = ("ledgerd_environment", "ledgerd_server", "ledgerd_template", "ledgerd_business", "ledgerd_token",
-       "ledgerd_client", "ledgerd_admin", "ledgerd_clock", "ledgerd_faults")
+       "ledgerd_client", "ledgerd_admin", "ledgerd_clock", "ledgerd_faults", "ledgerd_journal")
 
 
 def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,3 +33,37 @@ def test_a_session_that_uses_no_fixture_starts_no_server(tmp_path: Path) -> None
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "1 passed" in ran.stdout
     assert not list((tmp_path / "base").glob("ledgerd*")) and not list(tmp_path.rglob("ledgerd.sqlite"))
+
+
+JOURNALLED = '''
+import pytest
+
+from ledgerd.client.errors import NotFound
+
+
+def test_first(ledgerd_journal, ledgerd_client):  # the journal asked for before the client: its token flow is not in it
+    ledgerd_client.get("/contacts")
+    seen = [(e["method"], e["path"], e["status"]) for e in ledgerd_journal.entries()]
+    assert seen == [("GET", "/v3.1/contacts", 200)]
+
+
+def test_second(ledgerd_client, ledgerd_business, ledgerd_journal):
+    with pytest.raises(NotFound) as missing:
+        ledgerd_client.get("/contacts/" + "0" * 32)
+    (only,) = ledgerd_journal.entries()  # not the first test's request
+    assert only["status"] == 404 and only["request_id"] == missing.value.request_id
+    assert ledgerd_journal.entries(status="2xx") == []
+    entry = ledgerd_journal.request(missing.value.request_id)
+    assert entry["business_id"] == ledgerd_business.id
+    assert ledgerd_journal.header(entry["request"], "authorization") == "Bearer [redacted]"
+    assert ledgerd_journal.entry(only["id"]) == entry
+    ledgerd_journal.mark()
+    assert ledgerd_journal.entries() == []
+'''
+
+
+def test_the_journal_fixture_shows_each_test_its_own_requests(tmp_path: Path) -> None:
+    (tmp_path / "test_journalled.py").write_text(JOURNALLED)
+    ran = _pytest(tmp_path, "-q", "test_journalled.py")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "2 passed" in ran.stdout

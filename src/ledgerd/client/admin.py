@@ -136,6 +136,22 @@ class Admin:
     def remove_fault(self, rule_id: int) -> None:
         self._call("DELETE", f"/faults/{rule_id}")
 
+    # ---- request journal -----------------------------------------------------------------------------------
+
+    def journal(self, *, app: str | None = None, business: str | None = None, status: int | str | None = None,
+                request_id: str | None = None, per_page: int | None = None) -> Iterator[dict[str, Any]]:
+        """The journal's entries, newest first, page after page (lazily: stop early and no more pages are asked
+        for), without headers and bodies. Filters: `app` (a client id), `business` (an id), `status` (`404` or a
+        class such as `"4xx"`), `request_id` (the `X-Request-Id` an answer carried); all given must hold."""
+        return self._items("/journal", {"app": app, "business": business,
+                                        "status": None if status is None else str(status), "request_id": request_id,
+                                        "items_per_page": None if per_page is None else str(per_page)})
+
+    def journal_entry(self, key: int | str) -> dict[str, Any]:
+        """One entry with its request's and response's headers and bodies (secrets redacted), by its id or by the
+        `X-Request-Id` its answer carried. `NotFound` when the journal has no such entry (or no longer keeps it)."""
+        return self._call("GET", f"/journal/{quote(str(key), safe='')}")
+
     # ---- inside --------------------------------------------------------------------------------------------
 
     def _items(self, path: str, params: dict[str, str | None] | None = None) -> Iterator[dict[str, Any]]:

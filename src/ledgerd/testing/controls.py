@@ -59,3 +59,49 @@ class Faults:
 
     def reset(self) -> None:
         self.admin.clear_faults()
+
+
+class Journal:
+    """The server's request journal, as much of it as the test made: `entries` are those written after the mark,
+    which is taken when the fixture is set up (after the kit's own setup requests) and moved on by `mark()`.
+    The journal itself is never emptied (it is shared by the session); the mark is what keeps tests apart."""
+
+    def __init__(self, admin: Admin) -> None:
+        self.admin = admin
+        self.since = 0
+        self.mark()
+
+    def mark(self) -> int:
+        """From now on: later `entries` are those written after this call. The id of the newest entry so far."""
+        newest = next(self.admin.journal(per_page=1), None)
+        self.since = int(newest["id"]) if newest is not None else 0
+        return self.since
+
+    def entries(self, *, app: str | None = None, business: str | None = None, status: int | str | None = None,
+                request_id: str | None = None) -> list[dict[str, Any]]:
+        """The entries since the mark, newest first, without headers and bodies; filtered as `Admin.journal`
+        (`app`, `business`, `status` such as `404` or `"4xx"`, `request_id`)."""
+        found: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        for entry in self.admin.journal(app=app, business=business, status=status, request_id=request_id):
+            number = int(entry["id"])
+            if number <= self.since:
+                break
+            if number not in seen:  # a page may repeat an entry when new ones arrive while paging
+                seen.add(number)
+                found.append(entry)
+        return found
+
+    def request(self, request_id: str) -> dict[str, Any]:
+        """The entry of the request whose answer carried this `X-Request-Id`, with its headers and bodies
+        (secrets redacted: `Authorization` is `Bearer [redacted]`)."""
+        return self.admin.journal_entry(request_id)
+
+    def entry(self, entry_id: int) -> dict[str, Any]:
+        """One entry by its id, with its headers and bodies."""
+        return self.admin.journal_entry(entry_id)
+
+    @staticmethod
+    def header(part: dict[str, Any], name: str) -> str | None:
+        """A header of an entry's `request` or `response` (`[name, value]` pairs), by name in any case."""
+        return next((value for key, value in part["headers"] if key.lower() == name.lower()), None)

@@ -11,6 +11,7 @@ started by the first test that needs it and serves the rest of the session.
     ledgerd_admin         (session) `ledgerd.client.admin.Admin`: the admin API as a ledgerd administrator
     ledgerd_clock         the server's clock (freeze, advance, resume); back on the wall clock after the test
     ledgerd_faults        the server's fault rules (add, rules, clear); cleared after the test
+    ledgerd_journal       the request journal since the test began (entries, request by X-Request-Id)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from ledgerd.client.admin import Admin
 from ledgerd.client.api import SageClient
 from ledgerd.client.oauth import TokenSet
-from ledgerd.testing.controls import Clock, Faults
+from ledgerd.testing.controls import Clock, Faults, Journal
 from ledgerd.testing.server import Business, LedgerdServer
 
 
@@ -94,3 +95,19 @@ def ledgerd_faults(ledgerd_admin: Admin) -> Iterator[Faults]:
     faults = Faults(ledgerd_admin)
     yield faults
     faults.reset()
+
+
+# The kit's fixtures that make requests of their own when set up (the snapshot's restore, the token flow): a test
+# that asks for them has them set up before the journal's mark, whatever the order of its arguments.
+_SET_UP_FIRST = ("ledgerd_business", "ledgerd_token", "ledgerd_client")
+
+
+@pytest.fixture
+def ledgerd_journal(request: pytest.FixtureRequest, ledgerd_admin: Admin) -> Journal:
+    """The request journal as far as this test goes: `entries(app=, business=, status=, request_id=)` are the
+    requests made since the test began (after the kit's own setup), newest first; `request(x_request_id)` is one
+    with its headers and bodies, secrets redacted; `mark()` starts again from now."""
+    for name in _SET_UP_FIRST:
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+    return Journal(ledgerd_admin)
