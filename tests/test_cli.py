@@ -256,6 +256,11 @@ def test_the_last_administrator_is_not_deleted(monkeypatch: pytest.MonkeyPatch, 
                                            "another one first (`ledgerd users grant-admin EMAIL`).\n")
     assert [u["email"] for u in ledgerd("users", "list", "--json").json()] == ["second@example.com"]
     assert ledgerd("users", "list").out.splitlines()[1].startswith("second@example.com")
+    kept = ledgerd("users", "grant-admin", "second@example.com", "--revoke")  # nor made no longer one
+    assert kept.code == 2 and "is the last ledgerd administrator" in kept.err
+    assert ledgerd("users", "list", "--json").json()[0]["is_admin"] is True
+
+
 def test_clock_show_freeze_advance_resume(tmp_path: Path) -> None:
     """`ledgerd clock`: the setting the admin API and every server follow, in the database; what the CLI itself
     issues follows it too (a token of the frozen clock)."""

@@ -24,10 +24,9 @@ from ledgerd.auth.models import App, AuthorizationCode, BrowserSession, TokenFam
 from ledgerd.auth.server import revoke_families
 from ledgerd.clock import Clock
 from ledgerd.contacts.models import Contact
-from ledgerd.db.locks import for_change
 from ledgerd.errors import Invalid, NotFound
 from ledgerd.tenancy.models import Business, Membership, Role, User
-from ledgerd.tenancy.service import accessible_to, normalise_email
+from ledgerd.tenancy.service import accessible_to, keep_an_administrator, normalise_email
 
 T = TypeVar("T")
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
@@ -139,13 +138,7 @@ def delete_user(db: Session, clock: Clock, user: User) -> UserDeleted:
                "them first (`ledgerd businesses delete BUSINESS_ID` for each)")
         raise Invalid(f"{user.email} owns {len(owned)} business{'es' if len(owned) > 1 else ''}: {names}. Delete "
                       f"{how}, then delete the user.", "user")
-    if user.is_admin:
-        # Every administrator's row locked, in id order: two administrators deleting each other at once cannot
-        # both see the other one stay.
-        admins = db.scalars(for_change(select(User.id).where(User.is_admin).order_by(User.id), User)).all()
-        if user.id in admins and len(admins) == 1:
-            raise Invalid(f"{user.email} is the last ledgerd administrator; make another one first "
-                          "(`ledgerd users grant-admin EMAIL`).", "user")
+    keep_an_administrator(db, user)
     apps = db.scalars(select(App).where(App.owner_id == user.id).order_by(App.id)).all()
     families = set(revoke_families(db, clock, TokenFamily.user_id == user.id, REVOKED))
     for app in apps:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ledgerd.clock import Clock
 from ledgerd.db.counters import next_value, set_at_least
 from ledgerd.db.engine import FastQuery
+from ledgerd.db.locks import for_change
 from ledgerd.errors import Forbidden, Invalid, NotFound
 from ledgerd.passwords import MIN_PASSWORD_LENGTH, Passwords
 from ledgerd.regions import COUNTRIES
@@ -75,8 +76,23 @@ def create_user(db: Session, clock: Clock, *, email: str, password_hash: str, fi
     return user
 
 
+def keep_an_administrator(db: Session, user: User) -> None:
+    """Refuse to let `user` stop being an administrator (deleted, or the right taken away) when they are the last.
+    Every administrator's row is locked, in id order: two administrators removing each other at once cannot both
+    see the other one stay."""
+    if not user.is_admin:
+        return
+    admins = db.scalars(for_change(select(User.id).where(User.is_admin).order_by(User.id), User)).all()
+    if user.id in admins and len(admins) == 1:
+        raise Invalid(f"{user.email} is the last ledgerd administrator; make another one first "
+                      "(`ledgerd users grant-admin EMAIL`).", "user")
+
+
 def set_admin(db: Session, clock: Clock, user: User, is_admin: bool = True) -> User:
-    """Make `user` a ledgerd administrator (the sandbox controls, docs/sandbox.md), or no longer one."""
+    """Make `user` a ledgerd administrator (the sandbox controls, docs/sandbox.md), or no longer one (never the
+    last one)."""
+    if not is_admin:
+        keep_an_administrator(db, user)
     if user.is_admin != is_admin:
         user.is_admin = is_admin
         user.updated_at = clock.now()
