@@ -87,14 +87,22 @@ def _reserve(dialect: str) -> Any:
     return stmt.returning(table.c.name, table.c.value)
 
 
+def _reserved(execute: Any, dialect: str, counts: dict[str, int]) -> dict[str, int]:
+    """Run `_reserve` for `counts` with `execute` (a session's or a connection's): the last value of each. One
+    counter goes as one parameter set, several as a list (rows taken in name order, so concurrent callers lock
+    them in the same order)."""
+    params = [{"name": name, "value": counts[name]} for name in sorted(counts)]
+    rows = execute(_reserve(dialect), params[0] if len(params) == 1 else params)
+    return {name: int(value) for name, value in rows}
+
+
 def next_values(db: Session, counts: dict[str, int]) -> dict[str, int]:
     """Reserve `counts[name]` values of each counter (each starting at 1) in one statement; the last value
     reserved of each. Rows are taken in name order, so concurrent callers lock them in the same order."""
     writer_lock(db)
-    rows = db.execute(_reserve(db.get_bind().dialect.name),
-                      [{"name": name, "value": counts[name]} for name in sorted(counts)])
+    found = _reserved(db.execute, db.get_bind().dialect.name, counts)
     _written(db).update(counts)
-    return {name: int(value) for name, value in rows}
+    return found
 
 
 def reserve_ids(db: Session, counts: dict[str, int]) -> dict[str, int]:
@@ -116,17 +124,13 @@ def reserve_ids(db: Session, counts: dict[str, int]) -> dict[str, int]:
 def reserve(engine: Engine, counts: dict[str, int]) -> dict[str, int]:
     """`next_values` in a statement that commits on its own, outside any unit of work."""
     with autocommit_write(engine) as conn:
-        rows = conn.execute(_reserve(engine.dialect.name),
-                            [{"name": name, "value": counts[name]} for name in sorted(counts)])
-        return {name: int(value) for name, value in rows}
+        return _reserved(conn.execute, engine.dialect.name, counts)
 
 
 def bump(engine: Engine, name: str) -> int:
     """Add one to counter `name` (the first value is 1) in one statement that commits on its own, outside any
     unit of work; the new value. For counts that need not roll back with a request (rate limits)."""
-    with autocommit_write(engine) as conn:
-        row = conn.execute(_reserve(engine.dialect.name), {"name": name, "value": 1}).one()
-    return int(row.value)
+    return reserve(engine, {name: 1})[name]
 
 
 def set_at_least(db: Session, name: str, value: int) -> None:
