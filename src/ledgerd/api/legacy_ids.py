@@ -32,6 +32,7 @@ from ledgerd.db.records import find_legacy_ids
 from ledgerd.tenancy.models import Business
 
 PARAM = "show_legacy_id"
+DECLARATION = params.Param(PARAM, "boolean", "Add `legacy_id` (the record's integer id of API v2) to every record.")
 KEY = "legacy_id"
 _GUID = re.compile(r"^[0-9a-f]{32}$")
 Ref = tuple[str, str]  # (path segment, key), e.g. ("contacts", "9c5b…")

@@ -15,6 +15,15 @@ MAX_PER_PAGE = 200
 MAX_PAGE = 2**31 - 1  # so that an offset always fits the databases' integers (docs/limits.md)
 BASE_KEYS = ("id", "displayed_as", "$path")
 
+# The parameters of every list page and of every record's attributes.
+PAGING = (params.Param("page", "integer", "Page number (past the end: the last page).",
+                       {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+          params.Param("items_per_page", "integer", f"Records per page (default {DEFAULT_PER_PAGE}).",
+                       {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}))
+ATTRIBUTES = params.Param("attributes", "text",
+                          "Comma-separated attributes to show besides id, displayed_as and $path, or `all` "
+                          "(a list shows only those three by default, a record everything).")
+
 
 def int_param(query: Mapping[str, str], name: str, default: int, lo: int, hi: int | None = None) -> int:
     raw = query.get(name)

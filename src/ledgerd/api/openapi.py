@@ -32,7 +32,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from ledgerd import __version__
 from ledgerd.api import legacy_ids, operations, responses
 from ledgerd.api.fields import LINK, Fields, Page, envelope
-from ledgerd.api.listing import MAX_PER_PAGE
 from ledgerd.api.pipeline import ApiRoute
 from ledgerd.api.resource import REGISTRY, Resource
 from ledgerd.api.validation import Body
@@ -42,9 +41,6 @@ from ledgerd.http.wire import JsonResponse
 
 PREFIX = "/v3.1"
 REF = "#/components/schemas/{model}"
-SINCE = {"type": "string", "description": "A date or a date-time (ISO 8601)",
-         "examples": ["2024-01-31", "2024-01-31T12:00:00Z"]}
-BOOLEAN = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]}
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parents[1] / "web" / "templates"),
                          autoescape=select_autoescape(default=True), auto_reload=False)
 
@@ -151,11 +147,9 @@ def _description(op: Operation) -> str:
     return " ".join(lines) or "Offered in every country, to every member."
 
 
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-
 def _parameters(op: Operation) -> list[dict[str, Any]]:
+    """The path key, `X-Business`, then the query parameters the route declares (the only ones its handler is
+    given: api/params.py) and `show_legacy_id`, which every route honours."""
     out: list[dict[str, Any]] = []
     if "{key}" in op.path:
         out.append({"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
@@ -163,27 +157,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     if op.route.business:
         out.append({"name": "X-Business", "in": "header", "required": False, "schema": {"type": "string"},
                     "description": "The business to work in; the user's lead business when absent."})
-    spec = op.spec
-    if spec is not None and op.action == "list":
-        out += [_query("page", {"type": "integer", "minimum": 1}, "Page number (past the end: the last page)."),
-                _query("items_per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-                       "Records per page (default 20)."),
-                _query("updated_or_created_since", SINCE, "Records changed at or after this instant."),
-                _query("deleted_since", SINCE, "Deleted records (tombstones) after this instant.")]
-        if spec.search is not None:
-            out.append(_query("search", {"type": "string"}, "Free-text search."))
-        if spec.sorts:
-            names = "|".join(re.escape(name) for name in spec.sorts)
-            out.append(_query("sort", {"type": "string", "pattern": f"^({names})(:(asc|desc))?$"},
-                              "Sort by " + ", ".join(spec.sorts) + "."))
-        if spec.date_column is not None:
-            out += [_query(name, {"type": "string", "format": "date"}, "Records dated on or after/before.")
-                    for name in ("from_date", "to_date")]
-        out += [_query(name, {"type": "string"}, "Filter.") for name in spec.filters]
-    if spec is not None and op.action in ("list", "read"):
-        out += [_query("attributes", {"type": "string"}, "Comma-separated attributes to show, or `all`."),
-                _query("nested_attributes", {"type": "string"}, "Attributes of linked records, or `all`.")]
-    out.append(_query(legacy_ids.PARAM, BOOLEAN, "Add `legacy_id` to every record."))
+    out += [{"name": p.name, "in": "query", "required": False, "schema": p.json_schema(), "description": p.description}
+            for p in (*op.route.query, legacy_ids.DECLARATION)]
     return out
 
 

@@ -33,7 +33,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
@@ -48,7 +48,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledgerd.api import idempotency, legacy_ids, operations, ratelimit
+from ledgerd.api import idempotency, legacy_ids, operations, params, ratelimit
 from ledgerd.api.bearer import Principal, load_principal, verify
 from ledgerd.api.listing import Streamed
 from ledgerd.api.validation import Body, check_text
@@ -141,6 +141,12 @@ class Endpoint:
     check: Callable[[Any], object] | None = None
     # Sage's facts about each method of this path: countries offering it, areas and roles (api/operations.py).
     rules: Mapping[str, operations.Operation | None] = field(default_factory=dict)
+    # The query parameters the handler honours; it sees only these (api/params.py), and `show_legacy_id`.
+    query: tuple[params.Param, ...] = ()
+
+    @functools.cached_property
+    def accepts(self) -> frozenset[str]:
+        return params.names(self.query) | {legacy_ids.PARAM}
 
 
 class ApiRoute(Route):
@@ -161,6 +167,10 @@ class ApiRoute(Route):
     @property
     def body(self) -> Body[Any] | None:
         return self.endpoint_spec.body
+
+    @property
+    def query(self) -> tuple[params.Param, ...]:
+        return self.endpoint_spec.query
 
 
 # --- middleware ------------------------------------------------------------------------------------------------
@@ -431,7 +441,8 @@ def serve(endpoint: Endpoint, request: Request, runtime: Runtime, body: Any, *, 
         business = endpoint.select(runtime, principal.user_id, request.headers.get("x-business"))
         identify(request.scope, business_id=business.id)
         authorise(endpoint.rules.get(method), business, write=write, path=path)
-    query = request.query_params if request.scope["query_string"] else _NO_QUERY
+    query = (params.declared(request.query_params, endpoint.query, endpoint.accepts) if request.scope["query_string"]
+             else _NO_QUERY)
     found = Prepared(request, runtime, principal, query, body, write, business, take_key(method, path, body))
     return render(retrying(functools.partial(unit_of_work, endpoint, found), request.scope[REQUEST_ID]))
 
@@ -468,42 +479,44 @@ def _rules(path: str, methods: list[str]) -> dict[str, operations.Operation | No
 @overload
 def api_route(path: str, handler: Handler, *, methods: list[str], body: None = None,
               check: Callable[[Call], object] | None = None, name: str | None = None,
-              body_limit: int | None = None) -> ApiRoute: ...
+              body_limit: int | None = None, query: Sequence[params.Param] = ()) -> ApiRoute: ...
 
 
 @overload
 def api_route(path: str, handler: Callable[[Call, B], Result], *, methods: list[str], body: Body[B],
               check: Callable[[Call], object] | None = None, name: str | None = None,
-              body_limit: int | None = None) -> ApiRoute: ...
+              body_limit: int | None = None, query: Sequence[params.Param] = ()) -> ApiRoute: ...
 
 
 def api_route(path: str, handler: Callable[..., Result], *, methods: list[str], body: Body[Any] | None = None,
               check: Callable[[Call], object] | None = None, name: str | None = None,
-              body_limit: int | None = None) -> ApiRoute:
+              body_limit: int | None = None, query: Sequence[params.Param] = ()) -> ApiRoute:
     """A route that works in no business (`/user`, `/businesses`). `body`: the request body the handler takes,
     parsed and validated, as its second argument; `check`: what must hold before that body is read. `body_limit`
-    raises (never lowers) the configured request size limit for this route alone (`allow_body`)."""
-    return ApiRoute(Endpoint(path, handler, body=body, check=check), methods=methods, name=name,
-                    body_limit=body_limit)
+    raises (never lowers) the configured request size limit for this route alone (`allow_body`). `query`: the
+    query parameters the handler honours (the only ones it is given)."""
+    return ApiRoute(Endpoint(path, handler, body=body, check=check, query=params.unique(query)), methods=methods,
+                    name=name, body_limit=body_limit)
 
 
 @overload
 def business_route(path: str, handler: BusinessHandler, *, methods: list[str], body: None = None,
                    check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
-                   body_limit: int | None = None) -> ApiRoute: ...
+                   body_limit: int | None = None, query: Sequence[params.Param] = ()) -> ApiRoute: ...
 
 
 @overload
 def business_route(path: str, handler: Callable[[BusinessCall, B], Result], *, methods: list[str], body: Body[B],
                    check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
-                   body_limit: int | None = None) -> ApiRoute: ...
+                   body_limit: int | None = None, query: Sequence[params.Param] = ()) -> ApiRoute: ...
 
 
 def business_route(path: str, handler: Callable[..., Result], *, methods: list[str], body: Body[Any] | None = None,
                    check: Callable[[BusinessCall], object] | None = None, name: str | None = None,
-                   body_limit: int | None = None) -> ApiRoute:
+                   body_limit: int | None = None, query: Sequence[params.Param] = ()) -> ApiRoute:
     """A route that works in one business: chosen by `X-Business` (or the lead business) and checked against
-    Sage's availability and role rules before the handler, which gets a `BusinessCall`. `body`, `check` and
-    `body_limit` as for `api_route`."""
-    endpoint = Endpoint(path, handler, select=select_business, body=body, check=check, rules=_rules(path, methods))
+    Sage's availability and role rules before the handler, which gets a `BusinessCall`. `body`, `check`,
+    `body_limit` and `query` as for `api_route`."""
+    endpoint = Endpoint(path, handler, select=select_business, body=body, check=check, rules=_rules(path, methods),
+                        query=params.unique(query))
     return ApiRoute(endpoint, methods=methods, name=name, body_limit=body_limit)

@@ -10,6 +10,7 @@ release, allocate…) are ordinary `business_route`s beside the spec.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
@@ -21,7 +22,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, registry
-from ledgerd.api.listing import BASE_KEYS, Attributes, Page, Streamed, envelope
+from ledgerd.api.listing import ATTRIBUTES, BASE_KEYS, PAGING, Attributes, Page, Streamed, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.validation import Body
 from ledgerd.db.base import Base
@@ -37,6 +38,13 @@ Present = Callable[[BusinessCall, Sequence[Any]], list[dict[str, Any]]]
 # Every spec served, by path (api/registry.py): contract tests and the OpenAPI document are generated from it.
 # `routes` below is the only writer, and it registers `Resource`s.
 REGISTRY = cast("dict[str, Resource[Any]]", registry.REGISTRY)
+
+UPDATED_SINCE = params.Param("updated_or_created_since", "instant", "Records created or changed at or after this "
+                             "instant (a date means its midnight UTC).")
+DELETED_SINCE = params.Param("deleted_since", "instant", "Instead of records: those deleted after this instant "
+                             "(id, displayed_as, $path, deleted_at).")
+NESTED_ATTRIBUTES = params.Param("nested_attributes", "text", "Comma-separated attributes to show of the linked "
+                                 "records, or `all`.")
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,9 @@ class Resource(Generic[M]):
     # The keys whose links `nested_attributes` expands, as Sage's recorded answers show per resource (a contact
     # its ledger accounts, addresses and people; a sales invoice none); None: every link (nothing recorded).
     nested: frozenset[str] | None = None
+    # Query parameters the spec's own functions read (`present`, `delete`, a filter's), per action (list, read,
+    # create, update, delete), besides the engine's (`params`).
+    query: Mapping[str, Sequence[params.Param]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.create is None) != (self.create_body is None) or (self.update is None) != (self.update_body is None):
@@ -85,6 +96,30 @@ class Resource(Generic[M]):
         """The body a write declares (`create` or `update`), if the spec has that write."""
         model = self.create_body if action == "create" else self.update_body if action == "update" else None
         return None if model is None else Body(self.wrapper, model)
+
+    def params(self, action: str) -> tuple[params.Param, ...]:
+        """The query parameters an action honours: the engine's for a list (paging, since-filters, filters,
+        search, sort, dates) and for reads (`attributes`), then the spec's own."""
+        out: list[params.Param] = []
+        if action == "list":
+            out += [*PAGING, UPDATED_SINCE, DELETED_SINCE]
+            out += [params.Param(name, "text", f"Only records whose {name.replace('_', ' ')} matches.")
+                    for name in self.filters]
+            if self.search is not None:
+                out.append(params.Param("search", "text", "Free-text search."))
+            if self.sorts:
+                names = "|".join(re.escape(name) for name in self.sorts)
+                out.append(params.Param("sort", "text", "Sort by " + ", ".join(self.sorts) + ", `:asc` or `:desc`.",
+                                        {"type": "string", "pattern": f"^({names})(:(asc|desc))?$"}))
+            else:
+                out.append(params.Param("sort", "text", "Not sortable: the items come in the order they were "
+                                        "created, and a sort is refused (400).", {"type": "string", "maxLength": 0}))
+            if self.date_column is not None:
+                out += [params.Param("from_date", "date", "Records dated on or after this day."),
+                        params.Param("to_date", "date", "Records dated on or before this day.")]
+        if action in ("list", "read"):
+            out += [ATTRIBUTES, NESTED_ATTRIBUTES]
+        return params.unique([*out, *self.query.get(action, ())])
 
     def _column(self, name: str) -> InstrumentedAttribute[Any]:
         column: InstrumentedAttribute[Any] = getattr(self.model, name)
@@ -324,6 +359,11 @@ def forgetting(path: str, before: Callable[[Session, Any], object] | None = None
     return delete
 
 
+# The engine's action of each method on the collection (False) or a member (True).
+ACTIONS = {("GET", False): "list", ("POST", False): "create", ("GET", True): "read", ("PUT", True): "update",
+           ("DELETE", True): "delete"}
+
+
 def routes(resource: Resource[Any]) -> list[BaseRoute]:
     """The Starlette routes a spec declares (only the operations it has)."""
     REGISTRY[resource.path] = resource
@@ -332,7 +372,8 @@ def routes(resource: Resource[Any]) -> list[BaseRoute]:
 
     def add(path: str, handler: Callable[[BusinessCall], Result], method: str) -> None:
         limit = resource.body_limit if method in ("POST", "PUT") else None
-        out.append(business_route(path, handler, methods=[method], body_limit=limit))
+        action = ACTIONS[method, path == member]
+        out.append(business_route(path, handler, methods=[method], body_limit=limit, query=resource.params(action)))
 
     if resource.list_enabled:
         add(collection, list_handler(resource), "GET")

@@ -101,11 +101,12 @@ BUSINESS_TYPES = record(name=TEXT, description=TEXT)
 _BUSINESSES_SUBSCRIPTIONS = obj(
     created_at=DATETIME, updated_at=DATETIME, displayed_as=TEXT, id=TEXT, active=BOOLEAN, status=TEXT,
     accountant_pays=BOOLEAN)
-BUSINESSES = obj(
+# A record in the core API's order (no `$path`): `attributes` may narrow it to its id and displayed_as.
+BUSINESSES = Fields(obj(
     created_at=DATETIME, updated_at=DATETIME, displayed_as=TEXT, id=TEXT, name=TEXT, address_line_1=TEXT,
     address_line_2=TEXT, city=TEXT, postal_code=TEXT, country=obj(id=TEXT, displayed_as=TEXT), region=TEXT,
     telephone=TEXT, mobile=TEXT, website=TEXT, is_demo=BOOLEAN, ni_based=BOOLEAN,
-    subscriptions=many(_BUSINESSES_SUBSCRIPTIONS))
+    subscriptions=many(_BUSINESSES_SUBSCRIPTIONS)).fields, record=True)
 CIS_SETTINGS = obj(
     keyed({"$path": TEXT}), unique_tax_reference=ANY, contractor=BOOLEAN, subcontractor=BOOLEAN,
     accounts_office_reference=ANY, paye_reference=ANY, tax_rate=ANY)

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from starlette.routing import BaseRoute
 
 from ledgerd.api.admin.route import ADMIN_PREFIX, admin_route
-from ledgerd.api.listing import Page, envelope
+from ledgerd.api.listing import PAGING, Page, envelope
+from ledgerd.api.params import Param
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.api.validation import Body
 from ledgerd.regions import COUNTRIES
@@ -79,6 +80,9 @@ def family_item(family: FamilyEntry) -> dict[str, Any]:
         "revoked_at": family.revoked_at,
         "revoked_reason": family.revoked_reason,
     }
+
+
+OWNER = Param("owner", "text", "Only those this user owns (id or e-mail).")
 
 
 def _listed(call: Call, path: str, page: Page, listed: Listed[Any], item: Any) -> Result:
@@ -154,12 +158,14 @@ def revoke_tokens(call: Call, body: RevocationIn) -> Result:
 
 
 routes: list[BaseRoute] = [
-    admin_route("/users", list_users, methods=["GET"]),
+    admin_route("/users", list_users, methods=["GET"], query=PAGING),
     admin_route("/users/{id}", delete_user, methods=["DELETE"]),
-    admin_route("/businesses", list_businesses, methods=["GET"]),
-    admin_route("/apps", list_apps, methods=["GET"]),
+    admin_route("/businesses", list_businesses, methods=["GET"], query=(*PAGING, OWNER)),
+    admin_route("/apps", list_apps, methods=["GET"], query=(*PAGING, OWNER)),
     # Client ids hold a slash (two UUIDs, as Sage's): the rest of the path is the id.
     admin_route("/apps/{client_id:path}", delete_app, methods=["DELETE"]),
-    admin_route("/tokens", list_tokens, methods=["GET"]),
+    admin_route("/tokens", list_tokens, methods=["GET"],
+                query=(*PAGING, Param("user", "text", "Only this user's token families (id or e-mail)."),
+                       Param("app", "text", "Only this app's token families (client id)."))),
     admin_route("/tokens/revoke", revoke_tokens, methods=["POST"], body=Body("revocation", RevocationIn)),
 ]

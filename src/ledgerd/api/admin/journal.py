@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from sqlalchemy.orm import Session
 
 from ledgerd.api.admin.route import admin_route
-from ledgerd.api.listing import Page, envelope
+from ledgerd.api.listing import PAGING, Page, envelope
+from ledgerd.api.params import Param
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.db.engine import unit_of_work
 from ledgerd.http.errors import InvalidParameter
@@ -61,6 +62,10 @@ def show_entry(call: Call) -> Result:
 
 
 routes = [
-    admin_route(PATH, list_entries, methods=["GET"]),
+    admin_route(PATH, list_entries, methods=["GET"],
+                query=(*PAGING, Param("app", "text", "Only this app's calls (client id)."),
+                       Param("business", "text", "Only calls to this business (id)."),
+                       Param("status", "text", "Only answers with this status or class (`404`, `4xx`)."),
+                       Param("request_id", "text", "The call with this X-Request-Id."))),
     admin_route(PATH + "/{entry_id}", show_entry, methods=["GET"]),
 ]

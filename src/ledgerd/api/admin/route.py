@@ -7,11 +7,12 @@ business, and refused with 403 unless the token's user is a ledgerd administrato
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 
+from ledgerd.api.params import Param
 from ledgerd.api.pipeline import ApiRoute, Call, Result, api_route
 from ledgerd.api.validation import Body
 from ledgerd.errors import Forbidden
@@ -28,8 +29,8 @@ def require_admin(call: Call) -> None:
 
 
 def admin_route(path: str, handler: Callable[..., Result], *, methods: list[str], body: Body[Any] | None = None,
-                name: str | None = None, body_limit: int | None = None) -> ApiRoute:
-    """A route at `/ledgerd/v1/admin{path}` for administrators; `handler`, `body` and `body_limit` as for
-    `api_route`."""
+                name: str | None = None, body_limit: int | None = None, query: Sequence[Param] = ()) -> ApiRoute:
+    """A route at `/ledgerd/v1/admin{path}` for administrators; `handler`, `body`, `body_limit` and `query` as
+    for `api_route`."""
     return api_route(ADMIN_PREFIX + path, handler, methods=methods, body=body, check=require_admin,
-                     name=name, body_limit=body_limit)
+                     name=name, body_limit=body_limit, query=query)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledgerd.api.admin.route import admin_route
-from ledgerd.api.params import boolean
+from ledgerd.api.params import Param, boolean
 from ledgerd.api.pipeline import Call, Result
 from ledgerd.errors import Invalid, NotFound
 from ledgerd.sandbox import state
@@ -81,7 +81,9 @@ def _delete(call: Call) -> Result:
 
 
 routes = [
-    admin_route("/businesses/import", _import, methods=["POST"], body_limit=IMPORT_BODY_LIMIT),
+    admin_route("/businesses/import", _import, methods=["POST"], body_limit=IMPORT_BODY_LIMIT,
+                query=(Param("owner", "text", "E-mail of the user who owns the imported business (required)."),
+                       Param("new_ids", "boolean", "Give every record a new id (default: keep the document's)."))),
     admin_route("/businesses/{business_id}", _delete, methods=["DELETE"]),
     admin_route("/businesses/{business_id}/snapshots", _snapshots, methods=["GET"]),
     admin_route("/businesses/{business_id}/snapshots", _snapshot, methods=["POST"]),

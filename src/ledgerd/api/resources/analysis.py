@@ -24,7 +24,7 @@ from ledgerd.analysis.schemas import (
     JournalCodeCreate,
     JournalCodeUpdate,
 )
-from ledgerd.api import resource
+from ledgerd.api import params, resource
 from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource, forget
 from ledgerd.http.errors import InvalidParameter
@@ -48,6 +48,11 @@ def category_link(category: AnalysisTypeCategory) -> dict[str, str]:
 
 def _list_order(analysis_type: AnalysisType) -> tuple[datetime, int]:
     return analysis_type.created_at, analysis_type.legacy_id
+
+
+# Journals and other payments show their lines' categories always; Sage's reads take the flag that asks for them.
+SHOWN_ANALYSIS = params.Param("show_analysis_types", "boolean", "Accepted; the lines always show their analysis "
+                              "type categories.")
 
 
 def line_items(db: Session, record_type: str, record_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:

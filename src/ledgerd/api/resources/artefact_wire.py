@@ -379,6 +379,12 @@ class Shape:
         return out
 
 
+SHOW_PAYMENTS = params.Param("show_payments_allocations", "boolean", "Add the document's payments and allocations "
+                             "(`payments_allocations`).")
+SHOW_ANALYSIS = params.Param("show_analysis_types", "boolean", "Add each line's analysis type categories (always "
+                             "shown on quotes and estimates).")
+
+
 def presenter(kind: Kind, extra: Extra | None = None) -> Any:
     """The `present` function of a kind's resource spec, in its declaration's order (document_fields.py);
     `extra`: values a kind defined elsewhere adds to the superset."""
@@ -389,9 +395,8 @@ def presenter(kind: Kind, extra: Extra | None = None) -> Any:
     line_shapes = {True: Shape(line_fields.item, True), False: Shape(line_fields.item, False)}
 
     def present(call: Call, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
-        payments = params.boolean("show_payments_allocations", call.query.get("show_payments_allocations", "false"))
-        analysis = kind.is_quote or params.boolean("show_analysis_types", call.query.get("show_analysis_types",
-                                                                                          "false"))
+        payments = params.boolean(SHOW_PAYMENTS.name, call.query.get(SHOW_PAYMENTS.name, "false"))
+        analysis = kind.is_quote or params.boolean(SHOW_ANALYSIS.name, call.query.get(SHOW_ANALYSIS.name, "false"))
         shape, line_shape = shapes[payments], line_shapes[analysis]
         batch = Batch(call.db, artefacts, call.runtime.clock.now().date(), payments, analysis)
         out = []

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import params, resource
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forget
-from ledgerd.api.resources.artefact_wire import displayed_as, load_page, presenter
+from ledgerd.api.resources.artefact_wire import SHOW_ANALYSIS, SHOW_PAYMENTS, displayed_as, load_page, presenter
 from ledgerd.api.resources.corrective_invoices import correction_presenter
 from ledgerd.artefacts import corrective, service
 from ledgerd.artefacts.kinds import CORRECTIVE_KINDS, KINDS, UNPOSTED, Kind
@@ -53,6 +53,15 @@ def _sorts(kind: Kind) -> dict[str, Any]:
     return SORTS
 
 
+VOID_REASON = params.Param("void_reason", "text", "Why a posted sales document is voided (required for one).")
+# Sage documents these on document reads; none changes a JSON answer here (docs/decisions/openapi.md).
+READ_FLAGS = (params.Param("mark_as_sent", "boolean", "Sage marks a document sent when it is fetched to be sent "
+                           "(as a PDF); a JSON read never does, here or there."),
+              params.Param("show_corrections", "boolean", "Accepted; a corrective invoice links its original "
+                           "(`original_invoice_number`, `original_invoice_date`), the original does not list it."),
+              params.Param("show_recurring_invoice", "boolean", "Accepted; ledgerd keeps no recurring invoices."))
+
+
 def _spec(kind: Kind) -> Resource[Artefact]:
     # Corrective invoices (artefacts/corrective.py) add their rules on top of the service's.
     body_model = corrective.CorrectiveInvoiceIn if kind.corrective else BODIES[kind.lines_key]
@@ -74,7 +83,9 @@ def _spec(kind: Kind) -> Resource[Artefact]:
         sorts=_sorts(kind), search=_search, date_column=Artefact.date, load=load_page,
         create=create, create_body=body_model, update=update, update_body=body_model,
         nested=frozenset(),  # Sage's invoice with nested_attributes=all keeps every link plain [DP]
-        delete=lambda call, artefact: _delete(call, kind, artefact))
+        delete=lambda call, artefact: _delete(call, kind, artefact),
+        query={"list": (SHOW_PAYMENTS,), "read": (SHOW_PAYMENTS, SHOW_ANALYSIS, *READ_FLAGS),
+               "delete": (VOID_REASON,) if kind.sales else ()})
 
 
 def _delete(call: BusinessCall, kind: Kind, artefact: Artefact) -> Result | None:

@@ -203,7 +203,7 @@ def download(call: BusinessCall) -> Result:
 
 
 routes: list[BaseRoute] = [
-    business_route("/attachments", list_attachments, methods=["GET"]),
+    business_route("/attachments", list_attachments, methods=["GET"], query=ATTACHMENTS.params("list")),
     *resource.routes(ATTACHMENTS),
     business_route("/attachments/{key}/file", download, methods=["GET"]),
 ]

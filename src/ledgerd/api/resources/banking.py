@@ -94,15 +94,13 @@ def _filter_inactive(value: str) -> Any:
         else BankAccount.id.is_not(None)
 
 
-def _exclude_stripe(value: str) -> Any:
-    params.boolean("exclude_stripe", value)  # no Stripe accounts exist here: validated, then a no-op
-    return BankAccount.id.is_not(None)
-
-
 BANK_ACCOUNTS: Resource[BankAccount] = Resource(
     path="bank_accounts", wrapper="bank_account", model=BankAccount, present=present_accounts,
     displayed_as=lambda b: b.displayed_as,
-    filters={"filter_inactive_bank_accounts": _filter_inactive, "exclude_stripe": _exclude_stripe},
+    filters={"filter_inactive_bank_accounts": _filter_inactive},
+    # No Stripe accounts or app-owned accounts exist here: the two parameters are checked and change nothing.
+    query={"list": (params.Param("exclude_stripe", "boolean", "Accepted; ledgerd has no Stripe accounts."),
+                    params.Param("appName", "text", "Accepted; ledgerd has no accounts owned by an app."))},
     create=_create_account, create_body=BankAccountCreate,
     update=_update_account, update_body=BankAccountUpdate, delete=_delete_account,
 )

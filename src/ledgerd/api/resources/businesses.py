@@ -8,7 +8,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api.bearer import Principal
-from ledgerd.api.listing import Attributes
+from ledgerd.api.listing import ATTRIBUTES, Attributes
 from ledgerd.api.pipeline import Call, Result, api_route
 from ledgerd.api.validation import Body
 from ledgerd.regions import COUNTRIES
@@ -103,7 +103,7 @@ def put_user(call: Call, body: UserUpdate) -> Result:
 
 routes: list[BaseRoute] = [
     api_route("/businesses", list_businesses, methods=["GET"]),
-    api_route("/businesses/{key}", get_business, methods=["GET"]),
+    api_route("/businesses/{key}", get_business, methods=["GET"], query=(ATTRIBUTES,)),
     api_route("/businesses/{key}", put_business, methods=["PUT"], body=Body("business", BusinessUpdate),
               check=_owned),
     api_route("/user", get_user, methods=["GET"]),

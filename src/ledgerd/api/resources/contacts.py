@@ -44,6 +44,14 @@ NESTED = frozenset({"default_sales_ledger_account", "default_purchase_ledger_acc
                     "preferred_address", "delivery_address", "main_contact_person", "preferred_contact_person"})
 
 
+CONTACT_READ = (
+    params.Param("show_balance", "boolean", "Add `balance`: what the contact owes (or is owed), in base currency."),
+    params.Param("context_date", "date", "Accepted; a contact's tax treatment here does not change with the date."),
+    params.Param("show_unfinished_recurring_invoices_status", "boolean", "Accepted; ledgerd keeps no recurring "
+                 "invoices (`has_unfinished_recurring_invoices` is false)."),
+)
+
+
 def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     """Sage's Contact in its definition order. As in Sage's recorded answers [DP], the sales keys (default
     sales account and rate, preferred address and person, delivery address, terms, price type, statements)
@@ -53,7 +61,7 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
                       account_ids=[i for c in contacts for i in (c.default_sales_ledger_account_id,
                                                                  c.default_purchase_ledger_account_id)],
                       tax_rate_ids=[c.default_sales_tax_rate_id for c in contacts])
-    show_balance = params.boolean("show_balance", call.query.get("show_balance", "false"))
+    show_balance = params.boolean(CONTACT_READ[0].name, call.query.get(CONTACT_READ[0].name, "false"))
     balances = service.balances(call.db, [c.id for c in contacts]) if show_balance else {}
     used = usage.contacts_in_use(call.db, [c.id for c in contacts])
     price_types = catalog.price_types(call.db, PRODUCT) if any(c.is_customer for c in contacts) else []
@@ -131,6 +139,7 @@ def _search(term: str) -> ColumnElement[bool]:
 
 CONTACTS: Resource[Contact] = Resource(
     path="contacts", wrapper="contact", model=Contact, present=present, displayed_as=lambda c: c.displayed_as,
+    query={"list": CONTACT_READ, "read": CONTACT_READ},
     filters={
         "contact_type_id": _type_filter,
         # Sage: "filter by the contact person email address"; the contact's own e-mail is its main person's.

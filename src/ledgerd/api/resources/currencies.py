@@ -13,7 +13,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.api.listing import ATTRIBUTES, PAGING, Attributes, Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resource import Resource, forgetting
 from ledgerd.currencies import service
@@ -69,8 +69,8 @@ def _computed(path: str, quotes: Callable[[BusinessCall], list[service.Quote]],
         return Result(show(quote, Attributes(call.query.get("attributes"), default_all=True)),
                       business_id=call.business.id)
 
-    return [business_route(f"/{path}", listing, methods=["GET"]),
-            business_route(f"/{path}/{{key}}", read, methods=["GET"])]
+    return [business_route(f"/{path}", listing, methods=["GET"], query=(*PAGING, ATTRIBUTES)),
+            business_route(f"/{path}/{{key}}", read, methods=["GET"], query=(ATTRIBUTES,))]
 
 
 def _exchange_quotes(call: BusinessCall) -> list[service.Quote]:

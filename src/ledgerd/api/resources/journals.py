@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import resource
 from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resource import Resource, forget, forgetting
-from ledgerd.api.resources.analysis import line_items
+from ledgerd.api.resources.analysis import SHOWN_ANALYSIS, line_items
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.api.resources.transactions import transaction_link
 from ledgerd.api.validation import Body
@@ -95,6 +95,7 @@ JOURNALS: Resource[Journal] = Resource(
     path="journals", wrapper="journal", model=Journal, present=present_journals,
     displayed_as=lambda j: j.reference, scope=_kind(service.JOURNAL), date_column=Journal.date,
     create=_create, create_body=JournalCreate, delete=forgetting("journals", service.withdraw),
+    query={"read": (SHOWN_ANALYSIS,)},
 )
 
 OPENING_BALANCE_JOURNALS: Resource[Journal] = Resource(

@@ -45,6 +45,14 @@ def _group(type_id: str) -> dict[str, str] | None:
     return {"id": item["id"], "displayed_as": item["displayed_as"]} if item else None
 
 
+# `balance_details` on lists and reads.
+BALANCE = (params.Param("show_balance_details", "boolean", "Add `balance_details`: debits, credits and balance."),
+           params.Param("from_date", "date", "The first day `balance_details` counts (default: the first entry)."),
+           params.Param("to_date", "date", "The last day `balance_details` counts (default: the last entry)."),
+           params.Param("exclude_deleted_entries", "boolean", "Leave the entries of voided transactions (and "
+                        "their reversals) out of `balance_details`."))
+
+
 def _balance_range(call: Call) -> tuple[Any, Any] | None:
     query = call.query
     if not params.boolean("show_balance_details", query.get("show_balance_details", "false")):
@@ -248,6 +256,10 @@ LEDGER_ACCOUNTS: Resource[LedgerAccount] = Resource(
         "ledger_account_classification_id": _classified,
         "filter_inactive_bank_accounts": _inactive_banks,
     },
+    # There are no per-user orderings here: the chart reads in nominal code order.
+    query={"list": (*BALANCE, params.Param("sort_order_from_user_setting", "boolean", "Accepted; the chart is in "
+                                           "nominal code order.")),
+           "read": BALANCE},
     search=_search, create=_create, create_body=LedgerAccountCreate, update=_update, update_body=LedgerAccountUpdate,
 )
 

@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.api.listing import ATTRIBUTES, PAGING, Attributes, Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.errors import NotFound
 from ledgerd.lookups import lists
@@ -71,11 +71,29 @@ def _read(spec: LookupList) -> Callable[[BusinessCall], Result]:
     return handler
 
 
+# Parameters Sage documents on a list that change nothing here (docs/decisions/openapi.md).
+_ACCEPTED = {"transaction_types": params.Param("valid_for_business", "boolean", "Accepted; the list is the same "
+                                               "for every business here.")}
+
+
+def _choices(spec: LookupList) -> list[params.Param]:
+    """A list's selectors and filters as query parameters."""
+    out = [params.Param(name, "text", f"The items of this {name.removesuffix('_id').replace('_', ' ')} instead of "
+                                      "the business's country's.") for name in spec.selectors]
+    out += [params.Param(name, "instant" if name in _INSTANTS else "text",
+                         "Items changed at or after this instant." if name in _INSTANTS
+                         else f"Only items whose {name.removesuffix('_id').replace('_', ' ')} matches.")
+            for name in spec.filters]
+    if spec.path in _ACCEPTED:
+        out.append(_ACCEPTED[spec.path])
+    return out
+
+
 routes: list[BaseRoute] = [
     route
     for spec in lists.LISTS.values()
     for route in (
-        business_route(f"/{spec.path}", _list(spec), methods=["GET"]),
-        business_route(f"/{spec.path}/{{key}}", _read(spec), methods=["GET"]),
+        business_route(f"/{spec.path}", _list(spec), methods=["GET"], query=(*PAGING, ATTRIBUTES, *_choices(spec))),
+        business_route(f"/{spec.path}/{{key}}", _read(spec), methods=["GET"], query=(ATTRIBUTES,)),
     )
 ]

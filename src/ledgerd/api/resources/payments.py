@@ -12,11 +12,11 @@ from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params, resource
-from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.api.listing import ATTRIBUTES, PAGING, Attributes, Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.presenters import artefact_link, bank_account_links, contact_links, transaction_link
 from ledgerd.api.resource import Resource, forget, forgetting
-from ledgerd.api.resources.analysis import line_items
+from ledgerd.api.resources.analysis import SHOWN_ANALYSIS, line_items
 from ledgerd.api.resources.ledger_links import links_for
 from ledgerd.artefacts.models import Allocation, Artefact, listed_kinds
 from ledgerd.attachments.service import attached
@@ -225,6 +225,7 @@ OTHER_PAYMENTS: Resource[Payment] = Resource(
     create_body=OtherPaymentCreate, create=lambda call, body: other_payments.save(call.db, None, body),
     update_body=OtherPaymentUpdate, update=lambda call, p, body: other_payments.save(call.db, p, body),
     delete=_delete_other,
+    query={"read": (SHOWN_ANALYSIS,)},
 )
 
 
@@ -300,7 +301,8 @@ def _opening_type_one(call: BusinessCall) -> Result:
     key = call.path_params["key"]
     if key not in opening_balances.TYPES:
         raise NotFound()
-    return Result(_opening_type(key), business_id=call.business.id)
+    return Result(Attributes(call.query.get("attributes"), default_all=True).select(_opening_type(key)),
+                  business_id=call.business.id)
 
 
 # --- unallocated artefacts ----------------------------------------------------------------------------------
@@ -340,8 +342,8 @@ def _unallocated_one(call: BusinessCall) -> Result:
 routes: list[BaseRoute] = [
     *resource.routes(CONTACT_PAYMENTS), *resource.routes(CONTACT_ALLOCATIONS), *resource.routes(OTHER_PAYMENTS),
     *resource.routes(CONTACT_OPENING_BALANCES),
-    business_route("/contact_opening_balance_types", _opening_types, methods=["GET"]),
-    business_route("/contact_opening_balance_types/{key}", _opening_type_one, methods=["GET"]),
+    business_route("/contact_opening_balance_types", _opening_types, methods=["GET"], query=(*PAGING, ATTRIBUTES)),
+    business_route("/contact_opening_balance_types/{key}", _opening_type_one, methods=["GET"], query=(ATTRIBUTES,)),
     *resource.routes(UNALLOCATED_ARTEFACTS),
-    business_route("/unallocated_artefacts/{key}", _unallocated_one, methods=["GET"]),
+    business_route("/unallocated_artefacts/{key}", _unallocated_one, methods=["GET"], query=(ATTRIBUTES,)),
 ]

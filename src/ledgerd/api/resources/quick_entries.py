@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 from ledgerd.api import resource
 from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource
-from ledgerd.api.resources.artefact_wire import displayed_as
+from ledgerd.api.resources.artefact_wire import SHOW_ANALYSIS, SHOW_PAYMENTS, displayed_as
 from ledgerd.api.resources.artefacts import has_attachments_filter as has_attachments
 from ledgerd.api.resources.quick_entry_wire import presenter
 from ledgerd.artefacts import service as documents
@@ -56,7 +56,8 @@ def _spec(sales: bool) -> Resource[Artefact]:
                  "status_id": lambda v: Artefact.status_id == v.strip().upper(),
                  "has_attachments": has_attachments},
         sorts=SORTS, search=_search, date_column=Artefact.date, create=create, create_body=QuickEntryIn,
-        update=update, update_body=QuickEntryIn, delete=delete)
+        update=update, update_body=QuickEntryIn, delete=delete,
+        query={"list": (SHOW_PAYMENTS,), "read": (SHOW_PAYMENTS, SHOW_ANALYSIS)})
 
 
 SALES_QUICK_ENTRIES, PURCHASE_QUICK_ENTRIES = _spec(True), _spec(False)

@@ -16,6 +16,7 @@ from typing import Any
 from ledgerd.api import params
 from ledgerd.api.pipeline import Call
 from ledgerd.api.resources.artefact_wire import (
+    SHOW_PAYMENTS,
     Batch,
     Shape,
     base_outstanding,
@@ -68,7 +69,7 @@ def presenter(sales: bool) -> Callable[[Call, Sequence[Artefact]], list[dict[str
     shapes = {True: Shape(fields, True), False: Shape(fields, False)}
 
     def present(call: Call, artefacts: Sequence[Artefact]) -> list[dict[str, Any]]:
-        payments = params.boolean("show_payments_allocations", call.query.get("show_payments_allocations", "false"))
+        payments = params.boolean(SHOW_PAYMENTS.name, call.query.get(SHOW_PAYMENTS.name, "false"))
         batch = Batch(call.db, artefacts, call.runtime.clock.now().date(), payments)
         out = []
         for artefact in artefacts:

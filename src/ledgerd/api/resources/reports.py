@@ -75,16 +75,20 @@ def aged_creditors(call: Call) -> dict[str, Any]:
     return _aged(service.aged(call.db, _day(call, "date") or call.runtime.clock.today(), service.CREDITOR_KINDS))
 
 
-def _route(name: str, build: Callable[[Call], dict[str, Any]]) -> BaseRoute:
+def _route(name: str, build: Callable[[Call], dict[str, Any]], *query: params.Param) -> BaseRoute:
     def handler(call: BusinessCall) -> Result:
         return Result(build(call), business_id=call.business.id)
 
-    return business_route(f"/reports/{name}", handler, methods=["GET"])
+    return business_route(f"/reports/{name}", handler, methods=["GET"], query=query)
 
 
+ON = params.Param("date", "date", "The day the report is drawn up on (default: today).")
 routes: list[BaseRoute] = [
-    _route("profit_and_loss", profit_and_loss),
-    _route("balance_sheet", balance_sheet),
-    _route("aged_debtors", aged_debtors),
-    _route("aged_creditors", aged_creditors),
+    _route("profit_and_loss", profit_and_loss,
+           params.Param("from_date", "date", "The first day (default: the start of the financial year of to_date)."),
+           params.Param("to_date", "date", "The last day (default: today).")),
+    _route("balance_sheet", balance_sheet, params.Param("to_date", "date", "The day (default: today)."),
+           params.Param("date", "date", "The day, when to_date is not given.")),
+    _route("aged_debtors", aged_debtors, ON),
+    _route("aged_creditors", aged_creditors, ON),
 ]

@@ -17,7 +17,7 @@ from starlette.datastructures import QueryParams
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.api.listing import ATTRIBUTES, PAGING, Attributes, Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Call, Result, business_route
 from ledgerd.api.resources.tax_rates import TAX_RATES
 from ledgerd.artefacts.models import Artefact, ArtefactLine
@@ -151,4 +151,22 @@ def _handler(call: BusinessCall) -> Result:
                   business_id=call.business.id)
 
 
-routes: list[BaseRoute] = [business_route("/tax_determinations", _handler, methods=["GET"])]
+QUERY = (
+    params.Param("usage", "text", "sales or purchase (required).", {"type": "string", "enum": list(USAGES)}),
+    params.Param("date", "date", "The day the rates apply on (default: the document's date, else today)."),
+    params.Param("contact_id", "text", "The contact whose tax treatment chooses the rates (default: the document's)."),
+    params.Param("artefact_id", "text", "The document the line is on."),
+    params.Param("artefact_line_id", "text", "The line: its goods or services type, when not given."),
+    params.Param("artefact_line_goods_services_type", "text", "GOODS or SERVICES.",
+                 {"type": "string", "enum": list(KINDS)}),
+    params.Param("artefact_line_amount", "number", "The line's amount (checked; the rates do not depend on it)."),
+    params.Param("artefact_line_tax_included", "boolean", "Whether the amount includes tax (checked; the rates do "
+                 "not depend on it)."),
+    params.Param("artefact_line_description", "text", "The line's description (the rates do not depend on it)."),
+    params.Param("include_destination_vat", "boolean", "Destination (OSS) rates: ledgerd keeps none (checked)."),
+    params.Param("retailer_rates", "boolean", "Include the retailer rates (Ireland)."),
+    params.Param("include_line_determination", "boolean", "The rate the line would get first: the contact's "
+                 "default, else the business's."),
+    *PAGING, ATTRIBUTES,
+)
+routes: list[BaseRoute] = [business_route("/tax_determinations", _handler, methods=["GET"], query=QUERY)]

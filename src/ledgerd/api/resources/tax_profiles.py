@@ -75,7 +75,8 @@ def _put(call: BusinessCall, body: TaxProfileUpdate) -> Result:
 
 
 routes: list[BaseRoute] = [
-    business_route("/tax_profiles", list_handler(TAX_PROFILES), methods=["GET"]),
-    business_route("/tax_profiles/{key}", read_handler(TAX_PROFILES), methods=["GET"]),
+    business_route("/tax_profiles", list_handler(TAX_PROFILES), methods=["GET"], query=TAX_PROFILES.params("list")),
+    business_route("/tax_profiles/{key}", read_handler(TAX_PROFILES), methods=["GET"],
+                   query=TAX_PROFILES.params("read")),
     business_route("/tax_profiles/{key}", _put, methods=["PUT"], body=Body("tax_profile", TaxProfileUpdate)),
 ]

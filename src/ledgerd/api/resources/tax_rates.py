@@ -24,6 +24,8 @@ from ledgerd.ledger import tax_rates as service
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate
 
+DATE = params.Param("date", "date", "The day whose percentages and labels are shown (default: today).")
+
 
 def _on(call: Call) -> date:
     raw = call.query.get("date")
@@ -127,6 +129,10 @@ TAX_RATES = TaxRateResource(
         "address_region_id": _region,
         "cis_only": _cis_only,
     },
+    # ledgerd keeps no historical or destination rates (docs/decisions/ledger.md): the two flags change nothing.
+    query={"list": (DATE, params.Param("include_historical_data", "boolean", "Accepted; changes nothing here."),
+                    params.Param("include_destination_vat_rates", "boolean", "Accepted; changes nothing here.")),
+           "read": (DATE,)},
     filter_defaults={"cis_only": "false"},
     create=_create, create_body=TaxRateCreate, update=_update, update_body=TaxRateUpdate, check=_changeable,
     delete=_delete,

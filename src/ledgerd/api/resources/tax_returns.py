@@ -15,7 +15,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import resource
-from ledgerd.api.listing import Page, envelope
+from ledgerd.api.listing import PAGING, Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import income_tax
@@ -124,7 +124,7 @@ routes: list[BaseRoute] = [
     *resource.routes(DRAFTS),
     business_route("/draft_tax_returns/{key}/submit", _submit, methods=["POST"]),
     business_route("/tax_returns/obligation_periods", _obligation_periods, methods=["POST"],
-                   body=Body("obligation_period", ObligationQuery, required=False)),
+                   body=Body("obligation_period", ObligationQuery, required=False), query=PAGING),
     *resource.routes(RETURNS),
     *income_tax.routes,
 ]

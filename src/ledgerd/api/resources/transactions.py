@@ -77,8 +77,12 @@ def _origin(transaction: Transaction, artefacts: dict[str, Any], names: dict[str
     return out
 
 
+EXPAND_ORIGIN = params.Param("expand_origin", "boolean", "Show the record that posted each transaction (a document's "
+                             "number, dates, amounts and status) instead of its link.")
+
+
 def present_transactions(call: Call, transactions: Sequence[Transaction]) -> list[dict[str, Any]]:
-    expand = params.boolean("expand_origin", call.query.get("expand_origin", "false"))
+    expand = params.boolean(EXPAND_ORIGIN.name, call.query.get(EXPAND_ORIGIN.name, "false"))
     artefacts, names = _origins(call.db, transactions)
     contacts = contact_links(call.db, [t.contact_id for t in transactions])
     attachments = transaction_counts(call.db, transactions)
@@ -106,6 +110,7 @@ TRANSACTIONS: Resource[Transaction] = Resource(
     path="transactions", wrapper="transaction", model=Transaction, present=present_transactions,
     displayed_as=transaction_displayed_as, date_column=Transaction.date,
     scope=lambda stmt: stmt.order_by(Transaction.legacy_id),
+    query={action: (EXPAND_ORIGIN,) for action in ("list", "read")},
     filters={
         "transaction_type_id": lambda v: Transaction.transaction_type_id == v.strip().upper(),
         "updated_from_date": lambda v: Transaction.updated_at >= _day_start("updated_from_date", v),

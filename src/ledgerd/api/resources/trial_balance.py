@@ -12,7 +12,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from ledgerd.api import params
-from ledgerd.api.listing import Attributes, Page, envelope
+from ledgerd.api.listing import ATTRIBUTES, PAGING, Attributes, Page, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.http.errors import InvalidParameter
 from ledgerd.ledger.balances import TrialBalanceLine, group_of, trial_balance
@@ -54,5 +54,7 @@ def _trial_balance(call: BusinessCall) -> Result:
 
 
 routes: list[BaseRoute] = [
-    business_route("/trial_balance", _trial_balance, methods=["GET"]),
+    business_route("/trial_balance", _trial_balance, methods=["GET"], query=(
+        params.Param("from_date", "date", "The first day (default: the start of the financial year of to_date)."),
+        params.Param("to_date", "date", "The last day (default: today)."), *PAGING, ATTRIBUTES)),
 ]
