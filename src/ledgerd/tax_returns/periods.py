@@ -36,6 +36,8 @@ class Country:
     out_of_scope: frozenset[str]
     due_months: int
     due_days: int
+    # VAT accounting schemes other than the invoice basis, by tax scheme id (schemes.py reads them).
+    schemes: dict[str, dict[str, Any]]
 
 
 @cache
@@ -50,7 +52,7 @@ def country(code: str) -> Country:
         raise Invalid(f"ledgerd files no tax returns for businesses in {code}.", "base")
     return Country(code=code, return_type=dict(raw["return_type"]), authority=raw["authority"],
                    out_of_scope=frozenset(raw["out_of_scope"]), due_months=int(raw["due"]["months"]),
-                   due_days=int(raw["due"]["days"]))
+                   due_days=int(raw["due"]["days"]), schemes=dict(raw.get("schemes", {})))
 
 
 def add_months(day: date, months: int, *, month_end: bool) -> date:
