@@ -198,6 +198,8 @@ def year_end_changes(db: Session, today: date, year_end: date) -> dict[str, Any]
 def _months_later(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
+    if year > LAST_DAY.year:
+        return LAST_DAY
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
