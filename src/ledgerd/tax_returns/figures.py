@@ -12,7 +12,8 @@ PURCHASE_TAX control account, each entry with its `tax_rate_id` (artefacts/posti
 A return counts the entries dated in its period, plus "late" entries: those dated in a period already filed
 that its return did not take (posted or voided after filing). Entries a filed return took
 (`TaxReturnTransaction`) never count again, and the transfers filing posts to the VAT liability account are
-no part of any return. Sums are in base currency, one grouped query.
+no part of any return. Sums are in base currency, one query grouped by transaction and account (so a
+purchase of capital goods can be told apart under the flat rate scheme).
 
 The scheme (schemes.py) changes what counts: on the cash basis a document's own posting is left out on the
 side(s) accounted for when paid, and cash.py adds the paid share of each document instead; under the flat rate
