@@ -144,3 +144,45 @@ def test_an_irish_business_on_the_moneys_received_basis(client: TestClient, fact
     # T3: 115.00 - 46.00 = 69.00.
     assert {k: D(v) for k, v in draft["ie"].items() if k in ("box_T1", "box_T2", "box_T3", "box_T4")} == {
         "box_T1": D("115.00"), "box_T2": D("46.00"), "box_T3": D("69.00"), "box_T4": D(0)}
+
+
+def test_a_credit_note_set_against_an_invoice(books: Books) -> None:
+    """No money moves when a credit note is allocated to an invoice: the two shares cancel out, and the VAT due
+    is that of what the customer paid."""
+    customer = books.contact("CUSTOMER")
+    invoice = _invoice(books, "/sales_invoices", customer, "2026-01-10",
+                       _line(books, 4000, "500.00", "GB_STANDARD", "100.00"))  # total 600.00
+    credit = str(books.created("/sales_credit_notes", "sales_credit_note", {
+        "contact_id": customer, "date": "2026-01-20",
+        "credit_note_lines": [_line(books, 4000, "100.00", "GB_STANDARD", "20.00")]})["id"])  # total 120.00
+    books.created("/contact_allocations", "contact_allocation", {
+        "transaction_type_id": "CUSTOMER_ALLOCATION", "contact_id": customer, "date": "2026-01-25",
+        "allocated_artefacts": [{"artefact_id": invoice, "amount": 120}, {"artefact_id": credit, "amount": -120}]})
+    _pay(books, "CUSTOMER_RECEIPT", customer, "2026-02-05", invoice, "480.00")
+    draft = books.created("/draft_tax_returns", "draft_tax_return", Q1)
+    # The invoice is settled in full (120/600 by the credit note, 480/600 paid): 100.00 VAT, 500.00 net; the
+    # credit note in full (120/120): -20.00 VAT, -100.00 net.  Box 1: 80.00 (the VAT in the 480.00 received);
+    # box 6: 400.
+    assert _boxes(draft) == _gb(box_1="80.00", box_3="80.00", box_5="80.00", box_6="400")
+
+
+def test_invoices_declared_before_joining_the_scheme_count_once(books: Books) -> None:
+    """An invoice declared on the invoice basis (the business joined cash accounting after filing it) brings
+    nothing when it is paid later (VAT Notice 731: VAT already accounted for is not accounted for again)."""
+    books.updated("/financial_settings", "financial_settings", {"tax_scheme_id": "STANDARD"})
+    customer = books.contact("CUSTOMER")
+    invoice = _invoice(books, "/sales_invoices", customer, "2026-02-10",
+                       _line(books, 4000, "1000.00", "GB_STANDARD", "200.00"))
+    q1 = books.created("/draft_tax_returns", "draft_tax_return", Q1)
+    assert D(q1["gb"]["box_1"]) == D("200.00")  # the invoice basis
+    assert books.post(f"/draft_tax_returns/{q1['id']}/submit").status_code == 201
+    books.updated("/financial_settings", "financial_settings", {"tax_scheme_id": "CASH"})
+    _pay(books, "CUSTOMER_RECEIPT", customer, "2026-04-15", invoice, "1200.00")
+    # A cash sale in April still counts: 50.00 net, 10.00 VAT.
+    books.created("/other_payments", "other_payment", {
+        "transaction_type_id": "OTHER_RECEIPT", "date": "2026-04-20", "bank_account_id": books.bank(),
+        "total_amount": "60.00", "payment_lines": [{"ledger_account_id": books.accounts[4900], "total_amount": "60.00",
+                                                    "net_amount": "50.00", "tax_amount": "10.00",
+                                                    "tax_rate_id": "GB_STANDARD"}]})
+    q2 = books.created("/draft_tax_returns", "draft_tax_return", Q2)
+    assert _boxes(q2) == _gb(box_1="10.00", box_3="10.00", box_5="10.00", box_6="50")
