@@ -61,6 +61,9 @@ EXTRA_KEYS: dict[tuple[str, str], Extra] = {
     ("Contact", "mandate_active"): Extra("in every recorded contact, after the declared keys (fact sheet §5.2)"),
     ("Contact", "send_statements"): Extra("a customer's, in every recorded customer, last (fact sheet §5.2)"),
     ("Contact", "statement_run"): Extra("a customer's, in every recorded customer, last (fact sheet §5.2)"),
+    ("FinancialSettings", "tax_return_period_end_month"): Extra(
+        "ledgerd's addition, last: the month VAT periods end in (HMRC's stagger), which Sage's settings do not "
+        "carry (docs/decisions/vat-schemes.md)"),
     ("Subscription", "accountant_pays"): Extra(
         "in Sage's recorded subscription sample, last (auth-and-legacy.md §4.5); not in the core swagger"),
 }

@@ -707,7 +707,9 @@ updated_at timestamp
 postponed_accounting bool
 destination_vat bool
 """, tax_return_frequency="[LS]'s business was not VAT registered; a new ledgerd business is registered for VAT "
-                          "(its country's standard scheme and return frequency, docs/decisions/settings.md)")
+                          "(its country's standard scheme and return frequency, docs/decisions/settings.md)",
+   tax_return_period_end_month="ledgerd's addition, last: the month VAT periods end in (HMRC's stagger), which "
+                               "Sage's settings do not carry (docs/decisions/vat-schemes.md)")
 
 _SUBSCRIPTION = facts("[WO] Get a Business, subscriptions[]", "nested", """
 created_at timestamp

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from ledgerd.artefacts.models import Allocation, Artefact
+from ledgerd.clock import Clock
 from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount, Transaction
@@ -132,15 +133,18 @@ def test_profit_and_loss(client: TestClient, books: Books) -> None:
     assert (empty["net_profit"], empty["income"]["ledger_account_types"]) == ("0.0", [])
 
 
-def test_reports_follow_the_business_financial_year_and_base_currency(client: TestClient, books: Books) -> None:
+def test_reports_follow_the_business_financial_year_and_base_currency(frozen: Clock, client: TestClient,
+                                                                      books: Books) -> None:
     _history(books)
     changed = client.put("/v3.1/financial_settings", headers=books.headers,
                          json={"financial_settings": {"year_end_date": "2024-03-31"}})
     assert changed.status_code == 200, changed.text
-    # The year that contains the day, by the rule financial settings use: April to March here.
-    assert _get(client, books, "balance_sheet?to_date=2024-03-31")["financial_year_start"] == "2023-04-01"
+    # The year that contains the day, by the rule financial settings use: on 15 June 2024 the current year
+    # (from 1 January 2024) is shortened to end on 31 March 2024, and the next ones run April to March.
+    assert _get(client, books, "balance_sheet?to_date=2024-03-31")["financial_year_start"] == "2024-01-01"
     assert _get(client, books, "balance_sheet?to_date=2024-04-01")["financial_year_start"] == "2024-04-01"
-    assert _get(client, books, "profit_and_loss?to_date=2024-03-10")["from_date"] == "2023-04-01"
+    assert _get(client, books, "profit_and_loss?to_date=2024-03-10")["from_date"] == "2024-01-01"
+    assert _get(client, books, "profit_and_loss?to_date=2023-07-01")["from_date"] == "2023-01-01"
     assert _get(client, books, "balance_sheet?to_date=2024-03-31")["currency"]["id"] == "GBP"
 
 

@@ -26,7 +26,7 @@ FINANCIAL_KEYS = ["$path", "year_end_date", "year_end_lockdown_date", "accountin
                   "mtd_connected", "mtd_authenticated_date", "tax_scheme", "tax_return_frequency", "tax_number",
                   "general_tax_number", "tax_office", "default_irpf_rate", "flat_rate_tax_percentage",
                   "recoverable_percentage", "sales_tax_calculation", "purchase_tax_calculation", "updated_at",
-                  "postponed_accounting", "destination_vat"]
+                  "postponed_accounting", "destination_vat", "tax_return_period_end_month"]
 INVOICE_KEYS = ["$path", "next_invoice_number", "next_credit_note_number", "separate_invoice_credit_note_numbering",
                 "sales_invoice_number_prefix", "sales_credit_note_number_prefix", "invoice_terms_and_conditions",
                 "default_note_on_invoice", "default_note_on_credit_note", "default_note_on_estimate",
@@ -67,6 +67,15 @@ def _invoice(books: Books, **changes: Any) -> Any:
     return books.put("/invoice_settings", {"invoice_settings": changes})
 
 
+def _year(books: Books, on: date) -> tuple[date, date]:
+    """The business's financial year containing `on`."""
+    def run(db: Any) -> tuple[date, date]:
+        bind_business(db, books.business.id)
+        return service.financial_year(db, on)
+
+    return books.factory.tx(run)
+
+
 def test_financial_settings_defaults(books: Books) -> None:
     settings = books.get("/financial_settings").json()
     assert list(settings) == FINANCIAL_KEYS
@@ -99,16 +108,9 @@ def test_financial_settings_update(books: Books, frozen: Clock) -> None:
     assert settings["mtd_connected"] is False
     assert settings["updated_at"] == "2024-06-15T12:02:00Z"
     assert books.get("/financial_settings").json() == settings
-    # The financial year now runs April to March.
-    def year(on: date) -> tuple[date, date]:
-        def run(db: Any) -> tuple[date, date]:
-            bind_business(db, books.business.id)
-            return service.financial_year(db, on)
-
-        return books.factory.tx(run)
-
-    assert year(date(2024, 6, 15)) == (date(2024, 4, 1), date(2025, 3, 31))
-    assert year(date(2024, 3, 31)) == (date(2023, 4, 1), date(2024, 3, 31))
+    # The current year (January 2024 on) now ends on 31 March 2025; the next ones run April to March.
+    assert _year(books, date(2024, 6, 15)) == (date(2024, 1, 1), date(2025, 3, 31))
+    assert _year(books, date(2025, 4, 1)) == (date(2025, 4, 1), date(2026, 3, 31))
     # Nullable fields can be cleared.
     cleared = _financial(books, year_end_lockdown_date=None, tax_number=None).json()
     assert cleared["year_end_lockdown_date"] is None and cleared["tax_number"] is None
@@ -148,6 +150,73 @@ def test_financial_settings_validation(books: Books, changes: dict[str, Any], so
     before = books.get("/financial_settings").json()
     problem(_financial(books, **changes), 422, "RecordInvalid", source)
     assert books.get("/financial_settings").json() == before
+
+
+# --- changing the year end -----------------------------------------------------------------------------------
+
+def _report(books: Books, name: str, **query: str) -> dict[str, Any]:
+    response = books.client.get(f"/ledgerd/v1/reports/{name}", params=query, headers=books.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_later_year_end_extends_the_current_year(books: Books) -> None:
+    """Today is 15 June 2024, in the year 1 January - 31 December 2024. Moving the year end to 31 March 2025
+    makes that year fifteen months long (its start stays 1 January 2024, as Companies House lets a company
+    extend its accounting reference period); the years after run April to March, those before stay calendar
+    years."""
+    books.journal("2023-11-01", (10, "50", "0"), (4000, "0", "50"))   # last year's sale
+    books.journal("2024-02-10", (10, "100", "0"), (4000, "0", "100"))  # January-March 2024
+    books.journal("2025-02-01", (10, "30", "0"), (4000, "0", "30"))    # the extended year's last quarter
+    changed = _financial(books, year_end_date="2025-03-31")
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["year_end_date"] == "2025-03-31"
+    assert _year(books, date(2024, 2, 10)) == (date(2024, 1, 1), date(2025, 3, 31))
+    assert _year(books, date(2025, 3, 31)) == (date(2024, 1, 1), date(2025, 3, 31))
+    assert _year(books, date(2025, 4, 1)) == (date(2025, 4, 1), date(2026, 3, 31))
+    assert _year(books, date(2023, 11, 1)) == (date(2023, 1, 1), date(2023, 12, 31))
+    assert _year(books, date(2022, 6, 1)) == (date(2022, 1, 1), date(2022, 12, 31))
+
+    # Profit and loss for the year to date: both sales of the extended year, 100 + 30 = 130 (the January-March
+    # 2024 sale is this year's, not moved into retained earnings).
+    pnl = _report(books, "profit_and_loss", to_date="2025-03-31")
+    assert (pnl["from_date"], pnl["net_profit"]) == ("2024-01-01", "130.0")
+    # Balance sheet at the extended year's end: last year's 50 brought forward, this year's 130 current.
+    sheet = _report(books, "balance_sheet", date="2025-03-31")
+    assert sheet["financial_year_start"] == "2024-01-01"
+    assert (sheet["equity"]["profit_brought_forward"], sheet["equity"]["current_year_earnings"]) == ("50.0", "130.0")
+    # The day after, all 180 is brought forward into the new April-March year.
+    after = _report(books, "balance_sheet", date="2025-04-01")
+    assert (after["financial_year_start"], after["equity"]["profit_brought_forward"],
+            after["equity"]["current_year_earnings"]) == ("2025-04-01", "180.0", "0.0")
+    # The quarterly VAT periods do not move with the year end: they keep ending in December (and March, June,
+    # September), now said by the period end month.
+    assert changed.json()["tax_return_period_end_month"] == 12
+
+
+def test_an_earlier_year_end_shortens_the_current_year(books: Books) -> None:
+    assert _financial(books, year_end_date="2024-09-30").status_code == 200
+    assert _year(books, date(2024, 6, 15)) == (date(2024, 1, 1), date(2024, 9, 30))
+    assert _year(books, date(2024, 10, 1)) == (date(2024, 10, 1), date(2025, 9, 30))
+    # Changed again while that year runs: it is the same year (from 1 January 2024) that changes.
+    assert _financial(books, year_end_date="2025-06-30").status_code == 200
+    assert _year(books, date(2024, 6, 15)) == (date(2024, 1, 1), date(2025, 6, 30))
+    assert _year(books, date(2025, 7, 1)) == (date(2025, 7, 1), date(2026, 6, 30))
+    assert _year(books, date(2023, 12, 31)) == (date(2023, 1, 1), date(2023, 12, 31))
+
+
+def test_a_changed_year_runs_18_months_at_most(books: Books) -> None:
+    before = books.get("/financial_settings").json()
+    # From 1 January 2024, 18 months end on 30 June 2025.
+    too_long = problem(_financial(books, year_end_date="2025-07-31"), 422, "RecordInvalid", "year_end_date")
+    assert "18 months" in too_long["$message"] and "2025-06-30" in too_long["$message"]
+    # A year end before the current year's first day would leave days in no year.
+    problem(_financial(books, year_end_date="2023-12-31"), 422, "RecordInvalid", "year_end_date")
+    assert books.get("/financial_settings").json() == before
+    assert _year(books, date(2024, 6, 15)) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert _financial(books, year_end_date="2025-06-30").status_code == 200
+    assert _year(books, date(2024, 6, 15)) == (date(2024, 1, 1), date(2025, 6, 30))
 
 
 def test_base_currency_is_fixed_once_there_are_transactions(books: Books) -> None:

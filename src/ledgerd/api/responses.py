@@ -178,7 +178,7 @@ FINANCIAL_SETTINGS = obj(
     mtd_activation_status=TEXT, mtd_connected=BOOLEAN, mtd_authenticated_date=TEXT, tax_scheme=LINK,
     tax_return_frequency=LINK, tax_number=TEXT, general_tax_number=TEXT, tax_office=LINK, default_irpf_rate=DECIMAL,
     flat_rate_tax_percentage=ANY, recoverable_percentage=ANY, sales_tax_calculation=ANY, purchase_tax_calculation=ANY,
-    updated_at=DATETIME, postponed_accounting=BOOLEAN, destination_vat=BOOLEAN)
+    updated_at=DATETIME, postponed_accounting=BOOLEAN, destination_vat=BOOLEAN, tax_return_period_end_month=INTEGER)
 HOSTED_ARTEFACT_PAYMENT_SETTINGS = record(object_guid=TEXT, disable_payment=BOOLEAN)
 INCOME_TAX_SETTINGS = obj(
     keyed({"$path": TEXT}), national_insurance_number=ANY, unique_tax_reference=ANY, accounting_method=TEXT,

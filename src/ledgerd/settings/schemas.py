@@ -39,6 +39,8 @@ class FinancialSettingsUpdate(_Body):
     purchase_tax_calculation: Literal["invoice", "cash"] | None = None
     postponed_accounting: bool | None = None
     destination_vat: bool | None = None
+    # ledgerd's addition: the month a VAT period ends in (HMRC's stagger; docs/decisions/vat-schemes.md).
+    tax_return_period_end_month: int | None = Field(None, ge=1, le=12)
 
 
 class DocumentHeadingsIn(_Body):

@@ -34,7 +34,7 @@ FINANCIAL_DEFAULTS: dict[str, Any] = {
     "tax_office_id": None, "default_irpf_rate": "0.0", "flat_rate_tax_percentage": None,
     "recoverable_percentage": None, "sales_tax_calculation": None, "purchase_tax_calculation": None,
     "postponed_accounting": False, "destination_vat": False,
-    "default_sales_tax_rate": None, "default_purchase_tax_rate": None,
+    "default_sales_tax_rate": None, "default_purchase_tax_rate": None, "tax_return_period_end_month": None,
 }
 
 INVOICE_DEFAULTS: dict[str, Any] = {
@@ -125,11 +125,15 @@ def _year_end_day(stored: dict[str, Any]) -> tuple[int, int]:
     return int(stored.get("year_end_month", 12)), int(stored.get("year_end_day", 31))
 
 
+# Stored beside the financial settings, not part of them.
+_NOT_SHOWN = frozenset({"year_end_day", "year_end_month", "earlier_year_ends"})
+
+
 def financial(db: Session, today: date) -> dict[str, Any]:
     """The financial settings with defaults filled in; `year_end_date` is the end of the current year
     unless the business set one."""
     stored = _translated(row(db).financial)
-    out = {**FINANCIAL_DEFAULTS, **{k: v for k, v in stored.items() if k not in ("year_end_day", "year_end_month")}}
+    out = {**FINANCIAL_DEFAULTS, **{k: v for k, v in stored.items() if k not in _NOT_SHOWN}}
     if not out.get("year_end_date"):
         out["year_end_date"] = _year_end_on_or_after(*_year_end_day(stored), today).isoformat()
     return out
@@ -143,11 +147,60 @@ def base_currency(db: Session) -> str:
     return str((settings.financial if settings else {}).get("base_currency_id") or "GBP")
 
 
+# The longest a changed financial year may run (Companies Act 2006 s392: an accounting reference period may be
+# extended to at most 18 months); docs/decisions/vat-schemes.md.
+LONGEST_YEAR_MONTHS = 18
+
+
 def financial_year(db: Session, on: date) -> tuple[date, date]:
     """First and last day of the financial year that contains `on`."""
-    end = _year_end_on_or_after(*_year_end_day(row(db).financial), on)
+    return _financial_year(row(db).financial, on)
+
+
+def _financial_year(stored: Mapping[str, Any], on: date) -> tuple[date, date]:
+    """Years are twelve months ending on the year end's day and month, except where the year end changed:
+    `earlier_year_ends` keeps the last year end before each change, and the year after it runs from there to
+    the next year end set (a changed year of up to 18 months); earlier years follow the old year end."""
+    ends = sorted({date.fromisoformat(d) for d in stored.get("earlier_year_ends", ())})
+    if ends and stored.get("year_end_date"):
+        ends.append(date.fromisoformat(stored["year_end_date"]))
+    if len(ends) > 1 and ends[0] < on <= ends[-1]:
+        after = max(e for e in ends if e < on)
+        return after + timedelta(days=1), min(e for e in ends if e >= on)
+    # Before the first change: the old year end's pattern; after the last: the current one's.
+    pattern = (ends[0].month, ends[0].day) if ends and on <= ends[0] else _year_end_day(dict(stored))
+    end = _year_end_on_or_after(*pattern, on)
     previous = _year_end_on_or_after(end.month, end.day, date(end.year - 1, 1, 1))
     return previous + timedelta(days=1), end
+
+
+def year_end_changes(db: Session, today: date, year_end: date) -> dict[str, Any]:
+    """What storing a new year end changes: the current financial year (the one containing today) now ends on
+    it, longer or shorter, from the same first day; years before it keep their dates. 422 on `year_end_date`
+    for a year end before that first day or making the year longer than 18 months."""
+    stored = row(db).financial
+    start, end = _financial_year(stored, today)
+    if year_end == end:
+        return {"year_end_date": year_end.isoformat()}
+    if year_end < start:
+        raise Invalid(f"must be on or after {start.isoformat()}, the first day of the current financial year.",
+                      "year_end_date")
+    latest = _months_later(start, LONGEST_YEAR_MONTHS) - timedelta(days=1)
+    if year_end > latest:
+        raise Invalid(f"A financial year can be at most {LONGEST_YEAR_MONTHS} months long: the current one started "
+                      f"on {start.isoformat()}, so it can end on {latest.isoformat()} at the latest.", "year_end_date")
+    before = start - timedelta(days=1)
+    earlier = sorted({d for d in stored.get("earlier_year_ends", ()) if date.fromisoformat(d) < start}
+                     | {before.isoformat()})
+    return {"year_end_date": year_end.isoformat(), "earlier_year_ends": earlier}
+
+
+def _months_later(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    if year > LAST_DAY.year:
+        return LAST_DAY
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def opening_date(db: Session, today: date) -> date:

@@ -8,6 +8,7 @@ settings_singleton.Singleton) locks the settings row first, stores the changes a
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Collection
 from datetime import date, datetime
@@ -51,7 +52,7 @@ def _stored_value(value: Any) -> Any:
 _NULLABLE_FINANCIAL = frozenset({"year_end_lockdown_date", "accounts_start_date", "tax_scheme_id",
                                  "tax_return_frequency_id", "tax_number", "general_tax_number", "tax_office_id",
                                  "flat_rate_tax_percentage", "recoverable_percentage", "sales_tax_calculation",
-                                 "purchase_tax_calculation"})
+                                 "purchase_tax_calculation", "tax_return_period_end_month"})
 
 
 def _one_of(country: str, name: str, value: str, source: str, what: str) -> None:
@@ -81,7 +82,24 @@ def financial_changes(db: Session, country: str, now: datetime, body: FinancialS
                             ("tax_return_frequency_id", "tax_return_frequencies", "Tax return frequencies")):
         if changes.get(key) is not None:
             _one_of(country, name, changes[key], key, what)
-    return {key: _stored_value(value) for key, value in changes.items()}
+    out = {key: _stored_value(value) for key, value in changes.items()}
+    if changes.get("year_end_date") is not None:
+        out.update(service.year_end_changes(db, now.date(), changes["year_end_date"]))
+        out.update(_vat_periods_stay(current, out))
+    return out
+
+
+def _vat_periods_stay(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """VAT periods do not follow a changed year end: a business filing returns in periods that ended on its old
+    year end (no period end month chosen) keeps that month."""
+    if "tax_return_period_end_month" in changes or current["tax_return_period_end_month"]:
+        return {}
+    if not changes.get("tax_return_frequency_id", current["tax_return_frequency_id"]):
+        return {}
+    old = date.fromisoformat(current["year_end_date"])
+    if changes["year_end_date"] == old.isoformat() or old.day != calendar.monthrange(old.year, old.month)[1]:
+        return {}
+    return {"tax_return_period_end_month": old.month}
 
 
 def financial_saved(db: Session, country: str, now: datetime, changes: dict[str, Any]) -> None:

@@ -12,26 +12,33 @@ PURCHASE_TAX control account, each entry with its `tax_rate_id` (artefacts/posti
 A return counts the entries dated in its period, plus "late" entries: those dated in a period already filed
 that its return did not take (posted or voided after filing). Entries a filed return took
 (`TaxReturnTransaction`) never count again, and the transfers filing posts to the VAT liability account are
-no part of any return. Sums are in base currency, one grouped query.
+no part of any return. Sums are in base currency, one query grouped by transaction and account (so a
+purchase of capital goods can be told apart under the flat rate scheme).
+
+The scheme (schemes.py) changes what counts: on the cash basis a document's own posting is left out on the
+side(s) accounted for when paid, and cash.py adds the paid share of each document instead; under the flat rate
+scheme the boxes are worked out from the VAT-inclusive turnover, and only capital goods reach box 4.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from ledgerd.artefacts.models import Artefact
 from ledgerd.db.base import Money
 from ledgerd.ledger.accounts import control
-from ledgerd.ledger.models import LedgerEntry, Transaction
+from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
 from ledgerd.tax_returns.models import TaxReturn, TaxReturnTransaction
 from ledgerd.tax_returns.periods import Country
+from ledgerd.tax_returns.schemes import STANDARD, Scheme
 
 ZERO = Decimal(0)
 # Transactions filing posts (the VAT transfer) name this origin.
@@ -48,11 +55,26 @@ class Figures:
     input_tax: Decimal = ZERO
     sales: Decimal = ZERO
     purchases: Decimal = ZERO
+    # Of the above, the input tax and net value of capital goods purchases (flat rate scheme: box 4 and box 7).
+    capital_tax: Decimal = ZERO
+    capital_purchases: Decimal = ZERO
 
     @property
     def net(self) -> Decimal:
-        """Tax due (positive) or repayable (negative)."""
+        """Tax due (positive) or repayable (negative) as charged on the documents."""
         return self.output_tax - self.input_tax
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def share(self, before: Decimal, after: Decimal) -> Figures:
+        """The part between fractions `before` and `after` of these figures, each rounded to the penny as a
+        difference of rounded running totals, so the shares of a whole document add up to it exactly."""
+        return Figures(*(_cents(v * after) - _cents(v * before) for v in astuple(self)))
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -64,51 +86,94 @@ class Scope:
     # Periods of returns already filed before this one: their late entries come in here.
     filed: Sequence[tuple[date, date]]
     out_of_scope: frozenset[str]
+    scheme: Scheme = STANDARD
 
-    def conditions(self, db: Session) -> list[ColumnElement[bool]]:
-        late = [and_(LedgerEntry.date >= s, LedgerEntry.date <= e) for s, e in self.filed if e < self.start]
+    def dated(self, column: Any) -> ColumnElement[bool]:
+        """`column` falls in the period or in a filed period before it (late entries)."""
+        late = [and_(column >= s, column <= e) for s, e in self.filed if e < self.start]
+        return or_(and_(column >= self.start, column <= self.end), *late)
+
+    def taxed(self, db: Session) -> list[ColumnElement[bool]]:
+        """Entries that reach a return, whatever their date: VAT, and net amounts at rates inside the return."""
         tax_accounts = _tax_accounts(db)
         return [
-            or_(and_(LedgerEntry.date >= self.start, LedgerEntry.date <= self.end), *late),
             or_(Transaction.origin_type.is_(None), Transaction.origin_type != ORIGIN),
-            LedgerEntry.transaction_id.not_in(select(TaxReturnTransaction.transaction_id)),
             or_(LedgerEntry.ledger_account_id.in_(tax_accounts),
                 and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(self.out_of_scope),
                      LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id)),
         ]
+
+    def conditions(self, db: Session) -> list[ColumnElement[bool]]:
+        out = [self.dated(LedgerEntry.date),
+               LedgerEntry.transaction_id.not_in(select(TaxReturnTransaction.transaction_id)), *self.taxed(db)]
+        if self.scheme.cash:
+            # On the cash basis a document's own posting waits for its payments (cash.py).
+            document = Transaction.origin_id.in_(select(Artefact.id))
+            side = _OUTPUT if not self.scheme.cash_inputs else ~_OUTPUT if not self.scheme.cash_outputs else None
+            kept = [Transaction.origin_id.is_(None), ~document]
+            out.append(or_(*kept) if side is None else or_(*kept, ~side))
+        return out
 
     def entries(self, db: Session, *columns: Any) -> Select[Any]:
         stmt = select(*columns).join(Transaction, Transaction.id == LedgerEntry.transaction_id)
         return stmt.where(*self.conditions(db))
 
 
+_OUTPUT = LedgerEntry.transaction_type_id.in_(OUTPUT_TYPES)
+
+
 def _tax_accounts(db: Session) -> tuple[str, str]:
     return control(db, "SALES_TAX").id, control(db, "PURCHASE_TAX").id
 
 
-def scope(db: Session, rules: Country, start: date, end: date) -> Scope:
+def scope(db: Session, rules: Country, start: date, end: date, scheme: Scheme = STANDARD) -> Scope:
     filed = db.execute(select(TaxReturn.period_start_date, TaxReturn.period_end_date)).all()
-    return Scope(start, end, [(row[0], row[1]) for row in filed], rules.out_of_scope)
+    return Scope(start, end, [(row[0], row[1]) for row in filed], rules.out_of_scope, scheme)
+
+
+def by_transaction(db: Session, conditions: Sequence[ColumnElement[bool]], scheme: Scheme) -> dict[str, Figures]:
+    """The figures of each transaction among the entries meeting `conditions` (`Scope.conditions`)."""
+    sales_tax, purchase_tax = _tax_accounts(db)
+    fixed = LedgerEntry.ledger_account_id.in_(
+        select(LedgerAccount.id).where(LedgerAccount.ledger_account_type_id == "FIXED_ASSETS"))
+    columns = (LedgerEntry.transaction_id, LedgerEntry.ledger_account_id, _OUTPUT, fixed)
+    rows = db.execute(select(*columns, type_coerce(func.sum(LedgerEntry.debit), Money),
+                             type_coerce(func.sum(LedgerEntry.credit), Money))
+                      .join(Transaction, Transaction.id == LedgerEntry.transaction_id)
+                      .where(*conditions).group_by(*columns)).all()
+    totals: dict[str, dict[str, Decimal]] = {}
+    for transaction_id, account_id, is_output, is_fixed, debit, credit in rows:
+        sums = totals.setdefault(transaction_id, {"output_tax": ZERO, "input_tax": ZERO, "sales": ZERO,
+                                                  "purchases": ZERO, "fixed": ZERO})
+        movement = (debit or ZERO) - (credit or ZERO)
+        if account_id == sales_tax:
+            sums["output_tax"] -= movement
+        elif account_id == purchase_tax:
+            sums["input_tax"] += movement
+        elif is_output:
+            sums["sales"] -= movement
+        else:
+            sums["purchases"] += movement
+            if is_fixed:
+                sums["fixed"] += movement
+    return {t: _figures(sums, scheme.capital_goods) for t, sums in totals.items()}
+
+
+def _figures(sums: dict[str, Decimal], capital_goods: Decimal | None) -> Figures:
+    """One transaction's figures. Capital goods (flat rate): its lines on fixed asset accounts, with their
+    share of its input tax, when together they come to `capital_goods` or more, VAT included."""
+    fixed = sums.pop("fixed")
+    capital_tax = capital_net = ZERO
+    if capital_goods is not None and fixed and sums["purchases"]:
+        tax = _cents(sums["input_tax"] * fixed / sums["purchases"])
+        if abs(fixed + tax) >= capital_goods:
+            capital_tax, capital_net = tax, fixed
+    return Figures(**sums, capital_tax=capital_tax, capital_purchases=capital_net)
 
 
 def figures(db: Session, scope: Scope) -> Figures:
-    sales_tax, purchase_tax = _tax_accounts(db)
-    output = LedgerEntry.transaction_type_id.in_(OUTPUT_TYPES)
-    rows = db.execute(scope.entries(
-        db, LedgerEntry.ledger_account_id, output, type_coerce(func.sum(LedgerEntry.debit), Money),
-        type_coerce(func.sum(LedgerEntry.credit), Money)).group_by(LedgerEntry.ledger_account_id, output)).all()
-    totals = {"output_tax": ZERO, "input_tax": ZERO, "sales": ZERO, "purchases": ZERO}
-    for account_id, is_output, debit, credit in rows:
-        movement = (debit or ZERO) - (credit or ZERO)
-        if account_id == sales_tax:
-            totals["output_tax"] -= movement
-        elif account_id == purchase_tax:
-            totals["input_tax"] += movement
-        elif is_output:
-            totals["sales"] -= movement
-        else:
-            totals["purchases"] += movement
-    return Figures(**totals)
+    """The figures of the entries in scope (on the cash basis, without the paid shares: cash.py)."""
+    return sum(by_transaction(db, scope.conditions(db), scope.scheme).values(), Figures())
 
 
 def transaction_ids(db: Session, scope: Scope) -> list[str]:
@@ -123,16 +188,40 @@ def _whole(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal(1), rounding=ROUND_DOWN)
 
 
-def gb_boxes(found: Figures) -> dict[str, Decimal]:
+def turnover(found: Figures) -> Decimal:
+    """Flat rate turnover: every supply in the return (standard, reduced, zero-rated, exempt), VAT included."""
+    return found.sales + found.output_tax
+
+
+def flat_rate_tax(found: Figures, scheme: Scheme) -> Decimal:
+    """Box 1 under the flat rate scheme: the percentage of the turnover, to the nearest penny."""
+    assert scheme.flat_rate is not None
+    return _cents(turnover(found) * scheme.flat_rate / 100)
+
+
+def due(found: Figures, scheme: Scheme = STANDARD) -> Decimal:
+    """VAT due (positive) or repayable (negative) under the scheme: the return's total."""
+    if scheme.flat_rate is None:
+        return found.net
+    return flat_rate_tax(found, scheme) - found.capital_tax
+
+
+def gb_boxes(found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
     """The nine boxes of a UK VAT return. Boxes 2, 8 and 9 (goods to and from the EU, for Northern Ireland
-    since 2021) stay 0: ledgerd does not tell goods movements under the Northern Ireland protocol apart."""
+    since 2021) stay 0: ledgerd does not tell goods movements under the Northern Ireland protocol apart.
+    Flat rate (VAT Notice 733): box 1 the flat rate tax, box 4 and box 7 the capital goods only, box 6 the
+    VAT-inclusive turnover."""
     box_1, box_2, box_4 = found.output_tax, ZERO, found.input_tax
+    box_6, box_7 = found.sales, found.purchases
+    if scheme.flat_rate is not None:
+        box_1, box_4 = flat_rate_tax(found, scheme), found.capital_tax
+        box_6, box_7 = turnover(found), found.capital_purchases
     box_3 = box_1 + box_2
     return {"box_1": box_1, "box_2": box_2, "box_3": box_3, "box_4": box_4, "box_5": abs(box_3 - box_4),
-            "box_6": _whole(found.sales), "box_7": _whole(found.purchases), "box_8": ZERO, "box_9": ZERO}
+            "box_6": _whole(box_6), "box_7": _whole(box_7), "box_8": ZERO, "box_9": ZERO}
 
 
-def ie_boxes(found: Figures) -> dict[str, Decimal]:
+def ie_boxes(found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
     """Revenue's VAT3: T1 VAT on sales, T2 VAT on purchases, T3 payable or T4 repayable. The intra-EU boxes
     (E1, E2, ES1, ES2) stay 0: ledgerd does not record intra-EU goods and services movements."""
     return {"box_T1": found.output_tax, "box_T2": found.input_tax, "box_T3": max(found.net, ZERO),
@@ -144,5 +233,5 @@ BOXES = {"GB": gb_boxes, "IE": ie_boxes}
 BOX_NAMES = {"GB": GB_BOXES, "IE": IE_BOXES}
 
 
-def boxes(country: str, found: Figures) -> dict[str, Decimal]:
-    return BOXES[country](found)
+def boxes(country: str, found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
+    return BOXES[country](found, scheme)

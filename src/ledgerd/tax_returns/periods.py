@@ -1,10 +1,13 @@
-"""VAT periods: the business's tax return frequency laid over its financial years.
+"""VAT periods: the business's tax return frequency laid over a twelve-month cycle.
 
-Periods end on the financial year end and every `months` before it (a quarterly business with a 31 December
-year end files for January-March, April-June…), so every frequency divides the year evenly. A year end on
-the last day of a month keeps periods ending on month ends (a 30 June year end gives quarters ending
-30 September, 31 December, 31 March). The per-country facts (return type, authority, due date, rates outside
-the return) are data: returns.toml.
+The cycle ends on the last day of the month the financial settings' `tax_return_period_end_month` names (HMRC's
+"stagger": quarters ending March/June/September/December, January/April/July/October or February/May/August/
+November; monthly returns are calendar months whatever the month), independent of the financial year. A
+business that has not chosen it files in periods ending on its financial year end and every `months` before it
+(a quarterly business with a 31 December year end files for January-March, April-June…), so every frequency
+divides the cycle evenly. A cycle end on the last day of a month keeps periods ending on month ends (a 30 June
+year end gives quarters ending 30 September, 31 December, 31 March). The per-country facts (return type,
+authority, due date, rates outside the return, schemes) are data: returns.toml.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class Country:
     out_of_scope: frozenset[str]
     due_months: int
     due_days: int
+    # VAT accounting schemes other than the invoice basis, by tax scheme id (schemes.py reads them).
+    schemes: dict[str, dict[str, Any]]
 
 
 @cache
@@ -50,7 +55,7 @@ def country(code: str) -> Country:
         raise Invalid(f"ledgerd files no tax returns for businesses in {code}.", "base")
     return Country(code=code, return_type=dict(raw["return_type"]), authority=raw["authority"],
                    out_of_scope=frozenset(raw["out_of_scope"]), due_months=int(raw["due"]["months"]),
-                   due_days=int(raw["due"]["days"]))
+                   due_days=int(raw["due"]["days"]), schemes=dict(raw.get("schemes", {})))
 
 
 def add_months(day: date, months: int, *, month_end: bool) -> date:
@@ -65,7 +70,7 @@ def add_months(day: date, months: int, *, month_end: bool) -> date:
 class Period:
     start: date
     end: date
-    # ledgerd's HMRC period key: two digits of the financial year's end, the frequency's letter, the index.
+    # ledgerd's HMRC period key: two digits of the year its cycle ends in, the frequency's letter, the index.
     key: str
 
     def due(self, rules: Country) -> date:
@@ -120,7 +125,7 @@ class Calendar:
 
 def business_calendar(db: Session, today: date) -> Calendar:
     """The business's periods as its financial settings say now: return frequency (the region's default when
-    none is set) and year end."""
+    none is set) and the month periods end in (else the year end)."""
     fin = settings.financial(db, today)
     frequency_id = fin.get("tax_return_frequency_id")
     known = _data()["frequencies"]
@@ -128,4 +133,13 @@ def business_calendar(db: Session, today: date) -> Calendar:
         raise Invalid("The business has no tax return frequency: set tax_return_frequency_id in the financial "
                       "settings.", "tax_return_frequency_id")
     rule = known[frequency_id]
-    return Calendar(frequency_id, int(rule["months"]), str(rule["letter"]), date.fromisoformat(fin["year_end_date"]))
+    return Calendar(frequency_id, int(rule["months"]), str(rule["letter"]), cycle_end(fin))
+
+
+def cycle_end(financial: dict[str, Any]) -> date:
+    """A day the business's VAT periods end on, closing a twelve-month cycle."""
+    year_end = date.fromisoformat(financial["year_end_date"])
+    month = financial.get("tax_return_period_end_month")
+    if not month:
+        return year_end
+    return date(year_end.year, int(month), calendar.monthrange(year_end.year, int(month))[1])

@@ -11,6 +11,7 @@ against that liability account; a return shows `paid` once such payments cover i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,10 +25,11 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control
-from ledgerd.ledger.models import LedgerEntry, Transaction
+from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.settings import service as settings
+from ledgerd.settings.defaults import region_settings
 from ledgerd.settings.models import MigrationTaxReturn
-from ledgerd.tax_returns import figures, hmrc, periods
+from ledgerd.tax_returns import cash, figures, hmrc, periods, schemes
 from ledgerd.tax_returns.models import DraftTaxReturn, TaxReturn, TaxReturnTransaction
 from ledgerd.tax_returns.schemas import DraftTaxReturnCreate, ObligationQuery
 
@@ -74,9 +76,22 @@ def _period(calendar: periods.Calendar, body: DraftTaxReturnCreate) -> periods.P
     return first
 
 
-def _calculate(db: Session, country: str, start: date, end: date) -> tuple[figures.Scope, figures.Figures]:
-    scope = figures.scope(db, periods.country(country), start, end)
-    return scope, figures.figures(db, scope)
+@dataclass(frozen=True)
+class Calculation:
+    """A period's return under the business's scheme: what it takes, its figures, boxes and total."""
+
+    scope: figures.Scope
+    found: figures.Figures
+    boxes: dict[str, Decimal]
+    due: Decimal
+
+
+def _calculate(db: Session, country: str, start: date, end: date, today: date) -> Calculation:
+    rules = periods.country(country)
+    scheme = schemes.of(rules, settings.financial(db, today))
+    scope = figures.scope(db, rules, start, end, scheme)
+    found = figures.figures(db, scope) + cash.received(db, scope)
+    return Calculation(scope, found, figures.boxes(country, found, scheme), figures.due(found, scheme))
 
 
 def create_draft(db: Session, business_id: str, country: str, body: DraftTaxReturnCreate,
@@ -86,11 +101,11 @@ def create_draft(db: Session, business_id: str, country: str, body: DraftTaxRetu
         raise Invalid("The business is not registered for VAT (its tax scheme is NOT_REGISTERED).", "tax_scheme_id")
     period = _period(periods.business_calendar(db, today), body)
     _check_free(db, period.start, period.end)
-    _, found = _calculate(db, country, period.start, period.end)
+    calculated = _calculate(db, country, period.start, period.end, today)
     draft = DraftTaxReturn(business_id=business_id, period_start_date=period.start, period_end_date=period.end,
                            tax_return_type_id=rules.return_type["id"], status_id=DRAFT,
                            period_key=period.key if rules.authority == "HMRC" else None,
-                           total_amount=found.net, boxes=stored(figures.boxes(country, found)))
+                           total_amount=calculated.due, boxes=stored(calculated.boxes))
     db.add(draft)
     return draft
 
@@ -125,17 +140,35 @@ def _send_to_hmrc(db: Session, draft: DraftTaxReturn, boxes: dict[str, Decimal],
         raise _refused(error) from None
 
 
-def _transfer(db: Session, ret: TaxReturn, found: figures.Figures) -> None:
-    """Move the period's output and input tax to the VAT liability account."""
-    if not (found.output_tax or found.input_tax):
+def _transfer(db: Session, ret: TaxReturn, country: str, calculated: Calculation) -> None:
+    """Move the period's output and input tax to the VAT liability account. Under the flat rate scheme the
+    liability is the flat rate tax less the capital goods' input tax; what the documents charged beyond it (or
+    short of it) is income (or a cost) of the business: HMRC's Business Income Manual BIM31605."""
+    found = calculated.found
+    if not (found.output_tax or found.input_tax or calculated.due):
         return
     entries = posting.Entries()  # positive amounts are debits
     for role, amount in (("SALES_TAX", found.output_tax), ("PURCHASE_TAX", -found.input_tax),
-                         ("TAX_LIABILITY", -found.net)):
+                         ("TAX_LIABILITY", -calculated.due)):
         entries.add(control(db, role).id, amount, debit=True, description="VAT return")
+    if calculated.scope.scheme.flat_rate is not None:
+        entries.balance_to(flat_rate_account(db, country), description="Flat rate VAT adjustment")
     posting.post(db, business_id=ret.business_id, transaction_type_id="JOURNAL", on=ret.period_end_date,
                  lines=entries.lines, reference=f"VAT Return {ret.tax_return_number}", origin=(figures.ORIGIN, ret.id),
                  record=ret)
+
+
+def flat_rate_account(db: Session, country: str) -> str:
+    """The business's other income account (its default ledger account for other receipts)."""
+    chosen = settings.stored(db, "business").get("default_ledger_accounts", {}).get("other_receipt")
+    if chosen:
+        return str(chosen)
+    code = region_settings(country).default_ledger_accounts["other_receipt"]
+    account_id = db.scalar(select(LedgerAccount.id).where(LedgerAccount.nominal_code == code))
+    if account_id is None:
+        raise Invalid(f"The flat rate VAT adjustment needs an other income account ({code}): set the default "
+                      "ledger account for other receipts in the business settings.", "base")
+    return str(account_id)
 
 
 def submit(db: Session, draft: DraftTaxReturn, country: str, now: datetime) -> TaxReturn:
@@ -147,24 +180,24 @@ def submit(db: Session, draft: DraftTaxReturn, country: str, now: datetime) -> T
         raise Invalid(f"The period has not ended: it can be submitted from "
                       f"{date.fromordinal(draft.period_end_date.toordinal() + 1).isoformat()}.", "period_end_date")
     _check_free(db, draft.period_start_date, draft.period_end_date, draft_id=draft.id)
-    scope, found = _calculate(db, country, draft.period_start_date, draft.period_end_date)
-    boxes = figures.boxes(country, found)
+    calculated = _calculate(db, country, draft.period_start_date, draft.period_end_date, now.date())
+    boxes = calculated.boxes
     receipt = _send_to_hmrc(db, draft, boxes, now) if periods.country(country).authority == "HMRC" else {}
     business_id = current_business(db)
     assert business_id is not None
     ret = TaxReturn(business_id=business_id, tax_return_number=str(next_value(db, f"{business_id}:number:TAX_RETURN")),
                     tax_return_type_id=draft.tax_return_type_id, period_key=draft.period_key,
                     period_start_date=draft.period_start_date, period_end_date=draft.period_end_date,
-                    total_amount=found.net, boxes=stored(boxes), submitted_at=now, receipt=receipt)
+                    total_amount=calculated.due, boxes=stored(boxes), submitted_at=now, receipt=receipt)
     db.add(ret)
     db.flush()
-    taken = figures.transaction_ids(db, scope)
+    taken = sorted({*figures.transaction_ids(db, calculated.scope), *cash.transaction_ids(db, calculated.scope)})
     if taken:
         db.execute(insert(TaxReturnTransaction), [{"business_id": business_id, "tax_return_id": ret.id,
                                                    "transaction_id": t} for t in taken])
-    _transfer(db, ret, found)
+    _transfer(db, ret, country, calculated)
     draft.status_id, draft.tax_return_id = SUBMITTED, ret.id
-    draft.total_amount, draft.boxes = found.net, stored(boxes)
+    draft.total_amount, draft.boxes = calculated.due, stored(boxes)
     db.flush()
     return ret
 

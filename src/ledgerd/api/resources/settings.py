@@ -54,6 +54,7 @@ def _financial_wire(call: BusinessCall) -> dict[str, Any]:
         "purchase_tax_calculation": data["purchase_tax_calculation"],
         "updated_at": service.updated_at(call.db, "financial"),
         "postponed_accounting": data["postponed_accounting"], "destination_vat": data["destination_vat"],
+        "tax_return_period_end_month": data["tax_return_period_end_month"],
     }
 
 
