@@ -316,7 +316,8 @@ FILED = ("This sales invoice is included on a submitted VAT return, so it cannot
 @pytest.fixture
 def filed(books: Books, clock: Clock) -> dict[str, str]:
     """Q1 2026 filed on 20 May with one sales invoice of 10 February, 100.00 + 20.00 VAT, paid in full on 20
-    February: box 1 = 20.00, box 6 = 100."""
+    February, and an other payment for stationery of 10 February, 100.00 + 20.00 VAT: box 1 = 20.00, box 4 = 20.00,
+    box 6 = 100, box 7 = 100."""
     clock.freeze(datetime(2026, 5, 20, 10, 0, tzinfo=UTC))
     books.headers = books.factory.headers(books.owner, business=books.business_id)
     _settings(books, tax_number="GB 123 4567 89")
@@ -327,11 +328,14 @@ def filed(books: Books, clock: Clock) -> dict[str, str]:
         "transaction_type_id": "CUSTOMER_RECEIPT", "contact_id": customer, "bank_account_id": books.bank(),
         "date": "2026-02-20", "total_amount": "120.00",
         "allocated_artefacts": [{"artefact_id": invoice["id"], "amount": "120.00"}]})
+    other = _send(books, _other_payment("OTHER_PAYMENT", STATIONERY)(books, "2026-02-10"))
+    assert other.status_code == 201, other.text
     draft = books.created("/draft_tax_returns", "draft_tax_return", {"period_start_date": "2026-01-01",
                                                                       "period_end_date": "2026-03-31"})
     response = books.post(f"/draft_tax_returns/{draft['id']}/submit")
     assert response.status_code == 201, response.text
-    return {"customer": customer, "invoice": invoice["id"], "receipt": receipt["id"], "return": response.json()["id"]}
+    return {"customer": customer, "invoice": invoice["id"], "receipt": receipt["id"], "return": response.json()["id"],
+            "other_payment": other.json()["id"]}
 
 
 def test_a_filed_invoice_cannot_be_edited_voided_or_deleted(books: Books, filed: dict[str, str]) -> None:
@@ -351,16 +355,23 @@ def test_a_filed_invoice_cannot_be_edited_voided_or_deleted(books: Books, filed:
     assert (invoice["total_amount"], invoice["date"], invoice["status"]["id"]) == ("120.0", "2026-02-10", "PAID")
 
 
-def test_a_filed_journal_cannot_be_deleted(books: Books, filed: dict[str, str]) -> None:
-    # A journal of 10 February carrying VAT (Dr 2201 Sales Tax 5.00 / Cr bank 5.00) would be on the return, but it
-    # was posted after filing: only transactions the return took are protected.
-    made = books.created("/journals", "journal", {"date": "2026-04-10", "reference": "J", "journal_lines": [
-        {"ledger_account_id": books.accounts[FREEHOLD], "debit": 10, "credit": 0},
-        {"ledger_account_id": books.accounts[CAPITAL], "debit": 0, "credit": 10}]})
-    assert books.delete(f"/journals/{made['id']}").status_code == 204
-    # The receipt of 20 February is in the return's period; on the standard scheme a receipt carries no VAT, and
-    # the return took only what it counted.
-    assert books.get(f"/contact_payments/{filed['receipt']}").status_code == 200
+def test_other_filed_postings_keep_their_transaction(books: Books, filed: dict[str, str]) -> None:
+    # An other payment of 10 March for stationery, 100.00 + 20.00 VAT, would have been on Q1; entered after filing
+    # it is not (the return took what it counted), so it can still go. One of 10 February that the return took
+    # cannot.
+    late = _send(books, _other_payment("OTHER_PAYMENT", STATIONERY)(books, "2026-03-10"))
+    assert late.status_code == 201, late.text
+    assert books.delete(f"/other_payments/{late.json()['id']}").status_code == 204
+    before = _count(books)
+    taken = filed["other_payment"]
+    refused = problem(books.delete(f"/other_payments/{taken}"), 422, "RecordInvalid", "base")
+    assert refused["$message"] == ("This transaction is included on a submitted VAT return, so it cannot be edited, "
+                                   "voided or deleted; post a correcting entry instead.")
+    problem(books.put(f"/other_payments/{taken}", {"other_payment": {"total_amount": "60.00", "payment_lines": [
+        {"ledger_account_id": books.accounts[STATIONERY], "total_amount": "60.00", "tax_rate_id": "GB_STANDARD"}]}}),
+        422, "RecordInvalid", "base")
+    assert _count(books) == before
+    assert books.get(f"/other_payments/{taken}").json()["total_amount"] == "120.0"
 
 
 def test_the_credit_note_route_keeps_the_return_and_the_ledger_right(books: Books, filed: dict[str, str]) -> None:
