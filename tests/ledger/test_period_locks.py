@@ -417,3 +417,24 @@ def test_a_paid_invoice_is_unallocated_before_its_figures_change(books: Books) -
     assert changed["total_amount"] == "180.0"
     assert books.balance(role="DEBTORS") == D("130.00")
     books.check()
+
+
+def test_a_corrective_invoice_in_the_locked_period_is_refused(client: TestClient, factory: Factory) -> None:
+    # Spain: an invoice of 1 June, 2 x 100.00 + 21% IVA 42.00 = 242.00; lock at 30 June; a correction of -50.00
+    # (IVA -10.50) dated 15 June is refused, one dated 10 July is accepted: the customer owes 242.00 - 60.50 = 181.50.
+    books = Books.open(client, factory, country="ES")
+    customer = books.contact("CUSTOMER")
+    line = {"description": "Consultoría", "ledger_account_id": books.accounts[7000], "quantity": "2",
+            "unit_price": "100", "tax_rate_id": "ES_STANDARD", "tax_amount": "42.00"}
+    original = books.created("/sales_invoices", "sales_invoice", {"contact_id": customer, "date": "2026-06-01",
+                                                                  "invoice_lines": [line]})
+    _settings(books, year_end_lockdown_date=LOCK)
+    before = _count(books)
+    correction = {"original_invoice_id": original["id"], "corrective_reason_code_id": "R1", "date": LOCKED_DAY,
+                  "invoice_lines": [{**line, "quantity": "1", "unit_price": "-50", "tax_amount": "-10.50"}]}
+    refused = books.post("/sales_corrective_invoices", {"sales_corrective_invoice": correction})
+    assert "year end lockdown date" in problem(refused, 422, "RecordInvalid", "date")["$message"]
+    assert _count(books) == before and books.get("/sales_corrective_invoices").json()["$total"] == 0
+    books.created("/sales_corrective_invoices", "sales_corrective_invoice", {**correction, "date": OPEN_DAY})
+    assert books.balance(role="DEBTORS") == D("181.50")
+    books.check("EUR")

@@ -293,9 +293,9 @@ def test_aged_debtors_agree_with_the_control_account_when_a_receipt_comes_first(
     assert early.status_code == 422, early.text
     made = _api(client, books, "/contact_allocations", "contact_allocation", {**allocation, "date": "2024-03-20"})
     assert made.status_code == 201, made.text
-    # 10 March: the 120.00 on account, a credit in the current bucket; the control account is 120.00 in credit.
+    # 10 March: the 120.00 on account, a credit 9 days old (1 to 30 days); the control account is 120.00 in credit.
     # 16 March: invoice 120.00 - 120.00 on account = 0. 20 March: allocated, nothing open.
     for on, total in (("2024-03-10", "-120.00"), ("2024-03-16", "0.00"), ("2024-03-20", "0.00")):
         report = _get(client, books, f"aged_debtors?date={on}")
         assert D(report["totals"]["total"]) == D(total) == _debtors_control(books, on), on
-    assert _get(client, books, "aged_debtors?date=2024-03-10")["totals"]["current"] == "-120.0"
+    assert _get(client, books, "aged_debtors?date=2024-03-10")["totals"]["days_1_30"] == "-120.0"

@@ -68,8 +68,12 @@ def post(db: Session, artefact: Artefact, kind: Kind) -> Transaction:
         total_in_transaction_currency=artefact.total_amount, record=artefact)
 
 
-def unchanged(db: Session, artefact: Artefact, kind: Kind, transaction: Transaction) -> bool:
-    """Whether re-posting would write the same entries (so an edit of notes leaves the ledger alone)."""
+def _reference(artefact: Artefact) -> str:
+    return artefact.document_number or artefact.reference or ""
+
+
+def same_entries(db: Session, artefact: Artefact, kind: Kind, transaction: Transaction) -> bool:
+    """Whether re-posting would write the same entries on the same day for the same contact."""
     def key(account: str, debit: Decimal, credit: Decimal, tax_rate_id: str | None) -> tuple[str, str, Decimal,
                                                                                             Decimal]:
         return account, tax_rate_id or "", debit, credit
@@ -77,8 +81,7 @@ def unchanged(db: Session, artefact: Artefact, kind: Kind, transaction: Transact
     wanted = sorted(key(line.ledger_account_id, line.debit, line.credit, line.tax_rate_id)
                     for line in lines(db, artefact, kind))
     held = sorted(key(e.ledger_account_id, e.debit, e.credit, e.tax_rate_id) for e in transaction.entries)
-    return (wanted == held and transaction.date == artefact.date and transaction.contact_id == artefact.contact_id
-            and transaction.reference == (artefact.document_number or artefact.reference))
+    return wanted == held and transaction.date == artefact.date and transaction.contact_id == artefact.contact_id
 
 
 def guard(db: Session, artefact: Artefact, kind: Kind) -> None:
@@ -95,7 +98,10 @@ def repost(db: Session, artefact: Artefact, kind: Kind, *, paid: bool = False) -
     payments and credit notes to be unallocated before a change to what the ledger holds."""
     old = db.get(Transaction, artefact.transaction_id) if artefact.transaction_id else None
     if old is not None and not old.deleted:
-        if unchanged(db, artefact, kind, old):
+        if same_entries(db, artefact, kind, old):
+            # A new reference alone renames the transaction's header; its entries, and what a VAT return or the
+            # lock date protects, stay as they are.
+            old.reference = _reference(artefact)[:255]
             return
         guard(db, artefact, kind)
         if paid:
