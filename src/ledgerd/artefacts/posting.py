@@ -101,7 +101,8 @@ def repost(db: Session, artefact: Artefact, kind: Kind, *, paid: bool = False) -
         if same_entries(db, artefact, kind, old):
             # A new reference alone renames the transaction's header; its entries, and what a VAT return or the
             # lock date protects, stay as they are.
-            old.reference = _reference(artefact)[:255]
+            if old.reference != _reference(artefact)[:255]:
+                old.reference = _reference(artefact)[:255]
             return
         guard(db, artefact, kind)
         if paid:

@@ -100,8 +100,9 @@ def apply_currency(ctx: Context, artefact: Artefact, body: ArtefactIn, contact: 
     currency = wanted or ctx.base_currency
     if lookup("currencies", currency) is None:
         raise Invalid("Couldn't find currency.", "currency_id")
-    check_currency(ctx.financial_settings, currency, ctx.base_currency)
     changed = currency != artefact.currency_id
+    if changed:  # a document kept in its currency stays editable if multi-currency is switched off later
+        check_currency(ctx.financial_settings, currency, ctx.base_currency)
     artefact.currency_id = currency
     if currency == ctx.base_currency:
         if body.exchange_rate not in (None, Decimal(1)):
