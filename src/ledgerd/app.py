@@ -76,6 +76,7 @@ from ledgerd.http.headers import SecurityHeaders
 from ledgerd.http.recorder import AccessLog, RequestRecorder
 from ledgerd.http.sandbox import DropConnections
 from ledgerd.passwords import Passwords
+from ledgerd.periods import service as periods
 from ledgerd.runtime import Runtime
 from ledgerd.sandbox.journal import Journal
 from ledgerd.sandbox.shared import Follower
@@ -114,9 +115,9 @@ def _secret_key(sessions: sessionmaker[Session], settings: Settings, clock: Cloc
 def install_listeners() -> None:
     """Every session listener of ledgerd, on its own session class (db/session.py), in the order they run:
     tenancy first (a new row takes the session's business), then the stamps (timestamps, legacy ids), then the
-    cascades of deletes (attachments, analysis categories)."""
+    cascades of deletes (attachments, analysis categories), then closed periods (nothing posted in them)."""
     install(tenancy.LISTENERS, unit.LISTENERS, records.LISTENERS, locks.LISTENERS, counters.LISTENERS,
-            attachments.LISTENERS, analysis.LISTENERS)
+            attachments.LISTENERS, analysis.LISTENERS, periods.LISTENERS)
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:

@@ -255,6 +255,7 @@ def test_drafts_are_numbered_and_posted_on_release(books: Books) -> None:
 
 
 def test_foreign_currency_corrections_use_the_original_rate(books: Books) -> None:
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
     customer = books.contact("CUSTOMER", currency_id="USD")
     # 200.00 USD + 42.00 at 1.25 USD per EUR: 160.00 + 33.60 = 193.60 EUR.
     original = _invoice(books, customer, currency_id="USD", exchange_rate="1.25")

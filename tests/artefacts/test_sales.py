@@ -257,6 +257,7 @@ def test_combined_rates_are_broken_down_and_posted_per_component(client: TestCli
 # --- foreign currency -----------------------------------------------------------------------------------
 
 def test_foreign_currency_invoice_balances_exactly(books: Books) -> None:
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
     customer = books.contact("CUSTOMER", currency_id="USD")
     # exchange_rate = USD per GBP, so base = USD / 1.17, each component rounded on its own:
     #   99.99 -> 85.46, tax 20.00 -> 17.09, 0.07 -> 0.06, tax 0.01 -> 0.01, shipping 5.55 -> 4.74, its tax 1.11
@@ -292,6 +293,11 @@ def test_foreign_currency_needs_a_rate_and_a_known_currency(books: Books) -> Non
     customer = books.contact()
     body = {"contact_id": customer, "date": "2024-06-03", "currency_id": "USD",
             "invoice_lines": [_line(books, 4000, "Widgets", "1", "10", "GB_ZERO")]}
+    # Multi-currency off (a new business's default): no document in another currency than GBP, even with a rate.
+    off = books.post("/sales_invoices", {"sales_invoice": {**body, "exchange_rate": "1.25"}})
+    assert "Multi-currency is not enabled" in _problem(off, 422, "currency_id")["$message"]
+    assert books.get("/sales_invoices").json()["$total"] == 0
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
     _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "exchange_rate")
     body["currency_id"] = "XYZ"
     _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "currency_id")
@@ -443,9 +449,12 @@ def test_documents_with_allocations_cannot_be_voided_or_cut_below_them(books: Bo
     other = books.contact()
     _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"contact_id": other}}),
              422, "contact_id")
-    # An edit that keeps the total above the allocations re-derives the outstanding amount.
-    body = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {"shipping_net_amount": "20.00"})
-    assert (body["total_amount"], body["outstanding_amount"], body["status"]["id"]) == ("525.06", "25.06",
+    # Even an edit that keeps the total above the allocations waits for them to be removed (Sage: unallocate a paid
+    # or part-paid invoice before editing it; docs/decisions/period-locks.md); notes need no unallocation.
+    more = books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"shipping_net_amount": "20.00"}})
+    assert "unallocate" in _problem(more, 422, "base")["$message"]
+    body = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {"notes": "Part paid"})
+    assert (body["total_amount"], body["outstanding_amount"], body["status"]["id"]) == ("516.06", "16.06",
                                                                                       "PART_PAID")
 
 

@@ -67,6 +67,21 @@ def problem(response: Any, source: str, status: int = 422) -> str:
     return str(body[0]["$message"])
 
 
+def test_a_payment_cannot_settle_a_document_dated_after_it(books: Books) -> None:
+    # An invoice of 15 March for 120.00; a receipt of 1 March cannot settle it (it would age nothing while the
+    # control account already holds the credit): it is refused, nothing written, the invoice still owes 120.00.
+    customer = books.contact("CUSTOMER")
+    invoice = books.document(customer, "120.00", on=dt.date(2024, 3, 15))
+    message = problem(receipt(books, customer, "120", (invoice, "120"), on="2024-03-01"),
+                      "allocated_artefacts[0].artefact_id")
+    assert "dated 2024-03-15, after 2024-03-01" in message
+    assert books.get("/contact_payments").json()["$total"] == 0
+    assert books.state(invoice) == ("UNPAID", D("120.00"))
+    # The same day settles it.
+    assert receipt(books, customer, "120", (invoice, "120"), on="2024-03-15").status_code == 201
+    assert books.state(invoice) == ("PAID", D("0.00"))
+
+
 def test_partial_then_full_receipt_moves_status_and_books(books: Books) -> None:
     customer = books.contact("CUSTOMER", name="Ada")
     invoice = books.document(customer, "120.00", tax="20.00")
@@ -303,6 +318,11 @@ def test_foreign_currency_receipt_posts_the_exchange_difference(books: Books) ->
     customer = books.contact("CUSTOMER", name="Yankee", currency_id="USD")
     # USD 120 invoiced at 1.20 USD per GBP: GBP 100 on DEBTORS.
     invoice = books.document(customer, "120.00", currency="USD", rate="1.2")
+    # Multi-currency off: a receipt in USD is refused before anything else, and nothing is written.
+    assert "Multi-currency is not enabled" in problem(receipt(books, customer, 120, (invoice, "120"),
+                                                              exchange_rate="1.25"), "currency_id")
+    assert books.get("/contact_payments").json()["$total"] == 0
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
     problem(receipt(books, customer, 120, (invoice, "120")), "exchange_rate")
     problem(receipt(books, customer, 120, (invoice, "120"), currency_id="GBP"), "allocated_artefacts[0].artefact_id")
     half = receipt(books, customer, 60, (invoice, "60"), exchange_rate="1.25")
@@ -477,6 +497,7 @@ def test_access_rules(books: Books, factory: Factory) -> None:
 
 
 def test_foreign_payment_on_account_allocated_at_another_rate(books: Books) -> None:
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
     customer = books.contact("CUSTOMER", name="Yankee", currency_id="USD")
     # USD 60 received on account at 1.25 (GBP 48), later set against USD 60 invoiced at 1.20 (GBP 50).
     paid = receipt(books, customer, 60, exchange_rate="1.25").json()

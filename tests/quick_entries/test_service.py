@@ -127,6 +127,7 @@ def test_net_tax_and_total_complete_each_other(books: Books) -> None:
 
 
 def test_validation(books: Books) -> None:
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
     customer, supplier = books.contact("CUSTOMER"), books.contact("VENDOR")
     empty = books.post(SALES, {"sales_quick_entry": {}})
     assert empty.status_code == 422
@@ -240,8 +241,10 @@ def test_edits_reverse_and_repost(books: Books) -> None:
     problem(books.put(path, {"sales_quick_entry": {"contact_id": other}}), 422, "RecordInvalid", "contact_id")
     problem(books.put(path, {"sales_quick_entry": {"net_amount": "50", "tax_amount": "10"}}), 422, "RecordInvalid",
             "base")
-    assert books.updated(path, "sales_quick_entry", {"net_amount": "90", "tax_amount": "18"})["status"]["id"] == \
-        "PART_PAID"
+    # A paid entry is unallocated before its figures change, even upwards (Sage; docs/decisions/period-locks.md).
+    more = books.put(path, {"sales_quick_entry": {"net_amount": "90", "tax_amount": "18"}})
+    assert "unallocate" in problem(more, 422, "RecordInvalid", "base")["$message"]
+    assert books.updated(path, "sales_quick_entry", {"reference": "QE-2a"})["status"]["id"] == "PART_PAID"
 
 
 def test_delete_voids_and_keeps(books: Books) -> None:
@@ -267,6 +270,7 @@ def test_delete_voids_and_keeps(books: Books) -> None:
 
 
 def test_foreign_currency(books: Books) -> None:
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
     customer = books.contact("CUSTOMER", currency_id="USD")
     sale = entry(books, customer, exchange_rate="1.25", net_amount="100.01", tax_amount="20.00")
     assert (sale["currency"]["id"], sale["inverse_exchange_rate"]) == ("USD", "0.8")

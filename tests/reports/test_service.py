@@ -17,7 +17,7 @@ from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.clock import Clock
 from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
-from ledgerd.ledger.models import LedgerAccount, Transaction
+from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.ledger.posting import Line, post, reverse
 from ledgerd.tenancy.models import Business, Role
 from tests.support.factories import Factory
@@ -251,3 +251,55 @@ def test_report_parameters_and_access(client: TestClient, books: Books, factory:
     response = client.get(f"{REPORTS}/balance_sheet", headers=factory.headers(outsider, business=business.id))
     assert response.status_code == 403 and response.json()[0]["$dataCode"] == "MultiUserAccessDenied"
     assert client.post(f"{REPORTS}/balance_sheet", headers=books.headers).status_code == 405
+
+
+def _api(client: TestClient, books: Books, path: str, wrapper: str, body: dict[str, Any]) -> Any:
+    return client.post(f"/v3.1{path}", json={wrapper: body}, headers=books.headers)
+
+
+def _debtors_control(books: Books, on: str) -> Decimal:
+    """Σ debit - Σ credit on the debtors control account (1100) up to `on`, from the ledger entries."""
+    def run(db: Session) -> Decimal:
+        rows = db.execute(select(LedgerEntry.debit, LedgerEntry.credit).where(
+            LedgerEntry.ledger_account_id == books.accounts[1100], LedgerEntry.date <= date.fromisoformat(on))).all()
+        return sum((debit - credit for debit, credit in rows), D(0))
+
+    result: Decimal = books.tx(run)
+    return result
+
+
+def test_aged_debtors_agree_with_the_control_account_when_a_receipt_comes_first(client: TestClient,
+                                                                                books: Books) -> None:
+    # A customer pays 120.00 on 1 March for an invoice raised on 15 March (100.00 + 20.00 VAT). The receipt cannot
+    # settle an invoice dated after it (payments/documents.open_document): it waits on account and is allocated on
+    # 20 March. On every day, aged debtors total what the debtors control account holds.
+    customer = _contact(client, books, "Early Payer", "CUSTOMER")
+    invoice = _api(client, books, "/sales_invoices", "sales_invoice", {
+        "contact_id": customer, "date": "2024-03-15", "invoice_lines": [{
+            "description": "Work", "ledger_account_id": books.accounts[4000], "quantity": 1, "unit_price": "100.00",
+            "tax_rate_id": "GB_STANDARD", "tax_amount": "20.00"}]})
+    assert invoice.status_code == 201, invoice.text
+    bank = client.get("/v3.1/bank_accounts", headers=books.headers).json()["$items"][0]["id"]
+    receipt = {"transaction_type_id": "CUSTOMER_RECEIPT", "contact_id": customer, "bank_account_id": bank,
+               "date": "2024-03-01", "total_amount": "120.00"}
+    refused = _api(client, books, "/contact_payments", "contact_payment", {
+        **receipt, "allocated_artefacts": [{"artefact_id": invoice.json()["id"], "amount": "120.00"}]})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()[0]["$source"] == "allocated_artefacts[0].artefact_id"
+    assert "dated 2024-03-15, after 2024-03-01" in refused.json()[0]["$message"]
+    paid = _api(client, books, "/contact_payments", "contact_payment", receipt)
+    assert paid.status_code == 201, paid.text
+    on_account = paid.json()["payment_on_account"]["id"]
+    allocation = {"transaction_type_id": "CUSTOMER_ALLOCATION", "contact_id": customer, "allocated_artefacts": [
+        {"artefact_id": invoice.json()["id"], "amount": 120}, {"artefact_id": on_account, "amount": -120}]}
+    # An allocation dated 10 March is before the invoice too.
+    early = _api(client, books, "/contact_allocations", "contact_allocation", {**allocation, "date": "2024-03-10"})
+    assert early.status_code == 422, early.text
+    made = _api(client, books, "/contact_allocations", "contact_allocation", {**allocation, "date": "2024-03-20"})
+    assert made.status_code == 201, made.text
+    # 10 March: the 120.00 on account, a credit 9 days old (1 to 30 days); the control account is 120.00 in credit.
+    # 16 March: invoice 120.00 - 120.00 on account = 0. 20 March: allocated, nothing open.
+    for on, total in (("2024-03-10", "-120.00"), ("2024-03-16", "0.00"), ("2024-03-20", "0.00")):
+        report = _get(client, books, f"aged_debtors?date={on}")
+        assert D(report["totals"]["total"]) == D(total) == _debtors_control(books, on), on
+    assert _get(client, books, "aged_debtors?date=2024-03-10")["totals"]["days_1_30"] == "-120.0"

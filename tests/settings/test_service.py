@@ -89,11 +89,26 @@ def test_financial_settings_defaults(books: Books) -> None:
     assert settings["updated_at"] == "2024-06-15T12:00:00Z"
 
 
+def test_the_flat_rate_percentage_goes_with_the_flat_rate_scheme(books: Books) -> None:
+    # 16.5% is HMRC's rate for limited-cost traders; it means something only on a flat rate scheme.
+    flat = _financial(books, tax_scheme_id="FLAT_RATE_CASH", flat_rate_tax_percentage=16.5).json()
+    assert (flat["tax_scheme"]["id"], flat["flat_rate_tax_percentage"]) == ("FLAT_RATE_CASH", "16.5")
+    # Another flat rate scheme keeps it.
+    assert _financial(books, tax_scheme_id="FLAT_RATE_INVOICE").json()["flat_rate_tax_percentage"] == "16.5"
+    # Back to the standard scheme: cleared, and it stays cleared when read again.
+    standard = _financial(books, tax_scheme_id="STANDARD").json()
+    assert (standard["tax_scheme"]["id"], standard["flat_rate_tax_percentage"]) == ("STANDARD", None)
+    assert books.get("/financial_settings").json()["flat_rate_tax_percentage"] is None
+    # One sent with the standard scheme is not kept either.
+    assert _financial(books, flat_rate_tax_percentage=12).json()["flat_rate_tax_percentage"] is None
+
+
 def test_financial_settings_update(books: Books, frozen: Clock) -> None:
     frozen.advance(timedelta(minutes=2))  # tokens live five minutes
     response = _financial(books, year_end_date="2025-03-31", year_end_lockdown_date="2024-03-31",
                           accounting_type="cash", accounts_start_date="2024-04-01", tax_number="GB123456789",
-                          tax_scheme_id="STANDARD", tax_return_frequency_id="MONTHLY", flat_rate_tax_percentage=16.5,
+                          tax_scheme_id="FLAT_RATE_INVOICE", tax_return_frequency_id="MONTHLY",
+                          flat_rate_tax_percentage=16.5,
                           sales_tax_calculation="cash", multi_currency_enabled=True, destination_vat=True,
                           mtd_connected=True, unknown_attribute=1)
     assert response.status_code == 200, response.text
@@ -102,7 +117,7 @@ def test_financial_settings_update(books: Books, frozen: Clock) -> None:
     assert (settings["year_end_date"], settings["year_end_lockdown_date"], settings["accounts_start_date"]) == (
         "2025-03-31", "2024-03-31", "2024-04-01")
     assert settings["accounting_type"] == "cash" and settings["tax_number"] == "GB123456789"
-    assert settings["tax_scheme"]["id"] == "STANDARD" and settings["tax_return_frequency"]["id"] == "MONTHLY"
+    assert settings["tax_scheme"]["id"] == "FLAT_RATE_INVOICE" and settings["tax_return_frequency"]["id"] == "MONTHLY"
     assert settings["flat_rate_tax_percentage"] == "16.5" and settings["sales_tax_calculation"] == "cash"
     assert settings["multi_currency_enabled"] is True and settings["destination_vat"] is True
     assert settings["mtd_connected"] is False

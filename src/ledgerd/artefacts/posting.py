@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.kinds import Kind
 from ledgerd.artefacts.models import Artefact
+from ledgerd.errors import Invalid
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
+from ledgerd.periods import service as periods
 
 ZERO = Decimal(0)
 
@@ -66,8 +68,12 @@ def post(db: Session, artefact: Artefact, kind: Kind) -> Transaction:
         total_in_transaction_currency=artefact.total_amount, record=artefact)
 
 
-def unchanged(db: Session, artefact: Artefact, kind: Kind, transaction: Transaction) -> bool:
-    """Whether re-posting would write the same entries (so an edit of notes leaves the ledger alone)."""
+def _reference(artefact: Artefact) -> str:
+    return artefact.document_number or artefact.reference or ""
+
+
+def same_entries(db: Session, artefact: Artefact, kind: Kind, transaction: Transaction) -> bool:
+    """Whether re-posting would write the same entries on the same day for the same contact."""
     def key(account: str, debit: Decimal, credit: Decimal, tax_rate_id: str | None) -> tuple[str, str, Decimal,
                                                                                             Decimal]:
         return account, tax_rate_id or "", debit, credit
@@ -75,16 +81,34 @@ def unchanged(db: Session, artefact: Artefact, kind: Kind, transaction: Transact
     wanted = sorted(key(line.ledger_account_id, line.debit, line.credit, line.tax_rate_id)
                     for line in lines(db, artefact, kind))
     held = sorted(key(e.ledger_account_id, e.debit, e.credit, e.tax_rate_id) for e in transaction.entries)
-    return (wanted == held and transaction.date == artefact.date and transaction.contact_id == artefact.contact_id
-            and transaction.reference == (artefact.document_number or artefact.reference))
+    return wanted == held and transaction.date == artefact.date and transaction.contact_id == artefact.contact_id
 
 
-def repost(db: Session, artefact: Artefact, kind: Kind) -> None:
-    """After an edit: reverse the old transaction and post the new one, unless nothing changed."""
+def guard(db: Session, artefact: Artefact, kind: Kind) -> None:
+    """Refuse to change, void or delete a document whose transaction a submitted VAT return took, or that stands
+    in a locked period (periods/service.py): Sage's remedy is a credit note (an invoice, for a credit note)."""
+    old = db.get(Transaction, artefact.transaction_id) if artefact.transaction_id else None
+    remedy = "reverse it with a credit note instead" if kind.sign > 0 else "reverse it with an invoice instead"
+    periods.check_reversible(db, old, what=kind.wrapper.replace("_", " "), remedy=remedy)
+
+
+def repost(db: Session, artefact: Artefact, kind: Kind, *, paid: bool = False) -> None:
+    """After an edit: reverse the old transaction and post the new one, unless nothing changed. A document that is
+    filed or locked (`guard`), or `paid` (has payments or allocations), keeps its transaction: Sage asks for the
+    payments and credit notes to be unallocated before a change to what the ledger holds."""
     old = db.get(Transaction, artefact.transaction_id) if artefact.transaction_id else None
     if old is not None and not old.deleted:
-        if unchanged(db, artefact, kind, old):
+        if same_entries(db, artefact, kind, old):
+            # A new reference alone renames the transaction's header; its entries, and what a VAT return or the
+            # lock date protects, stay as they are.
+            if old.reference != _reference(artefact)[:255]:
+                old.reference = _reference(artefact)[:255]
             return
+        guard(db, artefact, kind)
+        if paid:
+            raise Invalid(f"This {kind.wrapper.replace('_', ' ')} has payments or allocations: remove them "
+                          f"(unallocate) before changing its amounts, tax, accounts, date or contact, then allocate "
+                          f"them again.", "base")
         posting.reverse(db, old)
     post(db, artefact, kind)
 

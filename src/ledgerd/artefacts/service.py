@@ -27,7 +27,7 @@ from ledgerd.db.locks import lock
 from ledgerd.errors import Invalid, Problem
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
-from ledgerd.settings.service import base_currency, take_number
+from ledgerd.settings.service import base_currency, check_currency, take_number
 
 ZERO = Decimal(0)
 REQUIRED = "Field required"
@@ -41,11 +41,13 @@ class Context:
     business_id: str
     base_currency: str
     invoice_settings: dict[str, Any]
+    financial_settings: dict[str, Any]
 
 
 def context(db: Session, business_id: str) -> Context:
     settings = db.get(BusinessSettings, business_id)
-    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {})
+    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {},
+                   dict(settings.financial) if settings else {})
 
 
 def allocated(db: Session, artefact_id: str) -> Decimal:
@@ -99,6 +101,8 @@ def apply_currency(ctx: Context, artefact: Artefact, body: ArtefactIn, contact: 
     if lookup("currencies", currency) is None:
         raise Invalid("Couldn't find currency.", "currency_id")
     changed = currency != artefact.currency_id
+    if changed:  # a document kept in its currency stays editable if multi-currency is switched off later
+        check_currency(ctx.financial_settings, currency, ctx.base_currency)
     artefact.currency_id = currency
     if currency == ctx.base_currency:
         if body.exchange_rate not in (None, Decimal(1)):
@@ -301,7 +305,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
     db.flush()
     analyse(db, kind, pending)
     if kind.posts and artefact.status_id not in UNPOSTED:
-        posting.repost(db, artefact, kind)
+        posting.repost(db, artefact, kind, paid=bool(paid))
     _settle(db, artefact, kind)
     db.flush()
     return artefact
@@ -328,6 +332,7 @@ def void(db: Session, kind: Kind, artefact: Artefact, reason: str | None, *, rea
         raise Invalid("void_reason is required to void a document that is not a draft.", "void_reason")
     if reason and len(reason) > 200:
         raise Invalid("void_reason is limited to 200 characters.", "void_reason")
+    posting.guard(db, artefact, kind)
     if allocated(db, artefact.id):
         raise Invalid("The document has payments or allocations; delete them before voiding it.", "base")
     _unlink_quote(db, artefact)  # before posting: rows are locked before the business's writer lock

@@ -149,3 +149,18 @@ class LedgerAccountOpeningBalance(Record, Base):
     debit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     credit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     transaction_id: Mapped[str | None] = mapped_column(IdColumn)
+
+
+# The origin of the transfer a filed VAT return posts (tax_returns/service.py): no part of any return.
+TAX_RETURN_ORIGIN = "tax_returns"
+
+
+class TaxReturnTransaction(TenantScoped, Base):
+    """A ledger transaction a filed VAT return took into account (tax_returns/): never counted by a later return,
+    and never reversed (periods/)."""
+
+    __tablename__ = "tax_return_transactions"
+
+    tax_return_id: Mapped[str] = mapped_column(ForeignKey("tax_returns.id", ondelete="CASCADE"), primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"), primary_key=True,
+                                                index=True)

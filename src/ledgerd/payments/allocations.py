@@ -86,7 +86,8 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
     documents.require_type(contact, side, "contact_id")
     rows: list[tuple[Artefact, Decimal]] = []
     currency: str | None = None
-    for where, artefact, item in documents.named_documents(locked, wanted, contact, side):
+    for where, artefact, item in documents.named_documents(locked, wanted, contact, side,
+                                                                   allocation.date):
         if currency is not None and artefact.currency_id != currency:
             raise Invalid(f"The artefact is in {artefact.currency_id}; the others are in {currency}.",
                           f"{where}.artefact_id")

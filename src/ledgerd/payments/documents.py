@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol, TypeVar
 
@@ -82,8 +83,9 @@ def lock_documents(db: Session, *ids: str | None, settled: Iterable[Allocation] 
 
 
 def open_document(locked: Mapping[str, Artefact], artefact_id: str, contact: Contact, kinds: frozenset[str],
-                  source: str) -> Artefact:
-    """An artefact of `contact`, of one of `kinds`, that can take an allocation, among the `locked` ones."""
+                  source: str, on: date) -> Artefact:
+    """An artefact of `contact`, of one of `kinds`, that can take an allocation dated `on`, among the `locked`
+    ones."""
     artefact = locked.get(artefact_id)
     if artefact is None:
         raise Invalid("Couldn't find artefact.", source)
@@ -93,6 +95,13 @@ def open_document(locked: Mapping[str, Artefact], artefact_id: str, contact: Con
         raise Invalid(f"A {artefact.kind.lower().replace('_', ' ')} cannot be allocated here.", source)
     if artefact.status_id in ("DRAFT", "VOID", "PRO_FORMA"):
         raise Invalid(f"A {artefact.status_id.lower().replace('_', '-')} artefact cannot be allocated.", source)
+    # An allocation settles documents that exist on its date: a payment received before its invoice stays a
+    # payment on account until then, so aged debtors and creditors agree with the control accounts on every day
+    # (docs/decisions/period-locks.md).
+    if artefact.date > on:
+        raise Invalid(f"The artefact is dated {artefact.date.isoformat()}, after {on.isoformat()}: a payment or "
+                      f"allocation cannot settle a document dated after it. Record it as a payment on account and "
+                      f"allocate it on or after the document's date.", source)
     return artefact
 
 
@@ -107,9 +116,10 @@ N = TypeVar("N", bound=Named)
 
 
 def named_documents(locked: Mapping[str, Artefact], wanted: Iterable[N], contact: Contact,
-                    side: Side) -> Iterator[tuple[str, Artefact, N]]:
+                    side: Side, on: date) -> Iterator[tuple[str, Artefact, N]]:
     """The documents `allocated_artefacts` names, one entry at a time: each named once, each an open document of
-    `contact` on `side` (`open_document`). Yields the entry's `$source`, its document and the entry itself."""
+    `contact` on `side` dated on or before `on` (`open_document`). Yields the entry's `$source`, its document and
+    the entry itself."""
     seen: set[str] = set()
     for i, item in enumerate(wanted):
         where = f"allocated_artefacts[{i}]"
@@ -117,7 +127,7 @@ def named_documents(locked: Mapping[str, Artefact], wanted: Iterable[N], contact
             raise Invalid("The artefact is allocated twice.", f"{where}.artefact_id")
         seen.add(item.artefact_id)
         yield where, open_document(locked, item.artefact_id, contact, side.charges | side.credits,
-                                   f"{where}.artefact_id"), item
+                                   f"{where}.artefact_id", on), item
 
 def allocated_base(db: Session, artefact_ids: Iterable[str]) -> dict[str, Decimal]:
     """Σ of the base values already settled, per artefact."""

@@ -23,7 +23,7 @@ from ledgerd.payments import documents
 from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO
 from ledgerd.payments.schemas import ContactOpeningBalanceCreate, ContactOpeningBalanceUpdate
 from ledgerd.regions.data import lookup
-from ledgerd.settings.service import base_currency
+from ledgerd.settings.service import base_currency, check_currency, stored
 
 KINDS = frozenset({"CUSTOMER_OPENING_BALANCE_INVOICE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE",
                    "VENDOR_OPENING_BALANCE_INVOICE", "VENDOR_OPENING_BALANCE_CREDIT_NOTE"})
@@ -62,6 +62,7 @@ def save(db: Session, artefact: Artefact | None,
     currency = body.currency_id or (artefact.currency_id if artefact else None) or contact.currency_id or base
     if lookup("currencies", currency) is None:
         raise Invalid(f"{currency} is not a valid currency.", "currency_id")
+    check_currency(stored(db, "financial"), currency, base)
     rate = Decimal(1)
     if currency != base:
         given = body.exchange_rate or (artefact.exchange_rate if artefact and artefact.currency_id == currency

@@ -8,8 +8,10 @@ allocations and applies it afresh; deleting it reverses and removes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,7 +30,7 @@ from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Side
 from ledgerd.payments.models import Payment
 from ledgerd.payments.schemas import AllocatedPaymentArtefactIn, ContactPaymentCreate, ContactPaymentUpdate
 from ledgerd.regions.data import lookup
-from ledgerd.settings.service import base_currency
+from ledgerd.settings.service import base_currency, check_currency, stored
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,12 @@ def _allocated(db: Session, artefact: Artefact) -> Decimal:
 
 
 def _currency(payment: Payment, body: ContactPaymentUpdate, first: Artefact | None,
-              contact_currency: str | None, base: str) -> tuple[str, Decimal]:
+              contact_currency: str | None, base: str, financial: Mapping[str, Any]) -> tuple[str, Decimal]:
     currency = body.currency_id or (payment.currency_id if payment.transaction_id else None) \
         or (first.currency_id if first else None) or contact_currency or base
     if lookup("currencies", currency) is None:
         raise Invalid(f"{currency} is not a valid currency.", "currency_id")
+    check_currency(financial, currency, base)
     if currency == base:
         if body.exchange_rate is not None and body.exchange_rate != 1:
             raise Invalid("must be 1 for a payment in the base currency.", "exchange_rate")
@@ -155,9 +158,11 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
     payment.payment_method_id = method
 
     # Which documents, for how much: each within what it still has outstanding.
-    rows = [(artefact, item) for _, artefact, item in documents.named_documents(locked, wanted, contact, side)]
+    rows = [(artefact, item) for _, artefact, item in documents.named_documents(locked, wanted, contact, side,
+                                                                                       payment.date)]
     base = base_currency(db)
-    currency, rate = _currency(payment, body, rows[0][0] if rows else None, contact.currency_id, base)
+    currency, rate = _currency(payment, body, rows[0][0] if rows else None, contact.currency_id, base,
+                               stored(db, "financial"))
     if bank.currency_id not in (base, currency):
         raise Invalid(f"The bank account is in {bank.currency_id}; the payment is in {currency}.", "bank_account_id")
     allocated = ZERO

@@ -95,7 +95,7 @@ def update(db: Session, ctx: documents.Context, sales: bool, artefact: Artefact,
     if paid > artefact.total_amount:
         raise Invalid(f"The total cannot go below the {paid} already paid or allocated.", "base")
     db.flush()
-    posting.repost(db, artefact, kind)
+    posting.repost(db, artefact, kind, paid=bool(paid))
     status.refresh(db, artefact)
     db.flush()
     return artefact

@@ -152,6 +152,14 @@ def base_currency(db: Session) -> str:
 LONGEST_YEAR_MONTHS = 18
 
 
+def check_currency(stored_financial: Mapping[str, Any], currency: str, base: str, source: str = "currency_id") -> None:
+    """A document or payment in a currency other than the base one needs multi-currency switched on in the
+    financial settings (`multi_currency_enabled`, as stored), as Sage's does."""
+    if currency != base and not stored_financial.get("multi_currency_enabled"):
+        raise Invalid(f"Multi-currency is not enabled: a document or payment in {currency} needs "
+                      f"multi_currency_enabled in the financial settings (the base currency is {base}).", source)
+
+
 def financial_year(db: Session, on: date) -> tuple[date, date]:
     """First and last day of the financial year that contains `on`."""
     return _financial_year(row(db).financial, on)

@@ -82,6 +82,12 @@ def financial_changes(db: Session, country: str, now: datetime, body: FinancialS
                             ("tax_return_frequency_id", "tax_return_frequencies", "Tax return frequencies")):
         if changes.get(key) is not None:
             _one_of(country, name, changes[key], key, what)
+    # The flat rate percentage belongs to a flat rate scheme: it goes when the scheme stops being one (switching
+    # back to STANDARD), and one sent with another scheme is not kept.
+    scheme = changes.get("tax_scheme_id", current["tax_scheme_id"])
+    if not str(scheme or "").startswith("FLAT_RATE") and (
+            current["flat_rate_tax_percentage"] is not None or changes.get("flat_rate_tax_percentage") is not None):
+        changes["flat_rate_tax_percentage"] = None
     out = {key: _stored_value(value) for key, value in changes.items()}
     if changes.get("year_end_date") is not None:
         out.update(service.year_end_changes(db, now.date(), changes["year_end_date"]))

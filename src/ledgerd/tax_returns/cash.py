@@ -22,10 +22,9 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.models import Allocation, Artefact
-from ledgerd.ledger.models import LedgerEntry, Transaction
+from ledgerd.ledger.models import LedgerEntry, TaxReturnTransaction, Transaction
 from ledgerd.payments.models import ContactAllocation, Payment
 from ledgerd.tax_returns.figures import OUTPUT_TYPES, Figures, Scope, by_transaction
-from ledgerd.tax_returns.models import TaxReturnTransaction
 
 ZERO = Decimal(0)
 # The transaction an allocation was posted with: its payment's, or its contact allocation's.

@@ -34,15 +34,15 @@ from sqlalchemy.orm import Session
 from ledgerd.artefacts.models import Artefact
 from ledgerd.db.base import Money
 from ledgerd.ledger.accounts import control
-from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
+from ledgerd.ledger.models import TAX_RETURN_ORIGIN, LedgerAccount, LedgerEntry, TaxReturnTransaction, Transaction
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
-from ledgerd.tax_returns.models import TaxReturn, TaxReturnTransaction
+from ledgerd.tax_returns.models import TaxReturn
 from ledgerd.tax_returns.periods import Country
 from ledgerd.tax_returns.schemes import STANDARD, Scheme
 
 ZERO = Decimal(0)
 # Transactions filing posts (the VAT transfer) name this origin.
-ORIGIN = "tax_returns"
+ORIGIN = TAX_RETURN_ORIGIN
 # Transaction types whose taxed entries are outputs (sales); every other type's are inputs.
 OUTPUT_TYPES = frozenset({"SALES_INVOICE", "SALES_CREDIT_NOTE", "SALES_CORRECTIVE_INVOICE", "SALES_QUICK_ENTRY_INVOICE",
                           "SALES_QUICK_ENTRY_CREDIT_NOTE", "OTHER_RECEIPT", "CUSTOMER_RECEIPT", "CUSTOMER_REFUND",

@@ -60,16 +60,6 @@ class DraftTaxReturn(_Period, Record, Base):
     tax_return_id: Mapped[str | None] = mapped_column(ForeignKey("tax_returns.id"))
 
 
-class TaxReturnTransaction(TenantScoped, Base):
-    """A ledger transaction a filed return took into account: never counted by a later return."""
-
-    __tablename__ = "tax_return_transactions"
-
-    tax_return_id: Mapped[str] = mapped_column(ForeignKey("tax_returns.id", ondelete="CASCADE"), primary_key=True)
-    transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"), primary_key=True,
-                                                index=True)
-
-
 class IncomeTaxSettings(TenantScoped, Base):
     """A business's UK income tax (Self Assessment) details; absent until first changed (defaults then)."""
 

@@ -25,12 +25,12 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control
-from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
+from ledgerd.ledger.models import LedgerAccount, LedgerEntry, TaxReturnTransaction, Transaction
 from ledgerd.settings import service as settings
 from ledgerd.settings.defaults import region_settings
 from ledgerd.settings.models import MigrationTaxReturn
 from ledgerd.tax_returns import cash, figures, hmrc, periods, schemes
-from ledgerd.tax_returns.models import DraftTaxReturn, TaxReturn, TaxReturnTransaction
+from ledgerd.tax_returns.models import DraftTaxReturn, TaxReturn
 from ledgerd.tax_returns.schemas import DraftTaxReturnCreate, ObligationQuery
 
 ZERO = Decimal(0)
