@@ -8,6 +8,12 @@ PURCHASE_TAX control account, each entry with its `tax_rate_id` (artefacts/posti
 * sales ex VAT (box 6) = credits - debits of the other taxed entries of sales-side transactions (invoices,
   credit notes, quick entries, other receipts); purchases ex VAT (box 7) = debits - credits of those of the
   purchase side. Entries at rates outside the return ("No VAT") are left out.
+* VAT treatments (ledger/treatments.py, docs/decisions/vat-treatments.md): manual postings (journals, opening
+  balances) count only where a journal line asked (`include_on_tax_return`, treatment JOURNAL): on the tax
+  accounts as above, on an income account in sales (credit - debit), on an expense account in purchases
+  (debit - credit), on any other account its credits in sales and its debits in purchases (Sage's "How journal
+  entries affect the VAT Return"). The net of a service bought under the reverse charge from abroad counts in
+  sales as well as purchases (HMRC VAT Notice 741A); self-accounted VAT is simply output and input tax.
 
 A return counts the entries dated in its period, plus "late" entries: those dated in a period already filed
 that its return did not take (posted or voided after filing). Entries a filed return took
@@ -27,7 +33,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, type_coer
 from sqlalchemy.orm import Session
 
 from ledgerd.db.base import Money
-from ledgerd.ledger.accounts import control
+from ledgerd.ledger import treatments
+from ledgerd.ledger.accounts import by_ids, control
 from ledgerd.ledger.models import LedgerEntry, Transaction
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
 from ledgerd.tax_returns.models import TaxReturn, TaxReturnTransaction
@@ -40,6 +47,11 @@ ORIGIN = "tax_returns"
 OUTPUT_TYPES = frozenset({"SALES_INVOICE", "SALES_CREDIT_NOTE", "SALES_CORRECTIVE_INVOICE", "SALES_QUICK_ENTRY_INVOICE",
                           "SALES_QUICK_ENTRY_CREDIT_NOTE", "OTHER_RECEIPT", "CUSTOMER_RECEIPT", "CUSTOMER_REFUND",
                           "CUSTOMER_OPENING_BALANCE_INVOICE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE"})
+# Manual postings: their entries on the tax accounts count only when a journal line asked (treatment JOURNAL).
+MANUAL_TYPES = ("JOURNAL", "GENERAL_LEDGER_OPENING_BALANCE")
+# Ledger account types whose journal lines move the sales total (income) or the purchases total (expenditure).
+INCOME_TYPES = frozenset({"SALES", "OTHER_INCOME"})
+EXPENSE_TYPES = frozenset({"DIRECT_EXPENSES", "OVERHEADS", "DEPRECIATION"})
 
 
 @dataclass(frozen=True)
@@ -72,9 +84,12 @@ class Scope:
             or_(and_(LedgerEntry.date >= self.start, LedgerEntry.date <= self.end), *late),
             or_(Transaction.origin_type.is_(None), Transaction.origin_type != ORIGIN),
             LedgerEntry.transaction_id.not_in(select(TaxReturnTransaction.transaction_id)),
-            or_(LedgerEntry.ledger_account_id.in_(tax_accounts),
+            or_(and_(LedgerEntry.ledger_account_id.in_(tax_accounts),
+                     or_(LedgerEntry.transaction_type_id.not_in(MANUAL_TYPES),
+                         LedgerEntry.tax_treatment == treatments.JOURNAL)),
                 and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(self.out_of_scope),
-                     LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id)),
+                     LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id),
+                LedgerEntry.tax_treatment == treatments.JOURNAL),
         ]
 
     def entries(self, db: Session, *columns: Any) -> Select[Any]:
@@ -95,19 +110,33 @@ def figures(db: Session, scope: Scope) -> Figures:
     sales_tax, purchase_tax = _tax_accounts(db)
     output = LedgerEntry.transaction_type_id.in_(OUTPUT_TYPES)
     rows = db.execute(scope.entries(
-        db, LedgerEntry.ledger_account_id, output, type_coerce(func.sum(LedgerEntry.debit), Money),
-        type_coerce(func.sum(LedgerEntry.credit), Money)).group_by(LedgerEntry.ledger_account_id, output)).all()
+        db, LedgerEntry.ledger_account_id, output, LedgerEntry.tax_treatment,
+        type_coerce(func.sum(LedgerEntry.debit), Money), type_coerce(func.sum(LedgerEntry.credit), Money))
+        .group_by(LedgerEntry.ledger_account_id, output, LedgerEntry.tax_treatment)).all()
+    journalled = by_ids(db, {row[0] for row in rows if row[2] == treatments.JOURNAL})
     totals = {"output_tax": ZERO, "input_tax": ZERO, "sales": ZERO, "purchases": ZERO}
-    for account_id, is_output, debit, credit in rows:
-        movement = (debit or ZERO) - (credit or ZERO)
+    for account_id, is_output, treatment, debit, credit in rows:
+        debit, credit = debit or ZERO, credit or ZERO
+        movement = debit - credit
         if account_id == sales_tax:
             totals["output_tax"] -= movement
         elif account_id == purchase_tax:
             totals["input_tax"] += movement
+        elif treatment == treatments.JOURNAL:
+            kind = journalled[account_id].ledger_account_type_id
+            if kind in INCOME_TYPES:
+                totals["sales"] -= movement
+            elif kind in EXPENSE_TYPES:
+                totals["purchases"] += movement
+            else:
+                totals["sales"] += credit
+                totals["purchases"] += debit
         elif is_output:
             totals["sales"] -= movement
         else:
             totals["purchases"] += movement
+            if treatment in treatments.SELF_SUPPLIED:
+                totals["sales"] += movement
     return Figures(**totals)
 
 
