@@ -9,14 +9,23 @@ lowers it; on any other account a credit raises box 6 and a debit raises box 7.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from alembic import command
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from ledgerd.app import build_runtime, create_app
 from ledgerd.clock import Clock
+from ledgerd.config import Settings
+from ledgerd.db.migrate import alembic_config, upgrade
+from ledgerd.ledger.models import LedgerEntry
+from tests.conftest import TEST_SCRYPT_N
 from tests.support.books import Books, D
 from tests.support.factories import Factory
 
@@ -82,3 +91,29 @@ def test_flagged_lines_on_other_accounts_move_boxes_6_and_7(books: Books) -> Non
              (4000, "25.00", "0", True), (2109, "0", "25.00", True))
     # Box 6 = 1,000 + 100 - 25 + 25 = 1,100; box 7 = 60 + 40 = 100; boxes 1 to 5 the sale's.
     assert _boxes(books) == {"box_1": D(200), "box_3": D(200), "box_5": D(200), "box_6": D(1100), "box_7": D(100)}
+
+
+def test_the_migration_marks_the_flagged_lines_already_posted(fresh_database: Callable[[str], str],
+                                                              backend: str) -> None:
+    """0013: a journal posted before it keeps its flags, and its flagged lines' entries are marked for the return."""
+    url = fresh_database(backend)
+    runtime = build_runtime(Settings(database_url=url, env="test", password_scrypt_n=TEST_SCRYPT_N,
+                                     public_url="http://testserver"), Clock())
+    try:
+        with TestClient(create_app(runtime=runtime), base_url="http://testserver") as client:
+            books = Books.open(client, Factory(runtime))
+            journal = _journal(books, (4000, "0", "10.00", True), (30, "10.00", "0", False))
+
+            def marks(db: Session) -> list[tuple[Decimal, Decimal, str | None]]:
+                rows = db.execute(select(LedgerEntry.debit, LedgerEntry.credit, LedgerEntry.tax_treatment)
+                                  .where(LedgerEntry.transaction_id == journal["transaction"]["id"]))
+                return sorted((debit, credit, treatment) for debit, credit, treatment in rows)
+
+            assert books.tx(marks) == [(D(0), D("10.00"), "JOURNAL"), (D("10.00"), D(0), None)]
+            runtime.engine.dispose()
+            command.downgrade(alembic_config(url), "0013-1")
+            upgrade(url)
+            # Cr 4000 10.00 was sent to the return: marked again; Dr 0030 10.00 was not.
+            assert books.tx(marks) == [(D(0), D("10.00"), "JOURNAL"), (D("10.00"), D(0), None)]
+    finally:
+        runtime.engine.dispose()

@@ -22,12 +22,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('artefacts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('vat_reverse_charge', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('postponed_accounting', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('tax_treatment', sa.String(length=30), nullable=True))
+    # Plain ALTER TABLE ADD COLUMN (SQLite too): a batch would rebuild `artefacts` without its counting triggers
+    # (migration 0002).
+    op.add_column('artefacts', sa.Column('vat_reverse_charge', sa.Boolean(), server_default=sa.false(),
+                                         nullable=False))
+    op.add_column('artefacts', sa.Column('postponed_accounting', sa.Boolean(), server_default=sa.false(),
+                                         nullable=False))
+    op.add_column('ledger_entries', sa.Column('tax_treatment', sa.String(length=30), nullable=True))
     # A standing journal's entries are its lines (zero lines left out), in its transaction: matched by account and
     # amounts. A removed journal has no lines left, and its transaction and reversal net to nothing unmarked.
     op.execute(sa.text(
@@ -40,8 +41,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
-        batch_op.drop_column('tax_treatment')
-    with op.batch_alter_table('artefacts', schema=None) as batch_op:
-        batch_op.drop_column('postponed_accounting')
-        batch_op.drop_column('vat_reverse_charge')
+    op.drop_column('ledger_entries', 'tax_treatment')
+    op.drop_column('artefacts', 'postponed_accounting')
+    op.drop_column('artefacts', 'vat_reverse_charge')
