@@ -43,14 +43,11 @@ class Context:
     business_id: str
     base_currency: str
     invoice_settings: dict[str, Any]
-    country: str = ""
 
 
 def context(db: Session, business_id: str) -> Context:
     settings = db.get(BusinessSettings, business_id)
-    business = db.get(Business, business_id)
-    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {},
-                   business.country_id if business else "")
+    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {})
 
 
 def allocated(db: Session, artefact_id: str) -> Decimal:
@@ -157,16 +154,18 @@ def _header(artefact: Artefact, body: ArtefactIn) -> None:
     artefact.delivery_address = _address(body.delivery_address, artefact.delivery_address, "DELIVERY")
 
 
-def _treatments(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) -> None:
+def _treatments(db: Session, ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) -> None:
     """The document's VAT treatment flags (docs/decisions/vat-treatments.md): the reverse charge on UK and German
     documents, postponed import VAT on UK and Irish purchases; a flag sent true elsewhere is refused."""
     wanted = (("vat_reverse_charge", treatments.REVERSE_CHARGE_COUNTRIES, True),
               ("postponed_accounting", treatments.POSTPONED_COUNTRIES, not kind.sales))
+    # The business's country is read only when a flag is set (most documents set none).
+    business = db.get(Business, ctx.business_id) if body.vat_reverse_charge or body.postponed_accounting else None
     for name, countries, offered in wanted:
         value = getattr(body, name)
         if value is None:
             continue
-        if value and not (offered and ctx.country in countries):
+        if value and not (offered and business is not None and business.country_id in countries):
             where = "purchase documents of " if name == "postponed_accounting" else "documents of "
             raise Invalid(f"{name} is only used on {where}{' and '.join(sorted(countries))} businesses.", name)
         setattr(artefact, name, value)
@@ -245,7 +244,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     if quote is not None:
         _inherit(artefact, quote)
     _header(artefact, body)
-    _treatments(ctx, artefact, kind, body)
+    _treatments(db, ctx, artefact, kind, body)
     apply_dates(artefact, kind, ctx, contact, body)
     apply_currency(ctx, artefact, body, contact)
     _shipping(artefact, kind, body)
@@ -304,7 +303,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         _take_contact(artefact, kind, contact)
     old_date, old_currency, old_rate = artefact.date, artefact.currency_id, artefact.exchange_rate
     _header(artefact, body)
-    _treatments(ctx, artefact, kind, body)
+    _treatments(db, ctx, artefact, kind, body)
     apply_dates(artefact, kind, ctx, contact, body)
     apply_currency(ctx, artefact, body, contact)
     if paid and (artefact.currency_id, artefact.exchange_rate) != (old_currency, old_rate):
