@@ -216,6 +216,9 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
             shipping_tax: Decimal | None, keep_shipping: bool) -> None:
     """Compute every line and the totals, or raise one 422 listing every problem."""
     refs = LineRefs(db, kind, artefact.date)
+    # Under the reverse charge or postponed import accounting the VAT is shown but not charged: the totals are
+    # the net (docs/decisions/vat-treatments.md).
+    charged = not (artefact.vat_reverse_charge or artefact.postponed_accounting)
     problems: list[Problem] = []
     totals = compute.Totals()
     quantity = ZERO
@@ -237,12 +240,14 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
                                                      f"(in the document's and in base currency).",
                                     f"{item.source}.unit_price"))
             continue
-        row.net_amount, row.tax_amount, row.total_amount = figures.net, figures.tax, figures.total
+        row.net_amount, row.tax_amount = figures.net, figures.tax
+        row.total_amount = figures.total if charged else figures.net
         row.discount_amount, row.discount_percentage = figures.discount, figures.discount_percentage
         row.tax_breakdown = stored_breakdown(figures)
         row.base_currency_unit_price = base_price
         row.base_currency_net_amount, row.base_currency_tax_amount = figures.base_net, figures.base_tax
-        row.base_currency_total_amount, row.base_currency_discount_amount = figures.base_total, figures.base_discount
+        row.base_currency_total_amount = figures.base_total if charged else figures.base_net
+        row.base_currency_discount_amount = figures.base_discount
         totals.add(figures, row.tax_rate_id)
         quantity += row.quantity
     if kind.has_shipping:
@@ -271,10 +276,11 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
                                 "base"))
     if problems:
         raise Invalid(problems=problems)
-    artefact.net_amount, artefact.tax_amount, artefact.total_amount = totals.net, totals.tax, totals.total
+    artefact.net_amount, artefact.tax_amount = totals.net, totals.tax
+    artefact.total_amount = totals.total if charged else totals.net
     artefact.total_discount_amount, artefact.total_quantity = totals.discount, quantity
     artefact.base_currency_net_amount, artefact.base_currency_tax_amount = totals.base_net, totals.base_tax
-    artefact.base_currency_total_amount = totals.base_total
+    artefact.base_currency_total_amount = totals.base_total if charged else totals.base_net
     artefact.base_currency_total_discount_amount = totals.base_discount
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     select,
 )
@@ -93,6 +94,10 @@ class Artefact(Record, Base):
     corrective_reason_code_id: Mapped[str | None] = mapped_column(String(40))
     tax_address_region_id: Mapped[str | None] = mapped_column(String(10))
     details: Mapped[str] = mapped_column(String(255), default="")
+    # Sage's VAT treatments (docs/decisions/vat-treatments.md): the customer accounts for the VAT (reverse
+    # charge), or import VAT is accounted for on the return (postponed accounting, purchases only).
+    vat_reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    postponed_accounting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     lines: Mapped[list[ArtefactLine]] = relationship(order_by="ArtefactLine.position", lazy="selectin",
                                                      cascade="all, delete-orphan")

@@ -5,6 +5,11 @@ Cr SALES_TAX shipping tax. Purchase invoice: Dr each line's account net / Dr PUR
 total. Credit notes take the opposite sides; so does a corrective invoice whose (signed) total is negative.
 Each component is the document's own base-currency figure, and the control line is their sum, so the
 transaction balances to the cent whatever the exchange rate.
+
+Self-accounted VAT (docs/decisions/vat-treatments.md): a purchase under the reverse charge or with postponed
+import VAT posts its tax twice, Dr PURCHASE_TAX and Cr SALES_TAX, so CREDITORS takes the net only; a sale under
+the reverse charge posts no tax (the customer accounts for it). Those entries carry the document's treatment
+(ledger/treatments.py) so returns can tell them apart.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.kinds import Kind
 from ledgerd.artefacts.models import Artefact
+from ledgerd.contacts.models import Contact
 from ledgerd.errors import Invalid
-from ledgerd.ledger import posting
+from ledgerd.ledger import posting, treatments
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
 from ledgerd.periods import service as periods
@@ -29,24 +35,32 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
     # The control account (debtors/creditors) is debited for sales invoices and purchase credit notes; the
     # other lines take the other side.
     side = (kind.sign > 0) != kind.sales
-    tax_account = control(db, "SALES_TAX" if kind.sales else "PURCHASE_TAX").id
+    treatment = _treatment(db, artefact, kind)
+    # Each tax amount goes to the kind's tax account; self-accounted purchase VAT also the other way to SALES_TAX,
+    # and a sale under the reverse charge posts none.
+    tax_sides = [(control(db, "SALES_TAX" if kind.sales else "PURCHASE_TAX").id, side)]
+    if treatment is not None and kind.sales:
+        tax_sides = []
+    elif treatment is not None:
+        tax_sides.append((control(db, "SALES_TAX").id, not side))
     entries = posting.Entries()
 
     def add_tax(amount: Decimal, parts: list[dict[str, str]], description: str, tax_rate_id: str | None) -> None:
-        if len(parts) > 1:  # a combined rate: one entry per component, so each tax can be reported
-            for part in parts:
-                entries.add(tax_account, Decimal(part["base_currency_amount"]), debit=side, description=description,
-                            tax_rate_id=part["tax_rate_id"])
-        else:
-            entries.add(tax_account, amount, debit=side, description=description, tax_rate_id=tax_rate_id)
+        # A combined rate: one entry per component, so each tax can be reported.
+        split = [(Decimal(p["base_currency_amount"]), p["tax_rate_id"]) for p in parts] if len(parts) > 1 \
+            else [(amount, tax_rate_id)]
+        for account, debit in tax_sides:
+            for value, rate_id in split:
+                entries.add(account, value, debit=debit, description=description, tax_rate_id=rate_id,
+                            tax_treatment=treatment)
 
     for row in artefact.lines:
         entries.add(row.ledger_account_id, row.base_currency_net_amount, debit=side, description=row.description,
-                    tax_rate_id=row.tax_rate_id)
+                    tax_rate_id=row.tax_rate_id, tax_treatment=treatment)
         add_tax(row.base_currency_tax_amount, row.tax_breakdown or [], row.description, row.tax_rate_id)
     if kind.has_shipping:
         entries.add(control(db, "CARRIAGE").id, artefact.base_currency_shipping_net_amount, debit=side,
-                    description="Shipping", tax_rate_id=artefact.shipping_tax_rate_id)
+                    description="Shipping", tax_rate_id=artefact.shipping_tax_rate_id, tax_treatment=treatment)
         add_tax(artefact.base_currency_shipping_tax_amount, artefact.shipping_tax_breakdown or [], "Shipping",
                 artefact.shipping_tax_rate_id)
     # The control entry balances the others (a negative total, a corrective invoice that reduces its original,
@@ -54,6 +68,18 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
     entries.balance_to(control(db, "DEBTORS" if kind.sales else "CREDITORS").id, first=True,
                        description=artefact.document_number or artefact.reference or artefact.vendor_reference or "")
     return entries.lines
+
+
+def _treatment(db: Session, artefact: Artefact, kind: Kind) -> str | None:
+    """The document's VAT treatment (ledger/treatments.py), or None for ordinary VAT."""
+    if artefact.postponed_accounting:
+        return treatments.POSTPONED_IMPORT
+    if not artefact.vat_reverse_charge:
+        return None
+    if kind.sales:  # the supply is the business's own, in its country; its customer accounts for the VAT
+        return treatments.REVERSE_CHARGE_DOMESTIC
+    supplier = db.get(Contact, artefact.contact_id)
+    return treatments.reverse_charge(supplier.tax_treatment if supplier else None)
 
 
 def post(db: Session, artefact: Artefact, kind: Kind) -> Transaction:
@@ -74,13 +100,14 @@ def _reference(artefact: Artefact) -> str:
 
 def same_entries(db: Session, artefact: Artefact, kind: Kind, transaction: Transaction) -> bool:
     """Whether re-posting would write the same entries on the same day for the same contact."""
-    def key(account: str, debit: Decimal, credit: Decimal, tax_rate_id: str | None) -> tuple[str, str, Decimal,
-                                                                                            Decimal]:
-        return account, tax_rate_id or "", debit, credit
+    def key(account: str, debit: Decimal, credit: Decimal, tax_rate_id: str | None,
+            treatment: str | None) -> tuple[str, str, str, Decimal, Decimal]:
+        return account, tax_rate_id or "", treatment or "", debit, credit
 
-    wanted = sorted(key(line.ledger_account_id, line.debit, line.credit, line.tax_rate_id)
+    wanted = sorted(key(line.ledger_account_id, line.debit, line.credit, line.tax_rate_id, line.tax_treatment)
                     for line in lines(db, artefact, kind))
-    held = sorted(key(e.ledger_account_id, e.debit, e.credit, e.tax_rate_id) for e in transaction.entries)
+    held = sorted(key(e.ledger_account_id, e.debit, e.credit, e.tax_rate_id, e.tax_treatment)
+                  for e in transaction.entries)
     return wanted == held and transaction.date == artefact.date and transaction.contact_id == artefact.contact_id
 
 

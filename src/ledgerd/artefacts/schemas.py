@@ -64,6 +64,9 @@ class ArtefactIn(_Body):
     sent: bool | None = None
     original_quote_estimate_id: str | None = None
     tax_address_region_id: str | None = Field(None, max_length=10)
+    # Sage's VAT treatments (ledger/treatments.py): which kinds and countries take them is checked by the service.
+    vat_reverse_charge: bool | None = None
+    postponed_accounting: bool | None = None
 
     def lines(self) -> list[LineIn] | None:
         """The document's lines, whatever the kind calls them."""

@@ -25,9 +25,11 @@ from ledgerd.contacts.schemas import AddressIn
 from ledgerd.db.base import new_id
 from ledgerd.db.locks import lock
 from ledgerd.errors import Invalid, Problem
+from ledgerd.ledger import treatments
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
 from ledgerd.settings.service import base_currency, check_currency, take_number
+from ledgerd.tenancy.models import Business
 
 ZERO = Decimal(0)
 REQUIRED = "Field required"
@@ -156,6 +158,26 @@ def _header(artefact: Artefact, body: ArtefactIn) -> None:
     artefact.delivery_address = _address(body.delivery_address, artefact.delivery_address, "DELIVERY")
 
 
+def _treatments(db: Session, ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) -> None:
+    """The document's VAT treatment flags (docs/decisions/vat-treatments.md): the reverse charge on UK and German
+    documents, postponed import VAT on UK and Irish purchases; a flag sent true elsewhere is refused."""
+    wanted = (("vat_reverse_charge", treatments.REVERSE_CHARGE_COUNTRIES, True),
+              ("postponed_accounting", treatments.POSTPONED_COUNTRIES, not kind.sales))
+    # The business's country is read only when a flag is set (most documents set none).
+    business = db.get(Business, ctx.business_id) if body.vat_reverse_charge or body.postponed_accounting else None
+    for name, countries, offered in wanted:
+        value = getattr(body, name)
+        if value is None:
+            continue
+        if value and not (offered and business is not None and business.country_id in countries):
+            where = "purchase documents of " if name == "postponed_accounting" else "documents of "
+            raise Invalid(f"{name} is only used on {where}{' and '.join(sorted(countries))} businesses.", name)
+        setattr(artefact, name, value)
+    if artefact.vat_reverse_charge and artefact.postponed_accounting:
+        raise Invalid("A document is either under the reverse charge or an import with postponed accounting, not "
+                      "both.", "postponed_accounting")
+
+
 def _status(kind: Kind, wanted: str | None) -> str:
     if wanted is None:
         return kind.initial_statuses[0]
@@ -226,6 +248,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     if quote is not None:
         _inherit(artefact, quote)
     _header(artefact, body)
+    _treatments(db, ctx, artefact, kind, body)
     apply_dates(artefact, kind, ctx, contact, body)
     apply_currency(ctx, artefact, body, contact)
     _shipping(artefact, kind, body)
@@ -254,7 +277,7 @@ def _inherit(artefact: Artefact, quote: Artefact) -> None:
     """An invoice made from a quote starts as a copy of it; the request's attributes then override."""
     for name in ("reference", "notes", "terms_and_conditions", "main_address", "delivery_address",
                  "shipping_net_amount", "shipping_tax_rate_id", "shipping_tax_amount", "currency_id",
-                 "exchange_rate", "tax_address_region_id"):
+                 "exchange_rate", "tax_address_region_id", "vat_reverse_charge"):
         setattr(artefact, name, getattr(quote, name))
 
 
@@ -284,6 +307,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         _take_contact(artefact, kind, contact)
     old_date, old_currency, old_rate = artefact.date, artefact.currency_id, artefact.exchange_rate
     _header(artefact, body)
+    _treatments(db, ctx, artefact, kind, body)
     apply_dates(artefact, kind, ctx, contact, body)
     apply_currency(ctx, artefact, body, contact)
     if paid and (artefact.currency_id, artefact.exchange_rate) != (old_currency, old_rate):

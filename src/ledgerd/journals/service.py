@@ -24,7 +24,7 @@ from ledgerd.journals.schemas import (
     OpeningBalanceJournalCreate,
     OpeningBalanceLineIn,
 )
-from ledgerd.ledger import posting
+from ledgerd.ledger import posting, treatments
 from ledgerd.ledger.accounts import control, usable
 from ledgerd.settings.service import opening_date
 
@@ -42,7 +42,10 @@ def _lines(db: Session, lines: Sequence[JournalLineIn | OpeningBalanceLineIn]) -
         account = usable(db, line.ledger_account_id, area="journals", source=f"journal_lines[{i}].ledger_account_id")
         if line.debit and line.credit:
             raise Invalid("A journal line has either a debit or a credit, not both.", f"journal_lines[{i}].credit")
-        out.append(posting.Line(account.id, debit=line.debit, credit=line.credit, description=line.details))
+        # A line sent to the VAT return is marked so the return finds it (ledger/treatments.py); others never count.
+        treatment = treatments.JOURNAL if getattr(line, "include_on_tax_return", False) else None
+        out.append(posting.Line(account.id, debit=line.debit, credit=line.credit, description=line.details,
+                                tax_treatment=treatment))
     if not any(line.debit or line.credit for line in out):
         raise Invalid("A journal needs non-zero debits and credits.", "journal_lines")
     return out

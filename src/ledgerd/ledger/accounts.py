@@ -12,6 +12,9 @@ from ledgerd.db.unit import Cache, cache, rows_by_id
 from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger.models import LedgerAccount
 
+# The VAT accounts: kept out of journals by their visibility, yet usable there for VAT corrections as Sage allows
+# (docs/decisions/vat-treatments.md).
+VAT_ROLES = frozenset({"SALES_TAX", "PURCHASE_TAX"})
 # The business's control accounts by role, loaded together on first use in a unit of work.
 CONTROLS: Cache[str, LedgerAccount] = Cache("control accounts by role")
 
@@ -45,11 +48,14 @@ def by_ids(db: Session, account_ids: Collection[str], business_id: str | None = 
 
 def usable(db: Session, account_id: str | None, *, area: str | None, source: str) -> LedgerAccount:
     """The ledger account `account_id`, if it exists for this business and is visible in `area`
-    (`sales`, `expenses`, `banking`, `other_payments`, `other_receipts`, `journals`)."""
+    (`sales`, `expenses`, `banking`, `other_payments`, `other_receipts`, `journals`; the VAT accounts are usable in
+    journals whatever their visibility)."""
     # Lines naming the same account load it once: the unit of work keeps what it loaded (db/unit.py).
     account = db.get(LedgerAccount, account_id) if account_id else None
     if account is None or account.business_id != current_business(db):
         raise Invalid(problems=[Problem("RecordInvalid", "Couldn't find ledger account.", source)])
+    if area == "journals" and account.control_name in VAT_ROLES:
+        return account
     if area is not None and area not in account.visible_in:
         raise Invalid(problems=[Problem("RecordInvalid",
                                         f"Ledger account {account.displayed_as} cannot be used in {area}.", source)])

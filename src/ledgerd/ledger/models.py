@@ -115,6 +115,8 @@ class LedgerEntry(Record, Base):
     tax_rate_id: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(String(255), default="")
     transaction_type_id: Mapped[str] = mapped_column(String(40))
+    # How the entry reaches a VAT return beyond its account and tax rate (ledger/treatments.py); NULL for most.
+    tax_treatment: Mapped[str | None] = mapped_column(String(30))
 
     transaction: Mapped[Transaction] = relationship(back_populates="entries")
 

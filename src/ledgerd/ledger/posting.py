@@ -38,6 +38,8 @@ class Line:
     description: str = ""
     contact_id: str | None = None
     tax_rate_id: str | None = None
+    # How the entry reaches a VAT return beyond its account and rate (ledger/treatments.py).
+    tax_treatment: str | None = None
 
 
 class Unbalanced(Invalid):
@@ -54,13 +56,14 @@ class Entries:
         self.lines: list[Line] = []
 
     def add(self, account_id: str, amount: Decimal, *, debit: bool, contact_id: str | None = None,
-            tax_rate_id: str | None = None, description: str = "") -> None:
+            tax_rate_id: str | None = None, description: str = "", tax_treatment: str | None = None) -> None:
         if amount == ZERO:
             return
         if amount < ZERO:
             amount, debit = -amount, not debit
         self.lines.append(Line(account_id, debit=amount if debit else ZERO, credit=ZERO if debit else amount,
-                               description=description, contact_id=contact_id, tax_rate_id=tax_rate_id))
+                               description=description, contact_id=contact_id, tax_rate_id=tax_rate_id,
+                               tax_treatment=tax_treatment))
 
     def difference(self) -> Decimal:
         """Σ credits minus Σ debits of the lines so far: what a balancing debit must be."""
@@ -93,7 +96,7 @@ def _net(lines: Sequence[Line]) -> list[Line]:
         if line.debit and line.credit:
             diff = line.debit - line.credit
             line = Line(line.ledger_account_id, max(diff, ZERO), max(-diff, ZERO), line.description,
-                        line.contact_id, line.tax_rate_id)
+                        line.contact_id, line.tax_rate_id, line.tax_treatment)
         out.append(line)
     return out
 
@@ -126,7 +129,7 @@ def post(db: Session, *, business_id: str, transaction_type_id: str, on: date, l
         LedgerEntry(business_id=business_id, position=i, date=on, ledger_account_id=line.ledger_account_id,
                     debit=line.debit, credit=line.credit, contact_id=line.contact_id or contact_id,
                     tax_rate_id=line.tax_rate_id, description=line.description[:255],
-                    transaction_type_id=transaction_type_id)
+                    transaction_type_id=transaction_type_id, tax_treatment=line.tax_treatment)
         for i, line in enumerate(entries)
     ]
     if record is not None:
@@ -183,7 +186,8 @@ def reverse(db: Session, transaction: Transaction, *, on: date | None = None) ->
         origin=(transaction.origin_type, transaction.origin_id) if transaction.origin_type and transaction.origin_id
         else None,
         lines=[Line(e.ledger_account_id, debit=e.credit, credit=e.debit, description=e.description,
-                    contact_id=e.contact_id, tax_rate_id=e.tax_rate_id) for e in transaction.entries])
+                    contact_id=e.contact_id, tax_rate_id=e.tax_rate_id, tax_treatment=e.tax_treatment)
+               for e in transaction.entries])
     # Only the headers learn about the reversal; posted entries are never touched.
     mirror.reverses_id = transaction.id
     mirror.deleted = True

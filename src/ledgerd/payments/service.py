@@ -1,6 +1,7 @@
 """Contact payments: customer receipts and refunds, supplier payments and refunds.
 
-A payment moves money through a bank account and settles documents of one contact. Whatever a
+A payment moves money through a bank account and settles documents of one contact. A prompt-payment discount
+taken where VAT follows the consideration received reduces the VAT with the net (`_discount`). Whatever a
 receipt or supplier payment leaves unallocated lives on as a payment-on-account artefact that can be
 allocated later (`/contact_allocations`). Editing a payment reverses its transaction, removes its
 allocations and applies it afresh; deleting it reverses and removes.
@@ -22,6 +23,7 @@ from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
+from ledgerd.ledger import treatments
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
 from ledgerd.ledger.posting import Entries, post, reverse
@@ -31,6 +33,7 @@ from ledgerd.payments.models import Payment
 from ledgerd.payments.schemas import AllocatedPaymentArtefactIn, ContactPaymentCreate, ContactPaymentUpdate
 from ledgerd.regions.data import lookup
 from ledgerd.settings.service import base_currency, check_currency, stored
+from ledgerd.tenancy.models import Business
 
 
 @dataclass(frozen=True)
@@ -218,9 +221,8 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
         entries.add(controls, value, debit=not bank_debit if kind.settles(artefact) else bank_debit,
                     contact_id=contact.id)
         if item.discount and kind.discount_role:
-            entries.add(control(db, kind.discount_role).id,
-                        documents.to_base(item.discount, rate) if foreign else item.discount, debit=bank_debit,
-                        contact_id=contact.id)
+            _discount(db, entries, kind, artefact, documents.to_base(item.discount, rate) if foreign else item.discount,
+                      debit=bank_debit, contact_id=contact.id)
         new_rows.append(Allocation(business_id=payment.business_id, artefact_id=artefact.id, payment_id=payment.id,
                                    date=payment.date, amount=abs(item.amount), discount=item.discount,
                                    base_currency_amount=value))
@@ -236,6 +238,34 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
     poa = _on_account(db, payment, body, poa, remainder, on_account, contact, side)
     payment.payment_on_account_id = poa.id if poa else None
     documents.refresh(db, [a for a, _ in rows] + ([poa] if poa else []))
+
+
+def _discount(db: Session, entries: Entries, kind: PaymentKind, artefact: Artefact, amount: Decimal, *, debit: bool,
+              contact_id: str) -> None:
+    """A prompt-payment discount (base currency) beside the bank. Where VAT is due on the consideration actually
+    received (ledger/treatments.DISCOUNT_REDUCES_TAX) it is split over the document's rates by their share of its
+    gross: the net to the discount account and the VAT to the document's tax account, each with its rate, so the
+    return's VAT and sales or purchases totals go down (docs/decisions/vat-treatments.md). Elsewhere it all goes
+    to the discount account."""
+    assert kind.discount_role is not None
+    account = control(db, kind.discount_role).id
+    business = db.get(Business, artefact.business_id)
+    if business is None or business.country_id not in treatments.DISCOUNT_REDUCES_TAX:
+        entries.add(account, amount, debit=debit, contact_id=contact_id)
+        return
+    # VAT the document did not charge (reverse charge, postponed import) is not reduced here.
+    charged = not (artefact.vat_reverse_charge or artefact.postponed_accounting)
+    by_rate: dict[str | None, tuple[Decimal, Decimal]] = {}
+    figures = [(row.tax_rate_id, row.base_currency_net_amount, row.base_currency_tax_amount) for row in artefact.lines]
+    figures.append((artefact.shipping_tax_rate_id, artefact.base_currency_shipping_net_amount,
+                    artefact.base_currency_shipping_tax_amount))
+    for rate_id, net, tax in figures:
+        held_net, held_tax = by_rate.get(rate_id, (ZERO, ZERO))
+        by_rate[rate_id] = (held_net + net, held_tax + (tax if charged else ZERO))
+    tax_account = control(db, "SALES_TAX" if kind.side is CUSTOMER else "PURCHASE_TAX").id
+    for part in treatments.split_discount(amount, by_rate):
+        entries.add(account, part.net, debit=debit, contact_id=contact_id, tax_rate_id=part.tax_rate_id)
+        entries.add(tax_account, part.tax, debit=debit, contact_id=contact_id, tax_rate_id=part.tax_rate_id)
 
 
 def _on_account(db: Session, payment: Payment, body: ContactPaymentUpdate, poa: Artefact | None,

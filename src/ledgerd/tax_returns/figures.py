@@ -8,6 +8,12 @@ PURCHASE_TAX control account, each entry with its `tax_rate_id` (artefacts/posti
 * sales ex VAT (box 6) = credits - debits of the other taxed entries of sales-side transactions (invoices,
   credit notes, quick entries, other receipts); purchases ex VAT (box 7) = debits - credits of those of the
   purchase side. Entries at rates outside the return ("No VAT") are left out.
+* VAT treatments (ledger/treatments.py, docs/decisions/vat-treatments.md): manual postings (journals, opening
+  balances) count only where a journal line asked (`include_on_tax_return`, treatment JOURNAL): on the tax
+  accounts as above, on an income account in sales (credit - debit), on an expense account in purchases
+  (debit - credit), on any other account its credits in sales and its debits in purchases (Sage's "How journal
+  entries affect the VAT Return"). The net of a service bought under the reverse charge from abroad counts in
+  sales as well as purchases (HMRC VAT Notice 741A); self-accounted VAT is simply output and input tax.
 
 A return counts the entries dated in its period, plus "late" entries: those dated in a period already filed
 that its return did not take (posted or voided after filing). Entries a filed return took
@@ -33,7 +39,8 @@ from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.models import Artefact
 from ledgerd.db.base import Money
-from ledgerd.ledger.accounts import control
+from ledgerd.ledger import treatments
+from ledgerd.ledger.accounts import by_ids, control
 from ledgerd.ledger.models import TAX_RETURN_ORIGIN, LedgerAccount, LedgerEntry, TaxReturnTransaction, Transaction
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
 from ledgerd.tax_returns.models import TaxReturn
@@ -47,6 +54,11 @@ ORIGIN = TAX_RETURN_ORIGIN
 OUTPUT_TYPES = frozenset({"SALES_INVOICE", "SALES_CREDIT_NOTE", "SALES_CORRECTIVE_INVOICE", "SALES_QUICK_ENTRY_INVOICE",
                           "SALES_QUICK_ENTRY_CREDIT_NOTE", "OTHER_RECEIPT", "CUSTOMER_RECEIPT", "CUSTOMER_REFUND",
                           "CUSTOMER_OPENING_BALANCE_INVOICE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE"})
+# Manual postings: their entries on the tax accounts count only when a journal line asked (treatment JOURNAL).
+MANUAL_TYPES = ("JOURNAL", "GENERAL_LEDGER_OPENING_BALANCE")
+# Ledger account types whose journal lines move the sales total (income) or the purchases total (expenditure).
+INCOME_TYPES = frozenset({"SALES", "OTHER_INCOME"})
+EXPENSE_TYPES = frozenset({"DIRECT_EXPENSES", "OVERHEADS", "DEPRECIATION"})
 
 
 @dataclass(frozen=True)
@@ -98,9 +110,12 @@ class Scope:
         tax_accounts = _tax_accounts(db)
         return [
             or_(Transaction.origin_type.is_(None), Transaction.origin_type != ORIGIN),
-            or_(LedgerEntry.ledger_account_id.in_(tax_accounts),
+            or_(and_(LedgerEntry.ledger_account_id.in_(tax_accounts),
+                     or_(LedgerEntry.transaction_type_id.not_in(MANUAL_TYPES),
+                         LedgerEntry.tax_treatment == treatments.JOURNAL)),
                 and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(self.out_of_scope),
-                     LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id)),
+                     LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id),
+                LedgerEntry.tax_treatment == treatments.JOURNAL),
         ]
 
     def conditions(self, db: Session) -> list[ColumnElement[bool]]:
@@ -136,26 +151,41 @@ def by_transaction(db: Session, conditions: Sequence[ColumnElement[bool]], schem
     sales_tax, purchase_tax = _tax_accounts(db)
     fixed = LedgerEntry.ledger_account_id.in_(
         select(LedgerAccount.id).where(LedgerAccount.ledger_account_type_id == "FIXED_ASSETS"))
-    columns = (LedgerEntry.transaction_id, LedgerEntry.ledger_account_id, _OUTPUT, fixed)
+    columns = (LedgerEntry.transaction_id, LedgerEntry.ledger_account_id, _OUTPUT, fixed, LedgerEntry.tax_treatment)
     rows = db.execute(select(*columns, type_coerce(func.sum(LedgerEntry.debit), Money),
                              type_coerce(func.sum(LedgerEntry.credit), Money))
                       .join(Transaction, Transaction.id == LedgerEntry.transaction_id)
                       .where(*conditions).group_by(*columns)).all()
+    journalled = by_ids(db, {row[1] for row in rows if row[4] == treatments.JOURNAL})
     totals: dict[str, dict[str, Decimal]] = {}
-    for transaction_id, account_id, is_output, is_fixed, debit, credit in rows:
+    for transaction_id, account_id, is_output, is_fixed, treatment, debit, credit in rows:
         sums = totals.setdefault(transaction_id, {"output_tax": ZERO, "input_tax": ZERO, "sales": ZERO,
                                                   "purchases": ZERO, "fixed": ZERO})
-        movement = (debit or ZERO) - (credit or ZERO)
+        debit, credit = debit or ZERO, credit or ZERO
+        movement = debit - credit
         if account_id == sales_tax:
             sums["output_tax"] -= movement
         elif account_id == purchase_tax:
             sums["input_tax"] += movement
+        elif treatment == treatments.JOURNAL:
+            # A journal line asked onto the return: income moves box 6, expenditure box 7, any other account
+            # its credits box 6 and its debits box 7 (docs/decisions/vat-treatments.md).
+            kind = journalled[account_id].ledger_account_type_id
+            if kind in INCOME_TYPES:
+                sums["sales"] -= movement
+            elif kind in EXPENSE_TYPES:
+                sums["purchases"] += movement
+            else:
+                sums["sales"] += credit
+                sums["purchases"] += debit
         elif is_output:
             sums["sales"] -= movement
         else:
             sums["purchases"] += movement
             if is_fixed:
                 sums["fixed"] += movement
+            if treatment in treatments.SELF_SUPPLIED:
+                sums["sales"] += movement
     return {t: _figures(sums, scheme.capital_goods) for t, sums in totals.items()}
 
 
