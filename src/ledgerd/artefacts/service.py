@@ -27,7 +27,7 @@ from ledgerd.db.locks import lock
 from ledgerd.errors import Invalid, Problem
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
-from ledgerd.settings.service import base_currency, take_number
+from ledgerd.settings.service import base_currency, charges_vat, take_number
 
 ZERO = Decimal(0)
 REQUIRED = "Field required"
@@ -41,11 +41,14 @@ class Context:
     business_id: str
     base_currency: str
     invoice_settings: dict[str, Any]
+    # A VAT-registered business (settings.service.charges_vat): its sales lines must name a tax rate.
+    charges_vat: bool = False
 
 
-def context(db: Session, business_id: str) -> Context:
+def context(db: Session, business_id: str, country: str) -> Context:
     settings = db.get(BusinessSettings, business_id)
-    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {})
+    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {},
+                   charges_vat(country, settings.financial if settings else {}))
 
 
 def allocated(db: Session, artefact_id: str) -> Decimal:
@@ -226,7 +229,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     apply_currency(ctx, artefact, body, contact)
     _shipping(artefact, kind, body)
     pending = copy_lines(artefact, quote, kind) if quote is not None and lines is None else \
-        apply_lines(db, artefact, kind, lines or [], replace=True)
+        apply_lines(db, artefact, kind, lines or [], replace=True, rate_required=ctx.charges_vat)
     # From a quote, its shipping tax stands unless the request restates shipping.
     inherited = quote is not None and body.shipping_tax_amount is None
     figure(db, artefact, kind, pending, artefact.shipping_tax_amount if inherited else body.shipping_tax_amount,
@@ -294,7 +297,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         (None if shipping_changed else artefact.shipping_tax_amount)
     with db.no_autoflush:  # new lines have no figures until figure() has run
         pending = keep_lines(artefact, kind) if lines is None else \
-            apply_lines(db, artefact, kind, lines, replace=True)
+            apply_lines(db, artefact, kind, lines, replace=True, rate_required=ctx.charges_vat)
         figure(db, artefact, kind, pending, sent_shipping, keep_shipping=body.shipping_tax_amount is None)
     if paid > abs(artefact.total_amount):  # abs: a corrective invoice may be negative
         raise Invalid(f"The total cannot go below the {paid} already paid or allocated.", "base")
