@@ -41,8 +41,10 @@ CENT = Decimal("0.01")
 RATES = {"GB_STANDARD": Decimal(20), "GB_LOWER": Decimal(5), "GB_ZERO": Decimal(0)}
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2500"), places=2)
 quantity = st.integers(min_value=1, max_value=7)
-line = st.tuples(quantity, money, st.sampled_from(sorted(RATES)))
+# (quantity, unit price, rate, whether the price includes VAT)
+line = st.tuples(quantity, money, st.sampled_from(sorted(RATES)), st.booleans())
 lines = st.lists(line, min_size=1, max_size=3)
+Drawn = list[tuple[int, Decimal, str, bool]]
 fraction = st.sampled_from([Decimal("0.25"), Decimal("0.5"), Decimal("1")])
 # When an operation is dated: the next day of the sequence, or around the lockdown date once there is one.
 when = st.sampled_from(["next", "before", "on", "after"])
@@ -104,12 +106,14 @@ class Books(RuleBasedStateMachine):
         self.day += 1
         return (FIRST_DAY + timedelta(days=self.day)).isoformat()
 
-    def _lines(self, drawn: list[tuple[int, Decimal, str]], account: str) -> list[dict[str, Any]]:
+    def _lines(self, drawn: Drawn, account: str) -> list[dict[str, Any]]:
         out = []
-        for qty, price, rate in drawn:
-            net = _round(qty * price)
+        for qty, price, rate, gross in drawn:
+            # The client's own tax: on the net, or the VAT fraction of a gross price (rate / (100 + rate)).
+            amount = _round(qty * price)
+            tax = amount * RATES[rate] / (100 + RATES[rate] if gross else 100)
             out.append({"description": "Item", "ledger_account_id": account, "quantity": qty, "unit_price": str(price),
-                        "tax_rate_id": rate, "tax_amount": str(_round(net * RATES[rate] / 100))})
+                        "unit_price_includes_tax": gross, "tax_rate_id": rate, "tax_amount": str(_round(tax))})
         return out
 
     def account(self, code: int) -> str:
@@ -148,7 +152,7 @@ class Books(RuleBasedStateMachine):
 
     # -- rules ----------------------------------------------------------------------------------------
     @rule(drawn=lines, at=when)
-    def sales_invoice(self, drawn: list[tuple[int, Decimal, str]], at: str) -> None:
+    def sales_invoice(self, drawn: Drawn, at: str) -> None:
         body = self.write("POST", "/sales_invoices", {"sales_invoice": {
             "contact_id": self.customer, "date": self.date(at),
             "invoice_lines": self._lines(drawn, self.sales_account)}})
@@ -156,7 +160,7 @@ class Books(RuleBasedStateMachine):
             self.invoices.append(body["id"])
 
     @rule(drawn=lines, at=when)
-    def purchase_invoice(self, drawn: list[tuple[int, Decimal, str]], at: str) -> None:
+    def purchase_invoice(self, drawn: Drawn, at: str) -> None:
         on = self.date(at)
         body = self.write("POST", "/purchase_invoices", {"purchase_invoice": {
             "contact_id": self.vendor, "date": on, "due_date": on, "reference": f"P{self.day}",
@@ -165,7 +169,7 @@ class Books(RuleBasedStateMachine):
             self.purchases.append(body["id"])
 
     @rule(drawn=lines, at=when)
-    def sales_credit_note(self, drawn: list[tuple[int, Decimal, str]], at: str) -> None:
+    def sales_credit_note(self, drawn: Drawn, at: str) -> None:
         body = self.write("POST", "/sales_credit_notes", {"sales_credit_note": {
             "contact_id": self.customer, "date": self.date(at),
             "credit_note_lines": self._lines(drawn[:1], self.sales_account)}})
@@ -243,7 +247,7 @@ class Books(RuleBasedStateMachine):
 
     @precondition(lambda self: self.invoices)
     @rule(pick=st.integers(min_value=0), drawn=lines)
-    def edit_or_void_invoice(self, pick: int, drawn: list[tuple[int, Decimal, str]]) -> None:
+    def edit_or_void_invoice(self, pick: int, drawn: Drawn) -> None:
         invoice = self.invoices[pick % len(self.invoices)]
         status, _ = self.outstanding("sales_invoices", invoice)
         if status != "UNPAID":
