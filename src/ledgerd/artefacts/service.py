@@ -28,7 +28,6 @@ from ledgerd.errors import Invalid, Problem
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
 from ledgerd.settings.service import base_currency, charges_vat, take_number
-from ledgerd.tenancy.models import Business
 
 ZERO = Decimal(0)
 REQUIRED = "Field required"
@@ -42,16 +41,13 @@ class Context:
     business_id: str
     base_currency: str
     invoice_settings: dict[str, Any]
-    country: str = ""
     # A VAT-registered business (settings.service.charges_vat): its sales lines must name a tax rate.
     charges_vat: bool = False
 
 
-def context(db: Session, business_id: str) -> Context:
+def context(db: Session, business_id: str, country: str) -> Context:
     settings = db.get(BusinessSettings, business_id)
-    business = db.get(Business, business_id)
-    country = business.country_id if business else ""
-    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {}, country,
+    return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {},
                    charges_vat(country, settings.financial if settings else {}))
 
 
