@@ -201,13 +201,13 @@ def test_a_wrong_tax_amount_is_refused_with_the_expected_figure(books: Books) ->
     response = books.post("/sales_invoices", {"sales_invoice": body})
     assert "expected 1.90" in _problem(response, 422, "invoice_lines[1].tax_amount")["$message"]
     assert "expected 75.30" in _problem(response, 422, "invoice_lines[0].tax_amount")["$message"]
-    # A zero-rated line may not carry tax, nor may a line without a rate.
+    # A zero-rated line may not carry tax; a VAT-registered business's line without a rate is refused outright.
     body = _mixed_invoice(books, customer)
     body["invoice_lines"][2]["tax_amount"] = "1.00"
-    body["invoice_lines"].append(_line(books, 4000, "Untaxed", "1", "10", None, "2.00"))
     response = books.post("/sales_invoices", {"sales_invoice": body})
     _problem(response, 422, "invoice_lines[2].tax_amount")
-    _problem(response, 422, "invoice_lines[3].tax_amount")
+    body["invoice_lines"].append(_line(books, 4000, "Untaxed", "1", "10", None, "2.00"))
+    _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "invoice_lines[3].tax_rate_id")
     assert books.transactions() == []
 
 
@@ -219,6 +219,106 @@ def test_a_tax_amount_within_tolerance_is_kept_as_sent(books: Books) -> None:
     assert invoice["invoice_lines"][0]["tax_amount"] == "75.34"
     assert (invoice["tax_amount"], invoice["total_amount"]) == ("79.74", "516.1")
     assert books.balances()[2200] == D("-79.74")
+
+
+def test_a_tax_amount_further_than_a_rounding_difference_is_refused_however_large_the_line(books: Books) -> None:
+    customer = books.contact()
+    # 1 x 1,000,000.00 at 20%: ours is 200,000.00. 198,000.01 is 1,999.99 away (under 1% of the tax, which was
+    # once enough); one unit allows a rounding difference of 0.05, so 200,000.05 stands and 198,000.01 does not.
+    body = {"contact_id": customer, "date": "2024-03-01",
+            "invoice_lines": [_line(books, 4000, "Plant", "1", "1000000", "GB_STANDARD", "198000.01")]}
+    refused = _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "invoice_lines[0].tax_amount")
+    assert "expected 200000.00" in refused["$message"]
+    assert books.transactions() == []
+    body["invoice_lines"][0]["tax_amount"] = "200000.05"
+    invoice = books.created("/sales_invoices", "sales_invoice", body)
+    assert (invoice["tax_amount"], invoice["total_amount"]) == ("200000.05", "1200000.05")
+    # 400 x 2.49 at 20%: net 996.00, ours 199.20. Per unit 2.49 x 20% = 0.498 -> 0.50, x 400 = 200.00: 0.80 away,
+    # within half a cent per unit (400 x 0.005 = 2.00); 201.21 is 2.01 away and refused.
+    body["invoice_lines"] = [_line(books, 4000, "Pens", "400", "2.49", "GB_STANDARD", "200.00")]
+    assert books.created("/sales_invoices", "sales_invoice", body)["tax_amount"] == "200.0"
+    body["invoice_lines"][0]["tax_amount"] = "201.21"
+    assert "expected 199.20" in _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422,
+                                         "invoice_lines[0].tax_amount")["$message"]
+
+
+@pytest.mark.parametrize("rate", ["GB_ZERO", "GB_EXEMPT", "GB_NO_TAX"])
+def test_a_zero_percent_line_takes_no_tax(books: Books, rate: str) -> None:
+    customer = books.contact()
+    # 0.03 on a 10.00 line at 0% was once within the 0.05 tolerance and reached VAT on sales (box 1).
+    body = {"contact_id": customer, "date": "2024-03-01",
+            "invoice_lines": [_line(books, 4000, "Untaxed", "1", "10", rate, "0.03")]}
+    refused = _problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "invoice_lines[0].tax_amount")
+    assert f"must be 0 for tax rate {rate} (0%)" in refused["$message"]
+    assert books.transactions() == []
+    body["invoice_lines"][0]["tax_amount"] = "0"
+    invoice = books.created("/sales_invoices", "sales_invoice", body)
+    assert (invoice["tax_amount"], invoice["total_amount"]) == ("0.0", "10.0")
+    assert 2200 not in books.balances()
+
+
+def test_a_vat_registered_business_gives_every_sales_line_a_rate(client: TestClient, factory: Factory) -> None:
+    books = Books.open(client, factory)
+    customer = books.contact()
+    body = {"contact_id": customer, "date": "2024-03-01",
+            "invoice_lines": [_line(books, 4000, "Rated", "1", "10", "GB_STANDARD", "2.00"),
+                              _line(books, 4000, "Unrated", "1", "10", None)]}
+    # A GB business on the STANDARD scheme: a line without a rate would stay out of box 6.
+    for path, wrapper, key in (("/sales_invoices", "sales_invoice", "invoice_lines"),
+                               ("/sales_credit_notes", "sales_credit_note", "credit_note_lines"),
+                               ("/sales_quotes", "sales_quote", "quote_lines")):
+        attrs = {k: v for k, v in body.items() if k != "invoice_lines"} | {key: body["invoice_lines"]}
+        if wrapper == "sales_quote":
+            attrs["expiry_date"] = "2024-03-31"
+        refused = _problem(books.post(path, {wrapper: attrs}), 422, f"{key}[1].tax_rate_id")
+        assert "needs a tax rate" in refused["$message"]
+    assert books.transactions() == []
+    # An edit that sends a line without a rate is refused the same way; one that leaves the lines alone is not.
+    invoice = books.created("/sales_invoices", "sales_invoice", {**body, "invoice_lines": body["invoice_lines"][:1]})
+    _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"invoice_lines": [
+        {"id": invoice["invoice_lines"][0]["id"], "tax_rate_id": None}]}}), 422, "invoice_lines[0].tax_rate_id")
+    assert books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {"notes": "n"})["notes"] == "n"
+    # Purchases keep lines without a rate (a supplier's bill may carry no VAT at all).
+    supplier = books.contact("VENDOR")
+    purchase = books.created("/purchase_invoices", "purchase_invoice", {
+        "contact_id": supplier, "date": "2024-03-01", "due_date": "2024-03-31",
+        "invoice_lines": [_line(books, 5000, "Unrated", "1", "10", None)]})
+    assert purchase["total_amount"] == "10.0"
+    # Not registered (NOT_REGISTERED scheme), the same sales invoice is taken: 10.00 + 10.00 + tax 2.00 = 22.00.
+    books.updated("/financial_settings", "financial_settings", {"tax_scheme_id": "NOT_REGISTERED"})
+    assert books.created("/sales_invoices", "sales_invoice", body)["total_amount"] == "22.0"
+    # A US business charges sales tax, not VAT: its lines may go without a rate.
+    us = Books.open(client, factory, country="US")
+    us_customer = us.contact()
+    sold = us.created("/sales_invoices", "sales_invoice", {"contact_id": us_customer, "date": "2024-03-01",
+                      "invoice_lines": [_line(us, 4000, "Unrated", "1", "10", None)]})
+    assert sold["total_amount"] == "10.0"
+
+
+def test_a_vat_inclusive_line_totals_the_gross_price(books: Books) -> None:
+    customer = books.contact()
+    # 1 x 0.99 gross at 20%: 0.99 / 1.2 = 0.825 -> net 0.83; the tax is what the gross leaves, 0.99 - 0.83 = 0.16
+    # (0.83 x 20% = 0.166 -> 0.17 once made the total 1.00). 4 x 11.99 gross = 47.96 / 1.2 = 39.9666… -> 39.97;
+    # tax 47.96 - 39.97 = 7.99. The client sends the VAT fraction of its gross for the second line, 47.96 / 6 =
+    # 7.9933… -> 7.99, the same figure.
+    invoice = books.created("/sales_invoices", "sales_invoice", {
+        "contact_id": customer, "date": "2024-03-01",
+        "invoice_lines": [_line(books, 4000, "Pen", "1", "0.99", "GB_STANDARD", "0.16", unit_price_includes_tax=True),
+                          _line(books, 4000, "Ink", "4", "11.99", "GB_STANDARD", "7.99",
+                                unit_price_includes_tax=True)]})
+    first, second = invoice["invoice_lines"]
+    assert (first["net_amount"], first["tax_amount"], first["total_amount"]) == ("0.83", "0.16", "0.99")
+    assert (second["net_amount"], second["tax_amount"], second["total_amount"]) == ("39.97", "7.99", "47.96")
+    # Net 0.83 + 39.97 = 40.80; tax 0.16 + 7.99 = 8.15; total 0.99 + 47.96 = 48.95, what the customer pays.
+    assert (invoice["net_amount"], invoice["tax_amount"], invoice["total_amount"]) == ("40.8", "8.15", "48.95")
+    assert books.balances() == {1100: D("48.95"), 4000: D("-40.80"), 2200: D("-8.15")}
+    # A client that works the first line's tax as 0.99 x 20/120 = 0.165 -> 0.17 is within the tolerance: its tax
+    # stands and the net is what the gross leaves, 0.99 - 0.17 = 0.82; the total is still 0.99.
+    other = books.created("/sales_invoices", "sales_invoice", {
+        "contact_id": customer, "date": "2024-03-01",
+        "invoice_lines": [_line(books, 4000, "Pen", "1", "0.99", "GB_STANDARD", "0.17", unit_price_includes_tax=True)]})
+    line = other["invoice_lines"][0]
+    assert (line["net_amount"], line["tax_amount"], line["total_amount"]) == ("0.82", "0.17", "0.99")
 
 
 def test_shipping_tax_is_computed_and_a_tax_inclusive_price_is_split(books: Books) -> None:

@@ -109,7 +109,11 @@ def test_net_tax_and_total_complete_each_other(books: Books) -> None:
     assert kept["total_amount"] == "12.05"
     zero = entry(books, customer, tax_rate_id="GB_ZERO", net_amount=None, tax_amount=None, total_amount="50")
     assert (zero["net_amount"], zero["tax_amount"], zero["tax_rate"]["id"]) == ("50.0", "0.0", "GB_ZERO")
-    untaxed = entry(books, customer, tax_rate_id=None, tax_amount=None)
+    # A VAT-registered business's sales entry needs a rate; a purchase entry may go without one.
+    unrated = {"quick_entry_type_id": "INVOICE", "contact_id": customer, "date": "2024-03-01", "reference": "X",
+               "ledger_account_id": books.accounts[4000], "net_amount": "100", "tax_rate_id": None}
+    problem(books.post(SALES, {"sales_quick_entry": unrated}), 422, "RecordInvalid", "tax_rate_id")
+    untaxed = entry(books, books.contact("VENDOR"), sales=False, tax_rate_id=None, tax_amount=None)
     assert (untaxed["tax_rate"], untaxed["tax_breakdown"], untaxed["total_amount"]) == (None, [], "100.0")
 
     body = {"quick_entry_type_id": "INVOICE", "contact_id": customer, "date": "2024-03-01", "reference": "X",
@@ -123,7 +127,7 @@ def test_net_tax_and_total_complete_each_other(books: Books) -> None:
     problem(over, 422, "RecordInvalid", "total_amount")
     problem(books.post(SALES, {"sales_quick_entry": {**body, "net_amount": "-5"}}), 422, "RecordInvalid",
             "net_amount")
-    assert books.balances()[1100] == D("99.99") + D("12.06") + D("12.05") + D("50") + D("100")
+    assert books.balances()[1100] == D("99.99") + D("12.06") + D("12.05") + D("50")  # the unrated entry is a purchase
 
 
 def test_validation(books: Books) -> None:

@@ -5,6 +5,7 @@
    balances (`LedgerBalance`, what the balances and reports read), account by account and day by day.
 3. Every contact's control-account balance equals what its open documents still have outstanding.
 4. No posted entry ever changes (compare `entries_snapshot` before and after).
+5. A refused request leaves nothing behind (compare `fingerprint` before and after).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledgerd.artefacts.models import Allocation, Artefact
+from ledgerd.artefacts.models import Allocation, Artefact, ArtefactLine
+from ledgerd.journals.models import Journal
 from ledgerd.ledger.accounts import control
-from ledgerd.ledger.models import LedgerBalance, LedgerEntry
+from ledgerd.ledger.models import LedgerBalance, LedgerEntry, Transaction
+from ledgerd.payments.models import Payment
+from ledgerd.settings.models import BusinessSettings
 
 ZERO = Decimal(0)
 # Corrective invoices count as charges: their signed totals are negative when they give back.
@@ -88,3 +92,14 @@ def entries_snapshot(db: Session) -> Snapshot:
 def unchanged(before: Snapshot, after: Snapshot) -> None:
     for entry_id, posted in before.items():
         assert after.get(entry_id) == posted, f"posted entry {entry_id} changed: {posted} -> {after.get(entry_id)}"
+
+
+def fingerprint(db: Session) -> tuple[object, ...]:
+    """What a write can leave behind: rows of the ledger, documents, payments and journals, each document's
+    figures and status, and the settings; equal before and after a refused request."""
+    counts = db.execute(select(*(select(func.count()).select_from(model).scalar_subquery() for model in (
+        Transaction, LedgerEntry, LedgerBalance, Artefact, ArtefactLine, Allocation, Payment, Journal)))).one()
+    documents = sorted(db.execute(select(Artefact.id, Artefact.status_id, Artefact.date, Artefact.total_amount,
+                                         Artefact.outstanding_amount)).all())
+    settings = [(row.financial, row.invoice) for row in db.scalars(select(BusinessSettings))]
+    return tuple(counts), documents, repr(settings)

@@ -4,8 +4,12 @@ Rules (docs/decisions/artefacts.md):
 * net = quantity * unit price - discount, rounded half-up to the cent; a tax-inclusive unit price is first
   divided by (1 + rate); the discount is a net amount.
 * tax = net * rate, rounded half-up. v3.1 wants a line's `tax_amount` sent whenever its rate has a
-  percentage above zero; a sent value within the tolerance of ours is kept as sent (the client's invoice
-  is the legal document), anything further off is refused with our figure in the message.
+  percentage above zero; a sent value within the tolerance of ours (a rounding difference: `tolerance`) is
+  kept as sent (the client's invoice is the legal document), anything further off is refused with our figure
+  in the message. A rate of 0% takes no tax at all.
+* A tax-inclusive line keeps its gross: total = quantity * unit price less the discount grossed up, rounded
+  to the cent, and the tax is what that total leaves over the net (or, when the client sends a tax amount
+  within the tolerance, the net is what the total leaves over that tax).
 * Foreign currency: `exchange_rate` is units of the document currency per one unit of base currency, so
   base = amount / exchange_rate, rounded per component; base totals are sums of converted components.
 """
@@ -19,9 +23,10 @@ ZERO = Decimal(0)
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
 HUNDRED = Decimal(100)
-# A sent tax amount may differ from ours by this much, or by 1% of ours when that is more.
+# A sent tax amount may differ from ours by a rounding difference only: 0.05 on any line, or on a line of many
+# units half a cent per unit when that is more (tax worked out per unit and rounded to the cent).
 TAX_TOLERANCE = Decimal("0.05")
-TAX_TOLERANCE_SHARE = Decimal("0.01")
+TAX_TOLERANCE_PER_UNIT = Decimal("0.005")
 
 
 def money(value: Decimal) -> Decimal:
@@ -84,19 +89,28 @@ def tax_on(net: Decimal, rate: Rate | None) -> Decimal:
     return money(net * rate.percentage / HUNDRED) if rate else ZERO
 
 
-def check_tax(sent: Decimal | None, expected: Decimal, rate: Rate | None, *, required: bool = True) -> Decimal:
+def tolerance(quantity: Decimal = Decimal(1)) -> Decimal:
+    """How far a sent tax amount may be from ours: 0.05, or half a cent per unit when that is more."""
+    return max(TAX_TOLERANCE, money(abs(quantity) * TAX_TOLERANCE_PER_UNIT))
+
+
+def check_tax(sent: Decimal | None, expected: Decimal, rate: Rate | None, *, required: bool = True,
+              quantity: Decimal = Decimal(1)) -> Decimal:
     """The tax amount to store: the sent one if acceptable, ours if none was needed."""
     if rate is None:
         if sent not in (None, ZERO):
             raise TaxMismatch("A line without a tax rate cannot carry tax; give tax_rate_id.")
+        return ZERO
+    if rate.percentage == ZERO:
+        if sent not in (None, ZERO):
+            raise TaxMismatch(f"tax_amount must be 0 for tax rate {rate.id} (0%); it carries no tax.")
         return ZERO
     if sent is None:
         if required and rate.percentage != ZERO:
             raise TaxMismatch(f"tax_amount is required for tax rate {rate.id} ({rate.percentage.normalize():f}%)"
                               f"; expected {expected}.")
         return expected
-    allowed = max(TAX_TOLERANCE, money(abs(expected) * TAX_TOLERANCE_SHARE))
-    if abs(sent - expected) > allowed:
+    if abs(sent - expected) > tolerance(quantity):
         raise TaxMismatch(f"tax_amount {sent} does not match tax rate {rate.id} "
                           f"({rate.percentage.normalize():f}%) on the net amount; expected {expected}.")
     return sent
@@ -119,7 +133,9 @@ def line(*, quantity: Decimal, unit_price: Decimal, includes_tax: bool, discount
          tax_required: bool = True) -> Figures:
     """A line's net, tax, discount and breakdown; raises TaxMismatch for a bad `tax_amount`."""
     gross = quantity * unit_price
-    before_discount = gross / (1 + rate.percentage / HUNDRED) if includes_tax and rate else gross
+    inclusive = includes_tax and rate is not None and rate.percentage != ZERO
+    factor = 1 + rate.percentage / HUNDRED if inclusive and rate else Decimal(1)
+    before_discount = gross / factor
     if discount_amount is not None:
         discount = discount_amount
         percentage = (money(discount / before_discount * HUNDRED) if before_discount else ZERO)
@@ -129,7 +145,13 @@ def line(*, quantity: Decimal, unit_price: Decimal, includes_tax: bool, discount
     else:
         discount, percentage = ZERO, ZERO
     net = money(before_discount - discount)
-    tax = check_tax(sent_tax, tax_on(net, rate), rate, required=tax_required)
+    if inclusive:
+        # The gross is what the customer pays: net and tax share it, so they cannot add up to a cent more.
+        total = money(gross - discount * factor)
+        tax = check_tax(sent_tax, total - net, rate, required=tax_required, quantity=quantity)
+        net = total - tax
+    else:
+        tax = check_tax(sent_tax, tax_on(net, rate), rate, required=tax_required, quantity=quantity)
     return Figures(net=net, tax=tax, discount=discount, discount_percentage=percentage,
                    breakdown=split(tax, net, rate))
 

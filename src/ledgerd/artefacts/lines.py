@@ -88,6 +88,15 @@ class LineRefs:
         return compute.Rate(found.id, percentage_on(found, self.on), tuple(parts))
 
 
+def rate_missing(kind: Kind, charges_vat: bool, rate_id: str | None, source: str) -> Problem | None:
+    """A VAT-registered business's sales line names its tax rate: without one it would stay out of the
+    return's sales figures (GB box 6). Lines without VAT take the zero, exempt or no-VAT rate."""
+    if not (charges_vat and kind.sales) or rate_id:
+        return None
+    return Problem("RecordInvalid", "A sales line of a VAT-registered business needs a tax rate: give tax_rate_id "
+                                    "(the zero, exempt or no-VAT rate for a line without VAT).", source)
+
+
 def _inputs(row: ArtefactLine) -> tuple[object, ...]:
     return tuple(getattr(row, name) for name in INPUTS)
 
@@ -116,8 +125,10 @@ def _references(db: Session, kind: Kind, refs: LineRefs, row: ArtefactLine, data
                 refs.problems.append(Problem("RecordInvalid", f"Couldn't find {label}.", f"{source}.{name}"))
 
 
-def apply_lines(db: Session, artefact: Artefact, kind: Kind, lines: list[LineIn], *, replace: bool) -> list[Pending]:
-    """Merge the sent lines into the document (the sent set replaces the stored one)."""
+def apply_lines(db: Session, artefact: Artefact, kind: Kind, lines: list[LineIn], *, replace: bool,
+                rate_required: bool = False) -> list[Pending]:
+    """Merge the sent lines into the document (the sent set replaces the stored one). `rate_required`: the
+    business charges VAT, so a new line, or one whose rate is sent, must have a rate (`rate_missing`)."""
     stored = {row.id: row for row in artefact.lines}
     refs = LineRefs(db, kind, artefact.date)
     rows: list[ArtefactLine] = []
@@ -151,6 +162,10 @@ def apply_lines(db: Session, artefact: Artefact, kind: Kind, lines: list[LineIn]
                 setattr(row, name, value or None)
             elif value is not None:
                 setattr(row, name, value)
+        if before is None or "tax_rate_id" in data.model_fields_set:
+            missing_rate = rate_missing(kind, rate_required, row.tax_rate_id, f"{source}.tax_rate_id")
+            if missing_rate is not None:
+                refs.problems.append(missing_rate)
         discount_amount, discount_percentage = _discount(kind, row, data, before is not None)
         if discount_amount is not None:
             row.discount_amount = discount_amount

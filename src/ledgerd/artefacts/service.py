@@ -28,8 +28,7 @@ from ledgerd.errors import Invalid, Problem
 from ledgerd.ledger import treatments
 from ledgerd.regions.data import lookup
 from ledgerd.settings.models import BusinessSettings
-from ledgerd.settings.service import base_currency, check_currency, take_number
-from ledgerd.tenancy.models import Business
+from ledgerd.settings.service import base_currency, charges_vat, check_currency, take_number
 
 ZERO = Decimal(0)
 REQUIRED = "Field required"
@@ -44,12 +43,16 @@ class Context:
     base_currency: str
     invoice_settings: dict[str, Any]
     financial_settings: dict[str, Any]
+    # A VAT-registered business (settings.service.charges_vat): its sales lines must name a tax rate.
+    charges_vat: bool = False
+    country_id: str = ""
 
 
-def context(db: Session, business_id: str) -> Context:
+def context(db: Session, business_id: str, country: str) -> Context:
     settings = db.get(BusinessSettings, business_id)
     return Context(business_id, base_currency(db), dict(settings.invoice) if settings else {},
-                   dict(settings.financial) if settings else {})
+                   dict(settings.financial) if settings else {},
+                   charges_vat(country, settings.financial if settings else {}), country)
 
 
 def allocated(db: Session, artefact_id: str) -> Decimal:
@@ -163,13 +166,11 @@ def _treatments(db: Session, ctx: Context, artefact: Artefact, kind: Kind, body:
     documents, postponed import VAT on UK and Irish purchases; a flag sent true elsewhere is refused."""
     wanted = (("vat_reverse_charge", treatments.REVERSE_CHARGE_COUNTRIES, True),
               ("postponed_accounting", treatments.POSTPONED_COUNTRIES, not kind.sales))
-    # The business's country is read only when a flag is set (most documents set none).
-    business = db.get(Business, ctx.business_id) if body.vat_reverse_charge or body.postponed_accounting else None
     for name, countries, offered in wanted:
         value = getattr(body, name)
         if value is None:
             continue
-        if value and not (offered and business is not None and business.country_id in countries):
+        if value and not (offered and ctx.country_id in countries):
             where = "purchase documents of " if name == "postponed_accounting" else "documents of "
             raise Invalid(f"{name} is only used on {where}{' and '.join(sorted(countries))} businesses.", name)
         setattr(artefact, name, value)
@@ -253,7 +254,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     apply_currency(ctx, artefact, body, contact)
     _shipping(artefact, kind, body)
     pending = copy_lines(artefact, quote, kind) if quote is not None and lines is None else \
-        apply_lines(db, artefact, kind, lines or [], replace=True)
+        apply_lines(db, artefact, kind, lines or [], replace=True, rate_required=ctx.charges_vat)
     # From a quote, its shipping tax stands unless the request restates shipping.
     inherited = quote is not None and body.shipping_tax_amount is None
     figure(db, artefact, kind, pending, artefact.shipping_tax_amount if inherited else body.shipping_tax_amount,
@@ -322,7 +323,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         (None if shipping_changed else artefact.shipping_tax_amount)
     with db.no_autoflush:  # new lines have no figures until figure() has run
         pending = keep_lines(artefact, kind) if lines is None else \
-            apply_lines(db, artefact, kind, lines, replace=True)
+            apply_lines(db, artefact, kind, lines, replace=True, rate_required=ctx.charges_vat)
         figure(db, artefact, kind, pending, sent_shipping, keep_shipping=body.shipping_tax_amount is None)
     if paid > abs(artefact.total_amount):  # abs: a corrective invoice may be negative
         raise Invalid(f"The total cannot go below the {paid} already paid or allocated.", "base")

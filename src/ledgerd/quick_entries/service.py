@@ -17,7 +17,7 @@ from ledgerd import limits
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts import service as documents
 from ledgerd.artefacts.kinds import BY_KIND, QUICK_ENTRY_KINDS, Kind
-from ledgerd.artefacts.lines import LineRefs, new_row, stored_breakdown
+from ledgerd.artefacts.lines import LineRefs, new_row, rate_missing, stored_breakdown
 from ledgerd.artefacts.models import Artefact, ArtefactLine
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import new_id
@@ -127,6 +127,9 @@ def _fill(db: Session, ctx: documents.Context, kind: Kind, artefact: Artefact, r
                                        source="ledger_account_id").id
     if "tax_rate_id" in body.model_fields_set:
         row.tax_rate_id = body.tax_rate_id or None
+    checked = row.net_amount is None or "tax_rate_id" in body.model_fields_set  # a new entry, or its rate sent
+    if checked and (missing := rate_missing(kind, ctx.charges_vat, row.tax_rate_id, "tax_rate_id")) is not None:
+        raise Invalid(problems=[missing])
     if body.trade_of_asset is not None:
         row.trade_of_asset = body.trade_of_asset
     row.description = artefact.details or ""

@@ -71,7 +71,7 @@ def seed_demo_books(db: Session, clock: Clock, business_id: str) -> None:
             ("Northwind Traders", "ap@northwind.example", "22 Dock Road", "Leeds", "LS1 4DY"))]
     supplier = contacts.create(db, business_id, ContactCreate.model_validate(
         {"name": "Office Supplies Co", "contact_type_ids": ["VENDOR"]}), base_currency(db))
-    ctx = documents.context(db, business_id)
+    ctx = documents.context(db, business_id, "GB")  # the demo books are GB books (cli.py)
 
     def invoice(customer: str, days_ago: int, lines: list[tuple[str, int, str]]) -> str:
         body = InvoiceIn.model_validate({"contact_id": customer, "date": today - dt.timedelta(days=days_ago),

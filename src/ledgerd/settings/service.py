@@ -24,7 +24,7 @@ from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
 from ledgerd.ledger.models import Transaction
 from ledgerd.limits import LAST_DAY
-from ledgerd.regions.data import lookup
+from ledgerd.regions.data import RegionDataError, lookup, region
 from ledgerd.settings.models import BusinessSettings
 
 FINANCIAL_DEFAULTS: dict[str, Any] = {
@@ -104,6 +104,22 @@ def _translated(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _stored(changes: dict[str, Any]) -> dict[str, Any]:
     return {_STORAGE_NAMES.get(k, k): v for k, v in changes.items()}
+
+
+# The country groups whose businesses charge a value added tax once registered: GB, IE and the EU members. US
+# sales tax and Canada's GST/HST follow their own rules (rates by place of supply), outside this one.
+VAT_GROUPS = frozenset({"GBIE", "EU"})
+NOT_REGISTERED = "NOT_REGISTERED"
+
+
+def charges_vat(country: str, stored: Mapping[str, Any]) -> bool:
+    """Whether a business of `country` with these financial settings charges VAT on its sales: it is in a VAT
+    country and its tax scheme is not NOT_REGISTERED (no scheme, as a German business has, counts as registered)."""
+    try:
+        group = region(country).country_group
+    except RegionDataError:
+        return False
+    return group in VAT_GROUPS and _translated(stored).get("tax_scheme_id") != NOT_REGISTERED
 
 
 def _year_end_on_or_after(month: int, day: int, on: date) -> date:

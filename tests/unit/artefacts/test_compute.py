@@ -24,6 +24,7 @@ from ledgerd.artefacts.compute import (
     split,
     tax_on,
     to_base,
+    tolerance,
 )
 
 D = Decimal
@@ -108,14 +109,53 @@ def test_a_tax_inclusive_price_is_divided_by_one_plus_the_rate() -> None:
 
 
 @pytest.mark.parametrize(("price", "net", "tax"), [
-    ("10.00", "8.33", "1.67"),   # 8.333…: the gross is kept here
-    ("1.00", "0.83", "0.17"),
-    ("0.99", "0.83", "0.17"),    # 0.825 rounds up: the net is rounded before tax, so the total is 1.00
-    ("0.01", "0.01", "0.00"),
+    ("10.00", "8.33", "1.67"),   # 10 / 1.2 = 8.333… -> 8.33; tax = 10.00 - 8.33 = 1.67
+    ("1.00", "0.83", "0.17"),    # 1 / 1.2 = 0.8333… -> 0.83; tax = 1.00 - 0.83 = 0.17
+    # 0.99 / 1.2 = 0.825 -> 0.83 (half-up). 0.83 x 20% would be 0.166 -> 0.17 and a total of 1.00, a penny more
+    # than the customer pays: the tax is what the gross leaves, 0.99 - 0.83 = 0.16.
+    ("0.99", "0.83", "0.16"),
+    ("0.01", "0.01", "0.00"),    # 0.01 / 1.2 = 0.0083… -> 0.01; tax = 0.01 - 0.01 = 0
+    ("11.99", "9.99", "2.00"),   # 11.99 / 1.2 = 9.991… -> 9.99; tax = 11.99 - 9.99 = 2.00 (9.99 x 20% = 1.998)
 ])
-def test_tax_inclusive_rounding_takes_the_net_first(price: str, net: str, tax: str) -> None:
+def test_tax_inclusive_rounding_takes_the_net_first_and_the_tax_from_the_gross(price: str, net: str, tax: str) -> None:
     result = figures("1", price, includes_tax=True, rate=STANDARD)
-    assert (result.net, result.tax) == (D(net), D(tax))
+    assert (result.net, result.tax, result.total) == (D(net), D(tax), D(price))
+
+
+def test_a_tax_inclusive_line_totals_the_gross_price_whatever_the_quantity() -> None:
+    # 7 x 0.99 = 6.93 gross; 6.93 / 1.2 = 5.775 -> net 5.78; tax = 6.93 - 5.78 = 1.15 (5.78 x 20% = 1.156 -> 1.16
+    # would make 6.94).
+    result = figures("7", "0.99", includes_tax=True, rate=STANDARD)
+    assert (result.net, result.tax, result.total) == (D("5.78"), D("1.15"), D("6.93"))
+
+
+def test_a_tax_inclusive_line_with_a_sent_tax_keeps_the_gross() -> None:
+    # Gross 0.99; ours: net 0.83, tax 0.16. The client works the tax as the VAT fraction, 0.99 x 20/120 = 0.165
+    # -> 0.17, within 0.05 of ours, so it stands, and the net is what the gross leaves: 0.99 - 0.17 = 0.82.
+    result = figures("1", "0.99", includes_tax=True, rate=STANDARD, sent_tax="0.17", tax_required=True)
+    assert (result.net, result.tax, result.total) == (D("0.82"), D("0.17"), D("0.99"))
+    assert result.breakdown == (Part("GB_STANDARD", D("20.00"), D("0.17")),)
+
+
+def test_a_tax_inclusive_line_with_a_discount_totals_the_discounted_gross() -> None:
+    # 3 x 9.99 = 29.97 gross, /1.2 = 24.975 net before discount. A 10% discount: 24.975 x 10% = 2.4975 -> 2.50 (a
+    # net amount). Net = 24.975 - 2.50 = 22.475 -> 22.48. The customer pays the gross less the discount grossed
+    # up: 29.97 - 2.50 x 1.2 = 26.97, so tax = 26.97 - 22.48 = 4.49 (22.48 x 20% = 4.496 -> 4.50 would make 26.98).
+    result = figures("3", "9.99", includes_tax=True, discount_percentage="10", rate=STANDARD)
+    assert (result.discount, result.net, result.tax, result.total) == (D("2.50"), D("22.48"), D("4.49"), D("26.97"))
+    # A discount amount of 1.00 (net): gross 29.97 - 1.00 x 1.2 = 28.77; net 24.975 - 1 = 23.975 -> 23.98;
+    # tax = 28.77 - 23.98 = 4.79.
+    amount = figures("3", "9.99", includes_tax=True, discount_amount="1.00", rate=STANDARD)
+    assert (amount.net, amount.tax, amount.total) == (D("23.98"), D("4.79"), D("28.77"))
+
+
+def test_a_tax_inclusive_line_at_a_combined_rate_splits_the_gross_tax() -> None:
+    # Quebec GST 5% + QST 9.975% = 14.975%. Gross 10.00 / 1.14975 = 8.6975… -> net 8.70; tax = 10.00 - 8.70 = 1.30.
+    # Components from the net: GST 8.70 x 5% = 0.435 -> 0.44; QST takes the rest, 1.30 - 0.44 = 0.86
+    # (8.70 x 9.975% = 0.8678 -> 0.87 would make the tax 1.31 and the total 10.01).
+    result = figures("1", "10.00", includes_tax=True, rate=GST_QST)
+    assert (result.net, result.tax, result.total) == (D("8.70"), D("1.30"), D("10.00"))
+    assert result.breakdown == (Part("CA_GST", D("5.00"), D("0.44")), Part("CA_QST", D("9.975"), D("0.86")))
 
 
 def test_a_tax_inclusive_quantity_divides_the_whole_gross() -> None:
@@ -212,18 +252,41 @@ def test_a_sent_tax_further_off_is_refused_with_our_figure(sent: str) -> None:
         figures("1", "10", rate=STANDARD, sent_tax=sent, tax_required=True)
 
 
-def test_the_tolerance_is_one_percent_of_a_large_tax() -> None:
-    # Ours is 200.00: 1% is 2.00, more than 0.05.
-    assert check_tax(D("202.00"), D("200.00"), STANDARD) == D("202.00")
-    assert check_tax(D("198.00"), D("200.00"), STANDARD) == D("198.00")
+def test_the_tolerance_is_a_rounding_difference_not_a_share_of_the_tax() -> None:
+    # 1,000,000.00 at 20%: ours is 200,000.00. A share of the tax (1% = 2,000.00) once let 198,000.01 through; a
+    # rounding difference on one unit is at most 0.05, so 199,999.95 and 200,000.05 stand and 199,999.94 does not.
+    assert check_tax(D("200000.05"), D("200000.00"), STANDARD) == D("200000.05")
+    assert check_tax(D("199999.95"), D("200000.00"), STANDARD) == D("199999.95")
+    for sent in ("198000.01", "199999.94", "200000.06"):
+        with pytest.raises(TaxMismatch, match=r"expected 200000\.00"):
+            check_tax(D(sent), D("200000.00"), STANDARD)
+    # Negative lines (credit notes) measure the difference the same way.
+    assert check_tax(D("-200.05"), D("-200.00"), STANDARD) == D("-200.05")
     with pytest.raises(TaxMismatch):
-        check_tax(D("202.01"), D("200.00"), STANDARD)
-    # Negative lines (credit notes) measure the share on the absolute figure.
-    assert check_tax(D("-201.99"), D("-200.00"), STANDARD) == D("-201.99")
-    # 1% of 10.05 is 0.1005, which rounds to 0.10.
-    assert check_tax(D("10.15"), D("10.05"), STANDARD) == D("10.15")
-    with pytest.raises(TaxMismatch):
-        check_tax(D("10.16"), D("10.05"), STANDARD)
+        check_tax(D("-200.06"), D("-200.00"), STANDARD)
+
+
+def test_a_line_of_many_units_allows_half_a_cent_per_unit() -> None:
+    # 1,000 x 0.99 at 20%: net 990.00, ours 198.00. Worked per unit, 0.99 x 20% = 0.198 -> 0.20, x 1,000 = 200.00:
+    # 2.00 away, within half a cent per unit (1,000 x 0.005 = 5.00).
+    assert tolerance(D(1000)) == D("5.00")
+    assert figures("1000", "0.99", rate=STANDARD, sent_tax="200.00", tax_required=True).tax == D("200.00")
+    with pytest.raises(TaxMismatch):  # 203.01 is 5.01 away
+        figures("1000", "0.99", rate=STANDARD, sent_tax="203.01", tax_required=True)
+    # Below ten units the 0.05 floor is the larger (9 x 0.005 = 0.045); a credit line's -40 units give 0.20.
+    assert (tolerance(D(9)), tolerance(D(11)), tolerance(D(-40)), tolerance(D("0.5"))) == (
+        D("0.05"), D("0.06"), D("0.20"), D("0.05"))
+
+
+@pytest.mark.parametrize("rate", [ZERO_RATE, Rate("GB_EXEMPT", D("0.00")), Rate("GB_NO_TAX", D(0))])
+def test_a_zero_percent_rate_takes_no_tax_at_all(rate: Rate) -> None:
+    # 0.03 on a No VAT line is within 0.05 of 0, but a 0% rate carries no tax: it would reach the return's output
+    # tax (GB box 1) with no rate to explain it.
+    assert figures("1", "10", rate=rate, sent_tax="0", tax_required=True).tax == 0
+    assert figures("1", "10", rate=rate, sent_tax="0.00", tax_required=True).tax == 0
+    for sent in ("0.03", "-0.01"):
+        with pytest.raises(TaxMismatch, match=rf"tax_amount must be 0 for tax rate {rate.id} \(0%\)"):
+            figures("1", "10", rate=rate, sent_tax=sent, tax_required=True)
 
 
 def test_a_line_without_a_rate_may_only_send_zero_tax() -> None:

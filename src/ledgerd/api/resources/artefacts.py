@@ -31,7 +31,7 @@ SORTS: dict[str, Any] = {"created_at": Artefact.created_at, "updated_at": Artefa
 
 
 def _context(call: BusinessCall) -> service.Context:
-    return service.context(call.db, call.business.id)
+    return service.context(call.db, call.business.id, call.business.country_id)
 
 
 def _search(term: str) -> ColumnElement[bool]:

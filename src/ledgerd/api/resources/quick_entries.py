@@ -26,7 +26,7 @@ SORTS = {"created_at": Artefact.created_at, "updated_at": Artefact.updated_at, "
 
 
 def _context(call: BusinessCall) -> documents.Context:
-    return documents.context(call.db, call.business.id)
+    return documents.context(call.db, call.business.id, call.business.country_id)
 
 
 def _search(term: str) -> ColumnElement[bool]:
