@@ -161,7 +161,7 @@ def _header(artefact: Artefact, body: ArtefactIn) -> None:
     artefact.delivery_address = _address(body.delivery_address, artefact.delivery_address, "DELIVERY")
 
 
-def _treatments(db: Session, ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) -> None:
+def _treatments(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) -> None:
     """The document's VAT treatment flags (docs/decisions/vat-treatments.md): the reverse charge on UK and German
     documents, postponed import VAT on UK and Irish purchases; a flag sent true elsewhere is refused."""
     wanted = (("vat_reverse_charge", treatments.REVERSE_CHARGE_COUNTRIES, True),
@@ -249,7 +249,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     if quote is not None:
         _inherit(artefact, quote)
     _header(artefact, body)
-    _treatments(db, ctx, artefact, kind, body)
+    _treatments(ctx, artefact, kind, body)
     apply_dates(artefact, kind, ctx, contact, body)
     apply_currency(ctx, artefact, body, contact)
     _shipping(artefact, kind, body)
@@ -308,7 +308,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         _take_contact(artefact, kind, contact)
     old_date, old_currency, old_rate = artefact.date, artefact.currency_id, artefact.exchange_rate
     _header(artefact, body)
-    _treatments(db, ctx, artefact, kind, body)
+    _treatments(ctx, artefact, kind, body)
     apply_dates(artefact, kind, ctx, contact, body)
     apply_currency(ctx, artefact, body, contact)
     if paid and (artefact.currency_id, artefact.exchange_rate) != (old_currency, old_rate):
