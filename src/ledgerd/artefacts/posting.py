@@ -1,8 +1,9 @@
 """How a posted document reaches the ledger: one balanced transaction in base currency.
 
-Sales invoice: Dr DEBTORS total / Cr each line's account net / Cr SALES_TAX tax / Cr CARRIAGE shipping net /
-Cr SALES_TAX shipping tax. Purchase invoice: Dr each line's account net / Dr PURCHASE_TAX tax / Cr CREDITORS
-total. Credit notes take the opposite sides; so does a corrective invoice whose (signed) total is negative.
+Sales invoice: Dr DEBTORS total / Cr each line's account net / Cr output tax / Cr CARRIAGE shipping net /
+Cr output tax on shipping. Purchase invoice: Dr each line's account net / Dr input tax / Cr CREDITORS total.
+Which account takes each tax, and the part of purchase tax that is cost, is `ledger.tax_accounts`'s rule.
+Credit notes take the opposite sides; so does a corrective invoice whose (signed) total is negative.
 Each component is the document's own base-currency figure, and the control line is their sum, so the
 transaction balances to the cent whatever the exchange rate.
 """
@@ -18,6 +19,7 @@ from ledgerd.artefacts.models import Artefact
 from ledgerd.ledger import posting
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
+from ledgerd.ledger.tax_accounts import add_tax
 
 ZERO = Decimal(0)
 
@@ -27,26 +29,21 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
     # The control account (debtors/creditors) is debited for sales invoices and purchase credit notes; the
     # other lines take the other side.
     side = (kind.sign > 0) != kind.sales
-    tax_account = control(db, "SALES_TAX" if kind.sales else "PURCHASE_TAX").id
     entries = posting.Entries()
-
-    def add_tax(amount: Decimal, parts: list[dict[str, str]], description: str, tax_rate_id: str | None) -> None:
-        if len(parts) > 1:  # a combined rate: one entry per component, so each tax can be reported
-            for part in parts:
-                entries.add(tax_account, Decimal(part["base_currency_amount"]), debit=side, description=description,
-                            tax_rate_id=part["tax_rate_id"])
-        else:
-            entries.add(tax_account, amount, debit=side, description=description, tax_rate_id=tax_rate_id)
-
     for row in artefact.lines:
         entries.add(row.ledger_account_id, row.base_currency_net_amount, debit=side, description=row.description,
                     tax_rate_id=row.tax_rate_id)
-        add_tax(row.base_currency_tax_amount, row.tax_breakdown or [], row.description, row.tax_rate_id)
+        # A combined rate's tax goes one entry per component (its breakdown), so each tax can be reported.
+        add_tax(db, entries, row.base_currency_tax_amount, rate_id=row.tax_rate_id, sales=kind.sales, debit=side,
+                line_account_id=row.ledger_account_id, breakdown=row.tax_breakdown or [],
+                line_recoverable=row.tax_recoverable, description=row.description)
     if kind.has_shipping:
-        entries.add(control(db, "CARRIAGE").id, artefact.base_currency_shipping_net_amount, debit=side,
+        carriage = control(db, "CARRIAGE").id
+        entries.add(carriage, artefact.base_currency_shipping_net_amount, debit=side,
                     description="Shipping", tax_rate_id=artefact.shipping_tax_rate_id)
-        add_tax(artefact.base_currency_shipping_tax_amount, artefact.shipping_tax_breakdown or [], "Shipping",
-                artefact.shipping_tax_rate_id)
+        add_tax(db, entries, artefact.base_currency_shipping_tax_amount, rate_id=artefact.shipping_tax_rate_id,
+                sales=kind.sales, debit=side, line_account_id=carriage,
+                breakdown=artefact.shipping_tax_breakdown or [], description="Shipping")
     # The control entry balances the others (a negative total, a corrective invoice that reduces its original,
     # moves it to the other side). `or ""`: a new document is posted before its flush fills the columns' defaults.
     entries.balance_to(control(db, "DEBTORS" if kind.sales else "CREDITORS").id, first=True,

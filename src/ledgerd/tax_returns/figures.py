@@ -1,10 +1,11 @@
 """A VAT return's figures, read from the ledger.
 
-Every posting that carries tax writes its net amounts to the line's account and its tax to the SALES_TAX or
-PURCHASE_TAX control account, each entry with its `tax_rate_id` (artefacts/posting.py, payments). So:
+Every posting that carries tax writes its net amounts to the line's account and its tax to an output or input
+tax account (the SALES_TAX or PURCHASE_TAX control, or a rate's own account: ledger/tax_accounts.py), each entry
+with its `tax_rate_id` (artefacts/posting.py, payments). So:
 
-* output tax (box 1, T1) = credits - debits on SALES_TAX; input tax (box 4, T2) = debits - credits on
-  PURCHASE_TAX;
+* output tax (box 1, T1) = credits - debits on the output tax accounts; input tax (box 4, T2) = debits - credits
+  on the input tax accounts;
 * sales ex VAT (box 6) = credits - debits of the other taxed entries of sales-side transactions (invoices,
   credit notes, quick entries, other receipts); purchases ex VAT (box 7) = debits - credits of those of the
   purchase side. Entries at rates outside the return ("No VAT") are left out.
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from ledgerd.db.base import Money
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerEntry, Transaction
+from ledgerd.ledger.tax_accounts import tax_account_ids
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
 from ledgerd.tax_returns.models import TaxReturn, TaxReturnTransaction
 from ledgerd.tax_returns.periods import Country
@@ -67,12 +69,12 @@ class Scope:
 
     def conditions(self, db: Session) -> list[ColumnElement[bool]]:
         late = [and_(LedgerEntry.date >= s, LedgerEntry.date <= e) for s, e in self.filed if e < self.start]
-        tax_accounts = _tax_accounts(db)
+        output, inputs = tax_account_ids(db)
         return [
             or_(and_(LedgerEntry.date >= self.start, LedgerEntry.date <= self.end), *late),
             or_(Transaction.origin_type.is_(None), Transaction.origin_type != ORIGIN),
             LedgerEntry.transaction_id.not_in(select(TaxReturnTransaction.transaction_id)),
-            or_(LedgerEntry.ledger_account_id.in_(tax_accounts),
+            or_(LedgerEntry.ledger_account_id.in_(output | inputs),
                 and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(self.out_of_scope),
                      LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id)),
         ]
@@ -82,17 +84,13 @@ class Scope:
         return stmt.where(*self.conditions(db))
 
 
-def _tax_accounts(db: Session) -> tuple[str, str]:
-    return control(db, "SALES_TAX").id, control(db, "PURCHASE_TAX").id
-
-
 def scope(db: Session, rules: Country, start: date, end: date) -> Scope:
     filed = db.execute(select(TaxReturn.period_start_date, TaxReturn.period_end_date)).all()
     return Scope(start, end, [(row[0], row[1]) for row in filed], rules.out_of_scope)
 
 
 def figures(db: Session, scope: Scope) -> Figures:
-    sales_tax, purchase_tax = _tax_accounts(db)
+    output_accounts, input_accounts = tax_account_ids(db)
     output = LedgerEntry.transaction_type_id.in_(OUTPUT_TYPES)
     rows = db.execute(scope.entries(
         db, LedgerEntry.ledger_account_id, output, type_coerce(func.sum(LedgerEntry.debit), Money),
@@ -100,9 +98,9 @@ def figures(db: Session, scope: Scope) -> Figures:
     totals = {"output_tax": ZERO, "input_tax": ZERO, "sales": ZERO, "purchases": ZERO}
     for account_id, is_output, debit, credit in rows:
         movement = (debit or ZERO) - (credit or ZERO)
-        if account_id == sales_tax:
+        if account_id in output_accounts:
             totals["output_tax"] -= movement
-        elif account_id == purchase_tax:
+        elif account_id in input_accounts:
             totals["input_tax"] += movement
         elif is_output:
             totals["sales"] -= movement
