@@ -21,7 +21,7 @@ The VAT returns sum every output and every input account this module names (`tax
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -42,16 +42,23 @@ CENT = Decimal("0.01")
 CUSTOM_RATES_COUNTRY = "US"
 # The business's ledger accounts by nominal code (None: no such account), as the tax rates name them.
 BY_CODE: Cache[int, LedgerAccount | None] = Cache("tax accounts by nominal code")
+# The business's output and input tax account ids (`tax_account_ids`), found once per unit of work.
+TAX_ACCOUNTS: Cache[str, frozenset[str]] = Cache("output and input tax accounts")
+
+
+def _by_codes(db: Session, codes: Collection[int]) -> dict[int, LedgerAccount | None]:
+    """The business's accounts of these nominal codes (None where it has none), those not yet known in one query."""
+    known = cache(db, BY_CODE)
+    if missing := set(codes) - known.keys():
+        found = db.scalars(select(LedgerAccount).where(LedgerAccount.nominal_code.in_(missing)),
+                           execution_options={"autoflush": False})
+        known.update(dict.fromkeys(missing))
+        known.update({account.nominal_code: account for account in found})
+    return {code: known[code] for code in codes}
 
 
 def _by_code(db: Session, code: int | None) -> LedgerAccount | None:
-    if code is None:
-        return None
-    known = cache(db, BY_CODE)
-    if code not in known:
-        known[code] = db.scalar(select(LedgerAccount).where(LedgerAccount.nominal_code == code),
-                                execution_options={"autoflush": False})
-    return known[code]
+    return None if code is None else _by_codes(db, (code,))[code]
 
 
 def account_for(db: Session, rate_id: str | None, *, sales: bool) -> LedgerAccount:
@@ -115,11 +122,19 @@ def add_tax(db: Session, entries: Entries, amount: Decimal, *, rate_id: str | No
 
 def tax_account_ids(db: Session) -> tuple[frozenset[str], frozenset[str]]:
     """The ids of the business's output tax accounts and of its input tax accounts (the controls and the
-    accounts its rates name), which a tax return sums."""
+    accounts its rates name), which a tax return sums; one query per unit of work."""
+    known = cache(db, TAX_ACCOUNTS)
+    if not known:
+        known["output"], known["input"] = _tax_account_ids(db)
+    return known["output"], known["input"]
+
+
+def _tax_account_ids(db: Session) -> tuple[frozenset[str], frozenset[str]]:
     rate_ids = db.scalars(select(TaxRate.id)).all()
     found = [d for d in (tax_rate_def(r) for r in rate_ids) if d is not None]
-    output = {control(db, "SALES_TAX").id}
-    output.update(a.id for a in (_by_code(db, d.sales_account) for d in found) if a is not None)
-    inputs = {control(db, "PURCHASE_TAX").id}
-    inputs.update(a.id for a in (_by_code(db, d.purchase_account) for d in found) if a is not None)
+    sales = {d.sales_account for d in found if d.sales_account}
+    purchases = {d.purchase_account for d in found if d.purchase_account}
+    named = _by_codes(db, sales | purchases)
+    output = {control(db, "SALES_TAX").id, *(a.id for c in sales if (a := named[c]) is not None)}
+    inputs = {control(db, "PURCHASE_TAX").id, *(a.id for c in purchases if (a := named[c]) is not None)}
     return frozenset(output), frozenset(inputs)
