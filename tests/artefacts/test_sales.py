@@ -350,8 +350,9 @@ def test_combined_rates_are_broken_down_and_posted_per_component(client: TestCli
             for p in line["tax_breakdown"]] == [("CA_GST", "GST 5.00%", "5.0", "12.51"),
                                                  ("CA_PST_BC", "PST 7.00%", "7.0", "17.52")]
     _tx, entries = books.transaction(invoice["transaction"]["id"])
+    # GST on 2200 (GST/HST collected), PST on its own account 2220 (PST Payable): ledger/tax_accounts.py.
     assert entries == sorted([(1200, D("280.28"), D(0)), (4010, D(0), D("250.25")), (2200, D(0), D("12.51")),
-                              (2200, D(0), D("17.52"))])
+                              (2220, D(0), D("17.52"))])
 
 
 # --- foreign currency -----------------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def test_seeded_bank_accounts_and_wire_shape(books: Books) -> None:
     assert listed.status_code == 200, listed.text
     items = listed.json()["$items"]
     assert [(i["displayed_as"], i["bank_account_type"]["id"], i["nominal_code"]) for i in items] == [
-        ("Current (1200)", "CHECKING", 1200), ("Cash in Hand (1210)", "CASH_IN_HAND", 1210)]
+        ("Current (1200)", "CHECKING", 1200), ("Cash in Hand (1210)", "CASH_IN_HAND", 1210),
+        ("Petty Cash (1230)", "CASH_IN_HAND", 1230)]
     current = items[0]
     assert list(current) == BANK_KEYS
     assert current["balance"] == "0.0" and current["currency"]["id"] == "GBP" and current["is_active"] is True
@@ -67,7 +68,7 @@ def test_seeded_bank_accounts_and_wire_shape(books: Books) -> None:
     assert items[1]["deletable"] is True
     plain = books.get("/bank_accounts").json()["$items"][0]
     assert list(plain) == ["id", "displayed_as", "$path"]
-    assert books.get("/bank_accounts", exclude_stripe="true").json()["$total"] == 2
+    assert books.get("/bank_accounts", exclude_stripe="true").json()["$total"] == 3
     assert books.get("/bank_accounts", exclude_stripe="maybe").status_code == 400
 
 
@@ -118,7 +119,7 @@ def test_create_update_and_delete_a_bank_account(books: Books) -> None:
     assert body["is_active"] is False
     active = books.get("/bank_accounts", filter_inactive_bank_accounts="true").json()["$items"]
     assert made["id"] not in [i["id"] for i in active]
-    assert len(books.get("/bank_accounts").json()["$items"]) == 5
+    assert len(books.get("/bank_accounts").json()["$items"]) == 6
 
     assert books.put(f"/bank_accounts/{made['id']}", {"bank_account": {
         "main_address": {"city": "York"}, "main_contact_person": {"email": "m@bank.example"}}}).status_code == 200

@@ -58,7 +58,8 @@ def test_ledger_account_list_filters(books: Books) -> None:
     assert len(codes(visible_in="sales")) + len(codes(not_visible_in="sales")) == len(everything)
     assert DEBTORS in codes(show_control_accounts="true") and FREEHOLD not in codes(show_control_accounts="true")
     assert DEBTORS not in codes(show_control_accounts="false")
-    assert codes(ledger_account_type_id="BANK") == [1200, 1210]
+    # Current, Cash in Hand and Petty Cash (Sage's standard UK layout).
+    assert codes(ledger_account_type_id="BANK") == [1200, 1210, 1230]
     assert codes(search="4900") == [4900] and codes(search="OTHER INC") == [4900]
     assert codes(ledger_account_classification_id="ANY") == []
     assert len(codes(show_included_in_chart="true")) == len(everything) and codes(show_included_in_chart="false") == []

@@ -170,3 +170,11 @@ def test_us_custom_and_combined_tax_rates(client: TestClient, factory: Factory, 
     problem(books.post("/tax_rates", {"tax_rate": {"agency": "X"}}), 422, "RecordInvalid", "name")
     problem(books.post("/tax_rates", {"tax_rate": {"name": "X", "component_tax_rate": [{"percentage": 1}]}}),
             422, "RecordInvalid", "component_tax_rate[0].name")
+
+
+def test_qst_keeps_its_three_decimals_in_its_label(client: TestClient, factory: Factory) -> None:
+    books = Books.open(client, factory, country="CA")
+    # Revenu Québec's QST is 9.975 %: two decimals would show 9.98 %; GST 5 % + QST 9.975 % = 14.975 %.
+    assert books.get("/tax_rates/CA_QST_QC").json()["displayed_as"] == "QST 9.975%"
+    assert books.get("/tax_rates/CA_GST_QST_QC").json()["displayed_as"] == "GST & QST 14.975%"
+    assert books.get("/tax_rates/CA_GST").json()["displayed_as"] == "GST 5.00%"

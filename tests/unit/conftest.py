@@ -42,7 +42,7 @@ _no_frozen = pytest.fixture(_refused, name="frozen")
 
 # Everything read from the region data files and kept per process.
 _REGION_CACHES = (region_data.region, region_data.lookups, region_data.region_lookups, region_data.journal_codes,
-                  classifications.of_country, classifications.find, coa.template_accounts)
+                  region_data.tax_rate_def, classifications.of_country, classifications.find, coa.template_accounts)
 
 
 @pytest.fixture

@@ -156,7 +156,7 @@ def apply_lines(db: Session, artefact: Artefact, kind: Kind, lines: list[LineIn]
         for name, value in values.items():
             if name in ("description", "ledger_account_id", "quantity", "unit_price") and value is None:
                 continue  # required attributes cannot be cleared
-            if name == "is_purchase_for_resale" and kind.sales:
+            if name in ("is_purchase_for_resale", "tax_recoverable") and kind.sales:
                 continue
             if name.endswith("_id"):
                 setattr(row, name, value or None)

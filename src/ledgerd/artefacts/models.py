@@ -165,6 +165,8 @@ class ArtefactLine(Base):
     eu_goods_services_type_id: Mapped[str | None] = mapped_column(String(20))
     trade_of_asset: Mapped[bool] = mapped_column(Boolean, default=False)
     is_purchase_for_resale: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A purchase line's tax claimed back (None: as its rate and account say); False: none, it is part of the cost.
+    tax_recoverable: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Allocation(Record, Base):

@@ -1,8 +1,9 @@
 """How a posted document reaches the ledger: one balanced transaction in base currency.
 
-Sales invoice: Dr DEBTORS total / Cr each line's account net / Cr SALES_TAX tax / Cr CARRIAGE shipping net /
-Cr SALES_TAX shipping tax. Purchase invoice: Dr each line's account net / Dr PURCHASE_TAX tax / Cr CREDITORS
-total. Credit notes take the opposite sides; so does a corrective invoice whose (signed) total is negative.
+Sales invoice: Dr DEBTORS total / Cr each line's account net / Cr output tax / Cr CARRIAGE shipping net /
+Cr output tax on shipping. Purchase invoice: Dr each line's account net / Dr input tax / Cr CREDITORS total.
+Which account takes each tax, and the part of purchase tax that is cost, is `ledger.tax_accounts`'s rule.
+Credit notes take the opposite sides; so does a corrective invoice whose (signed) total is negative.
 Each component is the document's own base-currency figure, and the control line is their sum, so the
 transaction balances to the cent whatever the exchange rate.
 
@@ -25,6 +26,7 @@ from ledgerd.errors import Invalid
 from ledgerd.ledger import posting, treatments
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
+from ledgerd.ledger.tax_accounts import add_tax
 from ledgerd.periods import service as periods
 
 ZERO = Decimal(0)
@@ -36,33 +38,34 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
     # other lines take the other side.
     side = (kind.sign > 0) != kind.sales
     treatment = _treatment(db, artefact, kind)
-    # Each tax amount goes to the kind's tax account; self-accounted purchase VAT also the other way to SALES_TAX,
-    # and a sale under the reverse charge posts none.
-    tax_sides = [(control(db, "SALES_TAX" if kind.sales else "PURCHASE_TAX").id, side)]
-    if treatment is not None and kind.sales:
-        tax_sides = []
-    elif treatment is not None:
-        tax_sides.append((control(db, "SALES_TAX").id, not side))
     entries = posting.Entries()
 
-    def add_tax(amount: Decimal, parts: list[dict[str, str]], description: str, tax_rate_id: str | None) -> None:
-        # A combined rate: one entry per component, so each tax can be reported.
-        split = [(Decimal(p["base_currency_amount"]), p["tax_rate_id"]) for p in parts] if len(parts) > 1 \
-            else [(amount, tax_rate_id)]
-        for account, debit in tax_sides:
-            for value, rate_id in split:
-                entries.add(account, value, debit=debit, description=description, tax_rate_id=rate_id,
-                            tax_treatment=treatment)
+    def tax(amount: Decimal, *, rate_id: str | None, line_account_id: str, breakdown: list[dict[str, str]],
+            recoverable: bool | None, description: str) -> None:
+        # The kind's own tax (ledger/tax_accounts.py: its account, the share claimed back); self-accounted purchase
+        # VAT also as output tax, on the other side; a sale under the reverse charge posts none.
+        if treatment is not None and kind.sales:
+            return
+        add_tax(db, entries, amount, rate_id=rate_id, sales=kind.sales, debit=side, line_account_id=line_account_id,
+                breakdown=breakdown, line_recoverable=recoverable, description=description, treatment=treatment)
+        if treatment is not None:
+            add_tax(db, entries, amount, rate_id=rate_id, sales=True, debit=not side,
+                    line_account_id=line_account_id, breakdown=breakdown, description=description,
+                    treatment=treatment)
 
     for row in artefact.lines:
         entries.add(row.ledger_account_id, row.base_currency_net_amount, debit=side, description=row.description,
                     tax_rate_id=row.tax_rate_id, tax_treatment=treatment)
-        add_tax(row.base_currency_tax_amount, row.tax_breakdown or [], row.description, row.tax_rate_id)
+        # A combined rate's tax goes one entry per component (its breakdown), so each tax can be reported.
+        tax(row.base_currency_tax_amount, rate_id=row.tax_rate_id, line_account_id=row.ledger_account_id,
+            breakdown=row.tax_breakdown or [], recoverable=row.tax_recoverable, description=row.description)
     if kind.has_shipping:
-        entries.add(control(db, "CARRIAGE").id, artefact.base_currency_shipping_net_amount, debit=side,
-                    description="Shipping", tax_rate_id=artefact.shipping_tax_rate_id, tax_treatment=treatment)
-        add_tax(artefact.base_currency_shipping_tax_amount, artefact.shipping_tax_breakdown or [], "Shipping",
-                artefact.shipping_tax_rate_id)
+        carriage = control(db, "CARRIAGE").id
+        entries.add(carriage, artefact.base_currency_shipping_net_amount, debit=side, description="Shipping",
+                    tax_rate_id=artefact.shipping_tax_rate_id, tax_treatment=treatment)
+        tax(artefact.base_currency_shipping_tax_amount, rate_id=artefact.shipping_tax_rate_id,
+            line_account_id=carriage, breakdown=artefact.shipping_tax_breakdown or [], recoverable=None,
+            description="Shipping")
     # The control entry balances the others (a negative total, a corrective invoice that reduces its original,
     # moves it to the other side). `or ""`: a new document is posted before its flush fills the columns' defaults.
     entries.balance_to(control(db, "DEBTORS" if kind.sales else "CREDITORS").id, first=True,

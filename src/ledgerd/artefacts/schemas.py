@@ -35,6 +35,8 @@ class LineIn(_Body):
     eu_goods_services_type_id: str | None = Field(None, max_length=20)
     trade_of_asset: bool | None = None
     is_purchase_for_resale: bool | None = None
+    # Purchase lines only (Sage: Canada): false claims none of the line's tax back.
+    tax_recoverable: bool | None = None
     analysis_type_categories: CategoryIds | None = None
 
 

@@ -22,7 +22,7 @@ from ledgerd.db.unit import Cache, cache, rows_by_id
 from ledgerd.errors import Invalid
 from ledgerd.ledger.models import TaxRate
 from ledgerd.ledger.schemas import TaxRateCreate, TaxRateUpdate
-from ledgerd.regions.data import band_on
+from ledgerd.regions.data import band_on, percentage_text
 
 # Custom rates apply from the first day any region's data covers, so back-dated documents find them.
 FIRST_DAY = date(2010, 1, 1)
@@ -55,10 +55,10 @@ def percentage_on(rate: TaxRate, on: date) -> Decimal:
 
 
 def tax_rate_label(rate: TaxRate, on: date) -> str:
-    """Sage's display text: "Standard 20.00%" (or just the name for rates shown without a figure)."""
+    """Sage's display text: "Standard 20.00%", "QST 9.975%" (or just the name for rates shown without a figure)."""
     if not rate.label_percentage:
         return rate.name
-    return f"{rate.name} {percentage_on(rate, on):.2f}%"
+    return f"{rate.name} {percentage_text(percentage_on(rate, on))}%"
 
 
 def _band(percentage: Decimal, start: date, end: date | None = None) -> dict[str, Any]:

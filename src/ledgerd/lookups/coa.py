@@ -15,7 +15,7 @@ from typing import Any
 from ledgerd.ledger.classifications import classification_of
 from ledgerd.ledger.models import account_label
 from ledgerd.regions import COUNTRIES
-from ledgerd.regions.data import AccountDef, lookup, region, region_lookups
+from ledgerd.regions.data import AccountDef, lookup, percentage_text, region, region_lookups
 
 Item = Mapping[str, Any]
 
@@ -65,5 +65,5 @@ def tax_rate_link(country: str, rate_id: str | None, on: date) -> dict[str, str]
     rate = next((r for r in region(country).tax_rates if r.id == rate_id), None) if rate_id else None
     if rate is None:
         return None
-    shown = f"{rate.name} {rate.percentage_on(on):.2f}%" if rate.label_percentage else rate.name
+    shown = f"{rate.name} {percentage_text(rate.percentage_on(on))}%" if rate.label_percentage else rate.name
     return {"id": rate.id, "displayed_as": shown, "$path": f"/tax_rates/{rate.id}"}

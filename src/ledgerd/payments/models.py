@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledgerd.db.base import Base, Fine, IdColumn, Money, new_id
@@ -55,6 +55,8 @@ class PaymentLine(Base):
     net_amount: Mapped[Decimal] = mapped_column(Money)
     tax_amount: Mapped[Decimal] = mapped_column(Money)
     total_amount: Mapped[Decimal] = mapped_column(Money)
+    # An other payment line's tax claimed back (None: as its rate and account say); False: none of it.
+    tax_recoverable: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class ContactAllocation(Record, Base):

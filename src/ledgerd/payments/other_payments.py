@@ -1,7 +1,8 @@
 """Other payments and receipts: money in or out of a bank account straight to ledger accounts, no document.
 
-An OTHER_PAYMENT debits each line's account with its net amount and PURCHASE_TAX with its tax, and
-credits the bank with the total; an OTHER_RECEIPT is the mirror image (SALES_TAX for the tax).
+An OTHER_PAYMENT debits each line's account with its net amount and the input tax account with its tax, and
+credits the bank with the total; an OTHER_RECEIPT is the mirror image (output tax). Which account takes each
+tax, and the part of purchase tax that is cost, is `ledger.tax_accounts`'s rule.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from ledgerd.banking import service as banking
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
 from ledgerd.errors import Invalid
-from ledgerd.ledger.accounts import control, usable
+from ledgerd.ledger.accounts import usable
 from ledgerd.ledger.models import TaxRate, Transaction
 from ledgerd.ledger.posting import Entries, post, reverse
+from ledgerd.ledger.tax_accounts import add_tax, split
 from ledgerd.ledger.tax_rates import percentage_on
 from ledgerd.payments import documents
 from ledgerd.payments.documents import ZERO
@@ -90,13 +92,15 @@ def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherP
                            if item.analysis_type_categories}, "BANKING")
 
     receipt = kind == "OTHER_RECEIPT"
-    tax_account = control(db, "SALES_TAX" if receipt else "PURCHASE_TAX").id
     entries = Entries()
     for line in lines:
         entries.add(line.ledger_account_id, line.net_amount, debit=not receipt, contact_id=contact_id,
                     tax_rate_id=line.tax_rate_id, description=line.details)
-        entries.add(tax_account, line.tax_amount, debit=not receipt, contact_id=contact_id,
-                    tax_rate_id=line.tax_rate_id, description=line.details)
+        add_tax(db, entries, line.tax_amount, rate_id=line.tax_rate_id, sales=receipt, debit=not receipt,
+                line_account_id=line.ledger_account_id,
+                breakdown=split(db, line.tax_rate_id, line.net_amount, line.tax_amount, on),
+                line_recoverable=line.tax_recoverable,
+                contact_id=contact_id, description=line.details)
     entries.add(bank.ledger_account_id, total, debit=receipt, contact_id=contact_id)
     post(db, business_id=business_id, transaction_type_id=kind, on=on, lines=entries.lines, reference=payment.reference,
          contact_id=contact_id, origin=("other_payments", payment.id), record=payment)
@@ -123,4 +127,5 @@ def _line(db: Session, kind: str, i: int, item: PaymentLineIn, on: dt.date) -> P
     if net < ZERO or net + tax != total:
         raise Invalid("must equal net_amount + tax_amount.", f"{where}.total_amount")
     return PaymentLine(id=new_id(), position=i, ledger_account_id=account.id, details=item.details or "",
-                       tax_rate_id=item.tax_rate_id, net_amount=net, tax_amount=tax, total_amount=total)
+                       tax_rate_id=item.tax_rate_id, net_amount=net, tax_amount=tax, total_amount=total,
+                       tax_recoverable=item.tax_recoverable if kind == "OTHER_PAYMENT" else None)

@@ -83,6 +83,8 @@ class PaymentLineIn(_Body):
     tax_amount: NonNegative | None = None
     tax_rate_id: str | None = None
     details: str | None = Field(None, max_length=255)
+    # Other payments only (Sage: Canada): false claims none of the line's tax back.
+    tax_recoverable: bool | None = None
     analysis_type_categories: CategoryIds | None = None
 
 

@@ -43,6 +43,13 @@ def band_on(bands: Iterable[tuple[Day, Day | None, Figure]], day: Day) -> Figure
     return chosen
 
 
+def percentage_text(figure: Decimal) -> str:
+    """A percentage as Sage labels a tax rate: two decimals ("20.00"), more where the rate has them (QST
+    "9.975")."""
+    text = f"{figure:.2f}"
+    return text if Decimal(text) == figure else format(figure.normalize(), "f")
+
+
 class RegionDataError(ValueError):
     """A data file breaks the format; raised at load so a bad file never reaches a business."""
 
@@ -66,6 +73,13 @@ class TaxRateDef:
     components: tuple[str, ...] = ()
     retailer: bool = False
     is_visible: bool = True
+    # The nominal codes of the accounts this tax goes to where the country keeps each tax apart (SKR03's 1771
+    # for 7 % output tax, Canada's PST and QST accounts); None: the SALES_TAX / PURCHASE_TAX control account.
+    sales_account: int | None = None
+    purchase_account: int | None = None
+    # False: this tax paid on purchases is never claimed back (Canadian PST, US sales tax); it is part of the
+    # cost and goes to the purchase line's account (ledger/tax_accounts.py).
+    purchase_recoverable: bool = True
 
     @property
     def is_cis(self) -> bool:
@@ -100,6 +114,9 @@ class Region:
     tax_rates: tuple[TaxRateDef, ...]
     accounts: tuple[AccountDef, ...]
     address_regions: tuple[dict[str, str], ...] = field(default=())
+    # Whether tax paid on purchases is claimed back by default (region.toml `purchase_tax_recoverable`): the
+    # rates' own default, and the rule for the rates a US business makes itself.
+    purchase_tax_recoverable: bool = True
     # Every table of region.toml as read; packages with sections of their own (settings) parse them.
     tables: dict[str, Any] = field(default_factory=dict)
 
@@ -129,7 +146,7 @@ def lookup(name: str, key: str) -> dict[str, str] | None:
     return next((item for item in lookups().get(name, ()) if item["id"] == key), None)
 
 
-def _tax_rate(raw: dict[str, Any]) -> TaxRateDef:
+def _tax_rate(raw: dict[str, Any], recoverable: bool = True) -> TaxRateDef:
     percentages = tuple(Percentage(Decimal(str(p["percentage"])), date.fromisoformat(str(p["from_date"])),
                                    date.fromisoformat(str(p["to_date"])) if p.get("to_date") else None)
                         for p in raw.get("percentages", ()))
@@ -142,7 +159,9 @@ def _tax_rate(raw: dict[str, Any]) -> TaxRateDef:
                       usage=tuple(raw.get("usage", ("sales", "purchase"))),
                       address_regions=tuple(raw.get("address_regions", ())),
                       components=tuple(raw.get("components", ())), retailer=raw.get("retailer", False),
-                      is_visible=raw.get("is_visible", True))
+                      is_visible=raw.get("is_visible", True), sales_account=raw.get("sales_account"),
+                      purchase_account=raw.get("purchase_account"),
+                      purchase_recoverable=raw.get("purchase_recoverable", recoverable))
 
 
 @cache
@@ -151,7 +170,8 @@ def region(country: str) -> Region:
     if not folder.is_dir():
         raise RegionDataError(f"no data for region {country}")
     meta = _read(folder / "region.toml")
-    rates = tuple(_tax_rate(r) for r in _read(folder / "tax_rates.toml").get("tax_rate", ()))
+    recoverable = bool(meta.get("purchase_tax_recoverable", True))
+    rates = tuple(_tax_rate(r, recoverable) for r in _read(folder / "tax_rates.toml").get("tax_rate", ()))
     accounts = tuple(AccountDef(nominal_code=int(a["nominal_code"]), name=a["name"], type=a["type"],
                                 visible_in=tuple(a.get("visible_in", ())), tax_rate=a.get("tax_rate"),
                                 control=a.get("control"), bank_account_type=a.get("bank_account_type"),
@@ -161,9 +181,22 @@ def region(country: str) -> Region:
                     tax_name=meta.get("tax_name", "Tax"), country_group=meta.get("country_group", "ALL"),
                     financial_settings=dict(meta.get("financial_settings", {})),
                     invoice_settings=dict(meta.get("invoice_settings", {})), tax_rates=rates, accounts=accounts,
-                    address_regions=tuple(meta.get("address_regions", ())), tables=meta)
+                    address_regions=tuple(meta.get("address_regions", ())), tables=meta,
+                    purchase_tax_recoverable=recoverable)
     _check(result)
     return result
+
+
+@cache
+def tax_rate_def(rate_id: str) -> TaxRateDef | None:
+    """A region's built-in tax rate by id, whatever the region (ids are unique across regions: `GB_STANDARD`,
+    `CA_PST_BC`); None for a rate a business made itself."""
+    for folder in sorted(DATA.iterdir()):
+        if folder.is_dir() and folder.name != "common":
+            found = next((r for r in region(folder.name).tax_rates if r.id == rate_id), None)
+            if found is not None:
+                return found
+    return None
 
 
 def _check(data: Region) -> None:
@@ -191,10 +224,17 @@ def _check(data: Region) -> None:
     for rate in data.tax_rates:
         if missing_parts := set(rate.components) - rate_ids:
             raise RegionDataError(f"{data.country} tax rate {rate.id}: unknown components {sorted(missing_parts)}")
+        for code in (rate.sales_account, rate.purchase_account):
+            if code is not None and (code not in codes or _type_of(data, code) != "TAXES"):
+                raise RegionDataError(f"{data.country} tax rate {rate.id}: account {code} is not a tax account")
     for key in ("default_sales_tax_rate", "default_purchase_tax_rate"):
         value = data.financial_settings.get(key)
         if value is not None and value not in rate_ids:
             raise RegionDataError(f"{data.country}: {key} {value} is not a tax rate")
+
+
+def _type_of(data: Region, code: int) -> str:
+    return next(a.type for a in data.accounts if a.nominal_code == code)
 
 
 @dataclass(frozen=True)

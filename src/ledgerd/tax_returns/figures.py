@@ -1,10 +1,11 @@
 """A VAT return's figures, read from the ledger.
 
-Every posting that carries tax writes its net amounts to the line's account and its tax to the SALES_TAX or
-PURCHASE_TAX control account, each entry with its `tax_rate_id` (artefacts/posting.py, payments). So:
+Every posting that carries tax writes its net amounts to the line's account and its tax to an output or input
+tax account (the SALES_TAX or PURCHASE_TAX control, or a rate's own account: ledger/tax_accounts.py), each entry
+with its `tax_rate_id` (artefacts/posting.py, payments). So:
 
-* output tax (box 1, T1) = credits - debits on SALES_TAX; input tax (box 4, T2) = debits - credits on
-  PURCHASE_TAX;
+* output tax (box 1, T1) = credits - debits on the output tax accounts; input tax (box 4, T2) = debits - credits
+  on the input tax accounts;
 * sales ex VAT (box 6) = credits - debits of the other taxed entries of sales-side transactions (invoices,
   credit notes, quick entries, other receipts); purchases ex VAT (box 7) = debits - credits of those of the
   purchase side. Entries at rates outside the return ("No VAT") are left out.
@@ -42,6 +43,7 @@ from ledgerd.db.base import Money
 from ledgerd.ledger import treatments
 from ledgerd.ledger.accounts import by_ids, control
 from ledgerd.ledger.models import TAX_RETURN_ORIGIN, LedgerAccount, LedgerEntry, TaxReturnTransaction, Transaction
+from ledgerd.ledger.tax_accounts import tax_account_ids
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
 from ledgerd.tax_returns.models import TaxReturn
 from ledgerd.tax_returns.periods import Country
@@ -107,10 +109,10 @@ class Scope:
 
     def taxed(self, db: Session) -> list[ColumnElement[bool]]:
         """Entries that reach a return, whatever their date: VAT, and net amounts at rates inside the return."""
-        tax_accounts = _tax_accounts(db)
+        output, inputs = tax_account_ids(db)
         return [
             or_(Transaction.origin_type.is_(None), Transaction.origin_type != ORIGIN),
-            or_(and_(LedgerEntry.ledger_account_id.in_(tax_accounts),
+            or_(and_(LedgerEntry.ledger_account_id.in_(output | inputs),
                      or_(LedgerEntry.transaction_type_id.not_in(MANUAL_TYPES),
                          LedgerEntry.tax_treatment == treatments.JOURNAL)),
                 and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(self.out_of_scope),
@@ -137,10 +139,6 @@ class Scope:
 _OUTPUT = LedgerEntry.transaction_type_id.in_(OUTPUT_TYPES)
 
 
-def _tax_accounts(db: Session) -> tuple[str, str]:
-    return control(db, "SALES_TAX").id, control(db, "PURCHASE_TAX").id
-
-
 def scope(db: Session, rules: Country, start: date, end: date, scheme: Scheme = STANDARD) -> Scope:
     filed = db.execute(select(TaxReturn.period_start_date, TaxReturn.period_end_date)).all()
     return Scope(start, end, [(row[0], row[1]) for row in filed], rules.out_of_scope, scheme)
@@ -148,7 +146,7 @@ def scope(db: Session, rules: Country, start: date, end: date, scheme: Scheme = 
 
 def by_transaction(db: Session, conditions: Sequence[ColumnElement[bool]], scheme: Scheme) -> dict[str, Figures]:
     """The figures of each transaction among the entries meeting `conditions` (`Scope.conditions`)."""
-    sales_tax, purchase_tax = _tax_accounts(db)
+    output_accounts, input_accounts = tax_account_ids(db)
     fixed = LedgerEntry.ledger_account_id.in_(
         select(LedgerAccount.id).where(LedgerAccount.ledger_account_type_id == "FIXED_ASSETS"))
     columns = (LedgerEntry.transaction_id, LedgerEntry.ledger_account_id, _OUTPUT, fixed, LedgerEntry.tax_treatment)
@@ -163,9 +161,9 @@ def by_transaction(db: Session, conditions: Sequence[ColumnElement[bool]], schem
                                                   "purchases": ZERO, "fixed": ZERO})
         debit, credit = debit or ZERO, credit or ZERO
         movement = debit - credit
-        if account_id == sales_tax:
+        if account_id in output_accounts:
             sums["output_tax"] -= movement
-        elif account_id == purchase_tax:
+        elif account_id in input_accounts:
             sums["input_tax"] += movement
         elif treatment == treatments.JOURNAL:
             # A journal line asked onto the return: income moves box 6, expenditure box 7, any other account

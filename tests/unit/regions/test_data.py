@@ -461,6 +461,108 @@ def test_percentage_before_a_rate_starts_is_zero() -> None:
     assert pct("CA", "CA_QST_QC", date(2012, 12, 31)) == Decimal(0)
 
 
+# --- charts of accounts ---------------------------------------------------------------------------------------------
+
+def codes(cc: str) -> dict[int, region_data.AccountDef]:
+    return {a.nominal_code: a for a in region(cc).accounts}
+
+
+# Sage's standard UK layout: fixed assets with their depreciation, stock, petty cash, payroll liabilities, loans,
+# motor, travel and repairs overheads (gb/ledger_accounts.toml names the sources).
+UK_LAYOUT = {10, 11, 20, 21, 30, 31, 40, 41, 50, 51, 1001, 1002, 1003, 1100, 1101, 1102, 1103, 1200, 1210, 1230,
+             2100, 2109, 2200, 2201, 2202, 2203, 2210, 2211, 2220, 2230, 2300, 2310, 3000, 3200, 4000, 4009, 4900,
+             4905, 5000, 5009, 6000, 6201, 7000, 7006, 7007, 7100, 7200, 7300, 7400, 7500, 7502, 7600, 7800, 7900,
+             7906, 8000, 8100, 8204, 9998, 9999}
+
+
+@pytest.mark.parametrize("cc", ["GB", "IE"])
+def test_gb_and_ie_ship_sages_standard_layout(cc: str) -> None:
+    chart = codes(cc)
+    # 142 shared accounts; GB adds the 4 CIS ones (1131, 1132, 2502, 2503), IE the 2 extra payroll ones
+    # (2212 USC, 2216 LPT): 146 and 144, against the 40 of the first chart.
+    assert len(chart) == {"GB": 146, "IE": 144}[cc]
+    assert set(chart) >= UK_LAYOUT
+    controls = {a.control: a.nominal_code for a in chart.values() if a.control}
+    assert controls == {"DEBTORS": 1100, "BANK": 1200, "CREDITORS": 2100, "SALES_TAX": 2200, "PURCHASE_TAX": 2201,
+                        "TAX_LIABILITY": 2202, "RETAINED_EARNINGS": 3200, "DISCOUNTS_ALLOWED": 4009,
+                        "CARRIAGE": 4905, "DISCOUNTS_RECEIVED": 5009, "EXCHANGE_GAIN_LOSS": 7906,
+                        "SUSPENSE": 9998, "OPENING_BALANCES": 9999}
+    # Each fixed asset's accumulated depreciation follows it and is for journals only.
+    for asset in (20, 30, 40, 50):
+        assert chart[asset].type == chart[asset + 1].type == "FIXED_ASSETS"
+        assert chart[asset + 1].visible_in == ("journals", "reporting")
+    assert chart[1230].bank_account_type == "CASH_IN_HAND" and chart[2210].name == "PAYE"
+    # Wages and taxes are outside the scope of VAT; insurance and finance exempt.
+    assert {chart[c].tax_rate for c in (7000, 7006, 7007, 8200)} == {f"{cc}_NO_TAX"}
+    assert {chart[c].tax_rate for c in (7104, 7303, 7900, 8204)} == {f"{cc}_EXEMPT"}
+
+
+def test_gb_payroll_and_cis_accounts() -> None:
+    chart = codes("GB")
+    assert (chart[2211].name, chart[2230].name, chart[7006].name) == ("National Insurance", "Pension Fund",
+                                                                      "Employers NI")
+    assert {chart[c].type for c in (1131, 1132)} == {"CURRENT_ASSETS"}
+    assert {chart[c].type for c in (2502, 2503)} == {"CURRENT_LIABILITY"}
+    # Business energy is standard-rated (20%); the reduced 5% is for domestic use only (Notice 701/19).
+    assert chart[7200].tax_rate == "GB_STANDARD" and pct("GB", "GB_STANDARD", date(2025, 1, 1)) == D("20.0")
+
+
+def test_ie_payroll_and_energy_accounts() -> None:
+    chart = codes("IE")
+    assert (chart[2211].name, chart[2212].name, chart[2216].name) == (
+        "Pay Related Social Insurance (PRSI)", "Universal Social Charge (USC)", "Local Property Tax (LPT)")
+    assert not {1131, 1132, 2502, 2503} & set(chart)  # CIS is the UK's scheme
+    # Gas and electricity at 9% (cut from 13.5% on 1 May 2022, extended to 31 Dec 2030).
+    assert chart[7200].tax_rate == chart[7201].tax_rate == "IE_SECOND_REDUCED"
+    assert pct("IE", "IE_SECOND_REDUCED", date(2030, 12, 31)) == D("9.0")
+    assert chart[7202].tax_rate == "IE_REDUCED"  # heating oil stays at 13.5%
+
+
+def test_de_keeps_each_rate_and_reverse_charge_on_its_own_accounts() -> None:
+    chart = codes("DE")
+    assert (rate("DE", "DE_STANDARD").sales_account, rate("DE", "DE_STANDARD").purchase_account) == (1776, 1576)
+    assert (rate("DE", "DE_REDUCED").sales_account, rate("DE", "DE_REDUCED").purchase_account) == (1771, 1571)
+    assert {chart[c].type for c in (1571, 1574, 1576, 1577, 1588, 1771, 1774, 1776, 1787)} == {"TAXES"}
+    assert "§ 13b" in chart[1577].name and "§ 13b" in chart[1787].name
+    assert "Einfuhrumsatzsteuer" in chart[1588].name
+
+
+def test_es_withholding_accounts() -> None:
+    chart = codes("ES")
+    assert chart[4730].name == "Hacienda Pública, retenciones y pagos a cuenta"
+    assert chart[4751].name == "Hacienda Pública, acreedora por retenciones practicadas"
+
+
+def test_ca_taxes_name_their_own_accounts_and_pst_is_cost() -> None:
+    chart = codes("CA")
+    for pst in ("CA_PST_BC", "CA_PST_MB", "CA_PST_SK"):
+        assert (rate("CA", pst).sales_account, rate("CA", pst).purchase_recoverable) == (2220, False)
+    assert (rate("CA", "CA_QST_QC").sales_account, rate("CA", "CA_QST_QC").purchase_account) == (2230, 2240)
+    assert (chart[2220].name, chart[2230].name, chart[2240].name) == ("PST Payable", "QST Payable",
+                                                                      "QST Input Tax Refunds")
+    # GST and HST go to the controls 2200 / 2210 and are claimed back.
+    assert rate("CA", "CA_GST").sales_account is None and rate("CA", "CA_GST").purchase_recoverable
+    assert region("CA").purchase_tax_recoverable
+
+
+def test_us_purchase_tax_is_cost() -> None:
+    assert not region("US").purchase_tax_recoverable
+    assert not any(r.purchase_recoverable for r in region("US").tax_rates)
+    assert all(region(cc).purchase_tax_recoverable for cc in REGIONS if cc != "US")
+
+
+def test_tax_rate_def_finds_a_rate_in_any_region() -> None:
+    assert region_data.tax_rate_def("CA_QST_QC") == rate("CA", "CA_QST_QC")
+    assert region_data.tax_rate_def("GB_STANDARD") == rate("GB", "GB_STANDARD")
+    assert region_data.tax_rate_def("a-custom-us-rate") is None
+
+
+@pytest.mark.parametrize(("figure", "text"), [("20.0", "20.00"), ("9.975", "9.975"), ("14.975", "14.975"),
+                                              ("5", "5.00"), ("0.0", "0.00"), ("13.5", "13.50")])
+def test_percentage_text_keeps_the_rates_own_decimals(figure: str, text: str) -> None:
+    assert region_data.percentage_text(D(figure)) == text
+
+
 GB_VAT_RATES = ("GB_STANDARD", "GB_LOWER", "GB_ZERO", "GB_EXEMPT", "GB_NO_TAX")
 CIS_RATES = ("GB_CIS_REGISTERED", "GB_CIS_UNREGISTERED", "GB_CIS_GROSS")
 
@@ -539,6 +641,10 @@ def test_a_broken_chart_is_refused(region_files: Path, old: str, new: str, messa
     ('name = "Lower Rate"\n', 'name = "Lower Rate"\ncomponents = ["GB_NOPE"]\n',
      r"GB tax rate GB_LOWER: unknown components \['GB_NOPE'\]"),
     ('id = "GB_STANDARD"', 'id = "GB_HIGH"', "GB account .*: unknown tax rate GB_STANDARD"),
+    ('name = "Lower Rate"\n', 'name = "Lower Rate"\nsales_account = 4000\n',
+     "GB tax rate GB_LOWER: account 4000 is not a tax account"),
+    ('name = "Lower Rate"\n', 'name = "Lower Rate"\npurchase_account = 2299\n',
+     "GB tax rate GB_LOWER: account 2299 is not a tax account"),
 ])
 def test_broken_tax_rates_are_refused(region_files: Path, old: str, new: str, message: str) -> None:
     edit(region_files / "gb" / "tax_rates.toml", old, new)

@@ -234,7 +234,7 @@ def _line(batch: Batch, artefact: Artefact, row: ArtefactLine) -> dict[str, Any]
         "eu_goods_services_type": batch.link("eu_goods_services_types", row.eu_goods_services_type_id),
         "discount_amount": row.discount_amount, "base_currency_discount_amount": row.base_currency_discount_amount,
         "discount_percentage": row.discount_percentage, "eu_sales_description": None,
-        "gst_amount": None, "pst_amount": None, "tax_recoverable": None,
+        "gst_amount": None, "pst_amount": None, "tax_recoverable": row.tax_recoverable,
     }
 
 

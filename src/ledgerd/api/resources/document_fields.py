@@ -59,7 +59,7 @@ SALES_LINE = obj(keyed({"id": TEXT, "displayed_as": TEXT}), _CATEGORIES, _ITEM, 
 QUOTE_LINE = obj(keyed({"id": TEXT, "displayed_as": TEXT}), analysis_type_categories=many(ANALYSIS_LINE_ITEM)).then(
     SALES_LINE.without("id", "displayed_as", "analysis_type_categories"))
 PURCHASE_LINE = obj(keyed({"id": TEXT, "displayed_as": TEXT}), is_purchase_for_resale=BOOLEAN).then(
-    _CATEGORIES, _ITEM, _AMOUNTS, gst_amount=NULL, pst_amount=NULL, tax_recoverable=NULL)
+    _CATEGORIES, _ITEM, _AMOUNTS, gst_amount=NULL, pst_amount=NULL, tax_recoverable=BOOLEAN)
 
 # --- document parts ----------------------------------------------------------------------------------------
 _HEAD = record(created_at=DATETIME, updated_at=DATETIME, links=many(ANY), editable=BOOLEAN,

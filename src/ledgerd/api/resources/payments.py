@@ -199,7 +199,7 @@ def present_other_payments(call: Call, payments: Sequence[Payment]) -> list[dict
                 "tax_breakdown": _breakdown(links.tax_rate(line.tax_rate_id, p.date),
                                             links.percentage(line.tax_rate_id, p.date), line.tax_amount),
                 "is_purchase_for_resale": False, "trade_of_asset": False, "gst_amount": None, "pst_amount": None,
-                "tax_recoverable": None,
+                "tax_recoverable": line.tax_recoverable,
             } for line in p.lines],
             "editable": True, "deletable": True, "withholding_tax_rate": None, "withholding_tax_amount": None,
         })
