@@ -23,7 +23,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ledgerd.db.base import Money
@@ -67,14 +67,11 @@ class Scope:
 
     def conditions(self, db: Session) -> list[ColumnElement[bool]]:
         late = [and_(LedgerEntry.date >= s, LedgerEntry.date <= e) for s, e in self.filed if e < self.start]
-        tax_accounts = _tax_accounts(db)
         return [
             or_(and_(LedgerEntry.date >= self.start, LedgerEntry.date <= self.end), *late),
             or_(Transaction.origin_type.is_(None), Transaction.origin_type != ORIGIN),
             LedgerEntry.transaction_id.not_in(select(TaxReturnTransaction.transaction_id)),
-            or_(LedgerEntry.ledger_account_id.in_(tax_accounts),
-                and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(self.out_of_scope),
-                     LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id)),
+            _taxed(db, self.out_of_scope),
         ]
 
     def entries(self, db: Session, *columns: Any) -> Select[Any]:
@@ -84,6 +81,13 @@ class Scope:
 
 def _tax_accounts(db: Session) -> tuple[str, str]:
     return control(db, "SALES_TAX").id, control(db, "PURCHASE_TAX").id
+
+
+def _taxed(db: Session, out_of_scope: frozenset[str]) -> ColumnElement[bool]:
+    """Entries a return counts: on the tax accounts, or at a rate within the return (not the VAT transfer's)."""
+    return or_(LedgerEntry.ledger_account_id.in_(_tax_accounts(db)),
+               and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(out_of_scope),
+                    LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id))
 
 
 def scope(db: Session, rules: Country, start: date, end: date) -> Scope:
@@ -146,3 +150,45 @@ BOX_NAMES = {"GB": GB_BOXES, "IE": IE_BOXES}
 
 def boxes(country: str, found: Figures) -> dict[str, Decimal]:
     return BOXES[country](found)
+
+
+# --- drill-down: the entries behind a box ------------------------------------------------------------------
+
+# The figures each box is made of (boxes 2, 8, 9 and the intra-EU boxes take none).
+BOX_FIGURES = {"box_1": ("output_tax",), "box_3": ("output_tax",), "box_4": ("input_tax",),
+               "box_5": ("output_tax", "input_tax"), "box_6": ("sales",), "box_7": ("purchases",),
+               "box_T1": ("output_tax",), "box_T2": ("input_tax",), "box_T3": ("output_tax", "input_tax"),
+               "box_T4": ("output_tax", "input_tax")}
+
+
+def figure_of(db: Session) -> ColumnElement[str]:
+    """The figure an entry of a return counts towards: `figures`' split, written as SQL."""
+    sales_tax, purchase_tax = _tax_accounts(db)
+    return case((LedgerEntry.ledger_account_id == sales_tax, "output_tax"),
+                (LedgerEntry.ledger_account_id == purchase_tax, "input_tax"),
+                (LedgerEntry.transaction_type_id.in_(OUTPUT_TYPES), "sales"), else_="purchases")
+
+
+def filed_conditions(db: Session, tax_return_id: str, out_of_scope: frozenset[str]) -> list[ColumnElement[bool]]:
+    """The entries a filed return took: those of the transactions recorded with it."""
+    taken = select(TaxReturnTransaction.transaction_id).where(TaxReturnTransaction.tax_return_id == tax_return_id)
+    return [LedgerEntry.transaction_id.in_(taken), _taxed(db, out_of_scope)]
+
+
+def box_transactions(db: Session, conditions: Sequence[ColumnElement[bool]], box: str, *, offset: int,
+                     limit: int) -> list[tuple[str, Decimal]]:
+    """The transactions behind `box` with what each adds to its figures (tax and sales as credits, purchases as
+    debits), oldest first; `conditions` are a draft's `Scope.conditions` or `filed_conditions`."""
+    wanted = BOX_FIGURES.get(box, ())
+    if not wanted:
+        return []
+    figure = figure_of(db)
+    signed = case((figure.in_(("output_tax", "sales")), LedgerEntry.credit - LedgerEntry.debit),
+                  else_=LedgerEntry.debit - LedgerEntry.credit)
+    rows = db.execute(
+        select(LedgerEntry.transaction_id, type_coerce(func.sum(signed), Money))
+        .join(Transaction, Transaction.id == LedgerEntry.transaction_id)
+        .where(*conditions, figure.in_(wanted))
+        .group_by(LedgerEntry.transaction_id, Transaction.date)
+        .order_by(Transaction.date, LedgerEntry.transaction_id).offset(offset).limit(limit)).all()
+    return [(row[0], row[1] or ZERO) for row in rows]
