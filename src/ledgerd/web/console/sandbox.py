@@ -55,7 +55,7 @@ def restore(view: View) -> Response:
 
 def reset(view: View) -> Response:
     business = state.reset_business(view.db, view.runtime.clock, _business(view))
-    return _back(f"{business.name} reset to its demo books.")
+    return _back(f"{business.name} reset to the books a new business starts with.")
 
 
 def clock_change(view: View) -> Response:
