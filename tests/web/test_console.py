@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,10 +18,13 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from ledgerd.artefacts.models import Artefact
+from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.sandbox.demo import seed_demo_books
+from ledgerd.settings import service as settings
 from ledgerd.tax_returns import periods
 from ledgerd.tax_returns import service as tax_returns
+from ledgerd.tax_returns.models import DraftTaxReturn
 from ledgerd.tax_returns.schemas import DraftTaxReturnCreate
 from ledgerd.tenancy.models import Business, Membership, Role, User
 from tests.support.factories import Factory
@@ -155,6 +158,28 @@ def test_a_vat_box_lists_the_transactions_it_adds_up(client: TestClient, demo: D
         expected = money(page, "box-value")
         assert (total.to_integral_value("ROUND_DOWN") if box == "box_6" else total) == expected, box
     assert client.get(f"{demo.home}/vat/draft/{demo.draft_id}/box_99").status_code == 404
+
+
+def test_a_filed_returns_box_lists_the_transactions_it_took(client: TestClient, factory: Factory,
+                                                            demo: Demo) -> None:
+    def file(db: Session) -> str:
+        bind_business(db, demo.business.id)
+        bind_clock(db, factory.runtime.clock)
+        draft = db.get(DraftTaxReturn, demo.draft_id)
+        assert draft is not None
+        now = datetime.combine(draft.period_end_date + timedelta(days=1), time(9), UTC)
+        settings.save_document(db, now, "financial", {"tax_number": "123456789"})
+        return tax_returns.submit(db, draft, "GB", now).id
+
+    filed = factory.tx(file)
+    signed_in(client, demo.owner)
+    assert f"/vat/filed/{filed}" in client.get(demo.home + "/vat").text
+    for box in ("box_1", "box_4"):
+        page = client.get(f"{demo.home}/vat/filed/{filed}/{box}").text
+        rows = re.findall(r'<td class="num">(-?[\d,.]+)</td></tr>', page.split('id="box-transactions"')[1])
+        # What the return took adds up to what it filed; the filing's own VAT transfer is no part of it.
+        assert sum((D(r.replace(",", "")) for r in rows), D(0)) == money(page, "box-value"), box
+        assert "VAT Return" not in page
 
 
 def _restrict(factory: Factory, business: Business, user: User, **areas: str) -> None:

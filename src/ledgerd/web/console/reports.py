@@ -113,7 +113,7 @@ def aged(view: View) -> Response:
     report = service.aged(view.db, on, kinds)
     side = "sales" if which == "debtors" else "purchases"
     rows = [{"name": c.name, "reference": c.reference, "buckets": c.buckets, "total": c.total,
-             "href": view.href(f"/{side}", kind="", contact=c.contact_id) if view.may(side) else None}
+             "href": view.href(f"/{side}", kind="all", contact=c.contact_id) if view.may(side) else None}
             for c in report.contacts]
     return view.render("console_aged.html", title=f"Aged {which}", which=which, report=report, rows=rows, on=on,
                        buckets=[(b, BUCKET_LABELS[b]) for b in service.BUCKETS])
