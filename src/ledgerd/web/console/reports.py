@@ -43,6 +43,8 @@ def _months(today: date, count: int = MONTHS) -> list[tuple[date, date]]:
 
 
 def overview(view: View) -> Response:
+    """Charts that read bounded rows (daily balances): the aged buckets, which read every open document, are
+    charted on the aged reports' own pages."""
     today = view.runtime.clock.today()
     months = _months(today)
     plots: list[dict[str, Any]] = []
@@ -51,11 +53,6 @@ def overview(view: View) -> Response:
                   for start, end in months]
         plots.append({"id": "plot-profit", "title": "Profit and loss by month", "rows": profit,
                       "svg": charts.bars("Net profit by month", profit)})
-        for name, kinds in (("debtors", service.DEBTOR_KINDS), ("creditors", service.CREDITOR_KINDS)):
-            totals = service.aged(view.db, today, kinds).totals
-            rows = [(BUCKET_LABELS[b], totals[b]) for b in service.BUCKETS]
-            plots.append({"id": f"plot-aged-{name}", "title": f"Aged {name}", "rows": rows,
-                          "svg": charts.bars(f"Aged {name} by bucket", rows)})
     if view.may("bank"):
         ids = list(view.db.scalars(select(BankAccount.ledger_account_id)))
         bank = [(end.strftime("%b %y"), sum((s.net for s in balances.sums(view.db, ids, to_date=end).values()), ZERO))
@@ -115,8 +112,10 @@ def aged(view: View) -> Response:
     rows = [{"name": c.name, "reference": c.reference, "buckets": c.buckets, "total": c.total,
              "href": view.href(f"/{side}", kind="all", contact=c.contact_id) if view.may(side) else None}
             for c in report.contacts]
+    points = [(BUCKET_LABELS[b], report.totals[b]) for b in service.BUCKETS]
     return view.render("console_aged.html", title=f"Aged {which}", which=which, report=report, rows=rows, on=on,
-                       buckets=[(b, BUCKET_LABELS[b]) for b in service.BUCKETS])
+                       buckets=[(b, BUCKET_LABELS[b]) for b in service.BUCKETS],
+                       chart=charts.bars(f"Aged {which} by bucket", points))
 
 
 # ---- VAT returns -------------------------------------------------------------------------------------------
