@@ -24,3 +24,8 @@ def decimal_str(value: Decimal) -> str:
 
 def timestamp_str(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def amount_str(value: Decimal, places: int = 2) -> str:
+    """An amount as people read it on a page: grouped thousands, fixed places ("1,234.50", "-0.75")."""
+    return f"{value:,.{places}f}" if value else f"{0:.{places}f}"

@@ -29,7 +29,7 @@ scheme the boxes are worked out from the VAT-inclusive turnover, and only capita
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -108,17 +108,7 @@ class Scope:
         return or_(and_(column >= self.start, column <= self.end), *late)
 
     def taxed(self, db: Session) -> list[ColumnElement[bool]]:
-        """Entries that reach a return, whatever their date: VAT, and net amounts at rates inside the return."""
-        output, inputs = tax_account_ids(db)
-        return [
-            or_(Transaction.origin_type.is_(None), Transaction.origin_type != ORIGIN),
-            or_(and_(LedgerEntry.ledger_account_id.in_(output | inputs),
-                     or_(LedgerEntry.transaction_type_id.not_in(MANUAL_TYPES),
-                         LedgerEntry.tax_treatment == treatments.JOURNAL)),
-                and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(self.out_of_scope),
-                     LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id),
-                LedgerEntry.tax_treatment == treatments.JOURNAL),
-        ]
+        return taxed(db, self.out_of_scope)
 
     def conditions(self, db: Session) -> list[ColumnElement[bool]]:
         out = [self.dated(LedgerEntry.date),
@@ -137,6 +127,21 @@ class Scope:
 
 
 _OUTPUT = LedgerEntry.transaction_type_id.in_(OUTPUT_TYPES)
+
+
+def taxed(db: Session, out_of_scope: frozenset[str]) -> list[ColumnElement[bool]]:
+    """Entries that reach a return, whatever their date: VAT (on manual postings only a journal line asked onto
+    the return), and net amounts at rates inside the return; never the VAT transfer filing posts."""
+    output, inputs = tax_account_ids(db)
+    return [
+        or_(Transaction.origin_type.is_(None), Transaction.origin_type != ORIGIN),
+        or_(and_(LedgerEntry.ledger_account_id.in_(output | inputs),
+                 or_(LedgerEntry.transaction_type_id.not_in(MANUAL_TYPES),
+                     LedgerEntry.tax_treatment == treatments.JOURNAL)),
+            and_(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.tax_rate_id.not_in(out_of_scope),
+                 LedgerEntry.ledger_account_id != control(db, "TAX_LIABILITY").id),
+            LedgerEntry.tax_treatment == treatments.JOURNAL),
+    ]
 
 
 def scope(db: Session, rules: Country, start: date, end: date, scheme: Scheme = STANDARD) -> Scope:
@@ -263,3 +268,36 @@ BOX_NAMES = {"GB": GB_BOXES, "IE": IE_BOXES}
 
 def boxes(country: str, found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
     return BOXES[country](found, scheme)
+
+
+# --- drill-down: the transactions behind a box -------------------------------------------------------------
+
+# What each transaction adds to a box, from its figures (boxes 2, 8, 9 and the intra-EU boxes take none). Under
+# the flat rate, box 1 is worked out from the turnover: its drill-down lists the output tax charged.
+BOX_FIGURES: dict[str, Callable[[Figures], Decimal]] = {
+    "box_1": lambda f: f.output_tax, "box_3": lambda f: f.output_tax, "box_4": lambda f: f.input_tax,
+    "box_5": lambda f: f.net, "box_6": lambda f: f.sales, "box_7": lambda f: f.purchases,
+    "box_T1": lambda f: f.output_tax, "box_T2": lambda f: f.input_tax, "box_T3": lambda f: f.net,
+    "box_T4": lambda f: -f.net}
+
+
+def filed_conditions(db: Session, tax_return_id: str, out_of_scope: frozenset[str]) -> list[ColumnElement[bool]]:
+    """The entries a filed return took: those of the transactions recorded with it."""
+    taken = select(TaxReturnTransaction.transaction_id).where(TaxReturnTransaction.tax_return_id == tax_return_id)
+    return [LedgerEntry.transaction_id.in_(taken), *taxed(db, out_of_scope)]
+
+
+def box_transactions(db: Session, conditions: Sequence[ColumnElement[bool]], box: str, *, offset: int,
+                     limit: int) -> list[tuple[str, Decimal]]:
+    """The transactions behind `box` with what each adds to it (`by_transaction`'s figures, the returns' own
+    split), oldest first; `conditions` are a draft's `Scope.conditions` or `filed_conditions`. On the cash basis
+    the paid shares (cash.py) are not listed."""
+    value = BOX_FIGURES.get(box)
+    if value is None:
+        return []
+    found = {tid: value(f) for tid, f in by_transaction(db, conditions, STANDARD).items()}
+    found = {tid: amount for tid, amount in found.items() if amount}
+    dates = dict(db.execute(select(Transaction.id, Transaction.date).where(Transaction.id.in_(found))).tuples().all()) \
+        if found else {}
+    ordered = sorted(found, key=lambda tid: (dates[tid], tid))
+    return [(tid, found[tid]) for tid in ordered[offset:offset + limit]]
