@@ -297,7 +297,7 @@ def box_transactions(db: Session, conditions: Sequence[ColumnElement[bool]], box
         return []
     found = {tid: value(f) for tid, f in by_transaction(db, conditions, STANDARD).items()}
     found = {tid: amount for tid, amount in found.items() if amount}
-    dates = dict(db.execute(select(Transaction.id, Transaction.date).where(Transaction.id.in_(found))).tuples().all()) \
-        if found else {}
+    rows = db.execute(select(Transaction.id, Transaction.date).where(Transaction.id.in_(found))).all() if found else []
+    dates = {tid: on for tid, on in rows}
     ordered = sorted(found, key=lambda tid: (dates[tid], tid))
     return [(tid, found[tid]) for tid in ordered[offset:offset + limit]]

@@ -18,7 +18,8 @@ def test_listeners_go_on_ledgerds_session_class_once_in_order() -> None:
     install_listeners()  # a second runtime in the process adds nothing
     session = LedgerdSession()
     assert names(session, "before_flush") == ["ledgerd.db.tenancy._check_tenant_writes", "ledgerd.db.records._stamp",
-                                              "ledgerd.attachments.service._on_flush"]
+                                              "ledgerd.attachments.service._on_flush",
+                                              "ledgerd.periods.service._on_flush"]
     assert names(session, "do_orm_execute") == ["ledgerd.db.tenancy._filter_by_business"]
     assert names(session, "after_flush_postexec") == ["ledgerd.analysis.service._forget_deleted"]
     assert names(session, "after_transaction_end") == ["ledgerd.db.locks._released", "ledgerd.db.counters._forget"]
