@@ -57,11 +57,14 @@ def _missing(request: Request, what: str) -> Response:
 def curl(example: reference.Example, base: str) -> str:
     """The example request as a curl command against this server."""
     parts = ["curl", "-X", example.method, f"{base}{PREFIX}{example.path}"]
+    quoted = [shlex.quote(p) for p in parts]
     for name, value in example.headers.items():
-        parts += ["-H", f"{name}: {value}"]
+        # The token is left to the shell: `"Authorization: Bearer $ACCESS_TOKEN"`.
+        quoted += ["-H", f'"{name}: {value}"' if "$ACCESS_TOKEN" in value else shlex.quote(f"{name}: {value}")]
     if example.body is not None:
-        parts += ["-H", "Content-Type: application/json", "-d", json.dumps(example.body, ensure_ascii=False)]
-    return " \\\n  ".join(shlex.quote(p) for p in parts)
+        quoted += ["-H", shlex.quote("Content-Type: application/json"), "-d",
+                   shlex.quote(json.dumps(example.body, ensure_ascii=False))]
+    return " \\\n  ".join(quoted)
 
 
 async def home(request: Request) -> Response:

@@ -204,7 +204,7 @@ def _example(doc: dict[str, Any], method: str, path: str, operation: dict[str, A
         request, response = found["request"], found["response"]
         return Example(method, request["path"], request.get("headers", {}), request.get("body"), response["status"],
                        response.get("body"), True)
-    headers = {"Authorization": "Bearer ACCESS_TOKEN"}
+    headers = {"Authorization": "Bearer $ACCESS_TOKEN"}
     if any(p["name"] == "X-Business" for p in operation["parameters"]):
         headers["X-Business"] = "BUSINESS_ID"
     return Example(method, path, headers, body, int(status),
