@@ -1,11 +1,12 @@
 """Capture one real request and response per API operation, for the reference of the documentation site.
 
 Starts `ledgerd serve` over a temporary SQLite database (ledgerd.testing.server), opens businesses with their
-region's books (one per country needed) and sends every operation of ledgerd's OpenAPI document one plausible
-request: what each operation needs (the record its `{key}` names, its body, its query) comes from the conformance
-suite's recipes (tests/conformance/recipes.py), so the examples are requests the suite proves valid. Successful
-answers are stored, long lists and strings cut short, in src/ledgerd/web/docs/examples.json; the site generates
-an example from the schema for every other operation and marks it so.
+region's books (one per country needed; the GB one also with the books of `ledgerd demo`) and sends every
+operation of ledgerd's OpenAPI document one plausible request: what each operation needs (the record its `{key}`
+names, its body, its query) comes from the conformance suite's recipes (tests/conformance/recipes.py), so the
+examples are requests the suite proves valid. Successful answers are stored, long lists and strings cut short, in
+src/ledgerd/web/docs/examples.json; the site generates an example from the schema for every other operation and
+marks it so.
 
     python tools/capture_examples.py            # rewrites the examples file (rerunnable)
 """
@@ -27,6 +28,7 @@ import httpx  # noqa: E402
 from ledgerd.app import build_runtime  # noqa: E402
 from ledgerd.clock import Clock  # noqa: E402
 from ledgerd.config import Settings  # noqa: E402
+from ledgerd.sandbox.demo import seed_demo_books  # noqa: E402
 from ledgerd.testing.server import LedgerdServer  # noqa: E402
 from tests.conformance.operations import Operation  # noqa: E402
 from tests.conformance.recipes import country, recipe  # noqa: E402
@@ -70,6 +72,9 @@ def capture(client: httpx.Client, factory: Factory, op: Operation, tenants: dict
     where = country(op, found)
     if where not in tenants:
         tenants[where] = Books.open(client, factory, where)  # type: ignore[arg-type]
+        if where == "GB":  # the demo books of `ledgerd demo` (GB's chart and rates): lists show real records
+            business_id = tenants[where].business_id
+            factory.tx(lambda db: seed_demo_books(db, factory.runtime.clock, business_id))
     books = tenants[where]
     key = found.key(books) if found.key else None
     body = found.body(books, key) if found.body else None

@@ -23,13 +23,15 @@ ORDER = {
     "testing": "Testing with pytest",
 }
 _SLUG = re.compile(r"[^a-z0-9]+")
+SUMMARY = 200  # characters of a section's first paragraph kept for search
 
 
-@dataclass(frozen=True)
+@dataclass
 class Heading:
     level: int
     text: str
     anchor: str
+    summary: str = ""  # the first paragraph under it, as text (what search matches besides the heading)
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,20 @@ def render(slug: str, source: str) -> Guide:
                 title = text
             elif level in (2, 3):
                 headings.append(Heading(level, text, str(token.attrGet("id"))))
-        elif token.type == "paragraph_open" and not summary:
-            summary = re.sub(r"[`*_]", "", tokens[i + 1].content).replace("\n", " ")
+        elif token.type == "paragraph_open":
+            text = _plain(tokens[i + 1].content)
+            if not summary:
+                summary = text
+            if headings and not headings[-1].summary:
+                headings[-1].summary = text[:SUMMARY]
     html = md.renderer.render(tokens, md.options, {})
     return Guide(slug, ORDER.get(slug, title), title or slug, summary, html, headings)
+
+
+def _plain(markdown: str) -> str:
+    """A paragraph's Markdown as plain text: no code or emphasis marks, links as their words."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"[`*_]", "", text).replace("\n", " ")
 
 
 def inline(text: str) -> str:

@@ -55,16 +55,15 @@ def _missing(request: Request, what: str) -> Response:
 
 
 def curl(example: reference.Example, base: str) -> str:
-    """The example request as a curl command against this server."""
-    parts = ["curl", "-X", example.method, f"{base}{PREFIX}{example.path}"]
-    quoted = [shlex.quote(p) for p in parts]
+    """The example request as a curl command against this server, an option per line."""
+    lines = [f"curl -X {example.method} {shlex.quote(f'{base}{PREFIX}{example.path}')}"]
     for name, value in example.headers.items():
         # The token is left to the shell: `"Authorization: Bearer $ACCESS_TOKEN"`.
-        quoted += ["-H", f'"{name}: {value}"' if "$ACCESS_TOKEN" in value else shlex.quote(f"{name}: {value}")]
+        lines.append(f'-H "{name}: {value}"' if "$ACCESS_TOKEN" in value else f"-H {shlex.quote(f'{name}: {value}')}")
     if example.body is not None:
-        quoted += ["-H", shlex.quote("Content-Type: application/json"), "-d",
-                   shlex.quote(json.dumps(example.body, ensure_ascii=False))]
-    return " \\\n  ".join(quoted)
+        lines += ["-H 'Content-Type: application/json'",
+                  f"-d {shlex.quote(json.dumps(example.body, indent=2, ensure_ascii=False))}"]
+    return " \\\n  ".join(lines)
 
 
 async def home(request: Request) -> Response:

@@ -224,7 +224,8 @@ def _operation(doc: dict[str, Any], path: str, method: str, operation: dict[str,
     return Operation(
         id=operation["operationId"], method=method.upper(), path=path, tag=operation["tags"][0],
         summary=operation["summary"], description=operation.get("description", ""), parameters=parameters,
-        body=fields(doc, body_schema) if body_schema else None, body_wrapper=wrapper, status=status,
+        body=fields(doc, body_schema["properties"][wrapper]) if body_schema and wrapper else None,
+        body_wrapper=wrapper, status=status,
         response=fields(doc, record) if record else [], listed=listed,
         errors=[(s, doc["components"]["responses"][r["$ref"].rsplit("/", 1)[-1]]["description"])
                 for s, r in operation["responses"].items() if "$ref" in r],

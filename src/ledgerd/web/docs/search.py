@@ -24,7 +24,8 @@ def index(guides: dict[str, Guide], reference: Reference) -> list[Entry]:
     out: list[Entry] = []
     for guide in guides.values():
         out.append(Entry(guide.title, guide.url, "Guide", guide.summary))
-        out += [Entry(h.text, f"{guide.url}#{h.anchor}", "Guide", guide.title) for h in guide.headings]
+        out += [Entry(h.text, f"{guide.url}#{h.anchor}", "Guide", f"{guide.title}: {h.summary}")
+                for h in guide.headings]
     for tag in reference.tags.values():
         out += [Entry(op.summary, op.url, tag.name, f"{op.method} {op.path} {op.id}") for op in tag.operations]
     return out
