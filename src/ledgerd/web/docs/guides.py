@@ -82,7 +82,10 @@ def render(slug: str, source: str) -> Guide:
                 summary = text
             if headings and not headings[-1].summary:
                 headings[-1].summary = text[:SUMMARY]
-    html = md.renderer.render(tokens, md.options, {})
+    # Code blocks and tables scroll sideways on a narrow screen: keyboard users must be able to reach them.
+    html = (md.renderer.render(tokens, md.options, {}).replace("<pre>", '<pre tabindex="0">')
+            .replace("<table>", '<div class="table-wrap" tabindex="0" role="region" aria-label="Table"><table>')
+            .replace("</table>", "</table></div>"))
     return Guide(slug, ORDER.get(slug, title), title or slug, summary, html, headings)
 
 
@@ -94,7 +97,7 @@ def _plain(markdown: str) -> str:
 
 def inline(text: str) -> str:
     """A line of Markdown (an OpenAPI description) as HTML: code spans, emphasis, links; HTML escaped."""
-    return _inline().renderInline(text)
+    return str(_inline().renderInline(text))
 
 
 @cache

@@ -32,12 +32,13 @@ def index(guides: dict[str, Guide], reference: Reference) -> list[Entry]:
 
 
 def search(entries: list[Entry], query: str) -> list[Entry]:
-    """Entries holding every word of the query (case-insensitive), those with all of them in the title first."""
+    """Entries holding every word of the query (case-insensitive): those with all of them in the title first, then
+    guides before operations, then the shorter title (the closer match). The page's script ranks the same way."""
     words = query.lower().split()
     if not words:
         return []
     hits = [e for e in entries if all(w in f"{e.title} {e.text} {e.kind}".lower() for w in words)]
-    hits.sort(key=lambda e: (not all(w in e.title.lower() for w in words), e.kind != "Guide"))
+    hits.sort(key=lambda e: (not all(w in e.title.lower() for w in words), e.kind != "Guide", len(e.title)))
     return hits[:LIMIT]
 
 
