@@ -31,6 +31,26 @@ COMMON = {
     "$next": "The next page's path, or null on the last page.",
     "$back": "The previous page's path, or null on the first page.",
     "$itemsPerPage": "Records per page.",
+    # Fields many resources share, with one meaning wherever they appear.
+    "contact_id": "The contact's id (`/contacts`).",
+    "contact": "The contact (a link to `/contacts`).",
+    "bank_account_id": "The bank account's id (`/bank_accounts`).",
+    "ledger_account_id": "The ledger account's id (`/ledger_accounts`).",
+    "tax_rate_id": "The tax rate's id (`/tax_rates`), e.g. `GB_STANDARD`.",
+    "currency_id": "The currency's code (`/currencies`), e.g. `GBP`.",
+    "date": "The date (`YYYY-MM-DD`).",
+    "due_date": "When payment is due (`YYYY-MM-DD`).",
+    "reference": "The business's own reference.",
+    "notes": "Free text notes.",
+    "description": "Words describing the line or record.",
+    "quantity": "How many (a decimal string, 6 places at most).",
+    "unit_price": "Price of one unit (a decimal string, 6 places at most).",
+    "net_amount": "Amount before tax (a decimal string).",
+    "tax_amount": "Tax (a decimal string).",
+    "total_amount": "Net plus tax (a decimal string).",
+    "idempotency_id": "A key of your choosing: a repeat of the request within 7 days answers the first answer.",
+    "email": "E-mail address.",
+    "name": "The name shown for it.",
 }
 _LINK = {"id", "displayed_as", "$path", "legacy_id"}  # a link to another record: not expanded
 _SLUG = re.compile(r"[^a-z0-9]+")
