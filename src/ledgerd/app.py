@@ -83,6 +83,7 @@ from ledgerd.sandbox.shared import Follower
 from ledgerd.web import oauth as oauth_routes
 from ledgerd.web import pages
 from ledgerd.web.console import routes as console
+from ledgerd.web.docs import pages as docs
 
 API_PREFIX = "/v3.1"
 # ledgerd's own endpoints (reports, sandbox) live apart from Sage's paths so they can never collide.
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         *oauth_routes.routes,
         *pages.routes,
         *console.routes,
+        *docs.routes,
     ]
     guard = Middleware(RequestGuard, api_limit=runtime.settings.max_body_bytes, timeout=runtime.settings.body_timeout,
                        api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), refusal=_refused)

@@ -301,6 +301,19 @@ def test_register_app_errors(client: TestClient, factory: Factory, name: str, ur
     assert 'id="client-secret"' not in response.text
 
 
+def test_a_refused_registration_keeps_what_was_typed(client: TestClient, factory: Factory) -> None:
+    logged_in(client, factory)
+    blank = client.get("/developer")
+    assert 'name="name" value=""' in blank.text and "></textarea>" in blank.text
+    uris = "https://example.com/cb\nhttp://example.com/insecure"  # the second is refused: https only
+    response = client.post("/developer/apps", data={"csrf": csrf(client), "name": "Kept <App>", "redirect_uris": uris},
+                           follow_redirects=False)
+    assert response.status_code == 422 and "must use https" in html.unescape(response.text)
+    assert 'name="name" value="Kept &lt;App&gt;"' in response.text  # the value again, escaped
+    textarea = re.search(r'<textarea id="redirect-uris"[^>]*>([^<]*)</textarea>', response.text)
+    assert textarea and html.unescape(textarea.group(1)) == uris
+
+
 def test_register_app_with_101_callbacks_is_refused(client: TestClient, factory: Factory) -> None:
     logged_in(client, factory)
     uris = "\n".join(f"https://app.example.com/cb/{i}" for i in range(101))

@@ -1,4 +1,4 @@
-"""ledgerd's own OpenAPI 3.1 document and its docs page, generated from the route table.
+"""ledgerd's own OpenAPI 3.1 document, generated from the route table.
 
 Nothing here is written per resource. Each `ApiRoute` under `/v3.1` becomes an operation:
 
@@ -11,7 +11,8 @@ Nothing here is written per resource. Each `ApiRoute` under `/v3.1` becomes an o
   (wrapped in the list envelope for lists), or the declared body of any other route; an operation
   declaring none is documented as a bare record.
 
-Served at `GET /v3.1/openapi.json` and, as a server-rendered page, `GET /v3.1/docs` (no token needed).
+Served at `GET /v3.1/openapi.json` (no token needed); the documentation site (web/docs/) renders it, one page per
+operation, and `GET /v3.1/docs` redirects there.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ledgerd import __version__
@@ -36,13 +35,10 @@ from ledgerd.api.pipeline import ApiRoute
 from ledgerd.api.resource import REGISTRY, Resource
 from ledgerd.api.validation import Body
 from ledgerd.http.errors import STATUS, ApiError
-from ledgerd.http.headers import page
 from ledgerd.http.wire import JsonResponse
 
 PREFIX = "/v3.1"
 REF = "#/components/schemas/{model}"
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parents[1] / "web" / "templates"),
-                         autoescape=select_autoescape(default=True), auto_reload=False)
 
 
 @dataclass(frozen=True)
@@ -125,13 +121,27 @@ def _operation_id(op: Operation) -> str:
     return op.method.lower() + _camel(op.path)
 
 
-def _summary(op: Operation) -> str:
-    if op.spec is None or op.action is None:
-        return f"{op.method} {op.path}"
-    plural, one = _title(op.spec.path), _title(op.spec.wrapper)
-    article = "an" if one[:1] in "AEIOU" else "a"
-    return {"list": f"Returns all {plural}", "read": f"Returns {article} {one}", "create": f"Creates {article} {one}",
-            "update": f"Updates {article} {one}", "delete": f"Deletes {article} {one}"}[op.action]
+def _summary(op: Operation, collections: frozenset[str]) -> str:
+    """What an operation does in a few words; `collections` are the paths that also have a `/{key}` route."""
+    if op.spec is not None and op.action is not None:
+        plural, one = _title(op.spec.path), _title(op.spec.wrapper)
+        article = "an" if one[:1] in "AEIOU" else "a"
+        return {"list": f"Returns all {plural}", "read": f"Returns {article} {one}",
+                "create": f"Creates {article} {one}", "update": f"Updates {article} {one}",
+                "delete": f"Deletes {article} {one}"}[op.action]
+    parts = op.path.strip("/").split("/")
+    what = _title(parts[0])
+    verb = {"GET": "Returns", "PUT": "Updates", "POST": "Creates", "DELETE": "Deletes"}[op.method]
+    if len(parts) == 1:
+        return f"{verb} all {what}" if op.path in collections and op.method == "GET" else f"{verb} the {what}"
+    if parts[1:] == ["{key}"]:
+        return f"{verb} one of the {what}"
+    if len(parts) == 3 and parts[1] == "{key}":
+        action = _title(parts[2])
+        if op.method == "POST":  # an action on one record: `POST /sales_invoices/{key}/release`
+            return f"{action} one of the {what}"
+        return f"{verb} the {action} of one of the {what}"
+    return f"{verb} the {_title(parts[-1])} of the {what}"
 
 
 def _description(op: Operation) -> str:
@@ -232,8 +242,9 @@ class Builder:
             out[str(status)] = {"$ref": f"#/components/responses/E{status}"}
         return out
 
-    def operation(self, op: Operation) -> dict[str, Any]:
-        out: dict[str, Any] = {"tags": [_title(op.path.strip("/").split("/")[0])], "summary": _summary(op),
+    def operation(self, op: Operation, collections: frozenset[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"tags": [_title(op.path.strip("/").split("/")[0])],
+                               "summary": _summary(op, collections),
                                "description": _description(op), "operationId": _operation_id(op),
                                "parameters": _parameters(op)}
         body = self.body(op)
@@ -266,8 +277,10 @@ def document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
     builder = Builder()
     paths: dict[str, dict[str, Any]] = {}
     ops = operations_of(routes)
+    keyed = {op.path for op in ops}
+    collections = frozenset(path for path in keyed if f"{path}/{{key}}" in keyed)
     for op in ops:
-        paths.setdefault(op.path, {})[op.method.lower()] = builder.operation(op)
+        paths.setdefault(op.path, {})[op.method.lower()] = builder.operation(op, collections)
     builder.finish(paths)
     error_responses = {f"E{status}": {"description": text, "content": _json({"$ref": REF.format(model="Errors")})}
                        for status, text in error_statuses().items()}
@@ -299,73 +312,10 @@ async def _json_document(request: Request) -> Response:
     return JsonResponse(cached_document(request))
 
 
-async def _docs(request: Request) -> Response:
-    doc = cached_document(request)
-    template = _templates.get_template("api_docs.html")
-    return page(lambda nonce: template.render(doc=doc, views=docs_view(doc), csp_nonce=nonce))
-
-
-def type_text(schema: dict[str, Any]) -> str:
-    """A schema in a few words for the docs page: `string (decimal)`, `array of Link`, `integer | null`."""
-    if "$ref" in schema:
-        return str(schema["$ref"]).rsplit("/", 1)[-1]
-    if "anyOf" in schema:
-        return " | ".join(type_text(part) for part in schema["anyOf"])
-    kind = schema.get("type", "any")
-    text = " | ".join(kind) if isinstance(kind, list) else str(kind)
-    if text == "array":
-        return f"array of {type_text(schema.get('items', {}))}"
-    if "format" in schema:
-        text += f" ({schema['format']})"
-    if "enum" in schema:
-        text += " " + "/".join(str(v) for v in schema["enum"])
-    return text
-
-
-def _rows(schema: dict[str, Any]) -> list[dict[str, str]]:
-    required = set(schema.get("required", ()))
-    return [{"name": name, "type": type_text(prop), "required": "yes" if name in required else "",
-             "description": str(prop.get("description", ""))}
-            for name, prop in schema.get("properties", {}).items()]
-
-
-def _schemas_of(node: Any) -> Iterator[str]:
-    """Names of the component schemas a part of the document refers to."""
-    if isinstance(node, dict):
-        ref = node.get("$ref", "")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            yield ref.rsplit("/", 1)[-1]
-        for value in node.values():
-            yield from _schemas_of(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _schemas_of(value)
-
-
-def docs_view(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document regrouped for the page: operations by tag (with parameters, body and responses), then
-    every schema with its fields."""
-    by_tag: dict[str, list[dict[str, Any]]] = {}
-    for path, item in doc["paths"].items():
-        for method, operation in item.items():
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            responses = [{"status": status, "description": r.get("description", ""),
-                          "schemas": sorted(set(_schemas_of(r.get("content", {}))))}
-                         for status, r in operation["responses"].items() if "$ref" not in r]
-            by_tag.setdefault(operation["tags"][0], []).append({
-                "method": method.upper(), "path": path, "summary": operation["summary"], "anchor":
-                operation["operationId"], "description": operation["description"],
-                "parameters": [{"name": p["name"], "in": p["in"], "type": type_text(p["schema"]),
-                                "required": "yes" if p.get("required") else "", "description": p.get("description", "")}
-                               for p in operation["parameters"]],
-                "body": _rows(body) if body else None, "body_schemas": sorted(set(_schemas_of(body or {}))),
-                "responses": responses,
-                "errors": [s for s, r in operation["responses"].items() if "$ref" in r]})
-    schemas = {name: _rows(schema) if "properties" in schema else [{"name": "", "type": type_text(schema),
-                                                                    "required": "", "description": ""}]
-               for name, schema in sorted(doc["components"]["schemas"].items())}
-    return {"tags": dict(sorted(by_tag.items())), "schemas": schemas}
+async def _moved(request: Request) -> Response:
+    """The old one-page reference: the documentation site has one page per operation (web/docs/)."""
+    return RedirectResponse("/docs/reference", status_code=301)
 
 
 routes: list[BaseRoute] = [Route("/openapi.json", _json_document, methods=["GET"], name="openapi"),
-                           Route("/docs", _docs, methods=["GET"], name="api_docs")]
+                           Route("/docs", _moved, methods=["GET"], name="api_docs")]

@@ -329,7 +329,7 @@ async def portal(request: Request) -> Response:
             return _login_redirect(request)
         apps = db.scalars(select(App).where(App.owner_id == user.id).order_by(App.created_at)).all()
         return _render(request, "portal.html", user=user, apps=[_app_view(a) for a in apps],
-                       message=None, error=None)
+                       message=None, error=None, values={"name": "", "redirect_uris": ""})
 
     return await _db(request, work)
 
@@ -339,18 +339,19 @@ async def portal_create(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
     runtime = _runtime(request)
+    values = {"name": str(form.get("name", "")), "redirect_uris": str(form.get("redirect_uris", ""))}
 
     def work(db: Session) -> Response:
         user = _current_user(request, db)
         if user is None:
             return _login_redirect(request)
         try:
-            app, secret = app_service.create_app(db, runtime.clock, owner=user, name=str(form.get("name", "")),
-                                                 redirect_uris=str(form.get("redirect_uris", "")).splitlines())
-        except LedgerdError as exc:
+            app, secret = app_service.create_app(db, runtime.clock, owner=user, name=values["name"],
+                                                 redirect_uris=values["redirect_uris"].splitlines())
+        except LedgerdError as exc:  # the form again, as it was sent, with what to fix
             apps = db.scalars(select(App).where(App.owner_id == user.id).order_by(App.created_at)).all()
             return _render(request, "portal.html", status=422, user=user, apps=[_app_view(a) for a in apps],
-                           message=None, error=exc.problems[0].message)
+                           message=None, error=exc.problems[0].message, values=values)
         return _render(request, "portal_app.html", status=201, user=user, app=_app_view(app),
                        client_secret=secret, message="App registered.", error=None)
 
