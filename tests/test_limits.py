@@ -97,6 +97,7 @@ def test_a_document_total_past_the_amount_limit_is_refused(books: Books) -> None
 
 
 def test_a_foreign_document_is_limited_in_base_currency_too(books: Books) -> None:
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
     body = _invoice(books, currency_id="USD", exchange_rate="0.5", line_unit_price="6000000000")
     problem(books.post("/sales_invoices", {"sales_invoice": body}), 422, "RecordInvalid", "invoice_lines[0].unit_price")
 

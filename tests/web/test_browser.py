@@ -5,23 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import os
 import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from tests.support.live import LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 CALLBACK = "http://localhost:8080/callback"
 PASSWORD = "browser-password-1"
 APP_NAME = "Browser App"
@@ -41,20 +36,7 @@ class Account:
         self.app_href = app_href
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _require_chromium() -> None:
-    """Checked before any server starts: CI must have the browser, elsewhere its absence skips."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is required under CI=true (never `playwright install`)", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is not installed")
-
-
-@pytest.fixture(scope="module")
-def server(fresh_database: Any) -> Iterator[LiveServer]:
-    live = LiveServer(fresh_database("sqlite"))
-    yield live
-    live.stop()
+pytestmark = pytest.mark.usefixtures("chromium_present")
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +57,6 @@ def account(server: LiveServer) -> Account:
     href = re.search(r'action="(/developer/apps/[^"/]+)/secret"', created.text)
     assert client_id and secret and href
     return Account(email, html.unescape(client_id.group(1)), html.unescape(secret.group(1)), href.group(1))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

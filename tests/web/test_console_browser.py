@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,6 @@ from ledgerd.tax_returns.schemas import DraftTaxReturnCreate
 from ledgerd.tenancy.models import User
 from tests.support.factories import PASSWORD, Factory
 from tests.support.live import LiveServer
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium  # noqa: F401 - an autouse fixture
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -50,6 +49,9 @@ class Books:
     @property
     def home(self) -> str:
         return f"{self.server.url}/console/{self.business_id}"
+
+
+pytestmark = pytest.mark.usefixtures("chromium_present")
 
 
 @pytest.fixture(scope="module")
@@ -79,14 +81,6 @@ def books(fresh_database: Any) -> Iterator[Books]:
     server = LiveServer(url)
     yield Books(server, owner.email, business.id, second.id, draft_id, invoice_id)
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -9,18 +9,16 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.support.live import LiveServer
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium  # noqa: F401 - a fixture
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium_present")]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 SAMPLE = 15  # operation pages given the browser's checks
@@ -41,20 +39,6 @@ class Links(HTMLParser):
         if found.get("id"):
             self.ids.add(str(found["id"]))
 
-
-@pytest.fixture(scope="module")
-def server(fresh_database: Any) -> Iterator[LiveServer]:
-    live = LiveServer(fresh_database("sqlite"))
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Tab:

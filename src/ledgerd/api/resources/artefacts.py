@@ -84,7 +84,7 @@ def _spec(kind: Kind) -> Resource[Artefact]:
         create=create, create_body=body_model, update=update, update_body=body_model,
         nested=frozenset(),  # Sage's invoice with nested_attributes=all keeps every link plain [DP]
         delete=lambda call, artefact: _delete(call, kind, artefact),
-        query={"list": (SHOW_PAYMENTS,), "read": (SHOW_PAYMENTS, SHOW_ANALYSIS, *READ_FLAGS),
+        query={"list": (SHOW_PAYMENTS, SHOW_ANALYSIS), "read": (SHOW_PAYMENTS, SHOW_ANALYSIS, *READ_FLAGS),
                "delete": (VOID_REASON,) if kind.sales else ()})
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import func, or_
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
-from ledgerd.api import resource
+from ledgerd.api import params, resource
 from ledgerd.api.pipeline import BusinessCall, Call, Result
 from ledgerd.api.resource import Resource
-from ledgerd.api.resources.artefact_wire import SHOW_ANALYSIS, SHOW_PAYMENTS, displayed_as
+from ledgerd.api.resources.artefact_wire import SHOW_PAYMENTS, displayed_as
 from ledgerd.api.resources.artefacts import has_attachments_filter as has_attachments
 from ledgerd.api.resources.quick_entry_wire import presenter
 from ledgerd.artefacts import service as documents
@@ -33,6 +33,11 @@ def _search(term: str) -> ColumnElement[bool]:
     """Sage: "the quick entry reference or contact name"."""
     pattern = f"%{term.lower()}%"
     return or_(func.lower(Artefact.reference).like(pattern), func.lower(Artefact.contact_name).like(pattern))
+
+
+# Sage documents it on quick entry reads; a quick entry here shows no analysis type categories.
+NO_ANALYSIS = params.Param("show_analysis_types", "boolean", "Accepted; a quick entry shows no analysis type "
+                           "categories.")
 
 
 def _spec(sales: bool) -> Resource[Artefact]:
@@ -57,7 +62,7 @@ def _spec(sales: bool) -> Resource[Artefact]:
                  "has_attachments": has_attachments},
         sorts=SORTS, search=_search, date_column=Artefact.date, create=create, create_body=QuickEntryIn,
         update=update, update_body=QuickEntryIn, delete=delete,
-        query={"list": (SHOW_PAYMENTS,), "read": (SHOW_PAYMENTS, SHOW_ANALYSIS)})
+        query={"list": (SHOW_PAYMENTS,), "read": (SHOW_PAYMENTS, NO_ANALYSIS)})
 
 
 SALES_QUICK_ENTRIES, PURCHASE_QUICK_ENTRIES = _spec(True), _spec(False)

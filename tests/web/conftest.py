@@ -1,0 +1,44 @@
+"""What the browser tests share: Debian's Chromium (never a downloaded build), one browser and one server per
+module."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.support.live import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def chromium_present() -> None:
+    """Checked before any server starts (browser modules use it first): CI must have the browser, elsewhere its
+    absence skips."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is required under CI=true (never `playwright install`)", pytrace=False)
+        pytest.skip(f"{CHROMIUM} is not installed")
+
+
+@pytest.fixture(scope="module")
+def server(fresh_database: Any) -> Iterator[LiveServer]:
+    """A `ledgerd serve` process over a fresh SQLite database, for a module's pages."""
+    live = LiveServer(fresh_database("sqlite"))
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_present: None) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
