@@ -4,8 +4,10 @@ tests that are about the entry point itself start the real `python -m ledgerd` (
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,3 +47,16 @@ def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
         return Ran(code, out, err)
 
     return ledgerd
+
+
+def call(argv: list[str], env: Mapping[str, str | None]) -> Ran:
+    """`ledgerd ARGV...` with `env` set (None: unset) for this call only: for fixtures wider than a test."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
+        for name, value in env.items():
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
+        code = main(argv)
+    return Ran(code, out.getvalue(), err.getvalue())
