@@ -73,16 +73,17 @@ class Migrated:
 
 
 @pytest.fixture(scope="session")
-def migrated(postgres: PostgresServer | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migrated]:
+def fresh_database(postgres: PostgresServer | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migrated]:
+    """Make a new, migrated database of a backend (for tests that start real servers, and the session's own)."""
     made = Migrated(postgres, tmp_path_factory)
     yield made
     made.close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, migrated: Migrated) -> str:
+def database_url(request: pytest.FixtureRequest, fresh_database: Migrated) -> str:
     """A migrated database per backend, shared by the session; tests make their own tenants in it."""
-    return migrated(request.param)
+    return fresh_database(request.param)
 
 
 @pytest.fixture(scope="session")
@@ -123,12 +124,6 @@ def client(runtime: Runtime, clock: Clock) -> Iterator[TestClient]:
 @pytest.fixture
 def backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
-
-
-@pytest.fixture(scope="session")
-def fresh_database(migrated: Migrated) -> Migrated:
-    """Make a new, migrated database of a backend (for tests that start real servers)."""
-    return migrated
 
 
 @pytest.fixture
