@@ -8,8 +8,6 @@ import re
 import secrets
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from ledgerd.config import Settings
 from ledgerd.db.migrate import upgrade
 from ledgerd.tenancy.models import Role
 from tests.conftest import TEST_SCRYPT_N
+from tests.support.cli import Ledgerd, in_process
 from tests.support.factories import Factory
 from tests.support.live import LiveServer
 
@@ -40,23 +39,27 @@ def run(*argv: str, database: Path, public_url: str = "http://testserver") -> su
 
 
 @pytest.mark.parametrize("verb", VERBS, ids=" ".join)
-def test_every_verb_has_help(verb: list[str], tmp_path: Path) -> None:
-    done = run(*verb, "--help", database=tmp_path / "x.sqlite")
-    assert done.returncode == 0 and "usage: ledgerd" in done.stdout
+def test_every_verb_has_help(verb: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # In this process: the real entry point (`python -m ledgerd`) is started by the tests below.
+    with pytest.raises(SystemExit) as done:
+        main([*verb, "--help"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith(f"usage: ledgerd {' '.join(verb)}")
 
 
-def test_demo_sets_up_books_an_app_and_a_token(tmp_path: Path) -> None:
+def test_demo_sets_up_books_an_app_and_a_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The first `demo` is the real command (a process of its own); what follows runs in this process."""
     database = tmp_path / "demo.sqlite"
     demo = run("demo", "--no-serve", "--json", database=database)
     assert demo.returncode == 0, demo.stderr
     info = json.loads(demo.stdout)
     assert info["login"] == "demo@ledgerd.example" and info["authorize_url"].startswith("http://")
     assert "client_id=" in info["authorize_url"] and info["client_secret"]
-    token = run("tokens", "issue", "--user", info["login"], "--app", info["client_id"], "--json", database=database)
-    assert token.returncode == 0, token.stderr
-    access = json.loads(token.stdout)["access_token"]
+    ledgerd = in_process(monkeypatch, capsys, f"sqlite:///{database}")
+    access = ledgerd("tokens", "issue", "--user", info["login"], "--app", info["client_id"], "--json").json()[
+        "access_token"]
     # Running the demo again keeps the same books, app and secret: a client configured once keeps working.
-    again = json.loads(run("demo", "--no-serve", "--json", database=database).stdout)
+    again = ledgerd("demo", "--no-serve", "--json").json()
     assert (again["client_id"], again["client_secret"]) == (info["client_id"], info["client_secret"])
 
     url = f"sqlite:///{database}"
@@ -118,33 +121,6 @@ def test_serve_on_any_port_and_host_accepts_the_tokens_the_cli_issues(tmp_path: 
 INVENTORY_VERBS = [["users", "list"], ["users", "delete"], ["users", "grant-admin"], ["businesses", "list"],
                    ["apps", "list"], ["apps", "delete"], ["tokens", "list"], ["tokens", "revoke"]]
 LONG_PASSWORD = "a long password 1"
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        assert self.code == 0, self.err
-        return json.loads(self.out)
-
-
-Ledgerd = Callable[..., Ran]
-
-
-def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str) -> Ledgerd:
-    monkeypatch.setenv("LEDGERD_DATABASE_URL", database_url)
-    monkeypatch.setenv("LEDGERD_ENV", "test")
-    monkeypatch.setenv("LEDGERD_PASSWORD_SCRYPT_N", str(TEST_SCRYPT_N))
-
-    def ledgerd(*argv: str) -> Ran:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return Ran(code, out, err)
-
-    return ledgerd
 
 
 @pytest.fixture
@@ -261,39 +237,42 @@ def test_the_last_administrator_is_not_deleted(monkeypatch: pytest.MonkeyPatch, 
     assert ledgerd("users", "list", "--json").json()[0]["is_admin"] is True
 
 
-def test_clock_show_freeze_advance_resume(tmp_path: Path) -> None:
+def test_clock_show_freeze_advance_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
     """`ledgerd clock`: the setting the admin API and every server follow, in the database; what the CLI itself
-    issues follows it too (a token of the frozen clock)."""
+    issues follows it too (a token of the frozen clock). The first command is the real one (a process of its
+    own), the others run in this process; a command of another process sees what they changed."""
     database = tmp_path / "clock.sqlite"
     assert json.loads(run("clock", "show", "--json", database=database).stdout)["frozen"] is False
-    frozen = run("clock", "freeze", "2024-06-15T14:00:00+02:00", database=database)
-    assert frozen.returncode == 0 and frozen.stdout.startswith("2024-06-15T12:00:00Z (frozen;"), frozen.stdout
-    moved = json.loads(run("clock", "advance", "1h30m", "--json", database=database).stdout)
+    ledgerd = in_process(monkeypatch, capsys, f"sqlite:///{database}")
+    frozen = ledgerd("clock", "freeze", "2024-06-15T14:00:00+02:00")
+    assert frozen.code == 0 and frozen.out.startswith("2024-06-15T12:00:00Z (frozen;"), frozen.out
+    moved = ledgerd("clock", "advance", "1h30m", "--json").json()
     assert (moved["now"], moved["frozen"]) == ("2024-06-15T13:30:00Z", True)
-    refused = run("clock", "advance", "soon", database=database)
-    assert refused.returncode == 2 and refused.stderr.startswith("ledgerd: 'soon' is not a duration")
-    resumed = json.loads(run("clock", "resume", "--json", database=database).stdout)
+    refused = ledgerd("clock", "advance", "soon")
+    assert refused.code == 2 and refused.err.startswith("ledgerd: 'soon' is not a duration")
+    resumed = ledgerd("clock", "resume", "--json").json()
     assert (resumed["frozen"], resumed["offset"]) == (False, "0s")
 
 
-def test_faults_add_list_clear(tmp_path: Path) -> None:
+def test_faults_add_list_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """In this process, but for one listing by the real command (a process of its own)."""
     database = tmp_path / "faults.sqlite"
-    added = run("faults", "add", "--status", "503", "--times", "3", "--path", "/v3.1/contacts*", "--json",
-                database=database)
-    assert added.returncode == 0, added.stderr
-    rule = json.loads(added.stdout)
+    ledgerd = in_process(monkeypatch, capsys, f"sqlite:///{database}")
+    rule = ledgerd("faults", "add", "--status", "503", "--times", "3", "--path", "/v3.1/contacts*", "--json").json()
     assert (rule["status"], rule["times"], rule["path"], rule["code"]) == (503, 3, "/v3.1/contacts*",
                                                                           "ServiceUnavailable")
-    slow = run("faults", "add", "--latency", "1.5s", "--method", "post", database=database)
-    assert slow.returncode == 0 and "POST * -> +1500 ms; every call" in slow.stdout, slow.stdout
+    slow = ledgerd("faults", "add", "--latency", "1.5s", "--method", "post")
+    assert slow.code == 0 and "POST * -> +1500 ms; every call" in slow.out, slow.out
     listed = run("faults", "list", database=database).stdout.splitlines()
     assert len(listed) == 2 and listed[0].startswith(f"#{rule['id']} * /v3.1/contacts* -> 503 ServiceUnavailable")
-    bad = run("faults", "add", "--preset", "maintenance", "--drop", database=database)
-    assert bad.returncode == 2 and "not both" in bad.stderr
-    assert run("faults", "clear", str(rule["id"]), database=database).stdout.strip() == "cleared 1 fault rule"
-    assert run("faults", "clear", "999", database=database).returncode == 2
-    assert json.loads(run("faults", "clear", "--json", database=database).stdout) == {"cleared": 1}
-    assert run("faults", "list", database=database).stdout.strip() == "no fault rules"
+    bad = ledgerd("faults", "add", "--preset", "maintenance", "--drop")
+    assert bad.code == 2 and "not both" in bad.err
+    assert ledgerd("faults", "clear", str(rule["id"])).out.strip() == "cleared 1 fault rule"
+    assert ledgerd("faults", "clear", "999").code == 2
+    assert ledgerd("faults", "clear", "--json").json() == {"cleared": 1}
+    assert ledgerd("faults", "list").out.strip() == "no fault rules"
 def test_business_state_verbs_snapshot_export_import_clone_reset_delete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     """In the test's process (`main`), which costs a fraction of a process per verb."""

@@ -8,10 +8,7 @@ overrides, owners, invitations and the CLI flag. The data file and the access ru
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,7 @@ from ledgerd.tenancy import service
 from ledgerd.tenancy.access import AREAS, AreaRole
 from ledgerd.tenancy.models import Business, Membership, Role, User
 from tests.support.books import Books, problem
+from tests.support.cli import in_process
 from tests.support.factories import PASSWORD, Factory
 from tests.support.routes import concrete, served
 
@@ -250,28 +248,22 @@ def test_invitations_carry_overrides_to_sign_up(factory: Factory) -> None:
     assert factory.tx(stored) == {}
 
 
-def _cli(*argv: str, database: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LEDGERD_DATABASE_URL": f"sqlite:///{database}", "LEDGERD_PUBLIC_URL": PUBLIC_URL}
-    return subprocess.run([sys.executable, "-m", "ledgerd", *argv], env=env, capture_output=True, text=True,
-                          timeout=120)
-
-
-def test_cli_invite_takes_area_roles(tmp_path: Path) -> None:
-    database = tmp_path / "cli.sqlite"
-    assert _cli("db", "upgrade", database=database).returncode == 0
+def test_cli_invite_takes_area_roles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """`ledgerd businesses invite`, run in this process (tests/support/cli.py)."""
+    ledgerd = in_process(monkeypatch, capsys, f"sqlite:///{tmp_path / 'cli.sqlite'}", public_url=PUBLIC_URL)
+    assert ledgerd("db", "upgrade").code == 0
     for email in ("boss@example.com", "clerk@example.com"):
-        assert _cli("users", "create", "--email", email, "--password", PASSWORD, database=database).returncode == 0
-    made = _cli("businesses", "create", "--owner", "boss@example.com", "--name", "CLI Ltd", "--country", "GB",
-                "--json", database=database)
-    business = json.loads(made.stdout)["id"]
+        assert ledgerd("users", "create", "--email", email, "--password", PASSWORD).code == 0
+    business = ledgerd("businesses", "create", "--owner", "boss@example.com", "--name", "CLI Ltd", "--country", "GB",
+                       "--json").json()["id"]
 
-    done = _cli("businesses", "invite", "--business", business, "--email", "clerk@example.com", "--role", "read_only",
-                "--area", "bank=full_access", "--area", "sales=restricted_access", "--json", database=database)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["areas"] == {"bank": "full_access", "sales": "restricted_access"}
-    plain = _cli("businesses", "invite", "--business", business, "--email", "clerk@example.com",
-                 "--role", "full_access", database=database)
-    assert plain.returncode == 0 and "member as full_access" in plain.stdout
-    bad = _cli("businesses", "invite", "--business", business, "--email", "clerk@example.com", "--role", "read_only",
-               "--area", "kitchen=full_access", database=database)
-    assert bad.returncode == 2 and "Unknown area" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    done = ledgerd("businesses", "invite", "--business", business, "--email", "clerk@example.com", "--role",
+                   "read_only", "--area", "bank=full_access", "--area", "sales=restricted_access", "--json")
+    assert done.json()["areas"] == {"bank": "full_access", "sales": "restricted_access"}
+    plain = ledgerd("businesses", "invite", "--business", business, "--email", "clerk@example.com",
+                    "--role", "full_access")
+    assert plain.code == 0 and "member as full_access" in plain.out
+    bad = ledgerd("businesses", "invite", "--business", business, "--email", "clerk@example.com", "--role",
+                  "read_only", "--area", "kitchen=full_access")
+    assert bad.code == 2 and "Unknown area" in bad.err and len(bad.err.strip().splitlines()) == 1

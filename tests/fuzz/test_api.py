@@ -3,10 +3,11 @@
 The operations are those of ledgerd's own OpenAPI document (every `/v3.1` route) and the `/ledgerd/v1` reports.
 Each one gets its probes (always sent: extreme instants in the since-filters, year 1 and year 9999 in the date
 parameters, and in each body date with the other dates left out, 1e17 in each body number in turn, NUL in every
-body string, in the key and in a query value) and `EXAMPLES` generated requests: a real record's key or a hostile
-one, up to three hostile query parameters, and for writes a valid body (tests/contract/examples.py) with one to
-three fields replaced, dropped or flooded to a thousand and one items, or a body generated from the operation's
-schema, or a body that is not one at all. No answer may be a 5xx, and every error must be Sage's error array.
+body string, in the key and in a query value) and generated requests (`LEDGERD_FUZZ_EXAMPLES`, 8, for an operation
+with a body, half as many for one without: `examples`): a real record's key or a hostile one, up to three hostile
+query parameters, and for writes a valid body (tests/contract/examples.py) with one to three fields replaced,
+dropped or flooded to a thousand and one items, or a body generated from the operation's schema, or a body that is
+not one at all. No answer may be a 5xx, and every error must be Sage's error array.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ledgerd.app import EXTENSIONS_PREFIX, create_app
 from ledgerd.runtime import Runtime
 from tests.contract.books import Books
 from tests.contract.examples import EXAMPLES, add_records
+from tests.fuzz.tally import EXAMPLES as GENERATED
 from tests.fuzz.tally import Tally, sage_error
 from tests.fuzz.values import Raw, anything, days, encode, instants, numbers, texts, url_text, url_values
 from tests.support.factories import Factory
@@ -341,6 +343,13 @@ def _typed(schema: dict[str, Any], json_type: str) -> bool:
     return schema.get("type") in types or any(_typed(branch, json_type) for branch in schema.get("anyOf", ()))
 
 
+def examples(op: Op) -> int:
+    """Generated requests for an operation. One that takes no body (GET, DELETE) varies only its key and up to three
+    query parameters, drawn from the same hostile values for every operation, and its probes send each extreme
+    date, instant and filter on their own: it gets half the generated requests of one with a body."""
+    return GENERATED if op.method in ("POST", "PUT") else max(1, GENERATED // 2)
+
+
 def send(client: TestClient, op: Op, headers: dict[str, str], case: Case) -> Any:
     path = op.path.replace("{key}", case.key) if case.key is not None else op.path
     url = f"{op.prefix}{path}" + ("?" + "&".join(f"{name}={value}" for name, value in case.query) if case.query else "")
@@ -362,7 +371,7 @@ def test_no_input_reaches_a_server_error(runtime: Runtime, backend: str, request
             key, base = world.key(op, books), world.base(op, books)
             tally.fuzz(op.label, requests_for(op, key, base, components),
                        lambda case, op=op, books=books: send(client, op, books.headers, case), sage_error,
-                       probes=probes(op, key, base))
+                       probes=probes(op, key, base), examples=examples(op))
     tally.record(request, backend)
     assert len(tally.calls) >= 300, len(tally.calls)
     assert not tally.problems, tally.verdict()

@@ -1,15 +1,13 @@
-"""Several real `ledgerd serve` processes on one database, and the real CLI beside them."""
+"""Several real `ledgerd serve` processes on one database, and the CLI beside them."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from tests.conftest import TEST_SCRYPT_N
+from tests.support.cli import call
 from tests.support.live import LiveServer
 
 # The issuer and audience base of every server of a cluster: a token from one is valid on all.
@@ -17,16 +15,15 @@ COMMON_URL = "http://ledgerd-cluster.test"
 
 
 def cli(database_url: str, *args: str) -> dict[str, Any]:
-    """Run the real `ledgerd` command (another process on the same database) and parse its --json."""
-    env = {**os.environ, "LEDGERD_PUBLIC_URL": COMMON_URL, "LEDGERD_ENV": "test", "LEDGERD_PASSWORD_SCRYPT_N": "256"}
-    env.pop("LEDGERD_DATABASE_URL", None)
+    """Run a `ledgerd` command on the servers' database and parse its --json. It runs in the test's process
+    (tests/support/cli.py), which is not one of the servers: they learn of what it wrote from the database alone,
+    as they would from a command run anywhere else."""
+    env = {"LEDGERD_PUBLIC_URL": COMMON_URL, "LEDGERD_ENV": "test", "LEDGERD_PASSWORD_SCRYPT_N": str(TEST_SCRYPT_N),
+           "LEDGERD_DATABASE_URL": None}
     # `--database-url` goes after the verb: given before it, argparse lets the sub-command's own
     # default (None) overwrite it and the command silently falls back to the default SQLite file.
     verb, rest = args[:2], args[2:]
-    done = subprocess.run([sys.executable, "-m", "ledgerd", *verb, "--database-url", database_url, *rest, "--json"],
-                          env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
+    result: dict[str, Any] = call([*verb, "--database-url", database_url, *rest, "--json"], env).json()
     return result
 
 
