@@ -43,6 +43,8 @@ class ArtefactSnapshot(snapshots.Snapshot):
     """A document of a list page, read-only, with its lines."""
 
     document_number = Artefact.document_number
+    payable = Artefact.payable
+    base_payable = Artefact.base_payable
     lines: list[snapshots.Snapshot]
 
 
