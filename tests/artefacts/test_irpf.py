@@ -157,3 +157,26 @@ def test_withholding_is_refused_where_sage_has_none(books: Books, factory: Facto
                            "unit_price": "10", "tax_rate_id": "GB_ZERO"}]})
     assert made["withholding_tax_rate"] is None
 
+
+
+def test_a_foreign_currency_sale_settles_the_withholding_free_base(books: Books) -> None:
+    books.updated("/financial_settings", "financial_settings", {"multi_currency_enabled": True})
+    customer = books.contact("CUSTOMER", currency_id="USD")
+    # 1,000.00 USD at 1.25 USD per EUR: net 800.00 EUR, IVA 210.00 USD = 168.00 EUR, total 1,210.00 USD = 968.00 EUR;
+    # withheld 150.00 USD = 120.00 EUR; owed 1,060.00 USD = 968.00 - 120.00 = 848.00 EUR.
+    sale = _sale(books, customer, currency_id="USD", exchange_rate="1.25", withholding_tax_rate="15")
+    assert (sale["withholding_tax_amount"], sale["base_currency_withholding_tax_amount"]) == ("150.0", "120.0")
+    assert (D(sale["outstanding_amount"]), D(sale["base_currency_outstanding_amount"])) == (D("1060"), D("848"))
+    _, entries = books.transaction(sale["transaction"]["id"])
+    assert entries == [(4300, D("848.00"), D(0)), (4730, D("120.00"), D(0)), (4770, D(0), D("168.00")),
+                       (7050, D(0), D("800.00"))]
+    # 530.00 USD (half) settles 848.00 x 530 / 1,060 = 424.00 EUR; the other 530.00 the last 424.00.
+    for _ in range(2):
+        paid = books.post("/contact_payments", {"contact_payment": {
+            "transaction_type_id": "CUSTOMER_RECEIPT", "contact_id": customer, "bank_account_id": books.bank(),
+            "date": "2026-03-20", "total_amount": "530.00", "currency_id": "USD", "exchange_rate": "1.25",
+            "allocated_artefacts": [{"artefact_id": sale["id"], "amount": "530.00"}]}})
+        assert paid.status_code == 201, paid.text
+    shown = books.get(f"/sales_invoices/{sale['id']}").json()
+    assert (shown["status"]["id"], D(shown["base_currency_outstanding_amount"])) == ("PAID", D(0))
+    assert books.balance(code=4300) == D(0)
