@@ -180,3 +180,23 @@ def test_a_foreign_currency_sale_settles_the_withholding_free_base(books: Books)
     shown = books.get(f"/sales_invoices/{sale['id']}").json()
     assert (shown["status"]["id"], D(shown["base_currency_outstanding_amount"])) == ("PAID", D(0))
     assert books.balance(code=4300) == D(0)
+
+
+def test_an_other_payment_withholds_irpf_from_what_the_bank_pays(books: Books) -> None:
+    supplier = books.contact("VENDOR", name="Abogada Ruiz")
+    # A 500.00 fee at IVA 21% (105.00), total 605.00, 15% IRPF = 75.00: the bank pays 605.00 - 75.00 = 530.00.
+    made = books.post("/other_payments", {"other_payment": {
+        "transaction_type_id": "OTHER_PAYMENT", "date": "2026-03-05", "bank_account_id": books.bank(),
+        "contact_id": supplier, "total_amount": "605.00", "withholding_tax_rate": "15",
+        "payment_lines": [{"ledger_account_id": books.accounts[6230], "total_amount": "605.00", "net_amount": "500.00",
+                           "tax_amount": "105.00", "tax_rate_id": "ES_STANDARD"}]}})
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (body["withholding_tax_rate"], body["withholding_tax_amount"], D(body["total_amount"])) == (
+        "15.0", "75.0", D("605"))
+    _, entries = books.transaction(body["transaction"]["id"])
+    assert entries == [(4720, D("105.00"), D(0)), (4751, D(0), D("75.00")), (5720, D(0), D("530.00")),
+                       (6230, D("500.00"), D(0))]
+    # 75.20 is 0.20 off 75.00: refused.
+    wrong = books.put(f"/other_payments/{body['id']}", {"other_payment": {"withholding_tax_amount": "75.20"}})
+    assert "expected 75.00" in problem(wrong, 422, source="withholding_tax_amount")["$message"]

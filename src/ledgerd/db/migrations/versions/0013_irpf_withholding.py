@@ -5,7 +5,8 @@ Revises: 0012
 
 `artefacts.withholding_tax_rate`, `withholding_tax_amount` and `base_currency_withholding_tax_amount`: Sage's
 withholding of a Spanish sales or purchase invoice (IRPF; docs/decisions/spain.md). Existing documents carry
-none: the rate stays NULL and the amounts 0, which is what they were shown and posted as before.
+none: the rate stays NULL and the amounts 0, which is what they were shown and posted as before. Other payments
+get `withholding_tax_rate` and `withholding_tax_amount` the same way.
 
 Existing ES businesses get the three combined rates a new one is seeded with (regions/data/es/tax_rates.toml,
 frozen here as they stand): IVA + recargo de equivalencia on one line. Their legacy ids continue the business's
@@ -78,11 +79,16 @@ def upgrade() -> None:
                                          nullable=False))
     op.add_column('artefacts', sa.Column('base_currency_withholding_tax_amount', sa.BigInteger(),
                                          server_default='0', nullable=False))
+    op.add_column('payments', sa.Column('withholding_tax_rate', sa.BigInteger(), nullable=True))
+    op.add_column('payments', sa.Column('withholding_tax_amount', sa.BigInteger(), server_default='0',
+                                        nullable=False))
     _combined_rates()
 
 
 def downgrade() -> None:
     # The combined rates stay: documents may name them, and a rate is never deleted from under a document.
+    op.drop_column('payments', 'withholding_tax_amount')
+    op.drop_column('payments', 'withholding_tax_rate')
     op.drop_column('artefacts', 'base_currency_withholding_tax_amount')
     op.drop_column('artefacts', 'withholding_tax_amount')
     op.drop_column('artefacts', 'withholding_tax_rate')
