@@ -52,6 +52,9 @@ BOOLEAN = Scalar("BOOLEAN", (("type", "boolean"),))
 INTEGER = Scalar("INTEGER", (("type", "integer"),))
 # Always null in ledgerd's answers: a key of Sage's definition that ledgerd does not model.
 NULL = Scalar("NULL", (("type", "null"),))
+# A figure that only some documents carry (Spanish IRPF withholding), null on the others.
+DECIMAL_OR_NULL = Scalar("DECIMAL_OR_NULL", (("anyOf", [{"type": "null"}, {
+    "type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN}]),))
 # Anything (the items of lists ledgerd always answers empty).
 ANY = Scalar("ANY", ())
 

@@ -116,6 +116,18 @@ def check_tax(sent: Decimal | None, expected: Decimal, rate: Rate | None, *, req
     return sent
 
 
+def withholding(net: Decimal, rate: Decimal, sent: Decimal | None) -> Decimal:
+    """IRPF withheld on a document: rate x the lines' net (not the VAT), rounded half-up; a sent amount within
+    the tax tolerance (`tolerance`) is kept as sent, anything further off is refused with our figure."""
+    expected = money(net * rate / HUNDRED)
+    if sent is None:
+        return expected
+    if abs(sent - expected) > tolerance():
+        raise TaxMismatch(f"withholding_tax_amount {sent} does not match withholding_tax_rate "
+                          f"{rate.normalize():f}% of the net amount {net}; expected {expected}.")
+    return sent
+
+
 def split(tax: Decimal, net: Decimal, rate: Rate | None) -> tuple[Part, ...]:
     """The tax breakdown: one part per component, the last one absorbing rounding so parts sum to `tax`."""
     if rate is None:

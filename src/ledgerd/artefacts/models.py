@@ -98,6 +98,12 @@ class Artefact(Record, Base):
     # charge), or import VAT is accounted for on the return (postponed accounting, purchases only).
     vat_reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     postponed_accounting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Spanish IRPF withheld by the customer (docs/decisions/spain.md): a percentage of the lines' net, None where
+    # none applies. The contact pays the total less the withholding; the withholding goes to Hacienda.
+    withholding_tax_rate: Mapped[Decimal | None] = mapped_column(Fine)
+    withholding_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    base_currency_withholding_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                                          server_default="0")
 
     lines: Mapped[list[ArtefactLine]] = relationship(order_by="ArtefactLine.position", lazy="selectin",
                                                      cascade="all, delete-orphan")
@@ -105,6 +111,15 @@ class Artefact(Record, Base):
     @property
     def document_number(self) -> str:
         return f"{self.number_prefix}{self.number}" if self.number is not None else ""
+
+    @property
+    def payable(self) -> Decimal:
+        """What the contact settles: the total less any IRPF withheld (Hacienda is paid the rest)."""
+        return self.total_amount - (self.withholding_tax_amount or Decimal(0))
+
+    @property
+    def base_payable(self) -> Decimal:
+        return self.base_currency_total_amount - (self.base_currency_withholding_tax_amount or Decimal(0))
 
 
 class ArtefactCount(TenantScoped, Base):

@@ -69,6 +69,9 @@ class ArtefactIn(_Body):
     # Sage's VAT treatments (ledger/treatments.py): which kinds and countries take them is checked by the service.
     vat_reverse_charge: bool | None = None
     postponed_accounting: bool | None = None
+    # Spanish IRPF (docs/decisions/spain.md): which kinds and countries take it is checked by the service.
+    withholding_tax_rate: Percentage | None = None
+    withholding_tax_amount: Amount | None = Field(None, ge=0)
 
     def lines(self) -> list[LineIn] | None:
         """The document's lines, whatever the kind calls them."""

@@ -33,6 +33,9 @@ from ledgerd.settings.service import base_currency, charges_vat, check_currency,
 ZERO = Decimal(0)
 REQUIRED = "Field required"
 QUOTE_KINDS = ("SALES_QUOTE", "SALES_ESTIMATE")
+# Sage's IRPF withholding (swagger: SalesInvoice, PurchaseInvoice "UK (CIS) and Spain (IRPF)"; credit notes UK only).
+WITHHOLDING_COUNTRY = "ES"
+WITHHOLDING_KINDS = frozenset({"SALES_INVOICE", "PURCHASE_INVOICE"})
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,42 @@ def _treatments(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) 
                       "both.", "postponed_accounting")
 
 
+def _withholding(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn, *, new: bool) -> None:
+    """Spanish IRPF withheld on a sales or purchase invoice (docs/decisions/spain.md), once the lines are figured.
+
+    The rate is the one sent, else the document's, else (a new sales invoice) the business's `default_irpf_rate`;
+    the amount is rate x the lines' net, a sent one checked like a tax amount. Other ES kinds and other countries
+    refuse the fields, except GB, whose CIS withholding ledgerd does not model and ignores as before."""
+    rate_sent = "withholding_tax_rate" in body.model_fields_set
+    if not (ctx.country_id == WITHHOLDING_COUNTRY and kind.kind in WITHHOLDING_KINDS):
+        if ctx.country_id != "GB":
+            for name in ("withholding_tax_rate", "withholding_tax_amount"):
+                if getattr(body, name):
+                    raise Invalid(f"{name} (IRPF) is only used on sales and purchase invoices of ES businesses.",
+                                  name)
+        return
+    rate = body.withholding_tax_rate if rate_sent else artefact.withholding_tax_rate
+    if new and not rate_sent and kind.sales:
+        default = Decimal(str(ctx.financial_settings.get("default_irpf_rate") or "0"))
+        rate = default if default > ZERO else None
+    if rate is None or rate == ZERO:
+        if body.withholding_tax_amount:
+            raise Invalid("withholding_tax_amount needs a withholding_tax_rate above 0.", "withholding_tax_amount")
+        artefact.withholding_tax_rate = rate
+        artefact.withholding_tax_amount = artefact.base_currency_withholding_tax_amount = ZERO
+        return
+    try:
+        amount = compute.withholding(artefact.net_amount - artefact.shipping_net_amount, rate,
+                                     body.withholding_tax_amount)
+    except compute.TaxMismatch as exc:
+        raise Invalid(str(exc), "withholding_tax_amount") from None
+    if amount > artefact.total_amount:
+        raise Invalid("withholding_tax_amount cannot be more than the document's total.", "withholding_tax_amount")
+    artefact.withholding_tax_rate = rate
+    artefact.withholding_tax_amount = amount
+    artefact.base_currency_withholding_tax_amount = compute.to_base(amount, artefact.exchange_rate)
+
+
 def _status(kind: Kind, wanted: str | None) -> str:
     if wanted is None:
         return kind.initial_statuses[0]
@@ -228,7 +267,7 @@ def _quote(db: Session, artefact: Artefact, quote_id: str) -> Artefact:
 def _settle(db: Session, artefact: Artefact, kind: Kind, *, new: bool = False) -> None:
     """Derive paid/outstanding/status: a draft owes its total, a posted document what allocations leave."""
     if kind.posts:
-        artefact.outstanding_amount = artefact.total_amount
+        artefact.outstanding_amount = artefact.payable
         if artefact.status_id not in UNPOSTED:
             status.refresh(db, artefact, new=new)
 
@@ -259,6 +298,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     inherited = quote is not None and body.shipping_tax_amount is None
     figure(db, artefact, kind, pending, artefact.shipping_tax_amount if inherited else body.shipping_tax_amount,
            keep_shipping=inherited)
+    _withholding(ctx, artefact, kind, body, new=True)
     if quote is not None:
         quote.status_id = "INVOICED"
         artefact.original_artefact_id = quote.id
@@ -325,7 +365,8 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         pending = keep_lines(artefact, kind) if lines is None else \
             apply_lines(db, artefact, kind, lines, replace=True, rate_required=ctx.charges_vat)
         figure(db, artefact, kind, pending, sent_shipping, keep_shipping=body.shipping_tax_amount is None)
-    if paid > abs(artefact.total_amount):  # abs: a corrective invoice may be negative
+    _withholding(ctx, artefact, kind, body, new=False)
+    if paid > abs(artefact.payable):  # abs: a corrective invoice may be negative
         raise Invalid(f"The total cannot go below the {paid} already paid or allocated.", "base")
     db.flush()
     analyse(db, kind, pending)

@@ -30,7 +30,8 @@ def refresh(db: Session, artefact: Artefact, *, new: bool = False) -> None:
     artefact.total_discount_paid = discount or ZERO
     # Allocations are magnitudes; a negative total (a corrective invoice reducing its original) owes the contact.
     sign = -1 if artefact.total_amount < ZERO else 1
-    artefact.outstanding_amount = artefact.total_amount - sign * paid
+    # What the contact owes is the total less any IRPF withheld (`payable`).
+    artefact.outstanding_amount = artefact.payable - sign * paid
     artefact.last_paid = last
     if artefact.outstanding_amount * sign < ZERO:
         raise ValueError(f"artefact {artefact.id} over-allocated")

@@ -68,6 +68,19 @@ def account_for(db: Session, rate_id: str | None, *, sales: bool) -> LedgerAccou
     return own if own is not None else control(db, "SALES_TAX" if sales else "PURCHASE_TAX")
 
 
+# Spanish IRPF (PGC): withheld from the business by its customers, an asset (4730 Hacienda Pública, retenciones y
+# pagos a cuenta); withheld by the business from its suppliers, owed to Hacienda (4751 Hacienda Pública, acreedora
+# por retenciones practicadas). docs/decisions/spain.md.
+WITHHELD_FROM_US, WITHHELD_BY_US = 4730, 4751
+
+
+def withholding_account(db: Session, *, sales: bool) -> LedgerAccount:
+    """The account IRPF withheld on a sale (an asset) or a purchase (a liability) goes to; a business without it
+    falls back to the input or output tax control account, on the same side of the balance sheet."""
+    own = _by_code(db, WITHHELD_FROM_US if sales else WITHHELD_BY_US)
+    return own if own is not None else control(db, "PURCHASE_TAX" if sales else "SALES_TAX")
+
+
 def recoverable_share(rate_id: str | None, account: LedgerAccount | None, *, line_recoverable: bool | None) -> Decimal:
     """The percentage (0-100) of purchase tax at `rate_id` on a line posted to `account` that is claimed back."""
     found = tax_rate_def(rate_id) if rate_id else None

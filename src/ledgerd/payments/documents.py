@@ -146,11 +146,11 @@ def settled_value(artefact: Artefact, settled: Decimal, already: Decimal, base: 
     Settling the last of a document always takes exactly what its control account still carries, so
     partial payments never leave a cent behind.
     """
-    if artefact.currency_id == base or artefact.total_amount == ZERO:
+    if artefact.currency_id == base or artefact.payable == ZERO:
         return settled
     if settled == artefact.outstanding_amount:
-        return artefact.base_currency_total_amount - already
-    return cents(settled * artefact.base_currency_total_amount / artefact.total_amount)
+        return artefact.base_payable - already
+    return cents(settled * artefact.base_payable / artefact.payable)
 
 
 def refresh(db: Session, artefacts: Iterable[Artefact]) -> None:

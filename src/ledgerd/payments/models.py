@@ -33,6 +33,9 @@ class Payment(Record, Base):
     base_currency_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     base_currency_total_amount: Mapped[Decimal] = mapped_column(Money)
     base_currency_currency_charge: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # Spanish IRPF withheld on an other payment or receipt (docs/decisions/spain.md): None where none applies.
+    withholding_tax_rate: Mapped[Decimal | None] = mapped_column(Fine)
+    withholding_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     transaction_id: Mapped[str | None] = mapped_column(IdColumn)
     # The unallocated part of a contact payment lives on as a payment-on-account artefact.
     payment_on_account_id: Mapped[str | None] = mapped_column(IdColumn)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.analysis.service import assign_all, category_ids
+from ledgerd.artefacts import compute
 from ledgerd.banking import service as banking
 from ledgerd.db.base import new_id
 from ledgerd.db.tenancy import current_business
@@ -21,7 +22,7 @@ from ledgerd.errors import Invalid
 from ledgerd.ledger.accounts import usable
 from ledgerd.ledger.models import TaxRate, Transaction
 from ledgerd.ledger.posting import Entries, post, reverse
-from ledgerd.ledger.tax_accounts import add_tax, split
+from ledgerd.ledger.tax_accounts import add_tax, split, withholding_account
 from ledgerd.ledger.tax_rates import percentage_on
 from ledgerd.payments import documents
 from ledgerd.payments.documents import ZERO
@@ -29,6 +30,7 @@ from ledgerd.payments.models import Payment, PaymentLine
 from ledgerd.payments.schemas import OtherPaymentCreate, OtherPaymentUpdate, PaymentLineIn
 from ledgerd.regions.data import lookup
 from ledgerd.settings.service import base_currency
+from ledgerd.tenancy.models import Business
 
 AREAS = {"OTHER_PAYMENT": "other_payments", "OTHER_RECEIPT": "other_receipts"}
 # The `record_type` of other-payment lines' analysis type categories (area BANKING: "bank payments and receipts").
@@ -83,6 +85,7 @@ def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherP
     payment.net_amount = payment.base_currency_net_amount = sum((line.net_amount for line in lines), ZERO)
     payment.tax_amount = payment.base_currency_tax_amount = sum((line.tax_amount for line in lines), ZERO)
     payment.total_amount = payment.base_currency_total_amount = total
+    _withholding(db, payment, body, business_id)
     payment.lines = lines
     db.add(payment)
     db.flush()
@@ -101,11 +104,46 @@ def save(db: Session, payment: Payment | None, body: OtherPaymentCreate | OtherP
                 breakdown=split(db, line.tax_rate_id, line.net_amount, line.tax_amount, on),
                 line_recoverable=line.tax_recoverable,
                 contact_id=contact_id, description=line.details)
-    entries.add(bank.ledger_account_id, total, debit=receipt, contact_id=contact_id)
+    # IRPF withheld (docs/decisions/spain.md): the bank moves the total less it; it is owed to Hacienda (4751) on a
+    # payment, or was paid to Hacienda on the business's account (4730) on a receipt.
+    withheld = payment.withholding_tax_amount or ZERO
+    if withheld:
+        entries.add(withholding_account(db, sales=receipt).id, withheld, debit=receipt, contact_id=contact_id,
+                    description="IRPF")
+    entries.add(bank.ledger_account_id, total - withheld, debit=receipt, contact_id=contact_id)
     post(db, business_id=business_id, transaction_type_id=kind, on=on, lines=entries.lines, reference=payment.reference,
          contact_id=contact_id, origin=("other_payments", payment.id), record=payment)
     db.flush()
     return payment
+
+
+def _withholding(db: Session, payment: Payment, body: OtherPaymentCreate | OtherPaymentUpdate,
+                 business_id: str) -> None:
+    """IRPF withheld on an ES other payment or receipt: rate x the lines' net, a sent amount checked like a tax
+    amount (artefacts.compute.withholding); the rate sent, else the payment's own. Other countries refuse it."""
+    sent = {"withholding_tax_rate", "withholding_tax_amount"} & body.model_fields_set
+    if not sent and payment.withholding_tax_rate is None:
+        return  # nothing withheld, nothing asked: no need to read the business
+    business = db.get(Business, business_id) if sent else None
+    if business is not None and business.country_id != "ES":
+        for name in ("withholding_tax_rate", "withholding_tax_amount"):
+            if getattr(body, name):
+                raise Invalid(f"{name} (IRPF) is only used on other payments of ES businesses.", name)
+        return
+    rate = body.withholding_tax_rate if "withholding_tax_rate" in body.model_fields_set else \
+        payment.withholding_tax_rate
+    if rate is None or rate == ZERO:
+        if body.withholding_tax_amount:
+            raise Invalid("withholding_tax_amount needs a withholding_tax_rate above 0.", "withholding_tax_amount")
+        payment.withholding_tax_rate, payment.withholding_tax_amount = rate, ZERO
+        return
+    try:
+        amount = compute.withholding(payment.net_amount, rate, body.withholding_tax_amount)
+    except compute.TaxMismatch as exc:
+        raise Invalid(str(exc), "withholding_tax_amount") from None
+    if amount >= payment.total_amount:
+        raise Invalid("withholding_tax_amount must be less than the total.", "withholding_tax_amount")
+    payment.withholding_tax_rate, payment.withholding_tax_amount = rate, amount
 
 
 def _line(db: Session, kind: str, i: int, item: PaymentLineIn, on: dt.date) -> PaymentLine:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerd.analysis.schemas import CategoryIds
-from ledgerd.limits import MAX_LINES, Amount, Day, ExchangeRate, Id
+from ledgerd.limits import MAX_LINES, Amount, Day, ExchangeRate, Id, Percentage
 from ledgerd.limits import NonNegativeAmount as NonNegative
 from ledgerd.limits import PositiveAmount as Positive
 
@@ -97,6 +97,9 @@ class OtherPaymentUpdate(_Body):
     bank_account_id: Id | None = None
     reference: str | None = Field(None, max_length=255)
     payment_lines: list[PaymentLineIn] | None = Field(None, min_length=1, max_length=MAX_LINES)
+    # Spanish IRPF (docs/decisions/spain.md): ES businesses only, checked by the service.
+    withholding_tax_rate: Percentage | None = None
+    withholding_tax_amount: Amount | None = Field(None, ge=0)
 
 
 class OtherPaymentCreate(OtherPaymentUpdate):

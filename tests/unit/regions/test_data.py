@@ -414,7 +414,15 @@ def test_es_iva_and_recargo() -> None:
     assert pct("ES", "ES_REDUCED_RE", date.today()) == Decimal("1.4")
     assert pct("ES", "ES_SUPER_REDUCED_RE", date.today()) == Decimal("0.5")
     retailer = {r.id for r in region("ES").tax_rates if r.retailer}
-    assert retailer == {"ES_STANDARD_RE", "ES_REDUCED_RE", "ES_SUPER_REDUCED_RE"}
+    assert retailer == {"ES_STANDARD_RE", "ES_REDUCED_RE", "ES_SUPER_REDUCED_RE", "ES_STANDARD_WITH_RE",
+                        "ES_REDUCED_WITH_RE", "ES_SUPER_REDUCED_WITH_RE"}
+    # IVA + recargo on one line (docs/decisions/spain.md): 21 + 5.2 = 26.2 since 1 Sep 2012, 18 + 4 = 22 before;
+    # 10 + 1.4 = 11.4; 4 + 0.5 = 4.5.
+    assert pct("ES", "ES_STANDARD_WITH_RE", date(2011, 1, 1)) == Decimal(22)
+    assert pct("ES", "ES_STANDARD_WITH_RE", date.today()) == Decimal("26.2")
+    assert pct("ES", "ES_REDUCED_WITH_RE", date.today()) == Decimal("11.4")
+    assert pct("ES", "ES_SUPER_REDUCED_WITH_RE", date.today()) == Decimal("4.5")
+    assert rate("ES", "ES_STANDARD_WITH_RE").components == ("ES_STANDARD", "ES_STANDARD_RE")
     codes = {a.control: a.nominal_code for a in region("ES").accounts if a.control}
     assert (codes["DEBTORS"], codes["CREDITORS"], codes["SALES_TAX"], codes["PURCHASE_TAX"]) == (4300, 4000, 4770, 4720)
 

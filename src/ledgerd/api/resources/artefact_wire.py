@@ -43,6 +43,8 @@ class ArtefactSnapshot(snapshots.Snapshot):
     """A document of a list page, read-only, with its lines."""
 
     document_number = Artefact.document_number
+    payable = Artefact.payable
+    base_payable = Artefact.base_payable
     lines: list[snapshots.Snapshot]
 
 
@@ -110,7 +112,7 @@ class Batch:
                                       .order_by(Artefact.created_at)):
                 self.invoices[invoice.original_artefact_id or ""] = invoice
         self.allocations = _allocations(db, ids) if payments else {}
-        part_paid = [a.id for a in artefacts if a.outstanding_amount != a.total_amount and a.status_id != "VOID"]
+        part_paid = [a.id for a in artefacts if a.outstanding_amount != a.payable and a.status_id != "VOID"]
         self.settled_base = allocated_base(db, part_paid)
         self._lookups: dict[tuple[str, str | None], dict[str, str] | None] = {}
 
@@ -273,9 +275,18 @@ def base_outstanding(batch: Batch, artefact: Artefact) -> Decimal:
     """What the control account still carries for the document: its base value less what was settled."""
     if artefact.status_id == "VOID":
         return ZERO
-    if artefact.outstanding_amount == artefact.total_amount:
-        return artefact.base_currency_total_amount
-    return artefact.base_currency_total_amount - batch.settled_base.get(artefact.id, ZERO)
+    if artefact.outstanding_amount == artefact.payable:
+        return artefact.base_payable
+    return artefact.base_payable - batch.settled_base.get(artefact.id, ZERO)
+
+
+def _withholding(a: Artefact) -> dict[str, Decimal | None]:
+    """Spanish IRPF withheld on the document (docs/decisions/spain.md); null where none applies."""
+    if a.withholding_tax_rate is None:
+        return dict.fromkeys(("withholding_tax_rate", "withholding_tax_amount",
+                              "base_currency_withholding_tax_amount"))
+    return {"withholding_tax_rate": a.withholding_tax_rate, "withholding_tax_amount": a.withholding_tax_amount,
+            "base_currency_withholding_tax_amount": a.base_currency_withholding_tax_amount}
 
 
 def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, Any]:
@@ -337,8 +348,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         "last_paid": a.last_paid if a.last_paid is not None else "",  # Sage: "" until paid [DP]
         "original_quote_estimate": self_link(quote) if quote else None,
         "tax_address_region": batch.link("address_regions", a.tax_address_region_id),
-        "delivery_performance_date": None, "withholding_tax_rate": None, "withholding_tax_amount": None,
-        "base_currency_withholding_tax_amount": None,
+        "delivery_performance_date": None, **_withholding(a),
         "profit_analysis": _profit(batch, a) if kind.is_quote else None, "tax_reconciled": False,
         "invoice": self_link(invoice) if invoice else None, "migrated": False, "pas_payment_submission": None,
     }

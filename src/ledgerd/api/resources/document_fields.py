@@ -19,6 +19,7 @@ from ledgerd.api.fields import (
     DATE_OR_EMPTY,
     DATETIME,
     DECIMAL,
+    DECIMAL_OR_NULL,
     LINK,
     NULL,
     TEXT,
@@ -84,7 +85,9 @@ _BASE_SHIPPING = obj(base_currency_shipping_net_amount=DECIMAL, base_currency_sh
 _BASE_TOTALS = obj(base_currency_net_amount=DECIMAL, base_currency_tax_amount=DECIMAL,
                    base_currency_total_amount=DECIMAL)
 _DISCOUNTS = obj(total_discount_amount=DECIMAL, base_currency_total_discount_amount=DECIMAL)
-_WITHHOLDING = obj(withholding_tax_rate=NULL, withholding_tax_amount=NULL, base_currency_withholding_tax_amount=NULL)
+# Spanish IRPF on sales and purchase invoices (docs/decisions/spain.md); null where none is withheld.
+_WITHHOLDING = obj(withholding_tax_rate=DECIMAL_OR_NULL, withholding_tax_amount=DECIMAL_OR_NULL,
+                   base_currency_withholding_tax_amount=DECIMAL_OR_NULL)
 _SENT = obj(status=LINK, sent=BOOLEAN, sent_by_email=BOOLEAN)
 _ALLOCATED = obj(payments_allocations=maybe(many(ALLOCATION)), last_paid=DATE_OR_EMPTY)
 _PURCHASE_HEAD = _POSTED.then(

@@ -201,7 +201,8 @@ def present_other_payments(call: Call, payments: Sequence[Payment]) -> list[dict
                 "is_purchase_for_resale": False, "trade_of_asset": False, "gst_amount": None, "pst_amount": None,
                 "tax_recoverable": line.tax_recoverable,
             } for line in p.lines],
-            "editable": True, "deletable": True, "withholding_tax_rate": None, "withholding_tax_amount": None,
+            "editable": True, "deletable": True, "withholding_tax_rate": p.withholding_tax_rate,
+            "withholding_tax_amount": p.withholding_tax_amount if p.withholding_tax_rate is not None else None,
         })
     return out
 
