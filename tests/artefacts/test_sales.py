@@ -278,6 +278,14 @@ def test_a_vat_registered_business_gives_every_sales_line_a_rate(client: TestCli
     _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {"invoice_lines": [
         {"id": invoice["invoice_lines"][0]["id"], "tax_rate_id": None}]}}), 422, "invoice_lines[0].tax_rate_id")
     assert books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {"notes": "n"})["notes"] == "n"
+    # Shipping charged on a sale is a supply too (box 6): without a rate it is refused, with one it is taken.
+    shipping = _problem(books.put(f"/sales_invoices/{invoice['id']}", {"sales_invoice": {
+        "shipping_net_amount": "5.00"}}), 422, "shipping_tax_rate_id")
+    assert shipping["$message"].startswith("Shipping of a VAT-registered business needs a tax rate")
+    shipped = books.updated(f"/sales_invoices/{invoice['id']}", "sales_invoice", {
+        "shipping_net_amount": "5.00", "shipping_tax_rate_id": "GB_STANDARD", "shipping_tax_amount": "1.00"})
+    # 10.00 + 2.00 on the line, 5.00 + 1.00 (20% of 5.00) on shipping: 18.00.
+    assert shipped["total_amount"] == "18.0"
     # Purchases keep lines without a rate (a supplier's bill may carry no VAT at all).
     supplier = books.contact("VENDOR")
     purchase = books.created("/purchase_invoices", "purchase_invoice", {

@@ -93,8 +93,10 @@ def rate_missing(kind: Kind, charges_vat: bool, rate_id: str | None, source: str
     return's sales figures (GB box 6). Lines without VAT take the zero, exempt or no-VAT rate."""
     if not (charges_vat and kind.sales) or rate_id:
         return None
-    return Problem("RecordInvalid", "A sales line of a VAT-registered business needs a tax rate: give tax_rate_id "
-                                    "(the zero, exempt or no-VAT rate for a line without VAT).", source)
+    what, field = ("Shipping", "shipping_tax_rate_id") if source == "shipping_tax_rate_id" else ("A sales line",
+                                                                                               "tax_rate_id")
+    return Problem("RecordInvalid", f"{what} of a VAT-registered business needs a tax rate: give {field} (the zero, "
+                                    "exempt or no-VAT rate for one without VAT).", source)
 
 
 def _inputs(row: ArtefactLine) -> tuple[object, ...]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, lazyload
 from ledgerd import limits
 from ledgerd.artefacts import compute, posting, status
 from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
-from ledgerd.artefacts.lines import analyse, apply_lines, copy_lines, figure, keep_lines
+from ledgerd.artefacts.lines import analyse, apply_lines, copy_lines, figure, keep_lines, rate_missing
 from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.artefacts.schemas import ArtefactIn
 from ledgerd.contacts.models import Contact
@@ -291,7 +291,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     _treatments(ctx, artefact, kind, body)
     apply_dates(artefact, kind, ctx, contact, body)
     apply_currency(ctx, artefact, body, contact)
-    _shipping(artefact, kind, body)
+    _shipping(ctx, artefact, kind, body)
     pending = copy_lines(artefact, quote, kind) if quote is not None and lines is None else \
         apply_lines(db, artefact, kind, lines or [], replace=True, rate_required=ctx.charges_vat)
     # From a quote, its shipping tax stands unless the request restates shipping.
@@ -322,8 +322,9 @@ def _inherit(artefact: Artefact, quote: Artefact) -> None:
         setattr(artefact, name, getattr(quote, name))
 
 
-def _shipping(artefact: Artefact, kind: Kind, body: ArtefactIn) -> bool:
-    """Apply shipping attributes; True when they changed the shipping figures' inputs."""
+def _shipping(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) -> bool:
+    """Apply shipping attributes; True when they changed the shipping figures' inputs. Shipping a VAT-registered
+    business charges on a sale names its tax rate, as its lines do (`rate_missing`): checked when it changes."""
     if not kind.has_shipping:
         return False
     before = (artefact.shipping_net_amount, artefact.shipping_tax_rate_id)
@@ -331,7 +332,11 @@ def _shipping(artefact: Artefact, kind: Kind, body: ArtefactIn) -> bool:
         artefact.shipping_net_amount = body.shipping_net_amount
     if "shipping_tax_rate_id" in body.model_fields_set:
         artefact.shipping_tax_rate_id = body.shipping_tax_rate_id or None
-    return before != (artefact.shipping_net_amount, artefact.shipping_tax_rate_id)
+    changed = before != (artefact.shipping_net_amount, artefact.shipping_tax_rate_id)
+    if changed and artefact.shipping_net_amount and (problem := rate_missing(
+            kind, ctx.charges_vat, artefact.shipping_tax_rate_id, "shipping_tax_rate_id")) is not None:
+        raise Invalid(problems=[problem])
+    return changed
 
 
 def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: ArtefactIn) -> Artefact:
@@ -355,7 +360,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         raise Invalid("The currency of a document with payments or allocations cannot be changed.", "currency_id")
     if kind.is_quote and body.status_id is not None:
         artefact.status_id = _status(kind, body.status_id)
-    shipping_changed = _shipping(artefact, kind, body) or artefact.date != old_date
+    shipping_changed = _shipping(ctx, artefact, kind, body) or artefact.date != old_date
     lines = body.lines()
     if lines is not None and not lines:
         raise Invalid("A document needs at least one line.", kind.lines_key)
