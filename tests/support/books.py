@@ -234,6 +234,24 @@ class Books:
 
         return self.tx(run)
 
+    def taxed_line(self, code: int, net: str, rate: str, tax: str) -> dict[str, Any]:
+        """One line of `net` on the account of nominal `code`, at `rate` with `tax` (a document body's line)."""
+        return {"description": f"{rate} {net}", "ledger_account_id": self.accounts[code], "quantity": 1,
+                "unit_price": net, "tax_rate_id": rate, "tax_amount": tax}
+
+    def invoice(self, path: str, contact: str, on: str, *lines: dict[str, Any]) -> str:
+        """A sales or purchase invoice (`path`) dated `on` through the API; its id."""
+        wrapper = path.removeprefix("/").removesuffix("s")
+        extra = {"due_date": on, "vendor_reference": f"V-{on}"} if path == "/purchase_invoices" else {}
+        return str(self.created(path, wrapper, {"contact_id": contact, "date": on, "invoice_lines": list(lines),
+                                                **extra})["id"])
+
+    def pay(self, kind: str, contact: str, on: str, document: str, amount: str) -> None:
+        """A receipt or payment (`kind`) of `amount` on `on`, allocated to `document`."""
+        self.created("/contact_payments", "contact_payment", {
+            "transaction_type_id": kind, "contact_id": contact, "bank_account_id": self.bank(), "date": on,
+            "total_amount": amount, "allocated_artefacts": [{"artefact_id": document, "amount": amount}]})
+
     def artefact(self, artefact_id: str) -> Artefact:
         return self.tx(lambda db: db.scalars(select(Artefact).where(Artefact.id == artefact_id)).one())
 

@@ -32,24 +32,6 @@ def books(client: TestClient, factory: Factory, clock: Clock) -> Books:
     return opened
 
 
-def _line(books: Books, code: int, net: str, rate: str, tax: str) -> dict[str, Any]:
-    return {"description": f"{rate} {net}", "ledger_account_id": books.accounts[code], "quantity": 1,
-            "unit_price": net, "tax_rate_id": rate, "tax_amount": tax}
-
-
-def _invoice(books: Books, path: str, contact: str, on: str, *lines: dict[str, Any]) -> str:
-    wrapper = path.removeprefix("/").removesuffix("s")
-    extra = {"due_date": on, "vendor_reference": f"V-{on}"} if path == "/purchase_invoices" else {}
-    return str(books.created(path, wrapper, {"contact_id": contact, "date": on, "invoice_lines": list(lines),
-                                             **extra})["id"])
-
-
-def _pay(books: Books, kind: str, contact: str, on: str, document: str, amount: str) -> None:
-    books.created("/contact_payments", "contact_payment", {
-        "transaction_type_id": kind, "contact_id": contact, "bank_account_id": books.bank(), "date": on,
-        "total_amount": amount, "allocated_artefacts": [{"artefact_id": document, "amount": amount}]})
-
-
 def _boxes(draft: dict[str, Any]) -> dict[str, Decimal]:
     return {k: D(v) for k, v in draft["gb"].items()}
 
@@ -63,28 +45,28 @@ def _gb(**boxes: str) -> dict[str, Decimal]:
 def _quarter(books: Books) -> dict[str, str]:
     """January-March 2026 on the cash basis; the ids of what later payments settle."""
     customer, supplier = books.contact("CUSTOMER"), books.contact("VENDOR")
-    s1 = _invoice(books, "/sales_invoices", customer, "2026-01-10", _line(books, 4000, "1000.00", "GB_STANDARD",
-                                                                         "200.00"))          # total 1200.00
-    s2 = _invoice(books, "/sales_invoices", customer, "2026-02-01",
-                  _line(books, 4000, "300.00", "GB_STANDARD", "60.00"),
-                  _line(books, 4000, "100.00", "GB_ZERO", "0.00"))                            # total 460.00
-    s3 = _invoice(books, "/sales_invoices", customer, "2026-03-20", _line(books, 4000, "500.00", "GB_STANDARD",
-                                                                         "100.00"))          # total 600.00, unpaid
-    p1 = _invoice(books, "/purchase_invoices", supplier, "2026-01-20", _line(books, 5000, "800.00", "GB_STANDARD",
-                                                                            "160.00"))       # total 960.00
-    _invoice(books, "/purchase_invoices", supplier, "2026-02-10", _line(books, 5000, "200.00", "GB_STANDARD",
-                                                                       "40.00"))             # total 240.00, unpaid
-    _pay(books, "CUSTOMER_RECEIPT", customer, "2026-02-15", s1, "600.00")  # half of S1
-    _pay(books, "CUSTOMER_RECEIPT", customer, "2026-03-01", s2, "460.00")  # all of S2
-    _pay(books, "VENDOR_PAYMENT", supplier, "2026-03-05", p1, "100.00")    # 100/960 of P1
+    s1 = books.invoice("/sales_invoices", customer, "2026-01-10",
+                       books.taxed_line(4000, "1000.00", "GB_STANDARD", "200.00"))  # total 1200.00
+    s2 = books.invoice("/sales_invoices", customer, "2026-02-01",
+                       books.taxed_line(4000, "300.00", "GB_STANDARD", "60.00"),
+                       books.taxed_line(4000, "100.00", "GB_ZERO", "0.00"))         # total 460.00
+    s3 = books.invoice("/sales_invoices", customer, "2026-03-20",
+                       books.taxed_line(4000, "500.00", "GB_STANDARD", "100.00"))   # total 600.00, unpaid
+    p1 = books.invoice("/purchase_invoices", supplier, "2026-01-20",
+                       books.taxed_line(5000, "800.00", "GB_STANDARD", "160.00"))   # total 960.00
+    books.invoice("/purchase_invoices", supplier, "2026-02-10",
+                  books.taxed_line(5000, "200.00", "GB_STANDARD", "40.00"))         # total 240.00, unpaid
+    books.pay("CUSTOMER_RECEIPT", customer, "2026-02-15", s1, "600.00")  # half of S1
+    books.pay("CUSTOMER_RECEIPT", customer, "2026-03-01", s2, "460.00")  # all of S2
+    books.pay("VENDOR_PAYMENT", supplier, "2026-03-05", p1, "100.00")    # 100/960 of P1
     # A purchase paid on the spot: cash the day it is made (net 100.00, VAT 20.00).
     books.created("/other_payments", "other_payment", {
         "transaction_type_id": "OTHER_PAYMENT", "date": "2026-03-10", "bank_account_id": books.bank(),
         "total_amount": "120.00", "payment_lines": [{"ledger_account_id": books.accounts[7500],
                                                       "total_amount": "120.00", "tax_rate_id": "GB_STANDARD"}]})
     # Next quarter: the rest of S1, and the rest of P1.
-    _pay(books, "CUSTOMER_RECEIPT", customer, "2026-04-10", s1, "600.00")
-    _pay(books, "VENDOR_PAYMENT", supplier, "2026-05-01", p1, "860.00")
+    books.pay("CUSTOMER_RECEIPT", customer, "2026-04-10", s1, "600.00")
+    books.pay("VENDOR_PAYMENT", supplier, "2026-05-01", p1, "860.00")
     return {"customer": customer, "s3": s3}
 
 
@@ -113,7 +95,7 @@ def test_filing_moves_the_paid_vat_and_later_payments_come_next(books: Books) ->
         D("-200.00"), D("183.33"), D("-123.33"))
 
     # A receipt dated in the filed quarter, entered after filing: half of S3 (300 of 600), a late entry.
-    _pay(books, "CUSTOMER_RECEIPT", ids["customer"], "2026-03-25", ids["s3"], "300.00")
+    books.pay("CUSTOMER_RECEIPT", ids["customer"], "2026-03-25", ids["s3"], "300.00")
     q2 = books.created("/draft_tax_returns", "draft_tax_return", Q2)
     # Box 1: the rest of S1 (600/1200 more): 200.00 x 2/2 - 100.00 = 100.00; S3 half: 100.00 x 1/2 = 50.00
     #        -> 150.00.  Box 6: 500.00 + 250.00 = 750.
@@ -133,11 +115,11 @@ def test_an_irish_business_on_the_moneys_received_basis(client: TestClient, fact
     books = Books.open(client, factory, "IE")
     books.updated("/financial_settings", "financial_settings", {"tax_scheme_id": "CASH"})
     customer, supplier = books.contact("CUSTOMER"), books.contact("VENDOR")
-    sale = _invoice(books, "/sales_invoices", customer, "2026-01-20",
-                    _line(books, 4000, "1000.00", "IE_STANDARD", "230.00"))  # total 1230.00
-    _invoice(books, "/purchase_invoices", supplier, "2026-02-03",
-             _line(books, 5000, "200.00", "IE_STANDARD", "46.00"))          # unpaid
-    _pay(books, "CUSTOMER_RECEIPT", customer, "2026-02-20", sale, "615.00")  # half
+    sale = books.invoice("/sales_invoices", customer, "2026-01-20",
+                         books.taxed_line(4000, "1000.00", "IE_STANDARD", "230.00"))  # total 1230.00
+    books.invoice("/purchase_invoices", supplier, "2026-02-03",
+                  books.taxed_line(5000, "200.00", "IE_STANDARD", "46.00"))          # unpaid
+    books.pay("CUSTOMER_RECEIPT", customer, "2026-02-20", sale, "615.00")  # half
     draft = books.created("/draft_tax_returns", "draft_tax_return", {"period_start_date": "2026-01-01",
                                                                       "period_end_date": "2026-02-28"})
     # T1: 230.00 x 615/1230 = 115.00; T2: the unpaid purchase's 46.00 all the same (invoice basis);
@@ -150,15 +132,15 @@ def test_a_credit_note_set_against_an_invoice(books: Books) -> None:
     """No money moves when a credit note is allocated to an invoice: the two shares cancel out, and the VAT due
     is that of what the customer paid."""
     customer = books.contact("CUSTOMER")
-    invoice = _invoice(books, "/sales_invoices", customer, "2026-01-10",
-                       _line(books, 4000, "500.00", "GB_STANDARD", "100.00"))  # total 600.00
+    invoice = books.invoice("/sales_invoices", customer, "2026-01-10",
+                            books.taxed_line(4000, "500.00", "GB_STANDARD", "100.00"))  # total 600.00
     credit = str(books.created("/sales_credit_notes", "sales_credit_note", {
         "contact_id": customer, "date": "2026-01-20",
-        "credit_note_lines": [_line(books, 4000, "100.00", "GB_STANDARD", "20.00")]})["id"])  # total 120.00
+        "credit_note_lines": [books.taxed_line(4000, "100.00", "GB_STANDARD", "20.00")]})["id"])  # total 120.00
     books.created("/contact_allocations", "contact_allocation", {
         "transaction_type_id": "CUSTOMER_ALLOCATION", "contact_id": customer, "date": "2026-01-25",
         "allocated_artefacts": [{"artefact_id": invoice, "amount": 120}, {"artefact_id": credit, "amount": -120}]})
-    _pay(books, "CUSTOMER_RECEIPT", customer, "2026-02-05", invoice, "480.00")
+    books.pay("CUSTOMER_RECEIPT", customer, "2026-02-05", invoice, "480.00")
     draft = books.created("/draft_tax_returns", "draft_tax_return", Q1)
     # The invoice is settled in full (120/600 by the credit note, 480/600 paid): 100.00 VAT, 500.00 net; the
     # credit note in full (120/120): -20.00 VAT, -100.00 net.  Box 1: 80.00 (the VAT in the 480.00 received);
@@ -171,13 +153,13 @@ def test_invoices_declared_before_joining_the_scheme_count_once(books: Books) ->
     nothing when it is paid later (VAT Notice 731: VAT already accounted for is not accounted for again)."""
     books.updated("/financial_settings", "financial_settings", {"tax_scheme_id": "STANDARD"})
     customer = books.contact("CUSTOMER")
-    invoice = _invoice(books, "/sales_invoices", customer, "2026-02-10",
-                       _line(books, 4000, "1000.00", "GB_STANDARD", "200.00"))
+    invoice = books.invoice("/sales_invoices", customer, "2026-02-10",
+                            books.taxed_line(4000, "1000.00", "GB_STANDARD", "200.00"))
     q1 = books.created("/draft_tax_returns", "draft_tax_return", Q1)
     assert D(q1["gb"]["box_1"]) == D("200.00")  # the invoice basis
     assert books.post(f"/draft_tax_returns/{q1['id']}/submit").status_code == 201
     books.updated("/financial_settings", "financial_settings", {"tax_scheme_id": "CASH"})
-    _pay(books, "CUSTOMER_RECEIPT", customer, "2026-04-15", invoice, "1200.00")
+    books.pay("CUSTOMER_RECEIPT", customer, "2026-04-15", invoice, "1200.00")
     # A cash sale in April still counts: 50.00 net, 10.00 VAT.
     books.created("/other_payments", "other_payment", {
         "transaction_type_id": "OTHER_RECEIPT", "date": "2026-04-20", "bank_account_id": books.bank(),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -35,24 +34,6 @@ def _scheme(books: Books, scheme: str) -> None:
         "tax_scheme_id": scheme, "flat_rate_tax_percentage": "14.5", "tax_number": "GB 123 4567 89"})
 
 
-def _line(books: Books, code: int, net: str, rate: str, tax: str) -> dict[str, Any]:
-    return {"description": f"{rate} {net}", "ledger_account_id": books.accounts[code], "quantity": 1,
-            "unit_price": net, "tax_rate_id": rate, "tax_amount": tax}
-
-
-def _invoice(books: Books, path: str, contact: str, on: str, *lines: dict[str, Any]) -> str:
-    wrapper = path.removeprefix("/").removesuffix("s")
-    extra = {"due_date": on, "vendor_reference": f"V-{on}"} if path == "/purchase_invoices" else {}
-    return str(books.created(path, wrapper, {"contact_id": contact, "date": on, "invoice_lines": list(lines),
-                                             **extra})["id"])
-
-
-def _pay(books: Books, kind: str, contact: str, on: str, document: str, amount: str) -> None:
-    books.created("/contact_payments", "contact_payment", {
-        "transaction_type_id": kind, "contact_id": contact, "bank_account_id": books.bank(), "date": on,
-        "total_amount": amount, "allocated_artefacts": [{"artefact_id": document, "amount": amount}]})
-
-
 def _gb(**boxes: str) -> dict[str, Decimal]:
     out = dict.fromkeys((f"box_{n}" for n in range(1, 10)), D(0))
     out.update({k: D(v) for k, v in boxes.items()})
@@ -62,20 +43,22 @@ def _gb(**boxes: str) -> dict[str, Decimal]:
 def _quarter(books: Books) -> dict[str, str]:
     customer, supplier = books.contact("CUSTOMER"), books.contact("VENDOR")
     ids = {"customer": customer, "supplier": supplier}
-    ids["standard"] = _invoice(books, "/sales_invoices", customer, "2026-01-15",
-                               _line(books, 4000, "1000.00", "GB_STANDARD", "200.00"))  # 1200.00 with VAT
-    ids["zero"] = _invoice(books, "/sales_invoices", customer, "2026-02-02",
-                           _line(books, 4000, "300.00", "GB_ZERO", "0.00"))             # 300.00
-    ids["exempt"] = _invoice(books, "/sales_invoices", customer, "2026-02-20",
-                             _line(books, 4900, "150.00", "GB_EXEMPT", "0.00"),         # 150.00 (rent)
-                             _line(books, 4900, "50.00", "GB_NO_TAX", "0.00"))          # outside the scope
+    ids["standard"] = books.invoice("/sales_invoices", customer, "2026-01-15",
+                                    books.taxed_line(4000, "1000.00", "GB_STANDARD", "200.00"))  # 1200.00 with VAT
+    ids["zero"] = books.invoice("/sales_invoices", customer, "2026-02-02",
+                                books.taxed_line(4000, "300.00", "GB_ZERO", "0.00"))             # 300.00
+    ids["exempt"] = books.invoice("/sales_invoices", customer, "2026-02-20",
+                                  books.taxed_line(4900, "150.00", "GB_EXEMPT", "0.00"),    # 150.00 (rent)
+                                  books.taxed_line(4900, "50.00", "GB_NO_TAX", "0.00"))          # outside the scope
     # Ordinary costs: their VAT is not reclaimed under the scheme.
-    _invoice(books, "/purchase_invoices", supplier, "2026-01-20", _line(books, 5000, "400.00", "GB_STANDARD", "80.00"))
+    books.invoice("/purchase_invoices", supplier, "2026-01-20",
+                  books.taxed_line(5000, "400.00", "GB_STANDARD", "80.00"))
     # A computer for 3000.00 with VAT: capital goods of £2,000 or more.
-    ids["capital"] = _invoice(books, "/purchase_invoices", supplier, "2026-02-05",
-                              _line(books, 30, "2500.00", "GB_STANDARD", "500.00"))
+    ids["capital"] = books.invoice("/purchase_invoices", supplier, "2026-02-05",
+                                   books.taxed_line(30, "2500.00", "GB_STANDARD", "500.00"))
     # Furniture for 1800.00 with VAT: a fixed asset, but under £2,000.
-    _invoice(books, "/purchase_invoices", supplier, "2026-03-01", _line(books, 30, "1500.00", "GB_STANDARD", "300.00"))
+    books.invoice("/purchase_invoices", supplier, "2026-03-01",
+                  books.taxed_line(30, "1500.00", "GB_STANDARD", "300.00"))
     return ids
 
 
@@ -106,9 +89,9 @@ def test_a_flat_rate_quarter(books: Books) -> None:
 def test_flat_rate_on_the_cash_basis(books: Books) -> None:
     _scheme(books, "FLAT_RATE_CASH")
     ids = _quarter(books)
-    _pay(books, "CUSTOMER_RECEIPT", ids["customer"], "2026-03-10", ids["standard"], "600.00")   # half
-    _pay(books, "CUSTOMER_RECEIPT", ids["customer"], "2026-03-11", ids["zero"], "300.00")      # all
-    _pay(books, "VENDOR_PAYMENT", ids["supplier"], "2026-03-12", ids["capital"], "3000.00")     # all
+    books.pay("CUSTOMER_RECEIPT", ids["customer"], "2026-03-10", ids["standard"], "600.00")   # half
+    books.pay("CUSTOMER_RECEIPT", ids["customer"], "2026-03-11", ids["zero"], "300.00")      # all
+    books.pay("VENDOR_PAYMENT", ids["supplier"], "2026-03-12", ids["capital"], "3000.00")     # all
     draft = books.created("/draft_tax_returns", "draft_tax_return", Q1)
     # Turnover received: half of 1200.00 = 600.00 + 300.00 = 900.00 (the exempt invoice is unpaid).
     # Box 1: 14.5% x 900.00 = 130.50.  Box 4: the computer, paid in full: 500.00 (the £2,000 test is on the
