@@ -16,13 +16,9 @@ from alembic import command
 from sqlalchemy import select, text
 from starlette.testclient import TestClient
 
-from ledgerd.app import build_runtime, create_app
-from ledgerd.clock import Clock
-from ledgerd.config import Settings
 from ledgerd.db.migrate import alembic_config, upgrade
 from ledgerd.ledger.models import LedgerEntry, TaxRate
-from tests.conftest import TEST_SCRYPT_N
-from tests.support.books import Books, D, problem
+from tests.support.books import Books, D, books_on, problem
 from tests.support.factories import Factory
 
 
@@ -86,21 +82,15 @@ def test_the_combined_rates_are_retailer_rates(books: Books) -> None:
 def test_the_migration_gives_existing_businesses_the_combined_rates(fresh_database: Callable[[str], str],
                                                                      backend: str) -> None:
     url = fresh_database(backend)
-    runtime = build_runtime(Settings(database_url=url, env="test", password_scrypt_n=TEST_SCRYPT_N,
-                                     public_url="http://testserver"), Clock())
-    try:
-        with TestClient(create_app(runtime=runtime), base_url="http://testserver") as client:
-            books = Books.open(client, Factory(runtime), country="ES")
-            runtime.engine.dispose()
-            command.downgrade(alembic_config(url), "0012")
-            # A business opened before the combined rates existed.
-            books.tx(lambda db: db.execute(text("DELETE FROM tax_rates WHERE id LIKE '%_WITH_RE'")))
-            upgrade(url)
-            rates = books.tx(lambda db: {r.id: (r.components, r.retailer, r.legacy_id)
-                                         for r in db.scalars(select(TaxRate))})
-            assert rates["ES_STANDARD_WITH_RE"][:2] == (["ES_STANDARD", "ES_STANDARD_RE"], True)
-            assert len({legacy for _, _, legacy in rates.values()}) == len(rates)
-            # 100.00 at 21% + 5.2% = 26.20, as on a new business.
-            assert _sale(books, "ES_STANDARD_WITH_RE", "26.20").status_code == 201
-    finally:
+    with books_on(url, country="ES") as (books, runtime):
         runtime.engine.dispose()
+        command.downgrade(alembic_config(url), "0012")
+        # A business opened before the combined rates existed.
+        books.tx(lambda db: db.execute(text("DELETE FROM tax_rates WHERE id LIKE '%_WITH_RE'")))
+        upgrade(url)
+        rates = books.tx(lambda db: {r.id: (r.components, r.retailer, r.legacy_id)
+                                     for r in db.scalars(select(TaxRate))})
+        assert rates["ES_STANDARD_WITH_RE"][:2] == (["ES_STANDARD", "ES_STANDARD_RE"], True)
+        assert len({legacy for _, _, legacy in rates.values()}) == len(rates)
+        # 100.00 at 21% + 5.2% = 26.20, as on a new business.
+        assert _sale(books, "ES_STANDARD_WITH_RE", "26.20").status_code == 201

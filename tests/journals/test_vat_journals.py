@@ -20,13 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from ledgerd.app import build_runtime, create_app
 from ledgerd.clock import Clock
-from ledgerd.config import Settings
 from ledgerd.db.migrate import alembic_config, upgrade
 from ledgerd.ledger.models import LedgerEntry
-from tests.conftest import TEST_SCRYPT_N
-from tests.support.books import Books, D
+from tests.support.books import Books, D, books_on
 from tests.support.factories import Factory
 
 Q1 = {"period_start_date": "2026-01-01", "period_end_date": "2026-03-31"}
@@ -97,23 +94,17 @@ def test_the_migration_marks_the_flagged_lines_already_posted(fresh_database: Ca
                                                               backend: str) -> None:
     """0011: a journal posted before it keeps its flags, and its flagged lines' entries are marked for the return."""
     url = fresh_database(backend)
-    runtime = build_runtime(Settings(database_url=url, env="test", password_scrypt_n=TEST_SCRYPT_N,
-                                     public_url="http://testserver"), Clock())
-    try:
-        with TestClient(create_app(runtime=runtime), base_url="http://testserver") as client:
-            books = Books.open(client, Factory(runtime))
-            journal = _journal(books, (4000, "0", "10.00", True), (30, "10.00", "0", False))
+    with books_on(url) as (books, runtime):
+        journal = _journal(books, (4000, "0", "10.00", True), (30, "10.00", "0", False))
 
-            def marks(db: Session) -> list[tuple[Decimal, Decimal, str | None]]:
-                rows = db.execute(select(LedgerEntry.debit, LedgerEntry.credit, LedgerEntry.tax_treatment)
-                                  .where(LedgerEntry.transaction_id == journal["transaction"]["id"]))
-                return sorted((debit, credit, treatment) for debit, credit, treatment in rows)
+        def marks(db: Session) -> list[tuple[Decimal, Decimal, str | None]]:
+            rows = db.execute(select(LedgerEntry.debit, LedgerEntry.credit, LedgerEntry.tax_treatment)
+                              .where(LedgerEntry.transaction_id == journal["transaction"]["id"]))
+            return sorted((debit, credit, treatment) for debit, credit, treatment in rows)
 
-            assert books.tx(marks) == [(D(0), D("10.00"), "JOURNAL"), (D("10.00"), D(0), None)]
-            runtime.engine.dispose()
-            command.downgrade(alembic_config(url), "0011-1")
-            upgrade(url)
-            # Cr 4000 10.00 was sent to the return: marked again; Dr 0030 10.00 was not.
-            assert books.tx(marks) == [(D(0), D("10.00"), "JOURNAL"), (D("10.00"), D(0), None)]
-    finally:
+        assert books.tx(marks) == [(D(0), D("10.00"), "JOURNAL"), (D("10.00"), D(0), None)]
         runtime.engine.dispose()
+        command.downgrade(alembic_config(url), "0011-1")
+        upgrade(url)
+        # Cr 4000 10.00 was sent to the return: marked again; Dr 0030 10.00 was not.
+        assert books.tx(marks) == [(D(0), D("10.00"), "JOURNAL"), (D("10.00"), D(0), None)]

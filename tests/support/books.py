@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -25,14 +26,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from ledgerd.app import build_runtime, create_app
 from ledgerd.artefacts.models import Artefact
 from ledgerd.banking.models import BankAccount
+from ledgerd.clock import Clock
+from ledgerd.config import Settings
 from ledgerd.db.counters import next_value
 from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.ledger.posting import Line, post
+from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import Business, User
 from tests.support import invariants
 from tests.support.factories import Factory
@@ -269,3 +274,18 @@ class Books:
             invariants.contacts_match_documents(db, base_currency)
 
         self.tx(run)
+
+
+@contextmanager
+def books_on(url: str, country: str = "GB") -> Iterator[tuple[Books, Runtime]]:
+    """A new business's books over an app of their own on the database at `url`, for tests that move its schema
+    down and up (its engine disposed of when they end)."""
+    from tests.conftest import TEST_SCRYPT_N
+
+    runtime = build_runtime(Settings(database_url=url, env="test", password_scrypt_n=TEST_SCRYPT_N,
+                                     public_url="http://testserver"), Clock())
+    try:
+        with TestClient(create_app(runtime=runtime), base_url="http://testserver") as client:
+            yield Books.open(client, Factory(runtime), country=country), runtime
+    finally:
+        runtime.engine.dispose()
