@@ -61,6 +61,10 @@ def test_demo_sets_up_books_an_app_and_a_token(tmp_path: Path, monkeypatch: pyte
     # Running the demo again keeps the same books, app and secret: a client configured once keeps working.
     again = ledgerd("demo", "--no-serve", "--json").json()
     assert (again["client_id"], again["client_secret"]) == (info["client_id"], info["client_secret"])
+    # Without --json, the banner names where to look: the developer page, the console and the documentation.
+    banner = ledgerd("demo", "--no-serve").out
+    for where in ("http://testserver/developer", "http://testserver/console", "http://testserver/docs"):
+        assert where in banner
 
     url = f"sqlite:///{database}"
     upgrade(url)

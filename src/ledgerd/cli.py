@@ -538,6 +538,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
         f"  API base URL:   {data['api_base']}",
         f"  a token now:    ledgerd tokens issue --user {data['login']} --app '{data['client_id']}'",
         f"  developer page: {settings.base_url}/developer",
+        f"  console:        {settings.base_url}/console (the books, signed in as above)",
+        f"  documentation:  {settings.base_url}/docs",
     ]))
     sys.stdout.flush()
     if not args.no_serve:
