@@ -20,6 +20,7 @@ from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount, LedgerEntry, Transaction
 from ledgerd.ledger.posting import Line, post, reverse
 from ledgerd.tenancy.models import Business, Role
+from tests.support.books import Books as ApiBooks
 from tests.support.factories import Factory
 
 REPORTS = "/ledgerd/v1/reports"
@@ -303,3 +304,38 @@ def test_aged_debtors_agree_with_the_control_account_when_a_receipt_comes_first(
         report = _get(client, books, f"aged_debtors?date={on}")
         assert D(report["totals"]["total"]) == D(total) == _debtors_control(books, on), on
     assert _get(client, books, "aged_debtors?date=2024-03-10")["totals"]["days_1_30"] == "-120.0"
+
+
+# --- sales tax by jurisdiction ----------------------------------------------------------------------------------
+
+def test_sales_tax_liability_by_jurisdiction(client: TestClient, factory: Factory) -> None:
+    """A US business's own rates: a state rate alone, and a combined state + county + city rate whose tax posts per
+    component (each agency its own jurisdiction)."""
+    books = ApiBooks.open(client, factory, country="US")
+    state = books.created("/tax_rates", "tax_rate", {"name": "California", "percentage": "6.0", "agency": "CA"})
+    combined = books.created("/tax_rates", "tax_rate", {"name": "Los Angeles", "component_tax_rate": [
+        {"name": "California state", "agency": "CA", "percentage": "6.0"},
+        {"name": "LA County", "agency": "Los Angeles County", "percentage": "2.25"},
+        {"name": "LA City", "agency": "City of Los Angeles", "percentage": "1.25"}]})
+    customer = books.contact("CUSTOMER")
+    # Sale 1 (June): 1,000.00 at the state rate: 6 % = 60.00.
+    books.invoice("/sales_invoices", customer, "2026-06-10", books.taxed_line(4000, "1000.00", state["id"], "60.00"))
+    # Sale 2 (June): 400.00 in Los Angeles: 6 % = 24.00 + 2.25 % = 9.00 + 1.25 % = 5.00, 38.00 in all.
+    books.invoice("/sales_invoices", customer, "2026-06-20", books.taxed_line(4000, "400.00", combined["id"], "38.00"))
+    # Sale 3 (July, after the period): 500.00 at the state rate, 30.00: not in June's report.
+    books.invoice("/sales_invoices", customer, "2026-07-02", books.taxed_line(4000, "500.00", state["id"], "30.00"))
+    answer = client.get(f"{REPORTS}/sales_tax_liability", params={"from_date": "2026-06-01", "to_date": "2026-06-30"},
+                        headers=books.headers)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["from_date"] == "2026-06-01" and report["to_date"] == "2026-06-30"
+    found = {j["tax_rate"]["displayed_as"]: (j["agency"], D(j["taxable_sales"]), D(j["tax_collected"]))
+             for j in report["jurisdictions"]}
+    assert found == {
+        "California": ("CA", D("1000.00"), D("60.00")),
+        "California state": ("CA", D("400.00"), D("24.00")),
+        "LA County": ("Los Angeles County", D("400.00"), D("9.00")),
+        "LA City": ("City of Los Angeles", D("400.00"), D("5.00")),
+    }
+    # Owed for June: 60.00 + 38.00 = 98.00, what Sales Tax Payable (2200) was credited in June.
+    assert D(report["total_tax_collected"]) == D("98.00") == -books.balance(code=2200) - D("30.00")

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.base import Money
-from ledgerd.ledger.models import LedgerAccount, LedgerBalance
+from ledgerd.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, TaxRate
+from ledgerd.ledger.tax_accounts import tax_account_ids
 from ledgerd.regions.data import lookups
 from ledgerd.settings.service import base_currency, financial_year
+from ledgerd.tax_returns.figures import OUTPUT_TYPES
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -221,3 +223,59 @@ def _aged_contacts(rows: Iterable[Any]) -> list[AgedContact]:
     contacts = [AgedContact(cid, name, reference, buckets[cid], sum(buckets[cid].values(), ZERO))
                 for cid, (name, reference) in names.items()]
     return sorted(contacts, key=lambda c: (c.name.lower(), c.reference))
+
+
+# --- sales tax by jurisdiction ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """One tax rate (a US business's own rates name their agency: state, county, city, district)."""
+
+    tax_rate_id: str
+    name: str
+    agency: str | None
+    taxable_sales: Decimal  # the net of the sales taxed at this rate, or at a combined rate holding it
+    tax_collected: Decimal  # the tax charged at this rate (credits less debits on the output tax accounts)
+
+
+@dataclass(frozen=True)
+class SalesTaxLiability:
+    from_date: date
+    to_date: date
+    currency_id: str
+    jurisdictions: list[Jurisdiction]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((j.tax_collected for j in self.jurisdictions), ZERO)
+
+
+def sales_tax_liability(db: Session, from_date: date, to_date: date) -> SalesTaxLiability:
+    """What the business owes each jurisdiction for the period, from its sales-side ledger entries (the VAT
+    returns' OUTPUT_TYPES): the tax each rate's entries on the output tax accounts collected, and the taxable sales
+    behind it. A combined rate posts its tax per component (ledger/tax_accounts.py), so each component is its own
+    jurisdiction; its taxable sales are the nets at the component or at a combined rate holding it."""
+    output_accounts, _ = tax_account_ids(db)
+    on_tax = LedgerEntry.ledger_account_id.in_(output_accounts)
+    rows = db.execute(
+        select(LedgerEntry.tax_rate_id, on_tax, type_coerce(func.sum(LedgerEntry.credit - LedgerEntry.debit), Money))
+        .where(LedgerEntry.tax_rate_id.is_not(None), LedgerEntry.transaction_type_id.in_(OUTPUT_TYPES),
+               LedgerEntry.date >= from_date, LedgerEntry.date <= to_date)
+        .group_by(LedgerEntry.tax_rate_id, on_tax)).all()
+    rates = {r.id: r for r in db.scalars(select(TaxRate))}
+    collected: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    taxable: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for rate_id, is_tax, amount in rows:
+        assert rate_id is not None  # the query's condition
+        if is_tax:
+            collected[rate_id] += amount or ZERO
+            continue
+        rate = rates.get(rate_id)
+        for part in (rate.components if rate is not None and rate.components else [rate_id]):
+            taxable[part] += amount or ZERO
+    jurisdictions = [Jurisdiction(rate_id, rates[rate_id].name if rate_id in rates else rate_id,
+                                  rates[rate_id].agency if rate_id in rates else None, taxable[rate_id],
+                                  collected[rate_id])
+                     for rate_id in sorted(set(collected) | set(taxable),
+                                           key=lambda r: (rates[r].legacy_id if r in rates else 0, r))]
+    return SalesTaxLiability(from_date, to_date, base_currency(db), jurisdictions)

@@ -37,12 +37,17 @@ def _section(section: Section) -> dict[str, Any]:
     } for t in section.types]}
 
 
-def profit_and_loss(call: Call) -> dict[str, Any]:
+def _period(call: Call) -> tuple[date, date]:
+    """`from_date` (default: the start of the financial year of to_date) to `to_date` (default: today)."""
     to_date = _day(call, "to_date") or call.runtime.clock.today()
     from_date = _day(call, "from_date") or financial_year(call.db, to_date)[0]
     if from_date > to_date:
         raise InvalidParameter("from_date must not be after to_date.", "from_date")
-    report = service.profit_and_loss(call.db, from_date, to_date)
+    return from_date, to_date
+
+
+def profit_and_loss(call: Call) -> dict[str, Any]:
+    report = service.profit_and_loss(call.db, *_period(call))
     return {"from_date": report.from_date, "to_date": report.to_date,
             "currency": link("currencies", report.currency_id), "income": _section(report.income),
             "expenditure": _section(report.expenditure),
@@ -75,6 +80,17 @@ def aged_creditors(call: Call) -> dict[str, Any]:
     return _aged(service.aged(call.db, _day(call, "date") or call.runtime.clock.today(), service.CREDITOR_KINDS))
 
 
+def sales_tax_liability(call: Call) -> dict[str, Any]:
+    report = service.sales_tax_liability(call.db, *_period(call))
+    return {"from_date": report.from_date, "to_date": report.to_date,
+            "currency": link("currencies", report.currency_id),
+            "jurisdictions": [{"tax_rate": {"id": j.tax_rate_id, "displayed_as": j.name,
+                                            "$path": f"/tax_rates/{j.tax_rate_id}"},
+                               "agency": j.agency, "taxable_sales": j.taxable_sales, "tax_collected": j.tax_collected}
+                              for j in report.jurisdictions],
+            "total_tax_collected": report.total}
+
+
 def _route(name: str, build: Callable[[Call], dict[str, Any]], *query: params.Param) -> BaseRoute:
     def handler(call: BusinessCall) -> Result:
         return Result(build(call), business_id=call.business.id)
@@ -83,12 +99,13 @@ def _route(name: str, build: Callable[[Call], dict[str, Any]], *query: params.Pa
 
 
 ON = params.Param("date", "date", "The day the report is drawn up on (default: today).")
+PERIOD = (params.Param("from_date", "date", "The first day (default: the start of the financial year of to_date)."),
+          params.Param("to_date", "date", "The last day (default: today)."))
 routes: list[BaseRoute] = [
-    _route("profit_and_loss", profit_and_loss,
-           params.Param("from_date", "date", "The first day (default: the start of the financial year of to_date)."),
-           params.Param("to_date", "date", "The last day (default: today).")),
+    _route("profit_and_loss", profit_and_loss, *PERIOD),
     _route("balance_sheet", balance_sheet, params.Param("to_date", "date", "The day (default: today)."),
            params.Param("date", "date", "The day, when to_date is not given.")),
     _route("aged_debtors", aged_debtors, ON),
     _route("aged_creditors", aged_creditors, ON),
+    _route("sales_tax_liability", sales_tax_liability, *PERIOD),
 ]
