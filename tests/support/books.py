@@ -276,6 +276,13 @@ class Books:
         self.tx(run)
 
 
+def gb_boxes(**boxes: str) -> dict[str, Decimal]:
+    """A UK VAT return's nine boxes: those named, the others 0."""
+    out = dict.fromkeys((f"box_{n}" for n in range(1, 10)), Decimal(0))
+    out.update({k: Decimal(v) for k, v in boxes.items()})
+    return out
+
+
 @contextmanager
 def books_on(url: str, country: str = "GB") -> Iterator[tuple[Books, Runtime]]:
     """A new business's books over an app of their own on the database at `url`, for tests that move its schema

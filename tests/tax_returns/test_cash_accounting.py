@@ -16,7 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ledgerd.clock import Clock
-from tests.support.books import Books, D
+from tests.support.books import Books, D, gb_boxes
 from tests.support.factories import Factory
 
 Q1 = {"period_start_date": "2026-01-01", "period_end_date": "2026-03-31"}
@@ -34,12 +34,6 @@ def books(client: TestClient, factory: Factory, clock: Clock) -> Books:
 
 def _boxes(draft: dict[str, Any]) -> dict[str, Decimal]:
     return {k: D(v) for k, v in draft["gb"].items()}
-
-
-def _gb(**boxes: str) -> dict[str, Decimal]:
-    out = dict.fromkeys((f"box_{n}" for n in range(1, 10)), D(0))
-    out.update({k: D(v) for k, v in boxes.items()})
-    return out
 
 
 def _quarter(books: Books) -> dict[str, str]:
@@ -79,7 +73,7 @@ def test_a_quarter_counts_what_was_paid(books: Books) -> None:
     #        P2 unpaid -> 36.67.
     # Box 7: P1 800.00 x 100/960 = 83.333… -> 83.33 + 100.00 = 183.33 -> 183 (whole pounds).
     # Box 5: 160.00 - 36.67 = 123.33.  (On the invoice basis box 1 would be 360.00 and box 4 220.00.)
-    assert _boxes(draft) == _gb(box_1="160.00", box_3="160.00", box_4="36.67", box_5="123.33", box_6="900",
+    assert _boxes(draft) == gb_boxes(box_1="160.00", box_3="160.00", box_4="36.67", box_5="123.33", box_6="900",
                                 box_7="183")
     assert D(draft["total_amount"]) == D("123.33")
 
@@ -102,7 +96,7 @@ def test_filing_moves_the_paid_vat_and_later_payments_come_next(books: Books) ->
     # Box 4: P1 now paid in full: 160.00 - 16.67 (already reclaimed) = 143.33 (running totals: the two shares add
     #        up to the invoice's 160.00 exactly).  Box 7: 800.00 - 83.33 = 716.67 -> 716.
     # Box 5: 150.00 - 143.33 = 6.67.
-    assert _boxes(q2) == _gb(box_1="150.00", box_3="150.00", box_4="143.33", box_5="6.67", box_6="750",
+    assert _boxes(q2) == gb_boxes(box_1="150.00", box_3="150.00", box_4="143.33", box_5="6.67", box_6="750",
                              box_7="716")
     books.check()
 
@@ -145,7 +139,7 @@ def test_a_credit_note_set_against_an_invoice(books: Books) -> None:
     # The invoice is settled in full (120/600 by the credit note, 480/600 paid): 100.00 VAT, 500.00 net; the
     # credit note in full (120/120): -20.00 VAT, -100.00 net.  Box 1: 80.00 (the VAT in the 480.00 received);
     # box 6: 400.
-    assert _boxes(draft) == _gb(box_1="80.00", box_3="80.00", box_5="80.00", box_6="400")
+    assert _boxes(draft) == gb_boxes(box_1="80.00", box_3="80.00", box_5="80.00", box_6="400")
 
 
 def test_invoices_declared_before_joining_the_scheme_count_once(books: Books) -> None:
@@ -167,4 +161,4 @@ def test_invoices_declared_before_joining_the_scheme_count_once(books: Books) ->
                                                     "net_amount": "50.00", "tax_amount": "10.00",
                                                     "tax_rate_id": "GB_STANDARD"}]})
     q2 = books.created("/draft_tax_returns", "draft_tax_return", Q2)
-    assert _boxes(q2) == _gb(box_1="10.00", box_3="10.00", box_5="10.00", box_6="50")
+    assert _boxes(q2) == gb_boxes(box_1="10.00", box_3="10.00", box_5="10.00", box_6="50")

@@ -11,13 +11,12 @@ Filing moves the VAT the documents charged off the VAT accounts; what they charg
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from starlette.testclient import TestClient
 
 from ledgerd.clock import Clock
-from tests.support.books import Books, D, problem
+from tests.support.books import Books, D, gb_boxes, problem
 from tests.support.factories import Factory
 
 Q1 = {"period_start_date": "2026-01-01", "period_end_date": "2026-03-31"}
@@ -32,12 +31,6 @@ def books(client: TestClient, factory: Factory, clock: Clock) -> Books:
 def _scheme(books: Books, scheme: str) -> None:
     books.updated("/financial_settings", "financial_settings", {
         "tax_scheme_id": scheme, "flat_rate_tax_percentage": "14.5", "tax_number": "GB 123 4567 89"})
-
-
-def _gb(**boxes: str) -> dict[str, Decimal]:
-    out = dict.fromkeys((f"box_{n}" for n in range(1, 10)), D(0))
-    out.update({k: D(v) for k, v in boxes.items()})
-    return out
 
 
 def _quarter(books: Books) -> dict[str, str]:
@@ -70,7 +63,7 @@ def test_a_flat_rate_quarter(books: Books) -> None:
     # Box 1: 14.5% x 1650.00 = 239.25.  Box 6: 1650.
     # Box 4: the computer's 500.00 only (3000.00 >= 2000; the furniture's 1800.00 is under).  Box 7: its 2500.
     # Box 5: |239.25 - 500.00| = 260.75, to be repaid: total_amount -260.75.
-    assert {k: D(v) for k, v in draft["gb"].items()} == _gb(box_1="239.25", box_3="239.25", box_4="500.00",
+    assert {k: D(v) for k, v in draft["gb"].items()} == gb_boxes(box_1="239.25", box_3="239.25", box_4="500.00",
                                                           box_5="260.75", box_6="1650", box_7="2500")
     assert D(draft["total_amount"]) == D("-260.75")
 
@@ -96,7 +89,7 @@ def test_flat_rate_on_the_cash_basis(books: Books) -> None:
     # Turnover received: half of 1200.00 = 600.00 + 300.00 = 900.00 (the exempt invoice is unpaid).
     # Box 1: 14.5% x 900.00 = 130.50.  Box 4: the computer, paid in full: 500.00 (the £2,000 test is on the
     # purchase, 3000.00).  Box 5: |130.50 - 500.00| = 369.50.
-    assert {k: D(v) for k, v in draft["gb"].items()} == _gb(box_1="130.50", box_3="130.50", box_4="500.00",
+    assert {k: D(v) for k, v in draft["gb"].items()} == gb_boxes(box_1="130.50", box_3="130.50", box_4="500.00",
                                                           box_5="369.50", box_6="900", box_7="2500")
 
 

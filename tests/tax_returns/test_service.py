@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from ledgerd.clock import Clock
 from ledgerd.tax_returns import hmrc
 from ledgerd.tax_returns.periods import Calendar
-from tests.support.books import Books, D, problem
+from tests.support.books import Books, D, gb_boxes, problem
 from tests.support.factories import Factory
 
 # The field order of Sage's 2026 DTOs (api-v3.1.md §1.3), then ledgerd's additions.
@@ -77,12 +77,6 @@ def _quarter(books: Books) -> None:
     _sale(books, customer, "2026-04-02", _line(books, 4000, "300.00", "GB_STANDARD", "60.00"))
 
 
-def _gb(**boxes: str) -> dict[str, Decimal]:
-    out = dict.fromkeys((f"box_{n}" for n in range(1, 10)), D(0))
-    out.update({k: D(v) for k, v in boxes.items()})
-    return out
-
-
 def _decimals(boxes: dict[str, str]) -> dict[str, Decimal]:
     return {k: D(v) for k, v in boxes.items()}
 
@@ -108,7 +102,7 @@ def test_a_quarter_is_calculated_from_the_ledger(books: Books) -> None:
     _quarter(books)
     draft = books.created("/draft_tax_returns", "draft_tax_return", Q1)
     assert list(draft) == [*DRAFT_FIELDS, "gb", "ie"]
-    assert _decimals(draft["gb"]) == _gb(box_1="180.00", box_3="180.00", box_4="120.00", box_5="60.00",
+    assert _decimals(draft["gb"]) == gb_boxes(box_1="180.00", box_3="180.00", box_4="120.00", box_5="60.00",
                                          box_6="1300", box_7="630")
     assert draft["ie"] is None
     assert (D(draft["total_amount"]), draft["paid"], draft["status"]) == (D("60.00"), False,
@@ -172,7 +166,7 @@ def test_late_entries_go_to_the_next_return_and_payments_settle(books: Books, cl
     _sale(books, books.contact("CUSTOMER"), "2026-02-20", _line(books, 4000, "100.00", "GB_STANDARD", "20.00"))
     q2 = books.created("/draft_tax_returns", "draft_tax_return", {"period_start_date": "2026-04-01",
                                                                    "period_end_date": "2026-06-30"})
-    assert _decimals(q2["gb"]) == _gb(box_1="80.00", box_3="80.00", box_5="80.00", box_6="400")
+    assert _decimals(q2["gb"]) == gb_boxes(box_1="80.00", box_3="80.00", box_5="80.00", box_6="400")
     problem(books.post(f"/draft_tax_returns/{q2['id']}/submit"), 422, "RecordInvalid", "period_end_date")
 
     # Paying HMRC the first return's 60.00 settles it.
@@ -231,7 +225,7 @@ def test_hmrc_refuses_a_second_return_for_a_period(books: Books, clock: Clock) -
 def test_a_draft_is_deleted(books: Books) -> None:
     draft = books.created("/draft_tax_returns", "draft_tax_return", {"period_start_date": "2026-07-01",
                                                                       "period_end_date": "2026-09-30"})
-    assert D(draft["total_amount"]) == D(0) and _decimals(draft["gb"]) == _gb()
+    assert D(draft["total_amount"]) == D(0) and _decimals(draft["gb"]) == gb_boxes()
     assert books.delete(f"/draft_tax_returns/{draft['id']}").status_code == 204
     problem(books.get(f"/draft_tax_returns/{draft['id']}"), 404, "RecordNotFound")
     gone = books.get("/draft_tax_returns", deleted_since="2026-05-19").json()["$items"]

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy.orm import Session
 
+from ledgerd.clock import Clock
+from ledgerd.sandbox.demo import seed_demo_books
+from ledgerd.tax_returns import periods
+from ledgerd.tax_returns import service as tax_returns
+from ledgerd.tax_returns.schemas import DraftTaxReturnCreate
 from tests.support.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,3 +48,14 @@ def browser(chromium_present: None) -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def demo_books_with_draft(db: Session, clock: Clock, business_id: str) -> str:
+    """The console's books: `ledgerd demo`'s (a GB business) and a draft VAT return for today's period; its id."""
+    seed_demo_books(db, clock, business_id)
+    today = clock.today()
+    period = periods.business_calendar(db, today).containing(today)
+    draft = tax_returns.create_draft(db, business_id, "GB", DraftTaxReturnCreate(
+        period_start_date=period.start, period_end_date=period.end), today)
+    db.flush()
+    return draft.id

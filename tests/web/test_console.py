@@ -20,14 +20,12 @@ from starlette.testclient import TestClient
 from ledgerd.artefacts.models import Artefact
 from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
-from ledgerd.sandbox.demo import seed_demo_books
 from ledgerd.settings import service as settings
-from ledgerd.tax_returns import periods
 from ledgerd.tax_returns import service as tax_returns
 from ledgerd.tax_returns.models import DraftTaxReturn
-from ledgerd.tax_returns.schemas import DraftTaxReturnCreate
 from ledgerd.tenancy.models import Business, Membership, Role, User
 from tests.support.factories import Factory
+from tests.web.conftest import demo_books_with_draft
 from tests.web.test_pages import csrf, login
 
 D = Decimal
@@ -52,14 +50,9 @@ def demo(factory: Factory) -> Demo:
     runtime = factory.runtime
 
     def seed(db: Session) -> tuple[str, dict[str, str]]:
-        seed_demo_books(db, runtime.clock, business.id)
-        today = runtime.clock.today()
-        period = periods.business_calendar(db, today).containing(today)
-        draft = tax_returns.create_draft(db, business.id, "GB", DraftTaxReturnCreate(
-            period_start_date=period.start, period_end_date=period.end), today)
-        db.flush()
+        draft_id = demo_books_with_draft(db, runtime.clock, business.id)
         rows = db.execute(select(Artefact.status_id, Artefact.id).where(Artefact.kind == "SALES_INVOICE")).all()
-        return draft.id, {status: artefact_id for status, artefact_id in rows}
+        return draft_id, {status: artefact_id for status, artefact_id in rows}
 
     draft_id, invoices = factory.tx(seed)
     return Demo(owner, business, draft_id, invoices)

@@ -25,13 +25,10 @@ from ledgerd.app import build_runtime
 from ledgerd.artefacts.models import Artefact
 from ledgerd.clock import Clock
 from ledgerd.config import Settings
-from ledgerd.sandbox.demo import seed_demo_books
-from ledgerd.tax_returns import periods
-from ledgerd.tax_returns import service as tax_returns
-from ledgerd.tax_returns.schemas import DraftTaxReturnCreate
 from ledgerd.tenancy.models import User
 from tests.support.factories import PASSWORD, Factory
 from tests.support.live import LiveServer
+from tests.web.conftest import demo_books_with_draft
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -66,15 +63,10 @@ def books(fresh_database: Any) -> Iterator[Books]:
 
     def seed(db: Session) -> tuple[str, str]:
         db.execute(update(User).where(User.id == owner.id).values(is_admin=True))
-        seed_demo_books(db, runtime.clock, business.id)
-        today = runtime.clock.today()
-        period = periods.business_calendar(db, today).containing(today)
-        draft = tax_returns.create_draft(db, business.id, "GB", DraftTaxReturnCreate(
-            period_start_date=period.start, period_end_date=period.end), today)
-        db.flush()
+        draft_id = demo_books_with_draft(db, runtime.clock, business.id)
         paid = db.scalar(select(Artefact.id).where(Artefact.kind == "SALES_INVOICE", Artefact.status_id == "PAID"))
         assert paid is not None
-        return draft.id, paid
+        return draft_id, paid
 
     draft_id, invoice_id = factory.tx(seed)
     runtime.engine.dispose()
