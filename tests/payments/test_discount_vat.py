@@ -139,6 +139,20 @@ def test_german_skonto_reduces_the_tax(opened: Opened, client: TestClient, facto
     assert books.balance(code=1576) == D("92.15")
 
 
+def test_skonto_at_the_reduced_rate_comes_off_its_own_account(opened: Opened, client: TestClient,
+                                                              factory: Factory) -> None:
+    books = _open(opened, client, factory, "DE", "EUR")
+    customer = books.contact("CUSTOMER")
+    # Sale of 100.00 + 7% USt 7.00 = 107.00, posted to SKR03 1771 (Umsatzsteuer 7%); paid less 2% Skonto = 2.14:
+    # USt 2.14 x 7/107 = 0.14, net 2.00. The 0.14 comes off 1771, where the sale's 7% went, not 1776.
+    invoice = _document(books, customer, 8300, ("100.00", "DE_REDUCED", "7.00"))
+    receipt = _pay(books, customer, invoice, "104.86", "2.14")
+    entries = books.transaction(receipt)[1]
+    assert [row for row in entries if row[0] in (1771, 1776, 8736)] == [
+        (1771, D("0.14"), D(0)), (8736, D("2.00"), D(0))]
+    assert books.balance(code=1771) == D("-6.86") and books.balance(code=1776) == D(0)
+
+
 def test_canadian_sales_tax_keeps_the_whole_discount(opened: Opened, client: TestClient,
                                                      factory: Factory) -> None:
     books = _open(opened, client, factory, "CA", "CAD")

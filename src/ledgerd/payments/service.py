@@ -27,6 +27,7 @@ from ledgerd.ledger import treatments
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
 from ledgerd.ledger.posting import Entries, post, reverse
+from ledgerd.ledger.tax_accounts import account_for
 from ledgerd.payments import documents
 from ledgerd.payments.documents import CUSTOMER, VENDOR, ZERO, Side
 from ledgerd.payments.models import Payment
@@ -262,9 +263,10 @@ def _discount(db: Session, entries: Entries, kind: PaymentKind, artefact: Artefa
     for rate_id, net, tax in figures:
         held_net, held_tax = by_rate.get(rate_id, (ZERO, ZERO))
         by_rate[rate_id] = (held_net + net, held_tax + (tax if charged else ZERO))
-    tax_account = control(db, "SALES_TAX" if kind.side is CUSTOMER else "PURCHASE_TAX").id
     for part in treatments.split_discount(amount, by_rate):
         entries.add(account, part.net, debit=debit, contact_id=contact_id, tax_rate_id=part.tax_rate_id)
+        # The VAT goes back to the account the document's tax at that rate went to (ledger/tax_accounts.py).
+        tax_account = account_for(db, part.tax_rate_id, sales=kind.side is CUSTOMER).id
         entries.add(tax_account, part.tax, debit=debit, contact_id=contact_id, tax_rate_id=part.tax_rate_id)
 
 
