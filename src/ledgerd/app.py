@@ -38,6 +38,7 @@ from ledgerd.api.admin import faults as admin_faults
 from ledgerd.api.admin import inventory as admin_inventory
 from ledgerd.api.admin import journal as admin_journal
 from ledgerd.api.admin import state as admin_state
+from ledgerd.api.legacy import mount as legacy_api
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
 from ledgerd.api.resources import attachments as attachments_api
@@ -208,14 +209,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     """The ASGI application. Run `ledgerd db upgrade` (or `migrate.upgrade`) on the database first."""
     if runtime is None:
         runtime = build_runtime(settings or Settings.load(), clock)
+    api = SegmentRouter([
+        *openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
+        *ledger_accounts_api.routes, *tax_rates_api.routes, *journals_api.routes, *transactions_api.routes,
+        *trial_balance_api.routes, *ledger_opening_balances_api.routes,
+        *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
+        *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
+        *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])
     routes = [
-        Mount(API_PREFIX, app=SegmentRouter([
-            *openapi.routes, *tenancy_api.routes, *lookups_api.routes, *contacts_api.routes,
-            *ledger_accounts_api.routes, *tax_rates_api.routes, *journals_api.routes, *transactions_api.routes,
-            *trial_balance_api.routes, *ledger_opening_balances_api.routes,
-            *settings_api.routes, *artefacts_api.routes, *payments_api.routes, *banking_api.routes,
-            *catalog_api.routes, *currencies_api.routes, *analysis_api.routes, *attachments_api.routes,
-            *stock_api.routes, *quick_entries_api.routes, *tax_returns_api.routes])),
+        Mount(API_PREFIX, app=api),
+        *(legacy_api.routes(api) if runtime.settings.legacy_apis else []),
         Mount(EXTENSIONS_PREFIX, routes=[*reports_api.routes, *admin_inventory.routes, *admin_state.routes,
                                          *admin_clock.routes, *admin_faults.routes, *admin_journal.routes]),
         *oauth_routes.routes,

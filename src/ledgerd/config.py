@@ -60,6 +60,9 @@ class Settings(BaseModel):
     journal: bool = True
     journal_size: int = Field(10_000, ge=1)
     journal_body_bytes: int = Field(16 * 1024, ge=0)
+    # Sage's old APIs served from the same books (docs/legacy-apis.md): v3 under /{region}/sageone/…/v3, v2 under
+    # /accounts/v2 and /core/v2, and their token endpoints. On by default; `LEDGERD_LEGACY_APIS=off` removes them.
+    legacy_apis: bool = True
     # One line per request on stdout. Off unless set; `ledgerd serve` turns it on when LEDGERD_ACCESS_LOG is unset.
     access_log: bool = False
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from ledgerd.auth import legacy
 from ledgerd.auth.apps import create_app
 from ledgerd.auth.models import App
 from ledgerd.auth.server import issue_without_consent
@@ -83,3 +84,34 @@ class Factory:
         if business:
             out["X-Business"] = business
         return out
+
+    def legacy_token(self, user: User, business: Business, api: legacy.Api = "v3", app: App | None = None,
+                     scope: str = "full_access") -> dict[str, Any]:
+        """A token response of an old API (auth/legacy.py) for `user`, given for `business`."""
+        app = app or self.app(user)[0]
+
+        def run(db: Session) -> dict[str, Any]:
+            app_row, user_row = db.get(App, app.id), db.get(User, user.id)
+            assert app_row is not None and user_row is not None
+            return legacy.issue_without_consent(db, self.runtime.clock, app=app_row, user=user_row, api=api,
+                                                scope=scope, country=business.country_id, business_id=business.id)
+
+        return self.tx(run)
+
+    def subscription_keys(self, app: App) -> dict[str, str]:
+        """New primary and secondary v3 subscription keys of `app`."""
+        def run(db: Session) -> dict[str, str]:
+            app_row = db.get(App, app.id)
+            assert app_row is not None
+            return legacy.create_subscription_keys(db, self.runtime.clock, app_row)
+
+        return self.tx(run)
+
+    def legacy_credentials(self, app: App, api: legacy.Api) -> legacy.Issued:
+        """New credentials of `app` for an old API (v2's with its signing secret)."""
+        def run(db: Session) -> legacy.Issued:
+            app_row = db.get(App, app.id)
+            assert app_row is not None
+            return legacy.create_credentials(db, self.runtime.clock, app_row, api)
+
+        return self.tx(run)

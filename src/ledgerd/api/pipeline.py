@@ -11,7 +11,8 @@ Then, in this order (`serve`, on a request thread; see docs/decisions/http.md fo
    then the sandbox (http/sandbox.py): the deployment's shared clock setting followed (one query), and on the
    Sage API (`/v3.1`) a fault rule that fires answers the call instead (`faults`; its latency waited out on the
    event loop, in `dispatch`);
-2. `authenticate`: the bearer token, counted against its app's rate limit, then its token family;
+2. `authenticate`: the bearer token, counted against its app's rate limit, then its token family (an adapter
+   of an old API hands on the principal it authenticated, `PRINCIPAL`: only counted);
 3. `check_scope`: a read-only token changes nothing;
 4. `select_business` and `authorise` (business routes): `X-Business` or the lead business, the operation's
    availability in its country and the member's role in its areas (api/operations.py);
@@ -80,6 +81,8 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NO_QUERY = QueryParams("")  # immutable: shared by every request without a query string
 # The paths fault rules apply to among this pipeline's (the Sage API; never ledgerd's own, the admin API above all).
 SAGE_API = "/v3.1/"
+# The principal of a call an adapter of an old API (api/legacy/) authenticated itself, handed on in the scope.
+PRINCIPAL = "ledgerd.principal"
 B = TypeVar("B", bound=BaseModel)
 T = TypeVar("T")
 
@@ -433,7 +436,11 @@ def serve(endpoint: Endpoint, request: Request, runtime: Runtime, body: Any, *, 
     version = sandbox.follow(runtime)
     if faulty:
         faults(runtime, version, request)
-    principal = authenticate(runtime, request.headers.get("authorization"))
+    principal: Principal | None = request.scope.get(PRINCIPAL)
+    if principal is None:
+        principal = authenticate(runtime, request.headers.get("authorization"))
+    else:
+        ratelimit.enforce(runtime, principal.client_id)
     identify(request.scope, client_id=principal.client_id, user_id=principal.user_id)
     check_scope(principal, write)
     business: Selected | None = None

@@ -58,6 +58,8 @@ class AuthorizationCode(Base):
     used_at: Mapped[datetime | None] = mapped_column()
     # No foreign key: the family may be gone (its app deleted) while the code is remembered.
     family_id: Mapped[str | None] = mapped_column(String(32))
+    # The old API the code was asked for ("v2", "v3": a legacy credential's client id asked; auth/legacy.py), or None.
+    api: Mapped[str | None] = mapped_column(String(2))
 
 
 class TokenFamily(IdMixin, TimestampMixin, Base):
@@ -75,6 +77,10 @@ class TokenFamily(IdMixin, TimestampMixin, Base):
     refresh_expires_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    # Families of the old APIs (auth/legacy.py): "v2" or "v3", with opaque 40-character tokens and the business
+    # the user chose when authorising (v3's `resource_owner_id`, the business v2 calls work in). None: v3.1.
+    api: Mapped[str | None] = mapped_column(String(2))
+    business_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class SigningKey(Base):
@@ -120,3 +126,40 @@ class BrowserSession(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class LegacyCredential(IdMixin, TimestampMixin, Base):
+    """An app's own credentials for one old API (auth/legacy.py): v3 and v2 had client ids and secrets of their
+    own, and v2 a signing secret for `X-Signature` (kept as it is: verifying an HMAC needs the key)."""
+
+    __tablename__ = "app_legacy_credentials"
+    __table_args__ = (UniqueConstraint("app_id", "api"),)
+
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    api: Mapped[str] = mapped_column(String(2))
+    client_id: Mapped[str] = mapped_column(String(40), unique=True)
+    client_secret_hash: Mapped[str] = mapped_column(String(64))
+    signing_secret: Mapped[str | None] = mapped_column(String(64))
+
+
+class SubscriptionKey(Base):
+    """A developer-portal subscription key of v3 (`Ocp-Apim-Subscription-Key`): primary and secondary per app,
+    stored as hashes."""
+
+    __tablename__ = "app_subscription_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    slot: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class LegacyAccessToken(Base):
+    """An access token of v3 or v2: opaque, 40 hexadecimal characters, valid 60 minutes, alive while its family
+    is. Stored as a hash."""
+
+    __tablename__ = "legacy_access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_id: Mapped[str] = mapped_column(ForeignKey("token_families.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
