@@ -135,12 +135,7 @@ def test_documents_without_irpf_show_null(books: Books) -> None:
 
 
 def test_withholding_is_refused_where_sage_has_none(books: Books, factory: Factory) -> None:
-    customer = books.contact("CUSTOMER")
-    # ES quotes are not posted; ES credit notes carry CIS only in Sage's definition.
-    problem(books.post("/sales_quotes", {"sales_quote": {
-        "contact_id": customer, "date": "2026-03-02", "expiry_date": "2026-04-01",
-        "quote_lines": [_line(books, 7050, "1000", "210.00")], "withholding_tax_rate": "15"}}), 422,
-        source="withholding_tax_rate")
+    # (Spain has no credit notes, its corrective invoices take IRPF; elsewhere the fields are refused.)
     german = Books.open(books.client, factory, country="DE")
     # 10.00 at 19% = 1.90.
     line = {"description": "x", "ledger_account_id": german.accounts[8400], "quantity": "1", "unit_price": "10",
@@ -200,3 +195,38 @@ def test_an_other_payment_withholds_irpf_from_what_the_bank_pays(books: Books) -
     # 75.20 is 0.20 off 75.00: refused.
     wrong = books.put(f"/other_payments/{body['id']}", {"other_payment": {"withholding_tax_amount": "75.20"}})
     assert "expected 75.00" in problem(wrong, 422, source="withholding_tax_amount")["$message"]
+
+
+def test_a_quote_shows_its_withholding_and_the_invoice_made_from_it_keeps_the_rate(books: Books) -> None:
+    customer = books.contact("CUSTOMER")
+    quote = books.created("/sales_quotes", "sales_quote", {
+        "contact_id": customer, "date": "2026-03-02", "expiry_date": "2026-04-01", "withholding_tax_rate": "15",
+        "quote_lines": [_line(books, 7050, "1000", "210.00")]})
+    # As the invoice: 1,000.00 x 15% = 150.00 withheld; the quote posts nothing.
+    assert (quote["withholding_tax_rate"], quote["withholding_tax_amount"]) == ("15.0", "150.0")
+    invoice = books.created("/sales_invoices", "sales_invoice", {
+        "contact_id": customer, "date": "2026-03-05", "original_quote_estimate_id": quote["id"]})
+    # The invoice inherits 15% from the quote and withholds 150.00: outstanding 1,210.00 - 150.00 = 1,060.00.
+    assert (invoice["withholding_tax_rate"], invoice["withholding_tax_amount"], D(invoice["outstanding_amount"])) \
+        == ("15.0", "150.0", D("1060"))
+    second = books.created("/sales_quotes", "sales_quote", {
+        "contact_id": customer, "date": "2026-03-02", "expiry_date": "2026-04-01", "withholding_tax_rate": "7",
+        "quote_lines": [_line(books, 7050, "200", "42.00")]})
+    # 200.00 x 7% = 14.00 (Spain has quotes, not estimates).
+    assert second["withholding_tax_amount"] == "14.0"
+
+
+def test_a_corrective_invoice_withholds_at_its_originals_rate_on_the_difference(books: Books) -> None:
+    customer = books.contact("CUSTOMER")
+    sale = _sale(books, customer, withholding_tax_rate="15")
+    reduced = books.created("/sales_corrective_invoices", "sales_corrective_invoice", {
+        "original_invoice_id": sale["id"], "corrective_reason_code_id": "R1", "date": "2026-03-10",
+        "invoice_lines": [_line(books, 7050, "-200", "-42.00")]})
+    # The correction takes the original's 15%: -200.00 x 15% = -30.00 withheld; total -242.00, and the customer's
+    # debt falls by -242.00 - (-30.00) = -212.00. Ledger: Cr 4300 212.00, Cr 4730 30.00 / Dr 7050 200.00,
+    # Dr 4770 42.00 (242.00 each side).
+    assert (reduced["withholding_tax_rate"], D(reduced["withholding_tax_amount"]), D(reduced["total_amount"])) == (
+        "15.0", D("-30"), D("-242"))
+    _, entries = books.transaction(reduced["transaction"]["id"])
+    assert entries == [(4300, D(0), D("212.00")), (4730, D(0), D("30.00")), (4770, D("42.00"), D(0)),
+                       (7050, D("200.00"), D(0))]

@@ -78,12 +78,15 @@ def _same_currency(body: CorrectiveInvoiceIn, original: Artefact) -> None:
 
 
 def _defaults(body: CorrectiveInvoiceIn, original: Artefact) -> CorrectiveInvoiceIn:
-    """A correction is of the original's contact and currency, at its rate unless the client gives one."""
+    """A correction is of the original's contact and currency, at its exchange rate and IRPF rate unless the client
+    gives them."""
     _same_currency(body, original)
     sent = body.model_fields_set
     update: dict[str, Any] = {"contact_id": original.contact_id, "currency_id": original.currency_id}
     if not sent & {"exchange_rate", "inverse_exchange_rate"}:
         update["exchange_rate"] = original.exchange_rate
+    if "withholding_tax_rate" not in sent and original.withholding_tax_rate is not None:
+        update["withholding_tax_rate"] = original.withholding_tax_rate  # corrected at the original's IRPF rate
     return body.model_copy(update=update)
 
 

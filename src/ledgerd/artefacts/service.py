@@ -33,9 +33,11 @@ from ledgerd.settings.service import base_currency, charges_vat, check_currency,
 ZERO = Decimal(0)
 REQUIRED = "Field required"
 QUOTE_KINDS = ("SALES_QUOTE", "SALES_ESTIMATE")
-# Sage's IRPF withholding (swagger: SalesInvoice, PurchaseInvoice "UK (CIS) and Spain (IRPF)"; credit notes UK only).
+# Sage's IRPF withholding: on invoices ("UK (CIS) and Spain (IRPF)"), quotes, estimates and corrective invoices
+# ("Spain only"); credit notes carry CIS only (UK) in Sage's definitions.
 WITHHOLDING_COUNTRY = "ES"
-WITHHOLDING_KINDS = frozenset({"SALES_INVOICE", "PURCHASE_INVOICE"})
+WITHHOLDING_KINDS = frozenset({"SALES_INVOICE", "PURCHASE_INVOICE", "SALES_QUOTE", "SALES_ESTIMATE",
+                               "SALES_CORRECTIVE_INVOICE", "PURCHASE_CORRECTIVE_INVOICE"})
 
 
 @dataclass(frozen=True)
@@ -183,11 +185,14 @@ def _treatments(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) 
 
 
 def _withholding(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn, *, new: bool) -> None:
-    """Spanish IRPF withheld on a sales or purchase invoice (docs/decisions/spain.md), once the lines are figured.
+    """Spanish IRPF withheld on an invoice, quote, estimate or corrective invoice (docs/decisions/spain.md), once
+    the lines are figured.
 
-    The rate is the one sent, else the document's, else (a new sales invoice) the business's `default_irpf_rate`;
-    the amount is rate x the lines' net, a sent one checked like a tax amount. Other ES kinds and other countries
-    refuse the fields, except GB, whose CIS withholding ledgerd does not model and ignores as before."""
+    The rate is the one sent, else the document's, else (a new sales document) the business's
+    `default_irpf_rate`; a corrective invoice takes its original's (corrective.py) and an invoice made from a quote
+    the quote's (`_inherit`). The amount is rate x the lines' net (negative on a correction that reduces), a sent
+    one checked like a tax amount. ES credit notes and other countries refuse the fields, except GB, whose CIS
+    withholding ledgerd does not model and ignores as before."""
     rate_sent = "withholding_tax_rate" in body.model_fields_set
     if not (ctx.country_id == WITHHOLDING_COUNTRY and kind.kind in WITHHOLDING_KINDS):
         if ctx.country_id != "GB":
@@ -197,7 +202,7 @@ def _withholding(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn,
                                   name)
         return
     rate = body.withholding_tax_rate if rate_sent else artefact.withholding_tax_rate
-    if new and not rate_sent and kind.sales:
+    if new and not rate_sent and kind.sales and rate is None:
         default = Decimal(str(ctx.financial_settings.get("default_irpf_rate") or "0"))
         rate = default if default > ZERO else None
     if rate is None or rate == ZERO:
@@ -211,7 +216,7 @@ def _withholding(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn,
                                      body.withholding_tax_amount)
     except compute.TaxMismatch as exc:
         raise Invalid(str(exc), "withholding_tax_amount") from None
-    if amount > artefact.total_amount:
+    if abs(amount) > abs(artefact.total_amount):
         raise Invalid("withholding_tax_amount cannot be more than the document's total.", "withholding_tax_amount")
     artefact.withholding_tax_rate = rate
     artefact.withholding_tax_amount = amount
@@ -318,7 +323,7 @@ def _inherit(artefact: Artefact, quote: Artefact) -> None:
     """An invoice made from a quote starts as a copy of it; the request's attributes then override."""
     for name in ("reference", "notes", "terms_and_conditions", "main_address", "delivery_address",
                  "shipping_net_amount", "shipping_tax_rate_id", "shipping_tax_amount", "currency_id",
-                 "exchange_rate", "tax_address_region_id", "vat_reverse_charge"):
+                 "exchange_rate", "tax_address_region_id", "vat_reverse_charge", "withholding_tax_rate"):
         setattr(artefact, name, getattr(quote, name))
 
 
