@@ -45,7 +45,7 @@ from ledgerd.ledger.accounts import by_ids, control
 from ledgerd.ledger.models import TAX_RETURN_ORIGIN, LedgerAccount, LedgerEntry, TaxReturnTransaction, Transaction
 from ledgerd.ledger.tax_accounts import tax_account_ids
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
-from ledgerd.tax_returns import ca3, modelo303, ustva
+from ledgerd.tax_returns import ca3, gst34, modelo303, ustva
 from ledgerd.tax_returns.amounts import INPUT_TAX, OUTPUT_TAX, PURCHASES, SALES, Figures, Part, cents, whole
 from ledgerd.tax_returns.models import TaxReturn
 from ledgerd.tax_returns.periods import Country
@@ -286,7 +286,8 @@ class Form:
 
 def _form(module: Any) -> Form:
     """A form module's (ustva.py, …) boxes and total, which need no scheme."""
-    return Form(tuple(module.NAMES), lambda found, _: module.boxes(found), lambda _f, _s, boxes: module.due(boxes))
+    return Form(tuple(module.NAMES), lambda found, _: module.boxes(found), lambda _f, _s, boxes: module.due(boxes),
+                getattr(module, "RATES", None))
 
 
 FORMS: dict[str, Form] = {
@@ -295,6 +296,7 @@ FORMS: dict[str, Form] = {
     "DE": _form(ustva),
     "ES": _form(modelo303),
     "FR": _form(ca3),
+    "CA": _form(gst34),
 }
 BOX_NAMES = {country: form.names for country, form in FORMS.items()}
 
@@ -327,7 +329,7 @@ BOX_FIGURES: dict[str, Callable[[Figures], Decimal]] = {
     "box_1": lambda f: f.output_tax, "box_3": lambda f: f.output_tax, "box_4": lambda f: f.input_tax,
     "box_5": lambda f: f.net, "box_6": lambda f: f.sales, "box_7": lambda f: f.purchases,
     "box_T1": lambda f: f.output_tax, "box_T2": lambda f: f.input_tax, "box_T3": lambda f: f.net,
-    "box_T4": lambda f: -f.net, **ustva.FIGURES, **modelo303.FIGURES, **ca3.FIGURES}
+    "box_T4": lambda f: -f.net, **ustva.FIGURES, **modelo303.FIGURES, **ca3.FIGURES, **gst34.FIGURES}
 
 
 def filed_conditions(db: Session, tax_return_id: str, out_of_scope: frozenset[str]) -> list[ColumnElement[bool]]:
