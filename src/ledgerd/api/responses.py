@@ -23,6 +23,7 @@ from ledgerd.api.fields import (
     NULL,
     TEXT,
     Fields,
+    Kind,
     Page,
     keyed,
     many,
@@ -33,6 +34,7 @@ from ledgerd.api.fields import (
 from ledgerd.api.resources import document_fields
 from ledgerd.api.resources.document_fields import TAX_BREAKDOWN
 from ledgerd.artefacts.kinds import BY_KIND
+from ledgerd.tax_returns.figures import BOX_NAMES
 
 # Every document kind, by the path it is served at.
 DOCUMENTS: dict[str, Fields] = {
@@ -165,10 +167,13 @@ DATEV_SETTINGS = obj(
 _GB_VAT_BOXES = obj(
     box_1=DECIMAL, box_2=DECIMAL, box_3=DECIMAL, box_4=DECIMAL, box_5=DECIMAL, box_6=DECIMAL, box_7=DECIMAL,
     box_8=DECIMAL, box_9=DECIMAL)
+# ledgerd's returns beyond Sage's GB and IE ones: present for a business of that country only.
+_OWN_BOXES: dict[str, Kind] = {country.lower(): maybe(obj(**dict.fromkeys(names, DECIMAL)))
+                               for country, names in BOX_NAMES.items() if country not in ("GB", "IE")}
 DRAFT_TAX_RETURNS = record(
     created_at=DATETIME, updated_at=DATETIME, tax_return_number=ANY, period_start_date=DATE, period_end_date=DATE,
     total_amount=DECIMAL, paid=BOOLEAN, status=obj(id=TEXT, name=TEXT), tax_return_type=obj(id=TEXT, name=TEXT),
-    tax_return_id=ANY, submitted_date=DATE, gb=_GB_VAT_BOXES, ie=ANY)
+    tax_return_id=ANY, submitted_date=DATE, gb=_GB_VAT_BOXES, ie=ANY, **_OWN_BOXES)
 EMAIL_SETTINGS = obj(
     default_messages=many(obj(message_type=TEXT, locale=TEXT, message=TEXT)), pdf_attached=BOOLEAN, send_bcc=BOOLEAN,
     updated_at=DATETIME)
@@ -305,7 +310,7 @@ _TAX_RETURNS_SUBMISSION = obj(
 TAX_RETURNS = record(
     created_at=DATETIME, updated_at=DATETIME, tax_return_number=TEXT, period_start_date=DATE, period_end_date=DATE,
     total_amount=DECIMAL, paid=BOOLEAN, status=obj(id=TEXT, name=TEXT), tax_return_type=obj(id=TEXT, name=TEXT),
-    gb=_GB_VAT_BOXES, ie=ANY, submission=_TAX_RETURNS_SUBMISSION)
+    gb=_GB_VAT_BOXES, ie=ANY, **_OWN_BOXES, submission=_TAX_RETURNS_SUBMISSION)
 TAX_TYPES = record(federal_tax=BOOLEAN, country=LINK, address_regions=many(LINK), tax_rates=many(LINK))
 TRANSACTIONS = record(
     created_at=DATETIME, updated_at=DATETIME, date=DATE, deleted=BOOLEAN, reference=TEXT, total=DECIMAL,

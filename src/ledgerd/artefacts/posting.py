@@ -12,7 +12,8 @@ transaction balances to the cent whatever the exchange rate.
 Self-accounted VAT (docs/decisions/vat-treatments.md): a purchase under the reverse charge or with postponed
 import VAT posts its tax twice, Dr PURCHASE_TAX and Cr SALES_TAX, so CREDITORS takes the net only; a sale under
 the reverse charge posts no tax (the customer accounts for it). Those entries carry the document's treatment
-(ledger/treatments.py) so returns can tell them apart.
+(ledger/treatments.py) so returns can tell them apart; a line may have its own (`treatments.of_line`: goods bought
+under the EU reverse charge, untaxed goods sold to the EU or abroad).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
     entries = posting.Entries()
 
     def tax(amount: Decimal, *, rate_id: str | None, line_account_id: str, breakdown: list[dict[str, str]],
-            recoverable: bool | None, description: str) -> None:
+            recoverable: bool | None, description: str, treatment: str | None) -> None:
         # The kind's own tax (ledger/tax_accounts.py: its account, the share claimed back); self-accounted purchase
         # VAT also as output tax, on the other side; a sale under the reverse charge posts none.
         if treatment is not None and kind.sales:
@@ -55,19 +56,24 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
                     line_account_id=line_account_id, breakdown=breakdown, description=description,
                     treatment=treatment)
 
+    customer = _customer_treatment(db, artefact, kind, treatment)
     for row in artefact.lines:
+        # Goods bought under the EU reverse charge, untaxed goods sold to the EU or abroad: the line's own treatment.
+        own = treatments.of_line(treatment, sales=kind.sales, goods=row.eu_goods_services_type_id == "GOODS",
+                                 taxed=bool(row.base_currency_tax_amount), customer=customer)
         entries.add(row.ledger_account_id, row.base_currency_net_amount, debit=side, description=row.description,
-                    tax_rate_id=row.tax_rate_id, tax_treatment=treatment)
+                    tax_rate_id=row.tax_rate_id, tax_treatment=own)
         # A combined rate's tax goes one entry per component (its breakdown), so each tax can be reported.
         tax(row.base_currency_tax_amount, rate_id=row.tax_rate_id, line_account_id=row.ledger_account_id,
-            breakdown=row.tax_breakdown or [], recoverable=row.tax_recoverable, description=row.description)
+            breakdown=row.tax_breakdown or [], recoverable=row.tax_recoverable, description=row.description,
+            treatment=own)
     if kind.has_shipping:
         carriage = control(db, "CARRIAGE").id
         entries.add(carriage, artefact.base_currency_shipping_net_amount, debit=side, description="Shipping",
                     tax_rate_id=artefact.shipping_tax_rate_id, tax_treatment=treatment)
         tax(artefact.base_currency_shipping_tax_amount, rate_id=artefact.shipping_tax_rate_id,
             line_account_id=carriage, breakdown=artefact.shipping_tax_breakdown or [], recoverable=None,
-            description="Shipping")
+            description="Shipping", treatment=treatment)
     if artefact.base_currency_withholding_tax_amount:
         # IRPF withheld (docs/decisions/spain.md): on the control account's side, so the contact is owed the rest.
         entries.add(withholding_account(db, sales=kind.sales).id, artefact.base_currency_withholding_tax_amount,
@@ -89,6 +95,16 @@ def _treatment(db: Session, artefact: Artefact, kind: Kind) -> str | None:
         return treatments.REVERSE_CHARGE_DOMESTIC
     supplier = db.get(Contact, artefact.contact_id)
     return treatments.reverse_charge(supplier.tax_treatment if supplier else None)
+
+
+def _customer_treatment(db: Session, artefact: Artefact, kind: Kind, treatment: str | None) -> dict[str, bool] | None:
+    """The customer's tax treatment, where a line may be an intra-Community supply or an export (an ordinary sale
+    with an untaxed goods line)."""
+    if not kind.sales or treatment is not None or not any(
+            row.eu_goods_services_type_id == "GOODS" and not row.base_currency_tax_amount for row in artefact.lines):
+        return None
+    customer = db.get(Contact, artefact.contact_id)
+    return customer.tax_treatment if customer else None
 
 
 def post(db: Session, artefact: Artefact, kind: Kind) -> Transaction:

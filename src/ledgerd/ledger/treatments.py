@@ -10,6 +10,11 @@ and its tax rate say where it counts. The other values:
   elsewhere. A UK return puts the net of a service bought from abroad in box 6 as well as box 7 (HMRC VAT Notice
   741A, "the reverse charge"), that of a domestic reverse charge in box 7 only; a German UStVA
   tells Kz 46/47 (EU) from Kz 84/85 (the others) by the same values.
+* EU_ACQUISITION: the goods lines (`eu_goods_services_type_id` GOODS) of a purchase under the EU reverse charge:
+  an intra-Community acquisition (§1a UStG, LIVA art. 15, CGI art. 256 bis), which German, Spanish and French
+  returns report apart from services bought from the EU.
+* EU_SUPPLY, EXPORT: the net of an untaxed goods line sold to a customer registered for VAT elsewhere in the EU
+  (an intra-Community supply) or outside the EU (an export), by the customer's tax treatment.
 * POSTPONED_IMPORT: the entries of an import whose VAT is accounted for on the return (`postponed_accounting`).
 * JOURNAL: a journal line sent with `include_on_tax_return`: it counts on the return by its account and side
   (Sage's "How journal entries affect the VAT Return"); a journal line without the flag never does.
@@ -28,13 +33,20 @@ REVERSE_CHARGE_EU = "REVERSE_CHARGE_EU"
 REVERSE_CHARGE_ABROAD = "REVERSE_CHARGE_ABROAD"
 POSTPONED_IMPORT = "POSTPONED_IMPORT"
 JOURNAL = "JOURNAL"
+EU_ACQUISITION = "EU_ACQUISITION"
+EU_SUPPLY = "EU_SUPPLY"
+EXPORT = "EXPORT"
 # Purchases whose net is a supply the business makes to itself for the return's sales total (UK box 6).
-SELF_SUPPLIED = frozenset({REVERSE_CHARGE_EU, REVERSE_CHARGE_ABROAD})
+SELF_SUPPLIED = frozenset({REVERSE_CHARGE_EU, REVERSE_CHARGE_ABROAD, EU_ACQUISITION})
+# Every treatment of a purchase whose VAT the business accounts for itself.
+SELF_ACCOUNTED = frozenset({REVERSE_CHARGE_DOMESTIC, REVERSE_CHARGE_EU, REVERSE_CHARGE_ABROAD, EU_ACQUISITION,
+                            POSTPONED_IMPORT})
 
 # Countries where a document may carry each flag: Sage offers the domestic reverse charge to UK businesses (its
-# swagger); ledgerd also takes it for German §13b UStG purchases. Postponed accounting: UK and Irish businesses
+# swagger); ledgerd also takes it for German §13b UStG, Spanish inversión del sujeto pasivo (Ley 37/1992 art. 84)
+# and French autoliquidation (CGI arts. 283-1, 283-2) documents. Postponed accounting: UK and Irish businesses
 # (Sage's swagger for `postponed_accounting`).
-REVERSE_CHARGE_COUNTRIES = frozenset({"GB", "DE"})
+REVERSE_CHARGE_COUNTRIES = frozenset({"GB", "DE", "ES", "FR"})
 POSTPONED_COUNTRIES = frozenset({"GB", "IE"})
 # Where VAT is due on the consideration actually received, so a prompt-payment discount taken reduces it: the UK
 # since 1 April 2015 (VATA 1994 Sch. 6 para. 4 as amended; Revenue and Customs Brief 49 (2014)), and the EU rule
@@ -55,6 +67,22 @@ def reverse_charge(tax_treatment: Mapping[str, bool] | None) -> str:
     if found.get("rest_of_world_tax"):
         return REVERSE_CHARGE_ABROAD
     return REVERSE_CHARGE_DOMESTIC
+
+
+def of_line(document: str | None, *, sales: bool, goods: bool, taxed: bool,
+            customer: Mapping[str, bool] | None = None) -> str | None:
+    """One line's treatment: the document's (`document`), except that the goods lines of an EU reverse-charge
+    purchase are an EU acquisition, and an untaxed goods line sold to a customer registered elsewhere in the EU
+    (or outside it) an intra-Community supply (or an export)."""
+    if document == REVERSE_CHARGE_EU and goods:
+        return EU_ACQUISITION
+    if document is None and sales and goods and not taxed:
+        found = customer or {}
+        if found.get("eu_tax_registered"):
+            return EU_SUPPLY
+        if found.get("rest_of_world_tax"):
+            return EXPORT
+    return document
 
 
 @dataclass(frozen=True)

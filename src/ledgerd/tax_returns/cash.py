@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.ledger.models import LedgerEntry, TaxReturnTransaction, Transaction
 from ledgerd.payments.models import ContactAllocation, Payment
-from ledgerd.tax_returns.figures import OUTPUT_TYPES, Figures, Scope, by_transaction
+from ledgerd.tax_returns.amounts import Figures
+from ledgerd.tax_returns.figures import OUTPUT_TYPES, Scope, by_transaction
 
 ZERO = Decimal(0)
 # The transaction an allocation was posted with: its payment's, or its contact allocation's.

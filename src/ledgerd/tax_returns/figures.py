@@ -30,9 +30,9 @@ scheme the boxes are worked out from the VAT-inclusive turnover, and only capita
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, type_coerce
@@ -45,6 +45,8 @@ from ledgerd.ledger.accounts import by_ids, control
 from ledgerd.ledger.models import TAX_RETURN_ORIGIN, LedgerAccount, LedgerEntry, TaxReturnTransaction, Transaction
 from ledgerd.ledger.tax_accounts import tax_account_ids
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
+from ledgerd.tax_returns import ca3, gst34, modelo303, ustva
+from ledgerd.tax_returns.amounts import INPUT_TAX, OUTPUT_TAX, PURCHASES, SALES, Figures, Part, cents, whole
 from ledgerd.tax_returns.models import TaxReturn
 from ledgerd.tax_returns.periods import Country
 from ledgerd.tax_returns.schemes import STANDARD, Scheme
@@ -56,39 +58,16 @@ ORIGIN = TAX_RETURN_ORIGIN
 OUTPUT_TYPES = frozenset({"SALES_INVOICE", "SALES_CREDIT_NOTE", "SALES_CORRECTIVE_INVOICE", "SALES_QUICK_ENTRY_INVOICE",
                           "SALES_QUICK_ENTRY_CREDIT_NOTE", "OTHER_RECEIPT", "CUSTOMER_RECEIPT", "CUSTOMER_REFUND",
                           "CUSTOMER_OPENING_BALANCE_INVOICE", "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE"})
+# Credit notes and corrective invoices (`Part.note`).
+NOTE_TYPES = frozenset({"SALES_CREDIT_NOTE", "SALES_QUICK_ENTRY_CREDIT_NOTE", "SALES_CORRECTIVE_INVOICE",
+                        "CUSTOMER_OPENING_BALANCE_CREDIT_NOTE", "PURCHASE_CREDIT_NOTE",
+                        "PURCHASE_QUICK_ENTRY_CREDIT_NOTE", "PURCHASE_CORRECTIVE_INVOICE",
+                        "VENDOR_OPENING_BALANCE_CREDIT_NOTE"})
 # Manual postings: their entries on the tax accounts count only when a journal line asked (treatment JOURNAL).
 MANUAL_TYPES = ("JOURNAL", "GENERAL_LEDGER_OPENING_BALANCE")
 # Ledger account types whose journal lines move the sales total (income) or the purchases total (expenditure).
 INCOME_TYPES = frozenset({"SALES", "OTHER_INCOME"})
 EXPENSE_TYPES = frozenset({"DIRECT_EXPENSES", "OVERHEADS", "DEPRECIATION"})
-
-
-@dataclass(frozen=True)
-class Figures:
-    output_tax: Decimal = ZERO
-    input_tax: Decimal = ZERO
-    sales: Decimal = ZERO
-    purchases: Decimal = ZERO
-    # Of the above, the input tax and net value of capital goods purchases (flat rate scheme: box 4 and box 7).
-    capital_tax: Decimal = ZERO
-    capital_purchases: Decimal = ZERO
-
-    @property
-    def net(self) -> Decimal:
-        """Tax due (positive) or repayable (negative) as charged on the documents."""
-        return self.output_tax - self.input_tax
-
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
-
-    def share(self, before: Decimal, after: Decimal) -> Figures:
-        """The part between fractions `before` and `after` of these figures, each rounded to the penny as a
-        difference of rounded running totals, so the shares of a whole document add up to it exactly."""
-        return Figures(*(_cents(v * after) - _cents(v * before) for v in astuple(self)))
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -150,58 +129,95 @@ def scope(db: Session, rules: Country, start: date, end: date, scheme: Scheme = 
 
 
 def by_transaction(db: Session, conditions: Sequence[ColumnElement[bool]], scheme: Scheme) -> dict[str, Figures]:
-    """The figures of each transaction among the entries meeting `conditions` (`Scope.conditions`)."""
+    """The figures of each transaction among the entries meeting `conditions` (`Scope.conditions`), with their
+    parts (amounts.py)."""
     output_accounts, input_accounts = tax_account_ids(db)
     fixed = LedgerEntry.ledger_account_id.in_(
         select(LedgerAccount.id).where(LedgerAccount.ledger_account_type_id == "FIXED_ASSETS"))
-    columns = (LedgerEntry.transaction_id, LedgerEntry.ledger_account_id, _OUTPUT, fixed, LedgerEntry.tax_treatment)
+    columns = (LedgerEntry.transaction_id, LedgerEntry.ledger_account_id, LedgerEntry.transaction_type_id, fixed,
+               LedgerEntry.tax_treatment, LedgerEntry.tax_rate_id)
     rows = db.execute(select(*columns, type_coerce(func.sum(LedgerEntry.debit), Money),
                              type_coerce(func.sum(LedgerEntry.credit), Money))
                       .join(Transaction, Transaction.id == LedgerEntry.transaction_id)
                       .where(*conditions).group_by(*columns)).all()
     journalled = by_ids(db, {row[1] for row in rows if row[4] == treatments.JOURNAL})
-    totals: dict[str, dict[str, Decimal]] = {}
-    for transaction_id, account_id, is_output, is_fixed, treatment, debit, credit in rows:
-        sums = totals.setdefault(transaction_id, {"output_tax": ZERO, "input_tax": ZERO, "sales": ZERO,
-                                                  "purchases": ZERO, "fixed": ZERO})
+    found: dict[str, _Tally] = {}
+    for transaction_id, account_id, type_id, is_fixed, treatment, rate, debit, credit in rows:
+        tally = found.setdefault(transaction_id, _Tally())
         debit, credit = debit or ZERO, credit or ZERO
         movement = debit - credit
+        note = type_id in NOTE_TYPES
+
+        def add(figure: str, amount: Decimal, on_fixed: bool = False, *, into: _Tally = tally, note: bool = note,
+                rate: str | None = rate, treatment: str | None = treatment, account: str = account_id) -> None:
+            key = Part(figure, rate, treatment, note, on_fixed, account)
+            into.parts[key] = into.parts.get(key, ZERO) + amount
         if account_id in output_accounts:
-            sums["output_tax"] -= movement
+            add(OUTPUT_TAX, -movement)
         elif account_id in input_accounts:
-            sums["input_tax"] += movement
+            add(INPUT_TAX, movement)
         elif treatment == treatments.JOURNAL:
             # A journal line asked onto the return: income moves box 6, expenditure box 7, any other account
             # its credits box 6 and its debits box 7 (docs/decisions/vat-treatments.md).
             kind = journalled[account_id].ledger_account_type_id
             if kind in INCOME_TYPES:
-                sums["sales"] -= movement
+                add(SALES, -movement)
             elif kind in EXPENSE_TYPES:
-                sums["purchases"] += movement
+                add(PURCHASES, movement)
             else:
-                sums["sales"] += credit
-                sums["purchases"] += debit
-        elif is_output:
-            sums["sales"] -= movement
+                add(SALES, credit)
+                add(PURCHASES, debit)
+        elif type_id in OUTPUT_TYPES:
+            add(SALES, -movement)
         else:
-            sums["purchases"] += movement
-            if is_fixed:
-                sums["fixed"] += movement
+            add(PURCHASES, movement, bool(is_fixed))
             if treatment in treatments.SELF_SUPPLIED:
-                sums["sales"] += movement
-    return {t: _figures(sums, scheme.capital_goods) for t, sums in totals.items()}
+                tally.self_supplied += movement
+    return {t: tally.figures(scheme.capital_goods) for t, tally in found.items()}
 
 
-def _figures(sums: dict[str, Decimal], capital_goods: Decimal | None) -> Figures:
-    """One transaction's figures. Capital goods (flat rate): its lines on fixed asset accounts, with their
-    share of its input tax, when together they come to `capital_goods` or more, VAT included."""
-    fixed = sums.pop("fixed")
-    capital_tax = capital_net = ZERO
-    if capital_goods is not None and fixed and sums["purchases"]:
-        tax = _cents(sums["input_tax"] * fixed / sums["purchases"])
-        if abs(fixed + tax) >= capital_goods:
-            capital_tax, capital_net = tax, fixed
-    return Figures(**sums, capital_tax=capital_tax, capital_purchases=capital_net)
+@dataclass
+class _Tally:
+    """One transaction's parts as they are summed."""
+
+    parts: dict[Part, Decimal] = field(default_factory=dict)
+    # The net of purchases under a reverse charge from abroad: also in the UK's sales total (box 6).
+    self_supplied: Decimal = ZERO
+
+    def figures(self, capital_goods: Decimal | None) -> Figures:
+        """The transaction's figures. Its input tax at each rate is split into the share of the fixed assets bought
+        at that rate and the rest (`Part.fixed`). Capital goods (flat rate): its lines on fixed asset accounts,
+        with their share of its input tax, when together they come to `capital_goods` or more, VAT included."""
+        parts = self._split_fixed()
+        totals = {figure: sum((a for p, a in parts.items() if p.figure == figure), ZERO)
+                  for figure in (OUTPUT_TAX, INPUT_TAX, SALES, PURCHASES)}
+        fixed = sum((a for p, a in parts.items() if p.figure == PURCHASES and p.fixed), ZERO)
+        capital_tax = capital_net = ZERO
+        if capital_goods is not None and fixed and totals[PURCHASES]:
+            tax = cents(totals[INPUT_TAX] * fixed / totals[PURCHASES])
+            if abs(fixed + tax) >= capital_goods:
+                capital_tax, capital_net = tax, fixed
+        return Figures(totals[OUTPUT_TAX], totals[INPUT_TAX], totals[SALES] + self.self_supplied, totals[PURCHASES],
+                       capital_tax, capital_net, parts)
+
+    def _split_fixed(self) -> dict[Part, Decimal]:
+        bought: dict[str | None, Decimal] = {}
+        on_fixed: dict[str | None, Decimal] = {}
+        for part, amount in self.parts.items():
+            if part.figure == PURCHASES:
+                bought[part.rate] = bought.get(part.rate, ZERO) + amount
+                if part.fixed:
+                    on_fixed[part.rate] = on_fixed.get(part.rate, ZERO) + amount
+        out: dict[Part, Decimal] = {}
+        for part, amount in self.parts.items():
+            share = on_fixed.get(part.rate, ZERO)
+            if part.figure != INPUT_TAX or not share or not bought.get(part.rate):
+                out[part] = out.get(part, ZERO) + amount
+                continue
+            tax = cents(amount * share / bought[part.rate])
+            for key, value in ((replace(part, fixed=True), tax), (part, amount - tax)):
+                out[key] = out.get(key, ZERO) + value
+        return out
 
 
 def figures(db: Session, scope: Scope) -> Figures:
@@ -216,11 +232,6 @@ def transaction_ids(db: Session, scope: Scope) -> list[str]:
 
 # --- boxes -------------------------------------------------------------------------------------------------
 
-def _whole(amount: Decimal) -> Decimal:
-    """HMRC wants boxes 6 to 9 in whole pounds: pence are dropped."""
-    return amount.quantize(Decimal(1), rounding=ROUND_DOWN)
-
-
 def turnover(found: Figures) -> Decimal:
     """Flat rate turnover: every supply in the return (standard, reduced, zero-rated, exempt), VAT included."""
     return found.sales + found.output_tax
@@ -229,7 +240,7 @@ def turnover(found: Figures) -> Decimal:
 def flat_rate_tax(found: Figures, scheme: Scheme) -> Decimal:
     """Box 1 under the flat rate scheme: the percentage of the turnover, to the nearest penny."""
     assert scheme.flat_rate is not None
-    return _cents(turnover(found) * scheme.flat_rate / 100)
+    return cents(turnover(found) * scheme.flat_rate / 100)
 
 
 def due(found: Figures, scheme: Scheme = STANDARD) -> Decimal:
@@ -251,7 +262,7 @@ def gb_boxes(found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
         box_6, box_7 = turnover(found), found.capital_purchases
     box_3 = box_1 + box_2
     return {"box_1": box_1, "box_2": box_2, "box_3": box_3, "box_4": box_4, "box_5": abs(box_3 - box_4),
-            "box_6": _whole(box_6), "box_7": _whole(box_7), "box_8": ZERO, "box_9": ZERO}
+            "box_6": whole(box_6), "box_7": whole(box_7), "box_8": ZERO, "box_9": ZERO}
 
 
 def ie_boxes(found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
@@ -261,13 +272,53 @@ def ie_boxes(found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
             "box_T4": max(-found.net, ZERO), "box_E1": ZERO, "box_E2": ZERO, "box_ES1": ZERO, "box_ES2": ZERO}
 
 
-BOXES = {"GB": gb_boxes, "IE": ie_boxes}
-# The box names in order, as Sage's GBBoxData and IEBoxData list them (shared with migrated returns).
-BOX_NAMES = {"GB": GB_BOXES, "IE": IE_BOXES}
+@dataclass(frozen=True)
+class Form:
+    """One country's return: its boxes in order (as Sage lists GBBoxData and IEBoxData, else ledgerd's names of
+    the form's own numbers), how they are worked out, and the total due (positive) or repayable (negative)."""
+
+    names: tuple[str, ...]
+    boxes: Callable[[Figures, Scheme], dict[str, Decimal]]
+    due: Callable[[Figures, Scheme, dict[str, Decimal]], Decimal]
+    # The rates whose tax the return declares (None: every rate); filing moves only theirs to the liability.
+    rates: frozenset[str] | None = None
+
+
+def _form(module: Any) -> Form:
+    """A form module's (ustva.py, …) boxes and total, which need no scheme."""
+    return Form(tuple(module.NAMES), lambda found, _: module.boxes(found), lambda _f, _s, boxes: module.due(boxes),
+                getattr(module, "RATES", None))
+
+
+FORMS: dict[str, Form] = {
+    "GB": Form(GB_BOXES, gb_boxes, lambda found, scheme, _: due(found, scheme)),
+    "IE": Form(IE_BOXES, ie_boxes, lambda found, scheme, _: due(found, scheme)),
+    "DE": _form(ustva),
+    "ES": _form(modelo303),
+    "FR": _form(ca3),
+    "CA": _form(gst34),
+}
+BOX_NAMES = {country: form.names for country, form in FORMS.items()}
 
 
 def boxes(country: str, found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
-    return BOXES[country](found, scheme)
+    return FORMS[country].boxes(found, scheme)
+
+
+def total_due(country: str, found: Figures, scheme: Scheme, boxes: dict[str, Decimal]) -> Decimal:
+    """What the return says is due (positive) or repayable (negative)."""
+    return FORMS[country].due(found, scheme, boxes)
+
+
+def tax_by_account(country: str, found: Figures) -> dict[str, Decimal]:
+    """The tax the return declares, by the account it is on: output tax positive, input tax negative (what filing
+    moves to the VAT liability account)."""
+    rates = FORMS[country].rates
+    out: dict[str, Decimal] = {}
+    for part, amount in found.parts.items():
+        if part.figure in (OUTPUT_TAX, INPUT_TAX) and (rates is None or part.rate in rates):
+            out[part.account] = out.get(part.account, ZERO) + (amount if part.figure == OUTPUT_TAX else -amount)
+    return out
 
 
 # --- drill-down: the transactions behind a box -------------------------------------------------------------
@@ -278,7 +329,7 @@ BOX_FIGURES: dict[str, Callable[[Figures], Decimal]] = {
     "box_1": lambda f: f.output_tax, "box_3": lambda f: f.output_tax, "box_4": lambda f: f.input_tax,
     "box_5": lambda f: f.net, "box_6": lambda f: f.sales, "box_7": lambda f: f.purchases,
     "box_T1": lambda f: f.output_tax, "box_T2": lambda f: f.input_tax, "box_T3": lambda f: f.net,
-    "box_T4": lambda f: -f.net}
+    "box_T4": lambda f: -f.net, **ustva.FIGURES, **modelo303.FIGURES, **ca3.FIGURES, **gst34.FIGURES}
 
 
 def filed_conditions(db: Session, tax_return_id: str, out_of_scope: frozenset[str]) -> list[ColumnElement[bool]]:

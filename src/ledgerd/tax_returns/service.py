@@ -30,6 +30,7 @@ from ledgerd.settings import service as settings
 from ledgerd.settings.defaults import region_settings
 from ledgerd.settings.models import MigrationTaxReturn
 from ledgerd.tax_returns import cash, figures, hmrc, periods, schemes
+from ledgerd.tax_returns.amounts import Figures
 from ledgerd.tax_returns.models import DraftTaxReturn, TaxReturn
 from ledgerd.tax_returns.schemas import DraftTaxReturnCreate, ObligationQuery
 
@@ -81,7 +82,7 @@ class Calculation:
     """A period's return under the business's scheme: what it takes, its figures, boxes and total."""
 
     scope: figures.Scope
-    found: figures.Figures
+    found: Figures
     boxes: dict[str, Decimal]
     due: Decimal
 
@@ -91,7 +92,8 @@ def _calculate(db: Session, country: str, start: date, end: date, today: date) -
     scheme = schemes.of(rules, settings.financial(db, today))
     scope = figures.scope(db, rules, start, end, scheme)
     found = figures.figures(db, scope) + cash.received(db, scope)
-    return Calculation(scope, found, figures.boxes(country, found, scheme), figures.due(found, scheme))
+    boxes = figures.boxes(country, found, scheme)
+    return Calculation(scope, found, boxes, figures.total_due(country, found, scheme, boxes))
 
 
 def create_draft(db: Session, business_id: str, country: str, body: DraftTaxReturnCreate,
@@ -141,16 +143,19 @@ def _send_to_hmrc(db: Session, draft: DraftTaxReturn, boxes: dict[str, Decimal],
 
 
 def _transfer(db: Session, ret: TaxReturn, country: str, calculated: Calculation) -> None:
-    """Move the period's output and input tax to the VAT liability account. Under the flat rate scheme the
-    liability is the flat rate tax less the capital goods' input tax; what the documents charged beyond it (or
-    short of it) is income (or a cost) of the business: HMRC's Business Income Manual BIM31605."""
-    found = calculated.found
-    if not (found.output_tax or found.input_tax or calculated.due):
+    """Move the tax the return declares from the accounts it is on (the VAT on sales and purchases controls, a
+    rate's own account: SKR03 1771, Canada's GST/HST accounts but not PST or QST) to the VAT liability account.
+    Under the flat rate scheme the liability is the flat rate tax less the capital goods' input tax; what the
+    documents charged beyond it (or short of it) is income (or a cost) of the business: HMRC's Business Income
+    Manual BIM31605."""
+    moved = {account: amount for account, amount in figures.tax_by_account(country, calculated.found).items()
+             if amount}
+    if not (moved or calculated.due):
         return
     entries = posting.Entries()  # positive amounts are debits
-    for role, amount in (("SALES_TAX", found.output_tax), ("PURCHASE_TAX", -found.input_tax),
-                         ("TAX_LIABILITY", -calculated.due)):
-        entries.add(control(db, role).id, amount, debit=True, description="VAT return")
+    for account, amount in sorted(moved.items()):
+        entries.add(account, amount, debit=True, description="VAT return")
+    entries.add(control(db, "TAX_LIABILITY").id, -calculated.due, debit=True, description="VAT return")
     if calculated.scope.scheme.flat_rate is not None:
         entries.balance_to(flat_rate_account(db, country), description="Flat rate VAT adjustment")
     posting.post(db, business_id=ret.business_id, transaction_type_id="JOURNAL", on=ret.period_end_date,

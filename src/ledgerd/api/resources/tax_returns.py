@@ -1,8 +1,10 @@
 """`/draft_tax_returns`, `/tax_returns`, `/tax_returns/obligation_periods` and `/income_tax_settings`: the VAT
-return endpoints of Sage's 2026 spec (GB and IE; obligations and income tax GB only, api/operations_spec26.toml).
+return endpoints of Sage's 2026 spec (GB and IE, and ledgerd's DE, ES, FR and CA returns; obligations and income tax
+GB only, api/operations_spec26.toml).
 
 Wire fields follow the DTOs of that spec in their order; each return also shows its boxes (`gb`/`ie`, as
-Sage's migrated tax returns do), and a filed return HMRC's acknowledgement. Filing is ledgerd's own
+Sage's migrated tax returns do; ledgerd's German, Spanish, French and Canadian returns under `de`, `es`, `fr`,
+`ca`: docs/decisions/tax-returns.md), and a filed return HMRC's acknowledgement. Filing is ledgerd's own
 `POST /draft_tax_returns/{key}/submit` (Sage's API has no submit operation): docs/decisions/tax-returns.md.
 """
 
@@ -24,6 +26,9 @@ from ledgerd.tax_returns import figures, periods, service
 from ledgerd.tax_returns.models import DraftTaxReturn, TaxReturn
 from ledgerd.tax_returns.schemas import DraftTaxReturnCreate, ObligationQuery
 
+# The countries whose boxes Sage's DTOs name (`gb`, `ie`).
+SAGE_KEYS = frozenset({"GB", "IE"})
+
 
 def _status(status_id: str) -> dict[str, str]:
     return {"id": status_id, "name": service.STATUSES[status_id]}
@@ -34,10 +39,12 @@ def _return_type(country: str) -> dict[str, str]:
 
 
 def _boxes(call: BusinessCall, stored: dict[str, str]) -> dict[str, Any]:
-    """`gb` and `ie`: the boxes under the business's country, the other null (as migrated tax returns)."""
+    """`gb` and `ie`: the boxes under the business's country, the other null (as migrated tax returns); a
+    German, Spanish, French or Canadian return's own under its country's key (`de`, …), after them."""
     country = call.business.country_id
+    keys = ("gb", "ie") if country in SAGE_KEYS else ("gb", "ie", country.lower())
     return {key: {name: Decimal(stored.get(name, "0")) for name in figures.BOX_NAMES[key.upper()]}
-            if key.upper() == country else None for key in ("gb", "ie")}
+            if key.upper() == country else None for key in keys}
 
 
 def _submission(ret: TaxReturn) -> dict[str, Any] | None:

@@ -123,7 +123,7 @@ def aged(view: View) -> Response:
 def _country(view: View) -> str:
     country = view.business.country_id if view.business else ""
     if country not in figures.BOX_NAMES:
-        raise NotFound("ledgerd files VAT returns for GB and IE businesses only.")
+        raise NotFound(f"ledgerd files no VAT returns for businesses in {country}.")
     return country
 
 
