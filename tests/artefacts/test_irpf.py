@@ -91,6 +91,7 @@ def test_a_purchase_with_irpf_posts_the_withholding_to_4751(books: Books) -> Non
     assert paid.status_code == 201, paid.text
     assert books.get(f"/purchase_invoices/{bill['id']}").json()["status"]["id"] == "PAID"
     assert books.balance(code=4000) == D(0)
+    books.check(base_currency="EUR")
 
 
 def test_a_sent_amount_is_checked_like_tax(books: Books) -> None:
@@ -230,3 +231,5 @@ def test_a_corrective_invoice_withholds_at_its_originals_rate_on_the_difference(
     _, entries = books.transaction(reduced["transaction"]["id"])
     assert entries == [(4300, D(0), D("212.00")), (4730, D(0), D("30.00")), (4770, D("42.00"), D(0)),
                        (7050, D("200.00"), D(0))]
+    # The customer owes 1,060.00 - 212.00 = 848.00: the books and the contact's balance agree.
+    books.check(base_currency="EUR")

@@ -69,7 +69,8 @@ def contacts_match_documents(db: Session, base_currency: str) -> None:
     for artefact in db.scalars(select(Artefact).where(Artefact.status_id.in_(OPEN))):
         if artefact.kind not in signs:
             continue
-        left = artefact.base_currency_total_amount - (settled.get(artefact.id) or ZERO)
+        # What the contact owes: the total less any withholding (IRPF, CIS) and what allocations settled.
+        left = artefact.base_payable - (settled.get(artefact.id) or ZERO)
         if artefact.currency_id == base_currency:
             assert left == artefact.outstanding_amount, (artefact.kind, left, artefact.outstanding_amount)
         role = "DEBTORS" if artefact.kind in CUSTOMER_CHARGES | CUSTOMER_CREDITS else "CREDITORS"
