@@ -99,8 +99,8 @@ def test_v31_only_paths_and_unknown_paths_answer_404(v3: V3) -> None:
     bank = v3.v31("POST", "/bank_accounts", json={"bank_account": {
         "bank_account_type_id": "CHECKING", "bank_account_details": {"account_name": "Current"}}}).json()
     assert v3.v31("GET", f"/bank_accounts/{bank['id']}/bank_feed").status_code == 200
-    for path in ("/analysis_types", "/analysis_type_categories", "/cis_settings", f"/bank_accounts/{bank['id']}/bank_feed",
-                 "/nothing_here"):
+    for path in ("/analysis_types", "/analysis_type_categories", "/cis_settings",
+                 f"/bank_accounts/{bank['id']}/bank_feed", "/nothing_here"):
         response = v3.get(path)
         assert response.status_code == 404, path
         assert response.json()[0]["$dataCode"] == "RouteNotFound"

@@ -46,7 +46,8 @@ REGIONS: dict[str, frozenset[str]] = {"uki": frozenset({"GB", "IE"}), "us": froz
                                       "fr": frozenset({"FR"})}
 SUBSCRIPTION_PARAM = b"subscription-key"
 # Paths v3.1 added (the v3 swagger has none of them): 404 in v3.
-V31_ONLY = re.compile(r"^/(analysis_types|analysis_type_categories|cis_settings)(/|$)|^/bank_accounts/[^/]+/bank_feed/?$")
+V31_ONLY = re.compile(r"^/(analysis_types|analysis_type_categories|cis_settings)(/|$)"
+                      r"|^/bank_accounts/[^/]+/bank_feed/?$")
 ATTACHMENT_FILE = re.compile(r"^/attachments/[^/]+/file/?$")
 DOCUMENTS: dict[str, Kind] = {kind.path: kind for kind in (*KINDS, *CORRECTIVE_KINDS)}
 
