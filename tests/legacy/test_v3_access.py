@@ -10,7 +10,6 @@ from starlette.testclient import TestClient
 
 from ledgerd.app import create_app
 from ledgerd.clock import Clock
-from ledgerd.config import Settings
 from ledgerd.runtime import Runtime
 from tests.legacy.conftest import V3, v3_caller
 from tests.support.factories import Factory
@@ -135,4 +134,4 @@ def test_legacy_apis_off_removes_v3(runtime: Runtime, factory: Factory, clock: C
         caller = v3_caller(client, factory)
         assert caller.get("/contacts").status_code == 404
         assert caller.get("/me", api="core").status_code == 404
-        assert Settings(legacy_apis=False).legacy_apis is False
+        assert client.get("/v3.1/contacts", headers=factory.headers(caller.user)).status_code == 200

@@ -7,9 +7,11 @@ import base64
 from typing import Any
 
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from ledgerd.ledger.models import LedgerAccount
-from tests.legacy.conftest import V3
+from tests.legacy.conftest import V3, v3_caller
+from tests.support.factories import Factory
 
 
 def _account(v3: V3, code: int) -> str:
@@ -107,6 +109,12 @@ def test_unposted_transactions_are_the_bank_lines_no_reconciliation_took(v3: V3)
     assert reconciled.status_code == 201, reconciled.text
     assert v3.get("/unposted_transactions", params={"bank_account_id": bank}).json()["$total"] == 0
     assert v3.get(f"/unposted_transactions/{line['id']}").status_code == 404
+
+
+def test_unposted_transactions_are_not_offered_in_germany(client: TestClient, factory: Factory) -> None:
+    germany = v3_caller(client, factory, "DE")
+    response = germany.get("/unposted_transactions")
+    assert response.status_code == 404 and response.json()[0]["$dataCode"] == "RouteNotFound"
 
 
 CORE_ENTITY = ["id", "displayed_as", "created_at", "updated_at", "business_owner"]
