@@ -93,6 +93,9 @@ EXTENSIONS_PREFIX = "/ledgerd/v1"
 # revocation endpoints and the authorization page. Not pages, and not its own reads (a `--follow` would fill it).
 AUTHORIZE_PATHS = frozenset({"/oauth2/auth", "/oauth2/auth/central"})
 JOURNAL_READS = EXTENSIONS_PREFIX + "/admin" + admin_journal.PATH
+# Every path answered in Sage's error array, refusals before any route included: v3.1, ledgerd's own, the old APIs.
+API_PREFIXES = (API_PREFIX, EXTENSIONS_PREFIX, *(prefix.rstrip("/") for prefix in legacy_api.PREFIXES))
+API_PATHS = tuple(prefix + "/" for prefix in API_PREFIXES)
 log = logging.getLogger("ledgerd")
 
 
@@ -172,7 +175,7 @@ def _allowed_methods(routes: list[BaseRoute], scope: dict[str, object]) -> set[s
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if not request.url.path.startswith((API_PREFIX + "/", EXTENSIONS_PREFIX + "/")):
+    if not request.url.path.startswith(API_PATHS):
         page = pages.error_page(request, HTTPStatus(exc.status_code).phrase,
                                 f"{request.method} {request.url.path}: {exc.detail}.", exc.status_code)
         page.headers.update(exc.headers or {})
@@ -197,7 +200,7 @@ def _refused(scope: Scope, error: ApiError) -> Response:
     """A request refused before its route ran (a body by the guard outside the API pipeline, text by the edge),
     in the shape of the path's surface."""
     path: str = scope["path"]
-    if path.startswith((API_PREFIX + "/", EXTENSIONS_PREFIX + "/")):
+    if path.startswith(API_PATHS):
         return error_response(error, secrets.token_hex(16))
     if path in oauth_routes.FORM_PATHS:
         return oauth_routes.refused(error)
@@ -227,8 +230,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         *docs.routes,
     ]
     guard = Middleware(RequestGuard, api_limit=runtime.settings.max_body_bytes, timeout=runtime.settings.body_timeout,
-                       api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), refusal=_refused)
-    edge = Middleware(TextGuard, api_prefixes=(API_PREFIX, EXTENSIONS_PREFIX), oauth_paths=oauth_routes.FORM_PATHS,
+                       api_prefixes=API_PREFIXES, refusal=_refused)
+    edge = Middleware(TextGuard, api_prefixes=API_PREFIXES, oauth_paths=oauth_routes.FORM_PATHS,
                       refusal=_refused)
     middleware = [Middleware(DropConnections), guard, edge, Middleware(SecurityHeaders)]
     settings = runtime.settings

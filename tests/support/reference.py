@@ -55,3 +55,8 @@ def core_swagger() -> dict[str, Any]:
 
 def definitions() -> dict[str, Any]:
     return swagger()["definitions"]  # type: ignore[no-any-return]
+
+
+def v3_swagger() -> dict[str, Any]:
+    """The official v3 UKI swagger (165 paths): API v3, served by api/legacy/v3.py."""
+    return _load("sage-accounting-v3-uki.swagger.json")

@@ -304,3 +304,27 @@ def figure(db: Session, artefact: Artefact, kind: Kind, pending: list[Pending],
 def stored_breakdown(figures: compute.Figures) -> list[dict[str, str]]:
     return [{"tax_rate_id": p.rate_id, "percentage": str(p.percentage), "amount": str(p.amount),
              "base_currency_amount": str(p.base_amount)} for p in figures.breakdown]
+
+
+def omitted_tax(db: Session, kind: Kind, on: date, line: LineIn) -> Decimal | None:
+    """The tax of a line sent without `tax_amount`, by the rule every line's tax is figured with (`compute.line`,
+    its tax not required), on the document date `on`: API v3 let clients leave it out (docs/legacy-v3.md). None
+    when the line does not say enough to figure it (no unit price or rate, an unknown rate, a stored line named by
+    id): the document's own validation then answers as it does in v3.1."""
+    if line.id or line.unit_price is None or not line.tax_rate_id:
+        return None
+    rate = LineRefs(db, kind, on).rate(line.tax_rate_id)
+    if rate is None:
+        return None
+    by_amount = kind.has_discounts and line.discount_amount is not None
+    figures = compute.line(quantity=line.quantity if line.quantity is not None else Decimal(1),
+                           unit_price=line.unit_price, includes_tax=bool(line.unit_price_includes_tax),
+                           discount_amount=line.discount_amount if by_amount else None,
+                           discount_percentage=line.discount_percentage if kind.has_discounts and not by_amount
+                           else None, rate=rate, sent_tax=None, tax_required=False)
+    return figures.tax
+
+
+def document_date(db: Session, kind: Kind, key: str) -> date | None:
+    """The date of the business's document `key` of `kind`, if there is one."""
+    return db.scalar(select(Artefact.date).where(Artefact.id == key, Artefact.kind == kind.kind))

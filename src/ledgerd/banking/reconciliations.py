@@ -20,7 +20,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ledgerd.banking import service
@@ -47,15 +47,22 @@ def _last(db: Session, bank_account_id: str, other_than: str | None) -> BankReco
                                     BankReconciliation.created_at.desc())).first()
 
 
-def _open_entries(bank: BankAccount, rec: BankReconciliation) -> Any:
-    """The bank entries this reconciliation takes: up to its date, not yet reconciled, not cancelled out."""
+def unreconciled() -> tuple[ColumnElement[bool], ...]:
+    """The conditions on a ledger entry (joined to its transaction) that no finished reconciliation took it and
+    it is not cancelled out: a reversed (deleted) transaction and its reversal are left out, unless the original
+    was already reconciled. Also what API v3's unposted transactions are (banking/unposted.py)."""
     reconciled = select(ReconciledEntry.ledger_entry_id)
     reconciled_transactions = select(LedgerEntry.transaction_id).where(LedgerEntry.id.in_(reconciled))
+    return (LedgerEntry.id.not_in(reconciled),
+            or_(Transaction.deleted.is_(False), Transaction.reverses_id.in_(reconciled_transactions)))
+
+
+def _open_entries(bank: BankAccount, rec: BankReconciliation) -> Any:
+    """The bank entries this reconciliation takes: up to its date, not yet reconciled, not cancelled out."""
     return (select(LedgerEntry.id, LedgerEntry.debit, LedgerEntry.credit)
             .join(Transaction, Transaction.id == LedgerEntry.transaction_id)
             .where(LedgerEntry.ledger_account_id == bank.ledger_account_id,
-                   LedgerEntry.date <= rec.statement_date, LedgerEntry.id.not_in(reconciled),
-                   or_(Transaction.deleted.is_(False), Transaction.reverses_id.in_(reconciled_transactions))))
+                   LedgerEntry.date <= rec.statement_date, *unreconciled()))
 
 
 def _figure(db: Session, bank: BankAccount, rec: BankReconciliation) -> list[str]:
