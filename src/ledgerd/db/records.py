@@ -85,7 +85,7 @@ def import_legacy_id(db: Session, record: Record, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= LEGACY_ID_MAX:
         raise Invalid(f"A legacy id is a whole number from 1 to {LEGACY_ID_MAX}.", "legacy_id")
     db.flush()  # the record is written with the id the counter gave it, replaced below
-    table = type(record).__table__
+    table: Any = getattr(type(record), "__table__")  # noqa: B009 - the mixin does not declare it
     before = claim(db, legacy_counter(record.business_id, table.name), value)
     if value <= before:
         taken = db.execute(select(table.c.id).where(table.c.business_id == record.business_id,
@@ -94,9 +94,9 @@ def import_legacy_id(db: Session, record: Record, value: int) -> None:
         if taken is not None:
             raise Invalid(f"Legacy id {value} is already taken by another record of this kind in this business.",
                           "legacy_id")
-        raise Invalid(f"Legacy id {value} is not above {before}, the highest legacy id this business has given "
-                      "records of this kind: import records with their legacy ids in increasing order, before "
-                      "records of the kind are created without one.", "legacy_id")
+        raise Invalid(f"Legacy id {value} is below the legacy ids this business has already given records of this "
+                      "kind: import records with their legacy ids in increasing order, before records of the kind "
+                      "are created without one.", "legacy_id")
     record.legacy_id = value
     db.flush()
 
