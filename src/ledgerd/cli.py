@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
 import orjson
@@ -20,6 +21,7 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledgerd.api import id_map
 from ledgerd.api.admin.inventory import app_item, business_item, family_item, user_item
 from ledgerd.api.validation import parse_body
 from ledgerd.app import build_runtime
@@ -270,6 +272,45 @@ def cmd_businesses_import(args: argparse.Namespace) -> None:
 def cmd_businesses_delete(args: argparse.Namespace) -> None:
     data = _with_db(_settings(args), lambda db, rt: state.delete_business(db, args.business))
     _print(args, data, f"deleted business {data['name']} ({data['id']}) and all its books")
+
+
+def _write_ids(out: IO[str], entries: Iterable[id_map.Entry], form: str) -> int:
+    """The map as CSV (a header, then one line per record) or as a JSON array of objects, written as it is read."""
+    count = 0
+    if form == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(id_map.COLUMNS)
+        for entry in entries:
+            writer.writerow(entry.row())
+            count += 1
+        return count
+    out.write("[")
+    for entry in entries:
+        out.write(("," if count else "") + "\n" + json.dumps(dict(zip(id_map.COLUMNS, entry.row(), strict=True))))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def cmd_migrate_ids(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    try:
+        with unit_of_work(runtime.sessions, write=False) as db:
+            entries = id_map.entries(db, args.business, args.resource)  # checked before anything is written
+            if args.output:
+                try:
+                    with open(args.output, "w", encoding="utf-8", newline="") as out:
+                        count = _write_ids(out, entries, args.format)
+                except OSError as exc:
+                    raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+                print(f"wrote {count} legacy ids to {args.output}", file=sys.stderr)
+            else:
+                _write_ids(sys.stdout, entries, args.format)
+                sys.stdout.flush()
+    finally:
+        runtime.engine.dispose()
 
 
 def cmd_apps_create(args: argparse.Namespace) -> None:
@@ -736,6 +777,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--request-id", metavar="ID", help="only the request with this X-Request-Id")
     p.add_argument("--limit", type=_limit, default=20, metavar="N",
                    help="how many of the newest to show (default 20)")
+
+    migrate = verbs.add_parser("migrate", help="Moving an integration from API v2 or v3 (docs/migration-kit.md).",
+                               description="Moving an integration from API v2 or v3 (docs/migration-kit.md).")
+    m_verbs = migrate.add_subparsers(dest="migrate_verb", required=True, metavar="VERB")
+    p = verb(m_verbs, "ids", cmd_migrate_ids,
+             "Write a business's legacy id -> v3.1 id map (resource, legacy_id, id, displayed_as) to standard output.",
+             json_out=False)
+    p.add_argument("business", metavar="BUSINESS", help="the business id")
+    p.add_argument("--resource", action="append", metavar="PATH",
+                   help="only this resource, e.g. contacts (repeatable; default: every resource with legacy ids)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead")
+    p.add_argument("--format", choices=["csv", "json"], default="csv", help="CSV (default) or a JSON array")
 
     p = verb(verbs, "demo", cmd_demo, "Set up a demo user, business and app, then serve them.")
     p.add_argument("--country", default="GB", type=str.upper, choices=["GB", "IE", "US", "CA", "ES", "FR", "DE"])

@@ -7,8 +7,9 @@ item carry theirs too. Applied once, to the finished payload of any endpoint, so
 
 * an object with `id` and `$path` is the record `$path` names; a single object without `$path` (e.g.
   `GET /businesses/{key}`) is the record its route names;
-* records of served resources and businesses carry a stored legacy id (stamped at insert, never
-  changed); a record outside the resource registry is found among all record tables by its id;
+* records of served resources and businesses carry a stored legacy id (stamped at insert, or the v2 id an
+  import kept: db/records.import_legacy_id; never changed after); a record outside the resource registry is found
+  among all record tables by its id;
 * static-list entries (`/countries/GB`, `/tax_types/…`) have mnemonic ids and no table: their legacy
   id is derived from the path (a stable 31-bit number), the same in every business and every release;
 * objects that are no record (line items, settings singletons, `/user`, tombstones of deleted records)

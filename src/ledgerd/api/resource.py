@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 from starlette.routing import BaseRoute
 
-from ledgerd.api import params, registry
+from ledgerd.api import imported_ids, params, registry
 from ledgerd.api.listing import ATTRIBUTES, BASE_KEYS, PAGING, Attributes, Page, Streamed, envelope
 from ledgerd.api.pipeline import BusinessCall, Result, business_route
 from ledgerd.api.validation import Body
@@ -381,9 +381,12 @@ def routes(resource: Resource[Any]) -> list[BaseRoute]:
     if create is not None and create_body is not None:
 
         def post(call: BusinessCall) -> Result:
+            legacy_id = imported_ids.requested(call)
             if resource.check is not None:
                 resource.check(call, None)
-            return _write_result(call, resource, create(call, create_body.parse(call.body)), 201)
+            record = create(call, create_body.parse(call.body))
+            imported_ids.keep(call, record, legacy_id)
+            return _write_result(call, resource, record, 201)
 
         add(collection, post, "POST")
     if resource.read_enabled:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Engine, Integer, String, func, select
+from sqlalchemy import Engine, Integer, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledgerd.db.base import Base
@@ -143,6 +143,23 @@ def set_at_least(db: Session, name: str, value: int) -> None:
         set_={"value": _greatest(dialect, Counter.value, stmt.excluded.value)})
     db.execute(stmt)
     _written(db).add(name)
+
+
+def claim(db: Session, name: str, value: int) -> int:
+    """Lock counter `name` for the rest of the transaction and move it up to `value` if it is below; its value
+    before (0 for a counter never used). Taken after the business's writer lock, as every counter is, and held
+    in the transaction: legacy ids reserved meanwhile by other requests (`reserve`) wait for it to end, then
+    continue above `value` (db/records.import_legacy_id)."""
+    writer_lock(db)
+    dialect = db.get_bind().dialect.name
+    lock = upsert_insert(dialect)(Counter).values(name=name, value=0)
+    lock = lock.on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value})
+    with db.no_autoflush:
+        before = int(db.execute(lock.returning(Counter.value)).scalar_one())
+        if before < value:
+            db.execute(update(Counter).where(Counter.name == name).values(value=value))
+    _written(db).add(name)
+    return before
 
 
 def _greatest(dialect: str, a: object, b: object) -> object:
