@@ -328,12 +328,12 @@ def _app_view(app: App) -> dict[str, Any]:
 def _legacy_view(db: Session, app: App, issued: legacy.Issued | None = None,
                  keys: dict[str, str] | None = None) -> dict[str, Any]:
     """The app's credentials of the old APIs (docs/legacy-oauth.md): client ids, and the secrets just issued."""
-    ids = dict(db.execute(select(LegacyCredential.api, LegacyCredential.client_id)
-                          .where(LegacyCredential.app_id == app.id)).tuples().all())
+    ids = {api: client_id for api, client_id in db.execute(select(LegacyCredential.api, LegacyCredential.client_id)
+                                                              .where(LegacyCredential.app_id == app.id))}
     has_keys = db.scalar(select(SubscriptionKey.slot).where(SubscriptionKey.app_id == app.id).limit(1)) is not None
     return {"apis": [{"api": api, "client_id": ids.get(api), "href": f"/developer/apps/{app.id}/legacy/{api}",
                       "issued": issued if issued is not None and issued.api == api else None} for api in legacy.APIS],
-            "keys_href": f"/developer/apps/{app.id}/subscription-keys", "has_keys": has_keys, "keys": keys}
+            "keys_href": f"/developer/apps/{app.id}/subscription-keys", "has_keys": has_keys, "new_keys": keys}
 
 
 async def portal(request: Request) -> Response:
