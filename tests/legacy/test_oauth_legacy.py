@@ -4,6 +4,7 @@ Authlib's OAuth 2.0 client, over the app in process."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from ledgerd.api.legacy.callers import LegacyCaller, authenticate
+from ledgerd.app import create_app
 from ledgerd.auth import apps as app_service
 from ledgerd.auth.legacy import Api, Issued
 from ledgerd.auth.models import App, TokenFamily
@@ -401,3 +403,18 @@ def test_portal_issues_and_shows_the_secrets_once(client: TestClient, factory: F
     assert "primary-key" not in shown.text and "No subscription keys yet." not in shown.text
     assert post("legacy/v4").status_code == 404
 
+
+
+def test_without_the_old_apis_their_client_ids_are_unknown(client: TestClient, factory: Factory,
+                                                           runtime: Runtime) -> None:
+    party = Party(factory)
+    settings = runtime.settings.model_copy(update={"legacy_apis": False})
+    with TestClient(create_app(runtime=dataclasses.replace(runtime, settings=settings)),
+                    base_url=str(client.base_url)) as off:
+        assert off.post("/v3/oauth/uki/token", data=party.form(grant_type="refresh_token")).status_code == 404
+        oauth_error(off.post("/token", data=party.form(grant_type="refresh_token", refresh_token="f" * 40)), 400,
+                    "invalid_client")
+        login(off, party.user)
+        page = off.get("/oauth2/auth/central", params={"client_id": party.credentials.client_id,
+                                                       "response_type": "code", "redirect_uri": CALLBACK})
+        assert page.status_code == 400 and "Unknown application" in page.text

@@ -86,13 +86,14 @@ class AuthRequest:
         return RedirectError(self.redirect_uri, error, description, self.state)
 
 
-def parse(db: Session, items: list[tuple[str, str]]) -> AuthRequest:
-    """Validate an authorization request, raising PageError or RedirectError."""
+def parse(db: Session, items: list[tuple[str, str]], *, old_apis: bool = True) -> AuthRequest:
+    """Validate an authorization request, raising PageError or RedirectError. `old_apis`: whether v3 and v2 client
+    ids are served (LEDGERD_LEGACY_APIS)."""
     values: dict[str, list[str]] = {}
     for key, value in items:
         values.setdefault(key, []).append(value)
     one = {k: v[0] for k, v in values.items()}
-    app, api = _client(db, one.get("client_id", ""))
+    app, api = _client(db, one.get("client_id", ""), old_apis)
     if app is None:
         raise PageError("Unknown application",
                         "The client_id is missing or not registered (unauthorized_client).")
@@ -136,13 +137,13 @@ def parse(db: Session, items: list[tuple[str, str]]) -> AuthRequest:
                        params=tuple((k, one[k]) for k in PARAMS if k in one), api=api)
 
 
-def _client(db: Session, client_id: str) -> tuple[App | None, str | None]:
+def _client(db: Session, client_id: str, old_apis: bool) -> tuple[App | None, str | None]:
     """The app a client id names, with the old API it asks for: an app's v3.1 client id (None), or the client id
     of its v3 or v2 credentials."""
     if not client_id:
         return None, None
     app = db.scalar(select(App).where(App.client_id == client_id))
-    if app is not None:
+    if app is not None or not old_apis:
         return app, None
     found = legacy.credential(db, client_id)
     return (None, None) if found is None else (db.get(App, found.app_id), found.api)

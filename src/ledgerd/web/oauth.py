@@ -193,7 +193,8 @@ def _endpoint(run_grant: str, api: Api | None = None, region: str | None = None)
                 sandbox.check(runtime, version, call)
             try:
                 with unit_of_work(runtime.sessions, write=True) as db:
-                    if api is not None or legacy_grants.is_legacy_client(db, _client_id(items, headers)):
+                    if api is not None or (runtime.settings.legacy_apis
+                                           and legacy_grants.is_legacy_client(db, _client_id(items, headers))):
                         return _legacy(request, runtime, db, run_grant, items, api, region)
                     oauth_request = FormRequest(uri, headers, items, db, base_url=base_url)
                     if run_grant == "token":
@@ -283,11 +284,13 @@ routes: list[BaseRoute] = [
     Route("/oauth2/token", _endpoint("token"), methods=["POST"]),
     Route("/revoke", _endpoint("revoke"), methods=["POST"]),
     Route("/oauth2/revoke", _endpoint("revoke"), methods=["POST"]),
-    *(Route(f"{base}/{grant}", _endpoint(grant, api, region), methods=["POST"])
-      for base, api, region in LEGACY_ENDPOINTS for grant in ("token", "revoke")),
     Route("/.well-known/jwks.json", jwks, methods=["GET"]),
     Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
 ]
+# Served when the old APIs are (LEDGERD_LEGACY_APIS, app.py).
+legacy_routes: list[BaseRoute] = [Route(f"{base}/{grant}", _endpoint(grant, api, region), methods=["POST"])
+                                  for base, api, region in LEGACY_ENDPOINTS for grant in ("token", "revoke")]
 # The form endpoints; their bodies are limited and timed (http/guard.py) and their text checked (http/edge.py);
 # a refusal is answered with `refused`.
-FORM_PATHS = frozenset(route.path for route in routes if isinstance(route, Route) and "POST" in (route.methods or ()))
+FORM_PATHS = frozenset(route.path for route in [*routes, *legacy_routes]
+                       if isinstance(route, Route) and "POST" in (route.methods or ()))

@@ -123,7 +123,7 @@ async def authorize_get(request: Request) -> Response:
 
     def work(db: Session) -> Response:
         try:
-            auth = authorize.parse(db, items)
+            auth = authorize.parse(db, items, old_apis=_runtime(request).settings.legacy_apis)
         except authorize.PageError as exc:
             return _page_error(request, exc.title, exc.message)
         except authorize.RedirectError as exc:
@@ -171,10 +171,11 @@ async def authorize_post(request: Request) -> Response:
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
     runtime = _runtime(request)
+    old_apis = runtime.settings.legacy_apis
 
     def work(db: Session) -> Response:
         try:
-            auth = authorize.parse(db, items)
+            auth = authorize.parse(db, items, old_apis=old_apis)
             if auth.country is None:
                 raise auth.fail("invalid_request", "Missing country.")
             user = _current_user(request, db)
@@ -197,7 +198,7 @@ async def authorize_post(request: Request) -> Response:
     except Exception:
         log.exception("authorization failed")
         try:
-            auth = await _db(request, lambda db: authorize.parse(db, items))
+            auth = await _db(request, lambda db: authorize.parse(db, items, old_apis=old_apis))
         except (authorize.PageError, authorize.RedirectError, Exception):
             return _page_error(request, "Something went wrong", "Please try again later.", 500)
         return RedirectResponse(auth.fail("server_error", "An unexpected error occurred.").location, 302)
