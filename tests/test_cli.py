@@ -27,9 +27,9 @@ from tests.support.factories import Factory
 from tests.support.live import LiveServer
 
 VERBS = [["serve"], ["db", "upgrade"], ["users", "create"], ["businesses", "create"], ["businesses", "invite"],
-         ["apps", "create"], ["tokens", "issue"], ["demo"], ["clock", "show"], ["clock", "freeze"],
-         ["clock", "advance"], ["clock", "resume"], ["faults", "add"], ["faults", "list"], ["faults", "clear"],
-         ["journal"]]
+         ["apps", "create"], ["apps", "legacy-credentials"], ["tokens", "issue"], ["demo"], ["clock", "show"],
+         ["clock", "freeze"], ["clock", "advance"], ["clock", "resume"], ["faults", "add"], ["faults", "list"],
+         ["faults", "clear"], ["journal"]]
 
 
 def run(*argv: str, database: Path, public_url: str = "http://testserver") -> subprocess.CompletedProcess[str]:

@@ -25,6 +25,7 @@ from ledgerd.api import id_map
 from ledgerd.api.admin.inventory import app_item, business_item, family_item, user_item
 from ledgerd.api.validation import parse_body
 from ledgerd.app import build_runtime
+from ledgerd.auth import legacy
 from ledgerd.auth.apps import create_app
 from ledgerd.auth.models import App
 from ledgerd.auth.server import issue_without_consent
@@ -313,16 +314,61 @@ def cmd_migrate_ids(args: argparse.Namespace) -> None:
         runtime.engine.dispose()
 
 
+LEGACY_KINDS = ("v3", "v2", "subscription-keys")
+
+
+def _legacy_credentials(db: Session, clock: Any, app: App, kinds: Sequence[str] = LEGACY_KINDS) -> dict[str, Any]:
+    """New credentials of the old APIs for `app` (docs/legacy-oauth.md): v3's and v2's client id and secret (v2's
+    signing secret too) and v3's subscription keys, as `kinds` asks; each replaces what the app had."""
+    data: dict[str, Any] = {}
+    for api in legacy.APIS:
+        if api in kinds:
+            issued = legacy.create_credentials(db, clock, app, api)
+            data[api] = {"client_id": issued.client_id, "client_secret": issued.client_secret}
+            if issued.signing_secret is not None:
+                data[api]["signing_secret"] = issued.signing_secret
+    if "subscription-keys" in kinds:
+        data["subscription_keys"] = legacy.create_subscription_keys(db, clock, app)
+    return data
+
+
+def _legacy_text(data: dict[str, Any]) -> str:
+    lines = []
+    for api in legacy.APIS:
+        if api in data:
+            lines += [f"  {api} client id:      {data[api]['client_id']}",
+                      f"  {api} client secret:  {data[api]['client_secret']}  (shown once)"]
+            if "signing_secret" in data[api]:
+                lines.append(f"  {api} signing secret: {data[api]['signing_secret']}  (shown once)")
+    if "subscription_keys" in data:
+        keys = data["subscription_keys"]
+        lines += [f"  v3 subscription keys: primary {keys['primary']}, secondary {keys['secondary']}  (shown once)"]
+    return "\n".join(lines)
+
+
 def cmd_apps_create(args: argparse.Namespace) -> None:
     def run(db: Session, rt: Any) -> dict[str, Any]:
         app, secret = create_app(db, rt.clock, owner=_user(db, args.owner), name=args.name,
                                  redirect_uris=args.redirect_uri)
         return {"name": app.name, "client_id": app.client_id, "client_secret": secret,
-                "redirect_uris": app.callback_urls}
+                "redirect_uris": app.callback_urls, **_legacy_credentials(db, rt.clock, app)}
 
     data = _with_db(_settings(args), run)
     _print(args, data, f"app {data['name']}\n  client id:     {data['client_id']}\n"
-                       f"  client secret: {data['client_secret']}  (shown once)")
+                       f"  client secret: {data['client_secret']}  (shown once)\n"
+                       "old APIs (docs/legacy-oauth.md)\n" + _legacy_text(data))
+
+
+def cmd_apps_legacy_credentials(args: argparse.Namespace) -> None:
+    kinds = args.only or LEGACY_KINDS
+
+    def run(db: Session, rt: Any) -> dict[str, Any]:
+        app = inventory.app_named(db, args.client_id)
+        return {"client_id": app.client_id, **_legacy_credentials(db, rt.clock, app, kinds)}
+
+    data = _with_db(_settings(args), run)
+    _print(args, data, f"app {data['client_id']}: new credentials of the old APIs (the previous ones no longer "
+                       f"work)\n" + _legacy_text(data))
 
 
 def cmd_apps_list(args: argparse.Namespace) -> None:
@@ -706,6 +752,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--redirect-uri", required=True, action="append", metavar="URI",
                    help="a callback URL (repeat for more, up to 100)")
+    p = verb(a_verbs, "legacy-credentials", cmd_apps_legacy_credentials,
+             "Issue an app new credentials of the old APIs: v3's and v2's client id and secret (v2's signing secret "
+             "too) and v3's subscription keys; the previous ones stop working.")
+    p.add_argument("client_id", metavar="CLIENT_ID", help="the app's (v3.1) client id")
+    p.add_argument("--only", action="append", choices=LEGACY_KINDS,
+                   help="only these (repeat for more; default: all three)")
     p = verb(a_verbs, "list", cmd_apps_list, "List the registered apps with their live token families.")
     p.add_argument("--owner", metavar="EMAIL", help="only the apps this user owns")
     p = verb(a_verbs, "delete", cmd_apps_delete, "Delete an app, revoking its token families first.")

@@ -1,5 +1,8 @@
 """The authorization request (`/oauth2/auth/central`): validation, country routing, code issue.
 
+The client id may also be an app's v3 or v2 one (auth/legacy.py): the same pages then authorise the old API, for
+one business the user chooses in the chosen country (docs/legacy-oauth.md).
+
 Errors that can be sent to the client's callback are redirects (`error=` and `state`); errors that
 make the callback itself untrustworthy (unknown client, unregistered redirect_uri) are a page.
 """
@@ -15,12 +18,14 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ledgerd.auth import legacy
 from ledgerd.auth.models import App, AuthorizationCode
 from ledgerd.auth.server import DEFAULT_SCOPE
 from ledgerd.auth.tokens import SCOPES
 from ledgerd.clock import Clock
 from ledgerd.passwords import hash_secret
 from ledgerd.regions import COUNTRIES, Country
+from ledgerd.tenancy import service as tenancy
 from ledgerd.tenancy.models import Business, Membership, User
 
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
@@ -30,6 +35,10 @@ CHALLENGE_METHODS = ("S256",)
 FILTERS = ("apiv3.1",)
 # How long a code is remembered after it expires, so that a late replay still revokes what it issued.
 CODES_KEPT_FOR = timedelta(days=1)
+# The countries an old API's authorization may choose (None: all seven). v2 served the UK, Ireland and the US only
+# (auth-and-legacy §7.1); v3 had a region for each of the seven (§6.2).
+API_COUNTRIES: dict[str | None, tuple[str, ...]] = {None: tuple(COUNTRIES), "v3": tuple(COUNTRIES),
+                                                    "v2": ("GB", "IE", "US")}
 PARAMS = ("client_id", "response_type", "redirect_uri", "scope", "state", "country", "locale", "filter",
           "code_challenge", "code_challenge_method")
 
@@ -70,19 +79,21 @@ class AuthRequest:
     code_challenge: str | None
     code_challenge_method: str | None
     params: tuple[tuple[str, str], ...]
+    # The old API a legacy credential's client id asks for ("v3", "v2"), None for v3.1.
+    api: str | None = None
 
     def fail(self, error: str, description: str) -> RedirectError:
         return RedirectError(self.redirect_uri, error, description, self.state)
 
 
-def parse(db: Session, items: list[tuple[str, str]]) -> AuthRequest:
-    """Validate an authorization request, raising PageError or RedirectError."""
+def parse(db: Session, items: list[tuple[str, str]], *, old_apis: bool = True) -> AuthRequest:
+    """Validate an authorization request, raising PageError or RedirectError. `old_apis`: whether v3 and v2 client
+    ids are served (LEDGERD_LEGACY_APIS)."""
     values: dict[str, list[str]] = {}
     for key, value in items:
         values.setdefault(key, []).append(value)
     one = {k: v[0] for k, v in values.items()}
-    client_id = one.get("client_id", "")
-    app = db.scalar(select(App).where(App.client_id == client_id)) if client_id else None
+    app, api = _client(db, one.get("client_id", ""), old_apis)
     if app is None:
         raise PageError("Unknown application",
                         "The client_id is missing or not registered (unauthorized_client).")
@@ -117,13 +128,41 @@ def parse(db: Session, items: list[tuple[str, str]]) -> AuthRequest:
     country = None
     if one.get("country"):
         country = COUNTRIES.get(one["country"].upper())
-        if country is None:
+        if country is None or country.id not in API_COUNTRIES[api]:
             raise RedirectError(redirect_uri, "invalid_request",
-                                f"country must be one of {', '.join(c.lower() for c in COUNTRIES)}.", state)
+                                f"country must be one of {', '.join(c.lower() for c in API_COUNTRIES[api])}.", state)
     return AuthRequest(app=app, redirect_uri=redirect_uri, scope=scope, state=state, country=country,
                        locale=one.get("locale"), filter=one.get("filter"), code_challenge=challenge,
                        code_challenge_method=method if challenge else None,
-                       params=tuple((k, one[k]) for k in PARAMS if k in one))
+                       params=tuple((k, one[k]) for k in PARAMS if k in one), api=api)
+
+
+def _client(db: Session, client_id: str, old_apis: bool) -> tuple[App | None, str | None]:
+    """The app a client id names, with the old API it asks for: an app's v3.1 client id (None), or the client id
+    of its v3 or v2 credentials."""
+    if not client_id:
+        return None, None
+    app = db.scalar(select(App).where(App.client_id == client_id))
+    if app is not None or not old_apis:
+        return app, None
+    found = legacy.credential(db, client_id)
+    return (None, None) if found is None else (db.get(App, found.app_id), found.api)
+
+
+def countries(request: AuthRequest) -> list[Country]:
+    """The countries the request's API may choose (the country page shows these)."""
+    return [COUNTRIES[c] for c in API_COUNTRIES[request.api]]
+
+
+def businesses(db: Session, request: AuthRequest, user: User) -> list[Business]:
+    """An old API's authorization is for one business (v3's `resource_owner_id`): the businesses of the chosen
+    country the user may read, lead first. Refused if there is none: v3 and v2 had no token without a business."""
+    assert request.country is not None
+    found = [b for b, role in tenancy.accessible(db, user.id) if role.can_read and b.country_id == request.country.id]
+    if not found:
+        raise request.fail("invalid_request", f"The user has no business in {request.country.id}; choose the "
+                                              "country of one of the user's businesses.")
+    return found
 
 
 def check_data_centre(db: Session, request: AuthRequest, user: User) -> None:
@@ -137,18 +176,29 @@ def check_data_centre(db: Session, request: AuthRequest, user: User) -> None:
                            "user's businesses; choose the business's country.")
 
 
-def issue_code(db: Session, clock: Clock, ttl: int, request: AuthRequest, user: User) -> str:
-    """Store a single-use code and return the callback URL carrying it (`code=GB/...&country=GB`)."""
+def issue_code(db: Session, clock: Clock, ttl: int, request: AuthRequest, user: User,
+               business_id: str | None = None) -> str:
+    """Store a single-use code and return the callback URL carrying it: v3.1's `code=GB/...&country=GB`; an old
+    API's `code=<40 hex>&country=gb` (as v3's and v2's were, auth-and-legacy §1.3, §6.3), for `business_id` (one
+    of `businesses`; the first when not given)."""
     assert request.country is not None
     _forget_old_codes(db, clock)
-    code = f"{request.country.id}/{secrets.token_urlsafe(32)}"
+    if request.api is None:
+        code, country, business_id = f"{request.country.id}/{secrets.token_urlsafe(32)}", request.country.id, None
+    else:
+        choices = [b.id for b in businesses(db, request, user)]
+        business_id = business_id or choices[0]
+        if business_id not in choices:
+            raise request.fail("invalid_request", f"Choose one of the user's businesses in {request.country.id}.")
+        code, country = legacy.new_token(), request.country.id.lower()
     db.add(AuthorizationCode(code_hash=hash_secret(code), app_id=request.app.id, user_id=user.id,
                              redirect_uri=request.redirect_uri, scope=request.scope, country=request.country.id,
                              code_challenge=request.code_challenge,
                              code_challenge_method=request.code_challenge_method,
-                             expires_at=clock.now() + timedelta(seconds=ttl)))
+                             expires_at=clock.now() + timedelta(seconds=ttl), api=request.api,
+                             business_id=business_id))
     db.flush()
-    params = [("code", code), ("country", request.country.id)]
+    params = [("code", code), ("country", country)]
     if request.state is not None:
         params.append(("state", request.state))
     return with_params(request.redirect_uri, params)

@@ -60,6 +60,9 @@ class AuthorizationCode(Base):
     family_id: Mapped[str | None] = mapped_column(String(32))
     # The old API the code was asked for ("v2", "v3": a legacy credential's client id asked; auth/legacy.py), or None.
     api: Mapped[str | None] = mapped_column(String(2))
+    # An old API's code: the business the user chose on the consent page (the family's business; v3's
+    # `resource_owner_id`). None for v3.1 codes, which reach every business of the user.
+    business_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class TokenFamily(IdMixin, TimestampMixin, Base):
@@ -163,3 +166,15 @@ class LegacyAccessToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     family_id: Mapped[str] = mapped_column(ForeignKey("token_families.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LegacyRefreshToken(Base):
+    """A refresh token of v3 or v2 that a refresh replaced (auth/legacy_grants.py). The family keeps only its current
+    one; these name the family a superseded one belonged to, so that presenting it again ends that family as a
+    reused v3.1 refresh token does. Stored as a hash, removed with the family."""
+
+    __tablename__ = "legacy_refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_id: Mapped[str] = mapped_column(ForeignKey("token_families.id", ondelete="CASCADE"), index=True)
+    superseded_at: Mapped[datetime] = mapped_column()

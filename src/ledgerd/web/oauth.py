@@ -1,5 +1,9 @@
 """OAuth HTTP endpoints: /token, /revoke, the JWKS and RFC 8414 metadata. Errors keep RFC 6749's shape.
 
+The old APIs' clients (v3, v2) have token and revocation endpoints of their own (docs/legacy-oauth.md); /token,
+/oauth2/token, /revoke and /oauth2/revoke also serve them when the client id is one of their credentials', so a client
+that changes only the host works (auth/legacy_grants.py).
+
 /token and /revoke follow the sandbox's shared setting and answer a fault rule that fires (http/sandbox.py)."""
 
 from __future__ import annotations
@@ -10,13 +14,16 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ledgerd import limits
+from ledgerd.auth import legacy_grants
 from ledgerd.auth.authorize import CHALLENGE_METHODS
+from ledgerd.auth.legacy import Api
 from ledgerd.auth.server import FormRequest, Replayed, build_server, consume_code, revoke_family
 from ledgerd.db.engine import unit_of_work
 from ledgerd.http import sandbox
@@ -88,12 +95,8 @@ async def _form_items(request: Request) -> list[tuple[str, str]] | Response:
         return _oauth_error(400, "invalid_request", "The request body is not valid form data.")
 
 
-def _client_id(items: list[tuple[str, str]], headers: Any) -> str | None:
-    """The client id a token or revocation request names: its `client_id` parameter or its Basic credentials
-    (RFC 6749 §2.3.1, form-encoded inside base64)."""
-    for name, value in items:
-        if name == "client_id":
-            return value
+def _basic(headers: Any) -> tuple[str, str] | None:
+    """The client id and secret of a request's Basic credentials (RFC 6749 §2.3.1, form-encoded inside base64)."""
     scheme, _, credentials = str(headers.get("authorization", "")).partition(" ")
     if scheme.lower() != "basic":
         return None
@@ -101,7 +104,49 @@ def _client_id(items: list[tuple[str, str]], headers: Any) -> str | None:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         return None
-    return unquote_plus(decoded.partition(":")[0])
+    client_id, _, secret = decoded.partition(":")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _client_id(items: list[tuple[str, str]], headers: Any) -> str | None:
+    """The client id a token or revocation request names: its `client_id` parameter or its Basic credentials."""
+    for name, value in items:
+        if name == "client_id":
+            return value
+    basic = _basic(headers)
+    return None if basic is None else basic[0]
+
+
+def _client_auth(items: list[tuple[str, str]], headers: Any) -> legacy_grants.ClientAuth:
+    """The credentials an old API's client presented: in the body as its samples sent them, or HTTP Basic."""
+    body = dict(items)
+    if "client_id" in body:
+        return legacy_grants.ClientAuth(body["client_id"], body.get("client_secret"))
+    basic = _basic(headers)
+    return legacy_grants.ClientAuth(*basic, basic=True) if basic else legacy_grants.ClientAuth("", None)
+
+
+def _legacy(request: Request, runtime: Runtime, db: Session, run_grant: str, items: list[tuple[str, str]],
+            api: Api | None, region: str | None) -> tuple[int, Any, Any]:
+    """A token or revocation request of an old API's client (auth/legacy_grants.py), answered as the v3.1 grants
+    are: a refusal leaves the unit of work as `_Failed`, a replay as auth/server.py's `Replayed`."""
+    client = _client_auth(items, request.headers)
+    try:
+        if run_grant == "token":
+            granted = legacy_grants.token(db, runtime.clock, items, client, api=api, region=region)
+            identify(request.scope, client_id=granted.client.client_id, user_id=granted.user_id)
+            return 200, granted.token, []
+        found = legacy_grants.authenticate(db, client, api)
+        presented = dict(items).get("token")
+        if not presented:
+            raise legacy_grants.Refused("invalid_request", "Missing token.")
+        identify(request.scope, client_id=found.client_id,
+                 user_id=legacy_grants.revoke(db, runtime.clock, found, presented))
+        return 200, {"success": "ok"}, []
+    except legacy_grants.Refused as refused:
+        identify(request.scope, client_id=client.client_id or None, user_id=None)
+        raise _Failed((refused.status, {"error": refused.error, "error_description": refused.description}, []),
+                      refused.code_hash) from None
 
 
 def _fault_answer(fired: Fired) -> Response:
@@ -125,7 +170,10 @@ def _identify(request: Request, oauth_request: FormRequest) -> None:
              user_id=getattr(user, "id", None) or oauth_request.ledgerd_user_id)
 
 
-def _endpoint(run_grant: str) -> Any:
+def _endpoint(run_grant: str, api: Api | None = None, region: str | None = None) -> Any:
+    """A token or revocation endpoint. `api`: an old API's own endpoint (its clients only; `region`: v3's endpoint
+    of that region); None: the shared one, for v3.1 clients and for old APIs' clients alike."""
+
     async def endpoint(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
         items = await _form_items(request)
@@ -145,6 +193,9 @@ def _endpoint(run_grant: str) -> Any:
                 sandbox.check(runtime, version, call)
             try:
                 with unit_of_work(runtime.sessions, write=True) as db:
+                    if api is not None or (runtime.settings.legacy_apis
+                                           and legacy_grants.is_legacy_client(db, _client_id(items, headers))):
+                        return _legacy(request, runtime, db, run_grant, items, api, region)
                     oauth_request = FormRequest(uri, headers, items, db, base_url=base_url)
                     if run_grant == "token":
                         answer = server.create_token_response(oauth_request)
@@ -222,6 +273,12 @@ def build(runtime: Runtime) -> Any:
     return build_server(runtime.tokens, runtime.clock)
 
 
+# The old APIs' own endpoints (docs/legacy-oauth.md): v3's per region, where Sage had app.sageone.com/oauth2/token (uki:
+# GB, IE), oauth.na.sageone.com/token (na: CA, US) and oauth.eu.sageone.com/token (eu: DE, ES, FR); v2's, where Sage had
+# api.sageone.com/oauth2/token. Each with a revocation endpoint beside it.
+LEGACY_ENDPOINTS: list[tuple[str, Api, str | None]] = [
+    *((f"/v3/oauth/{region}", "v3", region) for region in legacy_grants.REGIONS), ("/v2/oauth", "v2", None)]
+
 routes: list[BaseRoute] = [
     Route("/token", _endpoint("token"), methods=["POST"]),
     Route("/oauth2/token", _endpoint("token"), methods=["POST"]),
@@ -230,6 +287,10 @@ routes: list[BaseRoute] = [
     Route("/.well-known/jwks.json", jwks, methods=["GET"]),
     Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
 ]
+# Served when the old APIs are (LEDGERD_LEGACY_APIS, app.py).
+legacy_routes: list[BaseRoute] = [Route(f"{base}/{grant}", _endpoint(grant, api, region), methods=["POST"])
+                                  for base, api, region in LEGACY_ENDPOINTS for grant in ("token", "revoke")]
 # The form endpoints; their bodies are limited and timed (http/guard.py) and their text checked (http/edge.py);
 # a refusal is answered with `refused`.
-FORM_PATHS = frozenset(route.path for route in routes if isinstance(route, Route) and "POST" in (route.methods or ()))
+FORM_PATHS = frozenset(route.path for route in [*routes, *legacy_routes]
+                       if isinstance(route, Route) and "POST" in (route.methods or ()))

@@ -18,8 +18,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ledgerd.auth import apps as app_service
-from ledgerd.auth import authorize, signin
-from ledgerd.auth.models import App
+from ledgerd.auth import authorize, legacy, signin
+from ledgerd.auth.models import App, LegacyCredential, SubscriptionKey
 from ledgerd.db.engine import unit_of_work
 from ledgerd.errors import LedgerdError
 from ledgerd.http import sandbox
@@ -123,7 +123,7 @@ async def authorize_get(request: Request) -> Response:
 
     def work(db: Session) -> Response:
         try:
-            auth = authorize.parse(db, items)
+            auth = authorize.parse(db, items, old_apis=_runtime(request).settings.legacy_apis)
         except authorize.PageError as exc:
             return _page_error(request, exc.title, exc.message)
         except authorize.RedirectError as exc:
@@ -136,11 +136,13 @@ async def authorize_get(request: Request) -> Response:
             return _login_redirect(request)
         try:
             authorize.check_data_centre(db, auth, user)
+            # An old API's authorization is for one business of the country, which the user picks.
+            choices = [{"id": b.id, "name": b.name} for b in authorize.businesses(db, auth, user)] if auth.api else []
         except authorize.RedirectError as exc:
             return RedirectResponse(exc.location, status_code=302)
-        businesses = [b.name for b, role in tenancy.accessible(db, user.id) if role.can_read]
+        businesses = [] if auth.api else [b.name for b, role in tenancy.accessible(db, user.id) if role.can_read]
         return _render(request, "consent.html", user=user, app_name=auth.app.name, scope=auth.scope,
-                       scope_description=SCOPE_TEXT[auth.scope], businesses=businesses,
+                       scope_description=SCOPE_TEXT[auth.scope], businesses=businesses, choices=choices,
                        action=request.url.path, hidden=dict(auth.params))
 
     return await _db(request, work)
@@ -154,7 +156,7 @@ def _country_page(request: Request, auth: authorize.AuthRequest) -> Response:
         all_href = request.url.path + "?" + urlencode([(k, v) for k, v in base if k != "filter"])
         shown = []
     else:
-        shown = list(COUNTRIES.values())
+        shown = authorize.countries(auth)
     countries = [{"id": c.id, "name": c.name,
                   "href": request.url.path + "?" + urlencode([*base, ("country", c.id)])} for c in shown]
     return _render(request, "country.html", countries=countries, filter_error=filter_error,
@@ -165,13 +167,15 @@ async def authorize_post(request: Request) -> Response:
     form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if k in authorize.PARAMS and isinstance(v, str)]
     decision = form.get("decision")
+    business = form.get("business")
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return _page_error(request, "Form expired", "Please go back and try again.", 403)
     runtime = _runtime(request)
+    old_apis = runtime.settings.legacy_apis
 
     def work(db: Session) -> Response:
         try:
-            auth = authorize.parse(db, items)
+            auth = authorize.parse(db, items, old_apis=old_apis)
             if auth.country is None:
                 raise auth.fail("invalid_request", "Missing country.")
             user = _current_user(request, db)
@@ -182,7 +186,7 @@ async def authorize_post(request: Request) -> Response:
             if decision != "allow":
                 raise auth.fail("access_denied", "The user did not authorize the app.")
             location = authorize.issue_code(db, runtime.clock, runtime.settings.authorization_code_ttl, auth,
-                                            user)
+                                            user, business if isinstance(business, str) else None)
             return RedirectResponse(location, status_code=302)
         except authorize.PageError as exc:
             return _page_error(request, exc.title, exc.message)
@@ -194,7 +198,7 @@ async def authorize_post(request: Request) -> Response:
     except Exception:
         log.exception("authorization failed")
         try:
-            auth = await _db(request, lambda db: authorize.parse(db, items))
+            auth = await _db(request, lambda db: authorize.parse(db, items, old_apis=old_apis))
         except (authorize.PageError, authorize.RedirectError, Exception):
             return _page_error(request, "Something went wrong", "Please try again later.", 500)
         return RedirectResponse(auth.fail("server_error", "An unexpected error occurred.").location, 302)
@@ -322,6 +326,17 @@ def _app_view(app: App) -> dict[str, Any]:
             "callback_urls": app.callback_urls, "callback_count": len(app.redirect_uris)}
 
 
+def _legacy_view(db: Session, app: App, issued: legacy.Issued | None = None,
+                 keys: dict[str, str] | None = None) -> dict[str, Any]:
+    """The app's credentials of the old APIs (docs/legacy-oauth.md): client ids, and the secrets just issued."""
+    ids = {api: client_id for api, client_id in db.execute(select(LegacyCredential.api, LegacyCredential.client_id)
+                                                              .where(LegacyCredential.app_id == app.id))}
+    has_keys = db.scalar(select(SubscriptionKey.slot).where(SubscriptionKey.app_id == app.id).limit(1)) is not None
+    return {"apis": [{"api": api, "client_id": ids.get(api), "href": f"/developer/apps/{app.id}/legacy/{api}",
+                      "issued": issued if issued is not None and issued.api == api else None} for api in legacy.APIS],
+            "keys_href": f"/developer/apps/{app.id}/subscription-keys", "has_keys": has_keys, "new_keys": keys}
+
+
 async def portal(request: Request) -> Response:
     def work(db: Session) -> Response:
         user = _current_user(request, db)
@@ -353,7 +368,7 @@ async def portal_create(request: Request) -> Response:
             return _render(request, "portal.html", status=422, user=user, apps=[_app_view(a) for a in apps],
                            message=None, error=exc.problems[0].message, values=values)
         return _render(request, "portal_app.html", status=201, user=user, app=_app_view(app),
-                       client_secret=secret, message="App registered.", error=None)
+                       legacy=_legacy_view(db, app), client_secret=secret, message="App registered.", error=None)
 
     return await _db(request, work, write=True)
 
@@ -374,6 +389,8 @@ async def portal_app(request: Request) -> Response:
         if app is None:
             return _page_error(request, "Not found", "No such app.", 404)
         secret = message = error = None
+        issued: legacy.Issued | None = None
+        keys: dict[str, str] | None = None
         try:
             if action == "callbacks":
                 app_service.add_callback(db, runtime.clock, app, str((form and form.get("uri")) or ""))
@@ -384,6 +401,13 @@ async def portal_app(request: Request) -> Response:
             elif action == "secret":
                 secret = app_service.rotate_secret(db, runtime.clock, app)
                 message = "A new client secret was generated; the old one no longer works."
+            elif action in ("legacy/v3", "legacy/v2"):
+                issued = legacy.create_credentials(db, runtime.clock, app, "v3" if action.endswith("v3") else "v2")
+                message = (f"New {issued.api} credentials were issued; copy the secrets now, they will not be shown "
+                           "again. The previous ones no longer work.")
+            elif action == "subscription-keys":
+                keys = legacy.create_subscription_keys(db, runtime.clock, app)
+                message = "New subscription keys were issued; the previous ones no longer work."
             elif action == "delete":
                 app_service.delete_app(db, runtime.clock, app)
                 return RedirectResponse("/developer", status_code=303)
@@ -392,7 +416,8 @@ async def portal_app(request: Request) -> Response:
         except LedgerdError as exc:
             error = exc.problems[0].message
         return _render(request, "portal_app.html", status=422 if error else 200, user=user,
-                       app=_app_view(app), client_secret=secret, message=message, error=error)
+                       app=_app_view(app), legacy=_legacy_view(db, app, issued, keys), client_secret=secret,
+                       message=message, error=error)
 
     return await _db(request, work, write=form is not None)
 
