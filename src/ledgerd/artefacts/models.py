@@ -104,6 +104,13 @@ class Artefact(Record, Base):
     withholding_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     base_currency_withholding_tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
                                                                           server_default="0")
+    # GB CIS (docs/decisions/cis.md): the net of the lines on CIS labour accounts the deduction (the withholding
+    # above) is taken from; None where the document is not CIS (`is_cis`). Whether lines name CIS labour or
+    # materials accounts, as they stood when the document was last figured.
+    cis_applicable_amount: Mapped[Decimal | None] = mapped_column(Money)
+    base_currency_cis_applicable_amount: Mapped[Decimal | None] = mapped_column(Money)
+    has_cis_labour: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    has_cis_materials: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     lines: Mapped[list[ArtefactLine]] = relationship(order_by="ArtefactLine.position", lazy="selectin",
                                                      cascade="all, delete-orphan")
@@ -113,8 +120,13 @@ class Artefact(Record, Base):
         return f"{self.number_prefix}{self.number}" if self.number is not None else ""
 
     @property
+    def is_cis(self) -> bool:
+        return self.cis_applicable_amount is not None
+
+    @property
     def payable(self) -> Decimal:
-        """What the contact settles: the total less any IRPF withheld (Hacienda is paid the rest)."""
+        """What the contact settles: the total less any IRPF or CIS withheld (the tax authority is paid the
+        rest); Sage's `total_after_cis_deduction` on a CIS document."""
         return self.total_amount - (self.withholding_tax_amount or Decimal(0))
 
     @property

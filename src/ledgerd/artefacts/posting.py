@@ -4,8 +4,8 @@ Sales invoice: Dr DEBTORS total / Cr each line's account net / Cr output tax / C
 Cr output tax on shipping. Purchase invoice: Dr each line's account net / Dr input tax / Cr CREDITORS total.
 Which account takes each tax, and the part of purchase tax that is cost, is `ledger.tax_accounts`'s rule.
 IRPF withheld (Spain) takes the control account's side: Dr 4730 on a sale, Cr 4751 on a purchase, so the
-control account carries what the contact pays. Credit notes take the opposite sides; so does a corrective
-invoice whose (signed) total is negative.
+control account carries what the contact pays; a CIS deduction (GB) likewise, Dr 1132 / Cr 2503. Credit notes
+take the opposite sides; so does a corrective invoice whose (signed) total is negative.
 Each component is the document's own base-currency figure, and the control line is their sum, so the
 transaction balances to the cent whatever the exchange rate.
 
@@ -29,7 +29,7 @@ from ledgerd.errors import Invalid
 from ledgerd.ledger import posting, treatments
 from ledgerd.ledger.accounts import control
 from ledgerd.ledger.models import Transaction
-from ledgerd.ledger.tax_accounts import add_tax, withholding_account
+from ledgerd.ledger.tax_accounts import CIS, IRPF, add_tax, withholding_account
 from ledgerd.periods import service as periods
 
 ZERO = Decimal(0)
@@ -75,9 +75,11 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
             line_account_id=carriage, breakdown=artefact.shipping_tax_breakdown or [], recoverable=None,
             description="Shipping", treatment=treatment)
     if artefact.base_currency_withholding_tax_amount:
-        # IRPF withheld (docs/decisions/spain.md): on the control account's side, so the contact is owed the rest.
-        entries.add(withholding_account(db, sales=kind.sales).id, artefact.base_currency_withholding_tax_amount,
-                    debit=not side, description="IRPF")
+        # IRPF (docs/decisions/spain.md) or CIS (docs/decisions/cis.md) withheld: on the control account's side,
+        # so the contact is owed the rest.
+        scheme = CIS if artefact.is_cis else IRPF
+        entries.add(withholding_account(db, sales=kind.sales, scheme=scheme).id,
+                    artefact.base_currency_withholding_tax_amount, debit=not side, description=scheme)
     # The control entry balances the others (a negative total, a corrective invoice that reduces its original,
     # moves it to the other side). `or ""`: a new document is posted before its flush fills the columns' defaults.
     entries.balance_to(control(db, "DEBTORS" if kind.sales else "CREDITORS").id, first=True,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from ledgerd import limits
-from ledgerd.artefacts import compute, posting, status
+from ledgerd.artefacts import cis, compute, posting, status
 from ledgerd.artefacts.kinds import SALES_INVOICE, UNPOSTED, Kind
 from ledgerd.artefacts.lines import analyse, apply_lines, copy_lines, figure, keep_lines, rate_missing
 from ledgerd.artefacts.models import Allocation, Artefact
@@ -184,27 +184,43 @@ def _treatments(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn) 
                       "both.", "postponed_accounting")
 
 
-def _withholding(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn, *, new: bool) -> None:
-    """Spanish IRPF withheld on an invoice, quote, estimate or corrective invoice (docs/decisions/spain.md), once
-    the lines are figured.
+def _withholding(db: Session, ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn, *, new: bool) -> None:
+    """What the contact's tax authority is paid out of the document, once the lines are figured: Spanish IRPF on
+    an invoice, quote, estimate or corrective invoice (docs/decisions/spain.md), or a GB CIS deduction on an
+    invoice or credit note (docs/decisions/cis.md).
 
-    The rate is the one sent, else the document's, else (a new sales document) the business's
+    IRPF: the rate is the one sent, else the document's, else (a new sales document) the business's
     `default_irpf_rate`; a corrective invoice takes its original's (corrective.py) and an invoice made from a quote
-    the quote's (`_inherit`). The amount is rate x the lines' net (negative on a correction that reduces), a sent
-    one checked like a tax amount. ES credit notes and other countries refuse the fields, except GB, whose CIS
-    withholding ledgerd does not model and ignores as before."""
+    the quote's (`_inherit`); the base is the lines' net (negative on a correction that reduces). CIS: the rate is
+    the supplier's (purchases) or the business's own (sales), a different one sent is refused; the base is the
+    net of the lines on CIS labour accounts (artefacts/cis.py). Either way the amount is rate x base, a sent one
+    checked like a tax amount. ES credit notes and other countries refuse the fields; GB documents that are not
+    CIS ignore them, as before."""
     rate_sent = "withholding_tax_rate" in body.model_fields_set
-    if not (ctx.country_id == WITHHOLDING_COUNTRY and kind.kind in WITHHOLDING_KINDS):
-        if ctx.country_id != "GB":
-            for name in ("withholding_tax_rate", "withholding_tax_amount"):
-                if getattr(body, name):
-                    raise Invalid(f"{name} (IRPF) is only used on sales and purchase invoices of ES businesses.",
-                                  name)
+    if ctx.country_id == cis.COUNTRY:
+        terms = cis.terms(db, artefact, kind)
+        cis.apply(db, artefact, terms)
+        if terms is None:
+            artefact.withholding_tax_rate = None
+            artefact.withholding_tax_amount = artefact.base_currency_withholding_tax_amount = ZERO
+            return
+        if rate_sent and body.withholding_tax_rate is not None and body.withholding_tax_rate != terms.rate:
+            party = "your" if kind.sales else "the supplier's"
+            raise Invalid(f"must be {party} CIS deduction rate ({terms.rate.normalize():f}%, {terms.rate_id}).",
+                          "withholding_tax_rate")
+        rate: Decimal | None = terms.rate
+        base = artefact.cis_applicable_amount or ZERO
+    elif ctx.country_id == WITHHOLDING_COUNTRY and kind.kind in WITHHOLDING_KINDS:
+        rate = body.withholding_tax_rate if rate_sent else artefact.withholding_tax_rate
+        if new and not rate_sent and kind.sales and rate is None:
+            default = Decimal(str(ctx.financial_settings.get("default_irpf_rate") or "0"))
+            rate = default if default > ZERO else None
+        base = artefact.net_amount - artefact.shipping_net_amount
+    else:
+        for name in ("withholding_tax_rate", "withholding_tax_amount"):
+            if getattr(body, name):
+                raise Invalid(f"{name} (IRPF) is only used on sales and purchase invoices of ES businesses.", name)
         return
-    rate = body.withholding_tax_rate if rate_sent else artefact.withholding_tax_rate
-    if new and not rate_sent and kind.sales and rate is None:
-        default = Decimal(str(ctx.financial_settings.get("default_irpf_rate") or "0"))
-        rate = default if default > ZERO else None
     if rate is None or rate == ZERO:
         if body.withholding_tax_amount:
             raise Invalid("withholding_tax_amount needs a withholding_tax_rate above 0.", "withholding_tax_amount")
@@ -212,8 +228,7 @@ def _withholding(ctx: Context, artefact: Artefact, kind: Kind, body: ArtefactIn,
         artefact.withholding_tax_amount = artefact.base_currency_withholding_tax_amount = ZERO
         return
     try:
-        amount = compute.withholding(artefact.net_amount - artefact.shipping_net_amount, rate,
-                                     body.withholding_tax_amount)
+        amount = compute.withholding(base, rate, body.withholding_tax_amount)
     except compute.TaxMismatch as exc:
         raise Invalid(str(exc), "withholding_tax_amount") from None
     if abs(amount) > abs(artefact.total_amount):
@@ -303,7 +318,7 @@ def create(db: Session, ctx: Context, kind: Kind, body: ArtefactIn) -> Artefact:
     inherited = quote is not None and body.shipping_tax_amount is None
     figure(db, artefact, kind, pending, artefact.shipping_tax_amount if inherited else body.shipping_tax_amount,
            keep_shipping=inherited)
-    _withholding(ctx, artefact, kind, body, new=True)
+    _withholding(db, ctx, artefact, kind, body, new=True)
     if quote is not None:
         quote.status_id = "INVOICED"
         artefact.original_artefact_id = quote.id
@@ -375,7 +390,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         pending = keep_lines(artefact, kind) if lines is None else \
             apply_lines(db, artefact, kind, lines, replace=True, rate_required=ctx.charges_vat)
         figure(db, artefact, kind, pending, sent_shipping, keep_shipping=body.shipping_tax_amount is None)
-    _withholding(ctx, artefact, kind, body, new=False)
+    _withholding(db, ctx, artefact, kind, body, new=False)
     if paid > abs(artefact.payable):  # abs: a corrective invoice may be negative
         raise Invalid(f"The total cannot go below the {paid} already paid or allocated.", "base")
     db.flush()

@@ -46,6 +46,8 @@ class Contact(Record, Base):
     gb_based: Mapped[bool] = mapped_column(Boolean, default=False)
     ni_based: Mapped[bool] = mapped_column(Boolean, default=False)
     cis_registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # GB CIS (docs/decisions/cis.md): registered_cis_name, subcontractor_verification_number, deduction_rate_id.
+    cis_settings: Mapped[dict[str, str | None] | None] = mapped_column(JSON)
 
     addresses: Mapped[list[Address]] = relationship(order_by="Address.created_at", lazy="selectin",
                                                     back_populates="contact")

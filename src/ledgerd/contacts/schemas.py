@@ -59,6 +59,15 @@ class TaxTreatmentIn(_Body):
     is_importer: bool | None = None
 
 
+class ContactCisSettingsIn(_Body):
+    """Sage's ContactCisSettings (GB): the deduction rate is a CIS tax rate's id (`GET /tax_rates?cis_only=true`);
+    HMRC's verification number is V and ten digits, with two letters after for an unmatched subcontractor."""
+
+    registered_cis_name: str | None = Field(None, max_length=100)
+    subcontractor_verification_number: str | None = Field(None, pattern=r"^V\d{10}([A-Z]{1,2})?$")
+    deduction_rate_id: str | None = None
+
+
 class ContactUpdate(_Body):
     contact_type_ids: list[Literal["CUSTOMER", "VENDOR"]] | None = Field(None, min_length=1)
     name: str | None = Field(None, min_length=1, max_length=100)
@@ -84,6 +93,9 @@ class ContactUpdate(_Body):
     source_guid: str | None = Field(None, max_length=255)
     tax_treatment: TaxTreatmentIn | None = None
     is_active: bool | None = None
+    # GB only (docs/decisions/cis.md).
+    cis_registered: bool | None = None
+    cis_settings: ContactCisSettingsIn | None = None
 
 
 class ContactCreate(ContactUpdate):

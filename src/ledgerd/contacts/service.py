@@ -54,7 +54,33 @@ def _address(contact: Contact | None, data: AddressIn, type_id: str, main: bool,
                    is_main_address=main)
 
 
-def _apply(db: Session, contact: Contact, body: ContactUpdate) -> None:
+CIS_COUNTRY = "GB"
+
+
+def _cis(db: Session, contact: Contact, body: ContactUpdate, country: str) -> None:
+    """A GB contact's CIS registration and details (docs/decisions/cis.md); other countries refuse them. The
+    deduction rate must be one of the business's CIS rates; the details sent replace those held, key by key."""
+    wanted = body.cis_registered or (body.cis_settings is not None and body.cis_settings.model_fields_set)
+    if country != CIS_COUNTRY:
+        if wanted:
+            name = "cis_registered" if body.cis_registered else "cis_settings"
+            raise Invalid("CIS applies only to contacts of UK businesses.", name)
+        return
+    if body.cis_registered is not None:
+        contact.cis_registered = body.cis_registered
+    if body.cis_settings is None:
+        return
+    sent = body.cis_settings.model_dump(exclude_unset=True)
+    rate_id = sent.get("deduction_rate_id")
+    if rate_id is not None:
+        rate = db.get(TaxRate, (rate_id, contact.business_id))
+        if rate is None or rate.deleted or "cis" not in rate.usage:
+            raise Invalid("is not a CIS deduction rate.", "cis_settings.deduction_rate_id")
+    contact.cis_settings = {**(contact.cis_settings or {}), **sent}
+
+
+def _apply(db: Session, contact: Contact, body: ContactUpdate, country: str) -> None:
+    _cis(db, contact, body, country)
     data = body.model_dump(exclude_unset=True)
     simple = ("name", "tax_number", "notes", "locale", "credit_limit", "credit_days", "credit_terms",
               "credit_terms_and_conditions", "currency_id", "aux_reference", "registered_number", "email",
@@ -155,7 +181,8 @@ def set_bank_account_parts(db: Session, business_id: str, bank_account_id: str, 
     return main, current
 
 
-def create(db: Session, business_id: str, body: ContactCreate, base_currency: str | None = None) -> Contact:
+def create(db: Session, business_id: str, body: ContactCreate, base_currency: str | None = None, *,
+           country: str = "") -> Contact:
     """A new contact; without a currency of its own it deals in `base_currency`, the business's (as Sage's)."""
     contact = Contact(business_id=business_id, contact_type_ids=list(dict.fromkeys(body.contact_type_ids)),
                       name=body.name, reference=_unique_reference(db, body.reference, body.name),
@@ -163,12 +190,13 @@ def create(db: Session, business_id: str, body: ContactCreate, base_currency: st
     db.add(contact)
     if body.main_address is None:
         contact.addresses.append(_address(contact, AddressIn(), "ACCOUNTS", main=True))
-    _apply(db, contact, body)
+    _apply(db, contact, body, country)
     db.flush()
     return contact
 
 
-def update(db: Session, contact: Contact, body: ContactUpdate, *, in_use: Callable[[Session, str], bool]) -> Contact:
+def update(db: Session, contact: Contact, body: ContactUpdate, *, in_use: Callable[[Session, str], bool],
+           country: str = "") -> Contact:
     """Apply an edit; `in_use` says whether anything refers to a contact (artefacts.usage.contact_in_use), asked
     only when the edit removes a contact type."""
     if contact.system:
@@ -178,7 +206,7 @@ def update(db: Session, contact: Contact, body: ContactUpdate, *, in_use: Callab
     removed = set(contact.contact_type_ids) - set(body.contact_type_ids or contact.contact_type_ids)
     if removed and in_use(db, contact.id):
         raise Invalid("The contact type cannot be removed from a contact with transactions.", "contact_type_ids")
-    _apply(db, contact, body)
+    _apply(db, contact, body, country)
     db.flush()
     return contact
 

@@ -68,16 +68,19 @@ def account_for(db: Session, rate_id: str | None, *, sales: bool) -> LedgerAccou
     return own if own is not None else control(db, "SALES_TAX" if sales else "PURCHASE_TAX")
 
 
-# Spanish IRPF (PGC): withheld from the business by its customers, an asset (4730 Hacienda Pública, retenciones y
-# pagos a cuenta); withheld by the business from its suppliers, owed to Hacienda (4751 Hacienda Pública, acreedora
-# por retenciones practicadas). docs/decisions/spain.md.
-WITHHELD_FROM_US, WITHHELD_BY_US = 4730, 4751
+# What a customer withholds from the business is an asset (tax paid on account); what the business withholds from
+# a supplier is owed to the tax authority. Spanish IRPF (PGC): 4730 Hacienda Pública, retenciones y pagos a
+# cuenta; 4751 Hacienda Pública, acreedora por retenciones practicadas (docs/decisions/spain.md). GB CIS (Sage's
+# UK chart): 1132 CIS Tax Asset Withheld; 2503 CIS Tax Liability Withheld (docs/decisions/cis.md).
+IRPF, CIS = "IRPF", "CIS"
+WITHHOLDING_CODES = {IRPF: (4730, 4751), CIS: (1132, 2503)}
 
 
-def withholding_account(db: Session, *, sales: bool) -> LedgerAccount:
-    """The account IRPF withheld on a sale (an asset) or a purchase (a liability) goes to; a business without it
-    falls back to the input or output tax control account, on the same side of the balance sheet."""
-    own = _by_code(db, WITHHELD_FROM_US if sales else WITHHELD_BY_US)
+def withholding_account(db: Session, *, sales: bool, scheme: str = IRPF) -> LedgerAccount:
+    """The account a withholding of `scheme` on a sale (an asset) or a purchase (a liability) goes to; a business
+    without it falls back to the input or output tax control account, on the same side of the balance sheet."""
+    withheld_from_us, withheld_by_us = WITHHOLDING_CODES[scheme]
+    own = _by_code(db, withheld_from_us if sales else withheld_by_us)
     return own if own is not None else control(db, "PURCHASE_TAX" if sales else "SALES_TAX")
 
 

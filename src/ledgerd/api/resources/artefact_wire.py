@@ -43,6 +43,7 @@ class ArtefactSnapshot(snapshots.Snapshot):
     """A document of a list page, read-only, with its lines."""
 
     document_number = Artefact.document_number
+    is_cis = Artefact.is_cis
     payable = Artefact.payable
     base_payable = Artefact.base_payable
     lines: list[snapshots.Snapshot]
@@ -280,8 +281,23 @@ def base_outstanding(batch: Batch, artefact: Artefact) -> Decimal:
     return artefact.base_payable - batch.settled_base.get(artefact.id, ZERO)
 
 
+def _cis(a: Artefact) -> dict[str, Any]:
+    """GB CIS figures (docs/decisions/cis.md): the labour the deduction is taken from and what the contact pays
+    after it; null on a document that is not CIS."""
+    if not a.is_cis:
+        return {"is_cis": False, **dict.fromkeys(("cis_applicable_amount", "base_currency_cis_applicable_amount",
+                                                   "total_after_cis_deduction",
+                                                   "base_currency_total_after_cis_deduction")),
+                "has_cis_labour": False, "has_cis_materials": False}
+    return {"is_cis": True, "cis_applicable_amount": a.cis_applicable_amount,
+            "base_currency_cis_applicable_amount": a.base_currency_cis_applicable_amount,
+            "total_after_cis_deduction": a.payable, "base_currency_total_after_cis_deduction": a.base_payable,
+            "has_cis_labour": a.has_cis_labour, "has_cis_materials": a.has_cis_materials}
+
+
 def _withholding(a: Artefact) -> dict[str, Decimal | None]:
-    """Spanish IRPF withheld on the document (docs/decisions/spain.md); null where none applies."""
+    """IRPF (docs/decisions/spain.md) or CIS (docs/decisions/cis.md) withheld on the document; null where none
+    applies."""
     if a.withholding_tax_rate is None:
         return dict.fromkeys(("withholding_tax_rate", "withholding_tax_amount",
                               "base_currency_withholding_tax_amount"))
@@ -309,9 +325,7 @@ def _values(batch: Batch, kind: Kind, a: Artefact, payments: bool) -> dict[str, 
         if a.transaction_id else None,
         "transaction_type": batch.link("transaction_types", kind.transaction_type_id),
         "postponed_accounting": bool(a.postponed_accounting), "import": False, "vat_exempt_consignment": False,
-        "is_cis": False, "cis_applicable_amount": None, "base_currency_cis_applicable_amount": None,
-        "total_after_cis_deduction": None, "base_currency_total_after_cis_deduction": None,
-        "has_cis_labour": False, "has_cis_materials": False, "contact": batch.contact(a.contact_id),
+        **_cis(a), "contact": batch.contact(a.contact_id),
         "base_currency_total_itc_amount": None, "total_itc_amount": None, "base_currency_total_itr_amount": None,
         "total_itr_amount": None, "part_recoverable": None,
         f"{number_name}_number_prefix": a.number_prefix, f"{number_name}_number": a.document_number,

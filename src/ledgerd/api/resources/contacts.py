@@ -15,8 +15,8 @@ from ledgerd.api.presenters import BANK_DETAIL_KEYS, address_link, person_link
 from ledgerd.api.resource import Resource, forget
 from ledgerd.api.resources import contact_addresses as addresses_api
 from ledgerd.api.resources import contact_persons as persons_api
-from ledgerd.api.resources.ledger_links import links_for
-from ledgerd.artefacts import usage
+from ledgerd.api.resources.ledger_links import Links, links_for
+from ledgerd.artefacts import cis, usage
 from ledgerd.catalog import service as catalog
 from ledgerd.catalog.service import PRODUCT
 from ledgerd.contacts import service
@@ -25,6 +25,17 @@ from ledgerd.contacts.schemas import ContactCreate, ContactUpdate
 from ledgerd.errors import Invalid
 from ledgerd.lookups.lists import link
 from ledgerd.settings.service import base_currency
+
+
+def _cis_settings(contact: Contact, links: Links) -> dict[str, Any] | None:
+    """Sage's ContactCisSettings of a CIS-registered contact (docs/decisions/cis.md): the deduction rate it
+    suffers (its own, else the registered rate); null for other contacts."""
+    if not contact.cis_registered:
+        return None
+    held = contact.cis_settings or {}
+    return {"registered_cis_name": held.get("registered_cis_name"),
+            "subcontractor_verification_number": held.get("subcontractor_verification_number"),
+            "deduction_rate": links.tax_rate(cis.contact_rate_id(contact))}
 
 
 def _person(person: ContactPerson | None) -> dict[str, Any] | None:
@@ -60,7 +71,8 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     links = links_for(call.db, today,
                       account_ids=[i for c in contacts for i in (c.default_sales_ledger_account_id,
                                                                  c.default_purchase_ledger_account_id)],
-                      tax_rate_ids=[c.default_sales_tax_rate_id for c in contacts])
+                      tax_rate_ids=[*(c.default_sales_tax_rate_id for c in contacts),
+                                    *(cis.contact_rate_id(c) for c in contacts if c.cis_registered)])
     show_balance = params.boolean(CONTACT_READ[0].name, call.query.get(CONTACT_READ[0].name, "false"))
     balances = service.balances(call.db, [c.id for c in contacts]) if show_balance else {}
     used = usage.contacts_in_use(call.db, [c.id for c in contacts])
@@ -99,7 +111,8 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
                               "rest_of_world_tax": False, "is_importer": False, **(c.tax_treatment or {})},
             "email": c.email, "tax_calculation": "", "auxiliary_account": None, "gdpr_obfuscated": False,
             "system": c.system, "has_unfinished_recurring_invoices": False, "cis_registered": c.cis_registered,
-            "ni_based": c.ni_based, "is_active": c.is_active, "gb_based": c.gb_based, "cis_settings": None,
+            "ni_based": c.ni_based, "is_active": c.is_active, "gb_based": c.gb_based,
+            "cis_settings": _cis_settings(c, links),
             "destination_vat_blocking": False, "mandate_active": False,
             **({"send_statements": True, "statement_run": dict(STATEMENT_RUN)} if sales else {}),
         }
@@ -108,12 +121,11 @@ def present(call: Call, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
 
 
 def _create(call: BusinessCall, body: ContactCreate) -> Contact:
-    return service.create(call.db, call.business.id, body, base_currency(call.db))
+    return service.create(call.db, call.business.id, body, base_currency(call.db), country=call.business.country_id)
 
 
-def _update(call: Call, contact: Contact, body: ContactUpdate) -> Contact:
-    return service.update(call.db, contact, body,
-                          in_use=usage.contact_in_use)
+def _update(call: BusinessCall, contact: Contact, body: ContactUpdate) -> Contact:
+    return service.update(call.db, contact, body, in_use=usage.contact_in_use, country=call.business.country_id)
 
 
 def _delete(call: BusinessCall, contact: Contact) -> Result | None:

@@ -67,9 +67,10 @@ _HEAD = record(created_at=DATETIME, updated_at=DATETIME, links=many(ANY), editab
                vat_reverse_charge=BOOLEAN)
 _SALES_FLAGS = obj(tax_calculation_method=NULL, destination_consignment=BOOLEAN, destination_vat_rates_in_use=BOOLEAN)
 _POSTED = obj(transaction=LINK, transaction_type=LINK)
-_CIS = obj(is_cis=BOOLEAN, cis_applicable_amount=NULL, base_currency_cis_applicable_amount=NULL,
-           total_after_cis_deduction=NULL, base_currency_total_after_cis_deduction=NULL, has_cis_labour=BOOLEAN,
-           has_cis_materials=BOOLEAN, contact=LINK)
+# GB CIS (docs/decisions/cis.md); the amounts are null on a document that is not CIS.
+_CIS = obj(is_cis=BOOLEAN, cis_applicable_amount=DECIMAL_OR_NULL, base_currency_cis_applicable_amount=DECIMAL_OR_NULL,
+           total_after_cis_deduction=DECIMAL_OR_NULL, base_currency_total_after_cis_deduction=DECIMAL_OR_NULL,
+           has_cis_labour=BOOLEAN, has_cis_materials=BOOLEAN, contact=LINK)
 _CONTACT = obj(contact_name=TEXT, contact_reference=TEXT, date=DATE)
 _ADDRESSES = obj(
     reference=TEXT, main_address_free_form=TEXT, main_address=ADDRESS, delivery_address_free_form=TEXT,
@@ -85,7 +86,7 @@ _BASE_SHIPPING = obj(base_currency_shipping_net_amount=DECIMAL, base_currency_sh
 _BASE_TOTALS = obj(base_currency_net_amount=DECIMAL, base_currency_tax_amount=DECIMAL,
                    base_currency_total_amount=DECIMAL)
 _DISCOUNTS = obj(total_discount_amount=DECIMAL, base_currency_total_discount_amount=DECIMAL)
-# Spanish IRPF on sales and purchase invoices (docs/decisions/spain.md); null where none is withheld.
+# Spanish IRPF (docs/decisions/spain.md) or GB CIS (docs/decisions/cis.md); null where none is withheld.
 _WITHHOLDING = obj(withholding_tax_rate=DECIMAL_OR_NULL, withholding_tax_amount=DECIMAL_OR_NULL,
                    base_currency_withholding_tax_amount=DECIMAL_OR_NULL)
 _SENT = obj(status=LINK, sent=BOOLEAN, sent_by_email=BOOLEAN)

@@ -139,6 +139,7 @@ def _apply(call: BusinessCall, account: LedgerAccount, body: LedgerAccountUpdate
             raise Invalid("Couldn't find tax rate.", "tax_rate_id")
         if "cis" in rate.usage:
             raise Invalid("A CIS deduction rate cannot be a ledger account's tax rate.", "tax_rate_id")
+    _check_cis(call, account, data)
     if data.get("non_recoverable_ledger_account_id") is not None:
         other = call.db.get(LedgerAccount, data["non_recoverable_ledger_account_id"])
         if other is None or other.business_id != account.business_id or other.id == account.id:
@@ -153,6 +154,23 @@ def _apply(call: BusinessCall, account: LedgerAccount, body: LedgerAccountUpdate
     areas = {area: data[f"visible_in_{area}"] for area in VISIBILITY if data.get(f"visible_in_{area}") is not None}
     if areas:
         account.visible_in = [a for a in VISIBILITY if areas.get(a, a in account.visible_in)]
+
+
+def _check_cis(call: BusinessCall, account: LedgerAccount, data: dict[str, Any]) -> None:
+    """CIS labour and materials flags (docs/decisions/cis.md): GB only, on income accounts (a subcontractor's
+    sales) or expense accounts (a contractor's purchases), and a line is labour or materials, not both."""
+    labour = data.get("cis_labour", account.cis_labour) or False
+    materials = data.get("cis_materials", account.cis_materials) or False
+    if not (labour or materials):
+        return
+    source = "cis_labour" if labour else "cis_materials"
+    if _country(call) != "GB":
+        raise Invalid("CIS applies only to ledger accounts of UK businesses.", source)
+    type_id = data.get("ledger_account_type_id") or account.ledger_account_type_id
+    if balances.group_of(type_id) not in ("INCOME", "EXPENDITURE"):
+        raise Invalid("CIS labour and materials are flags of income and expense ledger accounts.", source)
+    if labour and materials:
+        raise Invalid("A ledger account is for CIS labour or for CIS materials, not both.", "cis_materials")
 
 
 def _check_classification(country: str, key: str, nominal_code: int) -> None:
