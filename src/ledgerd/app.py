@@ -150,10 +150,10 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
 
 def journal_surface(path: str) -> Literal["api", "oauth"] | None:
     """Which surface a path is, for the request journal (http/recorder.py); None: not journalled."""
-    if path.startswith(API_PREFIX + "/"):
-        return "api"
     if path.startswith(EXTENSIONS_PREFIX + "/"):
         return None if path == JOURNAL_READS or path.startswith(JOURNAL_READS + "/") else "api"
+    if path.startswith(API_PATHS):  # v3.1 and the old APIs (api/legacy/mount.PREFIXES)
+        return "api"
     if path in oauth_routes.FORM_PATHS or path in AUTHORIZE_PATHS:
         return "oauth"
     return None

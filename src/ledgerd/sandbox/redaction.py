@@ -4,8 +4,8 @@ Bodies reach this module already cut at the journal's size, so every rule works 
 a JSON string left open at the cut is redacted to the end. A value is replaced by `[redacted]`; the key stays, so
 a reader still sees that a secret was sent.
 
-Secret everywhere: `access_token`, `refresh_token`, `id_token`, `client_secret`, `code_verifier`, and any key
-naming a password or a secret. On the OAuth endpoints also `code` (the authorization code) and `token` (what
+Secret everywhere: `access_token`, `refresh_token`, `id_token`, `client_secret`, `code_verifier`, API v3's
+`subscription-key` (and its `Ocp-Apim-Subscription-Key` header), and any key naming a password or a secret. On the OAuth endpoints also `code` (the authorization code) and `token` (what
 /revoke revokes), which elsewhere are ordinary fields (a journal code's `code`).
 """
 
@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from urllib.parse import unquote_plus
 
 REDACTED = "[redacted]"
-SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "client_secret", "code_verifier", "csrf"})
+SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "client_secret", "code_verifier", "csrf",
+                         "subscription-key"})
 OAUTH_KEYS = frozenset({"code", "token"})
 _SECRET_WORDS = ("password", "secret")
 # Headers whose whole value is a credential; Authorization keeps its scheme ("Bearer [redacted]").
-_SECRET_HEADERS = frozenset({"cookie", "set-cookie", "proxy-authorization", "x-api-key"})
+_SECRET_HEADERS = frozenset({"cookie", "set-cookie", "proxy-authorization", "x-api-key", "ocp-apim-subscription-key"})
 
 # A JSON member: its key, then a string value (possibly cut off by truncation) or a bare scalar (an object or an
 # array is not a value here: the members inside it are matched one by one).
@@ -32,7 +33,7 @@ _HIDDEN_SECRET = re.compile(r'(<input[^>]*name="(?:csrf)"[^>]*value=")[^"]*', re
 
 # Every secret name holds one of these words: text holding none of them, the common case by far, is kept as it
 # is without looking for names at all (plain substring searches: a regular expression costs ten times more).
-_HINTS = ("token", "secret", "password", "verifier", "csrf")
+_HINTS = ("token", "secret", "password", "verifier", "csrf", "subscription")
 _OAUTH_HINTS = (*_HINTS, "code")
 
 
