@@ -157,11 +157,11 @@ def test_the_flags_where_they_do_not_apply(books: Books, client: TestClient, fac
         "contact_id": customer, "date": "2026-02-01", "postponed_accounting": True,
         "invoice_lines": [{**line, "ledger_account_id": books.accounts[4000]}]}})
     problem(sale, 422, source="postponed_accounting")
-    irish = Books.open(client, factory, country="IE")
-    vendor = irish.contact("VENDOR")
-    refused = irish.post("/purchase_invoices", {"purchase_invoice": {
+    american = Books.open(client, factory, country="US")
+    vendor = american.contact("VENDOR")
+    refused = american.post("/purchase_invoices", {"purchase_invoice": {
         "contact_id": vendor, "date": "2026-02-01", "due_date": "2026-03-03", "vat_reverse_charge": True,
-        "invoice_lines": [{"description": "x", "ledger_account_id": irish.accounts[5000], "quantity": 1,
+        "invoice_lines": [{"description": "x", "ledger_account_id": american.accounts[5000], "quantity": 1,
                            "unit_price": "10.00"}]}})
     assert "GB" in problem(refused, 422, source="vat_reverse_charge")["$message"]
     # A flag sent false is always accepted.

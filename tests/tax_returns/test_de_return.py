@@ -8,6 +8,8 @@ default quarterly periods of a German business:
 * Sale 10 Feb to a customer registered for VAT in another member state: goods 2,000.00, tax-free (§4 Nr. 1b,
   §6a UStG): Kz 41.
 * Sale 12 Feb: 300.00 exempt (§4 Nr. 8 ff. UStG): Kz 48.
+* Sale 18 Feb to that EU customer: a service of 700.00, taxed where the customer is (§3a(2) UStG): Kz 21.
+* Payment 25 Feb to customs of 380.00 Einfuhrumsatzsteuer on 1588 (§15(1) Nr. 2 UStG): Kz 62 = 380.00.
 * Purchase 1 Feb: 400.00 at 19 % (tax 76.00) and 100.00 at 7 % (tax 7.00): Vorsteuer, Kz 66 = 83.00.
 * Purchase 20 Feb from an EU supplier under the reverse charge, goods 1,500.00 at 19 %: an intra-Community
   acquisition (§1a UStG), Kz 89 = 1,500, its tax 285.00, deductible (§15(1) Nr. 3 UStG), Kz 61 = 285.00.
@@ -63,6 +65,13 @@ def _quarter(books: Books) -> None:
     _document(books, "/sales_invoices", eu_customer, "2026-02-10",
               _line(books, 8125, "2000.00", "DE_EXEMPT", "0.00", goods=True))
     _document(books, "/sales_invoices", customer, "2026-02-12", _line(books, 8100, "300.00", "DE_EXEMPT", "0.00"))
+    _document(books, "/sales_invoices", eu_customer, "2026-02-18",
+              {**_line(books, 8100, "700.00", "DE_EXEMPT", "0.00"), "eu_goods_services_type_id": "SERVICES"})
+    books.created("/other_payments", "other_payment", {
+        "transaction_type_id": "OTHER_PAYMENT", "date": "2026-02-25", "bank_account_id": books.bank(),
+        "total_amount": "380.00", "payment_lines": [{
+            "ledger_account_id": books.accounts[1588], "total_amount": "380.00", "net_amount": "380.00",
+            "tax_amount": "0.00", "tax_rate_id": "DE_NO_TAX"}]})
     _document(books, "/purchase_invoices", supplier, "2026-02-01", _line(books, 3400, "400.00", "DE_STANDARD", "76.00"),
               _line(books, 3300, "100.00", "DE_REDUCED", "7.00"))
     _document(books, "/purchase_invoices", eu_supplier, "2026-02-20",
@@ -74,12 +83,14 @@ def _quarter(books: Books) -> None:
 
 # Kz 81 = 1,000.60 - 200.00 = 800.60 -> 800; its tax 190.11 - 38.00 = 152.11. Kz 86 = 500, tax 35.00.
 # Kz 83 = tax owed 152.11 + 35.00 + 285.00 + 114.00 = 586.11 less input tax 83.00 + 285.00 + 114.00 = 482.00
-#       = 104.11 (the acquisition's and §13b tax cancel out: 152.11 + 35.00 - 83.00).
+#       = 104.11 (the acquisition's and §13b tax cancel out: 152.11 + 35.00 - 83.00), less the import VAT
+#       380.00 = -275.89, a surplus.
 EXPECTED = {
     "kz_81": "800", "kz_81_steuer": "152.11", "kz_86": "500", "kz_86_steuer": "35.00", "kz_35": "0", "kz_36": "0",
-    "kz_41": "2000", "kz_43": "0", "kz_48": "300", "kz_60": "0", "kz_89": "1500", "kz_89_steuer": "285.00",
-    "kz_93": "0", "kz_93_steuer": "0", "kz_91": "0", "kz_46": "600", "kz_47": "114.00", "kz_84": "0", "kz_85": "0",
-    "kz_66": "83.00", "kz_61": "285.00", "kz_67": "114.00", "kz_83": "104.11"}
+    "kz_41": "2000", "kz_43": "0", "kz_48": "300", "kz_60": "0", "kz_21": "700", "kz_89": "1500",
+    "kz_89_steuer": "285.00", "kz_93": "0", "kz_93_steuer": "0", "kz_91": "0", "kz_46": "600", "kz_47": "114.00",
+    "kz_84": "0", "kz_85": "0",
+    "kz_66": "83.00", "kz_61": "285.00", "kz_62": "380.00", "kz_67": "114.00", "kz_83": "-275.89"}
 
 
 def _decimals(boxes: dict[str, str]) -> dict[str, Decimal]:
@@ -93,7 +104,7 @@ def test_a_german_quarter(books: Books) -> None:
     assert list(draft["de"]) == list(EXPECTED)
     assert _decimals(draft["de"]) == {k: D(v) for k, v in EXPECTED.items()}
     assert draft["tax_return_type"] == {"id": "USTVA", "name": "Umsatzsteuer-Voranmeldung"}
-    assert D(draft["total_amount"]) == D("104.11")
+    assert D(draft["total_amount"]) == D("-275.89")
     assert books.get(draft["$path"]).json() == draft
 
 
@@ -105,9 +116,10 @@ def test_filing_moves_each_rate_account_to_the_liability(books: Books) -> None:
     filed = response.json()
     assert (_decimals(filed["de"]), filed["submission"]) == ({k: D(v) for k, v in EXPECTED.items()}, None)
     assert books.get(f"/tax_returns/{filed['id']}").json()["de"] == filed["de"]
-    # 1780 Umsatzsteuer-Vorauszahlungen owes the Finanzamt 104.11; the 19 % and 7 % accounts are cleared of the
-    # quarter (1776 keeps the April sale's 57.00).
-    assert books.balance(code=1780) == D("-104.11")
-    assert (books.balance(code=1771), books.balance(code=1571), books.balance(code=1576)) == (D(0), D(0), D(0))
+    # 1780 Umsatzsteuer-Vorauszahlungen is owed 275.89 by the Finanzamt; the 19 % and 7 % accounts and 1588 are
+    # cleared of the quarter (1776 keeps the April sale's 57.00).
+    assert books.balance(code=1780) == D("275.89")
+    assert (books.balance(code=1771), books.balance(code=1571), books.balance(code=1576),
+            books.balance(code=1588)) == (D(0), D(0), D(0), D(0))
     assert books.balance(code=1776) == D("-57.00")
     books.check("EUR")

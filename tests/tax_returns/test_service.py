@@ -317,7 +317,7 @@ def test_an_irish_vat3(client: TestClient, factory: Factory, clock: Clock) -> No
     assert draft["gb"] is None and draft["period_start_date"] == "2026-01-01"
     assert _decimals(draft["ie"]) == {"box_T1": D("230.00"), "box_T2": D("46.00"), "box_T3": D("184.00"),
                                       "box_T4": D(0), "box_E1": D(0), "box_E2": D(0), "box_ES1": D(0),
-                                      "box_ES2": D(0)}
+                                      "box_ES2": D(0), "box_PA1": D(0)}
     assert draft["tax_return_type"] == {"id": "VAT3", "name": "VAT3 Return"}
     filed = _file(books, draft)
     assert (D(filed["total_amount"]), filed["submission"], filed["gb"]) == (D("184.00"), None, None)

@@ -13,7 +13,7 @@ Self-accounted VAT (docs/decisions/vat-treatments.md): a purchase under the reve
 import VAT posts its tax twice, Dr PURCHASE_TAX and Cr SALES_TAX, so CREDITORS takes the net only; a sale under
 the reverse charge posts no tax (the customer accounts for it). Those entries carry the document's treatment
 (ledger/treatments.py) so returns can tell them apart; a line may have its own (`treatments.of_line`: goods bought
-under the EU reverse charge, untaxed goods sold to the EU or abroad).
+under the EU reverse charge, untaxed goods sold to the EU or abroad, untaxed services sold to EU businesses).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def lines(db: Session, artefact: Artefact, kind: Kind) -> list[posting.Line]:
     for row in artefact.lines:
         # Goods bought under the EU reverse charge, untaxed goods sold to the EU or abroad: the line's own treatment.
         own = treatments.of_line(treatment, sales=kind.sales, goods=row.eu_goods_services_type_id == "GOODS",
+                                 services=row.eu_goods_services_type_id == "SERVICES",
                                  taxed=bool(row.base_currency_tax_amount), customer=customer)
         entries.add(row.ledger_account_id, row.base_currency_net_amount, debit=side, description=row.description,
                     tax_rate_id=row.tax_rate_id, tax_treatment=own)
@@ -100,10 +101,11 @@ def _treatment(db: Session, artefact: Artefact, kind: Kind) -> str | None:
 
 
 def _customer_treatment(db: Session, artefact: Artefact, kind: Kind, treatment: str | None) -> dict[str, bool] | None:
-    """The customer's tax treatment, where a line may be an intra-Community supply or an export (an ordinary sale
-    with an untaxed goods line)."""
+    """The customer's tax treatment, where a line may be an intra-Community supply, an export or a service to an
+    EU business (an ordinary sale with an untaxed goods or services line)."""
     if not kind.sales or treatment is not None or not any(
-            row.eu_goods_services_type_id == "GOODS" and not row.base_currency_tax_amount for row in artefact.lines):
+            row.eu_goods_services_type_id in ("GOODS", "SERVICES") and not row.base_currency_tax_amount
+            for row in artefact.lines):
         return None
     customer = db.get(Contact, artefact.contact_id)
     return customer.tax_treatment if customer else None

@@ -16,7 +16,9 @@ The one rule for every posting that carries tax (documents, quick entries, other
   and entertainment, 50 %); else all of it. It is rounded to the cent; the cost takes the remainder.
 
 The accounts are found by nominal code; one the business renumbered or deleted falls back to the control account.
-The VAT returns sum every output and every input account this module names (`tax_account_ids`).
+The VAT returns sum every output and every input account this module names (`tax_account_ids`), the accounts of
+tax paid at customs on imports that a rate names (`import_account`: SKR03 1588 Einfuhrumsatzsteuer) among the
+input accounts, their entries read as import VAT (`import_account_ids`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ CENT = Decimal("0.01")
 CUSTOM_RATES_COUNTRY = "US"
 # The business's ledger accounts by nominal code (None: no such account), as the tax rates name them.
 BY_CODE: Cache[int, LedgerAccount | None] = Cache("tax accounts by nominal code")
-# The business's output and input tax account ids (`tax_account_ids`), found once per unit of work.
+# The business's output, input and import tax account ids (`tax_account_ids`), found once per unit of work.
 TAX_ACCOUNTS: Cache[str, frozenset[str]] = Cache("output and input tax accounts")
 
 
@@ -140,18 +142,33 @@ def add_tax(db: Session, entries: Entries, amount: Decimal, *, rate_id: str | No
 def tax_account_ids(db: Session) -> tuple[frozenset[str], frozenset[str]]:
     """The ids of the business's output tax accounts and of its input tax accounts (the controls and the
     accounts its rates name), which a tax return sums; one query per unit of work."""
-    known = cache(db, TAX_ACCOUNTS)
-    if not known:
-        known["output"], known["input"] = _tax_account_ids(db)
+    known = _known(db)
     return known["output"], known["input"]
 
 
-def _tax_account_ids(db: Session) -> tuple[frozenset[str], frozenset[str]]:
+def import_account_ids(db: Session) -> frozenset[str]:
+    """The ids of the business's accounts of import VAT paid at customs (among `tax_account_ids`' input accounts)."""
+    return _known(db)["import"]
+
+
+def _known(db: Session) -> dict[str, frozenset[str]]:
+    known = cache(db, TAX_ACCOUNTS)
+    if not known:
+        known.update(_tax_account_ids(db))
+    return known
+
+
+def _tax_account_ids(db: Session) -> dict[str, frozenset[str]]:
     rate_ids = db.scalars(select(TaxRate.id)).all()
     found = [d for d in (tax_rate_def(r) for r in rate_ids) if d is not None]
     sales = {d.sales_account for d in found if d.sales_account}
     purchases = {d.purchase_account for d in found if d.purchase_account}
-    named = _by_codes(db, sales | purchases)
-    output = {control(db, "SALES_TAX").id, *(a.id for c in sales if (a := named[c]) is not None)}
-    inputs = {control(db, "PURCHASE_TAX").id, *(a.id for c in purchases if (a := named[c]) is not None)}
-    return frozenset(output), frozenset(inputs)
+    imports = {d.import_account for d in found if d.import_account}
+    named = _by_codes(db, sales | purchases | imports)
+
+    def ids(codes: set[int]) -> set[str]:
+        return {a.id for c in codes if (a := named[c]) is not None}
+    imported = ids(imports)
+    return {"output": frozenset({control(db, "SALES_TAX").id, *ids(sales)}),
+            "input": frozenset({control(db, "PURCHASE_TAX").id, *ids(purchases), *imported}),
+            "import": frozenset(imported)}

@@ -15,7 +15,13 @@ and its tax rate say where it counts. The other values:
   returns report apart from services bought from the EU.
 * EU_SUPPLY, EXPORT: the net of an untaxed goods line sold to a customer registered for VAT elsewhere in the EU
   (an intra-Community supply) or outside the EU (an export), by the customer's tax treatment.
+* EU_SERVICES: the net of an untaxed services line (`eu_goods_services_type_id` SERVICES) sold to a customer
+  registered for VAT elsewhere in the EU: a service whose customer accounts for the VAT where it is established
+  (Directive 2006/112/EC arts. 44 and 196; Ireland's VAT3 ES1, Germany's Kz 21, France's CA3 E2).
 * POSTPONED_IMPORT: the entries of an import whose VAT is accounted for on the return (`postponed_accounting`).
+* IMPORT_VAT: import VAT paid at customs and deducted as input tax (Germany's Einfuhrumsatzsteuer, UStVA Kz 62).
+  Never stored: a return reads it for every entry on an account a tax rate names as its `import_account` (SKR03
+  1588; ledger/tax_accounts.py), whatever posted it.
 * JOURNAL: a journal line sent with `include_on_tax_return`: it counts on the return by its account and side
   (Sage's "How journal entries affect the VAT Return"); a journal line without the flag never does.
 
@@ -36,6 +42,8 @@ JOURNAL = "JOURNAL"
 EU_ACQUISITION = "EU_ACQUISITION"
 EU_SUPPLY = "EU_SUPPLY"
 EXPORT = "EXPORT"
+EU_SERVICES = "EU_SERVICES"
+IMPORT_VAT = "IMPORT_VAT"
 # Purchases whose net is a supply the business makes to itself for the return's sales total (UK box 6).
 SELF_SUPPLIED = frozenset({REVERSE_CHARGE_EU, REVERSE_CHARGE_ABROAD, EU_ACQUISITION})
 # Every treatment of a purchase whose VAT the business accounts for itself.
@@ -43,10 +51,11 @@ SELF_ACCOUNTED = frozenset({REVERSE_CHARGE_DOMESTIC, REVERSE_CHARGE_EU, REVERSE_
                             POSTPONED_IMPORT})
 
 # Countries where a document may carry each flag: Sage offers the domestic reverse charge to UK businesses (its
-# swagger); ledgerd also takes it for German §13b UStG, Spanish inversión del sujeto pasivo (Ley 37/1992 art. 84)
-# and French autoliquidation (CGI arts. 283-1, 283-2) documents. Postponed accounting: UK and Irish businesses
-# (Sage's swagger for `postponed_accounting`).
-REVERSE_CHARGE_COUNTRIES = frozenset({"GB", "DE", "ES", "FR"})
+# swagger); ledgerd also takes it for German §13b UStG, Spanish inversión del sujeto pasivo (Ley 37/1992 art. 84),
+# French autoliquidation (CGI arts. 283-1, 283-2) and Irish self-accounting (intra-Community acquisitions and
+# services received from abroad, VAT Consolidation Act 2010 ss. 3(c) and 12) documents. Postponed accounting:
+# UK and Irish businesses (Sage's swagger for `postponed_accounting`).
+REVERSE_CHARGE_COUNTRIES = frozenset({"GB", "DE", "ES", "FR", "IE"})
 POSTPONED_COUNTRIES = frozenset({"GB", "IE"})
 # Where VAT is due on the consideration actually received, so a prompt-payment discount taken reduces it: the UK
 # since 1 April 2015 (VATA 1994 Sch. 6 para. 4 as amended; Revenue and Customs Brief 49 (2014)), and the EU rule
@@ -70,17 +79,18 @@ def reverse_charge(tax_treatment: Mapping[str, bool] | None) -> str:
 
 
 def of_line(document: str | None, *, sales: bool, goods: bool, taxed: bool,
-            customer: Mapping[str, bool] | None = None) -> str | None:
+            customer: Mapping[str, bool] | None = None, services: bool = False) -> str | None:
     """One line's treatment: the document's (`document`), except that the goods lines of an EU reverse-charge
-    purchase are an EU acquisition, and an untaxed goods line sold to a customer registered elsewhere in the EU
-    (or outside it) an intra-Community supply (or an export)."""
+    purchase are an EU acquisition, an untaxed goods line sold to a customer registered elsewhere in the EU
+    (or outside it) an intra-Community supply (or an export), and an untaxed services line sold to a customer
+    registered elsewhere in the EU a service supplied to an EU business."""
     if document == REVERSE_CHARGE_EU and goods:
         return EU_ACQUISITION
-    if document is None and sales and goods and not taxed:
+    if document is None and sales and not taxed and (goods or services):
         found = customer or {}
         if found.get("eu_tax_registered"):
-            return EU_SUPPLY
-        if found.get("rest_of_world_tax"):
+            return EU_SUPPLY if goods else EU_SERVICES
+        if goods and found.get("rest_of_world_tax"):
             return EXPORT
     return document
 

@@ -77,6 +77,9 @@ class TaxRateDef:
     # for 7 % output tax, Canada's PST and QST accounts); None: the SALES_TAX / PURCHASE_TAX control account.
     sales_account: int | None = None
     purchase_account: int | None = None
+    # The nominal code of the account tax at this rate paid at customs on an import goes to, deductible as input
+    # tax (SKR03 1588 Einfuhrumsatzsteuer); a return reads its entries as import VAT (ledger/tax_accounts.py).
+    import_account: int | None = None
     # False: this tax paid on purchases is never claimed back (Canadian PST, US sales tax); it is part of the
     # cost and goes to the purchase line's account (ledger/tax_accounts.py).
     purchase_recoverable: bool = True
@@ -160,7 +163,7 @@ def _tax_rate(raw: dict[str, Any], recoverable: bool = True) -> TaxRateDef:
                       address_regions=tuple(raw.get("address_regions", ())),
                       components=tuple(raw.get("components", ())), retailer=raw.get("retailer", False),
                       is_visible=raw.get("is_visible", True), sales_account=raw.get("sales_account"),
-                      purchase_account=raw.get("purchase_account"),
+                      purchase_account=raw.get("purchase_account"), import_account=raw.get("import_account"),
                       purchase_recoverable=raw.get("purchase_recoverable", recoverable))
 
 
@@ -224,7 +227,7 @@ def _check(data: Region) -> None:
     for rate in data.tax_rates:
         if missing_parts := set(rate.components) - rate_ids:
             raise RegionDataError(f"{data.country} tax rate {rate.id}: unknown components {sorted(missing_parts)}")
-        for code in (rate.sales_account, rate.purchase_account):
+        for code in (rate.sales_account, rate.purchase_account, rate.import_account):
             if code is not None and (code not in codes or _type_of(data, code) != "TAXES"):
                 raise RegionDataError(f"{data.country} tax rate {rate.id}: account {code} is not a tax account")
     for key in ("default_sales_tax_rate", "default_purchase_tax_rate"):

@@ -5,8 +5,9 @@ a JSON string left open at the cut is redacted to the end. A value is replaced b
 a reader still sees that a secret was sent.
 
 Secret everywhere: `access_token`, `refresh_token`, `id_token`, `client_secret`, `code_verifier`, API v3's
-`subscription-key` (and its `Ocp-Apim-Subscription-Key` header), and any key naming a password or a secret. On the OAuth endpoints also `code` (the authorization code) and `token` (what
-/revoke revokes), which elsewhere are ordinary fields (a journal code's `code`).
+`subscription-key` (and its `Ocp-Apim-Subscription-Key` header), and any key naming a password or a secret. On
+the OAuth endpoints also `code` (the authorization code) and `token` (what /revoke revokes), which elsewhere are
+ordinary fields (a journal code's `code`).
 """
 
 from __future__ import annotations

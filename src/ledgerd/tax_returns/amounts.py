@@ -9,7 +9,7 @@ totals stay what they were for the UK and Irish boxes. figures.py fills both fro
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -73,6 +73,19 @@ class Figures:
         def cut(value: Decimal) -> Decimal:
             return cents(value * after) - cents(value * before)
         return Figures(*_totals(cut(v) for v in self._totals()), parts={k: cut(v) for k, v in self.parts.items()})
+
+    def __neg__(self) -> Figures:
+        return self.share(ZERO, Decimal(-1))
+
+    def portion(self, fraction: Callable[[Part], Decimal]) -> Figures:
+        """The part of these figures each of whose parts is `fraction(part)` of it (to the cent), totals summed from
+        the parts (no capital goods: no portioned scheme has a flat rate)."""
+        parts = {k: cents(v * fraction(k)) for k, v in self.parts.items()}
+        parts = {k: v for k, v in parts.items() if v}
+
+        def of(figure: str) -> Decimal:
+            return sum((v for k, v in parts.items() if k.figure == figure), ZERO)
+        return Figures(of(OUTPUT_TAX), of(INPUT_TAX), of(SALES), of(PURCHASES), parts=parts)
 
     def total(self, figure: str, *, rates: Collection[str | None] | None = None,
               treatments: Collection[str | None] | None = None, note: bool | None = None,

@@ -7,7 +7,8 @@ charged it. By tax rate and VAT treatment (ledger/treatments.py):
 * A1: ventes et prestations de services (taxable sales, net of credit notes); A3: achats de prestations de
   services intracommunautaires (REVERSE_CHARGE_EU, CGI art. 283-2); B2: acquisitions intracommunautaires
   (EU_ACQUISITION); B4: other autoliquidation (REVERSE_CHARGE_DOMESTIC, REVERSE_CHARGE_ABROAD, art. 283-1).
-* E1: exportations hors UE (EXPORT); E2: autres opérations non imposables (sales at the exempt rate); F2:
+* E1: exportations hors UE (EXPORT); E2: autres opérations non imposables (sales at the exempt rate, and
+  services to businesses elsewhere in the EU, CGI art. 259-1°: EU_SERVICES); F2:
   livraisons intracommunautaires (EU_SUPPLY).
 * 08, 9B, 09: bases and tax at 20 %, 10 %, 5,5 % (sales and autoliquidated purchases); 14: the 2,1 % rate (taux
   particulier, detailed on annex 3310 A); 5B: sommes à ajouter (output TVA journalled on no rate). 16: total de
@@ -54,7 +55,8 @@ FIGURES: dict[str, Callable[[Figures], Decimal]] = {
     "ligne_B2": lambda f: f.total(PURCHASES, treatments=(t.EU_ACQUISITION,)),
     "ligne_B4": lambda f: f.total(PURCHASES, treatments=(t.REVERSE_CHARGE_DOMESTIC, t.REVERSE_CHARGE_ABROAD)),
     "ligne_E1": lambda f: f.total(SALES, treatments=(t.EXPORT,)),
-    "ligne_E2": lambda f: f.total(SALES, rates=("FR_EXEMPT",), treatments=ORDINARY),
+    "ligne_E2": lambda f: (f.total(SALES, rates=("FR_EXEMPT",), treatments=ORDINARY)
+                           + f.total(SALES, treatments=(t.EU_SERVICES,))),
     "ligne_F2": lambda f: f.total(SALES, treatments=(t.EU_SUPPLY,)),
     "ligne_08_base": _base(STANDARD), "ligne_08_taxe": _tax(STANDARD),
     "ligne_9B_base": _base(INTERMEDIATE), "ligne_9B_taxe": _tax(INTERMEDIATE),

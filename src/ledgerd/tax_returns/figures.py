@@ -5,7 +5,7 @@ tax account (the SALES_TAX or PURCHASE_TAX control, or a rate's own account: led
 with its `tax_rate_id` (artefacts/posting.py, payments). So:
 
 * output tax (box 1, T1) = credits - debits on the output tax accounts; input tax (box 4, T2) = debits - credits
-  on the input tax accounts;
+  on the input tax accounts (those of import VAT paid at customs, SKR03 1588, under treatment IMPORT_VAT);
 * sales ex VAT (box 6) = credits - debits of the other taxed entries of sales-side transactions (invoices,
   credit notes, quick entries, other receipts); purchases ex VAT (box 7) = debits - credits of those of the
   purchase side. Entries at rates outside the return ("No VAT") are left out.
@@ -43,7 +43,7 @@ from ledgerd.db.base import Money
 from ledgerd.ledger import treatments
 from ledgerd.ledger.accounts import by_ids, control
 from ledgerd.ledger.models import TAX_RETURN_ORIGIN, LedgerAccount, LedgerEntry, TaxReturnTransaction, Transaction
-from ledgerd.ledger.tax_accounts import tax_account_ids
+from ledgerd.ledger.tax_accounts import import_account_ids, tax_account_ids
 from ledgerd.settings.migrations import GB_BOXES, IE_BOXES
 from ledgerd.tax_returns import ca3, gst34, modelo303, ustva
 from ledgerd.tax_returns.amounts import INPUT_TAX, OUTPUT_TAX, PURCHASES, SALES, Figures, Part, cents, whole
@@ -141,9 +141,13 @@ def by_transaction(db: Session, conditions: Sequence[ColumnElement[bool]], schem
                       .join(Transaction, Transaction.id == LedgerEntry.transaction_id)
                       .where(*conditions).group_by(*columns)).all()
     journalled = by_ids(db, {row[1] for row in rows if row[4] == treatments.JOURNAL})
+    imported = import_account_ids(db)
     found: dict[str, _Tally] = {}
     for transaction_id, account_id, type_id, is_fixed, treatment, rate, debit, credit in rows:
         tally = found.setdefault(transaction_id, _Tally())
+        if account_id in imported:
+            # Import VAT paid at customs: its account says so, whatever posted it (a payment, a journal line).
+            treatment = treatments.IMPORT_VAT
         debit, credit = debit or ZERO, credit or ZERO
         movement = debit - credit
         note = type_id in NOTE_TYPES
@@ -265,11 +269,27 @@ def gb_boxes(found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
             "box_6": whole(box_6), "box_7": whole(box_7), "box_8": ZERO, "box_9": ZERO}
 
 
+# Revenue's VAT3 trade boxes ("How do you complete a VAT3 return?", revenue.ie; the Tax and Duty Manual "VAT -
+# Postponed Accounting", eBrief 050/21, for PA1): the values, without VAT, of the lines of each treatment
+# (ledger/treatments.py). E1 goods sent to customers in other EU countries, E2 goods received from suppliers there,
+# ES1 services supplied to customers there, ES2 services received from suppliers there; PA1 (ledgerd's key after
+# Sage's IEBoxData) the value of goods imported under postponed accounting.
+IE_TRADE: dict[str, Callable[[Figures], Decimal]] = {
+    "box_E1": lambda f: f.total(SALES, treatments=(treatments.EU_SUPPLY,)),
+    "box_E2": lambda f: f.total(PURCHASES, treatments=(treatments.EU_ACQUISITION,)),
+    "box_ES1": lambda f: f.total(SALES, treatments=(treatments.EU_SERVICES,)),
+    "box_ES2": lambda f: f.total(PURCHASES, treatments=(treatments.REVERSE_CHARGE_EU,)),
+    "box_PA1": lambda f: f.total(PURCHASES, treatments=(treatments.POSTPONED_IMPORT,)),
+}
+IE_NAMES = (*IE_BOXES, "box_PA1")
+
+
 def ie_boxes(found: Figures, scheme: Scheme = STANDARD) -> dict[str, Decimal]:
-    """Revenue's VAT3: T1 VAT on sales, T2 VAT on purchases, T3 payable or T4 repayable. The intra-EU boxes
-    (E1, E2, ES1, ES2) stay 0: ledgerd does not record intra-EU goods and services movements."""
-    return {"box_T1": found.output_tax, "box_T2": found.input_tax, "box_T3": max(found.net, ZERO),
-            "box_T4": max(-found.net, ZERO), "box_E1": ZERO, "box_E2": ZERO, "box_ES1": ZERO, "box_ES2": ZERO}
+    """Revenue's VAT3: T1 VAT on sales, T2 VAT on purchases, T3 payable or T4 repayable; the trade boxes
+    (`IE_TRADE`). Amounts keep their cents, as T1-T4 do."""
+    boxes = {"box_T1": found.output_tax, "box_T2": found.input_tax, "box_T3": max(found.net, ZERO),
+             "box_T4": max(-found.net, ZERO)}
+    return {**boxes, **{name: value(found) for name, value in IE_TRADE.items()}}
 
 
 @dataclass(frozen=True)
@@ -292,7 +312,7 @@ def _form(module: Any) -> Form:
 
 FORMS: dict[str, Form] = {
     "GB": Form(GB_BOXES, gb_boxes, lambda found, scheme, _: due(found, scheme)),
-    "IE": Form(IE_BOXES, ie_boxes, lambda found, scheme, _: due(found, scheme)),
+    "IE": Form(IE_NAMES, ie_boxes, lambda found, scheme, _: due(found, scheme)),
     "DE": _form(ustva),
     "ES": _form(modelo303),
     "FR": _form(ca3),
@@ -323,13 +343,13 @@ def tax_by_account(country: str, found: Figures) -> dict[str, Decimal]:
 
 # --- drill-down: the transactions behind a box -------------------------------------------------------------
 
-# What each transaction adds to a box, from its figures (boxes 2, 8, 9 and the intra-EU boxes take none). Under
+# What each transaction adds to a box, from its figures (boxes 2, 8 and 9 take none). Under
 # the flat rate, box 1 is worked out from the turnover: its drill-down lists the output tax charged.
 BOX_FIGURES: dict[str, Callable[[Figures], Decimal]] = {
     "box_1": lambda f: f.output_tax, "box_3": lambda f: f.output_tax, "box_4": lambda f: f.input_tax,
     "box_5": lambda f: f.net, "box_6": lambda f: f.sales, "box_7": lambda f: f.purchases,
     "box_T1": lambda f: f.output_tax, "box_T2": lambda f: f.input_tax, "box_T3": lambda f: f.net,
-    "box_T4": lambda f: -f.net, **ustva.FIGURES, **modelo303.FIGURES, **ca3.FIGURES, **gst34.FIGURES}
+    "box_T4": lambda f: -f.net, **IE_TRADE, **ustva.FIGURES, **modelo303.FIGURES, **ca3.FIGURES, **gst34.FIGURES}
 
 
 def filed_conditions(db: Session, tax_return_id: str, out_of_scope: frozenset[str]) -> list[ColumnElement[bool]]:

@@ -41,6 +41,8 @@ class Country:
     due_days: int
     # VAT accounting schemes other than the invoice basis, by tax scheme id (schemes.py reads them).
     schemes: dict[str, dict[str, Any]]
+    # Services are accounted for when paid unless the business opted for the invoice basis (France; schemes.py).
+    services_when_paid: bool = False
 
 
 @cache
@@ -55,7 +57,8 @@ def country(code: str) -> Country:
         raise Invalid(f"ledgerd files no tax returns for businesses in {code}.", "base")
     return Country(code=code, return_type=dict(raw["return_type"]), authority=raw["authority"],
                    out_of_scope=frozenset(raw["out_of_scope"]), due_months=int(raw["due"]["months"]),
-                   due_days=int(raw["due"]["days"]), schemes=dict(raw.get("schemes", {})))
+                   due_days=int(raw["due"]["days"]), schemes=dict(raw.get("schemes", {})),
+                   services_when_paid=bool(raw.get("services_when_paid", False)))
 
 
 def add_months(day: date, months: int, *, month_end: bool) -> date:

@@ -12,7 +12,8 @@ documents charged it. What each Kennzahl takes (by tax rate and VAT treatment, l
 * Kz 89 / 93: intra-Community acquisitions at 19 % / 7 % (EU_ACQUISITION), with their tax; Kz 91 those tax-free.
 * Kz 46 / 47: services from EU businesses under §13b(1) UStG (REVERSE_CHARGE_EU), base and tax; Kz 84 / 85:
   the other §13b supplies received (REVERSE_CHARGE_DOMESTIC, REVERSE_CHARGE_ABROAD).
-* Kz 66: input tax on invoices; Kz 61: on intra-Community acquisitions; Kz 67: under §13b.
+* Kz 66: input tax on invoices; Kz 61: on intra-Community acquisitions; Kz 62: import VAT paid (Entrichtete
+  Einfuhrumsatzsteuer, §15(1) Nr. 2 UStG: the entries on 1588, IMPORT_VAT); Kz 67: under §13b.
 * Kz 83: the advance payment (positive) or surplus (negative): all tax owed less all input tax.
 """
 
@@ -30,8 +31,8 @@ ORDINARY = (None, t.JOURNAL)
 THIRTEEN_B = (t.REVERSE_CHARGE_DOMESTIC, t.REVERSE_CHARGE_ABROAD)
 
 NAMES = ("kz_81", "kz_81_steuer", "kz_86", "kz_86_steuer", "kz_35", "kz_36", "kz_41", "kz_43", "kz_48", "kz_60",
-         "kz_89", "kz_89_steuer", "kz_93", "kz_93_steuer", "kz_91", "kz_46", "kz_47", "kz_84", "kz_85", "kz_66",
-         "kz_61", "kz_67", "kz_83")
+         "kz_21", "kz_89", "kz_89_steuer", "kz_93", "kz_93_steuer", "kz_91", "kz_46", "kz_47", "kz_84", "kz_85",
+         "kz_66", "kz_61", "kz_62", "kz_67", "kz_83")
 
 
 def _other(f: Figures, figure: str) -> Decimal:
@@ -52,6 +53,7 @@ FIGURES: dict[str, Callable[[Figures], Decimal]] = {
     "kz_43": lambda f: f.total(SALES, treatments=(t.EXPORT,)),
     "kz_48": lambda f: f.total(SALES, rates=(EXEMPT,), treatments=ORDINARY),
     "kz_60": lambda f: f.total(SALES, treatments=(t.REVERSE_CHARGE_DOMESTIC,)),
+    "kz_21": lambda f: f.total(SALES, treatments=(t.EU_SERVICES,)),
     "kz_89": lambda f: f.total(PURCHASES, rates=(STANDARD,), treatments=(t.EU_ACQUISITION,)),
     "kz_89_steuer": lambda f: f.total(OUTPUT_TAX, rates=(STANDARD,), treatments=(t.EU_ACQUISITION,)),
     "kz_93": lambda f: f.total(PURCHASES, rates=(REDUCED,), treatments=(t.EU_ACQUISITION,)),
@@ -61,13 +63,14 @@ FIGURES: dict[str, Callable[[Figures], Decimal]] = {
     "kz_47": lambda f: f.total(OUTPUT_TAX, treatments=(t.REVERSE_CHARGE_EU,)),
     "kz_84": lambda f: f.total(PURCHASES, treatments=THIRTEEN_B),
     "kz_85": lambda f: f.total(OUTPUT_TAX, treatments=THIRTEEN_B),
-    "kz_66": lambda f: f.total(INPUT_TAX) - f.total(INPUT_TAX, treatments=t.SELF_ACCOUNTED),
+    "kz_66": lambda f: f.total(INPUT_TAX) - f.total(INPUT_TAX, treatments=(*t.SELF_ACCOUNTED, t.IMPORT_VAT)),
     "kz_61": lambda f: f.total(INPUT_TAX, treatments=(t.EU_ACQUISITION,)),
+    "kz_62": lambda f: f.total(INPUT_TAX, treatments=(t.IMPORT_VAT,)),
     "kz_67": lambda f: f.total(INPUT_TAX, treatments=(t.REVERSE_CHARGE_EU, *THIRTEEN_B)),
     "kz_83": lambda f: f.output_tax - f.input_tax,
 }
-BASES = frozenset({"kz_81", "kz_86", "kz_35", "kz_41", "kz_43", "kz_48", "kz_60", "kz_89", "kz_93", "kz_91", "kz_46",
-                   "kz_84"})
+BASES = frozenset({"kz_81", "kz_86", "kz_35", "kz_41", "kz_43", "kz_48", "kz_60", "kz_21", "kz_89", "kz_93",
+                   "kz_91", "kz_46", "kz_84"})
 
 
 def boxes(found: Figures) -> dict[str, Decimal]:
