@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from starlette.requests import Request
 from starlette.testclient import TestClient
@@ -27,10 +28,10 @@ def v2(client: TestClient, factory: Factory) -> V2:
     return V2.open(Books.open(client, factory))
 
 
-def denied(response: object) -> None:
-    assert getattr(response, "status_code") == 401, getattr(response, "text")
-    assert getattr(response, "headers")["content-type"] == "application/json;vnd.sage=sdata"
-    assert getattr(response, "json")() == DENIED
+def denied(response: httpx.Response) -> None:
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/json;vnd.sage=sdata"
+    assert response.json() == DENIED
 
 
 def test_a_signed_call_passes(v2: V2) -> None:

@@ -33,17 +33,14 @@ class LegacyNonce(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-_table = LegacyNonce.__table__
-
-
 def first_use(engine: Engine, clock: Clock, app_id: str, nonce: str) -> bool:
     """Remember `nonce` for `app_id`: True the first time within the window, False for a replay. Runs in its own
     transaction (a nonce is spent even if the call then fails); the app's expired nonces go in the same one."""
     now = clock.now()
     try:
         with engine.begin() as conn:
-            conn.execute(delete(_table).where(_table.c.app_id == app_id, _table.c.seen_at <= now - WINDOW))
-            conn.execute(insert(_table).values(app_id=app_id, nonce_hash=hash_secret(nonce), seen_at=now))
+            conn.execute(delete(LegacyNonce).where(LegacyNonce.app_id == app_id, LegacyNonce.seen_at <= now - WINDOW))
+            conn.execute(insert(LegacyNonce).values(app_id=app_id, nonce_hash=hash_secret(nonce), seen_at=now))
     except IntegrityError:
         return False
     return True

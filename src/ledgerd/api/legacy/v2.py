@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from ledgerd.api.bearer import bearer_token
 from ledgerd.api.legacy import callers, forms, signing
 from ledgerd.api.legacy import v2_translation as translate
 from ledgerd.api.legacy.forward import Answer, forward
@@ -32,7 +33,6 @@ from ledgerd.auth.models import LegacyCredential
 from ledgerd.db.records import Record, key_of_legacy_id
 from ledgerd.db.tenancy import bind_business
 from ledgerd.errors import Invalid, LedgerdError, NotFound
-from ledgerd.api.bearer import bearer_token
 from ledgerd.http.errors import ApiError, MethodNotAllowed, Unauthorized, status_of
 from ledgerd.runtime import Runtime
 
@@ -114,7 +114,7 @@ def _failed(answer: Answer, table: Table, resource: Resource | None) -> Response
 def _base_url(request: Request, public_url: str | None) -> str:
     """The URL the client signed: `LEDGERD_PUBLIC_URL` and the path when set, else the request's own scheme, Host
     header and path as the client sent them."""
-    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
     path = raw.decode("utf-8", "replace").split("?", 1)[0]
     if public_url:
         return public_url + path
@@ -134,8 +134,9 @@ def _pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
 
 def _signing_secret(runtime: Runtime, app_id: str) -> str | None:
     with runtime.sessions() as db:
-        return db.scalar(select(LegacyCredential.signing_secret)
-                         .where(LegacyCredential.app_id == app_id, LegacyCredential.api == "v2"))
+        secret: str | None = db.scalar(select(LegacyCredential.signing_secret)
+                                       .where(LegacyCredential.app_id == app_id, LegacyCredential.api == "v2"))
+    return secret
 
 
 def authenticate(runtime: Runtime, request: Request, raw: bytes) -> Call:
@@ -198,13 +199,12 @@ class V2:
     # --- ids --------------------------------------------------------------------------------------------------
 
     def _stored_key(self, call: Call, segment: str, legacy_id: int) -> str | None:
+        # Unscoped by kind: a legacy id names one row of its table (e.g. of all artefacts); if it is another kind's,
+        # the v3.1 route the call goes to says it is not found.
         spec = REGISTRY[segment]
-        statement = select(spec.key)
-        statement = spec.scope(statement) if spec.scope else statement
-        model: Any = spec.model
         with call.runtime.sessions() as db:
             bind_business(db, call.business_id)
-            key = key_of_legacy_id(db, statement, model, call.business_id, legacy_id)
+            key = key_of_legacy_id(db, select(spec.key), spec.model, call.business_id, legacy_id)
         return None if key is None else str(key)
 
     async def key(self, call: Call, segment: str, legacy_id: int) -> str | None:

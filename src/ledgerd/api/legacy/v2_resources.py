@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # v1/v2's contact types: `contact[contact_type_id]=1` is a customer (§7.2's signed example, §7.3's cassette:
-# `"contact_type":{"id":1,"name":"CUSTOMER"}`); 2, a supplier, is the other one v1/v2 knew (docs/legacy-v2.md).
-CONTACT_TYPES: Mapping[int, str] = {1: "CUSTOMER", 2: "SUPPLIER"}
+# `"contact_type":{"id":1,"name":"CUSTOMER"}`); 2 is a supplier, v3.1's VENDOR (docs/legacy-v2.md).
+CONTACT_TYPES: Mapping[int, str] = {1: "CUSTOMER", 2: "VENDOR"}
 
 # The v3.1 records a request's `<name>_id` names, by name (v3.1's field names).
 LINKS: Mapping[str, str] = {
