@@ -176,8 +176,8 @@ def resource(table: Table, item: dict[str, Any]) -> dict[str, Any]:
                 out[spec.v2] = _coded(spec, inner) if spec.codes is not None else link(inner)
         if key not in renamed and key not in out:
             out[key] = link(value)
-    if identity is not None:
-        out[KEY] = identity
+    if legacy is not None:  # `$key` mirrors an integer id; a line or the user has only v3.1's
+        out[KEY] = legacy
     return out
 
 
