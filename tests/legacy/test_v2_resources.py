@@ -126,7 +126,9 @@ def test_paging_by_start_index_and_items_per_page(v2: V2) -> None:
     assert list(body) == ["$totalResults", "$startIndex", "$itemsPerPage", "$resources"]
     assert diagnoses(v2.get("/accounts/v2/contacts", **{"$itemsPerPage": "0"}), 422)[0]["$source"] == \
         "$itemsPerPage"
-    assert diagnoses(v2.get("/accounts/v2/contacts", **{"$startIndex": "-1"}), 422)[0]["$source"] == "$startIndex"
+    for start in ("-1", "x", str(2**31)):
+        assert diagnoses(v2.get("/accounts/v2/contacts", **{"$startIndex": start}), 422)[0]["$source"] == \
+            "$startIndex"
 
 
 def test_validation_errors_are_v2_diagnoses_with_v2_names(v2: V2) -> None:
@@ -208,5 +210,6 @@ def test_lookups_settings_and_what_v2_served_without_a_v31_equivalent(v2: V2) ->
     assert "year_end_date" in v2.ok(v2.get("/accounts/v2/financial_settings"))
     for path in ("period_types", "summary", "sales_invoices/summary"):
         assert diagnoses(v2.get(f"/accounts/v2/{path}"), 404)[0]["$dataCode"] == "NotSupported"
-    assert diagnoses(v2.get("/accounts/v2/nothing_here"), 404)
+    assert diagnoses(v2.get("/accounts/v2/nothing_here"), 404)[0]["$dataCode"] == "RouteNotFound"
+    assert diagnoses(v2.get("/core/v2/nothing_here"), 404)[0]["$dataCode"] == "RouteNotFound"
     assert diagnoses(v2.call("POST", "/accounts/v2/countries", [("country[name]", "x")]), 405)

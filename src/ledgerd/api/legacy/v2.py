@@ -26,14 +26,14 @@ from ledgerd.api.legacy import callers, forms, signing
 from ledgerd.api.legacy import v2_translation as translate
 from ledgerd.api.legacy.forward import Answer, forward
 from ledgerd.api.legacy.v2_resources import BY_PATH, UNSUPPORTED, Resource, Table
-from ledgerd.api.listing import MAX_PER_PAGE
+from ledgerd.api.listing import MAX_PAGE, MAX_PER_PAGE
 from ledgerd.api.registry import REGISTRY
 from ledgerd.auth import nonces
 from ledgerd.auth.models import LegacyCredential
 from ledgerd.db.records import Record, key_of_legacy_id
 from ledgerd.db.tenancy import bind_business
 from ledgerd.errors import Invalid, LedgerdError, NotFound
-from ledgerd.http.errors import ApiError, MethodNotAllowed, Unauthorized, status_of
+from ledgerd.http.errors import ApiError, MethodNotAllowed, RouteNotFound, Unauthorized, status_of
 from ledgerd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -244,11 +244,11 @@ class V2:
         name, _, key = rest.partition("/")
         resource = BY_PATH.get(name)
         if resource is None or "/" in key:
-            raise NotSupported("The path/endpoint does not exist in API v2.")
+            raise RouteNotFound("The path/endpoint does not exist in API v2.")
         method = call.request.method
         if resource.singleton:
             if key:
-                raise NotSupported("The path/endpoint does not exist in API v2.")
+                raise RouteNotFound("The path/endpoint does not exist in API v2.")
             if method == "GET":
                 return await self._one(call, resource, "GET", f"/{resource.v31}")
             return await self._write(call, resource, method, f"/{resource.v31}")
@@ -307,7 +307,7 @@ class V2:
         """A v2 list: `$startIndex` (from 0) and `$itemsPerPage` turned into v3.1 pages (two when the start is not
         on a page boundary), in the SData envelope."""
         params = dict(call.query)
-        start = _count(params.get("$startIndex"), "$startIndex", 0, 0, 2**31 - 1)
+        start = _count(params.get("$startIndex"), "$startIndex", 0, 0, MAX_PAGE - 2)  # its pages stay countable
         per = _count(params.get("$itemsPerPage"), "$itemsPerPage", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
         passed = [(k, v) for k, v in call.query
                   if not k.startswith("$") and k not in ("page", "items_per_page", "attributes")]
@@ -349,7 +349,7 @@ class V2:
                            "user": translate.resource(Table(), found_user.json())})
         targets = {"business": (business, "business"), "user": ("/user", "user")}
         if rest not in targets:
-            raise NotSupported("The path/endpoint does not exist in API v2.")
+            raise RouteNotFound("The path/endpoint does not exist in API v2.")
         path, wrapper = targets[rest]
         resource = Resource(rest, path.strip("/"), singular=wrapper, wrapper=wrapper, singleton=True)
         if method == "GET":
