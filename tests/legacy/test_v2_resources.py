@@ -213,3 +213,18 @@ def test_lookups_settings_and_what_v2_served_without_a_v31_equivalent(v2: V2) ->
     assert diagnoses(v2.get("/accounts/v2/nothing_here"), 404)[0]["$dataCode"] == "RouteNotFound"
     assert diagnoses(v2.get("/core/v2/nothing_here"), 404)[0]["$dataCode"] == "RouteNotFound"
     assert diagnoses(v2.call("POST", "/accounts/v2/countries", [("country[name]", "x")]), 405)
+
+
+def test_a_read_only_token_reads_but_changes_nothing(v2: V2) -> None:
+    v2.token = v2.books.factory.legacy_token(v2.books.owner, v2.books.business, api="v2", app=v2.app,
+                                             scope="readonly")["access_token"]
+    assert v2.ok(v2.get("/accounts/v2/contacts"))["$totalResults"] == 0
+    assert diagnoses(v2.call("POST", "/accounts/v2/contacts", [("contact[name]", "x")]), 403)
+    assert diagnoses(v2.call("PUT", "/core/v2/business", [("business[website]", "https://example.com/")]), 403)
+
+
+def test_the_business_is_updated_by_its_owner(v2: V2) -> None:
+    updated = v2.ok(v2.call("PUT", "/core/v2/business", [("business[address_line_1]", "23 Acacia Ave."),
+                                                         ("business[website]", "https://example.com/")]))
+    assert (updated["id"], updated["address_line_1"]) == (v2.books.business.legacy_id, "23 Acacia Ave.")
+    assert v31(v2, f"/businesses/{v2.books.business.id}")["website"] == "https://example.com/"
