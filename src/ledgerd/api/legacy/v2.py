@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
 from sqlalchemy import select
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
@@ -33,6 +33,7 @@ from ledgerd.auth.models import LegacyCredential
 from ledgerd.db.records import Record, key_of_legacy_id
 from ledgerd.db.tenancy import bind_business
 from ledgerd.errors import Invalid, LedgerdError, NotFound
+from ledgerd.http import sandbox
 from ledgerd.http.errors import ApiError, MethodNotAllowed, RouteNotFound, Unauthorized, status_of
 from ledgerd.runtime import Runtime
 
@@ -185,6 +186,11 @@ class V2:
             return await self._accounts(call, path[len(ACCOUNTS) + 1:].strip("/"))
         except LedgerdError as exc:
             return error(exc)
+        except (ClientDisconnect, sandbox.ConnectionDropped):
+            raise  # nobody to answer, or a fault rule dropped the connection
+        except Exception:  # a bug: logged, and still answered in v2's shape
+            log.exception("unexpected error in API v2 (%s %s)", request.method, request.url.path)
+            return _diagnoses(500, [_problem("InternalServerError", "An unexpected error occurred.")])
 
     async def _forward(self, call: Call, method: str, path: str, query: Sequence[tuple[str, str]] = (),
                        body: Any = None) -> Answer:
