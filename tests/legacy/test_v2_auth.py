@@ -101,3 +101,11 @@ def test_the_signed_url_is_the_one_the_client_used_or_the_public_url() -> None:
     assert _base_url(_request("[::1]:8000"), None) == "http://[::1]:8000/accounts/v2/contacts"
     assert _base_url(_request("10.0.0.5:8000"), "https://books.example.com") == \
         "https://books.example.com/accounts/v2/contacts"
+
+
+def test_a_call_refused_before_its_route_is_answered_in_v2s_shape(v2: V2) -> None:
+    path = "/accounts/v2/contacts"
+    response = v2.client.get(path + "?search=a%00b", headers=v2.headers("GET", path, [("search", "a\x00b")]))
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/json;vnd.sage=sdata"
+    assert response.json()["$diagnoses"][0]["$dataCode"] == "InvalidCharacters"

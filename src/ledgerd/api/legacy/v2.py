@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ACCOUNTS, CORE = "/accounts/v2", "/core/v2"
+PATHS = (ACCOUNTS + "/", CORE + "/")
 SDATA = "application/json;vnd.sage=sdata"
 FORM = "application/x-www-form-urlencoded"
 DEFAULT_PER_PAGE = 20
