@@ -39,6 +39,7 @@ from ledgerd.api.admin import inventory as admin_inventory
 from ledgerd.api.admin import journal as admin_journal
 from ledgerd.api.admin import state as admin_state
 from ledgerd.api.legacy import mount as legacy_api
+from ledgerd.api.legacy import v2 as legacy_v2
 from ledgerd.api.resources import analysis as analysis_api
 from ledgerd.api.resources import artefacts as artefacts_api
 from ledgerd.api.resources import attachments as attachments_api
@@ -200,6 +201,8 @@ def _refused(scope: Scope, error: ApiError) -> Response:
     """A request refused before its route ran (a body by the guard outside the API pipeline, text by the edge),
     in the shape of the path's surface."""
     path: str = scope["path"]
+    if path.startswith(legacy_v2.PATHS):
+        return legacy_v2.error(error)
     if path.startswith(API_PATHS):
         return error_response(error, secrets.token_hex(16))
     if path in oauth_routes.FORM_PATHS:

@@ -9,6 +9,7 @@ from ledgerd.api import idempotency as _idempotency  # noqa: F401
 from ledgerd.artefacts import models as _artefacts  # noqa: F401
 from ledgerd.attachments import models as _attachments  # noqa: F401
 from ledgerd.auth import models as _auth  # noqa: F401
+from ledgerd.auth import nonces as _auth_nonces  # noqa: F401
 from ledgerd.banking import models as _banking  # noqa: F401
 from ledgerd.catalog import models as _catalog  # noqa: F401
 from ledgerd.contacts import models as _contacts  # noqa: F401

@@ -52,7 +52,9 @@ def chunks(total: int, size: int = 64 * 1024, fill: bytes = b"a") -> Iterator[by
 
 
 def test_the_form_surfaces_are_known() -> None:
-    assert {"/token", "/oauth2/token", "/revoke", "/oauth2/revoke"} == oauth_routes.FORM_PATHS
+    legacy = {f"{base}/{grant}" for base in ("/v3/oauth/uki", "/v3/oauth/na", "/v3/oauth/eu", "/v2/oauth")
+              for grant in ("token", "revoke")}
+    assert {"/token", "/oauth2/token", "/revoke", "/oauth2/revoke", *legacy} == oauth_routes.FORM_PATHS
     assert {"/login", "/signup", "/logout", "/developer/apps", "/oauth2/auth", "/oauth2/auth/central",
             "/developer/apps/x/x"} == set(PAGE_FORMS)
 

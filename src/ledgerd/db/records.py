@@ -18,7 +18,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, select, union_all
+from sqlalchemy import Integer, Select, select, union_all
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from ledgerd.clock import Clock
@@ -124,3 +124,11 @@ def find_legacy_ids(db: Session, business_id: str, ids: Collection[str]) -> dict
     parts = [select(t.c.id, t.c.legacy_id).where(t.c.business_id == business_id, t.c.id.in_(wanted))
              for t in tables]
     return {row[0]: row[1] for row in db.execute(union_all(*parts))}
+
+
+def key_of_legacy_id(db: Session, statement: Select[Any], model: type[Record], business_id: str,
+                     legacy_id: int) -> Any | None:
+    """The key `statement` (a select of one column of `model`'s records) gives for the record of `business_id`
+    with `legacy_id`, or None: how the old APIs' integer ids find a record."""
+    found = statement.where(model.business_id == business_id, model.legacy_id == legacy_id).limit(1)
+    return db.scalar(found)
