@@ -19,7 +19,6 @@ from ledgerd.clock import Clock
 from ledgerd.runtime import Runtime
 from ledgerd.sandbox.journal import Journal
 from ledgerd.tenancy.models import User
-from ledgerd.tenancy.service import set_admin
 from tests.conftest import PUBLIC_URL, client_address
 from tests.support.factories import Factory
 
@@ -29,7 +28,7 @@ CALLBACK = "http://localhost:8080/callback"
 def admin_of(client: TestClient, factory: Factory, *, administrator: bool = True) -> tuple[Admin, User]:
     user = factory.user()
     if administrator:
-        factory.tx(lambda db: set_admin(db, factory.runtime.clock, db.get(User, user.id) or user))
+        factory.administrator(user)
     app, secret = factory.app(user, [CALLBACK])
     oauth = OAuthClient(app.client_id, secret, CALLBACK, endpoints=Endpoints.under(PUBLIC_URL), http=client)
     return Admin.connect(PUBLIC_URL, TokenSet.from_response(factory.token(user, app)), oauth), user

@@ -28,7 +28,6 @@ from ledgerd.runtime import Runtime
 from ledgerd.sandbox import inventory
 from ledgerd.sandbox.demo import seed_demo_books
 from ledgerd.tenancy.models import Membership, Role, User
-from ledgerd.tenancy.service import set_admin
 from tests.support.factories import Factory
 
 ADMIN = "/ledgerd/v1/admin"
@@ -38,8 +37,7 @@ ROUTES = [("GET", "/users"), ("DELETE", "/users/{user}"), ("GET", "/businesses")
 
 def administrator(factory: Factory) -> User:
     user = factory.user("Grace", "Hopper")
-    factory.tx(lambda db: set_admin(db, factory.runtime.clock, db.get(User, user.id) or user))
-    return user
+    return factory.administrator(user)
 
 
 def bearer(token: dict[str, Any]) -> dict[str, str]:

@@ -31,7 +31,6 @@ from ledgerd.db.engine import unit_of_work
 from ledgerd.runtime import Runtime
 from ledgerd.sandbox.journal import Journal, JournalEntry
 from ledgerd.tenancy.models import Business, User
-from ledgerd.tenancy.service import set_admin
 from tests.conftest import PUBLIC_URL, TEST_SCRYPT_N, client_address
 from tests.support.cluster import COMMON_URL, bearer, start_together
 from tests.support.factories import PASSWORD, Factory
@@ -59,7 +58,7 @@ class Caller:
 def make_caller(factory: Factory, admin: bool = True) -> Caller:
     user = factory.user()
     if admin:
-        factory.tx(lambda db: set_admin(db, factory.runtime.clock, db.get(User, user.id), True))
+        factory.administrator(user)
     business = factory.business(user)
     app, secret = factory.app(user, [CALLBACK])
     return Caller(user, business, app, secret, factory.token(user, app))

@@ -21,8 +21,7 @@ from ledgerd.db.engine import unit_of_work
 from ledgerd.db.records import bind_clock, import_legacy_id, legacy_counter
 from ledgerd.db.tenancy import bind_business
 from ledgerd.errors import Invalid
-from ledgerd.tenancy.models import Role, User
-from ledgerd.tenancy.service import set_admin
+from ledgerd.tenancy.models import Role
 from tests.support.books import Books, problem
 from tests.support.cli import Ledgerd, in_process
 from tests.support.factories import Factory
@@ -39,7 +38,7 @@ def books(client: TestClient, factory: Factory) -> Books:
 @pytest.fixture
 def admin(factory: Factory) -> dict[str, str]:
     user = factory.user(first_name="Root")
-    factory.tx(lambda db: set_admin(db, factory.runtime.clock, db.get(User, user.id)))
+    factory.administrator(user)
     return factory.headers(user)
 
 
@@ -127,7 +126,7 @@ def test_only_the_owner_or_an_administrator_may_import(books: Books, factory: Fa
     assert "owner" in refused["$message"]
     assert legacy_ids(books) == {}
     assert create(books, "Clerk's own", headers=clerk_headers).status_code == 201  # without the header: as ever
-    factory.tx(lambda db: set_admin(db, factory.runtime.clock, db.get(User, clerk.id)))
+    factory.administrator(clerk)
     allowed = create(books, "By an administrator", 4812, clerk_headers)
     assert allowed.status_code == 201 and allowed.json()["legacy_id"] == 4812
 

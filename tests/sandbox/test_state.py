@@ -22,8 +22,7 @@ from ledgerd.db.records import bind_clock
 from ledgerd.db.tenancy import bind_business
 from ledgerd.ledger.models import LedgerAccount
 from ledgerd.sandbox import state
-from ledgerd.tenancy.models import Business, User
-from ledgerd.tenancy.service import set_admin
+from ledgerd.tenancy.models import Business
 from tests.support.books import Books
 from tests.support.factories import Factory
 
@@ -42,7 +41,7 @@ def books(client: TestClient, factory: Factory) -> Books:
 @pytest.fixture
 def admin(factory: Factory) -> dict[str, str]:
     user = factory.user(first_name="Root")
-    factory.tx(lambda db: set_admin(db, factory.runtime.clock, db.get(User, user.id)))
+    factory.administrator(user)
     return factory.headers(user)
 
 

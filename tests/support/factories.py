@@ -17,7 +17,7 @@ from ledgerd.db.engine import unit_of_work
 from ledgerd.onboarding import open_business
 from ledgerd.runtime import Runtime
 from ledgerd.tenancy.models import Business, Role, User
-from ledgerd.tenancy.service import create_user, invite, password_hash
+from ledgerd.tenancy.service import create_user, invite, password_hash, set_admin
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
@@ -36,6 +36,16 @@ class Factory:
         hashed = password_hash(self.runtime.passwords, PASSWORD)
         return self.tx(lambda db: create_user(db, self.runtime.clock, email=email, password_hash=hashed,
                                               first_name=first_name, last_name=last_name))
+
+    def administrator(self, user: User) -> User:
+        """Make `user` a ledgerd administrator (the sandbox controls, the admin API)."""
+        def run(db: Session) -> None:
+            row = db.get(User, user.id)
+            assert row is not None
+            set_admin(db, self.runtime.clock, row)
+
+        self.tx(run)
+        return user
 
     def business(self, owner: User, name: str = "Acme Ltd", country: str = "GB") -> Business:
         def run(db: Session) -> Business:
