@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from ledgerd.api.legacy import compare
-from ledgerd.auth.models import App, LegacyAccessToken
+from ledgerd.auth.models import App, LegacyAccessToken, LegacyCredential, SubscriptionKey, TokenFamily
+from ledgerd.auth.nonces import LegacyNonce
+from ledgerd.cli import main
 from ledgerd.tenancy.models import Business
 from tests.support import invariants
 from tests.support.books import Books
@@ -51,9 +53,9 @@ def _write(tmp_path: Path, calls: list[dict[str, Any]]) -> Path:
 
 
 def _state(books: Books) -> tuple[Any, ...]:
-    def counts(db: Any) -> tuple[int, int, int]:
-        return (db.scalar(select(func.count()).select_from(Business)), db.scalar(select(func.count()).select_from(App)),
-                db.scalar(select(func.count()).select_from(LegacyAccessToken)))
+    def counts(db: Any) -> list[int]:
+        return [db.scalar(select(func.count()).select_from(model)) for model in (
+            Business, App, LegacyAccessToken, LegacyCredential, SubscriptionKey, LegacyNonce, TokenFamily)]
 
     return books.tx(invariants.fingerprint), books.factory.tx(counts), books.get("/contacts").json()
 
@@ -180,3 +182,9 @@ def test_the_clones_and_the_app_go_also_when_the_replay_fails(books: Books, ledg
         ledgerd("migrate", "compare", books.business_id,
                 str(_write(tmp_path, [{"api": "v3", "method": "GET", "path": f"{V3}/contacts"}])))
     assert _state(books) == before
+
+
+def test_the_verb_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["migrate", "compare", "--help"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: ledgerd migrate compare")
