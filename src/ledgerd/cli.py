@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from ledgerd.api import id_map
 from ledgerd.api.admin.inventory import app_item, business_item, family_item, user_item
+from ledgerd.api.legacy import compare
 from ledgerd.api.validation import parse_body
 from ledgerd.app import build_runtime
+from ledgerd.app import create_app as create_asgi_app
 from ledgerd.auth import legacy
 from ledgerd.auth.apps import create_app
 from ledgerd.auth.models import App
@@ -312,6 +314,46 @@ def cmd_migrate_ids(args: argparse.Namespace) -> None:
                 sys.stdout.flush()
     finally:
         runtime.engine.dispose()
+
+
+def cmd_migrate_compare(args: argparse.Namespace) -> None:
+    """Exit status 0 when every answer agrees, 1 when some differ (raised as _Differs), 2 on a usage error."""
+    try:
+        with open(args.file, encoding="utf-8") as recorded_file:
+            recorded = compare.read(recorded_file)
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{args.file} is not UTF-8 text") from None
+    # In-process, as a client: the old APIs on whatever the deployment says, nothing journalled, no rate limit on
+    # the replaying app (it is the tool's own, deleted at the end).
+    settings = _settings(args, legacy_apis=True, journal=False, access_log=False, rate_limit=0)
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    try:
+        asgi = create_asgi_app(runtime=runtime)
+        with Progress("migrate compare") as progress:
+            report = compare.compare(runtime, asgi, args.business, recorded, user_email=args.user,
+                                     progress=progress.update)
+    finally:
+        runtime.engine.dispose()
+    text = json.dumps(report.to_dict(), indent=2) + "\n" if args.format == "json" else report.text() + "\n"
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+        print(report.text().splitlines()[-1], file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if report.differs:
+        raise _Differs()
+
+
+class _Differs(Exception):
+    """The compared answers differ: exit status 1."""
 
 
 LEGACY_KINDS = ("v3", "v2", "subscription-keys")
@@ -842,6 +884,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="CSV (default) or a JSON array")
 
+    p = verb(m_verbs, "compare", cmd_migrate_compare,
+             "Replay recorded API v2/v3 calls and their v3.1 equivalents on two clones of a business and report "
+             "the answers' differences field by field (exit 1 when some differ).", json_out=False)
+    p.add_argument("business", metavar="BUSINESS", help="the business id (it is cloned; it is never changed)")
+    p.add_argument("file", metavar="FILE", help='JSON lines: {"api": "v2"|"v3", "method", "path", "body"}')
+    p.add_argument("--user", metavar="EMAIL", help="replay as this member of the business (default: its owner)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or a JSON report")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead")
+
     p = verb(verbs, "demo", cmd_demo, "Set up a demo user, business and app, then serve them.")
     p.add_argument("--country", default="GB", type=str.upper, choices=["GB", "IE", "US", "CA", "ES", "FR", "DE"])
     p.add_argument("--host")
@@ -860,4 +911,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LedgerdError as exc:
         print(f"ledgerd: {exc.problems[0].message}", file=sys.stderr)
         return 2
+    except _Differs:
+        return 1
     return 0

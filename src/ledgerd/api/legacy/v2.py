@@ -165,6 +165,39 @@ def authenticate(runtime: Runtime, request: Request, raw: bytes) -> Call:
     return Call(request, runtime, caller, caller.business_id, query, forms.parse(body))
 
 
+# --- ids and bodies (also `ledgerd migrate compare`'s, api/legacy/compare.py) -----------------------------------
+
+def stored(segment: str) -> bool:
+    """Whether the records of the v3.1 resource `segment` are stored (found by legacy id in their table), not a
+    static list's entries."""
+    spec = REGISTRY.get(segment)
+    return spec is not None and isinstance(spec.model, type) and issubclass(spec.model, Record)
+
+
+def stored_key(runtime: Runtime, business_id: str, segment: str, legacy_id: int) -> str | None:
+    """The v3.1 key of the stored record of `segment` with `legacy_id` in the business (blocking)."""
+    # Unscoped by kind: a legacy id names one row of its table (e.g. of all artefacts); if it is another kind's,
+    # the v3.1 route the call goes to says it is not found.
+    spec = REGISTRY[segment]
+    with runtime.sessions() as db:
+        bind_business(db, business_id)
+        key = key_of_legacy_id(db, select(spec.key), spec.model, business_id, legacy_id)
+    return None if key is None else str(key)
+
+
+def v31_body(resource: Resource, method: str, form: dict[str, Any]) -> dict[str, Any]:
+    """The v3.1 body inside the wrapper of a v2 write's parsed form, its integer ids not yet resolved (422 when
+    the wrapper is missing)."""
+    wrapper = resource.v2_wrapper
+    given = form.get(wrapper)
+    if not isinstance(given, dict):
+        raise Invalid(f"{wrapper} is missing: send its fields as {wrapper}[name]=value.", wrapper)
+    inner = translate.to_v31(resource.table, given)
+    if method == "POST":
+        inner.update(resource.fixed)
+    return inner
+
+
 # --- the adapter ------------------------------------------------------------------------------------------------
 
 class V2:
@@ -205,22 +238,12 @@ class V2:
 
     # --- ids --------------------------------------------------------------------------------------------------
 
-    def _stored_key(self, call: Call, segment: str, legacy_id: int) -> str | None:
-        # Unscoped by kind: a legacy id names one row of its table (e.g. of all artefacts); if it is another kind's,
-        # the v3.1 route the call goes to says it is not found.
-        spec = REGISTRY[segment]
-        with call.runtime.sessions() as db:
-            bind_business(db, call.business_id)
-            key = key_of_legacy_id(db, select(spec.key), spec.model, call.business_id, legacy_id)
-        return None if key is None else str(key)
-
     async def key(self, call: Call, segment: str, legacy_id: int) -> str | None:
         """The v3.1 key of a record of `segment` by its legacy id: looked up where the records are stored, else
         (static lists) found among the list's entries."""
-        spec = REGISTRY.get(segment)
-        if spec is not None and isinstance(spec.model, type) and issubclass(spec.model, Record):
-            return await self._off_loop(call.runtime,
-                                        functools.partial(self._stored_key, call, segment, legacy_id))
+        if stored(segment):
+            return await self._off_loop(call.runtime, functools.partial(
+                stored_key, call.runtime, call.business_id, segment, legacy_id))
         page = 1
         while True:
             answer = await self._forward(call, "GET", f"/{segment}",
@@ -300,13 +323,7 @@ class V2:
     async def _write(self, call: Call, resource: Resource, method: str, path: str) -> Response:
         if method not in ("POST", "PUT"):
             raise _method_not_allowed()
-        wrapper = resource.v2_wrapper
-        given = call.form.get(wrapper)
-        if not isinstance(given, dict):
-            raise Invalid(f"{wrapper} is missing: send its fields as {wrapper}[name]=value.", wrapper)
-        inner = translate.to_v31(resource.table, given)
-        if method == "POST":
-            inner.update(resource.fixed)
+        inner = v31_body(resource, method, call.form)
         await self._resolve(call, inner, resource.table, resource)
         return await self._one(call, resource, method, path, {resource.v31_wrapper: inner})
 
