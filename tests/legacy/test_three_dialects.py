@@ -486,3 +486,127 @@ def test_an_unsupported_row_answers_not_supported(d: Dialects, v2: str, v31: str
     rest = v2.removeprefix("/accounts/v2")
     assert d.v31("GET", rest).status_code == 404
     assert d.v3.get(rest).status_code == 404
+
+
+# --- [MIG3]: the v3 -> v3.1 guide's examples ---------------------------------------------------------------------
+
+def test_the_base_url_example_a_us_business(client: TestClient, factory: Factory) -> None:
+    """[MIG3] §4: "You do not need to add a country to that base URL, also parts like core or accounts are not
+    required anymore. Just add the name of the endpoint you want to access to the base URL": for a US business,
+    v3's `/us/sageone/accounts/v3/contacts` becomes `/v3.1/contacts`, the same list."""
+    d = open_dialects(client, factory, "US")
+    assert d.v3.region == "us"
+    ok(d.v3.request("POST", "/contacts", json={"contact": {"name": "Made in v3", "contact_type_ids": ["CUSTOMER"]}}),
+       201)
+    ok(d.v31("POST", "/contacts", {"contact": {"name": "Made in v3.1", "contact_type_ids": ["VENDOR"]}}), 201)
+    old = client.get("/us/sageone/accounts/v3/contacts", headers=d.v3.headers(), params={"attributes": "all"})
+    new = d.v31("GET", "/contacts", attributes="all")
+    assert ok(old) == ok(new) and ok(new)["$total"] == 2
+    assert "x-business" in new.headers and "x-business" not in old.headers  # [MIG3] §8: v3.1's answer names it
+    assert d.v3.get("/contacts", region="uki").status_code == 403  # the country still counts in v3
+
+
+def test_the_core_endpoints_mapping(d: Dialects, factory: Factory) -> None:
+    """[MIG3] §6: "Four endpoints, however, were completely redesigned (/v3/core/business,
+    /v3/core/business_relationships, /v3/core/me, and /v3/core/user)"; "GET /businesses returns a list of all
+    businesses the user has access to which was handled by business_relationships in API v3"; "GET
+    /businesses/{id} returns the details of the business"; "GET /user returns the details of the user". /me has
+    no v3.1 equivalent."""
+    second = factory.business(d.books.owner, name="Second Ltd")
+    business = ok(d.v3.get("/business", api="core"))
+    full = ok(d.v31("GET", f"/businesses/{business['id']}"))
+    for name in ("id", "displayed_as", "name", "address_line_1", "city", "postal_code", "website", "mobile"):
+        assert business[name] == full[name], name
+    relationships = ok(d.v3.get("/business_relationships", api="core"))
+    listed = ok(d.v31("GET", "/businesses"))["$items"]
+    assert sorted(b["id"] for b in relationships) == sorted(b["id"] for b in listed) == \
+        sorted([d.books.business.id, second.id])
+    user, new_user = ok(d.v3.get("/user", api="core")), ok(d.v31("GET", "/user"))
+    for name in ("id", "first_name", "last_name", "email", "locale"):
+        assert user[name] == new_user[name], name
+    assert ok(d.v3.get("/me", api="core")) == {"business": business, "user": user}
+    assert d.v31("GET", "/me").status_code == 404
+    # "PUT /businesses/{id} ... Only the business owner can change business details": a change there is v3's too
+    ok(d.v31("PUT", f"/businesses/{business['id']}", {"business": {"address_line_1": "23 Acacia Ave.",
+                                                                   "mobile": "0777654321", "website": ""}}))
+    again = ok(d.v3.get("/business", api="core"))
+    assert (again["address_line_1"], again["mobile"]) == ("23 Acacia Ave.", "0777654321")
+
+
+def _sales_account(d: Dialects) -> str:
+    return d.books.accounts[4000]
+
+
+def test_tax_amount_is_stricter_in_v31(d: Dialects) -> None:
+    """[MIG3] §6: "the v3.1 validation of a line item's attribute tax_amount is now stricter in that it cannot be
+    omitted as simply as before": the same invoice without tax_amount is made by v3 (which fills it) and refused
+    by v3.1 and by v2 (whose calls are v3.1's, docs/legacy-v2.md)."""
+    customer = d.books.contact()
+    line = {"description": "Work", "ledger_account_id": _sales_account(d), "quantity": "3", "unit_price": "33.33",
+            "tax_rate_id": "GB_STANDARD"}
+    body = {"sales_invoice": {"contact_id": customer, "date": "2024-06-15", "invoice_lines": [line]}}
+    refused = d.v31("POST", "/sales_invoices", body)
+    assert (refused.status_code, refused.json()[0]["$source"]) == (422, "invoice_lines[0].tax_amount")
+    made = ok(d.v3.request("POST", "/sales_invoices", json=body), 201)
+    assert (made["invoice_lines"][0]["tax_amount"], made["total_amount"]) == ("20.0", "119.99")
+    legacy = legacy_of(d, f"/sales_invoices/{made['id']}")
+    assert d.v2.ok(d.v2.get(f"/accounts/v2/sales_invoices/{legacy}"))["line_items"][0]["tax_amount"] == "20.0"
+    customer_id = legacy_of(d, f"/contacts/{customer}")
+    account_id, rate_id = legacy_of(d, f"/ledger_accounts/{_sales_account(d)}"), legacy_of(d, "/tax_rates/GB_STANDARD")
+    prefix = "sales_invoice[line_items_attributes][0]"
+    found = diagnoses(d.v2.call("POST", "/accounts/v2/sales_invoices", [
+        ("sales_invoice[contact_id]", str(customer_id)), ("sales_invoice[date]", "2024-06-15"),
+        (f"{prefix}[description]", "Work"), (f"{prefix}[quantity]", "3"), (f"{prefix}[unit_price]", "33.33"),
+        (f"{prefix}[ledger_account_id]", str(account_id)), (f"{prefix}[tax_rate_id]", str(rate_id))]), 422)
+    assert [p["$source"] for p in found] == ["line_items_attributes[0][tax_amount]"]
+
+
+def test_an_attachment_file_needs_the_accept_header_in_v31_only(d: Dialects) -> None:
+    """[MIG3] §6: "In order to get a binary attachment file, in API v3.1 you need to specify an Accept request
+    header. Please always set it to Accept: application/octet-stream, regardless of the type of the file"."""
+    content = b"\x89PNG\r\n\x1a\n not really a picture"
+    made = ok(d.v3.request("POST", "/attachments", json={"attachment": {
+        "file": base64.b64encode(content).decode(), "file_name": "a.png", "mime_type": "image/png",
+        "description": "A picture", "file_extension": ".png", "attachment_context_type_id": "CONTACT",
+        "attachment_context_id": d.books.contact()}}), 201)
+    path = f"/attachments/{made['id']}/file"
+    assert d.v31("GET", path).status_code == 406
+    new = d.books.client.get(f"/v3.1{path}", headers={**d.books.headers, "Accept": "application/octet-stream"})
+    old = d.v3.get(path)
+    assert new.status_code == old.status_code == 200
+    assert new.content == old.content == content
+
+
+def test_x_site_and_x_business_select_the_same_business(d: Dialects, factory: Factory) -> None:
+    """[MIG3] §8: "The previous header for the business selection is has changed from X-Site to X-Business";
+    "You can identify the business being used for any request by the X-Business header included in the
+    response"; §7: without it, "the user's lead business is used"."""
+    other = factory.business(d.books.owner, name="Second Ltd", country="IE")
+    ok(d.v31("POST", "/contacts", {"contact": {"name": "In the lead", "contact_type_ids": ["CUSTOMER"]}}), 201)
+    headers = factory.headers(d.books.owner, business=other.id)
+    made = d.books.client.post("/v3.1/contacts", headers=headers,
+                               json={"contact": {"name": "In the second", "contact_type_ids": ["CUSTOMER"]}})
+    assert ok(made, 201) and made.headers["x-business"] == other.id
+    for business, name in ((d.books.business.id, "In the lead"), (other.id, "In the second")):
+        new = d.books.client.get("/v3.1/contacts", headers={**headers, "X-Business": business})
+        old = d.v3.get("/contacts", headers={"X-Site": business})
+        assert ok(new) == ok(old)
+        assert [c["displayed_as"].split(" (")[0] for c in ok(old)["$items"]] == [name]
+        assert new.headers["x-business"] == business
+    no_header = {k: v for k, v in headers.items() if k.lower() != "x-business"}
+    lead = d.books.client.get("/v3.1/contacts", headers=no_header)
+    assert lead.headers["x-business"] == ok(d.v31("GET", "/businesses/lead"))["id"]
+
+
+def test_json_only_in_both(d: Dialects) -> None:
+    """[MIG3] §9: "API v3.1 only accepts requests with a content type of JSON ... Requests with content types other
+    than JSON are no longer possible and you will receive an error from the API"; v3 takes JSON only as well
+    (docs/legacy-v3.md); v2's bodies were forms ([MIG2] §8 is the change)."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    old = d.books.client.post(f"/{d.v3.region}/sageone/accounts/v3/contacts", content=b"contact[name]=A",
+                              headers={**d.v3.headers(), **form})
+    new = d.books.client.post("/v3.1/contacts", content=b"contact[name]=A", headers={**d.books.headers, **form})
+    assert old.status_code == new.status_code == 415
+    assert old.json()[0]["$dataCode"] == new.json()[0]["$dataCode"]
+    ok(d.v2.call("POST", "/accounts/v2/contacts", [("contact[name]", "A"), ("contact[contact_type_id]", "1")]), 201)
+    assert ok(d.v31("GET", "/contacts"))["$total"] == 1
