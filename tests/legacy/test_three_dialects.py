@@ -610,3 +610,74 @@ def test_json_only_in_both(d: Dialects) -> None:
     assert old.json()[0]["$dataCode"] == new.json()[0]["$dataCode"]
     ok(d.v2.call("POST", "/accounts/v2/contacts", [("contact[name]", "A"), ("contact[contact_type_id]", "1")]), 201)
     assert ok(d.v31("GET", "/contacts"))["$total"] == 1
+
+
+# --- one invoice's life in three dialects -----------------------------------------------------------------------
+
+def test_an_invoice_lives_through_three_dialects(d: Dialects) -> None:
+    """[MIG2] §9: "You can still query the API v2 IDs in the new API v3.1" and [MIG3] §4: v3's paths are v3.1's:
+    an invoice of two lines made through v2 (a form), updated through v3 (PUT JSON), read through v3.1, paid through
+    v3.1 (contact_payments), PAID in v2 and v3; its payment deleted through v3, it is unpaid again everywhere;
+    voided through v2, it is VOID in v3 and v3.1."""
+    context = Context.open(d)
+    made = MAKERS["sales_invoices"](context, 0)
+    created = _made_in_v2(d, "sales_invoices", made)
+    legacy, v2_path = created["id"], f"/accounts/v2/sales_invoices/{created['id']}"
+    key = key_of(d, "/sales_invoices", legacy)
+    assert (created["total_amount"], len(created["line_items"])) == ("30.6", 2)  # 20.00 + 5.50, 20 % tax
+
+    lines = [{"id": line["id"]} for line in ok(d.v31("GET", f"/sales_invoices/{key}"))["invoice_lines"]]
+    lines[1]["description"] = "Gadget (boxed)"
+    updated = ok(d.v3.request("PUT", f"/sales_invoices/{key}", json={"sales_invoice": {
+        "reference": "PO-9", "notes": "Changed in v3", "invoice_lines": lines}}))
+    new = ok(d.v31("GET", f"/sales_invoices/{key}", show_legacy_id="true"))
+    assert new["legacy_id"] == legacy and new["updated_at"] == updated["updated_at"]
+    assert (new["reference"], new["notes"]) == ("PO-9", "Changed in v3")
+    assert [line["description"] for line in new["invoice_lines"]] == ["Line 0 of 0", "Gadget (boxed)"]
+    old = d.v2.ok(d.v2.get(v2_path))
+    assert (old["reference"], old["notes"], old["line_items"][1]["description"]) == \
+        ("PO-9", "Changed in v3", "Gadget (boxed)")
+
+    payment = ok(d.v31("POST", "/contact_payments", {"contact_payment": {
+        "transaction_type_id": "CUSTOMER_RECEIPT", "contact_id": context.customer[0], "bank_account_id":
+        context.bank[0], "date": "2024-06-20", "total_amount": "30.60",
+        "allocated_artefacts": [{"artefact_id": key, "amount": "30.60"}]}}), 201)
+    statuses = {s["displayed_as"]: s["id"] for s in v2_list(d, "/accounts/v2/artefact_statuses")}
+
+    def status() -> tuple[str, Any, str, str]:
+        v3 = ok(d.v3.get(f"/sales_invoices/{key}"))
+        v31 = ok(d.v31("GET", f"/sales_invoices/{key}"))
+        v2 = d.v2.ok(d.v2.get(v2_path))
+        assert v3["status"]["id"] == v31["status"]["id"]
+        assert v2["status"]["id"] == statuses[v31["status"]["displayed_as"]]
+        assert v2["outstanding_amount"] == v3["outstanding_amount"] == v31["outstanding_amount"]
+        return v31["status"]["id"], v2["status"]["displayed_as"], v2["outstanding_amount"], v3["outstanding_amount"]
+
+    assert status() == ("PAID", "Paid", "0.0", "0.0")
+    assert d.v3.request("DELETE", f"/contact_payments/{payment['id']}").status_code == 204
+    assert status() == ("UNPAID", "Unpaid", "30.6", "30.6")
+
+    voided = d.v2.call("DELETE", v2_path, query=[("void_reason", "Raised in error")])
+    assert d.v2.ok(voided)["status"]["id"] == statuses["Void"]
+    assert status() == ("VOID", "Void", "0.0", "0.0")
+    assert ok(d.v3.get(f"/sales_invoices/{key}"))["void_reason"] == "Raised in error"
+    again = d.v3.request("DELETE", f"/sales_invoices/{key}", params={"void_reason": "Twice"})
+    assert again.status_code == 422
+
+
+def test_a_record_deleted_through_one_dialect_is_gone_in_the_others(d: Dialects) -> None:
+    """[MIG2] §9: the v2 id and v3.1's legacy id name one record: a quote made through v2 and deleted through v3.1
+    is gone from v3 and v2 (their 404s); a contact made through v3 and deleted through v2 is gone from v3.1."""
+    context = Context.open(d)
+    quote = _made_in_v2(d, "sales_quotes", MAKERS["sales_quotes"](context, 0))
+    key = key_of(d, "/sales_quotes", quote["id"])
+    assert d.v31("DELETE", f"/sales_quotes/{key}").status_code == 204
+    assert d.v3.get(f"/sales_quotes/{key}").status_code == 404
+    assert diagnoses(d.v2.get(f"/accounts/v2/sales_quotes/{quote['id']}"), 404)
+    assert [r["id"] for r in v2_list(d, "/accounts/v2/sales_quotes")] == []
+    contact = ok(d.v3.request("POST", "/contacts", json={"contact": {"name": "Short-lived",
+                                                                     "contact_type_ids": ["CUSTOMER"]}}), 201)
+    legacy = legacy_of(d, f"/contacts/{contact['id']}")
+    assert d.v2.call("DELETE", f"/accounts/v2/contacts/{legacy}").status_code == 204
+    assert d.v31("GET", f"/contacts/{contact['id']}").status_code == 404
+    assert d.v3.get(f"/contacts/{contact['id']}").status_code == 404
