@@ -19,7 +19,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.legacy.conftest import V3, v3_caller
-from tests.legacy.v2_client import V2
+from tests.legacy.v2_client import V2, diagnoses
 from tests.support.books import Books
 from tests.support.factories import Factory
 
@@ -57,12 +57,6 @@ def at(record: Any, path: str) -> Any:
     for step in path.split("."):
         record = record[int(step)] if isinstance(record, list) else record[step]
     return record
-
-
-def diagnoses(response: Any, status: int) -> list[dict[str, str]]:
-    assert response.status_code == status, response.text
-    found: list[dict[str, str]] = response.json()["$diagnoses"]
-    return found
 
 
 # --- reading whole lists in each dialect ------------------------------------------------------------------------
