@@ -1,4 +1,5 @@
-"""A v3 caller: a user's business, an app with v3 subscription keys and a v3 token given for that business."""
+"""The old APIs' callers: a v3 caller (a user's business, an app with v3 subscription keys and a v3 token given for
+that business) and the `v2` fixture (a v2 caller, tests/legacy/v2_client.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from starlette.testclient import TestClient
 
 from ledgerd.auth.models import App
 from ledgerd.tenancy.models import Business, User
+from tests.legacy.v2_client import V2
+from tests.support.books import Books
 from tests.support.factories import Factory
 
 REGION = {"GB": "uki", "IE": "uki", "US": "us", "CA": "ca", "DE": "de", "ES": "es", "FR": "fr"}
@@ -64,3 +67,9 @@ def v3_caller(client: TestClient, factory: Factory, country: str = "GB", *, user
 @pytest.fixture
 def v3(client: TestClient, factory: Factory) -> V3:
     return v3_caller(client, factory)
+
+
+@pytest.fixture
+def v2(client: TestClient, factory: Factory) -> V2:
+    """A v2 caller (tests/legacy/v2_client.py) on a fresh business's books."""
+    return V2.open(Books.open(client, factory))

@@ -7,25 +7,17 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import httpx
-import pytest
 from starlette.requests import Request
-from starlette.testclient import TestClient
 
 from ledgerd.api.legacy.v2 import _base_url
 from ledgerd.auth import nonces
 from ledgerd.clock import Clock
 from tests.legacy.v2_client import FORM, V2
-from tests.support.books import Books
 from tests.support.factories import Factory
 
 DENIED = {"$diagnoses": [{"$severity": "error", "$dataCode": "AuthorizationFailure", "$message": "Access Denied",
                           "$source": ""}]}
 CUSTOMER = [("contact[name]", "My Customer"), ("contact[contact_type_id]", "1")]
-
-
-@pytest.fixture
-def v2(client: TestClient, factory: Factory) -> V2:
-    return V2.open(Books.open(client, factory))
 
 
 def denied(response: httpx.Response) -> None:

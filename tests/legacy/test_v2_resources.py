@@ -6,17 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from starlette.testclient import TestClient
-
-from tests.legacy.v2_client import V2
-from tests.support.books import Books
+from tests.legacy.v2_client import V2, diagnoses
 from tests.support.factories import Factory
-
-
-@pytest.fixture
-def v2(client: TestClient, factory: Factory) -> V2:
-    return V2.open(Books.open(client, factory))
 
 
 def contact(v2: V2, name: str, kind: str = "1", **more: str) -> dict[str, Any]:
@@ -30,13 +21,6 @@ def v31(v2: V2, path: str) -> Any:
     response = v2.client.get(f"/v3.1{path}", params={"show_legacy_id": "true"}, headers=v2.books.headers)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def diagnoses(response: Any, status: int) -> list[dict[str, str]]:
-    assert response.status_code == status, response.text
-    found: list[dict[str, str]] = response.json()["$diagnoses"]
-    assert all(list(p) == ["$severity", "$dataCode", "$message", "$source"] for p in found)
-    return found
 
 
 def test_a_contact_made_through_v2_is_the_v31_contact_with_that_legacy_id(v2: V2) -> None:

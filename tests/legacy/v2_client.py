@@ -70,3 +70,11 @@ class V2:
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/json;vnd.sage=sdata"
         return response.json()
+
+
+def diagnoses(response: Any, status: int) -> list[dict[str, str]]:
+    """v2's error answer (`{"$diagnoses": [...]}`, auth-and-legacy §7.3) with the expected status; its problems."""
+    assert response.status_code == status, response.text
+    found: list[dict[str, str]] = response.json()["$diagnoses"]
+    assert all(list(p) == ["$severity", "$dataCode", "$message", "$source"] for p in found)
+    return found
