@@ -68,10 +68,11 @@ def test_de_purchase_posts_each_rate_to_its_own_input_account(client: TestClient
                     _line(books, 3300, "80.00", "DE_REDUCED", tax_amount="5.60"))
     assert entries == [(1571, D("5.60"), Z), (1576, D("38.00"), Z), (1600, Z, D("323.60")),
                        (3300, D("80.00"), Z), (3400, D("200.00"), Z)]
-    # A return sums every output and every input account: the controls and the 7 % accounts.
+    # A return sums every output and every input account: the controls, the 7 % accounts and (input) 1588, the
+    # import VAT paid at customs that the UStVA declares in Kz 62.
     output, inputs = books.tx(tax_account_ids)
     assert output == {books.accounts[1776], books.accounts[1771]}
-    assert inputs == {books.accounts[1576], books.accounts[1571]}
+    assert inputs == {books.accounts[1576], books.accounts[1571], books.accounts[1588]}
     assert books.tx(lambda db: control(db, "SALES_TAX").id) == books.accounts[1776]
 
 
