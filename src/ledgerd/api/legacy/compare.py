@@ -27,8 +27,9 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
 from ledgerd.api.legacy import forms, signing, v2, v3
+from ledgerd.api.legacy import v2_summaries as summaries
 from ledgerd.api.legacy import v2_translation as translate
-from ledgerd.api.legacy.v2_resources import BY_PATH, UNSUPPORTED, Resource, Table
+from ledgerd.api.legacy.v2_resources import BY_PATH, Resource, Table
 from ledgerd.api.listing import MAX_PER_PAGE
 from ledgerd.auth import apps, legacy
 from ledgerd.auth.models import App
@@ -457,7 +458,7 @@ class Replay:
             if recorded.method == "PUT":
                 body = {entity.v31_wrapper: v2.v31_body(entity, "PUT", form)}
             return path, [], body, entity
-        if rest in UNSUPPORTED:
+        if summaries.serves(rest):
             return f"{v2.ACCOUNTS}/{rest} has no v3.1 equivalent (auth-and-legacy §7.4: not supported yet)"
         name, _, key = rest.partition("/")
         resource = BY_PATH.get(name)

@@ -23,9 +23,10 @@ from starlette.types import ASGIApp
 
 from ledgerd.api.bearer import bearer_token
 from ledgerd.api.legacy import callers, forms, signing
+from ledgerd.api.legacy import v2_summaries as summaries
 from ledgerd.api.legacy import v2_translation as translate
 from ledgerd.api.legacy.forward import Answer, forward
-from ledgerd.api.legacy.v2_resources import BY_PATH, UNSUPPORTED, Resource, Table
+from ledgerd.api.legacy.v2_resources import BY_PATH, Resource, Table
 from ledgerd.api.listing import MAX_PAGE, MAX_PER_PAGE
 from ledgerd.api.registry import REGISTRY
 from ledgerd.auth import nonces
@@ -47,11 +48,6 @@ FORM = "application/x-www-form-urlencoded"
 DEFAULT_PER_PAGE = 20
 _DROP = ("authorization", "x-signature", "x-nonce")
 _JSON = "application/json"
-
-
-class NotSupported(ApiError):
-    status = 404
-    code = "NotSupported"
 
 
 class UnsupportedForm(ApiError):
@@ -227,11 +223,12 @@ class V2:
             return _diagnoses(500, [_problem("InternalServerError", "An unexpected error occurred.")])
 
     async def _forward(self, call: Call, method: str, path: str, query: Sequence[tuple[str, str]] = (),
-                       body: Any = None) -> Answer:
+                       body: Any = None, target: ASGIApp | None = None) -> Answer:
+        """The v3.1 call `path`, answered by the v3.1 API or (`target`) v2_summaries' routes."""
         request = call.request
         scope = {**request.scope, "method": method}
         payload = b"" if body is None else orjson.dumps(body)  # never the v2 call's own (form) body
-        return await forward(self.api, scope, request.receive, path=path,
+        return await forward(target or self.api, scope, request.receive, path=path,
                              query_string=urlencode([*query, ("show_legacy_id", "true")]).encode(),
                              principal=call.caller.principal, business_id=call.business_id, body=payload,
                              content_type=_JSON if payload else None, drop_headers=_DROP)
@@ -268,10 +265,11 @@ class V2:
     # --- accounts ---------------------------------------------------------------------------------------------
 
     async def _accounts(self, call: Call, rest: str) -> Response:
-        if rest in UNSUPPORTED:
-            raise NotSupported(f"{ACCOUNTS}/{rest} is not served: Sage's v2→v3.1 guide lists no v3.1 equivalent "
-                               "and no reference records what it answered.")
+        if rest in summaries.PATHS:
+            return await self._summary(call, rest)
         name, _, key = rest.partition("/")
+        if name == "period_types":
+            return self._static(call, summaries.period_types(), key, "period_type")
         resource = BY_PATH.get(name)
         if resource is None or "/" in key:
             raise RouteNotFound("The path/endpoint does not exist in API v2.")
@@ -333,9 +331,7 @@ class V2:
     async def _list(self, call: Call, resource: Resource | None, v31: str | None = None) -> Response:
         """A v2 list: `$startIndex` (from 0) and `$itemsPerPage` turned into v3.1 pages (two when the start is not
         on a page boundary), in the SData envelope."""
-        params = dict(call.query)
-        start = _count(params.get("$startIndex"), "$startIndex", 0, 0, MAX_PAGE - 2)  # its pages stay countable
-        per = _count(params.get("$itemsPerPage"), "$itemsPerPage", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+        start, per = _paging(dict(call.query))
         passed = [(k, v) for k, v in call.query
                   if not k.startswith("$") and k not in ("page", "items_per_page", "attributes")]
         # v2's lists held whole records (§7.3's cassette), v3.1's hold links unless asked for all attributes
@@ -358,6 +354,29 @@ class V2:
         chosen = [] if start >= total else items[offset:offset + per]
         return _sdata({"$totalResults": total, "$startIndex": start, "$itemsPerPage": per,
                        "$resources": [translate.resource(table, item) for item in chosen]})
+
+    async def _summary(self, call: Call, rest: str) -> Response:
+        """A summary v3.1 does not serve (v2_summaries.py), as one v2 resource."""
+        if call.request.method != "GET":
+            raise _method_not_allowed()
+        query = [(k, v) for k, v in call.query if k in summaries.PARAMS]
+        answer = await self._forward(call, "GET", f"/{rest}", query, target=summaries.router)
+        if answer.status >= 400:
+            return _failed(answer, Table(), None)
+        return _sdata(translate.resource(Table(), answer.json()))
+
+    def _static(self, call: Call, items: Sequence[dict[str, Any]], key: str, singular: str) -> Response:
+        """A v2-only static list (already in v2's shape): read, or listed in the SData envelope."""
+        if call.request.method != "GET":
+            raise _method_not_allowed()
+        if key:
+            found = next((item for item in items if key.isdigit() and item["id"] == int(key)), None)
+            if found is None:
+                raise NotFound(f"There is no {singular} with id {key}.")
+            return _sdata(found)
+        start, per = _paging(dict(call.query))
+        return _sdata({"$totalResults": len(items), "$startIndex": start, "$itemsPerPage": per,
+                       "$resources": list(items[start:start + per])})
 
     # --- core -------------------------------------------------------------------------------------------------
 
@@ -388,6 +407,12 @@ class V2:
 
 def _method_not_allowed() -> ApiError:
     return MethodNotAllowed("This method is not allowed on this path.")
+
+
+def _paging(query: dict[str, str]) -> tuple[int, int]:
+    """`$startIndex` (from 0) and `$itemsPerPage` of a list call."""
+    start = _count(query.get("$startIndex"), "$startIndex", 0, 0, MAX_PAGE - 2)  # its v3.1 pages stay countable
+    return start, _count(query.get("$itemsPerPage"), "$itemsPerPage", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
 
 
 def _count(raw: str | None, name: str, default: int, low: int, high: int) -> int:

@@ -142,6 +142,3 @@ ACCOUNTS: tuple[Resource, ...] = (
 )
 BY_PATH: Mapping[str, Resource] = {resource.v2: resource for resource in ACCOUNTS}
 
-# What v2 served that v3.1 has no equivalent for (Sage: "not supported yet") and whose v2 content no reference
-# records: answered with a v2 error saying so (docs/legacy-v2.md).
-UNSUPPORTED = frozenset({"period_types", "summary", "sales_invoices/summary"})

@@ -37,7 +37,7 @@ def _section(section: Section) -> dict[str, Any]:
     } for t in section.types]}
 
 
-def _period(call: Call) -> tuple[date, date]:
+def period(call: Call) -> tuple[date, date]:
     """`from_date` (default: the start of the financial year of to_date) to `to_date` (default: today)."""
     to_date = _day(call, "to_date") or call.runtime.clock.today()
     from_date = _day(call, "from_date") or financial_year(call.db, to_date)[0]
@@ -47,7 +47,7 @@ def _period(call: Call) -> tuple[date, date]:
 
 
 def profit_and_loss(call: Call) -> dict[str, Any]:
-    report = service.profit_and_loss(call.db, *_period(call))
+    report = service.profit_and_loss(call.db, *period(call))
     return {"from_date": report.from_date, "to_date": report.to_date,
             "currency": link("currencies", report.currency_id), "income": _section(report.income),
             "expenditure": _section(report.expenditure),
@@ -81,7 +81,7 @@ def aged_creditors(call: Call) -> dict[str, Any]:
 
 
 def sales_tax_liability(call: Call) -> dict[str, Any]:
-    report = service.sales_tax_liability(call.db, *_period(call))
+    report = service.sales_tax_liability(call.db, *period(call))
     return {"from_date": report.from_date, "to_date": report.to_date,
             "currency": link("currencies", report.currency_id),
             "jurisdictions": [{"tax_rate": {"id": j.tax_rate_id, "displayed_as": j.name,
