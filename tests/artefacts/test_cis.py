@@ -94,16 +94,101 @@ def test_a_contractor_deducts_20_percent_of_the_labour_only(books: Books) -> Non
     assert _entries(books, bill) == [(2100, D(0), D("1480.00")), (2201, D("280.00"), D(0)),
                                      (2503, D(0), D("200.00")), (5001, D("1000.00"), D(0)),
                                      (5002, D("400.00"), D(0))]
-    # Paying the subcontractor the 1,480.00 settles the invoice; the 200.00 stays owed to HMRC on 2503.
-    paid = books.post("/contact_payments", {"contact_payment": {
-        "transaction_type_id": "VENDOR_PAYMENT", "contact_id": supplier, "bank_account_id": books.bank(),
-        "date": "2026-03-20", "total_amount": "1480.00",
-        "allocated_artefacts": [{"artefact_id": bill["id"], "amount": "1480.00"}]}})
-    assert paid.status_code == 201, paid.text
+    # Paying the subcontractor the 1,480.00 settles the invoice; the 200.00 owed to HMRC is now for the tax month
+    # of the payment: it moves from 2503 Withheld to 2502 Realised (the payment tests below).
+    _pay(books, supplier, bill, "1480.00")
     shown = books.get(f"/purchase_invoices/{bill['id']}").json()
     assert (shown["status"]["id"], D(shown["outstanding_amount"])) == ("PAID", D(0))
     assert books.balance(code=2100) == D(0)
-    assert books.balance(code=2503) == D("-200.00")
+    assert (books.balance(code=2503), books.balance(code=2502)) == (D(0), D("-200.00"))
+
+
+def _pay(books: Books, contact: str, document: dict[str, Any], amount: str, *,
+         kind: str = "VENDOR_PAYMENT") -> dict[str, Any]:
+    return books.created("/contact_payments", "contact_payment", {
+        "transaction_type_id": kind, "contact_id": contact, "bank_account_id": books.bank(), "date": "2026-03-20",
+        "total_amount": amount, "allocated_artefacts": [{"artefact_id": document["id"], "amount": amount}]})
+
+
+def _cis_balances(books: Books, withheld: int = 2503, realised: int = 2502) -> tuple[Any, Any]:
+    return books.balance(code=withheld), books.balance(code=realised)
+
+
+def test_a_payment_moves_the_deduction_from_withheld_to_realised(books: Books) -> None:
+    _settings(books, **CONTRACTOR)
+    supplier = _subcontractor(books)
+    bill = _bill(books, supplier)  # total 1,680.00, deduction 200.00, payable 1,480.00
+    payment = _pay(books, supplier, bill, "1480.00")
+    # The payment's own transaction: Cr bank 1,480.00, Dr 2100 1,480.00; the whole deduction paid: Dr 2503 200.00 /
+    # Cr 2502 200.00.
+    assert books.transaction(payment["transaction"]["id"])[1] == [
+        (1200, D(0), D("1480.00")), (2100, D("1480.00"), D(0)), (2502, D(0), D("200.00")), (2503, D("200.00"), D(0))]
+    assert _cis_balances(books) == (D(0), D("-200.00"))
+    books.check()
+
+
+def test_part_payments_move_their_share_the_last_the_remainder(books: Books) -> None:
+    _settings(books, **CONTRACTOR)
+    supplier = _subcontractor(books)
+    bill = _bill(books, supplier)  # deduction 200.00 of a payable 1,480.00
+    # 500.00 paid: 200.00 x 500.00 / 1,480.00 = 67.5676 -> 67.57 realised, 132.43 still withheld.
+    first = _pay(books, supplier, bill, "500.00")
+    assert _cis_balances(books) == (D("-132.43"), D("-67.57"))
+    # The last 980.00 moves the remainder: 200.00 - 67.57 = 132.43, whatever 980/1,480 rounds to.
+    second = _pay(books, supplier, bill, "980.00")
+    assert _cis_balances(books) == (D(0), D("-200.00"))
+    # Deleting the first payment takes its 67.57 back to Withheld; deleting the second restores the 200.00.
+    assert books.delete(f"/contact_payments/{first['id']}").status_code == 204
+    assert _cis_balances(books) == (D("-67.57"), D("-132.43"))
+    # The first payment entered again at 370.00: settled before it 980.00, running totals 200 x 1,350 / 1,480 =
+    # 182.4324 -> 182.43 less 200 x 980 / 1,480 = 132.4324 -> 132.43: 50.00 moves; 17.57 stays withheld.
+    again = _pay(books, supplier, bill, "370.00")
+    assert _cis_balances(books) == (D("-17.57"), D("-182.43"))
+    # Edited to the 500.00 left: the edit takes back its 50.00 and moves the rest, 200.00 - 132.43 = 67.57.
+    books.updated(f"/contact_payments/{again['id']}", "contact_payment", {
+        "total_amount": "500.00", "allocated_artefacts": [{"artefact_id": bill["id"], "amount": "500.00"}]})
+    assert _cis_balances(books) == (D(0), D("-200.00"))
+    for made in (again, second):
+        assert books.delete(f"/contact_payments/{made['id']}").status_code == 204
+    assert _cis_balances(books) == (D("-200.00"), D(0))
+    books.check()
+
+
+def test_a_credit_note_allocation_moves_both_documents_shares(books: Books) -> None:
+    _settings(books, **CONTRACTOR)
+    supplier = _subcontractor(books)
+    bill = _bill(books, supplier)  # deduction 200.00 of a payable 1,480.00: Cr 2503 200.00
+    # Labour 250.00 credited: deduction 50.00 of a payable 250.00: Dr 2503 50.00.
+    note = _bill(books, supplier, "/purchase_credit_notes", "purchase_credit_note", labour="250.00",
+                 materials="0.00")
+    assert _cis_balances(books) == (D("-150.00"), D(0))
+    allocation = books.created("/contact_allocations", "contact_allocation", {
+        "transaction_type_id": "VENDOR_ALLOCATION", "contact_id": supplier, "date": "2026-03-10",
+        "allocated_artefacts": [{"artefact_id": bill["id"], "amount": "250.00"},
+                                {"artefact_id": note["id"], "amount": "-250.00"}]})
+    # The invoice's share: 200.00 x 250.00 / 1,480.00 = 33.7838 -> 33.78, Dr 2503 / Cr 2502; the credit note is
+    # settled whole: its 50.00 the other way, Cr 2503 / Dr 2502. Net: Cr 2503 16.22, Dr 2502 16.22.
+    assert books.transaction(allocation["transaction"]["id"])[1] == [
+        (2100, D(0), D("250.00")), (2100, D("250.00"), D(0)), (2502, D(0), D("33.78")), (2502, D("50.00"), D(0)),
+        (2503, D(0), D("50.00")), (2503, D("33.78"), D(0))]
+    assert _cis_balances(books) == (D("-166.22"), D("16.22"))
+    # Paying the 1,230.00 left moves the invoice's remaining 200.00 - 33.78 = 166.22: the net deduction of
+    # 200.00 - 50.00 = 150.00 is all realised.
+    _pay(books, supplier, bill, "1230.00")
+    assert _cis_balances(books) == (D(0), D("-150.00"))
+    books.check()
+
+
+def test_the_deduction_of_a_paid_document_cannot_change(books: Books) -> None:
+    _settings(books, **CONTRACTOR)
+    supplier = _subcontractor(books)
+    bill = _bill(books, supplier)
+    _pay(books, supplier, bill, "500.00")
+    problem(books.put(f"/purchase_invoices/{bill['id']}", {"purchase_invoice": {"invoice_lines": [
+        _line(books, 5001, "900.00", "180.00"), _line(books, 5002, "400.00", "80.00")]}}), 422, source="base")
+    # What leaves the CIS figures alone may still change.
+    assert books.updated(f"/purchase_invoices/{bill['id']}", "purchase_invoice",
+                         {"notes": "Phase 1"})["notes"] == "Phase 1"
 
 
 def test_the_domestic_reverse_charge_leaves_the_deduction_on_the_labour(books: Books) -> None:
@@ -186,6 +271,15 @@ def test_a_subcontractor_is_owed_the_total_less_the_contractors_deduction(books:
         D(1400), D(1200), D(1200))
     assert _entries(books, sale) == [(1100, D("1200.00"), D(0)), (1132, D("200.00"), D(0)),
                                      (4000, D(0), D("400.00")), (4010, D(0), D("1000.00"))]
+    # The contractor pays the 1,200.00: the 200.00 it deducted is realised (Dr 1131 / Cr 1132); a part payment of
+    # 300.00 first moves 200.00 x 300.00 / 1,200.00 = 50.00.
+    first = _pay(books, customer, sale, "300.00", kind="CUSTOMER_RECEIPT")
+    assert _cis_balances(books, 1132, 1131) == (D("150.00"), D("50.00"))
+    _pay(books, customer, sale, "900.00", kind="CUSTOMER_RECEIPT")
+    assert _cis_balances(books, 1132, 1131) == (D(0), D("200.00"))
+    assert books.delete(f"/contact_payments/{first['id']}").status_code == 204
+    assert _cis_balances(books, 1132, 1131) == (D("50.00"), D("150.00"))
+    books.check()
 
 
 def test_documents_that_are_not_cis_are_unchanged(books: Books) -> None:

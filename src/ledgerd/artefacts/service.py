@@ -372,6 +372,7 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
         contact = find_contact(db, ctx, kind, body.contact_id)
         _take_contact(artefact, kind, contact)
     old_date, old_currency, old_rate = artefact.date, artefact.currency_id, artefact.exchange_rate
+    old_cis = (artefact.base_currency_withholding_tax_amount, artefact.payable) if artefact.is_cis else None
     _header(artefact, body)
     _treatments(ctx, artefact, kind, body)
     apply_dates(artefact, kind, ctx, contact, body)
@@ -393,6 +394,11 @@ def update(db: Session, ctx: Context, kind: Kind, artefact: Artefact, body: Arte
     _withholding(db, ctx, artefact, kind, body, new=False)
     if paid > abs(artefact.payable):  # abs: a corrective invoice may be negative
         raise Invalid(f"The total cannot go below the {paid} already paid or allocated.", "base")
+    if paid and old_cis and old_cis[0] and old_cis != (
+            (artefact.base_currency_withholding_tax_amount, artefact.payable) if artefact.is_cis else None):
+        # Its payments moved shares of the deduction to Realised worked from these figures (docs/decisions/cis.md).
+        raise Invalid("The CIS deduction and total of a document with payments or allocations cannot be changed; "
+                      "delete them first.", "base")
     db.flush()
     analyse(db, kind, pending)
     if kind.posts and artefact.status_id not in UNPOSTED:

@@ -86,6 +86,18 @@ def withholding_account(db: Session, *, sales: bool, scheme: str = IRPF) -> Ledg
     return own if own is not None else control(db, "PURCHASE_TAX" if sales else "SALES_TAX")
 
 
+# Where a withholding goes once the payment it was taken from is made (docs/decisions/cis.md): GB CIS, Sage's UK
+# chart: 1131 CIS Tax Asset Realised; 2502 CIS Tax Liability Realised. IRPF stays where it was posted.
+REALISED_CODES = {CIS: (1131, 2502)}
+
+
+def realised_account(db: Session, *, sales: bool, scheme: str) -> LedgerAccount | None:
+    """The account a withholding of `scheme` moves to when it is paid, None where it does not move (the scheme
+    has no such account, or the business has renumbered it)."""
+    codes = REALISED_CODES.get(scheme)
+    return None if codes is None else _by_code(db, codes[0] if sales else codes[1])
+
+
 def recoverable_share(rate_id: str | None, account: LedgerAccount | None, *, line_recoverable: bool | None) -> Decimal:
     """The percentage (0-100) of purchase tax at `rate_id` on a line posted to `account` that is claimed back."""
     found = tax_rate_def(rate_id) if rate_id else None

@@ -4,7 +4,8 @@ Invoices take positive amounts, credit notes and payments on account negative on
 add up to zero. Every allocation posts a CUSTOMER_ALLOCATION / VENDOR_ALLOCATION transaction: the
 settled values on the contact's control account (they cancel out: an audit trail of what settled what),
 plus, when the documents were booked at different exchange rates, the difference against
-EXCHANGE_GAIN_LOSS.
+EXCHANGE_GAIN_LOSS, and the share of a CIS deduction settled moved from Withheld to Realised
+(`documents.realise_withheld`).
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
     base = base_currency(db)
     controls = control(db, side.control).id
     already = documents.allocated_base(db, [a.id for a, _ in rows])
+    before = documents.settled_so_far(db, [a.id for a, _ in rows])
     entries = Entries()
     new_rows = []
     for artefact, amount in rows:
@@ -117,6 +119,7 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
         charge = artefact.kind in side.charges
         entries.add(controls, value, debit=not side.charge_is_debit if charge else side.charge_is_debit,
                     contact_id=contact.id)
+        documents.realise_withheld(db, entries, side, artefact, amount, before[artefact.id], contact_id=contact.id)
         new_rows.append(Allocation(business_id=allocation.business_id, artefact_id=artefact.id,
                                    contact_allocation_id=allocation.id, date=allocation.date, amount=amount,
                                    base_currency_amount=value))

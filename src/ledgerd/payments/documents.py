@@ -22,6 +22,8 @@ from ledgerd.artefacts.models import Allocation, Artefact
 from ledgerd.contacts.models import Contact
 from ledgerd.db.locks import lock
 from ledgerd.errors import Invalid
+from ledgerd.ledger.posting import Entries
+from ledgerd.ledger.tax_accounts import CIS, realised_account, withholding_account
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -138,6 +140,48 @@ def allocated_base(db: Session, artefact_ids: Iterable[str]) -> dict[str, Decima
                       .where(Allocation.artefact_id.in_(ids)).group_by(Allocation.artefact_id)).all()
     found = {aid: total or ZERO for aid, total in rows}
     return {aid: found.get(aid, ZERO) for aid in ids}
+
+
+def settled_so_far(db: Session, artefact_ids: Iterable[str]) -> dict[str, Decimal]:
+    """Σ of what allocations already settle (amount + discount, document currency), per artefact."""
+    ids = list(set(artefact_ids))
+    if not ids:
+        return {}
+    # Summed separately: an expression over the cents columns would come back as raw integers.
+    rows = db.execute(select(Allocation.artefact_id, func.sum(Allocation.amount), func.sum(Allocation.discount))
+                      .where(Allocation.artefact_id.in_(ids)).group_by(Allocation.artefact_id)).all()
+    found = {aid: (amount or ZERO) + (discount or ZERO) for aid, amount, discount in rows}
+    return {aid: found.get(aid, ZERO) for aid in ids}
+
+
+def realise_withheld(db: Session, entries: Entries, side: Side, artefact: Artefact, settled: Decimal,
+                     before: Decimal, *, contact_id: str) -> None:
+    """Move the share of a CIS deduction that settling `settled` (amount + discount) of `artefact` pays, after
+    `before` already settled, from its Withheld account to its Realised one (docs/decisions/cis.md): Dr 2503 /
+    Cr 2502 for a purchase invoice, Dr 1131 / Cr 1132 for a sales invoice, the other way round for credit notes.
+
+    The share is a running total: what settling `before + settled` of the payable moves, rounded to the penny,
+    less what settling `before` moved; settling the last of the document thus moves exactly the rest of the
+    deduction. The entries go into the payment's or the allocation's transaction, so deleting or editing it
+    takes them back."""
+    withheld = artefact.base_currency_withholding_tax_amount
+    if not artefact.is_cis or not withheld or not artefact.payable or not settled:
+        return
+    sales = side is CUSTOMER
+    realised = realised_account(db, sales=sales, scheme=CIS)
+    if realised is None:
+        return  # renumbered away: the deduction stays where it was posted
+
+    def moved(paid: Decimal) -> Decimal:
+        return withheld if paid == artefact.payable else cents(withheld * paid / artefact.payable)
+
+    share = moved(before + settled) - moved(before)
+    # The deduction was posted on the side the document charges its contact (a sale's asset on the debit side);
+    # the move takes it off there and puts it on the Realised account on the same side.
+    posted_debit = side.charge_is_debit if artefact.kind in side.charges else not side.charge_is_debit
+    entries.add(withholding_account(db, sales=sales, scheme=CIS).id, share, debit=not posted_debit,
+                contact_id=contact_id, description="CIS")
+    entries.add(realised.id, share, debit=posted_debit, contact_id=contact_id, description="CIS")
 
 
 def settled_value(artefact: Artefact, settled: Decimal, already: Decimal, base: str) -> Decimal:

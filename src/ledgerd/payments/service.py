@@ -1,7 +1,8 @@
 """Contact payments: customer receipts and refunds, supplier payments and refunds.
 
 A payment moves money through a bank account and settles documents of one contact. A prompt-payment discount
-taken where VAT follows the consideration received reduces the VAT with the net (`_discount`). Whatever a
+taken where VAT follows the consideration received reduces the VAT with the net (`_discount`); the share of a
+CIS deduction a payment settles moves from Withheld to Realised (`documents.realise_withheld`). Whatever a
 receipt or supplier payment leaves unallocated lives on as a payment-on-account artefact that can be
 allocated later (`/contact_allocations`). Editing a payment reverses its transaction, removes its
 allocations and applies it afresh; deleting it reverses and removes.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledgerd.artefacts.models import Allocation, Artefact
@@ -107,7 +108,7 @@ def delete(db: Session, payment: Payment) -> None:
     current = allocations_of(db, payment)
     poa = _unwind(db, payment, current, documents.lock_documents(db, payment.payment_on_account_id, settled=current))
     if poa is not None:
-        if _allocated(db, poa) > ZERO:
+        if documents.settled_so_far(db, [poa.id])[poa.id] > ZERO:
             raise Invalid("The payment on account of this payment has been allocated; remove those allocations "
                           "first.", "base")
         db.delete(poa)
@@ -122,13 +123,6 @@ def _unwind(db: Session, payment: Payment, current: list[Allocation], locked: di
         reverse(db, transaction)
     documents.remove_allocations(db, current, locked)
     return locked.get(payment.payment_on_account_id) if payment.payment_on_account_id else None
-
-
-def _allocated(db: Session, artefact: Artefact) -> Decimal:
-    # Summed separately: an expression over the cents columns would come back as raw integers.
-    amount, discount = db.execute(select(func.sum(Allocation.amount), func.sum(Allocation.discount))
-                                  .where(Allocation.artefact_id == artefact.id)).one()
-    return (amount or ZERO) + (discount or ZERO)
 
 
 def _currency(payment: Payment, body: ContactPaymentUpdate, first: Artefact | None,
@@ -210,17 +204,21 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
     db.flush()
 
     # The posting: bank on one side, the contact's control account on the other; discounts beside the bank,
-    # and whatever base-currency difference is left is the exchange gain or loss.
+    # the share of a CIS deduction paid moved to its Realised account, and whatever base-currency difference is
+    # left is the exchange gain or loss.
     controls = control(db, side.control).id
     bank_debit = kind.money_in
     entries = Entries()
     entries.add(bank.ledger_account_id, payment.base_currency_total_amount, debit=bank_debit)
     already = documents.allocated_base(db, [a.id for a, _ in rows])
+    before = documents.settled_so_far(db, [a.id for a, _ in rows])
     new_rows = []
     for artefact, item in rows:
         value = documents.settled_value(artefact, abs(item.amount) + item.discount, already[artefact.id], base)
         entries.add(controls, value, debit=not bank_debit if kind.settles(artefact) else bank_debit,
                     contact_id=contact.id)
+        documents.realise_withheld(db, entries, side, artefact, abs(item.amount) + item.discount,
+                                   before[artefact.id], contact_id=contact.id)
         if item.discount and kind.discount_role:
             _discount(db, entries, kind, artefact, documents.to_base(item.discount, rate) if foreign else item.discount,
                       debit=bank_debit, contact_id=contact.id)
@@ -273,7 +271,7 @@ def _discount(db: Session, entries: Entries, kind: PaymentKind, artefact: Artefa
 def _on_account(db: Session, payment: Payment, body: ContactPaymentUpdate, poa: Artefact | None,
                 remainder: Decimal, base_value: Decimal, contact: Contact, side: Side) -> Artefact | None:
     """Create, resize or drop the payment on account holding the unallocated part."""
-    used = _allocated(db, poa) if poa else ZERO
+    used = documents.settled_so_far(db, [poa.id])[poa.id] if poa else ZERO
     if remainder == ZERO:
         if poa is not None:
             if used:

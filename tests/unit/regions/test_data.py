@@ -403,6 +403,44 @@ def test_fr_tva() -> None:
         411000, 401000, 445710, 445660, 512000)
 
 
+# The first French chart's 59 accounts (docs/decisions/charts-and-tax-accounts.md): their codes and control roles
+# stay as they were, since existing businesses and tests name them.
+FR_FIRST_CHART = [
+    101000, 108000, 110000, 120000, 164000, 205000, 218200, 218300, 218400, 281800, 370000, 401000, 408000, 411000,
+    416000, 421000, 431000, 437000, 445510, 445620, 445660, 445670, 445710, 455000, 471000, 486000, 487000, 512000,
+    530000, 580000, 604000, 606100, 606400, 607000, 613200, 615000, 616000, 622600, 623000, 624000, 625100, 626000,
+    627000, 635000, 641000, 645000, 654000, 661000, 665000, 666000, 681100, 706000, 707000, 708500, 709000, 758000,
+    765000, 766000, 890000]
+
+
+def test_the_french_chart_follows_the_pcg() -> None:
+    chart = {a.nominal_code: a for a in region("FR").accounts}
+    assert len(chart) == 136
+    assert set(FR_FIRST_CHART) <= set(chart)
+    assert {a.control: code for code, a in chart.items() if a.control} == {
+        "RETAINED_EARNINGS": 110000, "CREDITORS": 401000, "DEBTORS": 411000, "TAX_LIABILITY": 445510,
+        "PURCHASE_TAX": 445660, "SALES_TAX": 445710, "SUSPENSE": 471000, "BANK": 512000, "DISCOUNTS_ALLOWED": 665000,
+        "EXCHANGE_GAIN_LOSS": 666000, "CARRIAGE": 708500, "DISCOUNTS_RECEIVED": 765000, "OPENING_BALANCES": 890000}
+    # Each account's PCG class (its first digit) fits its type: capital, fixed assets, stocks, third parties and
+    # TVA, cash, charges, income.
+    classes = {"1": {"EQUITY", "FUTURE_LIABILITY"}, "2": {"FIXED_ASSETS"}, "3": {"CURRENT_ASSETS"},
+               "4": {"CURRENT_ASSETS", "CURRENT_LIABILITY", "TAXES"}, "5": {"BANK", "CURRENT_ASSETS",
+                                                                         "CURRENT_LIABILITY"},
+               "6": {"DIRECT_EXPENSES", "OVERHEADS", "DEPRECIATION"}, "7": {"SALES", "OTHER_INCOME"},
+               "8": {"EQUITY"}}
+    assert all(a.type in classes[str(code)[0]] for code, a in chart.items())
+    # TVA accounts of the PCG's 445: all TAXES; 4452 TVA due intracommunautaire among them.
+    assert {code for code, a in chart.items() if a.type == "TAXES"} == {
+        445200, 445510, 445620, 445660, 445670, 445710, 445810, 445830, 445860, 445870}
+    assert (chart[215400].name, chart[281830].name, chart[695000].name) == (
+        "Matériel industriel", "Amortissements du matériel de bureau et matériel informatique",
+        "Impôts sur les bénéfices")
+    # Default rates: goods and services at the taux normal, the exploitant's pay and social charges outside TVA,
+    # bank interest exempt (CGI art. 261 C).
+    assert (chart[601000].tax_rate, chart[644000].tax_rate, chart[661600].tax_rate) == (
+        "FR_STANDARD", "FR_NO_TAX", "FR_EXEMPT")
+
+
 def test_es_iva_and_recargo() -> None:
     assert pct("ES", "ES_STANDARD", date(2010, 6, 30)) == Decimal(16)
     assert pct("ES", "ES_STANDARD", date(2011, 1, 1)) == Decimal(18)
