@@ -56,6 +56,26 @@ def test_a_sent_tax_amount_is_checked_as_in_v31(v3: V3) -> None:
     assert wrong.status_code == 422 and "expected 20.00" in wrong.json()[0]["$message"]
 
 
+def test_v3_names_an_errors_source_inside_the_bodys_wrapper(v3: V3) -> None:
+    # Sage's v3 answer (auth-and-legacy §6.7): "$source":"contact[contact_type_ids]"; v3.1 names the attribute alone.
+    body = {"contact": {"name": "Nobody", "contact_type_ids": ["NOT_A_TYPE"]}}
+    v31 = v3.v31("POST", "/contacts", json=body)
+    old = v3.request("POST", "/contacts", json=body)
+    assert (v31.status_code, old.status_code) == (422, 422)
+    assert (v31.json()[0]["$source"], old.json()[0]["$source"]) == ("contact_type_ids[0]",
+                                                                     "contact[contact_type_ids][0]")
+    assert old.json()[0]["$message"] == v31.json()[0]["$message"]
+    # A line's attribute: `invoice_lines[0].ledger_account_id` in v3.1 is
+    # `sales_invoice[invoice_lines][0][ledger_account_id]` in v3.
+    line = _invoice(v3, {"tax_amount": "20.00", "ledger_account_id": "0" * 32})
+    assert v3.v31("POST", "/sales_invoices", json=line).json()[0]["$source"] == "invoice_lines[0].ledger_account_id"
+    assert v3.request("POST", "/sales_invoices", json=line).json()[0]["$source"] == \
+        "sales_invoice[invoice_lines][0][ledger_account_id]"
+    # Reads keep their errors as they are.
+    assert v3.get("/contacts/" + "0" * 32).json()[0]["$source"] == v3.v31("GET", "/contacts/" + "0" * 32).json()[0][
+        "$source"]
+
+
 def test_an_omitted_tax_amount_on_an_update_takes_the_documents_date(v3: V3) -> None:
     made = v3.request("POST", "/sales_invoices", json=_invoice(v3, {"tax_amount": "20.00"})).json()
     new_line = {"description": "More", "ledger_account_id": _account(v3, 4000), "quantity": "1",

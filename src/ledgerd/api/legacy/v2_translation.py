@@ -183,8 +183,9 @@ def resource(table: Table, item: dict[str, Any]) -> dict[str, Any]:
 
 # --- error sources ----------------------------------------------------------------------------------------------
 
-def _parts(source: str) -> list[str]:
-    """`invoice_lines[0].ledger_account_id` → ["invoice_lines", "0", "ledger_account_id"]."""
+def source_parts(source: str) -> list[str]:
+    """A v3.1 error's `$source` in parts: `invoice_lines[0].ledger_account_id` → ["invoice_lines", "0",
+    "ledger_account_id"] (v3's error sources are made from them too: v3.py)."""
     return [part for part in _INDEX.sub(r".\1", source).split(".") if part]
 
 
@@ -209,5 +210,5 @@ def source(table: Table, v31_wrapper: str, v2_wrapper: str, given: str) -> str:
         return given
     if given == v31_wrapper:
         return v2_wrapper
-    parts = _v2_parts(table, _parts(given))
+    parts = _v2_parts(table, source_parts(given))
     return parts[0] + "".join(f"[{part}]" for part in parts[1:])

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ledgerd.api.legacy import unposted
 from ledgerd.api.legacy.callers import LegacyCaller, authenticate
 from ledgerd.api.legacy.forward import Answer, forward
+from ledgerd.api.legacy.v2_translation import source_parts
 from ledgerd.artefacts import lines
 from ledgerd.artefacts.kinds import CORRECTIVE_KINDS, KINDS, Kind
 from ledgerd.artefacts.schemas import LineIn
@@ -143,6 +144,38 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
+def v3_source(wrapper: str, given: str) -> str:
+    """A v3.1 error's `$source` as v3 named the attribute: Rails-style inside the body's wrapper, as in Sage's v3
+    answer `"$source":"contact[contact_type_ids]"` (auth-and-legacy §6.7 [I-php11]); `invoice_lines[0].tax_amount`
+    becomes `sales_invoice[invoice_lines][0][tax_amount]`. Empty and record-level (`base`) sources, and the
+    wrapper itself, stay as they are."""
+    if not given or given in ("base", wrapper):
+        return given
+    return wrapper + "".join(f"[{part}]" for part in source_parts(given))
+
+
+def v3_errors(answer: Answer, wrapper: str) -> Answer:
+    """A 422 of v3.1 with its sources named as v3 named them (`v3_source`); any other answer as it is."""
+    problems = answer.json() if answer.status == 422 else None
+    if not isinstance(problems, list):
+        return answer
+    for problem in problems:
+        if isinstance(problem, dict) and isinstance(problem.get("$source"), str):
+            problem["$source"] = v3_source(wrapper, problem["$source"])
+    answer.body = orjson.dumps(problems)
+    return answer
+
+
+def _wrapper(raw: bytes) -> str | None:
+    """The one key a write's JSON body is wrapped in (`{"contact": {…}}`), if it is so wrapped."""
+    try:
+        body = orjson.loads(raw) if raw.strip() else None
+    except orjson.JSONDecodeError:
+        return None
+    keys = [key for key, value in body.items() if isinstance(value, dict)] if isinstance(body, dict) else []
+    return keys[0] if len(keys) == 1 else None
+
+
 def _date(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if isinstance(value, str) else None
@@ -204,8 +237,12 @@ class AccountsV3:
         method = scope["method"]
         parts = path.strip("/").split("/")
         kind = DOCUMENTS.get(parts[0])
-        if kind is not None and ((method == "POST" and len(parts) == 1) or (method == "PUT" and len(parts) == 2)):
+        wrapper: str | None = None
+        if method in ("POST", "PUT"):  # read whole: v3 names error sources inside the body's wrapper
             body = await read_body(receive)
+            wrapper = _wrapper(body)
+        if body is not None and kind is not None and \
+                ((method == "POST" and len(parts) == 1) or (method == "PUT" and len(parts) == 2)):
             body = await self._taxes_filled(runtime, call, kind, parts[1] if len(parts) == 2 else None, body)
         if method == "GET" and ATTACHMENT_FILE.match(path):  # v3 sent the file whatever the Accept header said
             scope = {**scope, "headers": [*((k, v) for k, v in scope["headers"] if k.lower() != b"accept"),
@@ -220,7 +257,7 @@ class AccountsV3:
             allow = ", ".join(sorted(_methods(target, path))) or answer.header("allow") or ""
             raise MethodNotAllowed(f"The HTTP method {method} is not allowed for {scope['path']}; use {allow}.",
                                    headers={"Allow": allow})
-        return answer
+        return v3_errors(answer, wrapper) if wrapper else answer
 
     @staticmethod
     async def _taxes_filled(runtime: Runtime, call: Admitted, kind: Kind, key: str | None, raw: bytes) -> bytes:
