@@ -319,3 +319,26 @@ def test_serve_logs_every_request_unless_ledgerd_access_log_says_no(monkeypatch:
     assert Settings.load(access_log=cli._access_log()).access_log is True
     monkeypatch.setenv("LEDGERD_ACCESS_LOG", "off")
     assert Settings.load(access_log=cli._access_log()).access_log is False
+
+
+def test_tokens_issue_gives_an_old_apis_token_for_one_business(ledgerd: Ledgerd, factory: Factory,
+                                                                 client: TestClient) -> None:
+    owner = factory.user()
+    first, second = factory.business(owner, "First Ltd"), factory.business(owner, "Second Ltd", country="IE")
+    app, _ = factory.app(owner)
+    keys = factory.subscription_keys(app)
+    v3 = ledgerd("tokens", "issue", "--user", owner.email, "--app", app.client_id, "--api", "v3", "--business",
+                 second.id, "--json").json()
+    # 40 hexadecimal characters, 60 minutes, given for the business named (v3's resource_owner_id).
+    assert len(v3["access_token"]) == 40 and v3["expires_in"] == 3600 and v3["resource_owner_id"] == second.id
+    seen = client.get("/uki/sageone/accounts/v3/contacts", headers={
+        "Authorization": f"Bearer {v3['access_token']}", "X-Site": second.id, "Ocp-Apim-Subscription-Key": keys[
+            "primary"]})
+    assert seen.status_code == 200, seen.text
+    lead = ledgerd("tokens", "issue", "--user", owner.email, "--app", app.client_id, "--api", "v3", "--json").json()
+    assert lead["resource_owner_id"] == first.id  # the lead business when none is named
+    v2 = ledgerd("tokens", "issue", "--user", owner.email, "--app", app.client_id, "--api", "v2", "--json").json()
+    assert len(v2["access_token"]) == 40 and "resource_owner_id" not in v2
+    elsewhere = ledgerd("tokens", "issue", "--user", owner.email, "--app", app.client_id, "--api", "v2",
+                        "--business", "0" * 32)
+    assert elsewhere.code == 2 and "has no business" in elsewhere.err

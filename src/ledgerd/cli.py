@@ -466,8 +466,19 @@ def cmd_tokens_issue(args: argparse.Namespace) -> None:
         app = db.scalar(select(App).where(App.client_id == args.app))
         if app is None:
             raise CliError(f"no app with client id {args.app}")
-        return issue_without_consent(db, rt.tokens, rt.clock, app=app, user=_user(db, args.user),
-                                     scope=args.scope, country=args.country)
+        user = _user(db, args.user)
+        if args.api == "v3.1":
+            return issue_without_consent(db, rt.tokens, rt.clock, app=app, user=user, scope=args.scope,
+                                         country=args.country)
+        # An old API's token is given for one business (v3's resource_owner_id): the one named, else the lead one.
+        businesses = [business for business, _ in accessible(db, user.id)]
+        chosen = next((b for b in businesses if b.id == args.business), None) if args.business else \
+            next(iter(businesses), None)
+        if chosen is None:
+            raise CliError(f"{args.user} has no business {args.business}" if args.business else
+                           f"{args.user} has no business")
+        return legacy.issue_without_consent(db, rt.clock, app=app, user=user, api=args.api, scope=args.scope,
+                                            country=chosen.country_id, business_id=chosen.id)
 
     data = _with_db(_settings(args), run)
     _print(args, data, json.dumps(data, indent=2))
@@ -812,6 +823,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--app", required=True, metavar="CLIENT_ID")
     p.add_argument("--scope", default="full_access", choices=["full_access", "readonly"])
     p.add_argument("--country", default="GB", type=str.upper)
+    p.add_argument("--api", default="v3.1", choices=["v3.1", *legacy.APIS],
+                   help="an old API's token (docs/legacy-oauth.md): 40 characters, for one business")
+    p.add_argument("--business", metavar="ID", help="with --api v3 or v2: the business (default: the lead one)")
     p = verb(t_verbs, "list", cmd_tokens_list, "List the token families (live, expired and revoked).")
     p.add_argument("--user", metavar="EMAIL", help="only this user's")
     p.add_argument("--app", metavar="CLIENT_ID", help="only this app's")
