@@ -244,12 +244,15 @@ class Books:
         return {"description": f"{rate} {net}", "ledger_account_id": self.accounts[code], "quantity": 1,
                 "unit_price": net, "tax_rate_id": rate, "tax_amount": tax}
 
-    def invoice(self, path: str, contact: str, on: str, *lines: dict[str, Any]) -> str:
-        """A sales or purchase invoice (`path`) dated `on` through the API; its id."""
+    def invoice(self, path: str, contact: str, on: str, *lines: dict[str, Any], **extra: Any) -> str:
+        """A sales or purchase invoice or credit note (`path`) dated `on` through the API, with `extra` attributes;
+        its id. A purchase invoice is due on its date and has a vendor reference unless `extra` says otherwise."""
         wrapper = path.removeprefix("/").removesuffix("s")
-        extra = {"due_date": on, "vendor_reference": f"V-{on}"} if path == "/purchase_invoices" else {}
-        return str(self.created(path, wrapper, {"contact_id": contact, "date": on, "invoice_lines": list(lines),
-                                                **extra})["id"])
+        lines_key = "credit_note_lines" if "credit_note" in path else "invoice_lines"
+        body: dict[str, Any] = {"contact_id": contact, "date": on, lines_key: list(lines)}
+        if path.startswith("/purchase"):
+            body |= {"vendor_reference": f"V-{on}", **({"due_date": on} if path == "/purchase_invoices" else {})}
+        return str(self.created(path, wrapper, {**body, **extra})["id"])
 
     def pay(self, kind: str, contact: str, on: str, document: str, amount: str) -> None:
         """A receipt or payment (`kind`) of `amount` on `on`, allocated to `document`."""

@@ -45,40 +45,31 @@ def _line(books: Books, code: int, net: str, rate: str, tax: str, goods: bool = 
     return {**line, "eu_goods_services_type_id": "GOODS"} if goods else line
 
 
-def _document(books: Books, path: str, contact: str, on: str, *lines: dict[str, Any], **extra: Any) -> None:
-    wrapper = path.strip("/").removesuffix("s")
-    lines_key = "credit_note_lines" if "credit_note" in path else "invoice_lines"
-    body = {"contact_id": contact, "date": on, lines_key: list(lines), **extra}
-    if path.startswith("/purchase"):
-        body |= {"due_date": "2026-04-30", "vendor_reference": f"V-{on}"}
-    books.created(path, wrapper, body)
-
-
 def _quarter(books: Books) -> None:
     customer, supplier = books.contact("CUSTOMER"), books.contact("VENDOR")
     eu_customer = books.contact("CUSTOMER", tax_treatment={"eu_tax_registered": True})
     eu_supplier = books.contact("VENDOR", tax_treatment={"eu_tax_registered": True})
-    _document(books, "/sales_invoices", customer, "2026-01-15", _line(books, 8400, "1000.60", "DE_STANDARD", "190.11"),
+    books.invoice("/sales_invoices", customer, "2026-01-15", _line(books, 8400, "1000.60", "DE_STANDARD", "190.11"),
               _line(books, 8300, "500.00", "DE_REDUCED", "35.00"))
-    _document(books, "/sales_credit_notes", customer, "2026-03-05",
+    books.invoice("/sales_credit_notes", customer, "2026-03-05",
               _line(books, 8400, "200.00", "DE_STANDARD", "38.00"))
-    _document(books, "/sales_invoices", eu_customer, "2026-02-10",
+    books.invoice("/sales_invoices", eu_customer, "2026-02-10",
               _line(books, 8125, "2000.00", "DE_EXEMPT", "0.00", goods=True))
-    _document(books, "/sales_invoices", customer, "2026-02-12", _line(books, 8100, "300.00", "DE_EXEMPT", "0.00"))
-    _document(books, "/sales_invoices", eu_customer, "2026-02-18",
+    books.invoice("/sales_invoices", customer, "2026-02-12", _line(books, 8100, "300.00", "DE_EXEMPT", "0.00"))
+    books.invoice("/sales_invoices", eu_customer, "2026-02-18",
               {**_line(books, 8100, "700.00", "DE_EXEMPT", "0.00"), "eu_goods_services_type_id": "SERVICES"})
     books.created("/other_payments", "other_payment", {
         "transaction_type_id": "OTHER_PAYMENT", "date": "2026-02-25", "bank_account_id": books.bank(),
         "total_amount": "380.00", "payment_lines": [{
             "ledger_account_id": books.accounts[1588], "total_amount": "380.00", "net_amount": "380.00",
             "tax_amount": "0.00", "tax_rate_id": "DE_NO_TAX"}]})
-    _document(books, "/purchase_invoices", supplier, "2026-02-01", _line(books, 3400, "400.00", "DE_STANDARD", "76.00"),
+    books.invoice("/purchase_invoices", supplier, "2026-02-01", _line(books, 3400, "400.00", "DE_STANDARD", "76.00"),
               _line(books, 3300, "100.00", "DE_REDUCED", "7.00"))
-    _document(books, "/purchase_invoices", eu_supplier, "2026-02-20",
+    books.invoice("/purchase_invoices", eu_supplier, "2026-02-20",
               _line(books, 3400, "1500.00", "DE_STANDARD", "285.00", goods=True), vat_reverse_charge=True)
-    _document(books, "/purchase_invoices", eu_supplier, "2026-03-01",
+    books.invoice("/purchase_invoices", eu_supplier, "2026-03-01",
               _line(books, 4950, "600.00", "DE_STANDARD", "114.00"), vat_reverse_charge=True)
-    _document(books, "/sales_invoices", customer, "2026-04-02", _line(books, 8400, "300.00", "DE_STANDARD", "57.00"))
+    books.invoice("/sales_invoices", customer, "2026-04-02", _line(books, 8400, "300.00", "DE_STANDARD", "57.00"))
 
 
 # Kz 81 = 1,000.60 - 200.00 = 800.60 -> 800; its tax 190.11 - 38.00 = 152.11. Kz 86 = 500, tax 35.00.

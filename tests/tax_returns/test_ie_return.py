@@ -50,35 +50,26 @@ def _line(books: Books, code: int, net: str, rate: str, tax: str, kind: str | No
     return {**line, "eu_goods_services_type_id": kind} if kind else line
 
 
-def _document(books: Books, path: str, contact: str, on: str, *lines: dict[str, Any], **extra: Any) -> None:
-    wrapper = path.strip("/").removesuffix("s")
-    lines_key = "credit_note_lines" if "credit_note" in path else "invoice_lines"
-    body = {"contact_id": contact, "date": on, lines_key: list(lines), **extra}
-    if path.startswith("/purchase"):
-        body |= {"due_date": "2026-03-31", "vendor_reference": f"V-{on}"}
-    books.created(path, wrapper, body)
-
-
 def _period(books: Books) -> None:
     customer, supplier = books.contact("CUSTOMER"), books.contact("VENDOR")
     eu_customer = books.contact("CUSTOMER", tax_treatment={"eu_tax_registered": True})
     eu_supplier = books.contact("VENDOR", tax_treatment={"eu_tax_registered": True})
     importer = books.contact("VENDOR", tax_treatment={"rest_of_world_tax": True})
-    _document(books, "/sales_invoices", customer, "2026-01-10", _line(books, 4000, "1000.00", "IE_STANDARD", "230.00"))
-    _document(books, "/sales_invoices", eu_customer, "2026-01-15",
+    books.invoice("/sales_invoices", customer, "2026-01-10", _line(books, 4000, "1000.00", "IE_STANDARD", "230.00"))
+    books.invoice("/sales_invoices", eu_customer, "2026-01-15",
               _line(books, 4100, "2000.00", "IE_ZERO", "0.00", "GOODS"),
               _line(books, 4010, "800.00", "IE_ZERO", "0.00", "SERVICES"))
-    _document(books, "/sales_credit_notes", eu_customer, "2026-02-20",
+    books.invoice("/sales_credit_notes", eu_customer, "2026-02-20",
               _line(books, 4100, "500.00", "IE_ZERO", "0.00", "GOODS"))
-    _document(books, "/sales_invoices", customer, "2026-01-25",
+    books.invoice("/sales_invoices", customer, "2026-01-25",
               _line(books, 4010, "300.00", "IE_ZERO", "0.00", "SERVICES"))
-    _document(books, "/purchase_invoices", supplier, "2026-02-03", _line(books, 5000, "200.00", "IE_STANDARD", "46.00"))
-    _document(books, "/purchase_invoices", eu_supplier, "2026-02-05",
+    books.invoice("/purchase_invoices", supplier, "2026-02-03", _line(books, 5000, "200.00", "IE_STANDARD", "46.00"))
+    books.invoice("/purchase_invoices", eu_supplier, "2026-02-05",
               _line(books, 5000, "1000.00", "IE_STANDARD", "230.00", "GOODS"),
               _line(books, 5001, "400.00", "IE_STANDARD", "92.00", "SERVICES"), vat_reverse_charge=True)
-    _document(books, "/purchase_invoices", importer, "2026-02-12",
+    books.invoice("/purchase_invoices", importer, "2026-02-12",
               _line(books, 5000, "1500.00", "IE_STANDARD", "345.00"), postponed_accounting=True)
-    _document(books, "/sales_invoices", eu_customer, "2026-03-02",
+    books.invoice("/sales_invoices", eu_customer, "2026-03-02",
               _line(books, 4100, "900.00", "IE_ZERO", "0.00", "GOODS"))
 
 
