@@ -110,7 +110,7 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
     base = base_currency(db)
     controls = control(db, side.control).id
     already = documents.allocated_base(db, [a.id for a, _ in rows])
-    before = documents.settled_so_far(db, [a.id for a, _ in rows])
+    before = documents.settled_so_far(db, [a.id for a, _ in rows if a.is_cis])  # only CIS documents move shares
     entries = Entries()
     new_rows = []
     for artefact, amount in rows:
@@ -119,7 +119,8 @@ def _apply(db: Session, allocation: ContactAllocation, wanted: list[AllocatedArt
         charge = artefact.kind in side.charges
         entries.add(controls, value, debit=not side.charge_is_debit if charge else side.charge_is_debit,
                     contact_id=contact.id)
-        documents.realise_withheld(db, entries, side, artefact, amount, before[artefact.id], contact_id=contact.id)
+        documents.realise_withheld(db, entries, side, artefact, amount, before.get(artefact.id, ZERO),
+                                   contact_id=contact.id)
         new_rows.append(Allocation(business_id=allocation.business_id, artefact_id=artefact.id,
                                    contact_allocation_id=allocation.id, date=allocation.date, amount=amount,
                                    base_currency_amount=value))

@@ -211,14 +211,14 @@ def _apply(db: Session, payment: Payment, body: ContactPaymentUpdate, wanted: li
     entries = Entries()
     entries.add(bank.ledger_account_id, payment.base_currency_total_amount, debit=bank_debit)
     already = documents.allocated_base(db, [a.id for a, _ in rows])
-    before = documents.settled_so_far(db, [a.id for a, _ in rows])
+    before = documents.settled_so_far(db, [a.id for a, _ in rows if a.is_cis])  # only CIS documents move shares
     new_rows = []
     for artefact, item in rows:
         value = documents.settled_value(artefact, abs(item.amount) + item.discount, already[artefact.id], base)
         entries.add(controls, value, debit=not bank_debit if kind.settles(artefact) else bank_debit,
                     contact_id=contact.id)
         documents.realise_withheld(db, entries, side, artefact, abs(item.amount) + item.discount,
-                                   before[artefact.id], contact_id=contact.id)
+                                   before.get(artefact.id, ZERO), contact_id=contact.id)
         if item.discount and kind.discount_role:
             _discount(db, entries, kind, artefact, documents.to_base(item.discount, rate) if foreign else item.discount,
                       debit=bank_debit, contact_id=contact.id)
