@@ -441,6 +441,71 @@ def test_the_french_chart_follows_the_pcg() -> None:
         "FR_STANDARD", "FR_NO_TAX", "FR_EXEMPT")
 
 
+# The first German (66) and Spanish (53) charts' accounts: codes, names and control roles stay as they were, since
+# existing businesses, the UStVA and modelo 303 and the tests name them (docs/decisions/charts-and-tax-accounts.md).
+DE_FIRST_CHART = [
+    27, 320, 410, 420, 480, 630, 800, 860, 980, 990, 1000, 1200, 1360, 1400, 1571, 1574, 1576, 1577, 1588, 1590, 1600,
+    1740, 1741, 1742, 1771, 1774, 1776, 1787, 1780, 1790, 1800, 1890, 2100, 2150, 2400, 2650, 2660, 2700, 3300, 3400,
+    3736, 3980, 4120, 4130, 4210, 4240, 4360, 4500, 4600, 4650, 4660, 4730, 4830, 4910, 4920, 4930, 4950, 4955, 4970,
+    8100, 8125, 8300, 8400, 8409, 8736, 9000]
+ES_FIRST_CHART = [
+    1000, 1200, 1290, 1700, 2060, 2160, 2170, 2180, 2810, 3000, 4000, 4100, 4300, 4360, 4650, 4700, 4720, 4730, 4750,
+    4751, 4760, 4770, 4800, 5200, 5550, 5551, 5700, 5720, 6000, 6060, 6070, 6210, 6220, 6230, 6240, 6250, 6260, 6270,
+    6280, 6290, 6310, 6400, 6420, 6500, 6620, 6680, 6810, 7000, 7050, 7060, 7590, 7680, 7690]
+
+
+def test_the_german_chart_follows_skr03() -> None:
+    chart = {a.nominal_code: a for a in region("DE").accounts}
+    assert len(chart) == 159
+    assert set(DE_FIRST_CHART) <= set(chart)
+    assert {a.control: code for code, a in chart.items() if a.control} == {
+        "RETAINED_EARNINGS": 860, "BANK": 1200, "DEBTORS": 1400, "PURCHASE_TAX": 1576, "SUSPENSE": 1590,
+        "CREDITORS": 1600, "SALES_TAX": 1776, "TAX_LIABILITY": 1780, "EXCHANGE_GAIN_LOSS": 2150,
+        "DISCOUNTS_RECEIVED": 3736, "CARRIAGE": 8409, "DISCOUNTS_ALLOWED": 8736, "OPENING_BALANCES": 9000}
+    # SKR03's classes (process order): 0 fixed assets and capital, 1 money, receivables, payables, taxes and private
+    # accounts, 2 neutral income and expense, 3 purchases and stock, 4 operating expenses, 8 revenue, 9 carried
+    # balances.
+    classes = {"0": {"FIXED_ASSETS", "FUTURE_LIABILITY", "EQUITY", "CURRENT_ASSETS", "CURRENT_LIABILITY"},
+               "1": {"BANK", "CURRENT_ASSETS", "CURRENT_LIABILITY", "TAXES", "EQUITY"},
+               "2": {"OVERHEADS", "OTHER_INCOME"}, "3": {"DIRECT_EXPENSES", "CURRENT_ASSETS"},
+               "4": {"OVERHEADS", "DEPRECIATION"}, "8": {"SALES"}, "9": {"EQUITY"}}
+    assert all(a.type in classes[f"{code:04d}"[0]] for code, a in chart.items())
+    assert (chart[4200].name, chart[4925].name, chart[4957].name, chart[3123].type) == (
+        "Raumkosten", "Telefax und Internetkosten", "Abschluss- und Prüfungskosten", "DIRECT_EXPENSES")
+    # Default rates: hotels and specialist books at 7 % (§ 12 Abs. 2 UStG), insurance exempt (§ 4 Nr. 10), payroll,
+    # trade tax and per-diem allowances outside VAT.
+    assert (chart[4666].tax_rate, chart[4940].tax_rate, chart[4520].tax_rate, chart[4100].tax_rate,
+            chart[4320].tax_rate, chart[4674].tax_rate) == (
+        "DE_REDUCED", "DE_REDUCED", "DE_EXEMPT", "DE_NO_TAX", "DE_NO_TAX", "DE_NO_TAX")
+    # No rate names a new tax account: the UStVA's input and output tax stay on the accounts the rates name.
+    assert {code for code, a in chart.items() if a.type == "TAXES"} == {
+        1548, 1571, 1574, 1576, 1577, 1588, 1771, 1774, 1776, 1780, 1787, 1789, 1790, 1791}
+
+
+def test_the_spanish_chart_follows_the_pgc_pymes() -> None:
+    chart = {a.nominal_code: a for a in region("ES").accounts}
+    assert len(chart) == 112
+    assert set(ES_FIRST_CHART) <= set(chart)
+    assert {a.control: code for code, a in chart.items() if a.control} == {
+        "RETAINED_EARNINGS": 1200, "CREDITORS": 4000, "DEBTORS": 4300, "PURCHASE_TAX": 4720, "TAX_LIABILITY": 4750,
+        "SALES_TAX": 4770, "SUSPENSE": 5550, "OPENING_BALANCES": 5551, "BANK": 5720, "DISCOUNTS_RECEIVED": 6060,
+        "EXCHANGE_GAIN_LOSS": 6680, "DISCOUNTS_ALLOWED": 7060, "CARRIAGE": 7590}
+    # The PGC's groups: 1 financiación básica, 2 activo no corriente, 3 existencias, 4 acreedores y deudores,
+    # 5 cuentas financieras, 6 compras y gastos, 7 ventas e ingresos.
+    classes = {"1": {"EQUITY", "FUTURE_LIABILITY"}, "2": {"FIXED_ASSETS"}, "3": {"CURRENT_ASSETS"},
+               "4": {"CURRENT_ASSETS", "CURRENT_LIABILITY", "TAXES"},
+               "5": {"BANK", "CURRENT_ASSETS", "CURRENT_LIABILITY", "EQUITY"},
+               "6": {"DIRECT_EXPENSES", "OVERHEADS", "DEPRECIATION"}, "7": {"SALES", "OTHER_INCOME"}}
+    assert all(a.type in classes[str(code)[0]] for code, a in chart.items())
+    assert (chart[1120].name, chart[2816].name, chart[4709].name) == (
+        "Reserva legal", "Amortización acumulada de mobiliario",
+        "Hacienda Pública, deudora por devolución de impuestos")
+    # IVA accounts stay the four of the first chart: modelo 303 reads the same ones.
+    assert {code for code, a in chart.items() if a.type == "TAXES"} == {4700, 4720, 4750, 4751, 4770}
+    assert (chart[6300].tax_rate, chart[6690].tax_rate, chart[7520].tax_rate) == ("ES_NO_TAX", "ES_EXEMPT",
+                                                                                  "ES_STANDARD")
+
+
 def test_es_iva_and_recargo() -> None:
     assert pct("ES", "ES_STANDARD", date(2010, 6, 30)) == Decimal(16)
     assert pct("ES", "ES_STANDARD", date(2011, 1, 1)) == Decimal(18)
