@@ -63,7 +63,9 @@ def test_demo_sets_up_books_an_app_and_a_token(tmp_path: Path, monkeypatch: pyte
     assert (again["client_id"], again["client_secret"]) == (info["client_id"], info["client_secret"])
     # Without --json, the banner names where to look: the developer page, the console and the documentation.
     banner = ledgerd("demo", "--no-serve").out
-    for where in ("http://testserver/developer", "http://testserver/console", "http://testserver/docs"):
+    for where in ("http://testserver/developer", "http://testserver/console", "http://testserver/docs",
+                  "http://testserver/uki/sageone/accounts/v3", "http://testserver/accounts/v2",
+                  f"ledgerd apps legacy-credentials '{info['client_id']}'"):
         assert where in banner
 
     url = f"sqlite:///{database}"

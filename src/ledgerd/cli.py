@@ -680,6 +680,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
         f"  developer page: {settings.base_url}/developer",
         f"  console:        {settings.base_url}/console (the books, signed in as above)",
         f"  documentation:  {settings.base_url}/docs",
+        *([f"  old APIs:       v3 {settings.base_url}/uki/sageone/accounts/v3 (and us, ca, de, es, fr), v2 "
+           f"{settings.base_url}/accounts/v2 (docs/legacy-apis.md)",
+           f"                  their credentials: ledgerd apps legacy-credentials '{data['client_id']}'; a token: "
+           "add --api v3 or --api v2 to the command above"] if settings.legacy_apis else []),
     ]))
     sys.stdout.flush()
     if not args.no_serve:
