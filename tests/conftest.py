@@ -21,6 +21,7 @@ from ledgerd.db.migrate import upgrade
 from ledgerd.runtime import Runtime
 from tests.conformance.report import pytest_terminal_summary  # noqa: F401 - registers the conformance report
 from tests.support.factories import Factory
+from tests.support.live import LiveServer
 from tests.support.postgres import PostgresServer, PostgresUnavailable, provide_server
 
 # The fuzz suite's summary line (a plugin: this module's own pytest_terminal_summary is the conformance report's).
@@ -78,6 +79,15 @@ def fresh_database(postgres: PostgresServer | None, tmp_path_factory: pytest.Tem
     made = Migrated(postgres, tmp_path_factory)
     yield made
     made.close()
+
+
+@pytest.fixture(scope="module")
+def server(fresh_database: Migrated) -> Iterator[LiveServer]:
+    """A `ledgerd serve` process over a fresh SQLite database, for one module (its pages, its generated requests);
+    modules that need another server define their own."""
+    live = LiveServer(fresh_database("sqlite"))
+    yield live
+    live.stop()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,13 +42,6 @@ from tests.support.live import LiveServer
 pytestmark = pytest.mark.server
 EXAMPLES = int(os.environ.get("LEDGERD_SCHEMATHESIS_EXAMPLES", "6"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-@pytest.fixture(scope="module")
-def server(fresh_database: Any) -> Iterator[LiveServer]:
-    live = LiveServer(fresh_database("sqlite"))
-    yield live
-    live.stop()
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from ledgerd.tenancy.models import Role
 from tests.support.books import Books, problem
 from tests.support.cli import Ledgerd, in_process
 from tests.support.factories import Factory
+from tests.support.sandbox import admin_headers
 
 ADMIN = "/ledgerd/v1/admin/businesses"
 HEADER = "X-Ledgerd-Legacy-Id"
@@ -37,9 +38,7 @@ def books(client: TestClient, factory: Factory) -> Books:
 
 @pytest.fixture
 def admin(factory: Factory) -> dict[str, str]:
-    user = factory.user(first_name="Root")
-    factory.administrator(user)
-    return factory.headers(user)
+    return admin_headers(factory)
 
 
 @pytest.fixture

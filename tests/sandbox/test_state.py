@@ -25,6 +25,7 @@ from ledgerd.sandbox import state
 from ledgerd.tenancy.models import Business
 from tests.support.books import Books
 from tests.support.factories import Factory
+from tests.support.sandbox import admin_headers
 
 ADMIN = "/ledgerd/v1/admin/businesses"
 # The lists compared byte for byte before a change and after the restore.
@@ -40,9 +41,7 @@ def books(client: TestClient, factory: Factory) -> Books:
 
 @pytest.fixture
 def admin(factory: Factory) -> dict[str, str]:
-    user = factory.user(first_name="Root")
-    factory.administrator(user)
-    return factory.headers(user)
+    return admin_headers(factory)
 
 
 def fill(books: Books) -> dict[str, str]:

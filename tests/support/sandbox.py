@@ -3,28 +3,18 @@ fault rules back as they were, since every test of a session shares its database
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from ledgerd.db.engine import unit_of_work
 from ledgerd.runtime import Runtime
 from ledgerd.sandbox import clock, faults
 from ledgerd.tenancy.models import User
-from ledgerd.tenancy.service import set_admin
 from tests.support.factories import Factory
 
 ADMIN = "/ledgerd/v1/admin"
 
 
 def administrator(factory: Factory) -> User:
-    user = factory.user()
-    runtime = factory.runtime
-
-    def grant(db: Session) -> User:
-        row = db.get(User, user.id)
-        assert row is not None
-        return set_admin(db, runtime.clock, row)
-
-    return factory.tx(grant)
+    """A new user who is a ledgerd administrator."""
+    return factory.administrator(factory.user())
 
 
 def admin_headers(factory: Factory) -> dict[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -17,7 +16,6 @@ from ledgerd.sandbox.demo import seed_demo_books
 from ledgerd.tax_returns import periods
 from ledgerd.tax_returns import service as tax_returns
 from ledgerd.tax_returns.schemas import DraftTaxReturnCreate
-from tests.support.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -32,14 +30,6 @@ def chromium_present() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is required under CI=true (never `playwright install`)", pytrace=False)
         pytest.skip(f"{CHROMIUM} is not installed")
-
-
-@pytest.fixture(scope="module")
-def server(fresh_database: Any) -> Iterator[LiveServer]:
-    """A `ledgerd serve` process over a fresh SQLite database, for a module's pages."""
-    live = LiveServer(fresh_database("sqlite"))
-    yield live
-    live.stop()
 
 
 @pytest.fixture(scope="module")
