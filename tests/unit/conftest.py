@@ -21,7 +21,7 @@ from ledgerd.regions import data as region_data
 
 # Every fixture of tests/conftest.py that opens, migrates or serves a database.
 DATABASE_FIXTURES = ("postgres", "database_url", "fresh_database", "runtime", "clock", "factory", "client",
-                     "backend", "frozen")
+                     "backend", "frozen", "server")
 
 
 def _refused(request: pytest.FixtureRequest) -> None:
@@ -38,6 +38,7 @@ _no_factory = pytest.fixture(_refused, name="factory")
 _no_client = pytest.fixture(_refused, name="client")
 _no_backend = pytest.fixture(_refused, name="backend")
 _no_frozen = pytest.fixture(_refused, name="frozen")
+_no_server = pytest.fixture(_refused, name="server")
 
 
 # Everything read from the region data files and kept per process.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -67,7 +68,13 @@ def load_principal(engine: Engine, claims: dict[str, Any]) -> Principal:
     row = _PRINCIPAL.first(engine, family_id=claims["fam"])
     if row is None or row["revoked_at"] is not None:
         raise Unauthorized("The access token has been revoked.")
+    return principal_of(row, str(claims.get("azp", "")))
+
+
+def principal_of(row: Mapping[str, Any], client_id: str) -> Principal:
+    """The principal of a row holding the user's columns and the family's `scope` (this module's query, and the
+    old APIs' in api/legacy/callers.py)."""
     return Principal(user_id=row["id"], email=row["email"], first_name=row["first_name"],
                      last_name=row["last_name"], initials=row["initials"], locale=row["locale"],
                      created_at=row["created_at"], updated_at=row["updated_at"], scope=row["scope"],
-                     client_id=str(claims.get("azp", "")))
+                     client_id=client_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, select
 
-from ledgerd.api.bearer import Principal, bearer_token
+from ledgerd.api.bearer import Principal, bearer_token, principal_of
 from ledgerd.auth.legacy import Api
 from ledgerd.auth.models import App, LegacyAccessToken, TokenFamily
 from ledgerd.clock import Clock
@@ -53,8 +53,4 @@ def authenticate(engine: Engine, clock: Clock, api: Api, authorization: str | No
         raise Unauthorized("The access token has been revoked.")
     if row["expires_at"] <= clock.now():
         raise Unauthorized("The access token has expired.")
-    principal = Principal(user_id=row["id"], email=row["email"], first_name=row["first_name"],
-                          last_name=row["last_name"], initials=row["initials"], locale=row["locale"],
-                          created_at=row["created_at"], updated_at=row["updated_at"], scope=row["scope"],
-                          client_id=row["client_id"])
-    return LegacyCaller(principal, row["app_id"], row["business_id"], row["family_id"])
+    return LegacyCaller(principal_of(row, row["client_id"]), row["app_id"], row["business_id"], row["family_id"])
